@@ -1,0 +1,49 @@
+# Wave's two entry points: `make demo` (set up and run the main job) and `make test` (the whole suite).
+SHELL := /bin/bash
+NODE_TEST := node --import tsx --test --test-reporter=spec --test-concurrency=1
+unit_tests := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
+integration_tests := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
+e2e_tests := $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
+
+.PHONY: all install build typecheck test test-unit test-integration test-e2e images base-image bench demo clean
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: node_modules/.package-lock.json
+
+build: install
+	npx tsc -p tsconfig.json
+
+typecheck: install
+	npx tsc -p test/tsconfig.json
+
+base-image:
+	bash images/base/build.sh
+
+images: base-image
+
+# Unit tests need nothing; integration and e2e tests need a Docker engine (skipped locally without one,
+# failed under CI=true).
+test: build typecheck
+	$(NODE_TEST) $(unit_tests) $(integration_tests) $(e2e_tests)
+
+test-unit: install
+	$(NODE_TEST) $(unit_tests)
+
+test-integration: install
+	$(NODE_TEST) $(integration_tests)
+
+test-e2e: install
+	$(NODE_TEST) $(e2e_tests)
+
+bench: build
+	@for f in test/bench/*.ts; do echo "== $$f"; node --import tsx "$$f" || exit 1; done
+
+demo: build images
+	bash scripts/demo.sh
+
+clean:
+	rm -rf dist

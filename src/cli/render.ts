@@ -1,0 +1,24 @@
+// Text output helpers: colour that respects --no-color/NO_COLOR, aligned tables, JSON.
+import type { CliContext } from './context.js';
+
+const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
+export type Style = keyof typeof codes;
+
+export function paint(ctx: Pick<CliContext, 'color'>, style: Style, text: string): string {
+  return ctx.color ? `\u001b[${codes[style]}m${text}\u001b[0m` : text;
+}
+
+/** A plain aligned table; columns are as wide as their widest cell. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

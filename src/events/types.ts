@@ -1,0 +1,239 @@
+// The one vocabulary of things that happen during a run. The NDJSON stream (`--json`), the TTY view, the
+// per-run log file and the state db's events table all carry exactly these objects, so `wave logs` replaying
+// the db shows the same thing `wave run --json` printed live.
+
+/** Why an attempt failed; the executor decides whether a class is worth retrying. */
+export type FailureClass =
+  | 'exit' // the agent CLI exited non-zero
+  | 'timeout'
+  | 'contract' // output broke a hard contract
+  | 'rate_limit'
+  | 'context_exhausted'
+  | 'infrastructure' // Docker, image, disk: not the agent's fault
+  | 'cancelled'
+  | 'unknown';
+
+export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
+
+interface EventBase {
+  runId: string;
+  /** ISO 8601 with milliseconds. */
+  time: string;
+  /**
+   * The row id in the state db's events table, set only on events the store has written. Sinks use it to tell
+   * "already persisted" from "not yet", and `wave logs --follow` uses it as its cursor.
+   */
+  eventId?: number;
+}
+
+/** Events about the run as a whole. */
+interface RunScoped extends EventBase {
+  stepId?: undefined;
+  attempt?: undefined;
+}
+
+/** Events about one attempt of one step. Attempts count from 1. */
+interface StepScoped extends EventBase {
+  stepId: string;
+  attempt: number;
+}
+
+/** Events that may concern the run or one step (a warning, an egress decision, an image build). */
+interface MaybeStepScoped extends EventBase {
+  stepId?: string;
+  attempt?: number;
+}
+
+export interface RunStartedEvent extends RunScoped {
+  type: 'run_started';
+  pipeline: string;
+  /** The input, shortened for display; the full text is in the runs table. */
+  input: string;
+  /** True when `wave resume` restarted a failed or cancelled run. */
+  resumed: boolean;
+}
+
+export interface RunCompletedEvent extends RunScoped {
+  type: 'run_completed';
+  status: RunFinalStatus;
+  durationMs: number;
+  error?: string;
+}
+
+export interface CancelRequestedEvent extends RunScoped {
+  type: 'cancel_requested';
+}
+
+export interface StepStartedEvent extends StepScoped {
+  type: 'step_started';
+  persona: string;
+  adapter: string;
+  model: string;
+  image: string;
+}
+
+export interface StepOutputEvent extends StepScoped {
+  type: 'step_output';
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface ToolCallEvent extends StepScoped {
+  type: 'tool_call';
+  name: string;
+  /** A short, scrubbed summary of the tool input (a path, a command), never the whole input. */
+  input: string;
+  status: 'started' | 'ok' | 'error';
+}
+
+export interface UsageEvent extends StepScoped {
+  type: 'usage';
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  contextWindow: number;
+  /** Share of the context window in use, 0–100. */
+  contextPercent: number;
+}
+
+export interface ArtifactCollectedEvent extends StepScoped {
+  type: 'artifact_collected';
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ContractResultEvent extends StepScoped {
+  type: 'contract_result';
+  /** Position of the contract in the step's list. */
+  index: number;
+  contractType: string;
+  ok: boolean;
+  /** A hard contract failing fails the attempt; a soft one only warns. */
+  hard: boolean;
+  errors: string[];
+}
+
+export interface StepRetryingEvent extends StepScoped {
+  type: 'step_retrying';
+  /** `attempt` is the attempt that just failed; this is the one that comes next. */
+  nextAttempt: number;
+  delayMs: number;
+  reason: string;
+  failureClass: FailureClass;
+}
+
+export interface StepCompletedEvent extends StepScoped {
+  type: 'step_completed';
+  durationMs: number;
+}
+
+export interface StepFailedEvent extends StepScoped {
+  type: 'step_failed';
+  reason: string;
+  exitCode: number | null;
+  failureClass: FailureClass;
+}
+
+export interface StepSkippedEvent extends StepScoped {
+  type: 'step_skipped';
+  reason: string;
+}
+
+export interface StepCancelledEvent extends StepScoped {
+  type: 'step_cancelled';
+  reason: string;
+}
+
+export interface StepTimedOutEvent extends StepScoped {
+  type: 'step_timed_out';
+  timeoutMs: number;
+}
+
+/** A finished step put back to pending by `wave resume` (its attempts stay in the history). */
+export interface StepResetEvent extends StepScoped {
+  type: 'step_reset';
+  from: string;
+}
+
+export interface EgressDecisionEvent extends MaybeStepScoped {
+  type: 'egress_decision';
+  host: string;
+  port: number;
+  allowed: boolean;
+  reason: string;
+}
+
+export interface WarningEvent extends MaybeStepScoped {
+  type: 'warning';
+  message: string;
+  code?: string;
+}
+
+export interface ProgressEvent extends MaybeStepScoped {
+  type: 'progress';
+  /** What the long operation is, e.g. `image_build`. */
+  phase: string;
+  message: string;
+  current?: number;
+  total?: number;
+}
+
+export type WaveEvent =
+  | RunStartedEvent
+  | RunCompletedEvent
+  | CancelRequestedEvent
+  | StepStartedEvent
+  | StepOutputEvent
+  | ToolCallEvent
+  | UsageEvent
+  | ArtifactCollectedEvent
+  | ContractResultEvent
+  | StepRetryingEvent
+  | StepCompletedEvent
+  | StepFailedEvent
+  | StepSkippedEvent
+  | StepCancelledEvent
+  | StepTimedOutEvent
+  | StepResetEvent
+  | EgressDecisionEvent
+  | WarningEvent
+  | ProgressEvent;
+
+export type EventType = WaveEvent['type'];
+
+/** The event of a given type. */
+export type EventOf<T extends EventType> = Extract<WaveEvent, { type: T }>;
+
+/**
+ * Types that only the state store writes, in the same transaction as the state change they describe. Anyone
+ * else emitting one would make the log disagree with the tables, so the store refuses them in `appendEvent`.
+ */
+export const STATE_CHANGE_EVENT_TYPES = [
+  'run_started',
+  'run_completed',
+  'cancel_requested',
+  'step_started',
+  'step_retrying',
+  'step_completed',
+  'step_failed',
+  'step_skipped',
+  'step_cancelled',
+  'step_timed_out',
+  'step_reset',
+  'artifact_collected',
+  'contract_result',
+] as const satisfies readonly EventType[];
+
+export type StateChangeEventType = (typeof STATE_CHANGE_EVENT_TYPES)[number];
+
+export function isStateChangeEvent(event: WaveEvent): boolean {
+  return (STATE_CHANGE_EVENT_TYPES as readonly string[]).includes(event.type);
+}
+
+/** The current time in the format every event uses. */
+export function eventTime(date: Date = new Date()): string {
+  return date.toISOString();
+}

@@ -1,0 +1,122 @@
+// The sandbox profile: hardening defaults and limits, read from sandbox-profiles/default.yaml so they can be
+// reviewed (and tuned) without reading code. Parsed once and validated strictly: a typo in a limit must not
+// silently fall back to "unlimited".
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { WaveError } from '../errors.js';
+import type { SandboxNetwork } from './types.js';
+
+export interface SandboxProfile {
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+  tmpBytes: number;
+  homeBytes: number;
+  tmpfsExec: boolean;
+  /** uid:gid used inside the container when Wave runs as root. */
+  rootUser: string;
+  home: string;
+  network: SandboxNetwork;
+  killGraceMs: number;
+  collect: { maxTotalBytes: number; maxEntries: number; maxDepth: number };
+  maxLineBytes: number;
+}
+
+/** sandbox-profiles/ sits two levels above this file both in src/ (tsx) and in dist/ (compiled). */
+export const DEFAULT_PROFILE_PATH = fileURLToPath(new URL('../../sandbox-profiles/default.yaml', import.meta.url));
+
+const UNITS: Record<string, number> = {
+  '': 1, b: 1,
+  // Docker's convention: k/m/g are binary (1024-based), as in `--memory 4g`.
+  k: 1024, kb: 1024, ki: 1024, kib: 1024,
+  m: 1024 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2,
+  g: 1024 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3,
+  t: 1024 ** 4, tb: 1024 ** 4, ti: 1024 ** 4, tib: 1024 ** 4,
+};
+
+/** "4g", "256m", "100Mi", "10MiB", 1024 → bytes. Throws on anything else. */
+export function parseSize(value: unknown, what = 'size'): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value) : null;
+  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`${what}: expected a size like 512m or 4g, got ${JSON.stringify(value)}`);
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (!(bytes > 0)) throw new Error(`${what}: must be positive, got ${JSON.stringify(value)}`);
+  return bytes;
+}
+
+/** "5s", "500ms", "2m", 5000 (ms) → milliseconds. */
+export function parseDuration(value: unknown, what = 'duration'): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value) : null;
+  if (!m) throw new Error(`${what}: expected a duration like 5s or 500ms, got ${JSON.stringify(value)}`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * factor;
+}
+
+function positive(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`${what}: expected a positive number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what}: expected a mapping`);
+  return value as Record<string, unknown>;
+}
+
+/** Validates a parsed profile document. Every field is required so the YAML file stays the one source. */
+export function parseSandboxProfile(doc: unknown): SandboxProfile {
+  const root = record(doc, 'profile');
+  const limits = record(root.limits, 'limits');
+  const tmpfs = record(root.tmpfs, 'tmpfs');
+  const collect = record(root.collect, 'collect');
+  const rootUser = root.rootUser;
+  if (typeof rootUser !== 'string' || !/^[1-9]\d*:[1-9]\d*$/.test(rootUser)) {
+    throw new Error(`rootUser: expected a non-root "uid:gid", got ${JSON.stringify(rootUser)}`);
+  }
+  const home = root.home;
+  if (typeof home !== 'string' || !home.startsWith('/')) throw new Error('home: expected an absolute path');
+  if (root.network !== 'none') throw new Error(`network: only "none" is supported, got ${JSON.stringify(root.network)}`);
+  if (typeof tmpfs.exec !== 'boolean') throw new Error('tmpfs.exec: expected true or false');
+  return {
+    memoryBytes: parseSize(limits.memory, 'limits.memory'),
+    cpus: positive(limits.cpus, 'limits.cpus'),
+    pids: Math.trunc(positive(limits.pids, 'limits.pids')),
+    tmpBytes: parseSize(tmpfs.tmp, 'tmpfs.tmp'),
+    homeBytes: parseSize(tmpfs.home, 'tmpfs.home'),
+    tmpfsExec: tmpfs.exec,
+    rootUser,
+    home,
+    network: 'none',
+    killGraceMs: parseDuration(root.killGrace, 'killGrace'),
+    collect: {
+      maxTotalBytes: parseSize(collect.maxTotalBytes, 'collect.maxTotalBytes'),
+      maxEntries: Math.trunc(positive(collect.maxEntries, 'collect.maxEntries')),
+      maxDepth: Math.trunc(positive(collect.maxDepth, 'collect.maxDepth')),
+    },
+    maxLineBytes: parseSize(root.maxLineBytes, 'maxLineBytes'),
+  };
+}
+
+const cache = new Map<string, SandboxProfile>();
+
+/** Reads and validates a profile file (default: the packaged default.yaml); cached per path. */
+export function loadSandboxProfile(path: string = DEFAULT_PROFILE_PATH): SandboxProfile {
+  const hit = cache.get(path);
+  if (hit) return hit;
+  let profile: SandboxProfile;
+  try {
+    profile = parseSandboxProfile(parse(readFileSync(path, 'utf8')));
+  } catch (err) {
+    throw new WaveError('manifest_invalid', `${path}: invalid sandbox profile: ${(err as Error).message}`, {
+      hint: 'fix the file, or restore it from the Wave package',
+      cause: err,
+    });
+  }
+  cache.set(path, profile);
+  return profile;
+}

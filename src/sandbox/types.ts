@@ -1,0 +1,122 @@
+// The Sandbox contract: run one command, described as plain data, somewhere isolated, and report how it ended.
+// It knows nothing of pipelines, personas or adapters — the engine maps a step onto a SandboxSpec. Backends:
+// docker/ (the default, the real boundary) and host.ts (development only, no isolation).
+
+/** Network modes. Only 'none' (loopback only) exists today; the egress work adds 'allowlist' and 'open'. */
+export type SandboxNetwork = 'none';
+
+/** Resource limits; any field left out falls back to the sandbox profile (sandbox-profiles/default.yaml). */
+export interface SandboxResources {
+  /** Memory limit in bytes (swap is disabled: MemorySwap = Memory). */
+  memoryBytes?: number;
+  /** CPU quota in CPUs (fractions allowed: 0.5). */
+  cpus?: number;
+  /** Maximum number of processes/threads in the container. */
+  pids?: number;
+  /** Size cap of the tmpfs at /tmp, in bytes. */
+  tmpBytes?: number;
+  /** Size cap of the tmpfs HOME, in bytes. */
+  homeBytes?: number;
+}
+
+/** Host directories bound at fixed paths inside the sandbox. */
+export interface SandboxMounts {
+  /** Source snapshot, read-only at /wave/src (the working directory). Must be readable by the container user. */
+  src: string;
+  /** Injected artifacts, read-only at /wave/in. Optional: WAVE_IN is set either way. */
+  in?: string;
+  /** The step's outputs, read-write at /wave/out. */
+  out: string;
+}
+
+/** Identifies the container for humans, `docker ps` and the orphan reaper. Never carries secrets. */
+export interface SandboxLabels {
+  run: string;
+  step: string;
+  attempt: number;
+}
+
+export interface SandboxSpec {
+  /** Image reference. Never pulled: a missing image is a WaveError('image_missing'). */
+  image: string;
+  /** The full command line, argv[0] included. Runs under the sandbox's init; the image ENTRYPOINT is not used. */
+  argv: string[];
+  /**
+   * The only environment the command gets besides what the runtime fixes (PATH and other ENV baked into the
+   * image, HOME, HOSTNAME, WAVE_SRC/WAVE_IN/WAVE_OUT). Values are passed through Config.Env only: never on an
+   * argv, in labels or in logs.
+   */
+  env?: Record<string, string>;
+  mounts: SandboxMounts;
+  labels: SandboxLabels;
+  /** HOME inside the sandbox (a size-capped tmpfs). Default: /home/wave. */
+  home?: string;
+  /** Default 'none' (loopback only). */
+  network?: SandboxNetwork;
+  resources?: SandboxResources;
+  /** Wall-clock limit from start; at the deadline SIGTERM, then SIGKILL after killGraceMs. */
+  timeoutMs?: number;
+  /** Delay between SIGTERM and SIGKILL on timeout or cancel. Default from the profile (5 s). */
+  killGraceMs?: number;
+  /** Written to the command's standard input, which is then closed (typically the prompt). */
+  stdin?: string | Uint8Array;
+}
+
+export type SandboxStream = 'stdout' | 'stderr';
+
+/** One line of output, without its line terminator. */
+export interface OutputLine {
+  stream: SandboxStream;
+  text: string;
+  /**
+   * Bytes dropped from this line because it exceeded the line limit (10 MiB by default); 0 for a whole line.
+   * `text` is then the line's first bytes. Memory stays bounded however long a line is.
+   */
+  truncatedBytes: number;
+}
+
+export interface SandboxRunOptions {
+  /** Cancels the run: SIGTERM, then SIGKILL after the grace; the result's status is 'cancelled'. */
+  signal?: AbortSignal;
+  /**
+   * Called for every output line, in order per stream. A returned promise is awaited before more output is
+   * read (backpressure reaches the container: a slow consumer slows the writer instead of buffering).
+   */
+  onLine?: (line: OutputLine) => void | Promise<void>;
+  /** Called once the sandbox exists (for the docker backend: with the container id), before it starts. */
+  onCreated?: (id: string) => void;
+}
+
+export type SandboxStatus = 'exited' | 'timed_out' | 'cancelled' | 'oom_killed';
+
+export interface SandboxResult {
+  status: SandboxStatus;
+  /** The command's exit code when it exited on its own; the code after the kill otherwise; null if none. */
+  exitCode: number | null;
+  durationMs: number;
+  /** Container id (docker) or `host:<pid>`; null when cancelled before anything was created. */
+  containerId: string | null;
+  /** The last lines of each stream (up to 64 KiB), for error messages. */
+  stdoutTail: string;
+  stderrTail: string;
+}
+
+export interface Sandbox {
+  readonly kind: 'docker' | 'host';
+  run(spec: SandboxSpec, options?: SandboxRunOptions): Promise<SandboxResult>;
+}
+
+/** The subset of pino's API the sandbox logs through. Nothing logged ever carries env values. */
+export interface SandboxLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** Fixed paths inside every sandbox. */
+export const SANDBOX_PATHS = {
+  src: '/wave/src',
+  in: '/wave/in',
+  out: '/wave/out',
+  home: '/home/wave',
+} as const;

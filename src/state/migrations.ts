@@ -1,0 +1,163 @@
+// Versioned schema. Migrations only ever get appended: a released version's SQL never changes, because
+// users' databases already ran it. Each one runs in its own IMMEDIATE transaction together with its
+// schema_migrations row, so two Wave processes opening a fresh db at once cannot both apply it.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const STEP_STATUS_CHECK = `('pending','running','retrying','completed','failed','timed_out','cancelled','skipped')`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE runs (
+        id            TEXT PRIMARY KEY,
+        pipeline      TEXT NOT NULL,
+        pipeline_path TEXT NOT NULL,
+        input         TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending','running','completed','failed','cancelled')),
+        created_at    TEXT NOT NULL,
+        started_at    TEXT,
+        finished_at   TEXT,
+        owner_host    TEXT,
+        owner_pid     INTEGER,
+        heartbeat_at  TEXT,
+        error         TEXT,
+        exit_code     INTEGER,
+        options       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options))
+      );
+      CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC);
+      CREATE INDEX runs_by_status_created ON runs (status, created_at DESC, id DESC);
+      CREATE INDEX runs_by_owner ON runs (owner_host, status);
+
+      CREATE TABLE steps (
+        run_id         TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_id        TEXT NOT NULL,
+        status         TEXT NOT NULL CHECK (status IN ${STEP_STATUS_CHECK}),
+        attempts       INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        level          INTEGER NOT NULL DEFAULT 0,
+        position       INTEGER NOT NULL DEFAULT 0,
+        started_at     TEXT,
+        finished_at    TEXT,
+        error          TEXT,
+        -- Backoff chosen when the step went to retrying, recorded on the attempt that follows.
+        retry_delay_ms INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, step_id)
+      );
+
+      CREATE TABLE attempts (
+        run_id        TEXT NOT NULL,
+        step_id       TEXT NOT NULL,
+        attempt       INTEGER NOT NULL CHECK (attempt >= 1),
+        status        TEXT NOT NULL CHECK (status IN ('running','completed','failed','timed_out','cancelled')),
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT,
+        exit_code     INTEGER,
+        reason        TEXT,
+        failure_class TEXT,
+        output_tail   TEXT,
+        container_id  TEXT,
+        delay_ms      INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, step_id, attempt),
+        FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
+      );
+
+      CREATE TABLE events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_id TEXT,
+        attempt INTEGER,
+        type    TEXT NOT NULL,
+        time    TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '{}'
+      );
+      -- logs --follow reads "this run, after id N" over and over.
+      CREATE INDEX events_by_run ON events (run_id, id);
+
+      CREATE TABLE artifacts (
+        run_id     TEXT NOT NULL,
+        step_id    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        path       TEXT NOT NULL,
+        size       INTEGER NOT NULL CHECK (size >= 0),
+        sha256     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, step_id, name),
+        FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
+      );
+
+      CREATE TABLE contract_results (
+        run_id         TEXT NOT NULL,
+        step_id        TEXT NOT NULL,
+        attempt        INTEGER NOT NULL,
+        contract_index INTEGER NOT NULL,
+        contract_type  TEXT NOT NULL,
+        ok             INTEGER NOT NULL CHECK (ok IN (0, 1)),
+        hard           INTEGER NOT NULL CHECK (hard IN (0, 1)),
+        errors         TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(errors)),
+        PRIMARY KEY (run_id, step_id, attempt, contract_index),
+        FOREIGN KEY (run_id, step_id, attempt) REFERENCES attempts (run_id, step_id, attempt) ON DELETE CASCADE
+      );
+
+      CREATE TABLE cancellations (
+        run_id       TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        requested_at TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** The db was written by a newer Wave; an older one must not guess at tables it does not know. */
+export class StateSchemaTooNewError extends Error {
+  readonly hint: string;
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`${path}: state db schema version ${found} is newer than this Wave knows (${known})`);
+    this.name = 'StateSchemaTooNewError';
+    this.hint = 'upgrade Wave, or point it at another project; the db was not changed';
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
+    | { version: number | null }
+    | undefined;
+  return row?.version ?? 0;
+}
+
+/** Brings the db up to the latest version; a no-op on an up-to-date db. Returns the versions applied. */
+export function migrate(db: Database, path: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const found = schemaVersion(db);
+  if (found > latest) throw new StateSchemaTooNewError(path, found, latest);
+
+  const applied: number[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    const apply = db.transaction(() => {
+      // Re-read inside the write lock: another process may have applied it since we looked.
+      if (schemaVersion(db) >= migration.version) return false;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+      return true;
+    });
+    if (apply.immediate()) applied.push(migration.version);
+  }
+  return applied;
+}

@@ -1,0 +1,108 @@
+// Where a run's and a step's files live on the host: <workspace_root>/<run>/<step>/{src?,in,out}.
+// Inside the container these are always /wave/src, /wave/in and /wave/out (see DESIGN.md).
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { WaveError } from '../errors.js';
+import { snapshotSource, type SnapshotOptions } from './snapshot.js';
+
+export interface RunWorkspace {
+  dir: string;
+  /** The run's read-only source snapshot, shared by every step that mounts the source read-only. */
+  source: string;
+}
+
+export interface StepWorkspace {
+  dir: string;
+  /** What the step sees at /wave/src: the run's snapshot, or a private copy for a `readwrite` mount. */
+  src: string;
+  in: string;
+  out: string;
+}
+
+export function runWorkspaceDir(workspaceRoot: string, runId: string): string {
+  return path.join(workspaceRoot, runId);
+}
+
+/** Create the run's folder and its source snapshot (once; a resumed run reuses it). */
+export async function prepareRun(
+  workspaceRoot: string,
+  runId: string,
+  sourceDir: string,
+  options: SnapshotOptions = {},
+): Promise<RunWorkspace> {
+  const dir = runWorkspaceDir(workspaceRoot, runId);
+  const source = path.join(dir, '_source');
+  const done = path.join(dir, '.source-complete');
+  const exists = await fs.access(done).then(() => true, () => false);
+  if (!exists) {
+    await fs.rm(source, { recursive: true, force: true });
+    await snapshotSource(sourceDir, source, options);
+    await fs.writeFile(done, new Date().toISOString());
+  }
+  return { dir, source };
+}
+
+export interface StepPrepareOptions extends SnapshotOptions {
+  /** A `readwrite` source mount: the step gets its own copy it may change. */
+  writableSource?: boolean;
+}
+
+/**
+ * Fresh in/ and out/ folders for an attempt. A previous attempt's out/ is kept under attempts/<n>/ so a failed
+ * attempt's files stay inspectable but never leak into the next attempt's outputs.
+ */
+export async function prepareStep(
+  run: RunWorkspace,
+  stepId: string,
+  attempt: number,
+  options: StepPrepareOptions = {},
+): Promise<StepWorkspace> {
+  const dir = path.join(run.dir, stepId);
+  const out = path.join(dir, 'out');
+  const input = path.join(dir, 'in');
+  if (attempt > 1 && (await fs.access(out).then(() => true, () => false))) {
+    const archive = path.join(dir, 'attempts', String(attempt - 1));
+    await fs.mkdir(archive, { recursive: true });
+    await fs.rm(path.join(archive, 'out'), { recursive: true, force: true });
+    await fs.rename(out, path.join(archive, 'out'));
+  }
+  await fs.rm(input, { recursive: true, force: true });
+  await fs.mkdir(input, { recursive: true });
+  await fs.mkdir(out, { recursive: true });
+  let src = run.source;
+  if (options.writableSource) {
+    src = path.join(dir, 'src');
+    await fs.rm(src, { recursive: true, force: true });
+    await snapshotSource(run.source, src, options);
+  }
+  if (options.owner) {
+    await fs.chown(input, options.owner.uid, options.owner.gid);
+    await fs.chown(out, options.owner.uid, options.owner.gid);
+  }
+  return { dir, src, in: input, out };
+}
+
+/** A relative path that stays below its base: no absolute paths, no `..`, no NUL. */
+export function safeRelative(rel: string, what: string): string {
+  const normalized = path.posix.normalize(rel.replace(/\\/g, '/'));
+  if (rel.includes('\0') || path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) {
+    throw new WaveError('artifact_rejected', `${what}: path '${rel}' leaves its folder`, {
+      hint: 'artifact paths are relative to the step folder and may not contain ..',
+    });
+  }
+  return normalized;
+}
+
+/**
+ * Copy a dependency's artifact into the step's in/ folder at in/<as>. A copy (never a link) so nothing a later
+ * step does can reach back into the producing step's outputs.
+ */
+export async function injectArtifact(step: StepWorkspace, as: string, sourceFile: string): Promise<string> {
+  const rel = safeRelative(as, 'injected artifact');
+  const target = path.join(step.in, rel);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.copyFile(sourceFile, target, constants.COPYFILE_FICLONE);
+  await fs.chmod(target, 0o444);
+  return target;
+}
