@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'file_exists'
   | 'file_not_found'
   | 'run_not_found'
+  | 'state_incompatible'
   | 'docker_unavailable'
   | 'image_missing'
   | 'sandbox_failed'
@@ -43,6 +44,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   file_exists: ExitCode.invalidInput,
   file_not_found: ExitCode.invalidInput,
   run_not_found: ExitCode.invalidInput,
+  state_incompatible: ExitCode.infrastructure,
   docker_unavailable: ExitCode.infrastructure,
   image_missing: ExitCode.infrastructure,
   sandbox_failed: ExitCode.infrastructure,

@@ -2,6 +2,7 @@
 // users' databases already ran it. Each one runs in its own IMMEDIATE transaction together with its
 // schema_migrations row, so two Wave processes opening a fresh db at once cannot both apply it.
 import type { Database } from 'better-sqlite3';
+import { WaveError } from '../errors.js';
 
 export interface Migration {
   version: number;
@@ -116,16 +117,16 @@ export const MIGRATIONS: readonly Migration[] = [
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
 /** The db was written by a newer Wave; an older one must not guess at tables it does not know. */
-export class StateSchemaTooNewError extends Error {
-  readonly hint: string;
+export class StateSchemaTooNewError extends WaveError {
   constructor(
     readonly path: string,
     readonly found: number,
     readonly known: number,
   ) {
-    super(`${path}: state db schema version ${found} is newer than this Wave knows (${known})`);
+    super('state_incompatible', `${path}: state db schema version ${found} is newer than this Wave knows (${known})`, {
+      hint: 'upgrade Wave, or point it at another project; the db was not changed',
+    });
     this.name = 'StateSchemaTooNewError';
-    this.hint = 'upgrade Wave, or point it at another project; the db was not changed';
   }
 }
 

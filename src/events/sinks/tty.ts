@@ -199,7 +199,8 @@ export function ttySink(options: TtySinkOptions): EventSink {
       case 'step_started':
         view.status = 'running';
         view.attempt = event.attempt;
-        view.startedAt = at;
+        // Elapsed counts from the first attempt: retries and backoff are part of what the step cost.
+        view.startedAt ??= at;
         view.endedAt = undefined;
         view.lastTool = '';
         break;

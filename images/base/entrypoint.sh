@@ -1,0 +1,15 @@
+#!/bin/sh
+# Runs before every command in a Wave container (as the container's user), then execs it.
+set -u
+
+# 1. HOME is an empty tmpfs at run time. Seed it with the files images put in /etc/wave/home (for example the
+#    agent CLIs' settings that turn off telemetry and update checks). Never overwrite: a file the step already
+#    placed there wins. A read-only or missing HOME is not an error here; the CLI will say what it needs.
+if [ -d /etc/wave/home ] && [ -n "${HOME:-}" ] && [ -d "$HOME" ] && [ -w "$HOME" ]; then
+  cp -R --update=none /etc/wave/home/. "$HOME"/ 2>/dev/null || true
+fi
+
+# 2. Egress bridge (added by the egress issue): when Wave mounts its proxy socket, start the loopback bridge
+#    here in the background before exec'ing the command, so HTTP(S)_PROXY=http://127.0.0.1:<port> works.
+
+exec "$@"

@@ -1,0 +1,56 @@
+// Public API of the configuration layer: loading and checking wave.yaml and pipelines, resolution of
+// adapters/models, `wave init`, and `wave validate`. Nothing here loads ajv until something is validated.
+
+export type * from './types.js';
+export { CONTRACT_TYPES, DEFAULT_COMMAND_IMAGE, TIER_NAMES } from './types.js';
+export {
+  type Problem,
+  dedupeProblems,
+  formatProblem,
+  hasErrors,
+  isError,
+  problemsToError,
+  sortProblems,
+} from './problems.js';
+export { loadManifest, readManifest, isTierName, RUNTIME_DEFAULTS, type ManifestReadResult } from './manifest.js';
+export {
+  loadPipeline,
+  readPipeline,
+  inferProjectDir,
+  type PipelineReadOptions,
+  type PipelineReadResult,
+} from './pipeline.js';
+export {
+  findPipeline,
+  listPipelines,
+  looksLikePath,
+  projectPipelinesDir,
+  defaultPipelinesDir,
+  type FoundPipeline,
+  type PipelineListing,
+  type PipelineSource,
+} from './discover.js';
+export {
+  packageRoot,
+  defaultsDir,
+  defaultManifestPath,
+  resolveProjectPath,
+  isContainedRelativePath,
+  MANIFEST_FILE,
+  PROJECT_DIR_NAME,
+  type ResolvedPath,
+} from './paths.js';
+export { resolveStepAgent, type ResolveFlags, type ResolvedAgent } from './resolve.js';
+export { resolveRetry, retryDelayMs, type ResolvedRetry } from './retry.js';
+export { checkPipelineAgainstManifest, domainCovers, DEFAULT_PERSONA_NETWORK } from './cross-check.js';
+export {
+  validateProject,
+  validatePipelineFile,
+  checkLoadedPipeline,
+  type ValidateOptions,
+  type ValidateResult,
+} from './validate.js';
+export { initProject, pointSchemaComment, type InitOptions, type InitResult } from './init.js';
+export { schemaFile, type SchemaKind } from './schema-check.js';
+export { parseMemory, parseDuration } from './units.js';
+export { suggest, didYouMean, editDistance } from './suggest.js';

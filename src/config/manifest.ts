@@ -1,0 +1,227 @@
+// Loads wave.yaml: YAML with positions → JSON Schema → checks that need more than one node (persona → adapter,
+// system prompt files on disk, tiers) → defaults applied.
+
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WaveError } from '../errors.js';
+import { resolveProjectPath } from './paths.js';
+import { type Problem, hasErrors, problemsToError, sortProblems, dedupeProblems } from './problems.js';
+import { checkAgainstSchema } from './schema-check.js';
+import { didYouMean } from './suggest.js';
+import {
+  type DocPath,
+  type LoadedManifest,
+  type Locator,
+  type Manifest,
+  type Runtime,
+  TIER_NAMES,
+  type TierName,
+} from './types.js';
+import { parseMemory } from './units.js';
+import { parseYamlSource } from './yaml-source.js';
+
+export const RUNTIME_DEFAULTS: Runtime = {
+  workspace_root: '.wave/workspaces',
+  default_timeout_minutes: 30,
+  max_concurrent_workers: 4,
+  relay: {
+    token_threshold_percent: 80,
+    strategy: 'summarize_to_checkpoint',
+    context_window: 200_000,
+    summarizer_persona: 'summarizer',
+  },
+  audit: { log_dir: '.wave/traces', log_all_tool_calls: true, log_all_file_operations: false },
+  sandbox: { backend: 'docker', default_allowed_domains: [], env_passthrough: [], resources: {}, hosts: {} },
+  models: {},
+};
+
+export interface ManifestReadResult {
+  /** Present when the file has no errors. */
+  loaded?: LoadedManifest;
+  problems: Problem[];
+}
+
+/** Reads and checks a manifest, returning every problem instead of throwing (except for a missing file). */
+export async function readManifest(manifestPath: string): Promise<ManifestReadResult> {
+  const file = path.resolve(manifestPath);
+  const text = await readManifestText(file);
+  const src = parseYamlSource(file, text);
+  if (src.problems.some((p) => p.severity === 'error')) return { problems: sortProblems(src.problems) };
+  if (src.value === null || src.value === undefined) {
+    return {
+      problems: [
+        {
+          severity: 'error',
+          file,
+          line: 1,
+          column: 1,
+          message: 'the manifest is empty',
+          hint: 'start from the default: wave init',
+        },
+      ],
+    };
+  }
+  const problems = [...src.problems, ...(await checkAgainstSchema('manifest', src))];
+  const projectDir = path.dirname(file);
+  let loaded: LoadedManifest | undefined;
+  if (!hasErrors(problems)) {
+    const raw = src.value as RawManifest;
+    const manifest = withDefaults(raw);
+    const explicitSummarizer = raw.runtime?.relay?.summarizer_persona !== undefined;
+    const systemPromptPaths = checkManifestSemantics(manifest, projectDir, file, src.locate, problems, explicitSummarizer);
+    loaded = { manifest, file, projectDir, systemPromptPaths, locate: src.locate };
+  }
+  const all = sortProblems(dedupeProblems(problems));
+  return hasErrors(all) ? { problems: all } : { loaded, problems: all };
+}
+
+/** Loads a manifest or throws a WaveError listing every problem. Warnings are returned alongside. */
+export async function loadManifest(manifestPath: string): Promise<LoadedManifest & { warnings: Problem[] }> {
+  const { loaded, problems } = await readManifest(manifestPath);
+  if (!loaded) throw problemsToError('manifest_invalid', problems);
+  return { ...loaded, warnings: problems };
+}
+
+async function readManifestText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new WaveError('file_not_found', `no manifest at ${file}`, {
+        hint: 'run: wave init (or pass --manifest <path>)',
+      });
+    }
+    if (code === 'EISDIR') {
+      throw new WaveError('file_not_found', `${file} is a directory, not a manifest`, {
+        hint: `pass the file: --manifest ${path.join(file, 'wave.yaml')}`,
+      });
+    }
+    throw new WaveError('file_not_found', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+type RawManifest = Omit<Manifest, 'runtime' | 'adapters' | 'personas'> & {
+  adapters?: Manifest['adapters'];
+  personas?: Manifest['personas'];
+  runtime?: Partial<Omit<Runtime, 'relay' | 'audit' | 'sandbox'>> & {
+    relay?: Partial<Runtime['relay']>;
+    audit?: Partial<Runtime['audit']>;
+    sandbox?: Partial<Runtime['sandbox']>;
+  };
+};
+
+function withDefaults(raw: RawManifest): Manifest {
+  const r = raw.runtime ?? {};
+  const d = RUNTIME_DEFAULTS;
+  return {
+    apiVersion: raw.apiVersion,
+    kind: raw.kind,
+    metadata: raw.metadata,
+    adapters: raw.adapters ?? {},
+    personas: raw.personas ?? {},
+    runtime: {
+      workspace_root: r.workspace_root ?? d.workspace_root,
+      default_timeout_minutes: r.default_timeout_minutes ?? d.default_timeout_minutes,
+      max_concurrent_workers: r.max_concurrent_workers ?? d.max_concurrent_workers,
+      relay: { ...d.relay, ...r.relay },
+      audit: { ...d.audit, ...r.audit },
+      sandbox: {
+        ...d.sandbox,
+        ...r.sandbox,
+        resources: { ...d.sandbox.resources, ...r.sandbox?.resources },
+        hosts: { ...d.sandbox.hosts, ...r.sandbox?.hosts },
+      },
+      models: r.models ?? d.models,
+    },
+  };
+}
+
+export function isTierName(model: string): model is TierName {
+  return (TIER_NAMES as readonly string[]).includes(model);
+}
+
+/** Cross-node checks; returns the resolved system prompt paths. */
+function checkManifestSemantics(
+  m: Manifest,
+  projectDir: string,
+  file: string,
+  locate: Locator,
+  problems: Problem[],
+  relaySummarizerExplicit: boolean,
+): Record<string, string> {
+  const error = (message: string, at: DocPath, hint?: string, where: 'key' | 'value' = 'value'): void => {
+    const pos = locate(at, where);
+    problems.push({ severity: 'error', file, line: pos?.line, column: pos?.column, message, hint });
+  };
+  const adapterNames = Object.keys(m.adapters);
+  const personaNames = Object.keys(m.personas);
+  const promptPaths: Record<string, string> = {};
+
+  for (const [name, persona] of Object.entries(m.personas)) {
+    const adapter = m.adapters[persona.adapter];
+    if (!adapter) {
+      error(
+        `persona '${name}': unknown adapter '${persona.adapter}'${didYouMean(persona.adapter, adapterNames)}`,
+        ['personas', name, 'adapter'],
+        adapterNames.length ? `adapters defined: ${adapterNames.join(', ')}` : 'define it under adapters:',
+      );
+    } else if (persona.model !== undefined && isTierName(persona.model) && !adapter.tier_models?.[persona.model]) {
+      error(
+        `persona '${name}': model tier '${persona.model}' is not defined in adapter '${persona.adapter}'`,
+        ['personas', name, 'model'],
+        `add adapters.${persona.adapter}.tier_models.${persona.model}`,
+      );
+    }
+    const prompt = resolveProjectPath(persona.system_prompt_file, projectDir);
+    if (!prompt.exists) {
+      error(
+        `persona '${name}': system_prompt_file '${persona.system_prompt_file}' not found (looked for ${prompt.path})`,
+        ['personas', name, 'system_prompt_file'],
+        'paths are relative to the folder holding wave.yaml',
+      );
+    } else {
+      promptPaths[name] = prompt.path;
+    }
+    checkResources(persona.resources, ['personas', name, 'resources'], error);
+    if (persona.sandbox?.network === 'none' && persona.sandbox.allowed_domains?.length) {
+      error(
+        `persona '${name}': allowed_domains has no effect with network: none`,
+        ['personas', name, 'sandbox', 'allowed_domains'],
+        'use network: allowlist, or drop allowed_domains',
+      );
+    }
+  }
+
+  const relayPersona = m.runtime.relay.summarizer_persona;
+  if (m.runtime.relay.token_threshold_percent > 0 && !m.personas[relayPersona]) {
+    // Only an explicit setting is worth an error; the default name may simply be unused.
+    if (relaySummarizerExplicit) {
+      error(
+        `runtime.relay.summarizer_persona: unknown persona '${relayPersona}'${didYouMean(relayPersona, personaNames)}`,
+        ['runtime', 'relay', 'summarizer_persona'],
+      );
+    }
+  }
+
+  const ca = m.runtime.sandbox.extra_ca_certs;
+  if (ca !== undefined && !existsSync(path.resolve(projectDir, ca))) {
+    error(
+      `runtime.sandbox.extra_ca_certs: '${ca}' not found (looked for ${path.resolve(projectDir, ca)})`,
+      ['runtime', 'sandbox', 'extra_ca_certs'],
+    );
+  }
+  checkResources(m.runtime.sandbox.resources, ['runtime', 'sandbox', 'resources'], error);
+  return promptPaths;
+}
+
+function checkResources(
+  res: { memory?: string | number } | undefined,
+  at: DocPath,
+  error: (message: string, at: DocPath, hint?: string) => void,
+): void {
+  if (res?.memory !== undefined && parseMemory(res.memory) === undefined) {
+    error(`memory '${String(res.memory)}' is not a size`, [...at, 'memory'], 'write it like 512m, 4g or 2GiB');
+  }
+}

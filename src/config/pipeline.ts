@@ -1,0 +1,314 @@
+// Loads a pipeline file: YAML with positions → JSON Schema → per-step checks → a normalised Pipeline
+// (exec always set, contracts always a list, output artifact defaults applied). Graph checks (ids,
+// dependencies, cycles, references between steps) live in src/plan/.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WaveError } from '../errors.js';
+import { PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
+import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
+import { checkAgainstSchema } from './schema-check.js';
+import type {
+  Contract,
+  DocPath,
+  Exec,
+  LoadedPipeline,
+  Locator,
+  Mount,
+  OutputArtifact,
+  Pipeline,
+  Step,
+} from './types.js';
+import { parseDuration } from './units.js';
+import { parseYamlSource } from './yaml-source.js';
+
+export interface PipelineReadOptions {
+  /** The project whose `.wave/` paths the pipeline resolves against; default: inferred from the file's place. */
+  projectDir?: string;
+}
+
+export interface PipelineReadResult {
+  loaded?: LoadedPipeline;
+  problems: Problem[];
+}
+
+/** Reads and checks one pipeline file; every problem is returned, none thrown (except a missing file). */
+export async function readPipeline(pipelinePath: string, opts: PipelineReadOptions = {}): Promise<PipelineReadResult> {
+  const file = path.resolve(pipelinePath);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new WaveError('pipeline_not_found', `cannot read pipeline ${file}: ${(err as Error).message}`, {
+      hint: 'wave list pipelines shows the pipelines Wave can find',
+      cause: err,
+    });
+  }
+  const projectDir = opts.projectDir ?? inferProjectDir(file);
+  const src = parseYamlSource(file, text);
+  if (hasErrors(src.problems)) return { problems: sortProblems(src.problems) };
+  if (src.value === null || src.value === undefined) {
+    return { problems: [{ severity: 'error', file, line: 1, column: 1, message: 'the pipeline is empty' }] };
+  }
+  const problems = [...src.problems, ...(await checkAgainstSchema('pipeline', src))];
+  let loaded: LoadedPipeline | undefined;
+  if (!hasErrors(problems)) {
+    const pipeline = normalisePipeline(src.value as RawPipeline, { file, projectDir, locate: src.locate, problems });
+    loaded = { pipeline, file, projectDir, locate: src.locate };
+  }
+  const all = sortProblems(dedupeProblems(problems));
+  return hasErrors(all) ? { problems: all } : { loaded, problems: all };
+}
+
+/** Loads a pipeline or throws a WaveError listing every problem. */
+export async function loadPipeline(
+  pipelinePath: string,
+  opts: PipelineReadOptions = {},
+): Promise<LoadedPipeline & { warnings: Problem[] }> {
+  const { loaded, problems } = await readPipeline(pipelinePath, opts);
+  if (!loaded) throw problemsToError('pipeline_invalid', problems);
+  return { ...loaded, warnings: problems };
+}
+
+/** `<project>/.wave/pipelines/x.yaml` → `<project>`; anything else → the pipeline's own folder. */
+export function inferProjectDir(file: string): string {
+  const dir = path.dirname(file);
+  if (path.basename(dir) === 'pipelines' && path.basename(path.dirname(dir)) === PROJECT_DIR_NAME) {
+    return path.dirname(path.dirname(dir));
+  }
+  return dir;
+}
+
+// ---- normalisation and per-step checks ----
+
+interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace'> {
+  workspace?: { mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }> };
+  exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
+  type?: 'command';
+  script?: string;
+  dependencies?: string[];
+  output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
+  handover?: { contract?: Contract; contracts?: Contract[] };
+}
+
+type RawPipeline = Omit<Pipeline, 'steps'> & { steps: RawStep[] };
+
+interface Ctx {
+  file: string;
+  projectDir: string;
+  locate: Locator;
+  problems: Problem[];
+}
+
+function report(ctx: Ctx, severity: Problem['severity'], message: string, at: DocPath, hint?: string): void {
+  const pos = ctx.locate(at, 'value');
+  ctx.problems.push({ severity, file: ctx.file, line: pos?.line, column: pos?.column, message, hint });
+}
+
+function normalisePipeline(raw: RawPipeline, ctx: Ctx): Pipeline {
+  return {
+    ...raw,
+    steps: raw.steps.map((step, i) => normaliseStep(step, ['steps', i], ctx)),
+  };
+}
+
+function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
+  const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...rest } = raw;
+  const exec = normaliseExec(raw, at, ctx);
+  void legacyType;
+  void legacyScript;
+  void rawExec;
+
+  if (exec.type === 'prompt' && raw.persona === undefined) {
+    report(ctx, 'error', `step '${raw.id}': a prompt step needs a persona`, [...at, 'id'], 'add persona: <name>, or make it a command step (exec: {type: command, script: ...})');
+  }
+  if (exec.type === 'command' && (raw.persona !== undefined || raw.model !== undefined || raw.adapter !== undefined)) {
+    const keys = (['persona', 'adapter', 'model'] as const).filter((k) => raw[k] !== undefined);
+    report(ctx, 'warning', `step '${raw.id}': ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not used by a command step`, [...at, keys[0] ?? 'id']);
+  }
+
+  const outputs = (output_artifacts ?? []).map((o, j): OutputArtifact => {
+    const where = [...at, 'output_artifacts', j];
+    if (!isContainedRelativePath(o.path)) {
+      report(ctx, 'error', `step '${raw.id}': output path '${o.path}' must be relative to the step's out folder (no absolute path, no '..')`, [...where, 'path'], "write it like 'report.json'; it lands in /wave/out/report.json");
+    }
+    return { name: o.name, path: o.path, type: o.type ?? inferArtifactType(o.path), required: o.required ?? true };
+  });
+  const seenNames = new Map<string, number>();
+  outputs.forEach((o, j) => {
+    if (seenNames.has(o.name)) {
+      report(ctx, 'error', `step '${raw.id}': duplicate output artifact name '${o.name}'`, [...at, 'output_artifacts', j, 'name']);
+    }
+    seenNames.set(o.name, j);
+  });
+
+  let contracts: Contract[] = [];
+  let contractsAt: DocPath = [...at, 'handover', 'contracts'];
+  if (handover?.contract && handover.contracts) {
+    report(ctx, 'error', `step '${raw.id}': use either handover.contract or handover.contracts, not both`, [...at, 'handover', 'contract']);
+  }
+  if (handover?.contracts) contracts = handover.contracts;
+  else if (handover?.contract) {
+    contracts = [handover.contract];
+    contractsAt = [...at, 'handover', 'contract'];
+  }
+  contracts.forEach((c, j) => {
+    checkContract(c, handover?.contracts ? [...contractsAt, j] : contractsAt, raw.id, outputs, ctx);
+  });
+
+  checkRetry(raw, at, ctx);
+  checkMounts(raw, at, ctx);
+
+  const { workspace, ...others } = rest;
+  return {
+    ...others,
+    ...(workspace?.mount
+      ? { workspace: { mount: workspace.mount.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' })) } }
+      : {}),
+    dependencies: raw.dependencies ?? [],
+    exec,
+    output_artifacts: outputs,
+    handover: { contracts },
+  };
+}
+
+/** Folds the original format's step-level `type: command` + `script` into `exec`, and checks the exec block. */
+function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
+  const legacy = raw.type === 'command' || raw.script !== undefined;
+  if (legacy && raw.exec) {
+    report(ctx, 'error', `step '${raw.id}': use either exec or the step-level type: command + script, not both`, [...at, raw.type ? 'type' : 'script']);
+  }
+  if (legacy && !raw.exec) {
+    if (raw.type !== 'command') {
+      report(ctx, 'error', `step '${raw.id}': script needs type: command`, [...at, 'script'], 'or write exec: {type: command, script: ...}');
+    }
+    if (raw.script === undefined || raw.script.trim() === '') {
+      report(ctx, 'error', `step '${raw.id}': a command step needs a script`, [...at, 'type']);
+    }
+    return { type: 'command', script: raw.script ?? '' };
+  }
+  const e = raw.exec;
+  if (!e) {
+    report(ctx, 'error', `step '${raw.id}': missing exec`, [...at, 'id'], 'add exec: {type: prompt, source: "..."} or exec: {type: command, script: "..."}');
+    return { type: 'prompt', source: '' };
+  }
+  const where = [...at, 'exec'];
+  if (e.type === 'command') {
+    for (const k of ['source', 'source_path'] as const) {
+      if (e[k] !== undefined) report(ctx, 'error', `step '${raw.id}': exec.${k} is for prompt steps; a command step runs exec.script`, [...where, k]);
+    }
+    if (e.script === undefined || e.script.trim() === '') {
+      report(ctx, 'error', `step '${raw.id}': a command step needs exec.script`, [...where, 'type']);
+    }
+    return { type: 'command', script: e.script ?? '', ...(e.image === undefined ? {} : { image: e.image }) };
+  }
+  for (const k of ['script', 'image'] as const) {
+    if (e[k] !== undefined) report(ctx, 'error', `step '${raw.id}': exec.${k} is for command steps (exec.type: command)`, [...where, k]);
+  }
+  if (e.source !== undefined && e.source_path !== undefined) {
+    report(ctx, 'error', `step '${raw.id}': use either exec.source or exec.source_path, not both`, [...where, 'source_path']);
+  } else if (e.source === undefined && e.source_path === undefined) {
+    report(ctx, 'error', `step '${raw.id}': a prompt step needs exec.source (the prompt) or exec.source_path (a file)`, [...where, 'type']);
+  } else if (e.source !== undefined && e.source.trim() === '') {
+    report(ctx, 'error', `step '${raw.id}': exec.source is empty`, [...where, 'source']);
+  }
+  if (e.source_path !== undefined) {
+    const resolved = resolveProjectPath(e.source_path, ctx.projectDir);
+    if (!resolved.exists) {
+      report(ctx, 'error', `step '${raw.id}': prompt file '${e.source_path}' not found (looked for ${resolved.path})`, [...where, 'source_path'], 'paths are relative to the project folder (the one holding wave.yaml)');
+    }
+  }
+  return {
+    type: 'prompt',
+    ...(e.source === undefined ? {} : { source: e.source }),
+    ...(e.source_path === undefined ? {} : { source_path: e.source_path }),
+  };
+}
+
+function inferArtifactType(p: string): OutputArtifact['type'] {
+  const ext = path.extname(p).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.md' || ext === '.markdown') return 'markdown';
+  return 'text';
+}
+
+/** Contract types that check a file; test_suite checks a command's exit status instead. */
+const FILE_CONTRACTS = new Set(['json_schema', 'typescript_interface', 'markdown_spec', 'format', 'non_empty_file']);
+
+function checkContract(c: Contract, at: DocPath, stepId: string, outputs: OutputArtifact[], ctx: Ctx): void {
+  const label = `step '${stepId}': ${c.type} contract`;
+  if (c.source !== undefined && !isContainedRelativePath(c.source)) {
+    report(ctx, 'error', `${label}: source '${c.source}' must be relative to the step's out folder (no absolute path, no '..')`, [...at, 'source']);
+  }
+  if (FILE_CONTRACTS.has(c.type) && c.source === undefined && outputs.length === 0) {
+    report(ctx, 'error', `${label} has nothing to check: give it a source or declare output_artifacts`, [...at, 'type']);
+  }
+  if (c.type === 'json_schema') {
+    if (c.schema === undefined && c.schema_path === undefined) {
+      report(ctx, 'error', `${label} needs schema_path or an inline schema`, [...at, 'type']);
+    } else if (c.schema !== undefined && c.schema_path !== undefined) {
+      report(ctx, 'error', `${label}: use either schema or schema_path, not both`, [...at, 'schema_path']);
+    }
+  }
+  if (c.type === 'typescript_interface' && c.schema_path === undefined) {
+    report(ctx, 'error', `${label} needs schema_path (the .ts file declaring the interface)`, [...at, 'type']);
+  }
+  if (c.type === 'test_suite' && c.command === undefined) {
+    report(ctx, 'error', `${label} needs a command`, [...at, 'type']);
+  }
+  if (c.command !== undefined && c.type !== 'test_suite') {
+    report(ctx, 'error', `${label}: command is only used by test_suite contracts`, [...at, 'command']);
+  }
+  if (c.required_headings !== undefined && c.type !== 'markdown_spec') {
+    report(ctx, 'error', `${label}: required_headings is only used by markdown_spec contracts`, [...at, 'required_headings']);
+  }
+  if (c.format !== undefined && c.type !== 'format') {
+    report(ctx, 'error', `${label}: format is only used by format contracts`, [...at, 'format']);
+  }
+  if (c.type === 'format' && c.format === undefined) {
+    report(ctx, 'error', `${label} needs format: json | yaml | markdown`, [...at, 'type']);
+  }
+  if (c.timeout !== undefined && parseDuration(c.timeout) === undefined) {
+    report(ctx, 'error', `${label}: timeout '${c.timeout}' is not a duration`, [...at, 'timeout']);
+  }
+  if (c.schema_path !== undefined) {
+    const resolved = resolveProjectPath(c.schema_path, ctx.projectDir);
+    if (!resolved.exists) {
+      report(ctx, 'error', `${label}: schema_path '${c.schema_path}' not found (looked for ${resolved.path})`, [...at, 'schema_path'], 'paths are relative to the project folder; .wave/… falls back to the embedded defaults');
+    }
+  }
+}
+
+function checkRetry(raw: RawStep, at: DocPath, ctx: Ctx): void {
+  const r = raw.retry;
+  if (!r) return;
+  const base = r.base_delay === undefined ? undefined : parseDuration(r.base_delay);
+  const max = r.max_delay === undefined ? undefined : parseDuration(r.max_delay);
+  if (base !== undefined && max !== undefined && base > max) {
+    report(ctx, 'error', `step '${raw.id}': retry.base_delay (${r.base_delay}) is longer than retry.max_delay (${r.max_delay})`, [...at, 'retry', 'base_delay']);
+  }
+  if (r.policy === 'none' && r.max_attempts !== undefined && r.max_attempts > 1) {
+    report(ctx, 'warning', `step '${raw.id}': retry.max_attempts ${r.max_attempts} overrides policy: none`, [...at, 'retry', 'max_attempts']);
+  }
+}
+
+/** Container paths Wave owns; a mount there would hide the step's inputs or outputs. */
+const RESERVED_TARGETS = ['/wave/out', '/wave/in'];
+
+function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
+  (raw.workspace?.mount ?? []).forEach((m, j) => {
+    const where = [...at, 'workspace', 'mount', j];
+    if (!path.posix.isAbsolute(m.target)) {
+      report(ctx, 'error', `step '${raw.id}': mount target '${m.target}' must be an absolute path inside the container`, [...where, 'target'], 'for example /wave/src or /project');
+    } else {
+      const target = path.posix.normalize(m.target);
+      if (RESERVED_TARGETS.some((r) => target === r || target.startsWith(`${r}/`))) {
+        report(ctx, 'error', `step '${raw.id}': mount target '${m.target}' is reserved for Wave (${RESERVED_TARGETS.join(', ')})`, [...where, 'target']);
+      }
+    }
+    const resolved = resolveProjectPath(m.source, ctx.projectDir);
+    if (!resolved.exists) {
+      report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' not found (looked for ${resolved.path})`, [...where, 'source']);
+    }
+  });
+}

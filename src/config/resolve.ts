@@ -1,0 +1,96 @@
+// Which adapter and which model a step runs with.
+//
+//   adapter: --adapter flag > step.adapter > persona.adapter
+//   model:   --model flag > step.model > persona.model > adapter.default_model
+//
+// A tier name (cheapest | balanced | strongest) at any level resolves through the chosen adapter's tier_models.
+// A persona's *literal* model is only used when the step runs on the persona's own adapter: "claude-sonnet-4-5"
+// means nothing to Codex, so overriding the adapter falls through to that adapter's default. Tiers are portable
+// and always apply.
+
+import { WaveError } from '../errors.js';
+import { isTierName } from './manifest.js';
+import { didYouMean } from './suggest.js';
+import type { Adapter, Manifest, Persona, Step } from './types.js';
+
+export interface ResolveFlags {
+  adapter?: string;
+  model?: string;
+}
+
+export interface ResolvedAgent {
+  adapterName: string;
+  adapter: Adapter;
+  personaName?: string;
+  persona?: Persona;
+  /** A concrete model name (tiers already resolved). */
+  model: string;
+  /** Where the model came from, for `wave run --dry-run` style explanations. */
+  modelSource: 'flag' | 'step' | 'persona' | 'adapter default';
+}
+
+export function resolveStepAgent(
+  manifest: Manifest,
+  step: Pick<Step, 'id' | 'persona' | 'adapter' | 'model'>,
+  flags: ResolveFlags = {},
+): ResolvedAgent {
+  const fail = (message: string, hint?: string): never => {
+    throw new WaveError('pipeline_invalid', `step '${step.id}': ${message}`, hint === undefined ? {} : { hint });
+  };
+
+  let persona: Persona | undefined;
+  if (step.persona !== undefined) {
+    persona = manifest.personas[step.persona];
+    if (!persona) {
+      const names = Object.keys(manifest.personas);
+      fail(`unknown persona '${step.persona}'${didYouMean(step.persona, names)}`, `personas in the manifest: ${names.join(', ') || 'none'}`);
+    }
+  }
+
+  const adapterName = flags.adapter ?? step.adapter ?? persona?.adapter;
+  if (adapterName === undefined) {
+    return fail('no adapter: give the step a persona or an adapter');
+  }
+  const adapter = manifest.adapters[adapterName];
+  if (!adapter) {
+    const names = Object.keys(manifest.adapters);
+    const from = flags.adapter !== undefined ? '--adapter' : step.adapter !== undefined ? 'step' : `persona '${step.persona}'`;
+    return fail(
+      `unknown adapter '${adapterName}' (from ${from})${didYouMean(adapterName, names)}`,
+      `adapters in the manifest: ${names.join(', ') || 'none'}`,
+    );
+  }
+
+  const personaModelApplies =
+    persona?.model !== undefined && (isTierName(persona.model) || persona.adapter === adapterName);
+  const candidates: Array<[ResolvedAgent['modelSource'], string | undefined]> = [
+    ['flag', flags.model],
+    ['step', step.model],
+    ['persona', personaModelApplies ? persona?.model : undefined],
+    ['adapter default', adapter.default_model],
+  ];
+  const chosen = candidates.find(([, m]) => m !== undefined && m !== '');
+  if (!chosen || chosen[1] === undefined) {
+    return fail(`no model for adapter '${adapterName}'`, `set adapters.${adapterName}.default_model, or model: on the persona or step`);
+  }
+  const [modelSource, requested] = chosen;
+  let model = requested;
+  if (isTierName(requested)) {
+    const mapped = adapter.tier_models?.[requested];
+    if (mapped === undefined) {
+      return fail(
+        `model tier '${requested}' (from ${modelSource}) is not defined for adapter '${adapterName}'`,
+        `add adapters.${adapterName}.tier_models.${requested}`,
+      );
+    }
+    model = mapped;
+  }
+
+  return {
+    adapterName,
+    adapter,
+    ...(step.persona !== undefined && persona ? { personaName: step.persona, persona } : {}),
+    model,
+    modelSource,
+  };
+}

@@ -1,0 +1,207 @@
+// Checks a parsed document against its JSON Schema (./schemas/*.schema.json, the same files editors use) and
+// turns ajv's errors into Problems at the offending node. Two schema keywords are Wave's own:
+//   x-wave-ignored: true   a key of the original Wave format that we accept but do not act on (→ one warning)
+//   x-wave-expected: text  how to describe a pattern to a human ("a duration such as 30s")
+// ajv is imported lazily so that loading src/config does not pay for it.
+
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Problem } from './problems.js';
+import { didYouMean } from './suggest.js';
+import type { DocPath } from './types.js';
+import type { YamlSource } from './yaml-source.js';
+
+export type SchemaKind = 'manifest' | 'pipeline';
+
+/** The schema file on disk (in src/ under tsx, in dist/ once compiled: tsc copies imported JSON). */
+export function schemaFile(kind: SchemaKind): string {
+  return fileURLToPath(new URL(`./schemas/${kind}.schema.json`, import.meta.url));
+}
+
+interface Validators {
+  manifest: ValidateFunction;
+  pipeline: ValidateFunction;
+}
+
+let validators: Promise<Validators> | undefined;
+/** Filled by the x-wave-ignored keyword while one (synchronous) validation runs. */
+let ignoredSeen: string[] = [];
+
+async function loadValidators(): Promise<Validators> {
+  const [ajvModule, formatsModule, manifestSchema, pipelineSchema] = await Promise.all([
+    import('ajv'),
+    import('ajv-formats'),
+    import('./schemas/manifest.schema.json', { with: { type: 'json' } }),
+    import('./schemas/pipeline.schema.json', { with: { type: 'json' } }),
+  ]);
+  // ajv and ajv-formats are CommonJS; under NodeNext their classes sit on `.default.default`.
+  const Ajv = ajvModule.default.default;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  formatsModule.default.default(ajv);
+  ajv.addKeyword({
+    keyword: 'x-wave-ignored',
+    schemaType: 'boolean',
+    validate: (flag: boolean, _data: unknown, _parent: unknown, cxt?: { instancePath: string }) => {
+      if (flag && cxt) ignoredSeen.push(cxt.instancePath);
+      return true;
+    },
+  });
+  ajv.addKeyword({ keyword: 'x-wave-expected', schemaType: 'string' });
+  return {
+    manifest: ajv.compile(manifestSchema.default),
+    pipeline: ajv.compile(pipelineSchema.default),
+  };
+}
+
+export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Promise<Problem[]> {
+  validators ??= loadValidators();
+  const validate = (await validators)[kind];
+  ignoredSeen = [];
+  validate(src.value);
+  const seen = ignoredSeen;
+  ignoredSeen = [];
+  const problems: Problem[] = [];
+  for (const err of validate.errors ?? []) {
+    const p = toProblem(err, src);
+    if (p) problems.push(p);
+  }
+  problems.push(...ignoredWarnings(seen, src));
+  return problems;
+}
+
+/** One warning per mapping, naming every ignored key in it, at the first one. */
+function ignoredWarnings(instancePaths: string[], src: YamlSource): Problem[] {
+  const byParent = new Map<string, DocPath[]>();
+  for (const ptr of new Set(instancePaths)) {
+    const path = pointerToPath(ptr);
+    const parentKey = JSON.stringify(path.slice(0, -1));
+    const list = byParent.get(parentKey) ?? [];
+    list.push(path);
+    byParent.set(parentKey, list);
+  }
+  const out: Problem[] = [];
+  for (const paths of byParent.values()) {
+    const first = paths[0];
+    if (!first) continue;
+    const names = paths.map((p) => String(p[p.length - 1]));
+    const where = first.length > 1 ? ` in ${describePath(first.slice(0, -1))}` : '';
+    const pos = src.locate(first, 'key');
+    out.push({
+      severity: 'warning',
+      file: src.file,
+      line: pos?.line,
+      column: pos?.column,
+      message: `ignored: ${names.join(', ')}${where}`,
+      hint: `accepted for compatibility with the original Wave format; Wave does not act on ${names.length === 1 ? 'it' : 'them'} yet`,
+    });
+  }
+  return out;
+}
+
+function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
+  const path = pointerToPath(err.instancePath);
+  const name = describePath(path);
+  const problem = (message: string, at: DocPath = path, where: 'key' | 'value' = 'value'): Problem => {
+    const pos = src.locate(at, where);
+    return { severity: 'error', file: src.file, line: pos?.line, column: pos?.column, message };
+  };
+  const parentSchema = err.parentSchema as Record<string, unknown> | undefined;
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = String((err.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys((parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+      const where = path.length > 0 ? ` in ${name}` : '';
+      return problem(`unknown key '${key}'${where}${didYouMean(key, known)}`, [...path, key], 'key');
+    }
+    case 'required': {
+      const key = (err.params as { missingProperty: string }).missingProperty;
+      const where = path.length > 0 ? ` in ${name}` : '';
+      return problem(`missing required key '${key}'${where}`);
+    }
+    case 'type': {
+      const expected = String((err.params as { type: string | string[] }).type).replace(',', ' or ');
+      return problem(`${name} must be ${article(expected)} (got ${describeValue(err.data)})`);
+    }
+    case 'enum': {
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const got = String(err.data);
+      return problem(
+        `${name}: unknown value '${got}'; expected one of ${allowed.join(', ')}${didYouMean(got, allowed)}`,
+      );
+    }
+    case 'const': {
+      const allowed = String((err.params as { allowedValue: unknown }).allowedValue);
+      return problem(`${name} must be '${allowed}' (got ${describeValue(err.data)})`);
+    }
+    case 'pattern':
+    case 'format': {
+      const expected =
+        typeof parentSchema?.['x-wave-expected'] === 'string'
+          ? parentSchema['x-wave-expected']
+          : err.keyword === 'format'
+            ? `a valid ${String((err.params as { format: string }).format)}`
+            : `text matching ${String((err.params as { pattern: string }).pattern)}`;
+      return problem(`${name} must be ${expected} (got ${describeValue(err.data)})`);
+    }
+    case 'propertyNames':
+      return undefined; // reported again, more precisely, by the pattern error of the name itself
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const p = err.params as { comparison: string; limit: number };
+      return problem(`${name} must be ${p.comparison} ${p.limit} (got ${describeValue(err.data)})`);
+    }
+    case 'minItems':
+      return problem(`${name} must not be empty`);
+    case 'minLength':
+      return problem(`${name} must not be empty`);
+    default:
+      return problem(`${name} ${err.message ?? 'is invalid'}`);
+  }
+}
+
+/** "/steps/0/retry" → ['steps', 0, 'retry'] */
+function pointerToPath(pointer: string): DocPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** ['steps', 0, 'retry', 'max_attempts'] → "steps[0].retry.max_attempts"; the root is "the document". */
+export function describePath(path: DocPath): string {
+  if (path.length === 0) return 'the document';
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return `'${out}'`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    integer: 'an integer',
+    number: 'a number',
+    boolean: 'true or false',
+    null: 'empty',
+  };
+  return type
+    .split(' or ')
+    .map((t) => words[t] ?? t)
+    .join(' or ');
+}

@@ -1,0 +1,262 @@
+// The shapes of wave.yaml and of a pipeline after loading. The JSON Schemas in ./schemas/ are the source of truth
+// for what a file may contain; these types describe what the loaders hand to the rest of Wave (defaults applied,
+// the legacy step-level `type: command` folded into `exec`, `handover.contract` folded into `handover.contracts`).
+
+export type TierName = 'cheapest' | 'balanced' | 'strongest';
+export const TIER_NAMES: readonly TierName[] = ['cheapest', 'balanced', 'strongest'];
+
+export interface Permissions {
+  allowed_tools?: string[];
+  deny?: string[];
+}
+
+export type NetworkMode = 'none' | 'allowlist' | 'open';
+
+/** A persona's or a step's network and environment policy. A step's policy may only narrow its persona's. */
+export interface SandboxPolicy {
+  network?: NetworkMode;
+  allowed_domains?: string[];
+  env_passthrough?: string[];
+}
+
+export interface Resources {
+  /** "4g", "512m", "2GiB" or a number of bytes; see parseMemory(). */
+  memory?: string | number;
+  cpus?: number;
+  pids?: number;
+}
+
+export interface Adapter {
+  binary: string;
+  image: string;
+  default_model?: string;
+  tier_models?: Partial<Record<TierName, string>>;
+  default_permissions?: Permissions;
+}
+
+export interface Persona {
+  adapter: string;
+  description?: string;
+  /** A literal model name or a tier name (cheapest | balanced | strongest). */
+  model?: string;
+  system_prompt_file: string;
+  permissions?: Permissions;
+  sandbox?: SandboxPolicy;
+  resources?: Resources;
+  /** placeholder (default): the container gets a placeholder key and the gateway adds the real one on the host. */
+  credentials?: 'placeholder' | 'passthrough';
+}
+
+export interface RelayConfig {
+  token_threshold_percent: number;
+  strategy: 'summarize_to_checkpoint';
+  context_window: number;
+  summarizer_persona: string;
+}
+
+export interface AuditConfig {
+  log_dir: string;
+  log_all_tool_calls: boolean;
+  log_all_file_operations: boolean;
+}
+
+export interface RuntimeSandbox {
+  backend: 'docker' | 'host';
+  default_allowed_domains: string[];
+  env_passthrough: string[];
+  resources: Resources;
+  /** A PEM bundle (relative to the manifest) added to step containers for TLS-inspecting networks. */
+  extra_ca_certs?: string;
+  /** Extra /etc/hosts entries for step containers: name → address. */
+  hosts: Record<string, string>;
+}
+
+export interface ModelProvider {
+  base_url?: string;
+}
+
+export interface Runtime {
+  workspace_root: string;
+  default_timeout_minutes: number;
+  max_concurrent_workers: number;
+  relay: RelayConfig;
+  audit: AuditConfig;
+  sandbox: RuntimeSandbox;
+  models: Record<string, ModelProvider>;
+}
+
+export interface Metadata {
+  name: string;
+  description?: string;
+  [key: string]: unknown;
+}
+
+export interface Manifest {
+  apiVersion: string;
+  kind: 'WaveManifest';
+  metadata: Metadata;
+  adapters: Record<string, Adapter>;
+  personas: Record<string, Persona>;
+  runtime: Runtime;
+}
+
+// ---- pipelines ----
+
+export type ContractType =
+  | 'json_schema'
+  | 'typescript_interface'
+  | 'test_suite'
+  | 'markdown_spec'
+  | 'format'
+  | 'non_empty_file';
+export const CONTRACT_TYPES: readonly ContractType[] = [
+  'json_schema',
+  'typescript_interface',
+  'test_suite',
+  'markdown_spec',
+  'format',
+  'non_empty_file',
+];
+
+export interface Contract {
+  type: ContractType;
+  /** The checked file, relative to the step's out folder; defaults to the step's first output artifact. */
+  source?: string;
+  /** A project path; `.wave/…` falls back to the embedded defaults (see resolveProjectPath). */
+  schema_path?: string;
+  /** An inline JSON Schema. */
+  schema?: Record<string, unknown>;
+  /** test_suite: the shell command. */
+  command?: string;
+  /** test_suite: the image the command runs in (default: Wave's base image). */
+  image?: string;
+  /** A duration string such as "30s" or "2m". */
+  timeout?: string;
+  on_failure?: 'fail' | 'warn' | 'skip';
+  /** json_schema: try to recover JSON wrapped in prose or fences before validating. */
+  recover?: boolean;
+  /** markdown_spec: headings the document must contain. */
+  required_headings?: string[];
+  /** format: the format the source must parse as. */
+  format?: 'json' | 'yaml' | 'markdown';
+  [key: string]: unknown;
+}
+
+export interface PromptExec {
+  type: 'prompt';
+  source?: string;
+  source_path?: string;
+}
+
+export interface CommandExec {
+  type: 'command';
+  script: string;
+  /** Default: Wave's base image (DEFAULT_COMMAND_IMAGE). */
+  image?: string;
+}
+
+export type Exec = PromptExec | CommandExec;
+export const DEFAULT_COMMAND_IMAGE = 'wave/base:latest';
+
+export interface Mount {
+  source: string;
+  target: string;
+  mode: 'readonly' | 'readwrite';
+}
+
+export interface InjectArtifact {
+  step: string;
+  artifact: string;
+  as?: string;
+  optional?: boolean;
+}
+
+export interface OutputArtifact {
+  name: string;
+  /** Relative to the step's out folder (/wave/out). */
+  path: string;
+  type: 'json' | 'text' | 'markdown' | 'binary';
+  required: boolean;
+}
+
+export type RetryPolicy = 'none' | 'standard' | 'aggressive' | 'patient';
+
+export interface Retry {
+  policy?: RetryPolicy;
+  max_attempts?: number;
+  backoff?: 'fixed' | 'linear' | 'exponential';
+  base_delay?: string;
+  max_delay?: string;
+  on_failure?: 'fail' | 'skip' | 'continue';
+}
+
+export interface MatrixStrategy {
+  type: 'matrix';
+  /** "<step>/<file>.json": a JSON array written by a dependency. */
+  items_source: string;
+  item_key?: string;
+  max_concurrency?: number;
+}
+
+export interface Step {
+  id: string;
+  persona?: string;
+  adapter?: string;
+  model?: string;
+  dependencies: string[];
+  exec: Exec;
+  workspace?: { mount?: Mount[] };
+  memory?: { inject_artifacts?: InjectArtifact[] };
+  output_artifacts: OutputArtifact[];
+  handover: { contracts: Contract[] };
+  retry?: Retry;
+  timeout_minutes?: number;
+  sandbox?: SandboxPolicy;
+  strategy?: MatrixStrategy;
+}
+
+export interface PipelineInput {
+  source?: string;
+  type?: string;
+  schema?: Record<string, unknown>;
+  example?: string;
+}
+
+export interface Pipeline {
+  apiVersion?: string;
+  kind: 'WavePipeline';
+  metadata: Metadata;
+  input?: PipelineInput;
+  steps: Step[];
+}
+
+/** A path into a loaded document, e.g. ['steps', 2, 'dependencies', 0]. */
+export type DocPath = readonly (string | number)[];
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** Finds the line:column of a node in the file a value was loaded from. */
+export type Locator = (path: DocPath, at?: 'key' | 'value') => Position | undefined;
+
+export interface LoadedManifest {
+  manifest: Manifest;
+  /** Absolute path of the manifest file. */
+  file: string;
+  /** The project directory: the folder holding wave.yaml. */
+  projectDir: string;
+  /** Absolute path of each persona's system prompt file. */
+  systemPromptPaths: Record<string, string>;
+  locate: Locator;
+}
+
+export interface LoadedPipeline {
+  pipeline: Pipeline;
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** The project whose `.wave/` paths (contracts, prompts) this pipeline resolves against. */
+  projectDir: string;
+  locate: Locator;
+}

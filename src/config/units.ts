@@ -1,0 +1,39 @@
+// Sizes and durations as people write them in YAML.
+
+/**
+ * Bytes from "4g", "512m", "2GiB", "1.5G", "800k", "1024b" or a plain number of bytes. Units are binary
+ * (k = 1024), the way Docker reads `--memory 4g`, whether written k, kb, kib or KiB. Returns undefined for
+ * anything else, so callers can report the original text.
+ */
+export function parseMemory(value: string | number): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && value > 0 ? value : undefined;
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const amount = Number(m[1]);
+  const unit = (m[2] ?? '').toLowerCase();
+  if (unit === '' && m[3] !== undefined && m[3].toLowerCase() === 'ib') return undefined; // "5ib"
+  const power = ['', 'k', 'm', 'g', 't'].indexOf(unit);
+  const bytes = Math.round(amount * 1024 ** power);
+  return bytes > 0 ? bytes : undefined;
+}
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds from "100ms", "1s", "2m", "1h", "1m30s" (Go-style sequences). Undefined when malformed. */
+export function parseDuration(value: string): number | undefined {
+  const text = value.trim();
+  if (text === '' || text === '0') return text === '0' ? 0 : undefined;
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  let total = 0;
+  let index = 0;
+  while (index < text.length) {
+    part.lastIndex = index;
+    const m = part.exec(text);
+    if (!m) return undefined;
+    total += Number(m[1]) * (durationUnits[m[2] ?? ''] ?? NaN);
+    index = part.lastIndex;
+  }
+  return Number.isFinite(total) ? Math.round(total) : undefined;
+}

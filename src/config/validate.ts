@@ -1,0 +1,103 @@
+// `wave validate` as a service: the manifest, its system prompt files, and one pipeline, all pipelines or none,
+// each checked on its own and against the manifest. Returns every problem; only a missing manifest or an
+// unknown pipeline name throws.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkDag } from '../plan/dag.js';
+import { StepGraph } from '../plan/graph.js';
+import { checkTemplateText } from '../plan/references.js';
+import { checkPipelineAgainstManifest } from './cross-check.js';
+import { findPipeline, listPipelines, type FoundPipeline } from './discover.js';
+import { readManifest } from './manifest.js';
+import { resolveProjectPath } from './paths.js';
+import { type Problem, dedupeProblems, sortProblems } from './problems.js';
+import { readPipeline } from './pipeline.js';
+import type { LoadedPipeline, Manifest } from './types.js';
+
+export interface ValidateOptions {
+  manifestPath: string;
+  /** A pipeline name or path. */
+  pipeline?: string;
+  /** Every pipeline: the project's and the embedded defaults it does not shadow. */
+  all?: boolean;
+}
+
+export interface ValidateResult {
+  problems: Problem[];
+  /** Names of the pipelines that were checked, in order. */
+  pipelinesChecked: string[];
+}
+
+export async function validateProject(opts: ValidateOptions): Promise<ValidateResult> {
+  const manifestPath = path.resolve(opts.manifestPath);
+  const projectDir = path.dirname(manifestPath);
+  const { loaded: manifest, problems } = await readManifest(manifestPath);
+
+  const targets: FoundPipeline[] = [];
+  if (opts.pipeline !== undefined) targets.push(await findPipeline(opts.pipeline, projectDir));
+  if (opts.all) {
+    for (const p of await listPipelines(projectDir)) {
+      if (!targets.some((t) => t.path === p.path)) targets.push({ name: p.name, path: p.path, source: p.source });
+    }
+  }
+
+  const pipelinesChecked: string[] = [];
+  for (const target of targets) {
+    problems.push(...(await validatePipelineFile(target.path, projectDir, manifest?.manifest)));
+    pipelinesChecked.push(target.name);
+  }
+  return { problems: sortProblems(dedupeProblems(problems)), pipelinesChecked };
+}
+
+/** Every problem of one pipeline file: its own, its graph's, and (given a manifest) against the manifest. */
+export async function validatePipelineFile(file: string, projectDir: string, manifest?: Manifest): Promise<Problem[]> {
+  const { loaded, problems } = await readPipeline(file, { projectDir });
+  if (loaded) problems.push(...(await checkLoadedPipeline(loaded, manifest)));
+  return sortProblems(dedupeProblems(problems));
+}
+
+/** The checks beyond the file itself; `wave run` uses this after loadPipeline(). */
+export async function checkLoadedPipeline(loaded: LoadedPipeline, manifest?: Manifest): Promise<Problem[]> {
+  const { pipeline, file, locate } = loaded;
+  const { problems } = checkDag(pipeline, { file, locate, ...(manifest ? { manifest } : {}) });
+  if (manifest) problems.push(...checkPipelineAgainstManifest(loaded, manifest));
+  problems.push(...(await checkPromptFiles(loaded)));
+  return problems;
+}
+
+/** Placeholders in exec.source_path prompt files (their existence is checked when the pipeline loads). */
+async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
+  const graph = new StepGraph(loaded.pipeline.steps);
+  const problems: Problem[] = [];
+  for (const [i, step] of loaded.pipeline.steps.entries()) {
+    if (step.exec.type !== 'prompt' || step.exec.source_path === undefined) continue;
+    const resolved = resolveProjectPath(step.exec.source_path, loaded.projectDir);
+    if (!resolved.exists) continue;
+    let text: string;
+    try {
+      text = await readFile(resolved.path, 'utf8');
+    } catch (err) {
+      const pos = loaded.locate(['steps', i, 'exec', 'source_path']);
+      problems.push({
+        severity: 'error',
+        file: loaded.file,
+        line: pos?.line,
+        column: pos?.column,
+        message: `step '${step.id}': cannot read prompt file ${resolved.path}: ${(err as Error).message}`,
+      });
+      continue;
+    }
+    problems.push(
+      ...checkTemplateText(text, {
+        graph,
+        step,
+        at: ['steps', i, 'exec', 'source_path'],
+        file: loaded.file,
+        locate: loaded.locate,
+        textFile: resolved.path,
+      }),
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,112 @@
+// Docker checks for `wave doctor`, as data (the CLI renders them): is the engine reachable and which one, can it
+// enforce the limits Wave relies on, are the images there, are there orphaned containers.
+import type Docker from 'dockerode';
+import { isWaveError } from '../../errors.js';
+import { connectDocker, resolveEngineTarget, type EngineTarget } from './engine.js';
+import { buildHintFor } from './images.js';
+import { findOrphans, type OrphanContainer } from './reaper.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
+
+export interface DoctorCheck {
+  id: 'engine' | 'limits' | 'images' | 'orphans';
+  status: CheckStatus;
+  /** One line for humans. */
+  summary: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface DockerDoctorReport {
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+export interface DockerDoctorOptions {
+  /** Image references to look for (e.g. wave/base:latest and the adapters' images). */
+  images?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Use this client instead of connecting (tests). */
+  docker?: Docker;
+}
+
+function skipped(id: DoctorCheck['id']): DoctorCheck {
+  return { id, status: 'skipped', summary: 'skipped: no Docker engine' };
+}
+
+export async function dockerDoctor(options: DockerDoctorOptions = {}): Promise<DockerDoctorReport> {
+  const checks: DoctorCheck[] = [];
+  let docker = options.docker;
+  let target: EngineTarget | undefined;
+  try {
+    target = resolveEngineTarget(options.env);
+    if (!docker) docker = (await connectDocker({ env: options.env ?? process.env })).docker;
+  } catch (err) {
+    checks.push({
+      id: 'engine',
+      status: 'fail',
+      summary: (err as Error).message,
+      ...(isWaveError(err) && err.hint ? { hint: err.hint } : {}),
+      details: { address: target?.address, dockerHost: target?.dockerHost ?? null },
+    });
+    checks.push(skipped('limits'), skipped('images'), skipped('orphans'));
+    return { ok: false, checks };
+  }
+
+  const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<Record<string, unknown>>]);
+  checks.push({
+    id: 'engine',
+    status: 'ok',
+    summary: `Docker ${version.Version} (API ${version.ApiVersion}) at ${target.address}`,
+    details: {
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      os: version.Os,
+      arch: version.Arch,
+      address: target.address,
+      dockerHost: target.dockerHost ?? null,
+    },
+  });
+
+  // Limits the kernel/engine cannot enforce would silently weaken the sandbox: say so.
+  const missing = (['MemoryLimit', 'SwapLimit', 'PidsLimit', 'CpuCfsQuota'] as const).filter((k) => info[k] === false);
+  checks.push({
+    id: 'limits',
+    status: missing.length ? 'warn' : 'ok',
+    summary: missing.length ? `the engine cannot enforce: ${missing.join(', ')}` : 'memory, swap, pids and CPU limits are enforced',
+    ...(missing.length ? { hint: 'enable the missing cgroup controllers (e.g. swapaccount=1 on the kernel command line)' } : {}),
+    details: { cgroupVersion: info.CgroupVersion ?? null, cgroupDriver: info.CgroupDriver ?? null, securityOptions: info.SecurityOptions ?? [] },
+  });
+
+  const images = options.images ?? [];
+  const absent: string[] = [];
+  for (const ref of images) {
+    try {
+      await docker.getImage(ref).inspect();
+    } catch {
+      absent.push(ref);
+    }
+  }
+  checks.push({
+    id: 'images',
+    status: absent.length ? 'fail' : 'ok',
+    summary: absent.length ? `missing: ${absent.join(', ')}` : images.length ? `present: ${images.join(', ')}` : 'no images to check',
+    ...(absent.length ? { hint: absent.map((ref) => `${ref}: ${buildHintFor(ref)}`).join('; ') } : {}),
+    details: { present: images.filter((r) => !absent.includes(r)), missing: absent },
+  });
+
+  let orphans: OrphanContainer[] = [];
+  try {
+    orphans = await findOrphans(docker);
+    checks.push({
+      id: 'orphans',
+      status: orphans.length ? 'warn' : 'ok',
+      summary: orphans.length ? `${orphans.length} orphaned Wave container(s)` : 'no orphaned Wave containers',
+      ...(orphans.length ? { hint: 'the next Wave command that uses Docker removes them' } : {}),
+      details: { count: orphans.length, containers: orphans },
+    });
+  } catch (err) {
+    checks.push({ id: 'orphans', status: 'warn', summary: `could not list containers: ${(err as Error).message}` });
+  }
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}

@@ -1,0 +1,195 @@
+// The Docker backend: one throwaway container per run, through the Engine API only.
+// Lifecycle: create → attach → start → (stdin) → wait → drain output → inspect → remove. The container is
+// removed on every path out of run(), including errors and cancellation; a crash of Wave itself leaves it to
+// the reaper (reaper.ts), which is why every container carries owner labels.
+import { lstat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import type { Readable, Duplex } from 'node:stream';
+import { nanoid } from 'nanoid';
+import type Docker from 'dockerode';
+import { WaveError, isWaveError } from '../../errors.js';
+import { loadSandboxProfile, type SandboxProfile } from '../profile.js';
+import { OutputSink } from '../output.js';
+import type { Sandbox, SandboxLogger, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from '../types.js';
+import { DockerDemuxer } from './demux.js';
+import { connectDocker } from './engine.js';
+import { imageMissing, isNoSuchImage } from './images.js';
+import { currentOwner, type OwnerIdentity } from './labels.js';
+import { prepareOutDir, restoreOutDir } from './ownership.js';
+import { buildContainerSpec, containerName, containerUser, currentHostIdentity, type HostIdentity } from './spec.js';
+
+export interface DockerSandboxOptions {
+  /** A connected client; by default connectDocker() is called on first use. */
+  docker?: Docker;
+  profile?: SandboxProfile;
+  logger?: SandboxLogger;
+  /** For tests: pretend Wave runs as this user. */
+  host?: HostIdentity;
+  owner?: OwnerIdentity;
+  /** How long to wait for the engine to close the output stream after the container exited. */
+  drainTimeoutMs?: number;
+}
+
+const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | undefined)?.statusCode;
+
+function sandboxFailed(what: string, err: unknown): WaveError {
+  if (isWaveError(err)) return err;
+  const e = err as { json?: { message?: string }; message?: string };
+  const detail = (e?.json?.message ?? e?.message ?? String(err)).split('\n')[0];
+  return new WaveError('sandbox_failed', `${what}: ${detail}`, { cause: err });
+}
+
+/** Mount sources must be existing directories: the engine would otherwise fail late with a vaguer message. */
+async function checkMounts(spec: SandboxSpec): Promise<void> {
+  for (const [name, path] of Object.entries(spec.mounts)) {
+    if (path === undefined) continue;
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new WaveError('sandbox_failed', `mounts.${name}: ${path} is not a directory`, {
+        hint: 'the workspace must be prepared before the step runs',
+      });
+    }
+  }
+}
+
+export class DockerSandbox implements Sandbox {
+  readonly kind = 'docker' as const;
+  private client: Promise<Docker> | undefined;
+  private readonly profile: SandboxProfile;
+
+  constructor(private readonly options: DockerSandboxOptions = {}) {
+    this.profile = options.profile ?? loadSandboxProfile();
+    if (options.docker) this.client = Promise.resolve(options.docker);
+  }
+
+  private docker(): Promise<Docker> {
+    this.client ??= connectDocker().then((c) => c.docker);
+    // A failed connection is not cached: the next run may find the engine up.
+    this.client.catch(() => (this.client = undefined));
+    return this.client;
+  }
+
+  async run(spec: SandboxSpec, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> {
+    const started = performance.now();
+    const log = this.options.logger;
+    const host = this.options.host ?? currentHostIdentity();
+    const inner = containerUser(host, this.profile);
+    const createOptions = buildContainerSpec(spec, {
+      profile: this.profile,
+      host,
+      owner: this.options.owner ?? currentOwner(),
+      name: containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')),
+    });
+    const { signal } = runOptions;
+    const empty = (status: SandboxStatus): SandboxResult => ({
+      status, exitCode: null, durationMs: performance.now() - started, containerId: null, stdoutTail: '', stderrTail: '',
+    });
+    if (signal?.aborted) return empty('cancelled');
+
+    await checkMounts(spec);
+    const docker = await this.docker();
+    const handedOver = await prepareOutDir(spec.mounts.out, host, inner);
+    let container: Docker.Container | undefined;
+    let consumerError: unknown;
+    const internal = new AbortController(); // fired by a throwing line consumer
+    const stdout = new OutputSink('stdout', this.profile.maxLineBytes, runOptions.onLine, (err) => { consumerError = err; internal.abort(); });
+    const stderr = new OutputSink('stderr', this.profile.maxLineBytes, runOptions.onLine, (err) => { consumerError = err; internal.abort(); });
+    let killReason: 'timed_out' | 'cancelled' | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const onAbort = () => void kill('cancelled');
+
+    const kill = async (reason: 'timed_out' | 'cancelled'): Promise<void> => {
+      if (killReason || !container) return;
+      killReason = reason;
+      const c = container;
+      log?.info({ containerId: c.id, reason }, 'stopping sandbox');
+      const grace = spec.killGraceMs ?? this.profile.killGraceMs;
+      timers.push(setTimeout(() => void c.kill({ signal: 'SIGKILL' }).catch(() => undefined), grace));
+      // 409/404: it already stopped, which is what we wanted.
+      await c.kill({ signal: 'SIGTERM' }).catch(() => undefined);
+    };
+
+    try {
+      try {
+        container = await docker.createContainer(createOptions);
+      } catch (err) {
+        if (isNoSuchImage(err)) throw imageMissing(spec.image, err);
+        throw sandboxFailed(`cannot create the container for step ${spec.labels.step}`, err);
+      }
+      const c = container;
+      log?.debug(
+        { containerId: c.id, image: spec.image, run: spec.labels.run, step: spec.labels.step, attempt: spec.labels.attempt, envKeys: Object.keys(spec.env ?? {}) },
+        'sandbox created',
+      );
+      runOptions.onCreated?.(c.id);
+
+      const hasStdin = spec.stdin !== undefined;
+      // Attach before start so no early output is lost; hijack only when stdin must be written.
+      const stream = (await c.attach({ stream: true, stdin: hasStdin, stdout: true, stderr: true, hijack: hasStdin })) as unknown as Duplex;
+      let streamEnded = false;
+      stream.once('end', () => (streamEnded = true));
+      const drained = pipeline(stream as Readable, new DockerDemuxer(stdout, stderr)).catch((err: unknown) => {
+        // Destroyed by us after a drain timeout, or the engine dropped the connection: output is best effort then.
+        if (!streamEnded) log?.debug({ containerId: c.id, err: (err as Error).message }, 'output stream closed early');
+      });
+
+      if (signal?.aborted) return { ...empty('cancelled'), containerId: c.id };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      internal.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await c.start();
+      } catch (err) {
+        stream.destroy();
+        throw sandboxFailed(`cannot start the container for step ${spec.labels.step}`, err);
+      }
+      // Cancelled while starting: the first SIGTERM hit a container that was not running yet.
+      if (killReason) await c.kill({ signal: 'SIGTERM' }).catch(() => undefined);
+      if (spec.timeoutMs !== undefined) timers.push(setTimeout(() => void kill('timed_out'), spec.timeoutMs));
+      if (hasStdin) {
+        const data = spec.stdin as string | Uint8Array;
+        // end() half-closes the socket: with StdinOnce the engine then closes the command's stdin (EOF).
+        stream.end(typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
+      }
+
+      // condition 'not-running' after start returns at once if the command already finished: no lost exit.
+      const waited = (await c.wait()) as { StatusCode?: number };
+      const drainTimer = setTimeout(() => {
+        if (!streamEnded) stream.destroy();
+      }, this.options.drainTimeoutMs ?? 10_000);
+      await drained;
+      clearTimeout(drainTimer);
+
+      const state = (await c.inspect()).State;
+      const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : state.ExitCode;
+      const status: SandboxStatus = killReason ?? (state.OOMKilled ? 'oom_killed' : 'exited');
+      if (consumerError !== undefined) throw consumerError;
+      const result: SandboxResult = {
+        status,
+        exitCode,
+        durationMs: performance.now() - started,
+        containerId: c.id,
+        stdoutTail: stdout.tail.toString(),
+        stderrTail: stderr.tail.toString(),
+      };
+      log?.debug({ containerId: c.id, status, exitCode, durationMs: Math.round(result.durationMs) }, 'sandbox finished');
+      return result;
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+      if (container) {
+        await container.remove({ force: true, v: true }).catch((err: unknown) => {
+          // 404: already gone; 409: removal already in progress. Anything else leaves work for the reaper.
+          const code = statusOf(err);
+          if (code !== 404 && code !== 409) log?.warn({ containerId: container?.id, err: (err as Error).message }, 'could not remove sandbox container');
+        });
+      }
+      if (handedOver) await restoreOutDir(spec.mounts.out, host);
+    }
+  }
+}
+
+/** A DockerSandbox on the engine selected by DOCKER_HOST (connects lazily, on first run). */
+export function createDockerSandbox(options: DockerSandboxOptions = {}): DockerSandbox {
+  return new DockerSandbox(options);
+}

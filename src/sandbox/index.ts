@@ -1,0 +1,17 @@
+// Public surface of the sandbox. Importing this module does not load dockerode: the docker backend imports it
+// lazily on first connection (engine.ts), and everything else here only uses its types.
+export * from './types.js';
+export { loadSandboxProfile, parseSandboxProfile, parseSize, parseDuration, DEFAULT_PROFILE_PATH, type SandboxProfile } from './profile.js';
+export { LineSplitter, TailBuffer, DEFAULT_MAX_LINE_BYTES, type SplitLine } from './lines.js';
+export {
+  collectOutputs, normalizeDeclaredPath, missingDeclared, DEFAULT_COLLECT_LIMITS,
+  type CollectLimits, type CollectOptions, type ManifestFile, type OutputManifest,
+} from './collect.js';
+export { HostSandbox, HOST_SANDBOX_WARNING, type HostSandboxOptions } from './host.js';
+export { DockerSandbox, createDockerSandbox, type DockerSandboxOptions } from './docker/sandbox.js';
+export { connectDocker, resolveEngineTarget, DEFAULT_SOCKET, type EngineTarget, type EngineConnection } from './docker/engine.js';
+export { buildContainerSpec, containerUser, currentHostIdentity, type BuildContext, type HostIdentity } from './docker/spec.js';
+export { reapOrphans, findOrphans, type ReapOptions, type OrphanContainer } from './docker/reaper.js';
+export { dockerDoctor, type DockerDoctorReport, type DoctorCheck, type DockerDoctorOptions, type CheckStatus } from './docker/doctor.js';
+export { buildHintFor } from './docker/images.js';
+export { LABELS, isOwnerAlive, currentOwner, type OwnerIdentity } from './docker/labels.js';

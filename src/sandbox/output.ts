@@ -1,0 +1,45 @@
+// One output stream of a sandboxed command: bytes in, lines out to the caller, with a tail kept for error
+// messages. Shared by the docker and host backends so both deliver exactly the same lines.
+import { LineSplitter, TailBuffer } from './lines.js';
+import type { OutputLine, SandboxStream } from './types.js';
+
+export class OutputSink {
+  readonly tail = new TailBuffer();
+  private readonly splitter: LineSplitter;
+  private failure: unknown = undefined;
+
+  constructor(
+    private readonly stream: SandboxStream,
+    maxLineBytes: number,
+    private readonly onLine?: (line: OutputLine) => void | Promise<void>,
+    /** A throwing consumer must not wedge the stream: we stop calling it and let the runner stop the step. */
+    private readonly onConsumerError?: (err: unknown) => void,
+  ) {
+    this.splitter = new LineSplitter(maxLineBytes);
+  }
+
+  /** Resolves once every line in `chunk` has been handled (this is what carries backpressure). */
+  async write(chunk: Buffer): Promise<void> {
+    for (const line of this.splitter.push(chunk)) await this.emit(line.text, line.truncatedBytes);
+  }
+
+  async end(): Promise<void> {
+    for (const line of this.splitter.end()) await this.emit(line.text, line.truncatedBytes);
+  }
+
+  /** The first error the consumer threw, if any. */
+  get consumerError(): unknown {
+    return this.failure;
+  }
+
+  private async emit(text: string, truncatedBytes: number): Promise<void> {
+    this.tail.add(text);
+    if (!this.onLine || this.failure !== undefined) return;
+    try {
+      await this.onLine({ stream: this.stream, text, truncatedBytes });
+    } catch (err) {
+      this.failure = err ?? new Error('onLine failed');
+      this.onConsumerError?.(this.failure);
+    }
+  }
+}

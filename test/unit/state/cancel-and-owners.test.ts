@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { describe, it } from 'node:test';
+import { isProcessAlive, Store } from '../../../src/state/index.js';
+import { observedStore, openStore, tempDbPath } from './helpers.js';
+
+describe('cancel requests', () => {
+  it('are recorded once, seen by another Store on the same file, and cleared by resume', () => {
+    const { store, path, delivered } = observedStore();
+    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    store.startRun(run.id);
+    const other = openStore(path);
+    assert.equal(store.isCancelRequested(run.id), false);
+    assert.equal(other.requestCancel(run.id), 'requested');
+    assert.equal(other.requestCancel(run.id), 'already_requested');
+    assert.equal(store.isCancelRequested(run.id), true);
+    assert.deepEqual(store.eventsSince(run.id).map((e) => e.type), ['run_started', 'cancel_requested']);
+    assert.deepEqual(delivered.map((e) => e.type), ['run_started'], 'the other process delivers its own events');
+
+    store.finishRun(run.id, 'cancelled', { exitCode: 5 });
+    assert.equal(other.requestCancel(run.id), 'not_active', 'a finished run cannot be cancelled');
+    store.resumeRun(run.id);
+    assert.equal(store.isCancelRequested(run.id), false);
+  });
+});
+
+describe('dead owners', () => {
+  it('isProcessAlive tells live from gone', () => {
+    assert.equal(isProcessAlive(process.pid), true);
+    assert.equal(isProcessAlive(0), false);
+    assert.equal(isProcessAlive(-1), false);
+  });
+
+  it('finds running runs on this host whose owner process was killed', async () => {
+    const store = openStore(tempDbPath());
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const pid = child.pid;
+    assert.ok(pid);
+    const host = hostname();
+
+    const orphan = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'orphan' });
+    store.startRun(orphan.id, { host, pid });
+    const mine = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'mine' });
+    store.startRun(mine.id, { host, pid: process.pid });
+    const elsewhere = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'elsewhere' });
+    store.startRun(elsewhere.id, { host: 'another-host', pid });
+    const finished = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'finished' });
+    store.startRun(finished.id, { host, pid });
+    store.finishRun(finished.id, 'completed');
+
+    assert.deepEqual(store.runsOwnedByDeadProcesses(host), [], 'owner still alive');
+
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    const dead = store.runsOwnedByDeadProcesses(host);
+    assert.deepEqual(dead.map((r) => r.input), ['orphan']);
+    store.abandonRun(orphan.id, `owner process ${pid} on ${host} is gone`);
+    assert.deepEqual(store.runsOwnedByDeadProcesses(host), []);
+  });
+
+  it('heartbeat moves heartbeat_at forward', () => {
+    let now = Date.parse('2025-01-01T00:00:00Z');
+    const store = new Store(tempDbPath(), { clock: () => new Date(now) });
+    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    store.startRun(run.id);
+    now += 30_000;
+    store.heartbeat(run.id);
+    assert.equal(store.getRun(run.id)?.heartbeatAt, '2025-01-01T00:00:30.000Z');
+    store.close();
+  });
+});
