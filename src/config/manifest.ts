@@ -62,7 +62,7 @@ export async function readManifest(manifestPath: string): Promise<ManifestReadRe
       ],
     };
   }
-  const problems = [...src.problems, ...(await checkAgainstSchema('manifest', src))];
+  const problems = [...src.problems, ...(await checkAgainstSchema('manifest', src)).problems];
   const projectDir = path.dirname(file);
   let loaded: LoadedManifest | undefined;
   if (!hasErrors(problems)) {

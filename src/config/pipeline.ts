@@ -50,11 +50,16 @@ export async function readPipeline(pipelinePath: string, opts: PipelineReadOptio
   if (src.value === null || src.value === undefined) {
     return { problems: [{ severity: 'error', file, line: 1, column: 1, message: 'the pipeline is empty' }] };
   }
-  const problems = [...src.problems, ...(await checkAgainstSchema('pipeline', src))];
+  const schema = await checkAgainstSchema('pipeline', src);
+  const problems = [...src.problems, ...schema.problems];
+  const ctx: Ctx = { file, projectDir, locate: src.locate, problems };
   let loaded: LoadedPipeline | undefined;
   if (!hasErrors(problems)) {
-    const pipeline = normalisePipeline(src.value as RawPipeline, { file, projectDir, locate: src.locate, problems });
+    const pipeline = normalisePipeline(src.value as RawPipeline, ctx);
     loaded = { pipeline, file, projectDir, locate: src.locate };
+  } else {
+    // Still check the steps the schema found nothing wrong with, so one bad step does not hide the others.
+    checkSchemaValidSteps(src.value, schema.errorPaths, ctx);
   }
   const all = sortProblems(dedupeProblems(problems));
   return hasErrors(all) ? { problems: all } : { loaded, problems: all };
@@ -110,6 +115,17 @@ function normalisePipeline(raw: RawPipeline, ctx: Ctx): Pipeline {
     ...raw,
     steps: raw.steps.map((step, i) => normaliseStep(step, ['steps', i], ctx)),
   };
+}
+
+function checkSchemaValidSteps(value: unknown, errorPaths: DocPath[], ctx: Ctx): void {
+  const steps = (value as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(steps)) return;
+  const broken = new Set(errorPaths.filter((p) => p[0] === 'steps' && p.length >= 2).map((p) => p[1]));
+  // An error on the steps list itself (e.g. empty) leaves nothing to check step by step.
+  if (errorPaths.some((p) => p[0] === 'steps' && p.length === 1)) return;
+  steps.forEach((step, i) => {
+    if (!broken.has(i)) normaliseStep(step as RawStep, ['steps', i], ctx);
+  });
 }
 
 function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {

@@ -53,7 +53,13 @@ async function loadValidators(): Promise<Validators> {
   };
 }
 
-export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Promise<Problem[]> {
+export interface SchemaCheckResult {
+  problems: Problem[];
+  /** The document paths of the errors, so callers can still check the parts that are fine. */
+  errorPaths: DocPath[];
+}
+
+export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Promise<SchemaCheckResult> {
   validators ??= loadValidators();
   const validate = (await validators)[kind];
   ignoredSeen = [];
@@ -61,12 +67,14 @@ export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Pro
   const seen = ignoredSeen;
   ignoredSeen = [];
   const problems: Problem[] = [];
+  const errorPaths: DocPath[] = [];
   for (const err of validate.errors ?? []) {
     const p = toProblem(err, src);
     if (p) problems.push(p);
+    errorPaths.push(pointerToPath(err.instancePath));
   }
   problems.push(...ignoredWarnings(seen, src));
-  return problems;
+  return { problems, errorPaths };
 }
 
 /** One warning per mapping, naming every ignored key in it, at the first one. */
@@ -81,6 +89,12 @@ function ignoredWarnings(instancePaths: string[], src: YamlSource): Problem[] {
   }
   const out: Problem[] = [];
   for (const paths of byParent.values()) {
+    // ajv visits keys in schema order; report them in document order.
+    const at = (p: DocPath): number => {
+      const pos = src.locate(p, 'key');
+      return pos ? pos.line * 100_000 + pos.column : 0;
+    };
+    paths.sort((a, b) => at(a) - at(b));
     const first = paths[0];
     if (!first) continue;
     const names = paths.map((p) => String(p[p.length - 1]));
@@ -106,6 +120,11 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
     return { severity: 'error', file: src.file, line: pos?.line, column: pos?.column, message };
   };
   const parentSchema = err.parentSchema as Record<string, unknown> | undefined;
+  if (err.propertyName !== undefined) {
+    // A map key that is not a valid name (adapters, personas): point at the key itself.
+    const expected = typeof parentSchema?.['x-wave-expected'] === 'string' ? parentSchema['x-wave-expected'] : 'a valid name';
+    return problem(`name '${err.propertyName}' in ${name} must be ${expected}`, [...path, err.propertyName], 'key');
+  }
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String((err.params as { additionalProperty: string }).additionalProperty);

@@ -35,7 +35,9 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
       bestDistance = dist;
     }
   }
-  return best !== undefined && bestDistance <= limit ? best : undefined;
+  // A suggestion must keep part of the word: replacing every letter of "x" with "r" is not a typo fix.
+  const keepsSomething = best !== undefined && bestDistance < Math.min(w.length, best.length);
+  return keepsSomething && bestDistance <= limit ? best : undefined;
 }
 
 /** " (did you mean 'x'?)" or "". */

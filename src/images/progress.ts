@@ -23,6 +23,10 @@ export interface BuildOutcome {
 }
 
 const STEP = /^Step (\d+)\/(\d+) : (.*)$/;
+// Builder bookkeeping, not the step's own output.
+const NOISE = /^( ---> |Removing intermediate container )/;
+// RUN output keeps the terminal colours of the tools it ran.
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const BUILT = /^Successfully built ([0-9a-f]{12,64})$/;
 const KEEP_LINES = 40;
 
@@ -64,8 +68,8 @@ export class BuildStreamParser {
       return;
     }
     if (msg.error !== undefined || msg.errorDetail?.message !== undefined) {
-      this.outcome.error = (msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim();
-      this.outcome.failedStep = this.step?.instruction;
+      this.outcome.error = simplifyError((msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim());
+      this.outcome.failedStep = this.step ? `step ${this.step.index}/${this.step.total} (${shorten(this.step.instruction)})` : undefined;
       this.outcome.stepOutput = [...this.output];
       return;
     }
@@ -75,7 +79,7 @@ export class BuildStreamParser {
   }
 
   private text(raw: string): void {
-    const text = raw.replace(/\r/g, '').trimEnd();
+    const text = raw.replace(ANSI, '').replace(/\r/g, '').trimEnd();
     if (text.trim() === '') return;
     const step = STEP.exec(text);
     if (step) {
@@ -86,8 +90,10 @@ export class BuildStreamParser {
     }
     const built = BUILT.exec(text.trim());
     if (built && this.outcome.imageId === undefined) this.outcome.imageId = built[1];
-    this.output.push(text);
-    if (this.output.length > KEEP_LINES) this.output.shift();
+    if (!NOISE.test(text)) {
+      this.output.push(text);
+      if (this.output.length > KEEP_LINES) this.output.shift();
+    }
     this.report(text);
   }
 
@@ -96,4 +102,15 @@ export class BuildStreamParser {
     if (this.step) event.step = { ...this.step };
     this.emit(event);
   }
+}
+
+function shorten(instruction: string, max = 80): string {
+  const flat = instruction.replace(/\s+/g, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** The classic builder repeats the whole RUN command in its error; the step already names it. */
+export function simplifyError(message: string): string {
+  const exit = /^The command '[\s\S]*' returned a non-zero code: (\d+)$/.exec(message);
+  return exit ? `the command exited with code ${exit[1]}` : message;
 }

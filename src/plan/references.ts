@@ -32,11 +32,14 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
       textsOf(step).some(([text]) => text.includes('{{'));
     if (!needsAncestors) return;
     const ancestors = graph.ancestorsOf(step.id);
+    // With a misspelt dependency the graph is incomplete; "not one of its dependencies" would only repeat
+    // the unknown-dependency error, so that follow-on check is skipped for this step.
+    const incomplete = step.dependencies.some((d) => !graph.byId.has(d));
 
     const names = new Set<string>();
     (step.memory?.inject_artifacts ?? []).forEach((inj, j) => {
       const at: DocPath = ['steps', i, 'memory', 'inject_artifacts', j];
-      checkArtifactRef(graph, step, ancestors, inj.step, inj.artifact, at, `inject_artifacts`, error);
+      checkArtifactRef(graph, step, ancestors, inj.step, inj.artifact, at, `inject_artifacts`, error, incomplete);
       const as = inj.as ?? inj.artifact;
       if (names.has(as)) error(`step '${step.id}': two injected artifacts are both named '${as}'`, [...at, 'as'], 'give one a different `as:`');
       names.add(as);
@@ -48,13 +51,13 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
       const at: DocPath = ['steps', i, 'strategy', 'items_source'];
       if (!graph.byId.has(from)) {
         error(`step '${step.id}': items_source names unknown step '${from}'${didYouMean(from, graph.byId.keys())}`, at);
-      } else if (!ancestors.has(from)) {
+      } else if (!ancestors.has(from) && !incomplete) {
         error(`step '${step.id}': items_source reads from '${from}', which is not one of its dependencies`, at, `add '${from}' to dependencies`);
       }
     }
 
     for (const [text, at] of textsOf(step).map(([t, p]) => [t, ['steps', i, ...p]] as const)) {
-      problems.push(...checkTemplateText(text, { graph, step, ancestors, at, ...opts }));
+      problems.push(...checkTemplateText(text, { graph, step, ancestors, at, ...opts }, incomplete));
     }
   });
   return problems;
@@ -77,7 +80,7 @@ export interface TemplateTextCheck extends ReferenceCheckOptions {
 }
 
 /** Checks every placeholder in one text: known variable, and deps.<step>.<artifact> reachable and declared. */
-export function checkTemplateText(text: string, c: TemplateTextCheck): Problem[] {
+export function checkTemplateText(text: string, c: TemplateTextCheck, incompleteGraph = false): Problem[] {
   const problems: Problem[] = [];
   const error = reporter(problems, c);
   const ancestors = c.ancestors ?? c.graph.ancestorsOf(c.step.id);
@@ -87,7 +90,7 @@ export function checkTemplateText(text: string, c: TemplateTextCheck): Problem[]
     if (ref.kind === 'unknown') {
       error(`step '${c.step.id}': ${ref.reason}${where}`, c.at, 'write \\{{ for a literal {{');
     } else if (ref.kind === 'dep_artifact') {
-      checkArtifactRef(c.graph, c.step, ancestors, ref.step, ref.artifact, c.at, `{{ ${v.expr} }}${where}`, error);
+      checkArtifactRef(c.graph, c.step, ancestors, ref.step, ref.artifact, c.at, `{{ ${v.expr} }}${where}`, error, incompleteGraph);
     }
   }
   return problems;
@@ -102,6 +105,7 @@ function checkArtifactRef(
   at: DocPath,
   what: string,
   error: Report,
+  incompleteGraph = false,
 ): void {
   const source = graph.byId.get(from)?.step;
   if (from === step.id) {
@@ -109,6 +113,7 @@ function checkArtifactRef(
   } else if (!source) {
     error(`step '${step.id}': ${what} refers to unknown step '${from}'${didYouMean(from, graph.byId.keys())}`, at);
   } else if (!ancestors.has(from)) {
+    if (incompleteGraph) return;
     error(`step '${step.id}': ${what} reads from '${from}', which is not one of its dependencies`, at, `add '${from}' to dependencies`);
   } else if (!source.output_artifacts.some((o) => o.name === artifact)) {
     const declared = source.output_artifacts.map((o) => o.name);

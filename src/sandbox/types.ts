@@ -39,7 +39,10 @@ export interface SandboxLabels {
 export interface SandboxSpec {
   /** Image reference. Never pulled: a missing image is a WaveError('image_missing'). */
   image: string;
-  /** The full command line, argv[0] included. Runs under the sandbox's init; the image ENTRYPOINT is not used. */
+  /**
+   * The command line, argv[0] included. Runs under the sandbox's init, through the image's ENTRYPOINT minus any
+   * init it starts with (Wave's images: wave-entrypoint, which seeds HOME and then execs argv).
+   */
   argv: string[];
   /**
    * The only environment the command gets besides what the runtime fixes (PATH and other ENV baked into the

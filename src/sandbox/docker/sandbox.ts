@@ -40,14 +40,25 @@ function sandboxFailed(what: string, err: unknown): WaveError {
   return new WaveError('sandbox_failed', `${what}: ${detail}`, { cause: err });
 }
 
-/** Mount sources must be existing directories: the engine would otherwise fail late with a vaguer message. */
-async function checkMounts(spec: SandboxSpec): Promise<void> {
+/**
+ * Mount sources must be existing directories: the engine would otherwise fail late with a vaguer message. When the
+ * container runs as another user than Wave (Wave as root → uid 10001), the read-only mounts must also be readable
+ * by that user, or the step starts in a source tree it cannot list — a confusing failure far from its cause.
+ */
+async function checkMounts(spec: SandboxSpec, host: HostIdentity, inner: { uid: number; gid: number }): Promise<void> {
   for (const [name, path] of Object.entries(spec.mounts)) {
     if (path === undefined) continue;
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isDirectory()) {
       throw new WaveError('sandbox_failed', `mounts.${name}: ${path} is not a directory`, {
         hint: 'the workspace must be prepared before the step runs',
+      });
+    }
+    if (name === 'out' || host.uid === inner.uid) continue;
+    const bits = st.uid === inner.uid ? (st.mode >> 6) & 5 : st.gid === inner.gid ? (st.mode >> 3) & 5 : st.mode & 5;
+    if (bits !== 5) {
+      throw new WaveError('sandbox_failed', `mounts.${name}: ${path} is not readable by the container user ${inner.uid}:${inner.gid}`, {
+        hint: `make it readable (chmod o+rx ${path}, and the files in it o+r)`,
       });
     }
   }
@@ -75,20 +86,28 @@ export class DockerSandbox implements Sandbox {
     const log = this.options.logger;
     const host = this.options.host ?? currentHostIdentity();
     const inner = containerUser(host, this.profile);
-    const createOptions = buildContainerSpec(spec, {
-      profile: this.profile,
-      host,
-      owner: this.options.owner ?? currentOwner(),
-      name: containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')),
-    });
+    const build = (imageEntrypoint?: string[] | null) =>
+      buildContainerSpec(spec, {
+        profile: this.profile,
+        host,
+        owner: this.options.owner ?? currentOwner(),
+        name: containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')),
+        imageEntrypoint,
+      });
+    build(); // validate the spec before touching anything
     const { signal } = runOptions;
     const empty = (status: SandboxStatus): SandboxResult => ({
       status, exitCode: null, durationMs: performance.now() - started, containerId: null, stdoutTail: '', stderrTail: '',
     });
     if (signal?.aborted) return empty('cancelled');
 
-    await checkMounts(spec);
+    await checkMounts(spec, host, inner);
     const docker = await this.docker();
+    // Never pulled: a missing image fails here, with the command that builds it.
+    const image = await docker.getImage(spec.image).inspect().catch((err: unknown) => {
+      throw isNoSuchImage(err) ? imageMissing(spec.image, err) : sandboxFailed(`cannot inspect image ${spec.image}`, err);
+    });
+    const createOptions = build(image.Config?.Entrypoint as string[] | null | undefined);
     const handedOver = await prepareOutDir(spec.mounts.out, host, inner);
     let container: Docker.Container | undefined;
     let consumerError: unknown;
@@ -153,14 +172,15 @@ export class DockerSandbox implements Sandbox {
       }
 
       // condition 'not-running' after start returns at once if the command already finished: no lost exit.
-      const waited = (await c.wait()) as { StatusCode?: number };
+      const lost = (err: unknown) => sandboxFailed(`lost the container of step ${spec.labels.step} (removed from outside?)`, err);
+      const waited = (await c.wait().catch((err: unknown) => { throw lost(err); })) as { StatusCode?: number };
       const drainTimer = setTimeout(() => {
         if (!streamEnded) stream.destroy();
       }, this.options.drainTimeoutMs ?? 10_000);
       await drained;
       clearTimeout(drainTimer);
 
-      const state = (await c.inspect()).State;
+      const state = (await c.inspect().catch((err: unknown) => { throw lost(err); })).State;
       const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : state.ExitCode;
       const status: SandboxStatus = killReason ?? (state.OOMKilled ? 'oom_killed' : 'exited');
       if (consumerError !== undefined) throw consumerError;

@@ -1,7 +1,7 @@
 // Attacks on the filesystem boundary: the source and the root filesystem are read-only, /wave/out is the only
 // persistent place a step can write, and what it writes belongs to the invoking user on the host.
 import assert from 'node:assert/strict';
-import { chown, readFile, stat } from 'node:fs/promises';
+import { chmod, chown, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DockerSandbox } from '../../../src/sandbox/docker/sandbox.js';
@@ -91,5 +91,13 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
     const st = await stat(join(ws.out, 't'));
     assert.equal(st.mode & 0o6000, 0);
     assert.equal(st.uid, process.getuid?.() ?? 0);
+  });
+
+  it('refuses a source the container user could not read, and a missing out/, before creating anything', async () => {
+    const ws = await makeWorkspace();
+    await chmod(ws.src, 0o700);
+    await assert.rejects(sandbox.run(stepSpec(run, ws, ['ls'])), { code: 'sandbox_failed', message: /mounts.src: .* is not readable by the container user 10001:10001/ });
+    await chmod(ws.src, 0o755);
+    await assert.rejects(sandbox.run(stepSpec(run, { ...ws, out: `${ws.out}-missing` }, ['true'])), { code: 'sandbox_failed', message: /mounts.out: .* is not a directory/ });
   });
 });

@@ -1,0 +1,75 @@
+// Every contract type Wave knows, and the checks of a contract's configuration. An unknown type is an error at
+// load time and at run time — never a silent pass, which is what the original did with anything it did not know.
+import { ContractConfigError } from './failure.js';
+import { formatContract } from './format.js';
+import { jsonSchemaContract } from './json-schema.js';
+import { markdownSpecContract } from './markdown-spec.js';
+import { nonEmptyFileContract } from './non-empty-file.js';
+import { unsafeRelativePath } from './source.js';
+import { foreignKeys } from './spec-checks.js';
+import { testSuiteContract } from './test-suite.js';
+import { typescriptInterfaceContract } from './typescript-interface.js';
+import type { ContractDefinition, ContractInput, ContractSpec, ContractType, OnFailure, ResolvePath } from './types.js';
+
+type Registry = { [T in ContractType]: ContractDefinition<Extract<ContractSpec, { type: T }>> };
+
+const registry: Registry = {
+  json_schema: jsonSchemaContract,
+  typescript_interface: typescriptInterfaceContract,
+  test_suite: testSuiteContract,
+  markdown_spec: markdownSpecContract,
+  format: formatContract,
+  non_empty_file: nonEmptyFileContract,
+};
+
+export const knownContractTypes: readonly ContractType[] = Object.keys(registry) as ContractType[];
+export const ON_FAILURE_VALUES: readonly OnFailure[] = ['fail', 'warn', 'skip'];
+
+export function isContractType(value: unknown): value is ContractType {
+  return typeof value === 'string' && Object.hasOwn(registry, value);
+}
+
+/** The definition of a validated spec's type. */
+export function definitionOf(spec: ContractSpec): ContractDefinition {
+  return registry[spec.type] as unknown as ContractDefinition;
+}
+
+/** Everything wrong with a contract's configuration, as messages; empty when it can run. */
+export function validateContractSpec(spec: unknown): string[] {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return ['a contract must be a mapping with a type'];
+  const input = spec as Record<string, unknown>;
+  if (input.type === undefined) return [`a contract needs a type (one of: ${knownContractTypes.join(', ')})`];
+  if (!isContractType(input.type)) {
+    return [`unknown contract type '${String(input.type)}' (known: ${knownContractTypes.join(', ')})`];
+  }
+  const typed = input as ContractInput;
+  const problems: string[] = [];
+  if (typed.source !== undefined) {
+    const unsafe = typeof typed.source === 'string' ? unsafeRelativePath(typed.source) : 'must be a string';
+    if (unsafe) problems.push(`${typed.type}: source '${String(typed.source)}' ${unsafe}`);
+  }
+  if (typed.on_failure !== undefined && !ON_FAILURE_VALUES.includes(typed.on_failure as OnFailure)) {
+    problems.push(`${typed.type}: on_failure '${String(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`);
+  }
+  problems.push(...foreignKeys(typed), ...registry[input.type].validate(typed));
+  return problems;
+}
+
+/** A validated spec, or a ContractConfigError listing every problem. */
+export function asContractSpec(spec: unknown): ContractSpec {
+  const problems = validateContractSpec(spec);
+  if (problems.length > 0) throw new ContractConfigError(problems.join('; '));
+  return spec as ContractSpec;
+}
+
+/**
+ * For `wave validate`: the configuration is valid and the files it names exist and make sense (schemas parse and
+ * compile, the interface file declares the interface). Returns messages; empty when all is well.
+ */
+export async function checkContractFiles(spec: unknown, resolvePath: ResolvePath): Promise<string[]> {
+  const problems = validateContractSpec(spec);
+  if (problems.length > 0) return problems;
+  const typed = spec as ContractSpec;
+  const check = definitionOf(typed).checkFiles;
+  return check ? check(typed, resolvePath) : [];
+}

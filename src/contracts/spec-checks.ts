@@ -1,0 +1,40 @@
+// Little validators shared by the contract types' validate() functions. Messages name the key and what it takes.
+import type { ContractInput } from './types.js';
+
+export function expectString(spec: ContractInput, key: string, required: boolean): string[] {
+  const v = spec[key];
+  if (v === undefined) return required ? [`${spec.type}: '${key}' is required`] : [];
+  return typeof v === 'string' && v.trim() !== '' ? [] : [`${spec.type}: '${key}' must be a non-empty string`];
+}
+
+export function expectBoolean(spec: ContractInput, key: string): string[] {
+  const v = spec[key];
+  return v === undefined || typeof v === 'boolean' ? [] : [`${spec.type}: '${key}' must be true or false`];
+}
+
+export function expectPositiveInteger(spec: ContractInput, key: string): string[] {
+  const v = spec[key];
+  return v === undefined || (Number.isInteger(v) && (v as number) > 0) ? [] : [`${spec.type}: '${key}' must be a positive integer`];
+}
+
+/** Keys that belong to another contract type are a mistake (a typo'd type, or a key copied from elsewhere). */
+const OWNED_KEYS: Record<string, string> = {
+  schema_path: 'json_schema, typescript_interface',
+  schema: 'json_schema',
+  recover: 'json_schema',
+  interface: 'typescript_interface',
+  command: 'test_suite',
+  image: 'test_suite',
+  timeout: 'test_suite',
+  headings: 'markdown_spec',
+  required_headings: 'markdown_spec',
+  max_length: 'markdown_spec',
+  format: 'format',
+  max_size: 'non_empty_file',
+};
+
+export function foreignKeys(spec: ContractInput): string[] {
+  return Object.keys(spec)
+    .filter((key) => OWNED_KEYS[key] !== undefined && !(OWNED_KEYS[key] as string).split(', ').includes(spec.type))
+    .map((key) => `${spec.type}: '${key}' is only used by ${OWNED_KEYS[key]} contracts`);
+}

@@ -1,0 +1,154 @@
+// The shapes every contract shares: what a contract is configured with (plain data from the pipeline), what it is
+// given when it runs (ContractContext), and the one result shape the engine, the retry prompt and the JUnit
+// report all read. Contracts know nothing of adapters or of how a step ran: the engine hands them a folder.
+import type { Sandbox, SandboxLabels } from '../sandbox/types.js';
+
+export type ContractType =
+  | 'json_schema'
+  | 'typescript_interface'
+  | 'test_suite'
+  | 'markdown_spec'
+  | 'format'
+  | 'non_empty_file';
+
+/** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
+export type OnFailure = 'fail' | 'warn' | 'skip';
+
+// Type aliases, not interfaces: an alias gets an implicit index signature, so a typed spec is also a valid
+// ContractInput (plain data) without casts.
+type Common = {
+  /** The checked file, relative to the step's out folder; default: the first declared output's path. */
+  source?: string;
+  /** Default 'fail'. */
+  on_failure?: OnFailure;
+};
+
+export type JsonSchemaSpec = Common & {
+  type: 'json_schema';
+  /** A project path (resolved through ContractContext.resolvePath); exclusive with `schema`. */
+  schema_path?: string;
+  /** An inline JSON Schema. Draft 2020-12 unless its $schema says draft-07 or 2019-09. */
+  schema?: Record<string, unknown>;
+  /** Opt-in: extract JSON from a fenced block or the first {...}/[...] span and rewrite the file with it. */
+  recover?: boolean;
+};
+
+export type TypeScriptInterfaceSpec = Common & {
+  type: 'typescript_interface';
+  /** The .ts file declaring the interface (a project path). */
+  schema_path: string;
+  /** The exported interface or type alias; default: the file's only exported one. */
+  interface?: string;
+};
+
+export type TestSuiteSpec = {
+  type: 'test_suite';
+  /** A shell string, run as `sh -c <command>` in a fresh sandbox. */
+  command: string;
+  /** Default: the step's image (ContractContext.image). */
+  image?: string;
+  /** A duration such as "30s", "5m"; default 10 minutes. */
+  timeout?: string;
+  on_failure?: OnFailure;
+  /** Accepted for symmetry with the other contracts; the command decides what it reads. */
+  source?: string;
+};
+
+/** A required heading: "## Summary" (level 2), "Summary" (any level) or an object. */
+export type HeadingRequirement = string | { text: string; level?: number };
+
+export type MarkdownSpecSpec = Common & {
+  type: 'markdown_spec';
+  headings?: HeadingRequirement[];
+  /** Alias of `headings` (the name pipelines used first). */
+  required_headings?: HeadingRequirement[];
+  /** Maximum length of the whole document, in characters. */
+  max_length?: number;
+};
+
+export type FileFormat = 'json' | 'yaml' | 'markdown' | 'text';
+
+export type FormatSpec = Common & {
+  type: 'format';
+  format: FileFormat;
+};
+
+export type NonEmptyFileSpec = Common & {
+  type: 'non_empty_file';
+  /** Bytes, or "10kb", "1mb" (binary units: 1kb = 1024 bytes). */
+  max_size?: number | string;
+};
+
+export type ContractSpec =
+  | JsonSchemaSpec
+  | TypeScriptInterfaceSpec
+  | TestSuiteSpec
+  | MarkdownSpecSpec
+  | FormatSpec
+  | NonEmptyFileSpec;
+
+/** A contract as it comes from a pipeline file: not yet validated (see validateContractSpec). */
+export type ContractInput = { type: string; [key: string]: unknown };
+
+export interface DeclaredOutput {
+  name: string;
+  /** Relative to the step's out folder (/wave/out in the container). */
+  path: string;
+}
+
+/** Maps a project path from a pipeline (`.wave/contracts/x.json`) to an absolute file, with the defaults fallback. */
+export type ResolvePath = (projectPath: string) => string;
+
+export interface ContractContext {
+  /** The step's out folder on the host. Nothing outside it is read. */
+  outDir: string;
+  /** The step's declared output artifacts; a contract without `source` checks the first one. */
+  outputs: readonly DeclaredOutput[];
+  resolvePath: ResolvePath;
+  signal?: AbortSignal;
+  /** test_suite only: where the command runs. */
+  sandbox?: Sandbox;
+  /** test_suite only: the step's image, used when the contract names none. */
+  image?: string;
+  /** test_suite only: the step's source snapshot, mounted read-only at /wave/src. */
+  srcDir?: string;
+  /** test_suite only: labels of the sandbox container (run, step, attempt). */
+  labels?: SandboxLabels;
+}
+
+export interface ContractError {
+  /** Where in the artifact: a JSON pointer, `file:line:column`, a heading; '' for the artifact as a whole. */
+  path: string;
+  message: string;
+}
+
+export interface ContractResult {
+  ok: boolean;
+  /** The failure blocks the step (on_failure: fail). False for a pass and for warn/skip failures. */
+  hard: boolean;
+  errors: ContractError[];
+  details: Record<string, unknown>;
+}
+
+/** What one contract type's check returns; runContracts turns it into a ContractResult. */
+export interface CheckOutcome {
+  errors: ContractError[];
+  details: Record<string, unknown>;
+}
+
+export interface DescribeEnv {
+  outputs: readonly DeclaredOutput[];
+  resolvePath: ResolvePath;
+}
+
+/** One contract type: everything Wave does with it lives in its own file and is registered in registry.ts. */
+export interface ContractDefinition<S extends ContractSpec = ContractSpec> {
+  type: S['type'];
+  /** Type-specific checks of the config (the common keys are checked by the registry). */
+  validate(spec: ContractInput): string[];
+  check(spec: S, ctx: ContractContext): Promise<CheckOutcome>;
+  /** The Markdown paragraph of the instructions' contract section. */
+  describe(spec: S, env: DescribeEnv): Promise<string>;
+  /** For `wave validate`: the files the contract needs exist and make sense. */
+  checkFiles?(spec: S, resolvePath: ResolvePath): Promise<string[]>;
+}

@@ -1,0 +1,393 @@
+// The egress proxy: an HTTP proxy on a per-step Unix socket (so every decision knows its step), doing CONNECT
+// tunnels and plain-HTTP forwarding (absolute-form URIs). Every connection is judged by the policy, resolved on
+// the host, dialled at the address that was checked, and logged once when it ends (or is refused).
+// It never follows redirects (responses pass through untouched) and streams bodies with backpressure (pipe).
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
+import { lstat, unlink } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { parseClientHello } from './client-hello.js';
+import { stripHopByHop } from './hop-by-hop.js';
+import type { EgressLog, EgressRecord } from './log.js';
+import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
+import { resolveName, systemLookup, type LookupFn } from './resolve.js';
+
+/** Opens the upstream TCP connection. The only place the proxy dials out; tests instrument it. */
+export type ConnectFn = (target: { host: string; port: number }) => Socket;
+
+export const defaultConnect: ConnectFn = ({ host, port }) => netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+
+export interface EgressProxyOptions {
+  socketPath: string;
+  policy: EgressPolicy;
+  log: EgressLog;
+  step: string;
+  run?: string;
+  attempt?: number;
+  /** Concurrent tunnels + forward requests of this step; excess gets 503. Default 64. */
+  maxConnections?: number;
+  lookup?: LookupFn;
+  connect?: ConnectFn;
+  /** CONNECT ports whose first bytes must be a ClientHello with SNI = CONNECT host. Default [443]. */
+  tlsPorts?: readonly number[];
+  clientHelloTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Called once the socket is bound, before anyone can be told about it (chmod/chown). */
+  onListening?: (socketPath: string) => Promise<void>;
+}
+
+export interface EgressProxy {
+  socketPath: string;
+  /** Tunnels and forward requests in progress. */
+  activeConnections(): number;
+  close(): Promise<void>;
+}
+
+interface Refusal {
+  status: number;
+  reason: DenyReason;
+  detail?: string;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+function refusalBody(host: string, port: number, r: Refusal): string {
+  return `wave egress: ${host}:${port} refused (${r.reason}${r.detail ? `: ${r.detail}` : ''}). Allowed hosts come from the persona's sandbox.allowed_domains.\n`;
+}
+
+/** Writes a complete HTTP response on a raw socket (CONNECT has no ServerResponse) and closes it. */
+function refuseRaw(socket: Duplex, host: string, port: number, r: Refusal): void {
+  const body = refusalBody(host, port, r);
+  socket.end(
+    `HTTP/1.1 ${r.status} ${STATUS_TEXT[r.status] ?? 'Error'}\r\nContent-Type: text/plain\r\nX-Wave-Egress-Reason: ${r.reason}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Resolves once the socket is connected; rejects on error or timeout. */
+function connected(socket: Socket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!socket.connecting && !socket.destroyed && socket.remoteAddress) return resolve();
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`connect timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onConnect = () => { cleanup(); resolve(); };
+    const onError = (err: Error) => { cleanup(); reject(err); };
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+  });
+}
+
+/** Buffers client bytes until a whole ClientHello (or garbage, or the timeout). Leaves the socket paused. */
+function readClientHello(client: Duplex, head: Buffer, timeoutMs: number): Promise<{ data: Buffer; result: ReturnType<typeof parseClientHello> }> {
+  return new Promise((resolve) => {
+    let data = head;
+    let done = false;
+    const finish = (result: ReturnType<typeof parseClientHello>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.off('data', onData);
+      client.off('end', onEnd);
+      client.off('close', onEnd);
+      client.pause();
+      resolve({ data, result });
+    };
+    const check = () => {
+      const result = parseClientHello(data);
+      if (result.kind !== 'incomplete') finish(result);
+    };
+    const onData = (chunk: Buffer) => { data = Buffer.concat([data, chunk]); check(); };
+    const onEnd = () => finish({ kind: 'invalid', why: 'client closed before a complete ClientHello' });
+    const timer = setTimeout(() => finish({ kind: 'invalid', why: `no complete ClientHello within ${timeoutMs} ms` }), timeoutMs);
+    client.on('data', onData);
+    client.once('end', onEnd);
+    client.once('close', onEnd);
+    if (data.length) check();
+    if (!done) client.resume();
+  });
+}
+
+export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
+  const { policy, log } = options;
+  const maxConnections = options.maxConnections ?? 64;
+  const lookup = options.lookup ?? systemLookup;
+  const connectFn = options.connect ?? defaultConnect;
+  const tlsPorts = options.tlsPorts ?? [443];
+  const helloTimeout = options.clientHelloTimeoutMs ?? 10_000;
+  const connectTimeout = options.connectTimeoutMs ?? 10_000;
+  let active = 0;
+  const open = new Set<Duplex>();
+
+  const track = (s: Duplex) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  };
+
+  const base = (kind: EgressRecord['kind'], method: string, host: string, port: number, started: number) => ({
+    time: new Date().toISOString(),
+    ...(options.run !== undefined ? { run: options.run } : {}),
+    step: options.step,
+    ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+    kind,
+    method,
+    host,
+    port,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+
+  /** Policy + host-side resolution. Returns the address to dial, or why not. */
+  async function decide(host: string, port: number): Promise<{ check: Extract<TargetCheck, { allowed: true }>; address: string } | (Refusal & { host: string; address?: string })> {
+    const check = checkTarget(policy, host, port);
+    if (!check.allowed) return { status: check.reason === 'bad_request' || check.reason === 'invalid_host' ? 400 : 403, reason: check.reason, host: check.host, ...(check.detail ? { detail: check.detail } : {}) };
+    if (check.kind === 'ip') return { check, address: check.address };
+    let addresses: string[];
+    try {
+      addresses = await resolveName(policy, check.host, lookup);
+    } catch (err) {
+      return { status: 502, reason: 'dns_failed', host: check.host, detail: (err as Error).message };
+    }
+    const verdict = checkAddresses(addresses, check.exact);
+    if (!verdict.allowed) {
+      return { status: verdict.reason === 'dns_failed' ? 502 : 403, reason: verdict.reason, host: check.host, detail: verdict.detail, ...(verdict.address ? { address: verdict.address } : {}) };
+    }
+    return { check, address: verdict.address };
+  }
+
+  async function onConnect(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+    const started = performance.now();
+    track(client);
+    client.on('error', () => undefined);
+    const authority = parseAuthority(req.url ?? '');
+    const host = authority?.host ?? String(req.url ?? '');
+    const port = authority?.port ?? 0;
+    const deny = (r: Refusal & { host?: string; address?: string }, raw = true) => {
+      if (raw) refuseRaw(client, r.host ?? host, port, r);
+      else client.destroy();
+      log.record({
+        ...base('connect', 'CONNECT', r.host ?? host, port, started),
+        ...(r.address ? { address: r.address } : {}),
+        allowed: false,
+        reason: r.reason,
+        ...(r.detail ? { detail: r.detail } : {}),
+        ...(raw ? { status: r.status } : {}),
+        bytesUp: 0,
+        bytesDown: 0,
+      });
+    };
+    if (!authority) return deny({ status: 400, reason: 'bad_request', detail: 'CONNECT needs host:port' });
+    if (active >= maxConnections) return deny({ status: 503, reason: 'too_many_connections', detail: `limit ${maxConnections}` });
+    active++;
+    let released = false;
+    const release = () => { if (!released) { released = true; active--; } };
+    client.once('close', release);
+
+    const decision = await decide(authority.host, authority.port);
+    if ('reason' in decision) {
+      release();
+      return deny(decision);
+    }
+    if (client.destroyed) return release();
+    const { check, address } = decision;
+    let hello: Buffer = head;
+    let sni: string | undefined;
+    const isTls = tlsPorts.includes(port);
+    if (isTls) {
+      // The client needs the 200 before it sends its ClientHello; the upstream is dialled only after the SNI check.
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      const { data, result } = await readClientHello(client, head, helloTimeout);
+      hello = data;
+      if (result.kind !== 'ok') return deny({ status: 403, reason: 'tls_invalid', host: check.host, detail: result.kind === 'invalid' ? result.why : 'incomplete' }, false);
+      sni = result.sni;
+      if (sni === undefined) {
+        // RFC 6066 forbids IP literals in SNI, so a listed IP target legitimately has none; a name must have one.
+        if (check.kind !== 'ip') return deny({ status: 403, reason: 'sni_missing', host: check.host }, false);
+      } else {
+        const n = normaliseHost(sni);
+        const sniHost = n.kind === 'name' ? n.name : n.kind === 'ip' ? n.text : undefined;
+        if (sniHost !== check.host) return deny({ status: 403, reason: 'sni_mismatch', host: check.host, detail: `SNI ${JSON.stringify(sni)} != CONNECT host` }, false);
+      }
+    }
+
+    const upstream = connectFn({ host: address, port });
+    track(upstream);
+    upstream.on('error', () => undefined);
+    let error: string | undefined;
+    let logged = false;
+    const finishLog = () => {
+      if (logged) return;
+      logged = true;
+      release();
+      log.record({
+        ...base('connect', 'CONNECT', check.host, port, started),
+        address,
+        allowed: true,
+        reason: check.reason,
+        ...(error ? { error } : {}),
+        status: error && !isTls ? 502 : 200,
+        ...(sni !== undefined ? { sni } : {}),
+        bytesUp: upstream.bytesWritten ?? 0,
+        bytesDown: upstream.bytesRead ?? 0,
+      });
+    };
+    try {
+      await connected(upstream, connectTimeout);
+    } catch (err) {
+      error = `connect failed: ${(err as Error).message}`;
+      upstream.destroy();
+      if (isTls) client.destroy();
+      else refuseRaw(client, check.host, port, { status: 502, reason: 'upstream_failed', detail: error });
+      return finishLog();
+    }
+    if (client.destroyed) {
+      upstream.destroy();
+      return finishLog();
+    }
+    if (!isTls) client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (hello.length) upstream.write(hello);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => { client.destroy(); finishLog(); });
+    client.resume();
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let url: URL | undefined;
+    try {
+      if (/^http:\/\//i.test(req.url ?? '')) url = new URL(req.url ?? '');
+    } catch {
+      url = undefined;
+    }
+    const port = url ? Number(url.port || 80) : 0;
+    const host = url?.hostname ?? '';
+    const method = req.method ?? 'GET';
+    const deny = (r: Refusal & { host?: string; address?: string }) => {
+      const body = refusalBody(r.host ?? host, port, r);
+      if (!res.headersSent) {
+        res.writeHead(r.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'x-wave-egress-reason': r.reason, connection: 'close' });
+      }
+      res.end(body);
+      log.record({
+        ...base('http', method, r.host ?? host, port, started),
+        ...(r.address ? { address: r.address } : {}),
+        allowed: false,
+        reason: r.reason,
+        ...(r.detail ? { detail: r.detail } : {}),
+        status: r.status,
+        bytesUp: 0,
+        bytesDown: 0,
+      });
+    };
+    // Origin-form requests (GET /path) mean someone is talking to the proxy as if it were a server: refuse.
+    if (!url) return deny({ status: 400, reason: 'bad_request', detail: 'a proxy request needs an absolute http:// URL (use CONNECT for https)' });
+    if (active >= maxConnections) return deny({ status: 503, reason: 'too_many_connections', detail: `limit ${maxConnections}` });
+    active++;
+    let released = false;
+    const release = () => { if (!released) { released = true; active--; } };
+    res.once('close', release);
+
+    const decision = await decide(host, port);
+    if ('reason' in decision) {
+      release();
+      return deny(decision);
+    }
+    const { check, address } = decision;
+    const headers = stripHopByHop(req.headers);
+    // The Host header must name the host that was checked: otherwise an allowed URL could carry another vhost.
+    headers.host = url.host;
+    let upstream: Socket | undefined;
+    let status: number | undefined;
+    let error: string | undefined;
+    const upReq = httpRequest({
+      host: address,
+      port,
+      method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      setHost: false,
+      createConnection: () => {
+        upstream = connectFn({ host: address, port });
+        track(upstream);
+        return upstream;
+      },
+      timeout: connectTimeout,
+    });
+    upReq.on('timeout', () => upReq.destroy(new Error('upstream timed out')));
+    upReq.on('response', (upRes) => {
+      status = upRes.statusCode ?? 502;
+      // Redirects included: the client decides whether to follow (and the proxy judges that request anew).
+      res.writeHead(status, upRes.statusMessage, stripHopByHop(upRes.headers));
+      upRes.pipe(res);
+      upRes.on('error', () => res.destroy());
+    });
+    upReq.on('error', (err) => {
+      error = `upstream failed: ${err.message}`;
+      if (!res.headersSent) {
+        status = 502;
+        const body = refusalBody(check.host, port, { status: 502, reason: 'upstream_failed', detail: error });
+        res.writeHead(502, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        res.end(body);
+      } else {
+        res.destroy();
+      }
+    });
+    req.pipe(upReq);
+    res.once('close', () => {
+      upReq.destroy();
+      log.record({
+        ...base('http', method, check.host, port, started),
+        address,
+        allowed: true,
+        reason: check.reason,
+        ...(error ? { error } : {}),
+        ...(status !== undefined ? { status } : {}),
+        bytesUp: upstream?.bytesWritten ?? 0,
+        bytesDown: upstream?.bytesRead ?? 0,
+      });
+    });
+  }
+
+  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true });
+  server.on('connection', (s: Socket) => track(s));
+  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void onConnect(req, socket, head).catch(() => socket.destroy()));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy()));
+  server.on('clientError', (_err, socket: Duplex) => socket.destroy());
+
+  await removeStaleSocket(options.socketPath);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  if (options.onListening) await options.onListening(options.socketPath);
+
+  return {
+    socketPath: options.socketPath,
+    activeConnections: () => active,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of open) s.destroy();
+      await closed;
+      await unlink(options.socketPath).catch(() => undefined);
+    },
+  };
+}
+
+/** A socket file left by a crashed run may be removed; anything else at that path is an error. */
+export async function removeStaleSocket(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+  await unlink(path);
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSandboxProfile, parseDuration, parseSandboxProfile, parseSize } from '../../../src/sandbox/profile.js';
+
+describe('sandbox profile', () => {
+  it('default.yaml holds the documented defaults', () => {
+    const p = loadSandboxProfile();
+    assert.equal(p.memoryBytes, 4 * 1024 ** 3);
+    assert.equal(p.cpus, 2);
+    assert.equal(p.pids, 1024);
+    assert.equal(p.tmpBytes, 256 * 1024 ** 2);
+    assert.equal(p.homeBytes, 512 * 1024 ** 2);
+    assert.equal(p.rootUser, '10001:10001');
+    assert.equal(p.home, '/home/wave');
+    assert.equal(p.network, 'none');
+    assert.equal(p.killGraceMs, 5000);
+    assert.equal(p.collect.maxTotalBytes, 100 * 1024 ** 2);
+    assert.equal(p.maxLineBytes, 10 * 1024 ** 2);
+  });
+
+  it('parses sizes and durations, and refuses nonsense', () => {
+    assert.equal(parseSize('4g'), 4 * 1024 ** 3);
+    assert.equal(parseSize('256m'), 256 * 1024 ** 2);
+    assert.equal(parseSize('100Mi'), 100 * 1024 ** 2);
+    assert.equal(parseSize('1.5KiB'), 1536);
+    assert.equal(parseSize(4096), 4096);
+    for (const bad of ['', 'lots', '-1m', '0', '4 parsecs', null]) assert.throws(() => parseSize(bad));
+    assert.equal(parseDuration('5s'), 5000);
+    assert.equal(parseDuration('250ms'), 250);
+    assert.equal(parseDuration('2m'), 120_000);
+    assert.throws(() => parseDuration('soon'));
+  });
+
+  it('rejects a root user, an unsupported network, or missing limits', () => {
+    const base = { limits: { memory: '1g', cpus: 1, pids: 10 }, tmpfs: { tmp: '1m', home: '1m', exec: true }, rootUser: '10001:10001', home: '/h', network: 'none', killGrace: '1s', collect: { maxTotalBytes: '1m', maxEntries: 5, maxDepth: 3 }, maxLineBytes: '1m' };
+    assert.doesNotThrow(() => parseSandboxProfile(base));
+    assert.throws(() => parseSandboxProfile({ ...base, rootUser: '0:0' }), /rootUser/);
+    assert.throws(() => parseSandboxProfile({ ...base, network: 'host' }), /network/);
+    assert.throws(() => parseSandboxProfile({ ...base, limits: { cpus: 1, pids: 10 } }), /limits.memory/);
+  });
+
+  it('an invalid file is a WaveError naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wave-profile-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      await writeFile(file, 'limits: {memory: huge}\n');
+      assert.throws(() => loadSandboxProfile(file), (err: Error & { code?: string }) => err.code === 'manifest_invalid' && err.message.includes(file));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
