@@ -1,4 +1,5 @@
 // `wave validate`: every problem of the manifest and the selected pipelines, then an exit code.
+import path from 'node:path';
 import { ExitCode } from '../errors.js';
 import { formatProblem, validateProject } from '../config/index.js';
 import type { CliContext } from './context.js';
@@ -15,7 +16,7 @@ export async function validateCommand(ctx: CliContext, opts: { pipeline?: string
     printJson({ valid: errors.length === 0, pipelines: pipelinesChecked, problems });
   } else {
     for (const p of problems) {
-      const line = formatProblem(p);
+      const line = formatProblem({ ...p, file: path.relative(process.cwd(), p.file) || p.file });
       process.stderr.write((p.severity === 'error' ? paint(ctx, 'red', line) : paint(ctx, 'yellow', line)) + '\n');
     }
     const what = pipelinesChecked.length ? `manifest and ${pipelinesChecked.length} pipeline(s)` : 'manifest';

@@ -109,19 +109,24 @@ export function decodeUtf8(bytes: Buffer, rel: string): string {
   }
 }
 
-function firstInvalidUtf8(bytes: Buffer): number {
-  // Binary search on the shortest prefix that fails to decode; prefixes may end mid-sequence, so decode with
-  // stream: true (an incomplete tail is then not an error).
-  let lo = 0;
-  let hi = bytes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
-      lo = mid + 1;
-    } catch {
-      hi = mid;
+/** Offset of the first byte that starts an invalid (or truncated) UTF-8 sequence. */
+function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
     }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (n === 0 || i + n >= b.length) return i;
+    const second = b[i + 1] as number;
+    // Overlong forms, UTF-16 surrogates and code points above U+10FFFF are invalid even when well-formed.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (second < lo || second > hi) return i;
+    for (let k = 2; k <= n; k++) if (((b[i + k] as number) & 0xc0) !== 0x80) return i;
+    i += n + 1;
   }
-  return lo;
+  return b.length;
 }

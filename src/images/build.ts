@@ -6,6 +6,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { WaveError } from '../errors.js';
 import { buildOne } from './build-one.js';
+import { onlyDeclared, readDeclaredArgs } from './dockerfile.js';
 import { BASE, DEFAULT_NAMESPACE, defaultCatalog, imageRefFor } from './catalog.js';
 import type { VirtualFile } from './context.js';
 import { connectEngine, imageIdOf } from './engine.js';
@@ -40,11 +41,12 @@ export async function buildImages(opts: BuildOptions = {}, onProgress: ProgressL
     const buildArgs: Record<string, string> = { BASE_IMAGE: parent.ref };
     let extraFiles: VirtualFile[] = [];
     if (spec.parent.kind === 'os') extraFiles = caFiles;
-    else {
+    else if ((await readDeclaredArgs(spec.dir)).has('NPM_REGISTRY')) {
       const reg = await npmRegistry();
       if (reg !== undefined) buildArgs.NPM_REGISTRY = reg;
     }
-    const result = await buildOne(docker, { spec, namespace, parent, buildArgs, extraFiles, noCache: opts.noCache === true }, onProgress);
+    const args = onlyDeclared(buildArgs, await readDeclaredArgs(spec.dir));
+    const result = await buildOne(docker, { spec, namespace, parent, buildArgs: args, extraFiles, noCache: opts.noCache === true }, onProgress);
     built.set(spec.name, result);
     results.push(result);
   }

@@ -204,7 +204,12 @@ export class DockerSandbox implements Sandbox {
           if (code !== 404 && code !== 409) log?.warn({ containerId: container?.id, err: (err as Error).message }, 'could not remove sandbox container');
         });
       }
-      if (handedOver) await restoreOutDir(spec.mounts.out, host);
+      if (handedOver) {
+        // Must not mask the step's own outcome; files left owned by the unprivileged uid are still collectable.
+        await restoreOutDir(spec.mounts.out, host).catch((err: unknown) =>
+          log?.warn({ out: spec.mounts.out, err: (err as Error).message }, 'could not give out/ back to the invoking user'),
+        );
+      }
     }
   }
 }

@@ -63,9 +63,9 @@ describe('json_schema', () => {
     const r = (await runContracts([report07], context(out))).results[0];
     assert.equal(r?.ok, false);
     assert.equal(r?.errors.length, 1);
-    assert.equal(r?.errors[0]?.path, 'report.json:4:17');
+    assert.equal(r?.errors[0]?.path, 'report.json:4:19');
     assert.match(r?.errors[0]?.message ?? '', /^invalid JSON: expected ',' or '}' after a property value, found '"'/);
-    assert.deepEqual(r?.details.parseError, { line: 4, column: 17 });
+    assert.deepEqual(r?.details.parseError, { line: 4, column: 19 });
   });
 
   it('reports a truncated document at its end', async () => {

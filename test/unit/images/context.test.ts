@@ -100,3 +100,12 @@ describe('build-context hashing', () => {
     assert.deepEqual(hashedArgs({ BASE_IMAGE: 'x', NPM_REGISTRY: 'https://example.invalid/', CLI_VERSION: '1' }), { CLI_VERSION: '1' });
   });
 });
+
+describe('declared build arguments', () => {
+  it('finds every ARG name, with or without a default, across continuations', async () => {
+    const { declaredArgs, onlyDeclared } = await import('../../../src/images/dockerfile.js');
+    const names = declaredArgs('ARG BASE_IMAGE=wave/base:latest\nFROM ${BASE_IMAGE}\narg A B=2 \\\n  C\nRUN echo ARG NOT_ME\n');
+    assert.deepEqual([...names].sort(), ['A', 'B', 'BASE_IMAGE', 'C']);
+    assert.deepEqual(onlyDeclared({ BASE_IMAGE: 'x', NPM_REGISTRY: 'y' }, names), { BASE_IMAGE: 'x' });
+  });
+});

@@ -1,0 +1,118 @@
+// The acceptance checks of `wave init` / `wave validate` as a user meets them: exit codes and the exact lines.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runWave } from '../../support/run-cli.js';
+
+let dir: string;
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'wave-cli-'));
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function writePipeline(name: string, body: string): string {
+  const file = path.join(dir, '.wave', 'pipelines', `${name}.yaml`);
+  writeFileSync(file, body);
+  return file;
+}
+
+const commandStep = (id: string, deps: string[], extra = '') =>
+  `  - id: ${id}\n    dependencies: [${deps.join(', ')}]\n    exec: {type: command, script: "true"}\n${extra}`;
+
+describe('wave init + validate in an empty git repository', () => {
+  test('init writes the project, validate --all exits 0', () => {
+    const init = runWave(['init'], dir);
+    assert.equal(init.status, 0, init.stderr);
+    assert.match(init.stdout, /wrote wave\.yaml/);
+    const valid = runWave(['validate', '--all'], dir);
+    assert.equal(valid.status, 0, valid.stderr);
+    assert.match(valid.stdout, /valid: manifest and 2 pipeline\(s\)/);
+  });
+
+  test('init refuses to overwrite without --force, exit 2', () => {
+    const again = runWave(['init'], dir);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /--force/);
+    assert.doesNotMatch(again.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('a cycle prints its path and exits non-zero', () => {
+    writePipeline('cyclic', `kind: WavePipeline\nmetadata: {name: cyclic}\nsteps:\n${commandStep('a', ['c'])}${commandStep('b', ['a'])}${commandStep('c', ['b'])}`);
+    const res = runWave(['validate', '--pipeline', 'cyclic'], dir);
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /dependency cycle: ([abc]) -> (?!\1)[abc] -> (?!\1)[abc] -> \1\b/);
+    assert.match(res.stderr, /cyclic\.yaml:\d+:\d+: error:/);
+  });
+
+  test('an unknown key suggests the known one, with line and column', () => {
+    writePipeline('typo', `kind: WavePipeline\nmetadata: {name: typo}\nsteps:\n  - id: a\n    dependecies: []\n    exec: {type: command, script: "true"}\n`);
+    const res = runWave(['validate', '--pipeline', 'typo'], dir);
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /typo\.yaml:5:5: error: .*dependecies.*did you mean 'dependencies'/);
+  });
+
+  test('a YAML syntax error names line and column', () => {
+    writePipeline('broken', 'kind: WavePipeline\nmetadata: {name: broken\nsteps: []\n');
+    const res = runWave(['validate', '--pipeline', 'broken'], dir);
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /broken\.yaml:\d+:\d+: error:/);
+  });
+
+  test('every problem is listed, not only the first; -o json carries them', () => {
+    writePipeline('many', `kind: WavePipeline\nmetadata: {name: many}\nsteps:\n${commandStep('a', ['nope'])}${commandStep('a', [])}${commandStep('b', ['b'])}`);
+    const res = runWave(['validate', '--pipeline', 'many', '-o', 'json'], dir);
+    assert.equal(res.status, 2);
+    const report = JSON.parse(res.stdout) as { valid: boolean; problems: Array<{ severity: string; message: string }> };
+    assert.equal(report.valid, false);
+    const errors = report.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('\n');
+    assert.match(errors, /nope/);
+    assert.match(errors, /duplicate/i);
+    assert.match(errors, /itself/i);
+  });
+
+  test('an unknown flag is a usage error with exit 2', () => {
+    const res = runWave(['validate', '--bogus'], dir);
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /unknown option '--bogus'/);
+  });
+
+  test('list personas -o json is JSON', () => {
+    const res = runWave(['list', 'personas', '-o', 'json'], dir);
+    assert.equal(res.status, 0, res.stderr);
+    const rows = JSON.parse(res.stdout) as Array<{ name: string }>;
+    assert.deepEqual(rows.map((r) => r.name).sort(), ['auditor', 'craftsman', 'navigator', 'reviewer', 'summarizer']);
+  });
+
+  test('list without a manifest says how to make one', () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'wave-empty-'));
+    try {
+      const res = runWave(['list', 'personas'], empty);
+      assert.equal(res.status, 2);
+      assert.match(res.stderr, /wave init/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('wave --help and --version', () => {
+  test('--help lists every command with a description and an example', () => {
+    const res = runWave(['--help'], dir);
+    assert.equal(res.status, 0);
+    for (const cmd of ['init', 'validate', 'list', 'doctor']) {
+      assert.match(res.stdout, new RegExp(`^  ${cmd}\\b.*\\S`, 'm'), `${cmd} described`);
+      assert.match(res.stdout, new RegExp(`^  wave ${cmd}\\b`, 'm'), `${cmd} has an example`);
+    }
+  });
+
+  test('--version prints the package version', () => {
+    const res = runWave(['--version'], dir);
+    assert.equal(res.status, 0);
+    assert.match(res.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
+});
