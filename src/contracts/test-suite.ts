@@ -12,7 +12,7 @@ import { WaveError } from '../errors.js';
 import type { SandboxResult } from '../sandbox/types.js';
 import { ContractConfigError } from './failure.js';
 import { fenced } from './markdown-text.js';
-import { OutputTail } from './output-tail.js';
+import { StreamTails } from './output-tail.js';
 import { expectString } from './spec-checks.js';
 import type { ContractDefinition, ContractInput, TestSuiteSpec } from './types.js';
 
@@ -73,7 +73,7 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
     const image = spec.image ?? ctx.image;
     if (!image) throw new ContractConfigError('test_suite: no image (set the contract\'s image or the step\'s)');
     const outCopy = await copyOutputs(ctx.outDir);
-    const tail = new OutputTail();
+    const tail = new StreamTails();
     try {
       const result = await ctx.sandbox.run(
         {
@@ -84,7 +84,7 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
           network: 'none',
           timeoutMs,
         },
-        { ...(ctx.signal ? { signal: ctx.signal } : {}), onLine: (line) => tail.push(line.text) },
+        { ...(ctx.signal ? { signal: ctx.signal } : {}), onLine: (line) => tail.push(line.stream, line.text) },
       );
       if (result.status === 'cancelled') throw new WaveError('cancelled', 'test_suite: cancelled');
       const details = { command: spec.command, image, status: result.status, exitCode: result.exitCode, durationMs: result.durationMs, outputTail: tail.toString() };

@@ -8,7 +8,9 @@ export type FailureClass =
   | 'timeout'
   | 'contract' // output broke a hard contract
   | 'rate_limit'
+  | 'provider_error' // the model provider answered with an error (overloaded, 5xx)
   | 'context_exhausted'
+  | 'missing_input' // a dependency's required artifact is not there: fails before the container starts
   | 'infrastructure' // Docker, image, disk: not the agent's fault
   | 'cancelled'
   | 'unknown';

@@ -16,9 +16,10 @@ const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   running: ['completed', 'failed', 'timed_out', 'retrying', 'cancelled'],
   retrying: ['running', 'failed', 'cancelled'],
   completed: [],
-  // Back to pending only through `wave resume`.
-  failed: ['pending'],
-  timed_out: ['pending'],
+  // Back to pending only through `wave resume`. A failed step whose retry policy says `on_failure: skip` ends
+  // as skipped, so the run can still complete.
+  failed: ['pending', 'skipped'],
+  timed_out: ['pending', 'skipped'],
   cancelled: ['pending'],
   skipped: ['pending'],
 };

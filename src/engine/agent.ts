@@ -1,0 +1,19 @@
+// The seam between the engine and the agent adapters: a prompt step becomes a container invocation. The engine
+// knows nothing of any CLI's flags; the launcher (built from src/adapters) knows nothing of scheduling.
+import type { Step } from '../config/types.js';
+import type { TemplateContext } from '../plan/template.js';
+import type { AttemptRequest } from './attempt.js';
+import type { Invocation } from './step-runner.js';
+
+export interface AgentInvocationRequest {
+  step: Step;
+  templates: TemplateContext;
+  request: AttemptRequest;
+}
+
+export interface AgentLauncher {
+  invocationFor(request: AgentInvocationRequest): Promise<Invocation>;
+}
+
+/** Container path of the read-only folder holding an invocation's files (instructions, CLI settings). */
+export const META_DIR = '/wave/meta';

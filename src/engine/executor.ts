@@ -1,0 +1,194 @@
+// The scheduler: every step whose dependencies completed starts at once, up to the worker limit; failures are
+// retried with backoff; a failure after the last attempt halts the run (or skips/continues, per the step's
+// policy); cancellation stops everything. State changes go through the store, which events them.
+import type { ResolvedRetry } from '../config/retry.js';
+import { retryDelayMs } from '../config/retry.js';
+import type { RunFinalStatus } from '../events/types.js';
+import type { StepStartInput, Store } from '../state/index.js';
+import { isRetryable, type AttemptFailure, type AttemptRunner } from './attempt.js';
+import { abortableSleep } from './sleep.js';
+
+export interface ExecutorStep {
+  id: string;
+  dependencies: readonly string[];
+  retry: ResolvedRetry;
+  start: StepStartInput;
+}
+
+export interface ExecutorOptions {
+  runId: string;
+  steps: readonly ExecutorStep[];
+  maxWorkers: number;
+  store: Store;
+  runAttempt: AttemptRunner;
+  /** Aborting it cancels the run: running containers are stopped, pending steps are cancelled. */
+  signal: AbortSignal;
+  /** How often to look for a `wave cancel` from another process (default 500 ms). */
+  cancelPollMs?: number;
+  heartbeatMs?: number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface ExecutionSummary {
+  status: RunFinalStatus;
+  failed: string[];
+  /** Whether the step that decided a failed run failed on its contract (exit code 4 rather than 3). */
+  contractFailure: boolean;
+  /** The first failure's reason, for the run row and the final message. */
+  error?: string;
+}
+
+type Outcome = 'completed' | 'failed' | 'skipped' | 'cancelled';
+
+export async function executeRun(options: ExecutorOptions): Promise<ExecutionSummary> {
+  const { runId, store, steps } = options;
+  const sleep = options.sleep ?? abortableSleep;
+  const cancel = new AbortController();
+  const onOuterAbort = () => cancel.abort();
+  if (options.signal.aborted) cancel.abort();
+  options.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const cancelPoll = setInterval(() => {
+    if (!cancel.signal.aborted && store.isCancelRequested(runId)) cancel.abort();
+  }, options.cancelPollMs ?? 500);
+  const heartbeat = setInterval(() => store.heartbeat(runId), options.heartbeatMs ?? 5_000);
+  cancelPoll.unref();
+  heartbeat.unref();
+
+  const outcome = new Map<string, Outcome>();
+  for (const row of store.getSteps(runId)) {
+    if (row.status === 'completed') outcome.set(row.stepId, 'completed');
+  }
+  const pending = new Set(steps.filter((s) => !outcome.has(s.id)).map((s) => s.id));
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const running = new Map<string, Promise<void>>();
+  const failed: string[] = [];
+  let halt: { by: string; contract: boolean; reason: string } | undefined;
+  let firstError: string | undefined;
+  let contractFailure = false;
+
+  const runStep = async (step: ExecutorStep): Promise<Outcome> => {
+    const maxAttempts = Math.max(1, step.retry.maxAttempts);
+    let previous: AttemptFailure | undefined;
+    for (let n = 1; ; n++) {
+      const started = store.startStep(runId, step.id, step.start);
+      const result = await options.runAttempt({
+        stepId: step.id,
+        attempt: started.attempt,
+        signal: cancel.signal,
+        ...(previous ? { previousFailure: previous } : {}),
+      });
+      if (result.ok) {
+        store.completeStep(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail });
+        return 'completed';
+      }
+      if (result.failureClass === 'cancelled' || cancel.signal.aborted) {
+        store.cancelStep(runId, step.id, cancel.signal.aborted ? 'run cancelled' : result.reason);
+        return 'cancelled';
+      }
+      const end = { reason: result.reason, failureClass: result.failureClass, exitCode: result.exitCode, outputTail: result.outputTail };
+      if (n < maxAttempts && isRetryable(result.failureClass) && !halt) {
+        const delayMs = retryDelayMs(step.retry, n + 1);
+        store.retryStep(runId, step.id, { ...end, delayMs });
+        previous = result;
+        try {
+          await sleep(delayMs, cancel.signal);
+        } catch {
+          store.cancelStep(runId, step.id, 'run cancelled');
+          return 'cancelled';
+        }
+        continue;
+      }
+      if (result.failureClass === 'timeout') {
+        store.timeOutStep(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail, timeoutMs: result.timeoutMs ?? 0 });
+      } else {
+        store.failStep(runId, step.id, end);
+      }
+      firstError ??= `step '${step.id}' failed: ${result.reason}`;
+      if (step.retry.onFailure === 'skip') {
+        store.skipStep(runId, step.id, `failed and retry.on_failure is skip: ${result.reason}`);
+        return 'skipped';
+      }
+      failed.push(step.id);
+      if (step.retry.onFailure === 'fail' && !halt) {
+        halt = { by: step.id, contract: result.failureClass === 'contract', reason: result.reason };
+        contractFailure = halt.contract;
+      }
+      return 'failed';
+    }
+  };
+
+  const launch = (step: ExecutorStep) => {
+    pending.delete(step.id);
+    const task = runStep(step)
+      .then((o) => void outcome.set(step.id, o))
+      .catch((err: unknown) => {
+        // A bug or an infrastructure error outside the attempt (the db went away): stop scheduling.
+        outcome.set(step.id, 'failed');
+        failed.push(step.id);
+        halt ??= { by: step.id, contract: false, reason: (err as Error).message };
+        firstError ??= `step '${step.id}': ${(err as Error).message}`;
+      })
+      .finally(() => running.delete(step.id));
+    running.set(step.id, task);
+  };
+
+  /** Steps that can never run because a dependency did not complete; repeated until nothing changes. */
+  const skipUnreachable = () => {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const id of pending) {
+        const step = byId.get(id) as ExecutorStep;
+        const blocker = step.dependencies.find((d) => {
+          const o = outcome.get(d);
+          return o === 'failed' || o === 'skipped' || o === 'cancelled';
+        });
+        if (blocker === undefined) continue;
+        pending.delete(id);
+        store.skipStep(runId, id, `dependency '${blocker}' did not complete`);
+        outcome.set(id, 'skipped');
+        changed = true;
+      }
+    }
+  };
+
+  const cancelled = aborted(cancel.signal);
+  try {
+    for (;;) {
+      if (cancel.signal.aborted) break;
+      skipUnreachable();
+      if (!halt) {
+        for (const id of [...pending]) {
+          if (running.size >= options.maxWorkers) break;
+          const step = byId.get(id) as ExecutorStep;
+          if (step.dependencies.every((d) => outcome.get(d) === 'completed')) launch(step);
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race([...running.values(), cancelled]);
+    }
+    // Cancelled: running attempts see the signal and stop their containers; wait for them to record it.
+    await Promise.all(running.values());
+    for (const id of pending) {
+      if (cancel.signal.aborted) store.cancelStep(runId, id, 'run cancelled');
+      else store.skipStep(runId, id, halt ? `run halted: step '${halt.by}' failed` : 'not reachable');
+    }
+  } finally {
+    clearInterval(cancelPoll);
+    clearInterval(heartbeat);
+    options.signal.removeEventListener('abort', onOuterAbort);
+  }
+
+  const status: RunFinalStatus = cancel.signal.aborted ? 'cancelled' : failed.length ? 'failed' : 'completed';
+  return {
+    status,
+    failed,
+    contractFailure,
+    ...(status === 'cancelled' ? { error: 'cancelled' } : firstError && status === 'failed' ? { error: firstError } : {}),
+  };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

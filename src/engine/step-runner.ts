@@ -1,0 +1,268 @@
+// One attempt of one step, as DESIGN.md's "One step, as data": workspace → inputs → invocation → container →
+// collection → contracts → artifacts. Every way it can go wrong ends as an AttemptFailure with a class the
+// executor can act on; only bugs throw.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
+import { DEFAULT_COMMAND_IMAGE } from '../config/types.js';
+import { parseMemory } from '../config/units.js';
+import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
+import { isWaveError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { eventTime } from '../events/types.js';
+import { renderTemplate } from '../plan/template.js';
+import { collectOutputs } from '../sandbox/collect.js';
+import type { Sandbox, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import type { Store } from '../state/index.js';
+import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
+import type { AttemptFailure, AttemptOutcome, AttemptRequest, AttemptRunner } from './attempt.js';
+import { META_DIR, type AgentLauncher } from './agent.js';
+
+export interface StepRunnerDeps {
+  runId: string;
+  input: string;
+  pipeline: Pipeline;
+  manifest: LoadedManifest;
+  runWorkspace: RunWorkspace;
+  store: Store;
+  bus: EventBus;
+  sandbox: Sandbox;
+  /** Maps a project path (`.wave/contracts/x.json`) to a file, with the defaults fallback. */
+  resolvePath: (projectPath: string) => string;
+  /** Turns a prompt step into a container invocation; absent when the run has only command steps. */
+  agents?: AgentLauncher;
+  /** The uid:gid steps run as, when it differs from Wave's own (Wave as root). */
+  stepUser?: { uid: number; gid: number };
+  /** Host environment, the source of env_passthrough values. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a step's invocation needs from the engine, whichever kind of step it is. */
+export interface Invocation {
+  image: string;
+  argv: string[];
+  env: Record<string, string>;
+  stdin?: string;
+  /** Files the invocation reads (instructions, CLI settings), by name; they appear read-only under /wave/meta. */
+  files?: Record<string, string>;
+  /** Interprets the container's output lines (agent streams); undefined for command steps. */
+  parseLine?: (line: string) => void;
+  /** After the container ended: did the agent report success? (A command step's exit code says it all.) */
+  verdict?: (result: SandboxResult) => AttemptFailure | undefined;
+}
+
+const TAIL_CHARS = 4_000;
+
+function tail(result: SandboxResult): string {
+  const text = [result.stdoutTail, result.stderrTail].filter(Boolean).join('\n');
+  return text.length > TAIL_CHARS ? text.slice(-TAIL_CHARS) : text;
+}
+
+function failure(failureClass: AttemptFailure['failureClass'], reason: string, extra: Partial<AttemptFailure> = {}): AttemptFailure {
+  return { ok: false, failureClass, reason, exitCode: null, outputTail: '', feedback: reason, ...extra };
+}
+
+export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
+  const steps = new Map(deps.pipeline.steps.map((s) => [s.id, s]));
+  return async (request) => {
+    const step = steps.get(request.stepId);
+    if (!step) throw new Error(`unknown step ${request.stepId}`);
+    try {
+      return await runAttempt(deps, step, request);
+    } catch (err) {
+      if (request.signal.aborted) return failure('cancelled', 'run cancelled');
+      if (isWaveError(err)) {
+        const cls = err.code === 'artifact_rejected' ? 'contract' : err.code === 'cancelled' ? 'cancelled' : 'infrastructure';
+        return failure(cls, err.message + (err.hint ? ` (${err.hint})` : ''));
+      }
+      throw err;
+    }
+  };
+}
+
+async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
+  const { runId, store, bus } = deps;
+  const writable = (step.workspace?.mount ?? []).some((m) => m.mode === 'readwrite');
+  const ws = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
+    writableSource: writable,
+    ...(deps.stepUser ? { owner: deps.stepUser } : {}),
+  });
+
+  const injected = await injectInputs(deps, step, ws);
+  if (!injected.ok) return injected.failure;
+
+  const templates = { input: deps.input, runId, stepId: step.id, pipelineName: deps.pipeline.metadata.name, deps: injected.paths };
+  const invocation =
+    step.exec.type === 'command'
+      ? commandInvocation(step, renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`))
+      : await agentInvocation(deps, step, templates, request);
+
+  const spec: SandboxSpec = {
+    image: invocation.image,
+    argv: invocation.argv,
+    env: { ...passthroughEnv(deps, step), ...invocation.env, WAVE_RUN_ID: runId, WAVE_STEP_ID: step.id, WAVE_ATTEMPT: String(request.attempt) },
+    mounts: { src: ws.src, in: ws.in, out: ws.out },
+    labels: { run: runId, step: step.id, attempt: request.attempt },
+    resources: resourcesFor(deps, step),
+    timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
+    ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
+    ...(invocation.files ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files), container: META_DIR, readOnly: true }] } : {}),
+  };
+
+  const result = await deps.sandbox.run(spec, {
+    signal: request.signal,
+    onCreated: (id) => store.setAttemptContainer(runId, step.id, id),
+    onLine: (line) => {
+      if (line.stream === 'stdout') invocation.parseLine?.(line.text);
+      bus.emit({ type: 'step_output', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), stream: line.stream, line: line.text });
+    },
+  });
+
+  const outputTail = tail(result);
+  const base = { exitCode: result.exitCode, outputTail };
+  switch (result.status) {
+    case 'cancelled':
+      return failure('cancelled', 'run cancelled', base);
+    case 'timed_out':
+      return failure('timeout', `timed out after ${Math.round((spec.timeoutMs ?? 0) / 1000)} s`, { ...base, timeoutMs: spec.timeoutMs ?? 0 });
+    case 'oom_killed':
+      return failure('exit', 'killed: out of memory (raise resources.memory)', { ...base, feedback: `The container ran out of memory.\n${outputTail}` });
+    case 'exited':
+      break;
+  }
+  const agentFailure = invocation.verdict?.(result);
+  if (agentFailure) return { ...agentFailure, ...base };
+  if (result.exitCode !== 0) {
+    return failure('exit', `exited with code ${result.exitCode}`, { ...base, feedback: `The step exited with code ${result.exitCode}. Output tail:\n${outputTail}` });
+  }
+
+  const declared = step.output_artifacts.map((o) => o.path);
+  const manifest = await collectOutputs(ws.out, { declared });
+  const missingRequired = step.output_artifacts.filter((o) => o.required && manifest.missing.includes(path.posix.normalize(o.path)));
+  if (missingRequired.length) {
+    const names = missingRequired.map((o) => `${o.name} (/wave/out/${o.path})`).join(', ');
+    return failure('contract', `declared output not written: ${names}`, { ...base, feedback: `These declared outputs were not written: ${names}` });
+  }
+
+  const contracts = await runContracts(step.handover.contracts as unknown as ContractInput[], {
+    outDir: ws.out,
+    outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
+    resolvePath: deps.resolvePath,
+    signal: request.signal,
+    sandbox: deps.sandbox,
+    image: invocation.image,
+    srcDir: ws.src,
+    labels: { run: runId, step: step.id, attempt: request.attempt },
+  });
+  for (const r of contracts.results) {
+    store.recordContractResult(runId, step.id, {
+      index: r.index,
+      contractType: r.type,
+      ok: r.ok,
+      hard: r.hard,
+      errors: r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)),
+    });
+  }
+  if (!contracts.passed) {
+    const first = contracts.results.find((r) => r.outcome === 'failed');
+    return failure('contract', `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`, {
+      ...base,
+      feedback: describeFailures(contracts.results),
+    });
+  }
+
+  // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file.
+  const final = await collectOutputs(ws.out, { declared });
+  for (const output of step.output_artifacts) {
+    const file = final.files.find((f) => f.path === path.posix.normalize(output.path));
+    if (!file) continue; // optional and not written
+    store.recordArtifact(runId, step.id, { name: output.name, path: path.join(ws.out, file.path), size: file.size, sha256: file.sha256 });
+  }
+  return { ok: true, exitCode: result.exitCode, outputTail };
+}
+
+async function writeMetaFiles(ws: StepWorkspace, files: Record<string, string>): Promise<string> {
+  const dir = path.join(ws.dir, 'meta');
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    await fs.writeFile(path.join(dir, path.basename(name)), content, { mode: 0o644 });
+  }
+  return dir;
+}
+
+/** Copies each dependency's declared outputs to in/<dep>/<path> (and inject_artifacts aliases to in/<as>). */
+async function injectInputs(
+  deps: StepRunnerDeps,
+  step: Step,
+  ws: StepWorkspace,
+): Promise<{ ok: true; paths: Record<string, Record<string, string>> } | { ok: false; failure: AttemptFailure }> {
+  const paths: Record<string, Record<string, string>> = {};
+  const pipelineSteps = new Map(deps.pipeline.steps.map((s) => [s.id, s]));
+  const aliases = new Map((step.memory?.inject_artifacts ?? []).map((i) => [`${i.step}/${i.artifact}`, i]));
+  const missing: string[] = [];
+  for (const depId of step.dependencies) {
+    const dep = pipelineSteps.get(depId);
+    if (!dep) continue;
+    const records = new Map(deps.store.artifacts(deps.runId, depId).map((a) => [a.name, a]));
+    paths[depId] = {};
+    for (const output of dep.output_artifacts) {
+      const record = records.get(output.name);
+      const alias = aliases.get(`${depId}/${output.name}`);
+      if (!record) {
+        if (output.required && !alias?.optional) missing.push(`${depId}.${output.name}`);
+        continue;
+      }
+      const rel = path.posix.join(depId, path.posix.normalize(output.path));
+      await injectArtifact(ws, rel, record.path);
+      (paths[depId] as Record<string, string>)[output.name] = `/wave/in/${rel}`;
+      if (alias?.as) await injectArtifact(ws, alias.as, record.path);
+    }
+  }
+  if (missing.length) {
+    const reason = `required input artifact(s) missing: ${missing.join(', ')}`;
+    return { ok: false, failure: failure('missing_input', reason) };
+  }
+  return { ok: true, paths };
+}
+
+function commandInvocation(step: Step, script: string): Invocation {
+  const image = step.exec.type === 'command' ? (step.exec.image ?? DEFAULT_COMMAND_IMAGE) : DEFAULT_COMMAND_IMAGE;
+  return { image, argv: ['sh', '-c', script], env: {} };
+}
+
+async function agentInvocation(
+  deps: StepRunnerDeps,
+  step: Step,
+  templates: Parameters<typeof renderTemplate>[1],
+  request: AttemptRequest,
+): Promise<Invocation> {
+  if (!deps.agents) throw new Error(`step '${step.id}' is a prompt step but no agent launcher was configured`);
+  return deps.agents.invocationFor({ step, templates, request });
+}
+
+/** Environment variables named by the runtime's and the step's passthrough lists, with the host's values. */
+function passthroughEnv(deps: StepRunnerDeps, step: Step): Record<string, string> {
+  const env = deps.env ?? process.env;
+  const names = new Set([...deps.manifest.manifest.runtime.sandbox.env_passthrough, ...(step.sandbox?.env_passthrough ?? [])]);
+  if (step.persona) {
+    for (const n of deps.manifest.manifest.personas[step.persona]?.sandbox?.env_passthrough ?? []) names.add(n);
+  }
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function resourcesFor(deps: StepRunnerDeps, step: Step): SandboxResources {
+  const runtime = deps.manifest.manifest.runtime.sandbox.resources;
+  const persona = step.persona ? deps.manifest.manifest.personas[step.persona]?.resources : undefined;
+  const merged = { ...runtime, ...persona };
+  return {
+    ...(merged.memory !== undefined ? { memoryBytes: parseMemory(merged.memory) } : {}),
+    ...(merged.cpus !== undefined ? { cpus: merged.cpus } : {}),
+    ...(merged.pids !== undefined ? { pids: merged.pids } : {}),
+  };
+}
