@@ -10,7 +10,7 @@ type Kind = (typeof kinds)[number];
 
 export async function listCommand(ctx: CliContext, what: string): Promise<number> {
   if (!(kinds as readonly string[]).includes(what)) {
-    throw new WaveError('usage', `wave list: unknown list '${what}'`, { hint: `one of: ${kinds.join(', ')}` });
+    throw new WaveError('usage', `wave list: unknown list '${what}'`, { hint: `one of: ${kinds.join(', ')}, runs` });
   }
   const rows = await rowsFor(ctx, what as Kind);
   if (ctx.output === 'json') {

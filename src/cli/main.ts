@@ -14,8 +14,16 @@ function packageVersion(): string {
 const examples: Array<[string, string]> = [
   ['wave init', 'write wave.yaml and .wave/ from the defaults'],
   ['wave validate --all', 'check the manifest and every pipeline'],
-  ['wave validate --pipeline code-review', 'check one pipeline'],
   ['wave list pipelines -o json', 'list pipelines as JSON'],
+  ['wave run hello-world "Ada"', 'run a pipeline (each step in its own container)'],
+  ['wave run code-review --dry-run', 'show the plan without running it'],
+  ['wave resume hello-world-20261121-101500-ab12', 'continue a failed or interrupted run'],
+  ['wave status -o json', 'the latest run and its steps'],
+  ['wave logs RUN_ID --follow', 'a run\'s events and output, live'],
+  ['wave artifacts RUN_ID --export ./out', 'copy a run\'s outputs'],
+  ['wave cancel RUN_ID', 'stop a run from another terminal'],
+  ['wave clean --keep 10', 'remove all but the 10 newest finished runs'],
+  ['wave images build claude', 'build an agent image'],
   ['wave doctor', 'check Docker, images and leftover containers'],
 ];
 
@@ -64,9 +72,77 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('list')
-    .description('list pipelines, personas or adapters as a table')
-    .argument('<what>', 'pipelines | personas | adapters')
-    .action(async (what: string) => finish(await (await import('./list.js')).listCommand(ctx, what)));
+    .description('list pipelines, personas, adapters or runs as a table')
+    .argument('<what>', 'pipelines | personas | adapters | runs')
+    .option('--limit <n>', 'runs: how many (default 20)')
+    .option('--status <s>', 'runs: only these statuses (comma-separated)')
+    .action(async (what: string, opts: { limit?: string; status?: string }) =>
+      finish(
+        what === 'runs'
+          ? await (await import('./runs.js')).listRunsCommand(ctx, opts)
+          : await (await import('./list.js')).listCommand(ctx, what),
+      ),
+    );
+
+  program
+    .command('run')
+    .description('run a pipeline: every step in its own throwaway, hardened container')
+    .argument('<pipeline>', 'a pipeline name (.wave/pipelines or the defaults) or a path')
+    .argument('[input]', 'the input ({{ input }} in prompts)')
+    .option('--input-file <file>', 'read the input from a file (- for stdin)')
+    .option('--adapter <name>', 'use this adapter for every prompt step')
+    .option('--model <model>', 'use this model (or tier: cheapest|balanced|strongest) for every prompt step')
+    .option('--steps <a,b>', 'run only these steps')
+    .option('--max-workers <n>', 'steps running at once (1-32; default runtime.max_concurrent_workers)')
+    .option('--detach', 'run in the background and print the run id')
+    .option('--dry-run', 'show the plan (levels, images, contracts) without running')
+    .option('--junit <file>', 'write the contract results as JUnit XML')
+    .action(async (pipeline: string, input: string | undefined, opts: import('./run.js').RunCommandOptions) =>
+      finish(await (await import('./run.js')).runCommand(ctx, pipeline, input, opts)),
+    );
+
+  program
+    .command('resume')
+    .description('continue a failed, cancelled or interrupted run without re-running completed steps')
+    .argument('<run-id>')
+    .option('--max-workers <n>', 'steps running at once')
+    .action(async (runId: string, opts: { maxWorkers?: string }) => finish(await (await import('./run.js')).resumeCommand(ctx, runId, opts)));
+
+  program
+    .command('status')
+    .description('a run and its steps (the latest run without an id)')
+    .argument('[run-id]')
+    .action(async (runId: string | undefined) => finish(await (await import('./status.js')).statusCommand(ctx, runId)));
+
+  program
+    .command('logs')
+    .description("a run's events and output")
+    .argument('<run-id>')
+    .option('--step <id>', 'only this step')
+    .option('-f, --follow', 'keep printing until the run ends')
+    .action(async (runId: string, opts: { step?: string; follow?: boolean }) => finish(await (await import('./logs.js')).logsCommand(ctx, runId, opts)));
+
+  program
+    .command('artifacts')
+    .description("a run's collected outputs; --export copies them to DIR/<step>/<path>")
+    .argument('<run-id>')
+    .option('--step <id>', 'only this step')
+    .option('--export <dir>', 'copy the artifacts here')
+    .action(async (runId: string, opts: { step?: string; export?: string }) => finish(await (await import('./artifacts.js')).artifactsCommand(ctx, runId, opts)));
+
+  program
+    .command('cancel')
+    .description('stop a run from any terminal; its containers are removed')
+    .argument('<run-id>')
+    .action(async (runId: string) => finish(await (await import('./cancel.js')).cancelCommand(ctx, runId)));
+
+  program
+    .command('clean')
+    .description('remove finished runs (workspaces, logs, containers); never a running one')
+    .option('--keep <n>', 'keep the n newest finished runs')
+    .option('--older-than <duration>', 'only runs finished longer ago than this (e.g. 12h, 7d)')
+    .option('--dry-run', 'only say what would be removed')
+    .action(async (opts: { keep?: string; olderThan?: string; dryRun?: boolean }) => finish(await (await import('./clean.js')).cleanCommand(ctx, opts)));
 
   program
     .command('doctor')

@@ -106,8 +106,8 @@ export const markdownSpecContract: ContractDefinition<MarkdownSpecSpec> = {
     const required = requirementsOf(spec);
     const parts = [`\`${target}\` must be a Markdown document.`];
     if (required.length > 0) {
+      parts[0] += ' It must contain these headings, in this order, each followed by non-empty content (headings are matched case-insensitively; headings inside code blocks do not count):';
       parts.push(
-        'It must contain these headings, in this order, each followed by non-empty content (headings are matched case-insensitively; headings inside code blocks do not count):',
         '',
         ...required.map((r, i) => `${i + 1}. ${code(r.level === undefined ? r.text : r.label)}${r.level === undefined ? ' (any level)' : ''}`),
       );

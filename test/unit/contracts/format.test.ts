@@ -2,14 +2,14 @@
 // a heading or a paragraph; non_empty_file catches missing, empty and oversized files.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { runContracts, validateContractSpec } from '../../../src/contracts/index.js';
+import { runContracts, validateContractSpec, type ContractInput } from '../../../src/contracts/index.js';
 import { context, outFolder, removeOutFolders } from './_helpers.js';
 
 after(removeOutFolders);
 
-async function check(content: string | Buffer | undefined, spec: Record<string, unknown>) {
+async function check(content: string | Buffer | undefined, spec: ContractInput) {
   const out = await outFolder(content === undefined ? {} : { f: content });
-  const r = (await runContracts([{ source: 'f', ...spec } as { type: string }], context(out))).results[0];
+  const r = (await runContracts([{ source: 'f', ...spec }], context(out))).results[0];
   assert.ok(r);
   return r;
 }

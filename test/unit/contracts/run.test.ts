@@ -2,7 +2,7 @@
 // skip stops the evaluation (later contracts are not run) and the step passes. An unknown type is never a pass.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { knownContractTypes, runContracts, validateContractSpec } from '../../../src/contracts/index.js';
+import { knownContractTypes, runContracts, validateContractSpec, type ContractInput } from '../../../src/contracts/index.js';
 import { context, outFolder, removeOutFolders } from './_helpers.js';
 
 after(removeOutFolders);
@@ -10,7 +10,7 @@ after(removeOutFolders);
 const empty = (on_failure?: string) => ({ type: 'non_empty_file', source: 'empty.txt', ...(on_failure ? { on_failure } : {}) });
 const full = { type: 'non_empty_file', source: 'full.txt' };
 
-async function run(specs: { type: string }[]) {
+async function run(specs: ContractInput[]) {
   const out = await outFolder({ 'empty.txt': '', 'full.txt': 'x' });
   return runContracts(specs, context(out));
 }

@@ -1,7 +1,8 @@
 // typescript_interface: the output itself is type-checked against the interface (the original only compiled the
 // interface file). Wrong field types, missing required fields and extra fields fail with the output's line.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkContractFiles, runContracts } from '../../../src/contracts/index.js';
@@ -69,7 +70,17 @@ describe('typescript_interface', () => {
   });
 
   it('a broken interface file is a configuration error, not the output\'s fault', async () => {
-    const r = await check('{"name": "x"}', { schema_path: 'interfaces/broken.ts', source: 'report.json' });
+    // Written at test time: as a fixture it would break the repository's own type check.
+    const dir = await mkdtemp(path.join(tmpdir(), 'wave-iface-'));
+    await writeFile(path.join(dir, 'broken.ts'), 'export interface Oops {\n  name: Strin;\n}\n');
+    const out = await outFolder({ 'report.json': '{"name": "x"}' });
+    const run = await runContracts(
+      [{ type: 'typescript_interface', schema_path: 'broken.ts', source: 'report.json' }],
+      context(out, [], { resolvePath: (p) => path.join(dir, p) }),
+    );
+    await rm(dir, { recursive: true, force: true });
+    const r = run.results[0];
+    assert.ok(r);
     assert.equal(r.hard, true);
     assert.match(r.errors[0]?.message ?? '', /does not compile: broken\.ts:2:9: Cannot find name 'Strin'/);
   });
@@ -77,7 +88,7 @@ describe('typescript_interface', () => {
   it('writes nothing next to the interface file', async () => {
     await check('{"title": "A", "findings": []}');
     const files = await readdir(path.join(FIXTURES, 'interfaces'));
-    assert.deepEqual(files.sort(), ['broken.ts', 'report.ts', 'single.ts']);
+    assert.deepEqual(files.sort(), ['report.ts', 'single.ts']);
   });
 
   it('checkContractFiles: the file exists and declares the interface', async () => {

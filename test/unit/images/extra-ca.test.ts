@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { extraCaFiles } from '../../../src/images/extra-ca.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const PEM2 = '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n';
 
 describe('--extra-ca', () => {
   const dirs: string[] = [];
@@ -25,6 +26,11 @@ describe('--extra-ca', () => {
     assert.equal(files.length, 1);
     assert.match(files[0]?.path ?? '', /^ca\/wave-extra-[0-9a-f]{16}\.crt$/);
     assert.equal(files[0]?.mode, 0o644);
+  });
+
+  it('splits a bundle into one file per certificate, dropping text around them', async () => {
+    const files = await extraCaFiles([await file(`# corp roots\n${PEM}\nsubject=x\n${PEM2}`), await file(PEM2)]);
+    assert.deepEqual(files.map((f) => f.content.toString()), [PEM, PEM2]);
   });
 
   it('refuses a file that is not PEM, and a missing file', async () => {

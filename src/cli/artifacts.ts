@@ -1,0 +1,47 @@
+// `wave artifacts <run-id> [--step S] [--export DIR]`: the run's collected outputs; --export copies them to
+// DIR/<step>/<path>, verifying each file's sha256 on the way (a workspace changed after the run shows up).
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { WaveError } from '../errors.js';
+import type { CliContext } from './context.js';
+import { printJson, table } from './render.js';
+import { withStore } from './store-access.js';
+
+/** The artifact's path relative to its step's out/ folder (where the engine collected it from). */
+function relativeToOut(file: string, stepId: string): string {
+  const marker = `${path.sep}${stepId}${path.sep}out${path.sep}`;
+  const at = file.lastIndexOf(marker);
+  return at >= 0 ? file.slice(at + marker.length) : path.basename(file);
+}
+
+export async function artifactsCommand(ctx: CliContext, runId: string, opts: { step?: string; export?: string }): Promise<number> {
+  return withStore(ctx, async (store) => {
+    store.requireRun(runId);
+    const artifacts = store.artifacts(runId, opts.step);
+    const rows = artifacts.map((a) => ({ step: a.stepId, name: a.name, path: relativeToOut(a.path, a.stepId), size: a.size, sha256: a.sha256, file: a.path }));
+    if (opts.export) {
+      const dir = path.resolve(opts.export);
+      for (const row of rows) {
+        const target = path.join(dir, row.step, row.path);
+        const data = await fs.readFile(row.file).catch(() => {
+          throw new WaveError('file_not_found', `artifact ${row.step}/${row.name}: ${row.file} is gone`, { hint: 'was the workspace cleaned (wave clean)?' });
+        });
+        if (createHash('sha256').update(data).digest('hex') !== row.sha256) {
+          throw new WaveError('artifact_rejected', `artifact ${row.step}/${row.name} changed since the run collected it (${row.file})`);
+        }
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, data);
+      }
+    }
+    if (ctx.output === 'json') {
+      printJson(rows);
+    } else if (rows.length === 0) {
+      process.stdout.write('no artifacts\n');
+    } else {
+      process.stdout.write(table(['step', 'name', 'path', 'size', 'sha256'], rows.map((r) => [r.step, r.name, r.path, String(r.size), r.sha256.slice(0, 12)])));
+      if (opts.export) process.stdout.write(`exported ${rows.length} file(s) to ${opts.export}\n`);
+    }
+    return 0;
+  });
+}

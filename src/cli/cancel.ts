@@ -1,0 +1,50 @@
+// `wave cancel <run-id>`, from any terminal. The run's own process sees the request within a second and stops
+// its containers. If that process is gone (killed, machine rebooted), this command stops the containers itself
+// and records the cancellation.
+import { hostname } from 'node:os';
+import { WaveError } from '../errors.js';
+import { isProcessAlive } from '../state/index.js';
+import type { CliContext } from './context.js';
+import { printJson } from './render.js';
+import { withStore } from './store-access.js';
+
+const WAIT_MS = 15_000;
+
+export async function cancelCommand(ctx: CliContext, runId: string): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const run = store.requireRun(runId);
+    if (run.status !== 'running' && run.status !== 'pending') {
+      throw new WaveError('usage', `run ${runId} is not running (${run.status})`);
+    }
+    store.requestCancel(runId);
+    const ownerAlive = run.ownerPid !== null && run.ownerHost === hostname() && isProcessAlive(run.ownerPid);
+    let removed = 0;
+    if (!ownerAlive) {
+      removed = await removeRunContainers(runId);
+      for (const step of store.getSteps(runId)) {
+        if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending') store.cancelStep(runId, step.stepId, 'run cancelled');
+      }
+      store.finishRun(runId, 'cancelled', { error: 'cancelled (its Wave process was gone)' });
+    } else {
+      const deadline = Date.now() + WAIT_MS;
+      while (Date.now() < deadline && store.getRun(runId)?.status === 'running') await new Promise((r) => setTimeout(r, 200));
+    }
+    const status = store.getRun(runId)?.status;
+    if (ctx.output === 'json') printJson({ runId, status, containersRemoved: removed });
+    else process.stdout.write(`run ${runId}: ${status === 'cancelled' ? 'cancelled' : `cancel requested (status: ${status})`}\n`);
+    return 0;
+  });
+}
+
+async function removeRunContainers(runId: string): Promise<number> {
+  const { connectDocker, LABELS } = await import('../sandbox/index.js');
+  let docker;
+  try {
+    ({ docker } = await connectDocker());
+  } catch {
+    return 0; // no engine: nothing of this run can be running in it
+  }
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.run}=${runId}`] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  return containers.length;
+}

@@ -1,0 +1,191 @@
+// `wave run` and `wave resume`: parse flags, pick the sinks, call the run service, report, set the exit code.
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { findPipeline } from '../config/index.js';
+import { WaveError } from '../errors.js';
+import type { EventSink } from '../events/bus.js';
+import type { CliContext } from './context.js';
+import { paint, printJson } from './render.js';
+
+export interface RunCommandOptions {
+  inputFile?: string;
+  adapter?: string;
+  model?: string;
+  steps?: string;
+  maxWorkers?: string;
+  detach?: boolean;
+  dryRun?: boolean;
+  junit?: string;
+}
+
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32) {
+    throw new WaveError('usage', `--max-workers ${value}: expected a whole number from 1 to 32`);
+  }
+  return n;
+}
+
+function readInput(input: string | undefined, file: string | undefined): string {
+  if (input !== undefined && file !== undefined) throw new WaveError('usage', 'give the input either as an argument or with --input-file, not both');
+  if (file === undefined) return input ?? '';
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new WaveError('file_not_found', `--input-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function sinksFor(ctx: CliContext): Promise<EventSink[]> {
+  const { ndjsonSink, ttySink } = await import('../events/index.js');
+  if (ctx.output === 'json') return [ndjsonSink(process.stdout)];
+  return [ttySink({ stream: process.stdout, color: ctx.color })];
+}
+
+/** SIGINT/SIGTERM cancel the run cleanly (containers stopped, state recorded); a second SIGINT exits at once. */
+function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count > 1) process.exit(130);
+    process.stderr.write(`\nwave: ${sig}: cancelling the run (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function note(ctx: CliContext): (m: string) => void {
+  return (m) => process.stderr.write(`${paint(ctx, 'dim', 'wave:')} ${m}\n`);
+}
+
+export async function runCommand(ctx: CliContext, pipeline: string, inputArg: string | undefined, opts: RunCommandOptions): Promise<number> {
+  const input = readInput(inputArg, opts.inputFile);
+  const flags = {
+    ...(opts.adapter ? { adapter: opts.adapter } : {}),
+    ...(opts.model ? { model: opts.model } : {}),
+    ...(opts.steps ? { steps: opts.steps.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(opts.maxWorkers ? { maxWorkers: parseWorkers(opts.maxWorkers) as number } : {}),
+  };
+  if (opts.dryRun) {
+    const { dryRunCommand } = await import('./dry-run.js');
+    return dryRunCommand(ctx, pipeline, flags);
+  }
+  if (opts.detach) return detach(ctx, pipeline);
+
+  const { startRun } = await import('../engine/run-service.js');
+  const { agentLauncherFactory } = await import('../adapters/index.js');
+  const { signal, dispose } = cancelOnSignals();
+  try {
+    const outcome = await startRun(
+      {
+        projectDir: ctx.projectDir,
+        manifestPath: ctx.manifestPath,
+        sinks: await sinksFor(ctx),
+        signal,
+        note: note(ctx),
+        agents: agentLauncherFactory,
+        ...(process.env.WAVE_RUN_ID ? { runId: process.env.WAVE_RUN_ID } : {}),
+      },
+      pipeline,
+      input,
+      flags,
+    );
+    if (opts.junit) await writeJUnit(ctx, outcome.runId, opts.junit);
+    report(ctx, outcome.runId, outcome.summary.status, outcome.summary.error);
+    return outcome.exitCode;
+  } finally {
+    dispose();
+  }
+}
+
+export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxWorkers?: string }): Promise<number> {
+  const { resumeRun } = await import('../engine/run-service.js');
+  const { agentLauncherFactory } = await import('../adapters/index.js');
+  const { signal, dispose } = cancelOnSignals();
+  try {
+    const workers = parseWorkers(opts.maxWorkers);
+    const outcome = await resumeRun(
+      { projectDir: ctx.projectDir, manifestPath: ctx.manifestPath, sinks: await sinksFor(ctx), signal, note: note(ctx), agents: agentLauncherFactory },
+      runId,
+      workers ? { maxWorkers: workers } : {},
+    );
+    report(ctx, outcome.runId, outcome.summary.status, outcome.summary.error);
+    return outcome.exitCode;
+  } finally {
+    dispose();
+  }
+}
+
+function report(ctx: CliContext, runId: string, status: string, error: string | undefined): void {
+  if (ctx.output === 'json') return; // the NDJSON stream ended with run_completed
+  const colour = status === 'completed' ? 'green' : status === 'cancelled' ? 'yellow' : 'red';
+  process.stdout.write(`\nrun ${runId}: ${paint(ctx, colour, status)}${error && status !== 'cancelled' ? ` (${error})` : ''}\n`);
+  if (status !== 'completed') process.stdout.write(`details: wave status ${runId}; wave logs ${runId}${status === 'completed' ? '' : `; wave resume ${runId}`}\n`);
+  else process.stdout.write(`outputs: wave artifacts ${runId}\n`);
+}
+
+async function writeJUnit(ctx: CliContext, runId: string, file: string): Promise<void> {
+  const { openStore } = await import('../engine/run-service.js');
+  const { toJUnitXml } = await import('../contracts/index.js');
+  const store = openStore(ctx.projectDir);
+  try {
+    const run = store.requireRun(runId);
+    const results = store.contractResults(runId);
+    const steps = store.getSteps(runId).map((s) => {
+      const mine = results.filter((r) => r.stepId === s.stepId && r.attempt === s.attempts);
+      return {
+        stepId: s.stepId,
+        attempt: s.attempts,
+        results: mine.map((r) => ({
+          index: r.index,
+          type: r.contractType,
+          ok: r.ok,
+          hard: r.hard,
+          errors: r.errors.map((message) => ({ path: '', message })),
+          details: {},
+          onFailure: r.hard ? ('fail' as const) : ('warn' as const),
+          outcome: r.ok ? ('passed' as const) : r.hard ? ('failed' as const) : ('warned' as const),
+          durationMs: 0,
+        })),
+      };
+    });
+    await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await fs.writeFile(file, toJUnitXml({ id: run.id, pipeline: run.pipeline, steps }));
+  } finally {
+    store.close();
+  }
+}
+
+/** --detach: the same command in a background process that outlives this one; prints the run id. */
+async function detach(ctx: CliContext, pipelineRef: string): Promise<number> {
+  const { newRunId } = await import('../state/index.js');
+  const found = await findPipeline(pipelineRef, ctx.projectDir);
+  const runId = newRunId(found.name);
+  const logDir = path.join(ctx.projectDir, '.wave', 'detached');
+  await fs.mkdir(logDir, { recursive: true });
+  const logPath = path.join(logDir, `${runId}.log`);
+  const log = openSync(logPath, 'a');
+  const args = process.argv.slice(1).filter((a) => a !== '--detach');
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, WAVE_RUN_ID: runId, NO_COLOR: '1' },
+    cwd: process.cwd(),
+  });
+  child.unref();
+  if (ctx.output === 'json') printJson({ runId, pid: child.pid, log: logPath });
+  else process.stdout.write(`${runId}\nstarted in the background (pid ${child.pid}); follow it: wave logs ${runId} --follow\n`);
+  return 0;
+}

@@ -1,0 +1,48 @@
+// `wave status [run-id]`: a run and its steps (the latest run when no id is given).
+import { WaveError } from '../errors.js';
+import type { CliContext } from './context.js';
+import { paint, printJson, table } from './render.js';
+import { duration, withStore } from './store-access.js';
+
+export async function statusCommand(ctx: CliContext, runId: string | undefined): Promise<number> {
+  return withStore(ctx, (store) => {
+    const run = runId ? store.requireRun(runId) : store.listRuns({ limit: 1 })[0];
+    if (!run) throw new WaveError('run_not_found', 'no runs yet', { hint: 'start one with wave run <pipeline>' });
+    const steps = store.getSteps(run.id);
+    const attempts = store.getAttempts(run.id);
+    if (ctx.output === 'json') {
+      printJson({
+        runId: run.id,
+        pipeline: run.pipeline,
+        status: run.status,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        error: run.error,
+        exitCode: run.exitCode,
+        steps: steps.map((s) => ({
+          id: s.stepId,
+          status: s.status,
+          attempts: s.attempts,
+          startedAt: s.startedAt,
+          finishedAt: s.finishedAt,
+          error: s.error,
+          attemptHistory: attempts
+            .filter((a) => a.stepId === s.stepId)
+            .map((a) => ({ attempt: a.attempt, status: a.status, exitCode: a.exitCode, reason: a.reason, failureClass: a.failureClass, delayMs: a.delayMs })),
+        })),
+      });
+      return 0;
+    }
+    const colour = run.status === 'completed' ? 'green' : run.status === 'running' ? 'yellow' : 'red';
+    process.stdout.write(`run ${run.id}  ${paint(ctx, colour, run.status)}  pipeline ${run.pipeline}  ${duration(run.startedAt, run.finishedAt)}\n`);
+    if (run.error) process.stdout.write(`error: ${run.error}\n`);
+    process.stdout.write('\n');
+    process.stdout.write(
+      table(
+        ['step', 'status', 'attempts', 'time', 'note'],
+        steps.map((s) => [s.stepId, s.status, String(s.attempts), duration(s.startedAt, s.finishedAt), s.error ?? '']),
+      ),
+    );
+    return 0;
+  });
+}

@@ -1,0 +1,318 @@
+// `wave run` and `wave resume` as a service: load and check, open the state, reap orphans, make the run's
+// workspace, wire the event sinks, execute, and turn the outcome into an exit code. The CLI only parses flags
+// and renders; tests call this directly.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  checkLoadedPipeline,
+  defaultManifestPath,
+  findPipeline,
+  loadManifest,
+  loadPipeline,
+  problemsToError,
+  resolveProjectPath,
+  resolveRetry,
+  resolveStepAgent,
+  type LoadedManifest,
+  type LoadedPipeline,
+} from '../config/index.js';
+import { DEFAULT_COMMAND_IMAGE, type Step } from '../config/types.js';
+import { ExitCode, WaveError } from '../errors.js';
+import { EventBus, type EventSink } from '../events/bus.js';
+import { createLogFileSink } from '../events/sinks/logfile.js';
+import { storeSink } from '../events/sinks/store.js';
+import type { WaveEvent } from '../events/types.js';
+import { checkDag } from '../plan/dag.js';
+import type { Sandbox } from '../sandbox/types.js';
+import { defaultStatePath, isProcessAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
+import { prepareRun } from '../workspace/layout.js';
+import type { AgentLauncher } from './agent.js';
+import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { createAttemptRunner } from './step-runner.js';
+
+export interface RunFlags {
+  adapter?: string;
+  model?: string;
+  /** Only these steps (and nothing that depends on a step left out). */
+  steps?: string[];
+  maxWorkers?: number;
+}
+
+export interface RunServiceOptions {
+  projectDir: string;
+  manifestPath: string;
+  /** Sinks for the run's events besides the state db and the log file (NDJSON on stdout, the TTY view). */
+  sinks: EventSink[];
+  signal?: AbortSignal;
+  /** Where warnings about the setup go (a fallback manifest, the host backend). */
+  note?: (message: string) => void;
+  /** For tests and for `--detach`: a run id chosen in advance. */
+  runId?: string;
+  /** For tests: a sandbox instead of the manifest's backend. */
+  sandbox?: Sandbox;
+  /** Builds the launcher for prompt steps (adapters); absent → prompt steps fail with a clear error. */
+  agents?: (context: AgentContext) => Promise<AgentLauncher>;
+}
+
+export interface AgentContext {
+  manifest: LoadedManifest;
+  pipeline: LoadedPipeline;
+  runId: string;
+  flags: RunFlags;
+  bus: EventBus;
+  tracesDir: string;
+  note: (message: string) => void;
+}
+
+export interface RunOutcome {
+  runId: string;
+  summary: ExecutionSummary;
+  exitCode: number;
+}
+
+/** The manifest to use: the project's, else the embedded defaults (a run should work in any folder). */
+export async function loadProjectManifest(manifestPath: string, note: (m: string) => void): Promise<LoadedManifest> {
+  if (existsSync(manifestPath)) return loadManifest(manifestPath);
+  note(`no ${path.basename(manifestPath)} here: using Wave's default manifest (wave init writes one to edit)`);
+  const loaded = await loadManifest(defaultManifestPath());
+  // Relative runtime paths (workspaces, traces) belong to the project, not to Wave's install folder.
+  return { ...loaded, projectDir: path.dirname(manifestPath) };
+}
+
+export function openStore(projectDir: string, onEvent?: (e: WaveEvent) => void): Store {
+  return new Store(defaultStatePath(projectDir), onEvent ? { onEvent } : {});
+}
+
+function exitCodeFor(summary: ExecutionSummary): number {
+  if (summary.status === 'completed') return ExitCode.ok;
+  if (summary.status === 'cancelled') return ExitCode.cancelled;
+  return summary.contractFailure ? ExitCode.contractFailed : ExitCode.stepFailed;
+}
+
+/** Steps to run with --steps: each named step must exist, and a named step's dependencies must be named too. */
+function selectSteps(steps: readonly Step[], only: string[] | undefined): Step[] {
+  if (!only?.length) return [...steps];
+  const known = new Set(steps.map((s) => s.id));
+  const unknown = only.filter((s) => !known.has(s));
+  if (unknown.length) throw new WaveError('usage', `--steps: unknown step(s) ${unknown.join(', ')}`, { hint: `steps: ${[...known].join(', ')}` });
+  const chosen = new Set(only);
+  for (const step of steps) {
+    if (!chosen.has(step.id)) continue;
+    const outside = step.dependencies.filter((d) => !chosen.has(d));
+    if (outside.length) {
+      throw new WaveError('usage', `--steps: step '${step.id}' depends on ${outside.join(', ')}, which is not selected`, {
+        hint: 'add the dependencies to --steps, or use wave resume <run-id> to reuse a run whose earlier steps completed',
+      });
+    }
+  }
+  return steps.filter((s) => chosen.has(s.id));
+}
+
+interface Prepared {
+  manifest: LoadedManifest;
+  pipeline: LoadedPipeline;
+  steps: Step[];
+  executorSteps: ExecutorStep[];
+  levels: string[][];
+}
+
+export async function preparePipeline(
+  options: Pick<RunServiceOptions, 'manifestPath' | 'projectDir'>,
+  pipelineRef: string,
+  flags: RunFlags,
+  note: (m: string) => void,
+): Promise<Prepared> {
+  const manifest = await loadProjectManifest(options.manifestPath, note);
+  const found = await findPipeline(pipelineRef, options.projectDir);
+  const pipeline = await loadPipeline(found.path, { projectDir: options.projectDir });
+  const problems = (await checkLoadedPipeline(pipeline, manifest.manifest)).filter((p) => p.severity === 'error');
+  if (problems.length) throw problemsToError('pipeline_invalid', problems);
+  const steps = selectSteps(pipeline.pipeline.steps, flags.steps);
+  const { levels } = checkDag({ ...pipeline.pipeline, steps });
+  const executorSteps = steps.map((step): ExecutorStep => {
+    const retry = resolveRetry(step.retry);
+    if (step.exec.type === 'command') {
+      return { id: step.id, dependencies: step.dependencies, retry, start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE } };
+    }
+    const agent = resolveStepAgent(manifest.manifest, step, { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) });
+    return { id: step.id, dependencies: step.dependencies, retry, start: { persona: agent.personaName ?? '', adapter: agent.adapterName, model: agent.model, image: agent.adapter.image } };
+  });
+  return { manifest, pipeline, steps, executorSteps, levels };
+}
+
+async function connectSandbox(manifest: LoadedManifest, store: Store, note: (m: string) => void): Promise<Sandbox> {
+  const { createDockerSandbox, connectDocker, reapOrphans, HostSandbox } = await import('../sandbox/index.js');
+  if (manifest.manifest.runtime.sandbox.backend === 'host') return new HostSandbox({ warn: note });
+  const { docker } = await connectDocker();
+  const removed = await reapOrphans(docker, {
+    isRunActive: (runId) => {
+      const run = store.getRun(runId);
+      return Boolean(run && run.status === 'running' && run.ownerPid !== null && isProcessAlive(run.ownerPid));
+    },
+  });
+  if (removed.length) note(`removed ${removed.length} container(s) left behind by a Wave process that died`);
+  return createDockerSandbox({ docker });
+}
+
+/** Fails before anything runs when an image is missing, naming the command that builds it. */
+async function checkImages(sandbox: Sandbox, steps: readonly ExecutorStep[]): Promise<void> {
+  if (sandbox.kind !== 'docker') return;
+  const { connectDocker, buildHintFor } = await import('../sandbox/index.js');
+  const { docker } = await connectDocker();
+  const missing: string[] = [];
+  for (const image of new Set(steps.map((s) => s.start.image))) {
+    try {
+      await docker.getImage(image).inspect();
+    } catch {
+      missing.push(image);
+    }
+  }
+  if (missing.length) {
+    throw new WaveError('image_missing', `image(s) missing: ${missing.join(', ')}`, { hint: missing.map(buildHintFor).join('; ') });
+  }
+}
+
+interface Execution {
+  store: Store;
+  runId: string;
+  prepared: Prepared;
+  input: string;
+  flags: RunFlags;
+}
+
+async function execute(options: RunServiceOptions, exec: Execution, bus: EventBus, note: (m: string) => void): Promise<RunOutcome> {
+  const { store, runId, prepared } = exec;
+  const runtime = prepared.manifest.manifest.runtime;
+  const projectDir = options.projectDir;
+  const tracesDir = path.resolve(projectDir, runtime.audit.log_dir);
+  const logFile = await createLogFileSink({ tracesDir, runId });
+  bus.subscribe(logFile);
+
+  const sandbox = options.sandbox ?? (await connectSandbox(prepared.manifest, store, note));
+  await checkImages(sandbox, prepared.executorSteps);
+  const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
+  const host = currentHostIdentity();
+  const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? containerUser(host, loadSandboxProfile()) : undefined;
+  const runWorkspace = await prepareRun(path.resolve(projectDir, runtime.workspace_root), runId, projectDir, stepUser ? { owner: stepUser } : {});
+
+  const agents = options.agents
+    ? await options.agents({ manifest: prepared.manifest, pipeline: prepared.pipeline, runId, flags: exec.flags, bus, tracesDir, note })
+    : undefined;
+  const runAttempt = createAttemptRunner({
+    runId,
+    input: exec.input,
+    pipeline: { ...prepared.pipeline.pipeline, steps: prepared.steps },
+    manifest: prepared.manifest,
+    runWorkspace,
+    store,
+    bus,
+    sandbox,
+    resolvePath: (p) => resolveProjectPath(p, prepared.pipeline.projectDir).path,
+    ...(agents ? { agents } : {}),
+    ...(stepUser ? { stepUser } : {}),
+  });
+
+  const controller = new AbortController();
+  const relay = () => controller.abort();
+  options.signal?.addEventListener('abort', relay, { once: true });
+  let summary: ExecutionSummary;
+  try {
+    summary = await executeRun({
+      runId,
+      steps: prepared.executorSteps,
+      maxWorkers: exec.flags.maxWorkers ?? runtime.max_concurrent_workers,
+      store,
+      runAttempt,
+      signal: controller.signal,
+    });
+  } finally {
+    options.signal?.removeEventListener('abort', relay);
+  }
+  const exitCode = exitCodeFor(summary);
+  store.finishRun(runId, summary.status, { ...(summary.error ? { error: summary.error } : {}), exitCode });
+  await bus.close();
+  return { runId, summary, exitCode };
+}
+
+/** A run that could not even start its steps (no engine, missing image) must not stay 'running'. */
+async function failRunOnError<T>(store: Store, runId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const current = store.getRun(runId);
+    if (current && (current.status === 'pending' || current.status === 'running')) {
+      store.finishRun(runId, 'failed', { error: (err as Error).message, exitCode: ExitCode.infrastructure });
+    }
+    throw err;
+  }
+}
+
+function newBus(options: RunServiceOptions): EventBus {
+  const bus = new EventBus();
+  for (const sink of options.sinks) bus.subscribe(sink);
+  return bus;
+}
+
+export async function startRun(options: RunServiceOptions, pipelineRef: string, input: string, flags: RunFlags): Promise<RunOutcome> {
+  const note = options.note ?? (() => undefined);
+  const prepared = await preparePipeline(options, pipelineRef, flags, note);
+  const bus = newBus(options);
+  const store = openStore(options.projectDir, (e) => bus.emit(e));
+  bus.subscribe(storeSink(store));
+  try {
+    const run = store.createRun({
+      ...(options.runId ? { id: options.runId } : {}),
+      pipeline: prepared.pipeline.pipeline.metadata.name,
+      pipelinePath: prepared.pipeline.file,
+      input,
+      options: flagsToJson(flags),
+      steps: prepared.steps.map((s, position) => ({ stepId: s.id, position, level: prepared.levels.findIndex((l) => l.includes(s.id)) })),
+    });
+    store.startRun(run.id);
+    return await failRunOnError(store, run.id, () => execute(options, { store, runId: run.id, prepared, input, flags }, bus, note));
+  } finally {
+    store.close();
+  }
+}
+
+/** Continues a failed, cancelled or abandoned run under the same id; completed steps are not run again. */
+export async function resumeRun(options: RunServiceOptions, runId: string, overrides: RunFlags = {}): Promise<RunOutcome> {
+  const note = options.note ?? (() => undefined);
+  const bus = newBus(options);
+  const store = openStore(options.projectDir, (e) => bus.emit(e));
+  bus.subscribe(storeSink(store));
+  try {
+    const run = store.requireRun(runId);
+    if (run.status === 'completed') throw new WaveError('usage', `run ${runId} already completed`, { hint: 'start a new one with wave run' });
+    if (run.status === 'running' || run.status === 'pending') {
+      if (run.ownerPid !== null && run.ownerHost !== null && isProcessAlive(run.ownerPid) && run.ownerHost === (await import('node:os')).hostname()) {
+        throw new WaveError('usage', `run ${runId} is still running (pid ${run.ownerPid})`, { hint: `wave cancel ${runId} stops it` });
+      }
+      store.abandonRun(runId, 'the Wave process running it died');
+    }
+    const flags = { ...jsonToFlags(run.options), ...overrides };
+    const prepared = await preparePipeline(options, run.pipelinePath, flags, note);
+    store.resumeRun(runId);
+    return await failRunOnError(store, runId, () => execute(options, { store, runId, prepared, input: run.input, flags }, bus, note));
+  } finally {
+    store.close();
+  }
+}
+
+function flagsToJson(flags: RunFlags): JsonObject {
+  const out: JsonObject = {};
+  if (flags.adapter) out.adapter = flags.adapter;
+  if (flags.model) out.model = flags.model;
+  if (flags.steps?.length) out.steps = flags.steps;
+  if (flags.maxWorkers) out.maxWorkers = flags.maxWorkers;
+  return out;
+}
+
+function jsonToFlags(json: RunRecord['options']): RunFlags {
+  return {
+    ...(typeof json.adapter === 'string' ? { adapter: json.adapter } : {}),
+    ...(typeof json.model === 'string' ? { model: json.model } : {}),
+    ...(Array.isArray(json.steps) ? { steps: json.steps.filter((s): s is string => typeof s === 'string') } : {}),
+    ...(typeof json.maxWorkers === 'number' ? { maxWorkers: json.maxWorkers } : {}),
+  };
+}

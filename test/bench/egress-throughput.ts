@@ -1,0 +1,230 @@
+// Egress tunnel cost, host-only: client → bridge (the real bridge.mjs, run as a host process listening on a
+// loopback port) → Unix socket → egress proxy CONNECT → loopback sink, against a direct loopback connection to
+// the same sink in the same run. Prints throughput (both directions) and the added latency per connection
+// (connect + first byte, median). Goals: ratio >= 0.8, added latency <= 2 ms. Never asserts timing.
+//   node --import tsx test/bench/egress-throughput.ts
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createEgressLog } from '../../src/sandbox/egress/log.js';
+import { compilePolicy } from '../../src/sandbox/egress/policy.js';
+import { startEgressProxy } from '../../src/sandbox/egress/proxy.js';
+import { median, report } from './support.js';
+
+const BRIDGE = fileURLToPath(new URL('../../images/base/bridge/bridge.mjs', import.meta.url));
+const BYTES = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
+const ROUNDS = 3;
+const LATENCY_RUNS = 200;
+const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** The first line of the sink protocol says what to do: "up N" (read N bytes, answer "ok") or "down N". */
+function sinkServer(): Server {
+  return createServer((s) => {
+    s.on('error', () => undefined);
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      const nl = head.indexOf('\n');
+      if (nl < 0) return;
+      s.off('data', onData);
+      const [mode, n] = head.slice(0, nl).split(' ');
+      const total = Number(n);
+      let got = Buffer.byteLength(head.slice(nl + 1), 'latin1');
+      if (mode === 'up') {
+        const check = () => { if (got >= total) s.end('ok'); };
+        s.on('data', (c: Buffer) => { got += c.length; check(); });
+        check();
+      } else {
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            sent += CHUNK.length;
+            if (!s.write(CHUNK)) return void s.once('drain', pump);
+          }
+          s.end();
+        };
+        pump();
+      }
+    };
+    s.on('data', onData);
+  });
+}
+
+/** A sink that writes one byte as soon as a connection arrives (for latency). */
+function firstByteServer(): Server {
+  return createServer((s) => {
+    s.on('error', () => undefined);
+    s.end('x');
+  });
+}
+
+type Opener = () => Promise<Socket>;
+
+function directOpener(port: number): Opener {
+  return () => new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Connects to the bridge port and sends CONNECT; resolves once the 200 has been read (surplus is unshifted). */
+function tunnelOpener(bridgePort: number, target: string): Opener {
+  return () => new Promise((resolve, reject) => {
+    const s = connect({ port: bridgePort, host: '127.0.0.1', noDelay: true });
+    s.once('error', reject);
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      s.off('data', onData);
+      s.pause();
+      if (!buf.subarray(0, 12).toString().includes(' 200')) return reject(new Error(buf.toString()));
+      if (buf.length > end + 4) s.unshift(buf.subarray(end + 4));
+      resolve(s);
+    };
+    s.on('data', onData);
+    s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+  });
+}
+
+async function upload(open: Opener): Promise<number> {
+  const s = await open();
+  const start = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    s.on('error', reject);
+    s.on('data', () => undefined);
+    s.on('end', () => resolve());
+    s.write(`up ${BYTES}\n`);
+    let sent = 0;
+    const pump = () => {
+      while (sent < BYTES) {
+        sent += CHUNK.length;
+        if (!s.write(CHUNK)) return void s.once('drain', pump);
+      }
+    };
+    pump();
+    s.resume();
+  });
+  s.destroy();
+  return BYTES / ((performance.now() - start) / 1000) / 1024 / 1024;
+}
+
+async function download(open: Opener): Promise<number> {
+  const s = await open();
+  const start = performance.now();
+  let got = 0;
+  await new Promise<void>((resolve, reject) => {
+    s.on('error', reject);
+    s.on('data', (c: Buffer) => { got += c.length; });
+    s.on('end', () => resolve());
+    s.write(`down ${BYTES}\n`);
+    s.resume();
+  });
+  s.destroy();
+  return got / ((performance.now() - start) / 1000) / 1024 / 1024;
+}
+
+async function firstByte(open: Opener): Promise<number> {
+  const start = performance.now();
+  const s = await open();
+  await new Promise<void>((resolve, reject) => {
+    s.once('data', () => resolve());
+    s.once('error', reject);
+    s.resume();
+  });
+  const ms = performance.now() - start;
+  s.destroy();
+  return ms;
+}
+
+async function bestOf(rounds: number, fn: () => Promise<number>): Promise<number> {
+  const results: number[] = [];
+  for (let i = 0; i < rounds; i++) results.push(await fn());
+  return median(results);
+}
+
+/** The proxy runs in its own process, as it does in Wave (client and sink stand for container and internet). */
+async function proxyChild(socketPath: string, sinkPort: number, fbPort: number): Promise<void> {
+  const { policy } = compilePolicy({ mode: 'allowlist', allow: [`sink.wave.test:${sinkPort}`, `first.wave.test:${fbPort}`], hosts: { 'sink.wave.test': '127.0.0.1', 'first.wave.test': '127.0.0.1' } });
+  const log = createEgressLog({});
+  const proxy = await startEgressProxy({ socketPath, policy, log, step: 'bench', maxConnections: 1024 });
+  process.stdout.write('proxy ready\n');
+  process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
+}
+
+function waitForLine(child: ReturnType<typeof spawn>, line: string, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not become ready`)), 15_000);
+    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes(line)) { clearTimeout(timer); resolve(); } });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited ${code}`)); });
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'wave-bench-'));
+  const sink = sinkServer();
+  const fb = firstByteServer();
+  const sinkPort = await listen(sink);
+  const fbPort = await listen(fb);
+  const socketPath = join(dir, 'egress.sock');
+  const proxy = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--proxy-child', socketPath, String(sinkPort), String(fbPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A free loopback port for the bridge (it takes a fixed port, as in the container).
+  const probe = createServer();
+  const port = await listen(probe);
+  await new Promise((r) => probe.close(r));
+  let bridge: ReturnType<typeof spawn> | undefined;
+  try {
+    await waitForLine(proxy, 'proxy ready', 'proxy');
+    bridge = spawn(process.execPath, [BRIDGE, '--listen', `127.0.0.1:${port}=${socketPath}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await waitForLine(bridge, 'wave-bridge: ready', 'bridge');
+    const direct = directOpener(sinkPort);
+    const tunnel = tunnelOpener(port, `sink.wave.test:${sinkPort}`);
+    // Warm up both paths (JIT, socket buffers).
+    await upload(direct);
+    await upload(tunnel);
+
+    const upDirect = await bestOf(ROUNDS, () => upload(direct));
+    const upTunnel = await bestOf(ROUNDS, () => upload(tunnel));
+    const downDirect = await bestOf(ROUNDS, () => download(direct));
+    const downTunnel = await bestOf(ROUNDS, () => download(tunnel));
+    report('egress-throughput upload', { directMiBs: upDirect, tunnelMiBs: upTunnel, ratio: upTunnel / upDirect, goal: '>=0.8' });
+    report('egress-throughput download', { directMiBs: downDirect, tunnelMiBs: downTunnel, ratio: downTunnel / downDirect, goal: '>=0.8' });
+
+    const fbDirect = directOpener(fbPort);
+    const fbTunnel = tunnelOpener(port, `first.wave.test:${fbPort}`);
+    for (let i = 0; i < 20; i++) { await firstByte(fbDirect); await firstByte(fbTunnel); }
+    const directTimes: number[] = [];
+    const tunnelTimes: number[] = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      directTimes.push(await firstByte(fbDirect));
+      tunnelTimes.push(await firstByte(fbTunnel));
+    }
+    const d = median(directTimes);
+    const t = median(tunnelTimes);
+    report('egress-latency connect+first-byte', { directMs: d, tunnelMs: t, addedMs: t - d, runs: LATENCY_RUNS, goal: 'added<=2ms' });
+  } finally {
+    bridge?.kill('SIGTERM');
+    proxy.kill('SIGTERM');
+    await new Promise((r) => sink.close(r));
+    await new Promise((r) => fb.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const childAt = process.argv.indexOf('--proxy-child');
+if (childAt >= 0) {
+  const [socketPath, sinkPort, fbPort] = process.argv.slice(childAt + 1);
+  await proxyChild(socketPath ?? '', Number(sinkPort), Number(fbPort));
+} else {
+  await main();
+}
