@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { findPipeline } from '../config/index.js';
 import { WaveError } from '../errors.js';
+import type { RunServiceOptions } from '../engine/run-service.js';
 import type { EventSink } from '../events/bus.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
@@ -66,6 +67,10 @@ function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
+/** Adapters, the gateway and the egress proxy load only when a pipeline has prompt steps. */
+const agentLauncherFactory: NonNullable<RunServiceOptions['agents']> = async (context) =>
+  (await import('../engine/agent-launcher.js')).createAgentLauncher(context);
+
 function note(ctx: CliContext): (m: string) => void {
   return (m) => process.stderr.write(`${paint(ctx, 'dim', 'wave:')} ${m}\n`);
 }
@@ -85,7 +90,6 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
   if (opts.detach) return detach(ctx, pipeline);
 
   const { startRun } = await import('../engine/run-service.js');
-  const { agentLauncherFactory } = await import('../adapters/index.js');
   const { signal, dispose } = cancelOnSignals();
   try {
     const outcome = await startRun(
@@ -112,7 +116,6 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
 
 export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxWorkers?: string }): Promise<number> {
   const { resumeRun } = await import('../engine/run-service.js');
-  const { agentLauncherFactory } = await import('../adapters/index.js');
   const { signal, dispose } = cancelOnSignals();
   try {
     const workers = parseWorkers(opts.maxWorkers);

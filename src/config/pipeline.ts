@@ -275,14 +275,20 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
   if (c.command !== undefined && c.type !== 'test_suite') {
     report(ctx, 'error', `${label}: command is only used by test_suite contracts`, [...at, 'command']);
   }
-  if (c.required_headings !== undefined && c.type !== 'markdown_spec') {
-    report(ctx, 'error', `${label}: required_headings is only used by markdown_spec contracts`, [...at, 'required_headings']);
+  for (const key of ['required_headings', 'headings', 'max_length'] as const) {
+    if (c[key] !== undefined && c.type !== 'markdown_spec') report(ctx, 'error', `${label}: ${key} is only used by markdown_spec contracts`, [...at, key]);
+  }
+  if (c.interface !== undefined && c.type !== 'typescript_interface') {
+    report(ctx, 'error', `${label}: interface is only used by typescript_interface contracts`, [...at, 'interface']);
+  }
+  if (c.max_size !== undefined && c.type !== 'non_empty_file') {
+    report(ctx, 'error', `${label}: max_size is only used by non_empty_file contracts`, [...at, 'max_size']);
   }
   if (c.format !== undefined && c.type !== 'format') {
     report(ctx, 'error', `${label}: format is only used by format contracts`, [...at, 'format']);
   }
   if (c.type === 'format' && c.format === undefined) {
-    report(ctx, 'error', `${label} needs format: json | yaml | markdown`, [...at, 'type']);
+    report(ctx, 'error', `${label} needs format: json | yaml | markdown | text`, [...at, 'type']);
   }
   if (c.timeout !== undefined && parseDuration(c.timeout) === undefined) {
     report(ctx, 'error', `${label}: timeout '${c.timeout}' is not a duration`, [...at, 'timeout']);

@@ -135,10 +135,17 @@ export interface Contract {
   on_failure?: 'fail' | 'warn' | 'skip';
   /** json_schema: try to recover JSON wrapped in prose or fences before validating. */
   recover?: boolean;
-  /** markdown_spec: headings the document must contain. */
-  required_headings?: string[];
+  /** markdown_spec: headings the document must contain, in order ("## Summary", "Summary" or {text, level}). */
+  required_headings?: Array<string | { text: string; level?: number }>;
+  headings?: Array<string | { text: string; level?: number }>;
+  /** markdown_spec: maximum length in characters. */
+  max_length?: number;
+  /** typescript_interface: the exported interface or type to check against. */
+  interface?: string;
+  /** non_empty_file: bytes or a size such as "10kb". */
+  max_size?: number | string;
   /** format: the format the source must parse as. */
-  format?: 'json' | 'yaml' | 'markdown';
+  format?: 'json' | 'yaml' | 'markdown' | 'text';
   [key: string]: unknown;
 }
 

@@ -51,8 +51,6 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     if (!cancel.signal.aborted && store.isCancelRequested(runId)) cancel.abort();
   }, options.cancelPollMs ?? 500);
   const heartbeat = setInterval(() => store.heartbeat(runId), options.heartbeatMs ?? 5_000);
-  cancelPoll.unref();
-  heartbeat.unref();
 
   const outcome = new Map<string, Outcome>();
   for (const row of store.getSteps(runId)) {

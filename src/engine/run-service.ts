@@ -195,7 +195,8 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? containerUser(host, loadSandboxProfile()) : undefined;
   const runWorkspace = await prepareRun(path.resolve(projectDir, runtime.workspace_root), runId, projectDir, stepUser ? { owner: stepUser } : {});
 
-  const agents = options.agents
+  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt');
+  const agents = options.agents && hasPromptSteps
     ? await options.agents({ manifest: prepared.manifest, pipeline: prepared.pipeline, runId, flags: exec.flags, bus, tracesDir, note })
     : undefined;
   const runAttempt = createAttemptRunner({

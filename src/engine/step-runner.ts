@@ -101,7 +101,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     image: invocation.image,
     argv: invocation.argv,
     env: { ...passthroughEnv(deps, step), ...invocation.env, WAVE_RUN_ID: runId, WAVE_STEP_ID: step.id, WAVE_ATTEMPT: String(request.attempt) },
-    mounts: { src: ws.src, in: ws.in, out: ws.out },
+    mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: writable },
     labels: { run: runId, step: step.id, attempt: request.attempt },
     resources: resourcesFor(deps, step),
     timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,

@@ -27,6 +27,16 @@ export interface SandboxMounts {
   in?: string;
   /** The step's outputs, read-write at /wave/out. */
   out: string;
+  /** Mount `src` read-write: only ever a private copy made for this step (a `readwrite` workspace mount). */
+  srcWritable?: boolean;
+}
+
+/** A further host directory bound into the sandbox (an invocation's settings, the egress sockets, a project mount). */
+export interface ExtraMount {
+  host: string;
+  /** Absolute container path; not /wave/src, /wave/in, /wave/out or below them. */
+  container: string;
+  readOnly: boolean;
 }
 
 /** Identifies the container for humans, `docker ps` and the orphan reaper. Never carries secrets. */
@@ -51,6 +61,7 @@ export interface SandboxSpec {
    */
   env?: Record<string, string>;
   mounts: SandboxMounts;
+  extraMounts?: ExtraMount[];
   labels: SandboxLabels;
   /** HOME inside the sandbox (a size-capped tmpfs). Default: /home/wave. */
   home?: string;

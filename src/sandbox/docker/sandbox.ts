@@ -47,7 +47,7 @@ function sandboxFailed(what: string, err: unknown): WaveError {
  */
 async function checkMounts(spec: SandboxSpec, host: HostIdentity, inner: { uid: number; gid: number }): Promise<void> {
   for (const [name, path] of Object.entries(spec.mounts)) {
-    if (path === undefined) continue;
+    if (typeof path !== 'string') continue; // absent `in`, and the srcWritable flag
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isDirectory()) {
       throw new WaveError('sandbox_failed', `mounts.${name}: ${path} is not a directory`, {

@@ -1,6 +1,7 @@
 // SandboxSpec → Docker Engine create options. A pure function so the hardening can be asserted in unit tests
 // without an engine: every line here is a boundary (read-only rootfs, no capabilities, no privilege gain, an init
 // as PID 1, non-root user, limits with no swap escape, no network, no log copy of the output on disk).
+import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { WaveError } from '../../errors.js';
 import type { SandboxProfile } from '../profile.js';
@@ -124,10 +125,21 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   const hasStdin = spec.stdin !== undefined;
 
   const mounts: Docker.MountSettings[] = [
-    { Type: 'bind', Source: src, Target: SANDBOX_PATHS.src, ReadOnly: true, BindOptions: { Propagation: 'rprivate' } },
+    { Type: 'bind', Source: src, Target: SANDBOX_PATHS.src, ReadOnly: !spec.mounts.srcWritable, BindOptions: { Propagation: 'rprivate' } },
     { Type: 'bind', Source: out, Target: SANDBOX_PATHS.out, ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
   ];
   if (inDir) mounts.push({ Type: 'bind', Source: inDir, Target: SANDBOX_PATHS.in, ReadOnly: true, BindOptions: { Propagation: 'rprivate' } });
+  for (const [i, extra] of (spec.extraMounts ?? []).entries()) {
+    const target = extra.container;
+    const fixed = [SANDBOX_PATHS.src, SANDBOX_PATHS.in, SANDBOX_PATHS.out];
+    if (typeof target !== 'string' || !target.startsWith('/') || target.includes('\0') || target.includes(',') || posix.normalize(target) !== target || target === '/') {
+      throw invalid(`extraMounts[${i}].container ${JSON.stringify(target)} must be a normalized absolute path`);
+    }
+    if (fixed.some((f) => target === f || target.startsWith(`${f}/`) || f.startsWith(`${target}/`))) {
+      throw invalid(`extraMounts[${i}].container ${target} overlaps one of Wave's fixed mounts (${fixed.join(', ')})`);
+    }
+    mounts.push({ Type: 'bind', Source: absolute(extra.host, `extraMounts[${i}].host`), Target: target, ReadOnly: extra.readOnly, BindOptions: { Propagation: 'rprivate' } });
+  }
 
   const options: Docker.ContainerCreateOptions = {
     Image: spec.image,

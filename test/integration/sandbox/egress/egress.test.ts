@@ -20,7 +20,7 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
   const traces = tempDir('wave-egress-traces-');
   const logPath = join(traces.path, 'run-1', 'egress.ndjson');
   const records: EgressRecord[] = [];
-  const { key, cert } = selfSignedCert(['api.wave.test']);
+  let cert = '';
   let web: CountingServer;
   let other: CountingServer;
   let udp: UdpSocket;
@@ -28,14 +28,17 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
   let tlsPort = 0;
   let tlsConnections = 0;
   const tlsSockets = new Set<Socket>();
-  const tlsServer = createTlsServer({ key, cert }, (s) => {
-    s.on('error', () => undefined);
-    s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure'));
-  });
+  let tlsServer: ReturnType<typeof createTlsServer>;
   let connect: ReturnType<typeof countingConnect>;
   let session: EgressSession;
 
   before(async () => {
+    const pair = selfSignedCert(['api.wave.test']);
+    cert = pair.cert;
+    tlsServer = createTlsServer({ key: pair.key, cert }, (s) => {
+      s.on('error', () => undefined);
+      s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure'));
+    });
     web = await httpServer((req, res) => res.end(`hello from host ${req.url}`));
     other = await httpServer((_req, res) => res.end('other'));
     tlsServer.on('connection', (s: Socket) => { tlsConnections++; tlsSockets.add(s); s.on('close', () => tlsSockets.delete(s)); });
@@ -72,7 +75,7 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
     await web?.close();
     await other?.close();
     for (const s of tlsSockets) s.destroy();
-    await new Promise((resolve) => tlsServer.close(resolve));
+    if (tlsServer) await new Promise((resolve) => tlsServer.close(resolve));
     udp?.close();
     traces.remove();
   });
