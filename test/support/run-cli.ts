@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const entry = fileURLToPath(new URL('./wave-cli.ts', import.meta.url));
@@ -20,4 +20,44 @@ export function runWave(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `wave ARGS` in the background, for tests that kill or cancel a run mid-way. */
+export function spawnWave(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', tsxLoader, entry, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves with the first NDJSON event on the child's stdout that matches, or rejects after `timeoutMs`. */
+export function waitForEvent<T = Record<string, unknown>>(child: ChildProcess, match: (e: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      child.stdout?.off('data', onData);
+      reject(new Error(`no matching event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const event = JSON.parse(line) as Record<string, unknown>;
+          if (match(event)) {
+            clearTimeout(timer);
+            child.stdout?.off('data', onData);
+            resolve(event as T);
+            return;
+          }
+        } catch {
+          // not an event line
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+  });
 }
