@@ -20,10 +20,18 @@ build: install
 typecheck: install
 	npx tsc -p test/tsconfig.json
 
-base-image:
-	bash images/base/build.sh
+# Images trust the host's CA bundle by default, so builds work behind TLS-inspecting proxies (npm installs in
+# the adapter images). `make images EXTRA_CA=` builds without it; EXTRA_CA=/path/to/bundle.pem adds another.
+EXTRA_CA ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+CA_FLAG = $(if $(EXTRA_CA),--extra-ca $(EXTRA_CA))
+WAVE := node bin/wave.js
 
-images: base-image
+# No registry needed: the base's Debian is bootstrapped from Debian's packages when no base image is present.
+base-image: build
+	$(WAVE) images build base --bootstrap-base $(CA_FLAG)
+
+images: build
+	$(WAVE) images build base claude --bootstrap-base $(CA_FLAG)
 
 # Unit tests need nothing; integration and e2e tests need a Docker engine (skipped locally without one,
 # failed under CI=true).

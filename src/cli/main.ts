@@ -144,6 +144,28 @@ export async function main(argv: string[]): Promise<void> {
     .option('--dry-run', 'only say what would be removed')
     .action(async (opts: { keep?: string; olderThan?: string; dryRun?: boolean }) => finish(await (await import('./clean.js')).cleanCommand(ctx, opts)));
 
+  const images = program.command('images').description('build, list and prune the images steps run in');
+  images
+    .command('build')
+    .description('build images (base and the adapters), only what changed')
+    .argument('[names...]', 'base, claude, codex, gemini, opencode (default: all)')
+    .option('--base-image <ref>', 'FROM for the base image (default: a local debian:trixie-slim or the bootstrap)')
+    .option('--extra-ca <file>', 'trust this PEM bundle in every image (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-cache', 'rebuild every layer')
+    .option('--bootstrap-base', "build the base's Debian from Debian's packages when no base image is present")
+    .action(async (names: string[], opts: import('./images.js').ImagesBuildOptions & { cache?: boolean }) =>
+      finish(await (await import('./images.js')).imagesBuildCommand(ctx, names, { ...opts, noCache: opts.cache === false })),
+    );
+  images
+    .command('list', { isDefault: true })
+    .description('Wave images: tag, size, age and the adapters that use them')
+    .action(async () => finish(await (await import('./images.js')).imagesListCommand(ctx)));
+  images
+    .command('prune')
+    .description('remove superseded image builds no container uses')
+    .option('--dry-run', 'only say what would be removed')
+    .action(async (opts: { dryRun?: boolean }) => finish(await (await import('./images.js')).imagesPruneCommand(ctx, opts)));
+
   program
     .command('doctor')
     .description('check the Docker engine, the images and leftover containers')
