@@ -9,7 +9,7 @@ if [ -d /etc/wave/home ] && [ -n "${HOME:-}" ] && [ -d "$HOME" ] && [ -w "$HOME"
   cp -R --update=none /etc/wave/home/. "$HOME"/ 2>/dev/null || true
 fi
 
-# 2. Egress bridge (added by the egress issue): when Wave mounts its proxy socket, start the loopback bridge
-#    here in the background before exec'ing the command, so HTTP(S)_PROXY=http://127.0.0.1:<port> works.
+# 2. The egress bridge needs nothing here: Wave puts it in front of the command (node bridge.mjs … -- argv),
+#    so it listens before the command starts and passes its exit code through.
 
 exec "$@"

@@ -2,8 +2,13 @@
 // It knows nothing of pipelines, personas or adapters — the engine maps a step onto a SandboxSpec. Backends:
 // docker/ (the default, the real boundary) and host.ts (development only, no isolation).
 
-/** Network modes. Only 'none' (loopback only) exists today; the egress work adds 'allowlist' and 'open'. */
-export type SandboxNetwork = 'none';
+import type { EgressAttachment } from './egress/attachment.js';
+
+/**
+ * Network modes. The container itself only ever has loopback; with 'allowlist' or 'open' a bridge on loopback
+ * forwards to Wave's egress proxy on the host, which enforces the policy (see egress/).
+ */
+export type SandboxNetwork = 'none' | 'allowlist' | 'open';
 
 /** Resource limits; any field left out falls back to the sandbox profile (sandbox-profiles/default.yaml). */
 export interface SandboxResources {
@@ -65,8 +70,13 @@ export interface SandboxSpec {
   labels: SandboxLabels;
   /** HOME inside the sandbox (a size-capped tmpfs). Default: /home/wave. */
   home?: string;
-  /** Default 'none' (loopback only). */
+  /** Default 'none' (loopback only). Anything else needs `egress`. */
   network?: SandboxNetwork;
+  /**
+   * The egress session's attachment (mounts, env, argv wrapping or a sidecar), given whether the image carries the
+   * bridge (label wave.bridge=1): only the backend knows the image, so it asks.
+   */
+  egress?: (imageHasBridge: boolean) => EgressAttachment | undefined;
   resources?: SandboxResources;
   /** Wall-clock limit from start; at the deadline SIGTERM, then SIGKILL after killGraceMs. */
   timeoutMs?: number;

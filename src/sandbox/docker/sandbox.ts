@@ -17,7 +17,9 @@ import { connectDocker } from './engine.js';
 import { imageMissing, isNoSuchImage } from './images.js';
 import { currentOwner, type OwnerIdentity } from './labels.js';
 import { prepareOutDir, restoreOutDir } from './ownership.js';
-import { buildContainerSpec, containerName, containerUser, currentHostIdentity, type HostIdentity } from './spec.js';
+import { imageHasBridge } from '../egress/attachment.js';
+import { startSidecar } from './sidecar.js';
+import { buildContainerSpec, containerName, containerUser, currentHostIdentity, type BuildContext, type HostIdentity } from './spec.js';
 
 export interface DockerSandboxOptions {
   /** A connected client; by default connectDocker() is called on first use. */
@@ -86,14 +88,13 @@ export class DockerSandbox implements Sandbox {
     const log = this.options.logger;
     const host = this.options.host ?? currentHostIdentity();
     const inner = containerUser(host, this.profile);
-    const build = (imageEntrypoint?: string[] | null) =>
-      buildContainerSpec(spec, {
-        profile: this.profile,
-        host,
-        owner: this.options.owner ?? currentOwner(),
-        name: containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')),
-        imageEntrypoint,
-      });
+    const base = {
+      profile: this.profile,
+      host,
+      owner: this.options.owner ?? currentOwner(),
+      name: containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')),
+    };
+    const build = (extra: Pick<BuildContext, 'imageEntrypoint' | 'egress' | 'networkMode'> = {}) => buildContainerSpec(spec, { ...base, ...extra });
     build(); // validate the spec before touching anything
     const { signal } = runOptions;
     const empty = (status: SandboxStatus): SandboxResult => ({
@@ -107,8 +108,20 @@ export class DockerSandbox implements Sandbox {
     const image = await docker.getImage(spec.image).inspect().catch((err: unknown) => {
       throw isNoSuchImage(err) ? imageMissing(spec.image, err) : sandboxFailed(`cannot inspect image ${spec.image}`, err);
     });
-    const createOptions = build(image.Config?.Entrypoint as string[] | null | undefined);
+    const attachment = spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.Config?.Labels)) : undefined;
     const handedOver = await prepareOutDir(spec.mounts.out, host, inner);
+    let sidecar: Docker.Container | undefined;
+    try {
+      if (attachment?.sidecar) sidecar = await startSidecar(docker, attachment.sidecar, spec, base);
+    } catch (err) {
+      if (handedOver) await restoreOutDir(spec.mounts.out, host).catch(() => undefined);
+      throw err;
+    }
+    const createOptions = build({
+      imageEntrypoint: image.Config?.Entrypoint as string[] | null | undefined,
+      ...(attachment ? { egress: attachment } : {}),
+      ...(sidecar && attachment?.sidecar ? { networkMode: attachment.sidecar.stepNetworkMode(sidecar.id) } : {}),
+    });
     let container: Docker.Container | undefined;
     let consumerError: unknown;
     const internal = new AbortController(); // fired by a throwing line consumer
@@ -204,6 +217,7 @@ export class DockerSandbox implements Sandbox {
           if (code !== 404 && code !== 409) log?.warn({ containerId: container?.id, err: (err as Error).message }, 'could not remove sandbox container');
         });
       }
+      if (sidecar) await sidecar.remove({ force: true, v: true }).catch(() => undefined);
       if (handedOver) {
         // Must not mask the step's own outcome; files left owned by the unprivileged uid are still collectable.
         await restoreOutDir(spec.mounts.out, host).catch((err: unknown) =>

@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { WaveError } from '../../errors.js';
+import type { EgressAttachment } from '../egress/attachment.js';
 import type { SandboxProfile } from '../profile.js';
 import { SANDBOX_PATHS, type SandboxSpec } from '../types.js';
 import { LABELS, ownerLabels, type OwnerIdentity } from './labels.js';
@@ -22,6 +23,10 @@ export interface BuildContext {
   name?: string;
   /** The image's ENTRYPOINT (from image inspect); its init, if any, is dropped (see withoutInit). */
   imageEntrypoint?: string[] | null;
+  /** The egress attachment for this image (network 'allowlist' | 'open'). */
+  egress?: EgressAttachment;
+  /** `container:<sidecar id>` when a sidecar bridge holds the network namespace. */
+  networkMode?: string;
 }
 
 const INITS = new Set(['tini', 'tini-static', 'docker-init', 'dumb-init']);
@@ -92,9 +97,10 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
     throw invalid('argv must be a non-empty list of strings without NUL');
   }
   const network = spec.network ?? profile.network;
-  if (network !== 'none') {
-    throw invalid(`network ${JSON.stringify(network)} is not supported`, 'only network "none" (loopback only) is available; the egress allowlist is not implemented yet');
+  if (network !== 'none' && !spec.egress) {
+    throw invalid(`network ${JSON.stringify(network)} needs an egress session`, 'the container only has loopback; its way out is the egress proxy');
   }
+  const egress = network === 'none' ? undefined : ctx.egress;
   const src = absolute(spec.mounts?.src, 'mounts.src');
   const out = absolute(spec.mounts?.out, 'mounts.out');
   const inDir = spec.mounts.in === undefined ? undefined : absolute(spec.mounts.in, 'mounts.in');
@@ -111,6 +117,9 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
     // Only the name goes into the message: values may be secrets.
     if (typeof value !== 'string' || value.includes('\0')) throw invalid(`env ${key} must be a string without NUL`);
     env.push(`${key}=${value}`);
+  }
+  for (const [key, value] of Object.entries(egress?.env ?? {})) {
+    if (!(key in (spec.env ?? {}))) env.push(`${key}=${value}`);
   }
   env.push(`HOME=${home}`, `WAVE_SRC=${SANDBOX_PATHS.src}`, `WAVE_IN=${SANDBOX_PATHS.in}`, `WAVE_OUT=${SANDBOX_PATHS.out}`);
 
@@ -129,6 +138,9 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
     { Type: 'bind', Source: out, Target: SANDBOX_PATHS.out, ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
   ];
   if (inDir) mounts.push({ Type: 'bind', Source: inDir, Target: SANDBOX_PATHS.in, ReadOnly: true, BindOptions: { Propagation: 'rprivate' } });
+  for (const m of egress?.mounts ?? []) {
+    mounts.push({ Type: 'bind', Source: absolute(m.host, 'egress mount'), Target: m.container, ReadOnly: m.readOnly, BindOptions: { Propagation: 'rprivate' } });
+  }
   for (const [i, extra] of (spec.extraMounts ?? []).entries()) {
     const target = extra.container;
     const fixed = [SANDBOX_PATHS.src, SANDBOX_PATHS.in, SANDBOX_PATHS.out];
@@ -146,7 +158,7 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
     // The engine's init (HostConfig.Init) is PID 1; the image's entrypoint runs below it, minus its own init.
     // An explicit (possibly empty) list: the engine must not fall back to the image's ENTRYPOINT with tini.
     Entrypoint: withoutInit(ctx.imageEntrypoint),
-    Cmd: spec.argv,
+    Cmd: egress ? egress.wrapArgv(spec.argv) : spec.argv,
     Env: env,
     User: user.user,
     WorkingDir: SANDBOX_PATHS.src,
@@ -173,7 +185,8 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
       Devices: [],
-      NetworkMode: 'none',
+      // Only loopback; a sidecar bridge shares its (equally empty) namespace with the step.
+      NetworkMode: ctx.networkMode ?? 'none',
       IpcMode: 'private',
       Memory: memory,
       MemorySwap: memory, // equal to Memory: no swap beyond the limit

@@ -1,0 +1,31 @@
+// The agent adapters: one per CLI, looked up by the manifest's adapter name. Codex, Gemini CLI and OpenCode come
+// later; an unknown name returns undefined so the caller can report it against the manifest.
+import { claudeAdapter } from './claude.js';
+import type { AgentAdapter } from './types.js';
+
+export type * from './types.js';
+export { WAVE_PATHS, contextTokens } from './types.js';
+export {
+  claudeAdapter,
+  claudeInvocation,
+  claudeSettings,
+  createClaudeParser,
+  projectClaudePermissions,
+  projectClaudeRule,
+  summarizeClaudeToolInput,
+  CLAUDE_INSTRUCTIONS_FILE,
+  CLAUDE_SETTINGS_FILE,
+  type ClaudePermissions,
+  type ClaudePermissionMode,
+} from './claude.js';
+
+const ADAPTERS: ReadonlyMap<string, AgentAdapter> = new Map([[claudeAdapter.name, claudeAdapter]]);
+
+export function adapterFor(name: string): AgentAdapter | undefined {
+  return ADAPTERS.get(name);
+}
+
+/** Names of the adapters this build knows. */
+export function adapterNames(): string[] {
+  return [...ADAPTERS.keys()];
+}
