@@ -558,7 +558,7 @@ class ClaudeStreamParser implements StreamParser {
   /** Structured fields first (status, subtype/terminal_reason, synthetic error code), text last (§7). */
   private classifyResult(r: ResultEvent, exitCode: number | null): AgentFailure {
     const texts = [...r.errors, ...(r.text !== undefined ? [r.text] : []), ...(this.apiError ? [this.apiError.text] : [])];
-    const detail = texts.filter((t) => t !== '').join(' | ');
+    const detail = unique(texts.filter((t) => t !== '')).join(' | ');
     const what = [
       r.subtype !== undefined ? `subtype ${r.subtype}` : undefined,
       r.terminalReason !== undefined ? `terminal_reason ${r.terminalReason}` : undefined,

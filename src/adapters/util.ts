@@ -48,15 +48,24 @@ export const BASH_COMMAND_MAX = 500;
 export const TOOL_JSON_MAX = 500;
 export const TOOL_RESULT_MAX = 2000;
 
-/** The catch-all summary: the input as compact JSON, truncated. */
+/** Compact JSON with object keys sorted, so that a summary never depends on the CLI's key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : isObject(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort(v[k])]),
+          )
+        : v;
+  return JSON.stringify(sort(value)) ?? 'null';
+}
+
+/** The catch-all summary: the input as canonical compact JSON, truncated. */
 export function jsonSummary(input: unknown): ToolInputSummary {
-  let json: string;
-  try {
-    json = JSON.stringify(input) ?? 'null';
-  } catch {
-    json = String(input);
-  }
-  return { json: truncate(json, TOOL_JSON_MAX) };
+  return { json: truncate(canonicalJson(input), TOOL_JSON_MAX) };
 }
 
 /** A file-writing call: the path and how many characters it writes, never the content itself. */

@@ -144,10 +144,12 @@ async function connectSandbox(manifest: LoadedManifest, store: Store, note: (m: 
   const { createDockerSandbox, connectDocker, reapOrphans, HostSandbox } = await import('../sandbox/index.js');
   if (manifest.manifest.runtime.sandbox.backend === 'host') return new HostSandbox({ warn: note });
   const { docker } = await connectDocker();
+  // "Active elsewhere" means another live process drives the run: a run this process has just resumed still has
+  // the dead owner's containers, and those must go.
   const removed = await reapOrphans(docker, {
     isRunActive: (runId) => {
       const run = store.getRun(runId);
-      return Boolean(run && run.status === 'running' && run.ownerPid !== null && isProcessAlive(run.ownerPid));
+      return Boolean(run && run.status === 'running' && run.ownerPid !== null && run.ownerPid !== process.pid && isProcessAlive(run.ownerPid));
     },
   });
   if (removed.length) note(`removed ${removed.length} container(s) left behind by a Wave process that died`);
