@@ -1,13 +1,236 @@
-// Composes what a prompt step needs: the adapter's invocation, the step's instructions (four layers), the model
-// gateway and the egress policy. Filled in by the Claude adapter work.
+// Composes what a prompt step needs: the adapter's invocation, the step's instructions in four layers (base
+// protocol, persona, contract, restrictions), the egress session (allowlist proxy and model gateway) and the
+// stream parser that turns the CLI's output into events. The adapter knows nothing of Docker; the sandbox
+// knows nothing of adapters; this file is where they meet.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { adapterFor, contextTokens, WAVE_PATHS, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
+import { defaultsDir, resolveProjectPath, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
+import type { Step } from '../config/types.js';
+import { describeContracts, type ContractInput } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
+import { eventTime } from '../events/types.js';
+import { renderTemplate, type TemplateContext } from '../plan/template.js';
 import type { AgentLauncher } from './agent.js';
+import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
+import type { Invocation } from './step-runner.js';
+import { createToolTrace, scrubber } from '../audit/index.js';
+
+const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini' } as const;
 
 export async function createAgentLauncher(context: AgentContext): Promise<AgentLauncher> {
+  const egress = await import('../sandbox/egress/index.js');
+  const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
+  const { manifest, pipeline, runId, bus } = context;
+  const runtime = manifest.manifest.runtime;
+  const user = containerUser(currentHostIdentity(), loadSandboxProfile());
+  const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
+  const upstreams: Record<string, string> = Object.fromEntries(Object.entries(runtime.models).filter(([, m]) => m.base_url).map(([id, m]) => [id, m.base_url as string]));
+  const offline = await offlineModel(context, upstreams);
+  if (offline) upstreams.anthropic = offline.url;
+  // The gateway reads provider keys from here; the offline demo's key never touches process.env.
+  const hostEnv = offline ? { ...process.env, ANTHROPIC_API_KEY: OFFLINE_KEY } : process.env;
+  const trace = runtime.audit.log_all_tool_calls ? createToolTrace(path.join(context.tracesDir, runId, 'tools.ndjson')) : undefined;
+
   return {
-    async invocationFor({ step }) {
-      throw new WaveError('usage', `step '${step.id}': prompt steps are not wired yet (run ${context.runId})`);
+    close: async () => offline?.close(),
+    async invocationFor({ step, templates, request }) {
+      const agent = resolveStepAgent(manifest.manifest, step, context.flags);
+      const adapter = adapterFor(agent.adapterName);
+      if (!adapter) {
+        throw new WaveError('usage', `step '${step.id}': adapter '${agent.adapterName}' has no implementation in this Wave`, { hint: 'use --adapter claude, or set the persona\'s adapter' });
+      }
+      const persona = agent.persona;
+      const resolved = egress.resolveEgressSources({
+        adapterProfile: await egress.readAdapterEgressProfile(agent.adapterName),
+        runtimeDefaultAllowed: runtime.sandbox.default_allowed_domains,
+        hosts: runtime.sandbox.hosts,
+        persona: {
+          ...(persona?.sandbox?.network ? { network: persona.sandbox.network } : {}),
+          ...(persona?.sandbox?.allowed_domains ? { allowedDomains: persona.sandbox.allowed_domains } : {}),
+          ...(persona?.credentials ? { credentials: persona.credentials } : {}),
+        },
+        step: {
+          ...(step.sandbox?.network ? { network: step.sandbox.network } : {}),
+          ...(step.sandbox?.allowed_domains ? { allowedDomains: step.sandbox.allowed_domains } : {}),
+        },
+      });
+      if (!resolved.ok) throw new WaveError('pipeline_invalid', `step '${step.id}': ${resolved.errors.join('; ')}`);
+      for (const warning of resolved.egress.warnings) bus.emit({ type: 'warning', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), message: warning, code: 'egress' });
+
+      const session = await egress.startEgressSession({
+        step: step.id,
+        run: runId,
+        attempt: request.attempt,
+        egress: resolved.egress,
+        containerUser: user,
+        logPath: path.join(context.tracesDir, runId, 'egress.ndjson'),
+        onRecord: (record) => bus.emit({ ...egress.egressDecisionEvent(record, runId), stepId: step.id, attempt: request.attempt }),
+        upstreams,
+        hostEnv,
+        ...(extraCaPem ? { extraCaPem } : {}),
+      });
+      try {
+        const provider = egress.PROVIDERS[PROVIDER_OF[adapter.provider]];
+        const passthrough = resolved.egress.credentials === 'passthrough';
+        const apiKey = passthrough ? (hostEnv[provider.hostKeyEnv[0] ?? ''] ?? egress.PLACEHOLDER_KEY) : egress.PLACEHOLDER_KEY;
+        const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : [])]);
+        const invocation = adapter.invocation({
+          prompt: await userPrompt(context, step, templates, request),
+          instructions: await instructions(context, step, agent, request, resolved.egress.mode, resolved.egress.allow),
+          model: agent.model,
+          permissions: permissionsOf(context, agent),
+          paths: { ...WAVE_PATHS, home: '/home/wave' },
+          gateway: { baseUrl: `http://127.0.0.1:${provider.port}${provider.containerBasePath}`, apiKey },
+        });
+        const parser = adapter.createParser();
+        const names = new Map<string, string>();
+        const emitEvent = (e: AdapterEvent) => {
+          const ids = { runId, stepId: step.id, attempt: request.attempt, time: eventTime() };
+          switch (e.kind) {
+            case 'tool_call': {
+              const input = scrub(JSON.stringify(e.input));
+              names.set(e.id, e.name);
+              bus.emit({ ...ids, type: 'tool_call', name: e.name, input, status: 'started' });
+              trace?.write({ ...ids, tool: e.name, id: e.id, input });
+              break;
+            }
+            case 'tool_result': {
+              const name = names.get(e.id) ?? 'unknown';
+              bus.emit({ ...ids, type: 'tool_call', name, input: '', status: e.isError ? 'error' : 'ok' });
+              trace?.write({ ...ids, tool: name, id: e.id, result: e.isError ? 'error' : 'ok', ...(e.isError ? { text: scrub(e.text).slice(0, 500) } : {}) });
+              break;
+            }
+            case 'usage': {
+              const window = e.contextWindow ?? runtime.relay.context_window;
+              const used = contextTokens(e);
+              bus.emit({ ...ids, type: 'usage', inputTokens: e.inputTokens, outputTokens: e.outputTokens, cacheReadTokens: e.cacheReadTokens, cacheWriteTokens: e.cacheCreationTokens, contextWindow: window, contextPercent: Math.round((used / window) * 1000) / 10 });
+              break;
+            }
+            case 'permission_denial': {
+              const input = scrub(JSON.stringify(e.input));
+              bus.emit({ ...ids, type: 'warning', code: 'permission_denied', message: `${e.tool} denied by the persona's permissions: ${input}` });
+              trace?.write({ ...ids, tool: e.tool, denied: true, input });
+              break;
+            }
+            default:
+              break;
+          }
+        };
+        const result: Invocation = {
+          image: agent.adapter.image,
+          argv: invocation.argv,
+          env: invocation.env,
+          stdin: invocation.stdin,
+          files: invocation.files,
+          network: resolved.egress.mode,
+          egress: (hasBridge) => session.attachment(hasBridge),
+          scrub,
+          parseLine: (line) => {
+            for (const e of parser.push(line)) emitEvent(e);
+          },
+          verdict: (sandboxResult) => {
+            const outcome = parser.finish(sandboxResult.exitCode);
+            for (const denial of outcome.permissionDenials) trace?.write({ runId, stepId: step.id, attempt: request.attempt, time: eventTime(), tool: denial.tool, denied: true });
+            return outcome.ok ? undefined : agentFailure(adapter, outcome);
+          },
+          cleanup: () => session.close(),
+        };
+        return result;
+      } catch (err) {
+        await session.close();
+        throw err;
+      }
     },
   };
+}
+
+/**
+ * With no provider key and no configured upstream, a run cannot reach a real model. If the pipeline ships a model
+ * script (defaults/scripts/<pipeline>.yaml, or .wave/scripts/), Wave serves it on loopback instead and says so:
+ * the offline demo. A set key always wins: Wave never fakes a model when a real one is configured.
+ */
+async function offlineModel(context: AgentContext, upstreams: Record<string, string>): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  if (process.env.ANTHROPIC_API_KEY || upstreams.anthropic) return undefined;
+  const name = context.pipeline.pipeline.metadata.name;
+  const candidates = [path.join(context.pipeline.projectDir, '.wave', 'scripts', `${name}.yaml`), path.join(defaultsDir(), 'scripts', `${name}.yaml`)];
+  const script = candidates.find((f) => existsSync(f));
+  if (!script) return undefined;
+  const { loadModelScript, startScriptedModel } = await import('../model/index.js');
+  const server = await startScriptedModel({ script: await loadModelScript(script), requireApiKey: OFFLINE_KEY });
+  context.note(`no ANTHROPIC_API_KEY set: answering with the scripted model (${path.relative(process.cwd(), script) || script}), an offline demo`);
+  return server;
+}
+
+/** The key the offline demo's gateway adds; the scripted model refuses any other, proving the gateway's part. */
+const OFFLINE_KEY = 'wave-offline-demo-key';
+
+function agentFailure(adapter: AgentAdapter, outcome: AgentOutcome): AttemptFailure {
+  const failure = outcome.failure ?? { class: 'unknown' as const, reason: 'the agent failed' };
+  const reason = `${adapter.name}: ${failure.reason}`;
+  return { ok: false, failureClass: failure.class, reason, exitCode: null, outputTail: '', feedback: `The previous attempt failed: ${reason}` };
+}
+
+function permissionsOf(context: AgentContext, agent: ResolvedAgent): { allowed_tools: string[]; deny: string[] } {
+  const adapterDefaults = agent.adapter.default_permissions ?? {};
+  const persona = agent.persona?.permissions ?? {};
+  return {
+    allowed_tools: persona.allowed_tools ?? adapterDefaults.allowed_tools ?? ['*'],
+    deny: [...new Set([...(adapterDefaults.deny ?? []), ...(persona.deny ?? [])])],
+  };
+}
+
+async function userPrompt(context: AgentContext, step: Step, templates: TemplateContext, request: AttemptRequest): Promise<string> {
+  if (step.exec.type !== 'prompt') throw new Error('not a prompt step');
+  let source = step.exec.source ?? '';
+  if (step.exec.source_path) source = await readFile(resolveProjectPath(step.exec.source_path, context.pipeline.projectDir).path, 'utf8');
+  let prompt = renderTemplate(source, templates, `step '${step.id}' prompt`);
+  if (request.previousFailure) {
+    prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;
+  }
+  return prompt;
+}
+
+/** The four layers of a step's instructions. Only the first two are prose; the last two are generated. */
+async function instructions(
+  context: AgentContext,
+  step: Step,
+  agent: ResolvedAgent,
+  request: AttemptRequest,
+  network: string,
+  allow: readonly string[],
+): Promise<string> {
+  const { manifest, pipeline } = context;
+  const personaFile = agent.personaName ? manifest.systemPromptPaths[agent.personaName] : undefined;
+  const persona = personaFile ? await readFile(personaFile, 'utf8') : '';
+  const contracts = await describeContracts(step.handover.contracts as unknown as ContractInput[], {
+    outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
+    resolvePath: (p) => resolveProjectPath(p, pipeline.projectDir).path,
+  });
+  const perms = permissionsOf(context, agent);
+  const base = [
+    '# Wave step protocol',
+    `wave-step: ${step.id}`,
+    `wave-attempt: ${request.attempt}`,
+    '',
+    `You are running step "${step.id}" of the pipeline "${pipeline.pipeline.metadata.name}" inside a throwaway container.`,
+    `- The project's source is at ${WAVE_PATHS.src} (your working directory). It is read-only.`,
+    `- Outputs of earlier steps are at ${WAVE_PATHS.in}/<step>/<file>. They are read-only.`,
+    `- Write every output to ${WAVE_PATHS.out}. Only files declared below are passed on, after they are checked.`,
+    '- Work without asking questions: nobody can answer them. Finish by stating briefly what you did.',
+  ].join('\n');
+  const outputs = step.output_artifacts.map((o) => `- ${o.name}: ${WAVE_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`).join('\n');
+  const restrictions = [
+    '## Restrictions (enforced by the machine, not by this text)',
+    `- Tools allowed: ${perms.allowed_tools.join(', ') || 'none'}${perms.deny.length ? `; denied: ${perms.deny.join(', ')}` : ''}.`,
+    network === 'none'
+      ? '- There is no network.'
+      : network === 'open'
+        ? '- Network: any public host through the proxy; local and private addresses are refused.'
+        : `- Network: only these hosts, through the proxy: ${allow.join(', ') || '(none)'}; the model API is reached through Wave's gateway.`,
+    `- Writes outside ${WAVE_PATHS.out} and /tmp fail.`,
+  ].join('\n');
+  return [base, persona.trim(), outputs ? `## Declared outputs\n${outputs}` : '', contracts, restrictions].filter(Boolean).join('\n\n') + '\n';
 }

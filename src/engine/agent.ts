@@ -13,6 +13,8 @@ export interface AgentInvocationRequest {
 
 export interface AgentLauncher {
   invocationFor(request: AgentInvocationRequest): Promise<Invocation>;
+  /** Stops what the launcher started for the run (the offline scripted model). */
+  close?(): Promise<void>;
 }
 
 /** Container path of the read-only folder holding an invocation's files (instructions, CLI settings). */

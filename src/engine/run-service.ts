@@ -230,6 +230,7 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
     });
   } finally {
     options.signal?.removeEventListener('abort', relay);
+    await agents?.close?.();
   }
   const exitCode = exitCodeFor(summary);
   store.finishRun(runId, summary.status, { ...(summary.error ? { error: summary.error } : {}), exitCode });

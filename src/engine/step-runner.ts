@@ -12,7 +12,7 @@ import type { EventBus } from '../events/bus.js';
 import { eventTime } from '../events/types.js';
 import { renderTemplate } from '../plan/template.js';
 import { collectOutputs } from '../sandbox/collect.js';
-import type { Sandbox, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import type { Store } from '../state/index.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import type { AttemptFailure, AttemptOutcome, AttemptRequest, AttemptRunner } from './attempt.js';
@@ -49,6 +49,14 @@ export interface Invocation {
   parseLine?: (line: string) => void;
   /** After the container ended: did the agent report success? (A command step's exit code says it all.) */
   verdict?: (result: SandboxResult) => AttemptFailure | undefined;
+  /** Network mode; command steps have none. */
+  network?: SandboxNetwork;
+  /** The egress session's attachment (see SandboxSpec.egress). */
+  egress?: SandboxSpec['egress'];
+  /** Removes secrets from output before it is evented or stored. */
+  scrub?: (text: string) => string;
+  /** Releases what the invocation holds (the egress session); called once the attempt is over. */
+  cleanup?: () => Promise<void>;
 }
 
 const TAIL_CHARS = 4_000;
@@ -97,6 +105,23 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
       ? commandInvocation(step, renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`))
       : await agentInvocation(deps, step, templates, request);
 
+  try {
+    return await runInvocation(deps, step, request, ws, writable, invocation);
+  } finally {
+    await invocation.cleanup?.();
+  }
+}
+
+async function runInvocation(
+  deps: StepRunnerDeps,
+  step: Step,
+  request: AttemptRequest,
+  ws: StepWorkspace,
+  writable: boolean,
+  invocation: Invocation,
+): Promise<AttemptOutcome> {
+  const { runId, store, bus } = deps;
+  const scrub = invocation.scrub ?? ((text: string) => text);
   const spec: SandboxSpec = {
     image: invocation.image,
     argv: invocation.argv,
@@ -106,6 +131,8 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     resources: resourcesFor(deps, step),
     timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
     ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
+    ...(invocation.network ? { network: invocation.network } : {}),
+    ...(invocation.egress ? { egress: invocation.egress } : {}),
     ...(invocation.files ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files), container: META_DIR, readOnly: true }] } : {}),
   };
 
@@ -114,11 +141,11 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     onCreated: (id) => store.setAttemptContainer(runId, step.id, id),
     onLine: (line) => {
       if (line.stream === 'stdout') invocation.parseLine?.(line.text);
-      bus.emit({ type: 'step_output', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), stream: line.stream, line: line.text });
+      bus.emit({ type: 'step_output', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), stream: line.stream, line: scrub(line.text) });
     },
   });
 
-  const outputTail = tail(result);
+  const outputTail = scrub(tail(result));
   const base = { exitCode: result.exitCode, outputTail };
   switch (result.status) {
     case 'cancelled':
