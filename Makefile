@@ -5,7 +5,7 @@ unit_tests := $(shell find test/unit -name '*.test.ts' 2>/dev/null | sort)
 integration_tests := $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 e2e_tests := $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all install build typecheck test test-unit test-integration test-e2e images base-image bench demo clean
+.PHONY: all install build typecheck test test-unit test-integration test-e2e images base-image bench demo docker-engine clean
 
 all: build
 
@@ -50,8 +50,11 @@ test-e2e: install
 bench: build
 	@for f in test/bench/*.ts; do echo "== $$f"; node --import tsx "$$f" || exit 1; done
 
-demo: build images
+demo: docker-engine build images
 	bash scripts/demo.sh
+
+docker-engine:
+	bash scripts/ensure-docker.sh
 
 clean:
 	rm -rf dist

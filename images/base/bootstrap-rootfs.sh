@@ -31,8 +31,12 @@ host_mirror() {
 
 mirror=${WAVE_DEBIAN_MIRROR:-$(host_mirror | head -n 1)}
 [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt; set WAVE_DEBIAN_MIRROR"
-command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install -y debootstrap)"
 [ "$(id -u)" = 0 ] || die "debootstrap needs root"
+if ! command -v debootstrap >/dev/null; then
+  command -v apt-get >/dev/null || die "debootstrap is not installed"
+  say "installing debootstrap from Debian's packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/wave-rootfs.XXXXXX")
 cleanup() {
