@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { resolveRetry } from '../../../src/config/retry.js';
 import type { Retry } from '../../../src/config/types.js';
-import type { AttemptOutcome, AttemptRequest } from '../../../src/engine/attempt.js';
+import type { AttemptFailure, AttemptOutcome, AttemptRequest } from '../../../src/engine/attempt.js';
 import { executeRun, type ExecutorStep } from '../../../src/engine/executor.js';
 import type { WaveEvent } from '../../../src/events/types.js';
 import { Store } from '../../../src/state/index.js';
@@ -36,7 +36,7 @@ function createRun(steps: ExecutorStep[]): string {
   return run.id;
 }
 const ok = (): AttemptOutcome => ({ ok: true, exitCode: 0, outputTail: '' });
-const fail = (failureClass: 'exit' | 'contract' | 'infrastructure' = 'exit'): AttemptOutcome => ({
+const fail = (failureClass: 'exit' | 'contract' | 'infrastructure' | 'cancelled' = 'exit'): AttemptFailure => ({
   ok: false,
   failureClass,
   reason: `failed (${failureClass})`,
@@ -163,7 +163,7 @@ describe('executeRun', () => {
     setTimeout(() => controller.abort(), 50);
     const summary = await executeRun({
       runId, steps, maxWorkers: 1, store, signal: controller.signal,
-      runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve({ ...fail(), failureClass: 'cancelled' }))),
+      runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve(fail('cancelled')))),
     });
     assert.equal(summary.status, 'cancelled');
     assert.deepEqual(Object.fromEntries(store.getSteps(runId).map((s) => [s.stepId, s.status])), { long: 'cancelled', after: 'cancelled' });
@@ -176,7 +176,7 @@ describe('executeRun', () => {
     setTimeout(() => other.requestCancel(runId), 50);
     const summary = await executeRun({
       runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, cancelPollMs: 20,
-      runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve({ ...fail(), failureClass: 'cancelled' }))),
+      runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve(fail('cancelled')))),
     });
     other.close();
     assert.equal(summary.status, 'cancelled');

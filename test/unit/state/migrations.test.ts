@@ -93,7 +93,7 @@ describe('migrations', () => {
         assert.ok(err instanceof StateSchemaTooNewError);
         assert.equal(err.found, LATEST_SCHEMA_VERSION + 5);
         assert.match(err.message, /newer than this Wave knows/);
-        assert.match(err.hint, /upgrade Wave/);
+        assert.match(err.hint ?? "", /upgrade Wave/);
         return true;
       },
     );
