@@ -311,6 +311,13 @@ function errorStrings(value: unknown): string[] {
   return out;
 }
 
+/**
+ * How Claude Code answers a tool call the permissions refuse, when it does not list it in permission_denials:
+ * a tool removed by a bare deny rule ("No such tool available: Write. Write is disabled for this session") or a
+ * call refused in dontAsk mode. Checked against 2.1.330's real output (test/e2e/claude.test.ts).
+ */
+const REFUSAL = /No such tool available|disabled for this session|permission to use .* (?:has been denied|haven't granted)|was denied by|denied by (?:the )?permission/i;
+
 function denialsOf(value: unknown): PermissionDenial[] {
   const out: PermissionDenial[] = [];
   for (const d of arr(value)) {
@@ -351,6 +358,10 @@ const REASON_MAX = 500;
 class ClaudeStreamParser implements StreamParser {
   private readonly usageIds = new Set<string>();
   private readonly toolIds = new Set<string>();
+  /** Tool calls seen, by id: a refusal that arrives as a tool_result is reported with the call's input. */
+  private readonly calls = new Map<string, { name: string; input: ToolInputSummary }>();
+  /** Refusals seen as tool results, by id (a denied bare tool is removed from the session: no permission_denials entry). */
+  private readonly refused = new Map<string, PermissionDenial>();
   private readonly callSum: UsageTotals = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
   private result: ResultEvent | undefined;
   private apiError: { code?: string; text: string } | undefined;
@@ -456,7 +467,9 @@ class ClaudeStreamParser implements StreamParser {
         const name = str(block.name) ?? 'unknown';
         if (id === undefined || this.toolIds.has(id)) continue;
         this.toolIds.add(id);
-        events.push({ kind: 'tool_call', id, name, input: summarizeClaudeToolInput(name, block.input), ...parent });
+        const input = summarizeClaudeToolInput(name, block.input);
+        this.calls.set(id, { name, input });
+        events.push({ kind: 'tool_call', id, name, input, ...parent });
       }
       // thinking, redacted_thinking, server_tool_use, …: not part of the event model.
     }
@@ -472,19 +485,28 @@ class ClaudeStreamParser implements StreamParser {
       if (!isObject(block) || block.type !== 'tool_result') continue;
       const id = str(block.tool_use_id);
       if (id === undefined) continue;
+      const text = truncate(toolResultText(block.content), TOOL_RESULT_MAX);
       events.push({
         kind: 'tool_result',
         id,
         isError: block.is_error === true,
-        text: truncate(toolResultText(block.content), TOOL_RESULT_MAX),
+        text,
         ...(parentId !== undefined ? { parentId } : {}),
       });
+      const call = this.calls.get(id);
+      if (block.is_error === true && call && REFUSAL.test(text) && !this.refused.has(id)) {
+        const denial: PermissionDenial = { tool: call.name, input: call.input, id };
+        this.refused.set(id, denial);
+        events.push({ kind: 'permission_denial', ...denial });
+      }
     }
     return events;
   }
 
   private resultLine(obj: JsonObject): AdapterEvent[] {
-    const denials = denialsOf(obj.permission_denials);
+    const listed = denialsOf(obj.permission_denials);
+    const fresh = listed.filter((d) => d.id === undefined || !this.refused.has(d.id));
+    const denials = [...this.refused.values(), ...fresh];
     const result: ResultEvent = {
       kind: 'result',
       isError: obj.is_error === true,
@@ -509,7 +531,7 @@ class ClaudeStreamParser implements StreamParser {
     const window = contextWindowOf(obj.modelUsage, this.mainModel) ?? windowFromModelName(this.mainModel);
     if (window !== undefined) result.contextWindow = window;
     this.result = result;
-    return [...denials.map((d): AdapterEvent => ({ kind: 'permission_denial', ...d })), result];
+    return [...fresh.map((d): AdapterEvent => ({ kind: 'permission_denial', ...d })), result];
   }
 
   finish(exitCode: number | null): AgentOutcome {
@@ -518,7 +540,7 @@ class ClaudeStreamParser implements StreamParser {
       ok: true,
       usage: r?.usage ?? { ...this.callSum },
       toolCalls: this.toolIds.size,
-      permissionDenials: r?.permissionDenials ?? [],
+      permissionDenials: r?.permissionDenials ?? [...this.refused.values()],
     };
     if (this.sessionId !== undefined) outcome.sessionId = this.sessionId;
     if (r?.numTurns !== undefined) outcome.numTurns = r.numTurns;

@@ -61,3 +61,16 @@ export function waitForEvent<T = Record<string, unknown>>(child: ChildProcess, m
     child.stdout?.on('data', onData);
   });
 }
+
+/** Like runWave, without blocking this process's event loop (for tests that serve the model in-process). */
+export async function runWaveAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000): Promise<CliRun> {
+  const child = spawnWave(args, cwd, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
+}

@@ -1,0 +1,170 @@
+// The real Claude Code CLI in its image, in a hardened container, reaching the scripted model on host loopback
+// only through Wave's bridge, egress session and model gateway. Nothing is mocked but the model's answers.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
+import { dockerForTests, imageForTests } from '../support/docker.js';
+import { runWave, runWaveAsync } from '../support/run-cli.js';
+
+const { docker, skip: noDocker } = await dockerForTests();
+const skip = noDocker || (await imageForTests(docker, 'wave/claude:latest'));
+
+/** Looks like a real key, so the scrubber's patterns and the exact-value rule both have something to find. */
+const TEST_KEY = `sk-ant-test-${randomBytes(16).toString('hex')}`;
+const write = (file: string, content: string) => ({ name: 'Write', input: { file_path: file, content } });
+
+const script = modelScriptFromObject({
+  steps: {
+    writer: [
+      {
+        tool_calls: [
+          write('/wave/out/note.md', '# Note\n\nWritten by the real CLI.\n'),
+          { name: 'Bash', input: { command: 'env > /wave/out/env.txt; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done >> /wave/out/env.txt 2>/dev/null; true' } },
+        ],
+      },
+      { text: 'Done.' },
+    ],
+    denied: [
+      { tool_calls: [write('/wave/out/blocked.md', '# Should not exist\n')] },
+      { expect_tool_result: { is_error: true }, text: 'The write was refused.' },
+    ],
+    big: [
+      { tool_calls: [write('/wave/out/big.md', '# Big\n')], usage: { input_tokens: 170_000, output_tokens: 50 } },
+      { text: 'Done.', usage: { input_tokens: 170_100, output_tokens: 10 } },
+    ],
+    flaky: {
+      attempts: [
+        [{ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' }, times: 50 }, { text: 'unreachable' }],
+        [{ tool_calls: [write('/wave/out/ok.md', '# Fine now\n')] }, { text: 'Done.' }],
+      ],
+    },
+  },
+});
+
+let dir: string;
+let model: ScriptedModel;
+
+function step(id: string, persona: string, extra = ''): string {
+  return `kind: WavePipeline
+metadata: {name: ${id}}
+steps:
+  - id: ${id}
+    persona: ${persona}
+    exec: {type: prompt, source: "Do the ${id} task."}
+    output_artifacts: [{name: out, path: ${id === 'writer' ? 'note.md' : id === 'denied' ? 'blocked.md' : id === 'big' ? 'big.md' : 'ok.md'}}]
+    handover:
+      contract: {type: non_empty_file}
+${extra}`;
+}
+
+before(async () => {
+  if (skip) return;
+  model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
+  dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-claude-'));
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(path.join(dir, 'README.md'), '# e2e project\n');
+  assert.equal(runWave(['init'], dir).status, 0);
+  const manifestPath = path.join(dir, 'wave.yaml');
+  const manifest = parse(readFileSync(manifestPath, 'utf8'));
+  manifest.runtime.models = { anthropic: { base_url: model.url } };
+  manifest.runtime.audit.log_all_tool_calls = true;
+  manifest.runtime.sandbox.env_passthrough = ['CLAUDE_CODE_MAX_RETRIES'];
+  manifest.personas.tester = {
+    adapter: 'claude',
+    description: 'e2e: every tool',
+    model: 'cheapest',
+    system_prompt_file: '.wave/personas/craftsman.md',
+    permissions: { allowed_tools: ['*'], deny: [] },
+  };
+  manifest.personas.nowrite = {
+    adapter: 'claude',
+    description: 'e2e: may not write files',
+    model: 'cheapest',
+    system_prompt_file: '.wave/personas/reviewer.md',
+    permissions: { allowed_tools: ['Read', 'Glob', 'Grep'], deny: ['Write', 'Edit'] },
+  };
+  writeFileSync(manifestPath, stringify(manifest));
+  const pipelines = path.join(dir, '.wave', 'pipelines');
+  mkdirSync(pipelines, { recursive: true });
+  writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'tester'));
+  writeFileSync(path.join(pipelines, 'denied.yaml'), step('denied', 'nowrite', '    retry: {policy: none}\n'));
+  writeFileSync(path.join(pipelines, 'big.yaml'), step('big', 'tester'));
+  writeFileSync(path.join(pipelines, 'flaky.yaml'), step('flaky', 'tester', '    retry: {max_attempts: 2, backoff: fixed, base_delay: 100ms}\n'));
+});
+after(async () => {
+  await model?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
+async function run(pipeline: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; events: Event[]; stderr: string }> {
+  const res = await runWaveAsync(['run', pipeline, '-o', 'json'], dir, { ANTHROPIC_API_KEY: TEST_KEY, ...env });
+  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+  return { status: res.status, events, stderr: res.stderr };
+}
+
+describe('Claude Code end to end', { skip }, () => {
+  test('the step writes its output through a tool call; the gateway adds the key; the container never holds it', async () => {
+    const { status, events, stderr } = await run('writer');
+    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying')));
+    const runId = events[0]?.runId as string;
+    const tools = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => e.name);
+    assert.deepEqual(tools, ['Write', 'Bash']);
+    assert.ok(events.some((e) => e.type === 'usage'), 'usage evented');
+    assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
+
+    const out = path.join(dir, 'export-writer');
+    assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
+    assert.match(readFileSync(path.join(out, 'writer', 'note.md'), 'utf8'), /Written by the real CLI/);
+
+    const env = readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'writer', 'out', 'env.txt'), 'utf8');
+    assert.match(env, /ANTHROPIC_API_KEY=wave-placeholder-key/);
+    assert.ok(!env.includes(TEST_KEY), 'the real key is nowhere in the container environment');
+    const keys = model.requests.filter((r) => r.path === '/v1/messages').map((r) => r.headers['x-api-key'] ?? r.headers.authorization);
+    assert.ok(keys.length > 0);
+    for (const key of keys) assert.ok(String(key).includes(TEST_KEY), 'the model saw the real key, added by the gateway');
+
+    const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(runId)];
+    for (const text of written) assert.ok(!text.includes(TEST_KEY), 'the key is in no file Wave wrote');
+  });
+
+  test('a persona that denies Write: the CLI refuses it, the audit and the events show it, the contract fails', async () => {
+    const { status, events } = await run('denied');
+    assert.equal(status, 4, 'the step failed on its contract');
+    const runId = events[0]?.runId as string;
+    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'Write' && e.status === 'error'), 'the Write came back as an error');
+    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied'), 'the denial is evented');
+    const failed = events.find((e) => e.type === 'step_failed');
+    assert.equal(failed?.failureClass, 'contract');
+    const trace = readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8');
+    assert.match(trace, /"denied":true/);
+    assert.ok(!existsSync(path.join(dir, '.wave', 'workspaces', runId, 'denied', 'out', 'blocked.md')));
+  });
+
+  test('170k tokens of a 200k window is a usage event at 85% of the context', async () => {
+    const { status, events } = await run('big');
+    assert.equal(status, 0);
+    const usage = events.filter((e) => e.type === 'usage');
+    assert.ok(usage.some((e) => e.contextWindow === 200_000 && e.contextPercent === 85), JSON.stringify(usage));
+  });
+
+  test('a scripted 529 fails the attempt as provider_error and the step is retried per its policy', async () => {
+    const { status, events } = await run('flaky', { CLAUDE_CODE_MAX_RETRIES: '0' });
+    assert.equal(status, 0, JSON.stringify(events.filter((e) => e.type === 'step_retrying' || e.type === 'step_failed')));
+    const retry = events.find((e) => e.type === 'step_retrying');
+    assert.equal(retry?.failureClass, 'provider_error');
+    assert.ok(events.some((e) => e.type === 'step_completed' && e.attempt === 2));
+  });
+});
+
+function logFiles(runId: string): string[] {
+  const traces = path.join(dir, '.wave', 'traces');
+  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
+  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
+}
