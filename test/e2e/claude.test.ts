@@ -38,6 +38,12 @@ const script = modelScriptFromObject({
       { tool_calls: [write('/wave/out/big.md', '# Big\n')], usage: { input_tokens: 170_000, output_tokens: 50 } },
       { text: 'Done.', usage: { input_tokens: 170_100, output_tokens: 10 } },
     ],
+    schema: {
+      attempts: [
+        [{ tool_calls: [write('/wave/out/result.json', '{"verdict": "maybe", "score": "high"}')] }, { text: 'Done.' }],
+        [{ tool_calls: [write('/wave/out/result.json', '{"verdict": "pass", "score": 8}')] }, { text: 'Fixed.' }],
+      ],
+    },
     flaky: {
       attempts: [
         [{ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' }, times: 50 }, { text: 'unreachable' }],
@@ -50,6 +56,12 @@ const script = modelScriptFromObject({
 let dir: string;
 let model: ScriptedModel;
 
+const OUTPUT: Record<string, string> = { writer: 'note.md', denied: 'blocked.md', big: 'big.md', flaky: 'ok.md', schema: 'result.json' };
+const SCHEMA_CONTRACT = JSON.stringify({
+  type: 'json_schema',
+  schema: { type: 'object', required: ['verdict', 'score'], properties: { verdict: { enum: ['pass', 'fail'] }, score: { type: 'integer' } } },
+});
+
 function step(id: string, persona: string, extra = ''): string {
   return `kind: WavePipeline
 metadata: {name: ${id}}
@@ -57,9 +69,9 @@ steps:
   - id: ${id}
     persona: ${persona}
     exec: {type: prompt, source: "Do the ${id} task."}
-    output_artifacts: [{name: out, path: ${id === 'writer' ? 'note.md' : id === 'denied' ? 'blocked.md' : id === 'big' ? 'big.md' : 'ok.md'}}]
+    output_artifacts: [{name: out, path: ${OUTPUT[id]}}]
     handover:
-      contract: {type: non_empty_file}
+      contract: ${id === 'schema' ? SCHEMA_CONTRACT : '{type: non_empty_file}'}
 ${extra}`;
 }
 
@@ -95,6 +107,7 @@ before(async () => {
   writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'tester'));
   writeFileSync(path.join(pipelines, 'denied.yaml'), step('denied', 'nowrite', '    retry: {policy: none}\n'));
   writeFileSync(path.join(pipelines, 'big.yaml'), step('big', 'tester'));
+  writeFileSync(path.join(pipelines, 'schema.yaml'), step('schema', 'tester', '    retry: {max_attempts: 2, backoff: fixed, base_delay: 100ms}\n'));
   writeFileSync(path.join(pipelines, 'flaky.yaml'), step('flaky', 'tester', '    retry: {max_attempts: 2, backoff: fixed, base_delay: 100ms}\n'));
 });
 after(async () => {
@@ -160,6 +173,22 @@ describe('Claude Code end to end', { skip }, () => {
     const retry = events.find((e) => e.type === 'step_retrying');
     assert.equal(retry?.failureClass, 'provider_error');
     assert.ok(events.some((e) => e.type === 'step_completed' && e.attempt === 2));
+  });
+});
+
+describe('handover contracts end to end', { skip }, () => {
+  test('invalid JSON on attempt 1, valid on attempt 2: the step passes and the second prompt carried the schema error', async () => {
+    const { status, events } = await run('schema');
+    assert.equal(status, 0, JSON.stringify(events.filter((e) => e.type === 'step_retrying' || e.type === 'step_failed' || e.type === 'contract_result')));
+    const results = events.filter((e) => e.type === 'contract_result');
+    assert.deepEqual(results.map((e) => [e.attempt, e.ok]), [[1, false], [2, true]]);
+    assert.equal(events.find((e) => e.type === 'step_retrying')?.failureClass, 'contract');
+    const second = model.requests.filter((r) => r.stepId === 'schema' && r.attempt === 2 && r.kind === 'turn')[0];
+    assert.ok(second, 'attempt 2 reached the model');
+    const prompt = JSON.stringify(second.body);
+    assert.match(prompt, /Retry context/);
+    assert.match(prompt, /\/verdict/, 'the JSON pointer of the failing field');
+    assert.match(prompt, /allowed values|enum/i);
   });
 });
 

@@ -97,6 +97,9 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
     throw invalid('argv must be a non-empty list of strings without NUL');
   }
   const network = spec.network ?? profile.network;
+  if (!['none', 'allowlist', 'open'].includes(network)) {
+    throw invalid(`network ${JSON.stringify(network)} is not supported`, 'one of none, allowlist, open: the container itself only ever has loopback');
+  }
   if (network !== 'none' && !spec.egress) {
     throw invalid(`network ${JSON.stringify(network)} needs an egress session`, 'the container only has loopback; its way out is the egress proxy');
   }

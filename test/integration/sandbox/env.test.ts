@@ -12,7 +12,7 @@ const run = uniqueRunId('env');
 describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
   after(() => cleanup(env.docker, run));
 
-  it('env inside is exactly: declared + image ENV + HOME, HOSTNAME, WAVE_*', async () => {
+  it('env inside is exactly: declared + image ENV + HOME, HOSTNAME, WAVE_* (+ PWD from the entrypoint shell)', async () => {
     process.env.WAVE_TEST_HOST_ONLY = 'host-secret-must-not-leak';
     try {
       const ws = await makeWorkspace();
@@ -22,7 +22,8 @@ describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
       assert.equal(result.exitCode, 0);
       const seen = Object.fromEntries(lines.stdout.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
       const imageEnv = ((await env.docker.getImage(TEST_IMAGE).inspect()).Config.Env ?? []).map((e) => e.slice(0, e.indexOf('=')));
-      const expected = new Set(['FOO', 'ANTHROPIC_BASE_URL', 'PATH', 'HOME', 'HOSTNAME', 'WAVE_SRC', 'WAVE_IN', 'WAVE_OUT', ...imageEnv]);
+      // PWD: the image's entrypoint is a shell script, and a shell exports the working directory it starts in.
+      const expected = new Set(['FOO', 'ANTHROPIC_BASE_URL', 'PATH', 'HOME', 'HOSTNAME', 'PWD', 'WAVE_SRC', 'WAVE_IN', 'WAVE_OUT', ...imageEnv]);
       assert.deepEqual(Object.keys(seen).sort(), [...expected].sort());
       assert.equal(seen.FOO, 'bar');
       assert.equal(seen.HOME, '/home/wave');
