@@ -11,7 +11,7 @@ import { rootCertificates } from 'node:tls';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { EgressLog } from './log.js';
 import { hostKey, type ProviderSpec } from './providers.js';
-import { removeStaleSocket } from './proxy.js';
+import { listenOnSocket } from './listen.js';
 
 export type CredentialMode = 'placeholder' | 'passthrough';
 
@@ -166,15 +166,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     open.add(s);
     s.once('close', () => open.delete(s));
   });
-  await removeStaleSocket(options.socketPath);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  if (options.onListening) await options.onListening(options.socketPath);
+  await listenOnSocket(server, options.socketPath, options.onListening);
 
   return {
     socketPath: options.socketPath,

@@ -4,7 +4,7 @@
 // It never follows redirects (responses pass through untouched) and streams bodies with backpressure (pipe).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { lstat, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { parseClientHello } from './client-hello.js';
@@ -12,6 +12,7 @@ import { stripHopByHop } from './hop-by-hop.js';
 import type { EgressLog, EgressRecord } from './log.js';
 import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
 import { resolveName, systemLookup, type LookupFn } from './resolve.js';
+import { listenOnSocket } from './listen.js';
 
 /** Opens the upstream TCP connection. The only place the proxy dials out; tests instrument it. */
 export type ConnectFn = (target: { host: string; port: number }) => Socket;
@@ -362,15 +363,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy()));
   server.on('clientError', (_err, socket: Duplex) => socket.destroy());
 
-  await removeStaleSocket(options.socketPath);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  if (options.onListening) await options.onListening(options.socketPath);
+  await listenOnSocket(server, options.socketPath, options.onListening);
 
   return {
     socketPath: options.socketPath,
@@ -382,12 +375,4 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       await unlink(options.socketPath).catch(() => undefined);
     },
   };
-}
-
-/** A socket file left by a crashed run may be removed; anything else at that path is an error. */
-export async function removeStaleSocket(path: string): Promise<void> {
-  const st = await lstat(path).catch(() => undefined);
-  if (!st) return;
-  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
-  await unlink(path);
 }
