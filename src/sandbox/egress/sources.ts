@@ -66,8 +66,12 @@ export function resolveEgressSources(input: EgressSourcesInput): EgressSourcesRe
   const errors: string[] = [];
   const warnings: string[] = [];
   const personaMode = input.persona?.network ?? input.defaultMode ?? 'allowlist';
+  // The adapter profile lists the provider's API host for personas that bring their own key into the container
+  // (credentials: passthrough). With the gateway (the default) the CLI never needs it, and leaving it open would
+  // let an agent send data to the provider under a key of its own: a way out nobody asked for.
+  const passthrough = input.persona?.credentials === 'passthrough';
   const personaAllow = dedupe([
-    ...(input.adapterProfile?.allowedDomains ?? []),
+    ...(passthrough ? (input.adapterProfile?.allowedDomains ?? []) : []),
     ...(input.runtimeDefaultAllowed ?? []),
     ...(input.persona?.allowedDomains ?? []),
   ]);

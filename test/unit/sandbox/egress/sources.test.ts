@@ -9,13 +9,16 @@ import { resolveEgressSources } from '../../../../src/sandbox/egress/sources.js'
 const claude = { allowedDomains: ['api.anthropic.com'], providers: ['anthropic' as const] };
 
 describe('egress sources', () => {
-  it('unions the adapter profile, runtime defaults and persona domains (allowlist by default)', () => {
-    const r = resolveEgressSources({ adapterProfile: claude, runtimeDefaultAllowed: ['*.github.com'], persona: { allowedDomains: ['docs.example.com', 'api.anthropic.com'] } });
+  it('unions runtime defaults and persona domains (allowlist by default); the provider host only with passthrough', () => {
+    const r = resolveEgressSources({ adapterProfile: claude, runtimeDefaultAllowed: ['*.github.com'], persona: { allowedDomains: ['docs.example.com'] } });
     assert.ok(r.ok);
     assert.equal(r.egress.mode, 'allowlist');
-    assert.deepEqual(r.egress.allow, ['api.anthropic.com', '*.github.com', 'docs.example.com']);
+    assert.deepEqual(r.egress.allow, ['*.github.com', 'docs.example.com'], 'the gateway makes the provider host unnecessary');
     assert.deepEqual(r.egress.providers, ['anthropic']);
     assert.equal(r.egress.credentials, 'placeholder');
+    const own = resolveEgressSources({ adapterProfile: claude, runtimeDefaultAllowed: ['*.github.com'], persona: { allowedDomains: ['docs.example.com'], credentials: 'passthrough' } });
+    assert.ok(own.ok);
+    assert.deepEqual(own.egress.allow, ['api.anthropic.com', '*.github.com', 'docs.example.com']);
   });
 
   it('lets a step narrow its domains and mode', () => {
