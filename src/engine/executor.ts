@@ -1,6 +1,7 @@
 // The scheduler: every step whose dependencies completed starts at once, up to the worker limit; failures are
 // retried with backoff; a failure after the last attempt halts the run (or skips/continues, per the step's
 // policy); cancellation stops everything. State changes go through the store, which events them.
+import { setMaxListeners } from 'node:events';
 import type { ResolvedRetry } from '../config/retry.js';
 import { retryDelayMs } from '../config/retry.js';
 import type { RunFinalStatus } from '../events/types.js';
@@ -44,6 +45,8 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   const { runId, store, steps } = options;
   const sleep = options.sleep ?? abortableSleep;
   const cancel = new AbortController();
+  // Every running attempt (container, contract sandbox, backoff) listens on it: up to a few per worker, no leak.
+  setMaxListeners(Math.max(10, options.maxWorkers * 4), cancel.signal);
   const onOuterAbort = () => cancel.abort();
   if (options.signal.aborted) cancel.abort();
   options.signal.addEventListener('abort', onOuterAbort, { once: true });
