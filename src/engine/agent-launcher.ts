@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createToolTrace, scrubber } from '../audit/index.js';
 import { adapterFor, contextTokens, WAVE_PATHS, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
 import { defaultsDir, resolveProjectPath, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
 import type { Step } from '../config/types.js';
@@ -16,14 +17,13 @@ import type { AgentLauncher } from './agent.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
 import type { Invocation } from './step-runner.js';
-import { createToolTrace, scrubber } from '../audit/index.js';
 
 const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini' } as const;
 
 export async function createAgentLauncher(context: AgentContext): Promise<AgentLauncher> {
   const egress = await import('../sandbox/egress/index.js');
   const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
-  const { manifest, pipeline, runId, bus } = context;
+  const { manifest, runId, bus } = context;
   const runtime = manifest.manifest.runtime;
   const user = containerUser(currentHostIdentity(), loadSandboxProfile());
   const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
@@ -81,7 +81,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           prompt: await userPrompt(context, step, templates, request),
           instructions: await instructions(context, step, agent, request, resolved.egress.mode, resolved.egress.allow),
           model: agent.model,
-          permissions: permissionsOf(context, agent),
+          permissions: permissionsOf(agent),
           paths: { ...WAVE_PATHS, home: '/home/wave' },
           gateway: { baseUrl: `http://127.0.0.1:${provider.port}${provider.containerBasePath}`, apiKey },
         });
@@ -173,7 +173,7 @@ function agentFailure(adapter: AgentAdapter, outcome: AgentOutcome): AttemptFail
   return { ok: false, failureClass: failure.class, reason, exitCode: null, outputTail: '', feedback: `The previous attempt failed: ${reason}` };
 }
 
-function permissionsOf(context: AgentContext, agent: ResolvedAgent): { allowed_tools: string[]; deny: string[] } {
+function permissionsOf(agent: ResolvedAgent): { allowed_tools: string[]; deny: string[] } {
   const adapterDefaults = agent.adapter.default_permissions ?? {};
   const persona = agent.persona?.permissions ?? {};
   return {
@@ -209,7 +209,7 @@ async function instructions(
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: (p) => resolveProjectPath(p, pipeline.projectDir).path,
   });
-  const perms = permissionsOf(context, agent);
+  const perms = permissionsOf(agent);
   const base = [
     '# Wave step protocol',
     `wave-step: ${step.id}`,

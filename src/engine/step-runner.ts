@@ -89,7 +89,7 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
 }
 
 async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
-  const { runId, store, bus } = deps;
+  const { runId } = deps;
   const writable = (step.workspace?.mount ?? []).some((m) => m.mode === 'readwrite');
   const ws = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
     writableSource: writable,
