@@ -51,6 +51,11 @@ export interface AgentInvocation {
   env: Record<string, string>;
   /** File name in /wave/meta → content. */
   files: Record<string, string>;
+  /**
+   * Path relative to the container's HOME → content: config files a CLI only reads from HOME (Codex rules, Gemini
+   * policies). Placed into the tmpfs HOME at container start, over the image's seed (wave-entrypoint).
+   */
+  homeFiles?: Record<string, string>;
   stdin: string;
 }
 
@@ -206,10 +211,24 @@ export interface StreamParser {
   finish(exitCode: number | null): AgentOutcome;
 }
 
+export type AgentProvider = 'anthropic' | 'openai' | 'google';
+
 export interface AgentAdapter {
   name: string;
-  provider: 'anthropic' | 'openai' | 'google';
+  /** The provider whose API the CLI talks to by default. */
+  provider: AgentProvider;
+  /**
+   * The provider a given model name talks to, for CLIs that speak to several (OpenCode's `provider/model`).
+   * Throws a WaveError `manifest_invalid` for a model this adapter cannot route. Absent: always `provider`.
+   */
+  providerFor?(model: string): AgentProvider;
   binary: string;
+  /**
+   * The persona rules this CLI cannot refuse by its own mechanism (only the container's limits then apply), each
+   * described for a validate-time warning, e.g. "Bash(git push*) (Codex has no per-command allow list)".
+   * Absent or empty: every rule is enforced by the CLI as well.
+   */
+  unenforceable?(permissions: AgentPermissions): string[];
   invocation(input: AgentInvocationInput): AgentInvocation;
   createParser(): StreamParser;
 }

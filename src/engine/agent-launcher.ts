@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createToolTrace, scrubber } from '../audit/index.js';
 import { adapterFor, contextTokens, WAVE_PATHS, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
-import { defaultsDir, resolveProjectPath, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
+import { defaultsDir, effectivePermissions, resolveProjectPath, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { describeContracts, type ContractInput } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
@@ -29,9 +29,8 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
   const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
   const upstreams: Record<string, string> = Object.fromEntries(Object.entries(runtime.models).filter(([, m]) => m.base_url).map(([id, m]) => [id, m.base_url as string]));
   const offline = await offlineModel(context, upstreams);
-  if (offline) upstreams.anthropic = offline.url;
   // The gateway reads provider keys from here; the offline demo's key never touches process.env.
-  const hostEnv = offline ? { ...process.env, ANTHROPIC_API_KEY: OFFLINE_KEY } : process.env;
+  const hostEnv: Record<string, string | undefined> = { ...process.env, ...offline?.hostEnv };
   const trace = runtime.audit.log_all_tool_calls ? createToolTrace(path.join(context.tracesDir, runId, 'tools.ndjson')) : undefined;
 
   return {
@@ -73,7 +72,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
         ...(extraCaPem ? { extraCaPem } : {}),
       });
       try {
-        const provider = egress.PROVIDERS[PROVIDER_OF[adapter.provider]];
+        const provider = egress.PROVIDERS[PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]];
         const passthrough = resolved.egress.credentials === 'passthrough';
         const apiKey = passthrough ? (hostEnv[provider.hostKeyEnv[0] ?? ''] ?? egress.PLACEHOLDER_KEY) : egress.PLACEHOLDER_KEY;
         const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : [])]);
@@ -81,7 +80,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           prompt: await userPrompt(context, step, templates, request),
           instructions: await instructions(context, step, agent, request, resolved.egress.mode, resolved.egress.allow),
           model: agent.model,
-          permissions: permissionsOf(agent),
+          permissions: effectivePermissions(agent),
           paths: { ...WAVE_PATHS, home: '/home/wave' },
           gateway: { baseUrl: `http://127.0.0.1:${provider.port}${provider.containerBasePath}`, apiKey },
         });
@@ -125,6 +124,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           env: invocation.env,
           stdin: invocation.stdin,
           files: invocation.files,
+          ...(invocation.homeFiles ? { homeFiles: invocation.homeFiles } : {}),
           network: resolved.egress.mode,
           egress: (hasBridge) => session.attachment(hasBridge),
           scrub,
@@ -148,20 +148,47 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
 }
 
 /**
- * With no provider key and no configured upstream, a run cannot reach a real model. If the pipeline ships a model
- * script (defaults/scripts/<pipeline>.yaml, or .wave/scripts/), Wave serves it on loopback instead and says so:
- * the offline demo. A set key always wins: Wave never fakes a model when a real one is configured.
+ * With no key and no configured upstream for a provider, a run cannot reach a real model. If the pipeline ships a
+ * model script (.wave/scripts/<pipeline>.yaml, or defaults/scripts/), Wave serves it on loopback for those
+ * providers instead and says so: the offline demo. A set key or upstream always wins: Wave never fakes a model
+ * when a real one is configured.
  */
-async function offlineModel(context: AgentContext, upstreams: Record<string, string>): Promise<{ url: string; close(): Promise<void> } | undefined> {
-  if (process.env.ANTHROPIC_API_KEY || upstreams.anthropic) return undefined;
+async function offlineModel(context: AgentContext, upstreams: Record<string, string>): Promise<{ hostEnv: Record<string, string>; close(): Promise<void> } | undefined> {
+  const { PROVIDERS, hostKey } = await import('../sandbox/egress/index.js');
+  const used = providersUsed(context);
+  const offline = Object.values(PROVIDERS).filter((spec) => used.has(spec.id) && !upstreams[spec.id] && hostKey(spec, process.env) === undefined);
+  if (offline.length === 0) return undefined;
   const name = context.pipeline.pipeline.metadata.name;
   const candidates = [path.join(context.pipeline.projectDir, '.wave', 'scripts', `${name}.yaml`), path.join(defaultsDir(), 'scripts', `${name}.yaml`)];
   const script = candidates.find((f) => existsSync(f));
   if (!script) return undefined;
   const { loadModelScript, startScriptedModel } = await import('../model/index.js');
   const server = await startScriptedModel({ script: await loadModelScript(script), requireApiKey: OFFLINE_KEY });
-  context.note(`no ANTHROPIC_API_KEY set: answering with the scripted model (${path.relative(process.cwd(), script) || script}), an offline demo`);
-  return server;
+  const hostEnv: Record<string, string> = {};
+  for (const spec of offline) {
+    // The gateway replaces the container's base path with the upstream's, so the upstream keeps the same path.
+    upstreams[spec.id] = `${server.url}${spec.containerBasePath}`;
+    for (const variable of spec.hostKeyEnv) hostEnv[variable] = OFFLINE_KEY;
+  }
+  const keys = offline.map((spec) => spec.hostKeyEnv[0]).join(', ');
+  context.note(`no ${keys} set: answering with the scripted model (${path.relative(process.cwd(), script) || script}), an offline demo`);
+  return { hostEnv, close: () => server.close() };
+}
+
+/** The providers the pipeline's prompt steps talk to (steps whose agent does not resolve are reported later). */
+function providersUsed(context: AgentContext): Set<string> {
+  const used = new Set<string>();
+  for (const step of context.pipeline.pipeline.steps) {
+    if (step.exec.type !== 'prompt') continue;
+    try {
+      const agent = resolveStepAgent(context.manifest.manifest, step, context.flags);
+      const adapter = adapterFor(agent.adapterName);
+      if (adapter) used.add(PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]);
+    } catch {
+      // invocationFor reports it against the step.
+    }
+  }
+  return used;
 }
 
 /** The key the offline demo's gateway adds; the scripted model refuses any other, proving the gateway's part. */
@@ -171,15 +198,6 @@ function agentFailure(adapter: AgentAdapter, outcome: AgentOutcome): AttemptFail
   const failure = outcome.failure ?? { class: 'unknown' as const, reason: 'the agent failed' };
   const reason = `${adapter.name}: ${failure.reason}`;
   return { ok: false, failureClass: failure.class, reason, exitCode: null, outputTail: '', feedback: `The previous attempt failed: ${reason}` };
-}
-
-function permissionsOf(agent: ResolvedAgent): { allowed_tools: string[]; deny: string[] } {
-  const adapterDefaults = agent.adapter.default_permissions ?? {};
-  const persona = agent.persona?.permissions ?? {};
-  return {
-    allowed_tools: persona.allowed_tools ?? adapterDefaults.allowed_tools ?? ['*'],
-    deny: [...new Set([...(adapterDefaults.deny ?? []), ...(persona.deny ?? [])])],
-  };
 }
 
 async function userPrompt(context: AgentContext, step: Step, templates: TemplateContext, request: AttemptRequest): Promise<string> {
@@ -209,7 +227,7 @@ async function instructions(
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: (p) => resolveProjectPath(p, pipeline.projectDir).path,
   });
-  const perms = permissionsOf(agent);
+  const perms = effectivePermissions(agent);
   const base = [
     '# Wave step protocol',
     `wave-step: ${step.id}`,

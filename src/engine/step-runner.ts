@@ -45,6 +45,8 @@ export interface Invocation {
   stdin?: string;
   /** Files the invocation reads (instructions, CLI settings), by name; they appear read-only under /wave/meta. */
   files?: Record<string, string>;
+  /** Files for the container's HOME, by relative path; they appear under /wave/meta/home and are copied into HOME. */
+  homeFiles?: Record<string, string>;
   /** Interprets the container's output lines (agent streams); undefined for command steps. */
   parseLine?: (line: string) => void;
   /** After the container ended: did the agent report success? (A command step's exit code says it all.) */
@@ -133,7 +135,9 @@ async function runInvocation(
     ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
     ...(invocation.network ? { network: invocation.network } : {}),
     ...(invocation.egress ? { egress: invocation.egress } : {}),
-    ...(invocation.files ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files), container: META_DIR, readOnly: true }] } : {}),
+    ...(invocation.files || invocation.homeFiles
+      ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}), container: META_DIR, readOnly: true }] }
+      : {}),
   };
 
   const result = await deps.sandbox.run(spec, {
@@ -208,12 +212,20 @@ async function runInvocation(
   return { ok: true, exitCode: result.exitCode, outputTail };
 }
 
-async function writeMetaFiles(ws: StepWorkspace, files: Record<string, string>): Promise<string> {
+async function writeMetaFiles(ws: StepWorkspace, files: Record<string, string>, homeFiles: Record<string, string>): Promise<string> {
   const dir = path.join(ws.dir, 'meta');
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   for (const [name, content] of Object.entries(files)) {
     await fs.writeFile(path.join(dir, path.basename(name)), content, { mode: 0o644 });
+  }
+  // wave-entrypoint copies meta/home/ into the container's HOME before the CLI starts.
+  for (const [rel, content] of Object.entries(homeFiles)) {
+    const clean = path.posix.normalize(rel);
+    if (path.posix.isAbsolute(clean) || clean === '..' || clean.startsWith('../')) throw new Error(`home file '${rel}' must stay inside HOME`);
+    const file = path.join(dir, 'home', clean);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, content, { mode: 0o644 });
   }
   return dir;
 }

@@ -1,15 +1,18 @@
-// The scripted model's HTTP server (node:http, no framework): routes, body reading, recording, and writing
-// what respond.ts decided. Every request gets an answer — unknown paths a 404 JSON error — so a CLI probing
-// an endpoint we do not implement fails fast instead of hanging.
+// The scripted model's HTTP server (node:http, no framework): routes each request to the protocol (API shape)
+// that serves its path, reads the body, records it, lets respond.ts decide and the protocol write the answer.
+// Every request gets an answer — unknown paths a 404 JSON error — so a CLI probing an endpoint we do not
+// implement fails fast instead of hanging.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiErrorBody } from './api-error.js';
+import { sendJson } from './http.js';
 import { apiId } from './message.js';
+import type { Protocol, RouteMatch } from './protocol.js';
+import { anthropicProtocol } from './protocols/anthropic.js';
+import { PROTOCOLS } from './protocols/index.js';
 import { Recorder } from './recorder.js';
-import { estimateTokens, wantsStream } from './request-read.js';
-import { replyToMessages, type Reply } from './respond.js';
-import { writeSseMessage } from './sse.js';
+import { decide } from './respond.js';
 import { TurnSelector } from './turns.js';
 import type { ModelScript, RecordedRequest } from './types.js';
 
@@ -20,8 +23,8 @@ export interface ScriptedModelOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   /**
-   * When set, a request must carry this key (`x-api-key` or `authorization: Bearer`), else 401 like the real
-   * API. Proves that the gateway, not the container, supplied the credential.
+   * When set, a request must carry this key (`x-api-key`, `x-goog-api-key`, `?key=` or `authorization: Bearer`),
+   * else 401 like the real API. Proves that the gateway, not the container, supplied the credential.
    */
   requireApiKey?: string;
   /** Called after each request was answered (serve.ts logs with it). */
@@ -42,8 +45,6 @@ export interface ScriptedModel {
 /** Claude Code's requests carry the whole conversation and tool list; a few MB is normal. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export const MODEL_LIST = ['claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5'];
-
 export async function startScriptedModel(opts: ScriptedModelOptions): Promise<ScriptedModel> {
   const host = opts.host ?? '127.0.0.1';
   const recorder = new Recorder();
@@ -63,7 +64,8 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
-    const path = url.split('?')[0] ?? '/';
+    const parsed = new URL(url, 'http://scripted-model.invalid');
+    const path = parsed.pathname;
     const method = req.method ?? 'GET';
     const requestId = apiId('req');
     res.setHeader('request-id', requestId);
@@ -75,51 +77,56 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
       rec.status = status;
       opts.onRequest?.(rec);
     };
-
-    if (raw.tooLarge) {
+    const route = routeOf(method, path, parsed.searchParams);
+    // Errors before a protocol answers use the matched protocol's error shape (Anthropic's for unknown paths).
+    const errorProtocol = route?.protocol ?? anthropicProtocol;
+    const refuse = (status: number, type: 'request_too_large' | 'authentication_error', note: string, message: string) => {
       rec.kind = 'invalid';
-      rec.note = `request body larger than ${MAX_BODY_BYTES} bytes`;
-      sendJson(res, 413, apiErrorBody('request_too_large', `scripted model: ${rec.note}`, requestId));
-      return finish(413);
-    }
-    if (opts.requireApiKey !== undefined && !apiKeysOf(req).includes(opts.requireApiKey)) {
-      rec.kind = 'invalid';
-      rec.note = 'missing or wrong API key';
-      sendJson(res, 401, apiErrorBody('authentication_error', 'invalid x-api-key', requestId));
-      return finish(401);
+      rec.note = note;
+      errorProtocol.writeError(res, { status, type, message }, requestId);
+      finish(status);
+    };
+
+    if (raw.tooLarge) return refuse(413, 'request_too_large', `request body larger than ${MAX_BODY_BYTES} bytes`, `scripted model: request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (opts.requireApiKey !== undefined && !apiKeysOf(req, parsed.searchParams).includes(opts.requireApiKey)) {
+      return refuse(401, 'authentication_error', 'missing or wrong API key', 'invalid x-api-key');
     }
 
-    if (method === 'POST' && path === '/v1/messages') {
-      const { reply, ctx } = replyToMessages(body, opts.script, selector, requestId);
+    if (route) {
+      rec.protocol = route.protocol.name;
+      const view = route.protocol.read(body, route.match);
+      if (typeof view === 'string') {
+        rec.kind = 'invalid';
+        rec.note = view;
+        route.protocol.writeError(res, { status: 400, type: 'invalid_request_error', message: view }, requestId);
+        return finish(400);
+      }
+      const { decision, ctx } = decide(view, opts.script, selector);
       rec.kind = ctx.kind;
       if (ctx.stepId !== undefined) rec.stepId = ctx.stepId;
       if (ctx.attempt !== undefined) rec.attempt = ctx.attempt;
       if (ctx.turnIndex !== undefined) rec.turnIndex = ctx.turnIndex;
       if (ctx.note !== undefined) rec.note = ctx.note;
-      if (reply.delayMs) await sleep(reply.delayMs, closing.signal);
+      if (decision.delayMs) await sleep(decision.delayMs, closing.signal);
       if (closing.signal.aborted) {
         res.destroy();
         return finish(0);
       }
-      writeReply(res, reply, wantsStream(body));
-      return finish(reply.status);
-    }
-    if (method === 'POST' && path === '/v1/messages/count_tokens') {
-      rec.kind = 'count_tokens';
-      sendJson(res, 200, { input_tokens: estimateTokens(raw.text) });
-      return finish(200);
-    }
-    if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
-      rec.kind = 'models';
-      const id = path.startsWith('/v1/models/') ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
-      if (id === undefined) {
-        const data = MODEL_LIST.map(modelInfo);
-        sendJson(res, 200, { data, has_more: false, first_id: MODEL_LIST[0], last_id: MODEL_LIST.at(-1) });
-      } else {
-        // Any id is "available": the script, not the model name, decides the answers.
-        sendJson(res, 200, modelInfo(id));
+      if (decision.kind === 'answer') {
+        route.protocol.writeAnswer(res, decision.answer, view.stream, requestId);
+        return finish(200);
       }
-      return finish(200);
+      // Errors come back as plain JSON even for streaming requests: the real APIs refuse before a stream starts.
+      route.protocol.writeError(res, decision.error, requestId);
+      return finish(decision.error.status);
+    }
+    for (const protocol of PROTOCOLS) {
+      const kind = protocol.serveOther?.(method, path, raw.text, res);
+      if (kind !== undefined) {
+        rec.kind = kind;
+        rec.protocol = protocol.name;
+        return finish(res.statusCode);
+      }
     }
     rec.kind = 'not_found';
     rec.note = `no route for ${method} ${path}`;
@@ -128,8 +135,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
       404,
       apiErrorBody(
         'not_found_error',
-        `scripted model: ${method} ${path} is not implemented (it serves POST /v1/messages, ` +
-          `POST /v1/messages/count_tokens and GET /v1/models)`,
+        `scripted model: ${method} ${path} is not implemented (it serves ${PROTOCOLS.map((p) => p.name).join(', ')})`,
         requestId,
       ),
     );
@@ -165,29 +171,6 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
   };
 }
 
-function writeReply(res: ServerResponse, reply: Reply, stream: boolean): void {
-  if ('message' in reply) {
-    if (stream) {
-      writeSseMessage(res, reply.message, {});
-    } else {
-      sendJson(res, 200, reply.message);
-    }
-    return;
-  }
-  // Errors come back as plain JSON even for streaming requests: the real API refuses before the stream starts.
-  sendJson(res, reply.status, reply.json, reply.headers);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(value);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
-}
-
 function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -213,19 +196,31 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** The keys a request offers: `x-api-key` (API keys) and `authorization: Bearer` (gateway/OAuth tokens). */
-function apiKeysOf(req: IncomingMessage): string[] {
+/** The protocol whose answering route this request is. */
+function routeOf(method: string, path: string, query: URLSearchParams): { protocol: Protocol; match: RouteMatch } | undefined {
+  for (const protocol of PROTOCOLS) {
+    const match = protocol.match(method, path, query);
+    if (match) return { protocol, match };
+  }
+  return undefined;
+}
+
+/**
+ * The keys a request offers: `x-api-key` (Anthropic), `x-goog-api-key` or `?key=` (Gemini) and
+ * `authorization: Bearer` (OpenAI, gateway and OAuth tokens).
+ */
+function apiKeysOf(req: IncomingMessage, query: URLSearchParams): string[] {
   const keys: string[] = [];
-  const key = req.headers['x-api-key'];
-  if (typeof key === 'string' && key !== '') keys.push(key);
+  for (const name of ['x-api-key', 'x-goog-api-key']) {
+    const key = req.headers[name];
+    if (typeof key === 'string' && key !== '') keys.push(key);
+  }
+  const queryKey = query.get('key');
+  if (queryKey) keys.push(queryKey);
   const auth = req.headers.authorization;
   const m = typeof auth === 'string' ? /^Bearer (.+)$/i.exec(auth) : null;
   if (m?.[1]) keys.push(m[1]);
   return keys;
-}
-
-function modelInfo(id: string): Record<string, string> {
-  return { type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

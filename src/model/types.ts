@@ -124,6 +124,8 @@ export interface RecordedRequest {
   turnIndex?: number;
   /** The HTTP status the server answered with. */
   status: number;
+  /** The API shape that answered (anthropic, openai-responses, openai-chat, gemini); unset for unknown paths. */
+  protocol?: string;
   /** Why the request was refused, or what an `expect_tool_result` check found. */
   note?: string;
 }

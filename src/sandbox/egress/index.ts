@@ -29,7 +29,7 @@ export {
   type EgressPolicy,
   type NetworkMode,
 } from './policy.js';
-export { PLACEHOLDER_KEY, PROVIDERS, type ProviderId, type ProviderSpec } from './providers.js';
+export { PLACEHOLDER_KEY, PROVIDERS, hostKey, type ProviderId, type ProviderSpec } from './providers.js';
 export { startEgressProxy, type ConnectFn, type EgressProxy, type EgressProxyOptions } from './proxy.js';
 export { systemLookup, type LookupFn } from './resolve.js';
 export { createRunDir, type ContainerIdentity } from './run-dir.js';
