@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ExitCode } from '../errors.js';
 import { formatProblem, validateProject } from '../config/index.js';
+import { preflightPipeline } from '../engine/preflight.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
 
@@ -10,6 +11,7 @@ export async function validateCommand(ctx: CliContext, opts: { pipeline?: string
     manifestPath: ctx.manifestPath,
     ...(opts.pipeline === undefined ? {} : { pipeline: opts.pipeline }),
     all: Boolean(opts.all),
+    extraChecks: preflightPipeline,
   });
   const errors = problems.filter((p) => p.severity === 'error');
   if (ctx.output === 'json') {

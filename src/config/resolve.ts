@@ -94,3 +94,21 @@ export function resolveStepAgent(
     modelSource,
   };
 }
+
+export interface EffectivePermissions {
+  allowed_tools: string[];
+  deny: string[];
+}
+
+/**
+ * The tool rules a step's agent runs with: the persona's allow list (else the adapter's default, else every
+ * tool), and the union of the adapter's and the persona's deny rules (a persona can add denials, never drop one).
+ */
+export function effectivePermissions(agent: ResolvedAgent): EffectivePermissions {
+  const adapterDefaults = agent.adapter.default_permissions ?? {};
+  const persona = agent.persona?.permissions ?? {};
+  return {
+    allowed_tools: persona.allowed_tools ?? adapterDefaults.allowed_tools ?? ['*'],
+    deny: [...new Set([...(adapterDefaults.deny ?? []), ...(persona.deny ?? [])])],
+  };
+}

@@ -21,6 +21,8 @@ export interface ValidateOptions {
   pipeline?: string;
   /** Every pipeline: the project's and the embedded defaults it does not shadow. */
   all?: boolean;
+  /** Checks from the layers above config (contract files, adapter capabilities), run on each loaded pipeline. */
+  extraChecks?: (loaded: LoadedPipeline, manifest?: Manifest) => Promise<Problem[]>;
 }
 
 export interface ValidateResult {
@@ -44,16 +46,22 @@ export async function validateProject(opts: ValidateOptions): Promise<ValidateRe
 
   const pipelinesChecked: string[] = [];
   for (const target of targets) {
-    problems.push(...(await validatePipelineFile(target.path, projectDir, manifest?.manifest)));
+    problems.push(...(await validatePipelineFile(target.path, projectDir, manifest?.manifest, opts.extraChecks)));
     pipelinesChecked.push(target.name);
   }
   return { problems: sortProblems(dedupeProblems(problems)), pipelinesChecked };
 }
 
 /** Every problem of one pipeline file: its own, its graph's, and (given a manifest) against the manifest. */
-export async function validatePipelineFile(file: string, projectDir: string, manifest?: Manifest): Promise<Problem[]> {
+export async function validatePipelineFile(
+  file: string,
+  projectDir: string,
+  manifest?: Manifest,
+  extraChecks?: ValidateOptions['extraChecks'],
+): Promise<Problem[]> {
   const { loaded, problems } = await readPipeline(file, { projectDir });
   if (loaded) problems.push(...(await checkLoadedPipeline(loaded, manifest)));
+  if (loaded && extraChecks) problems.push(...(await extraChecks(loaded, manifest)));
   return sortProblems(dedupeProblems(problems));
 }
 

@@ -26,6 +26,7 @@ import { checkDag } from '../plan/dag.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { defaultStatePath, isProcessAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
 import { prepareRun } from '../workspace/layout.js';
+import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
 import { createAttemptRunner } from './step-runner.js';
@@ -125,8 +126,10 @@ export async function preparePipeline(
   const manifest = await loadProjectManifest(options.manifestPath, note);
   const found = await findPipeline(pipelineRef, options.projectDir);
   const pipeline = await loadPipeline(found.path, { projectDir: options.projectDir });
-  const problems = (await checkLoadedPipeline(pipeline, manifest.manifest)).filter((p) => p.severity === 'error');
+  const checked = [...(await checkLoadedPipeline(pipeline, manifest.manifest)), ...(await preflightPipeline(pipeline, manifest.manifest))];
+  const problems = checked.filter((p) => p.severity === 'error');
   if (problems.length) throw problemsToError('pipeline_invalid', problems);
+  for (const warning of checked.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
   const steps = selectSteps(pipeline.pipeline.steps, flags.steps);
   const { levels } = checkDag({ ...pipeline.pipeline, steps });
   const executorSteps = steps.map((step): ExecutorStep => {

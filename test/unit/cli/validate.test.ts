@@ -75,6 +75,21 @@ describe('wave init + validate in an empty git repository', () => {
     assert.match(errors, /itself/i);
   });
 
+  test('a schema file that does not compile is an error at the contract, before any run', () => {
+    writeFileSync(path.join(dir, '.wave', 'contracts', 'bad.schema.json'), '{"type": "object", "properties": {"x": {"type": "nonsense"}}}');
+    writeFileSync(path.join(dir, '.wave', 'contracts', 'broken.schema.json'), '{"type": ');
+    const step = (id: string, schema: string) =>
+      `  - id: ${id}\n    exec: {type: command, script: "true"}\n    output_artifacts: [{name: r, path: r.json}]\n    handover:\n      contract: {type: json_schema, schema_path: .wave/contracts/${schema}}\n`;
+    writePipeline('badschema', `kind: WavePipeline\nmetadata: {name: badschema}\nsteps:\n${step('a', 'bad.schema.json')}${step('b', 'broken.schema.json')}`);
+    const res = runWave(['validate', '--pipeline', 'badschema'], dir);
+    assert.equal(res.status, 2, res.stdout);
+    assert.match(res.stderr, /badschema\.yaml:8:\d+: error: step 'a': json_schema contract: .*not a valid .*JSON Schema.*properties\/x\/type/);
+    assert.match(res.stderr, /badschema\.yaml:13:\d+: error: step 'b': json_schema contract: .*(JSON|parse)/i);
+    const run = runWave(['run', 'badschema'], dir);
+    assert.equal(run.status, 2, 'wave run refuses it too');
+    assert.match(run.stderr, /bad\.schema\.json/);
+  });
+
   test('an unknown flag is a usage error with exit 2', () => {
     const res = runWave(['validate', '--bogus'], dir);
     assert.equal(res.status, 2);
