@@ -15,6 +15,8 @@ export interface RunCommandOptions {
   adapter?: string;
   model?: string;
   steps?: string;
+  fromStep?: string;
+  fromRun?: string;
   maxWorkers?: string;
   detach?: boolean;
   dryRun?: boolean;
@@ -82,11 +84,14 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
     ...(opts.model ? { model: opts.model } : {}),
     ...(opts.steps ? { steps: opts.steps.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     ...(opts.maxWorkers ? { maxWorkers: parseWorkers(opts.maxWorkers) as number } : {}),
+    ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep.trim() } : {}),
+    ...(opts.fromRun !== undefined ? { fromRun: opts.fromRun.trim() } : {}),
   };
   if (opts.dryRun) {
     const { dryRunCommand } = await import('./dry-run.js');
     return dryRunCommand(ctx, pipeline, flags);
   }
+  if (opts.junit) await (await import('../engine/junit-report.js')).checkReportPath(opts.junit);
   if (opts.detach) return detach(ctx, pipeline);
 
   const { startRun } = await import('../engine/run-service.js');
@@ -141,31 +146,10 @@ function report(ctx: CliContext, runId: string, status: string, error: string | 
 
 async function writeJUnit(ctx: CliContext, runId: string, file: string): Promise<void> {
   const { openStore } = await import('../engine/run-service.js');
-  const { toJUnitXml } = await import('../contracts/index.js');
+  const { writeJUnitReport } = await import('../engine/junit-report.js');
   const store = openStore(ctx.projectDir);
   try {
-    const run = store.requireRun(runId);
-    const results = store.contractResults(runId);
-    const steps = store.getSteps(runId).map((s) => {
-      const mine = results.filter((r) => r.stepId === s.stepId && r.attempt === s.attempts);
-      return {
-        stepId: s.stepId,
-        attempt: s.attempts,
-        results: mine.map((r) => ({
-          index: r.index,
-          type: r.contractType,
-          ok: r.ok,
-          hard: r.hard,
-          errors: r.errors.map((message) => ({ path: '', message })),
-          details: {},
-          onFailure: r.hard ? ('fail' as const) : ('warn' as const),
-          outcome: r.ok ? ('passed' as const) : r.hard ? ('failed' as const) : ('warned' as const),
-          durationMs: 0,
-        })),
-      };
-    });
-    await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await fs.writeFile(file, toJUnitXml({ id: run.id, pipeline: run.pipeline, steps }));
+    await writeJUnitReport(store, runId, file, ctx.projectDir);
   } finally {
     store.close();
   }
