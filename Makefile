@@ -30,8 +30,9 @@ WAVE := node bin/wave.js
 base-image: build
 	$(WAVE) images build base --bootstrap-base $(CA_FLAG)
 
+# The base and one image per agent CLI (claude, codex, gemini, opencode); unchanged images are not rebuilt.
 images: build
-	$(WAVE) images build base claude --bootstrap-base $(CA_FLAG)
+	$(WAVE) images build base claude codex gemini opencode --bootstrap-base $(CA_FLAG)
 
 # Unit tests need nothing; integration and e2e tests need a Docker engine (skipped locally without one,
 # failed under CI=true).
