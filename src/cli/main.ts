@@ -93,10 +93,18 @@ export async function main(argv: string[]): Promise<void> {
     .option('--adapter <name>', 'use this adapter for every prompt step')
     .option('--model <model>', 'use this model (or tier: cheapest|balanced|strongest) for every prompt step')
     .option('--steps <a,b>', 'run only these steps')
+    .option('--from-step <step>', "run this step and everything downstream; reuse the steps upstream from the newest run where they completed")
+    .option('--from-run <run-id>', 'with --from-step: reuse the upstream steps of this run')
     .option('--max-workers <n>', 'steps running at once (1-32; default runtime.max_concurrent_workers)')
     .option('--detach', 'run in the background and print the run id')
     .option('--dry-run', 'show the plan (levels, images, contracts) without running')
     .option('--junit <file>', 'write the contract results as JUnit XML')
+    .addHelpText(
+      'after',
+      '\n--from-step X starts a new run of X and every step downstream of it. The steps upstream are not run again:\n' +
+        'their results and artifacts are copied from the newest run of the pipeline where they all completed (or --from-run),\n' +
+        'after checking each file against its recorded sha256. Try it with --dry-run first.',
+    )
     .action(async (pipeline: string, input: string | undefined, opts: import('./run.js').RunCommandOptions) =>
       finish(await (await import('./run.js')).runCommand(ctx, pipeline, input, opts)),
     );

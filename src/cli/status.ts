@@ -26,6 +26,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           startedAt: s.startedAt,
           finishedAt: s.finishedAt,
           error: s.error,
+          reusedFrom: s.reusedFrom,
           attemptHistory: attempts
             .filter((a) => a.stepId === s.stepId)
             .map((a) => ({ attempt: a.attempt, status: a.status, exitCode: a.exitCode, reason: a.reason, failureClass: a.failureClass, delayMs: a.delayMs })),
@@ -40,7 +41,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     process.stdout.write(
       table(
         ['step', 'status', 'attempts', 'time', 'note'],
-        steps.map((s) => [s.stepId, s.status, String(s.attempts), duration(s.startedAt, s.finishedAt), s.error ?? '']),
+        steps.map((s) => [s.stepId, s.status, String(s.attempts), duration(s.startedAt, s.finishedAt), s.reusedFrom ? `reused from ${s.reusedFrom}` : (s.error ?? '')]),
       ),
     );
     return 0;

@@ -29,6 +29,7 @@ import { prepareRun } from '../workspace/layout.js';
 import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { copyReusedArtifacts, planFromStep, resolveReuseSource, type FromStepPlan, type ReuseSource } from './from-step.js';
 import { createAttemptRunner } from './step-runner.js';
 
 export interface RunFlags {
@@ -37,6 +38,10 @@ export interface RunFlags {
   /** Only these steps (and nothing that depends on a step left out). */
   steps?: string[];
   maxWorkers?: number;
+  /** A new run of this step and everything downstream; the steps upstream take over an earlier run's results. */
+  fromStep?: string;
+  /** With fromStep: the run to take them from (default: the newest run of the pipeline where they all completed). */
+  fromRun?: string;
 }
 
 export interface RunServiceOptions {
@@ -109,12 +114,28 @@ function selectSteps(steps: readonly Step[], only: string[] | undefined): Step[]
   return steps.filter((s) => chosen.has(s.id));
 }
 
-interface Prepared {
+export interface Prepared {
   manifest: LoadedManifest;
   pipeline: LoadedPipeline;
+  /** The steps that are part of the run, reused ones included (the step runner needs their definitions). */
   steps: Step[];
+  /** The steps that run (with --from-step, not the reused ones). */
   executorSteps: ExecutorStep[];
   levels: string[][];
+  /** --from-step: which steps run and which are reused. */
+  fromStep?: FromStepPlan;
+}
+
+/** --from-step and --from-run against the other selection flags; a combination that would be ambiguous is refused. */
+function checkSelectionFlags(flags: RunFlags): void {
+  if (flags.fromRun !== undefined && flags.fromStep === undefined) {
+    throw new WaveError('usage', '--from-run needs --from-step', { hint: 'wave run <pipeline> --from-step <step> --from-run <run-id>' });
+  }
+  if (flags.fromStep !== undefined && flags.steps?.length) {
+    throw new WaveError('usage', '--from-step and --steps cannot be combined', {
+      hint: '--from-step X runs X and everything downstream, reusing what is upstream; --steps runs exactly the steps named',
+    });
+  }
 }
 
 export async function preparePipeline(
@@ -130,9 +151,14 @@ export async function preparePipeline(
   const problems = checked.filter((p) => p.severity === 'error');
   if (problems.length) throw problemsToError('pipeline_invalid', problems);
   for (const warning of checked.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
-  const steps = selectSteps(pipeline.pipeline.steps, flags.steps);
+  checkSelectionFlags(flags);
+  const fromStep = flags.fromStep === undefined ? undefined : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
+  const steps = fromStep
+    ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
+    : selectSteps(pipeline.pipeline.steps, flags.steps);
   const { levels } = checkDag({ ...pipeline.pipeline, steps });
-  const executorSteps = steps.map((step): ExecutorStep => {
+  // Reused steps start no container, so they need neither an image nor an agent.
+  const executorSteps = steps.filter((s) => !fromStep?.reuse.includes(s.id)).map((step): ExecutorStep => {
     const retry = resolveRetry(step.retry);
     if (step.exec.type === 'command') {
       return { id: step.id, dependencies: step.dependencies, retry, start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE } };
@@ -140,7 +166,7 @@ export async function preparePipeline(
     const agent = resolveStepAgent(manifest.manifest, step, { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) });
     return { id: step.id, dependencies: step.dependencies, retry, start: { persona: agent.personaName ?? '', adapter: agent.adapterName, model: agent.model, image: agent.adapter.image } };
   });
-  return { manifest, pipeline, steps, executorSteps, levels };
+  return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
 }
 
 async function connectSandbox(manifest: LoadedManifest, store: Store, note: (m: string) => void): Promise<Sandbox> {
@@ -183,6 +209,36 @@ interface Execution {
   prepared: Prepared;
   input: string;
   flags: RunFlags;
+  /** --from-step: the earlier run, already checked (a resumed run finds it again through flags.fromRun). */
+  reuseSource?: ReuseSource;
+}
+
+/**
+ * --from-step: the reused steps take over the earlier run's results before anything runs: artifacts copied into
+ * this run's workspace (checked against their sha256), the steps completed with no attempt. A resumed run has
+ * done this already; only a run that died in between still has reused steps pending.
+ */
+async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<void> {
+  const { store, runId, prepared } = exec;
+  const plan = prepared.fromStep;
+  if (!plan) return;
+  const pending = new Set(plan.reuse.filter((id) => store.getStep(runId, id)?.status === 'pending'));
+  if (pending.size === 0) return;
+  const source =
+    exec.reuseSource ??
+    (await resolveReuseSource(store, {
+      pipelineName: prepared.pipeline.pipeline.metadata.name,
+      steps: prepared.steps,
+      plan,
+      exceptRunId: runId,
+      ...(exec.flags.fromRun ? { fromRun: exec.flags.fromRun } : {}),
+    }));
+  if (!source) return;
+  for (const step of source.steps) {
+    if (!pending.has(step.stepId)) continue;
+    const artifacts = await copyReusedArtifacts(runDir, step, source.run.id);
+    store.reuseStep(runId, step.stepId, { fromRun: source.run.id, artifacts });
+  }
 }
 
 async function execute(options: RunServiceOptions, exec: Execution, bus: EventBus, note: (m: string) => void): Promise<RunOutcome> {
@@ -199,8 +255,10 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   const host = currentHostIdentity();
   const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? containerUser(host, loadSandboxProfile()) : undefined;
   const runWorkspace = await prepareRun(path.resolve(projectDir, runtime.workspace_root), runId, projectDir, stepUser ? { owner: stepUser } : {});
+  await takeOverReusedSteps(exec, runWorkspace.dir);
 
-  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt');
+  const running = new Set(prepared.executorSteps.map((s) => s.id));
+  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
   const agents = options.agents && hasPromptSteps
     ? await options.agents({ manifest: prepared.manifest, pipeline: prepared.pipeline, runId, flags: exec.flags, bus, tracesDir, note })
     : undefined;
@@ -267,19 +325,35 @@ export async function startRun(options: RunServiceOptions, pipelineRef: string, 
   const store = openStore(options.projectDir, (e) => bus.emit(e));
   bus.subscribe(storeSink(store));
   try {
+    // Checked before the run exists: a --from-step with nothing to reuse is the user's mistake, not a failed run.
+    const reuseSource = await findReuseSource(store, prepared, flags);
+    // The run records which run it reused, so `wave resume` never picks a different one.
+    const recorded = reuseSource ? { ...flags, fromRun: reuseSource.run.id } : flags;
     const run = store.createRun({
       ...(options.runId ? { id: options.runId } : {}),
       pipeline: prepared.pipeline.pipeline.metadata.name,
       pipelinePath: prepared.pipeline.file,
       input,
-      options: flagsToJson(flags),
+      options: flagsToJson(recorded),
       steps: prepared.steps.map((s, position) => ({ stepId: s.id, position, level: prepared.levels.findIndex((l) => l.includes(s.id)) })),
     });
     store.startRun(run.id);
-    return await failRunOnError(store, run.id, () => execute(options, { store, runId: run.id, prepared, input, flags }, bus, note));
+    const exec: Execution = { store, runId: run.id, prepared, input, flags: recorded, ...(reuseSource ? { reuseSource } : {}) };
+    return await failRunOnError(store, run.id, () => execute(options, exec, bus, note));
   } finally {
     store.close();
   }
+}
+
+/** --from-step: the earlier run whose results the reused steps take over (undefined when nothing is upstream). */
+export async function findReuseSource(store: Store, prepared: Prepared, flags: RunFlags): Promise<ReuseSource | undefined> {
+  if (!prepared.fromStep) return undefined;
+  return resolveReuseSource(store, {
+    pipelineName: prepared.pipeline.pipeline.metadata.name,
+    steps: prepared.steps,
+    plan: prepared.fromStep,
+    ...(flags.fromRun ? { fromRun: flags.fromRun } : {}),
+  });
 }
 
 /** Continues a failed, cancelled or abandoned run under the same id; completed steps are not run again. */
@@ -312,6 +386,8 @@ function flagsToJson(flags: RunFlags): JsonObject {
   if (flags.model) out.model = flags.model;
   if (flags.steps?.length) out.steps = flags.steps;
   if (flags.maxWorkers) out.maxWorkers = flags.maxWorkers;
+  if (flags.fromStep) out.fromStep = flags.fromStep;
+  if (flags.fromRun) out.fromRun = flags.fromRun;
   return out;
 }
 
@@ -321,5 +397,7 @@ function jsonToFlags(json: RunRecord['options']): RunFlags {
     ...(typeof json.model === 'string' ? { model: json.model } : {}),
     ...(Array.isArray(json.steps) ? { steps: json.steps.filter((s): s is string => typeof s === 'string') } : {}),
     ...(typeof json.maxWorkers === 'number' ? { maxWorkers: json.maxWorkers } : {}),
+    ...(typeof json.fromStep === 'string' ? { fromStep: json.fromStep } : {}),
+    ...(typeof json.fromRun === 'string' ? { fromRun: json.fromRun } : {}),
   };
 }

@@ -160,6 +160,27 @@ export interface StepResetEvent extends StepScoped {
   from: string;
 }
 
+/** A file a reused step contributes to its run: copied from the earlier run, with the hash it was checked against. */
+export interface ReusedArtifact {
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * `wave run --from-step`: an upstream step is not run again; its completed result and artifacts are taken over
+ * from an earlier run (the artifacts copied into this run's workspace). No attempt runs, so there is none.
+ */
+export interface StepReusedEvent extends EventBase {
+  type: 'step_reused';
+  stepId: string;
+  attempt?: undefined;
+  /** The run the result was taken from. */
+  fromRun: string;
+  artifacts: ReusedArtifact[];
+}
+
 export interface EgressDecisionEvent extends MaybeStepScoped {
   type: 'egress_decision';
   host: string;
@@ -200,6 +221,7 @@ export type WaveEvent =
   | StepCancelledEvent
   | StepTimedOutEvent
   | StepResetEvent
+  | StepReusedEvent
   | EgressDecisionEvent
   | WarningEvent
   | ProgressEvent;
@@ -225,6 +247,7 @@ export const STATE_CHANGE_EVENT_TYPES = [
   'step_cancelled',
   'step_timed_out',
   'step_reset',
+  'step_reused',
   'artifact_collected',
   'contract_result',
 ] as const satisfies readonly EventType[];

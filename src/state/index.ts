@@ -8,6 +8,7 @@ export {
   IllegalTransitionError,
   canTransitionRun,
   canTransitionStep,
+  canReuseStep,
   isTerminalRunStatus,
   isTerminalStepStatus,
 } from './transitions.js';
@@ -22,6 +23,7 @@ export {
   type AttemptEndInput,
   type StepFailureInput,
   type StepRetryInput,
+  type StepReuseInput,
   type ArtifactInput,
   type ContractResultInput,
   type CancelRequestResult,

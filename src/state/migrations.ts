@@ -112,6 +112,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'reused steps (wave run --from-step)',
+    sql: `
+      -- The run whose completed result (and artifacts, copied) a step took over instead of running again.
+      ALTER TABLE steps ADD COLUMN reused_from TEXT;
+      -- --from-step looks for the newest run of a pipeline whose upstream steps all completed.
+      CREATE INDEX runs_by_pipeline_created ON runs (pipeline, created_at DESC, id DESC);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -41,6 +41,7 @@ export interface StepRow {
   finished_at: string | null;
   error: string | null;
   retry_delay_ms: number;
+  reused_from: string | null;
 }
 
 export interface AttemptRow {
@@ -119,6 +120,7 @@ export function toStep(row: StepRow): StepRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error,
+    reusedFrom: row.reused_from,
   };
 }
 

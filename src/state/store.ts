@@ -24,8 +24,10 @@ import {
   type StepCancelledEvent,
   type StepCompletedEvent,
   type StepFailedEvent,
+  type ReusedArtifact,
   type StepResetEvent,
   type StepRetryingEvent,
+  type StepReusedEvent,
   type StepSkippedEvent,
   type StepStartedEvent,
   type StepTimedOutEvent,
@@ -49,7 +51,7 @@ import {
   type RunRow,
   type StepRow,
 } from './rows.js';
-import { assertRunTransition, assertStepTransition, IllegalTransitionError } from './transitions.js';
+import { assertRunTransition, assertStepTransition, canReuseStep, IllegalTransitionError } from './transitions.js';
 import type {
   ArtifactRecord,
   AttemptRecord,
@@ -132,6 +134,13 @@ export interface ContractResultInput {
   ok: boolean;
   hard: boolean;
   errors: string[];
+}
+
+export interface StepReuseInput {
+  /** The earlier run the result is taken from. */
+  fromRun: string;
+  /** The artifacts as copied into this run (paths in this run's workspace, hashes checked). */
+  artifacts: readonly ReusedArtifact[];
 }
 
 export type CancelRequestResult = 'requested' | 'already_requested' | 'not_active';
@@ -505,6 +514,41 @@ export class Store {
     });
   }
 
+  /**
+   * `wave run --from-step`: a step that is not run again takes over its completed result from an earlier run.
+   * It becomes completed with no attempt, remembers the run it came from, and gets the copied artifacts, all
+   * in one transaction with its `step_reused` event, so dependents can rely on the artifacts the moment it
+   * reads as completed.
+   */
+  reuseStep(runId: string, stepId: string, input: StepReuseInput): StepReusedEvent {
+    return this.change((append) => {
+      const run = this.requireRunRow(runId);
+      if (run.status !== 'running') throw new IllegalTransitionError(`run ${runId} (reuse of step ${stepId})`, run.status, 'running');
+      const step = this.requireStepRow(runId, stepId);
+      if (!canReuseStep(step.status, step.attempts)) {
+        throw new IllegalTransitionError(`step ${stepId} of run ${runId} (reuse, ${step.attempts} attempt(s))`, step.status, 'completed');
+      }
+      if (input.fromRun === runId) throw new Error(`step ${stepId} of run ${runId} cannot reuse its own run`);
+      const now = this.now();
+      this.stmt(
+        `UPDATE steps SET status = 'completed', reused_from = ?, started_at = ?, finished_at = ?, error = NULL
+         WHERE run_id = ? AND step_id = ?`,
+      ).run(input.fromRun, now, now, runId, stepId);
+      const insert = this.stmt(
+        `INSERT INTO artifacts (run_id, step_id, name, path, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const a of input.artifacts) insert.run(runId, stepId, a.name, a.path, a.size, a.sha256, now);
+      return append<StepReusedEvent>({
+        type: 'step_reused',
+        runId,
+        stepId,
+        time: now,
+        fromRun: input.fromRun,
+        artifacts: input.artifacts.map((a) => ({ name: a.name, path: a.path, size: a.size, sha256: a.sha256 })),
+      });
+    });
+  }
+
   /** An output file of the current attempt; collecting the same name again (on a retry) replaces it. */
   recordArtifact(runId: string, stepId: string, artifact: ArtifactInput): ArtifactCollectedEvent {
     return this.change((append) => {
@@ -622,6 +666,23 @@ export class Store {
       `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ` +
       `ORDER BY created_at DESC, id DESC LIMIT ?`;
     return (this.stmt(sql).all(...params) as RunRow[]).map(toRun);
+  }
+
+  /**
+   * `wave run --from-step`: the newest run of `pipeline` in which every one of `stepIds` completed (ran or was
+   * itself reused), other than `exceptRunId`. Served from the (pipeline, created_at) index and the steps key.
+   */
+  latestRunWithCompletedSteps(pipeline: string, stepIds: readonly string[], exceptRunId?: string): RunRecord | undefined {
+    const ids = [...new Set(stepIds)];
+    const row = this.stmt(
+        `SELECT r.* FROM runs r
+         WHERE r.pipeline = ? AND r.id <> ?
+           AND (SELECT COUNT(*) FROM steps s
+                WHERE s.run_id = r.id AND s.status = 'completed'
+                  AND s.step_id IN (${ids.map(() => '?').join(', ') || 'NULL'})) = ?
+         ORDER BY r.created_at DESC, r.id DESC LIMIT 1`,
+      ).get(pipeline, exceptRunId ?? '', ...ids, ids.length) as RunRow | undefined;
+    return row && toRun(row);
   }
 
   /** In pipeline order: by level, then position. */

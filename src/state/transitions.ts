@@ -44,6 +44,15 @@ export function canTransitionStep(from: StepStatus, to: StepStatus): boolean {
   return STEP_TRANSITIONS[from].includes(to);
 }
 
+/**
+ * `wave run --from-step` takes an upstream step's result over from an earlier run: the one way to `completed`
+ * without an attempt, and only for a step that has not started in this run. Kept out of the table above so
+ * no other caller can jump from pending to completed.
+ */
+export function canReuseStep(from: StepStatus, attempts: number): boolean {
+  return from === 'pending' && attempts === 0;
+}
+
 export function assertRunTransition(runId: string, from: RunStatus, to: RunStatus): void {
   if (!canTransitionRun(from, to)) throw new IllegalTransitionError(`run ${runId}`, from, to);
 }

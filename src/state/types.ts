@@ -60,6 +60,8 @@ export interface StepRecord {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** `wave run --from-step`: the run this step's completed result and artifacts were taken from (no attempt ran). */
+  reusedFrom: string | null;
 }
 
 export interface AttemptRecord {

@@ -115,6 +115,8 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return `${step} ${paint(90, 'skipped')}: ${event.reason}`;
       case 'step_reset':
         return `${step} reset (was ${event.from})`;
+      case 'step_reused':
+        return `${step} ${paint(32, 'reused')} from run ${event.fromRun} (${event.artifacts.length} artifact(s), not run again)`;
       case 'contract_result':
         if (event.ok) return undefined;
         return paint(
@@ -214,6 +216,11 @@ export function ttySink(options: TtySinkOptions): EventSink {
       case 'step_timed_out':
         view.status = event.type.slice('step_'.length);
         view.endedAt = at;
+        break;
+      case 'step_reused':
+        view.status = 'completed';
+        view.endedAt = at;
+        view.lastTool = `reused from ${event.fromRun}`;
         break;
       case 'step_reset':
         view.status = 'pending';
