@@ -1,6 +1,9 @@
 // The agent adapters: one per CLI, looked up by the manifest's adapter name. Codex, Gemini CLI and OpenCode come
 // later; an unknown name returns undefined so the caller can report it against the manifest.
 import { claudeAdapter } from './claude.js';
+import { codexAdapter } from './codex.js';
+import { geminiAdapter } from './gemini.js';
+import { opencodeAdapter } from './opencode.js';
 import type { AgentAdapter } from './types.js';
 
 export type * from './types.js';
@@ -19,7 +22,7 @@ export {
   type ClaudePermissionMode,
 } from './claude.js';
 
-const ADAPTERS: ReadonlyMap<string, AgentAdapter> = new Map([[claudeAdapter.name, claudeAdapter]]);
+const ADAPTERS: ReadonlyMap<string, AgentAdapter> = new Map([[claudeAdapter.name, claudeAdapter], [codexAdapter.name, codexAdapter], [geminiAdapter.name, geminiAdapter], [opencodeAdapter.name, opencodeAdapter]]);
 
 export function adapterFor(name: string): AgentAdapter | undefined {
   return ADAPTERS.get(name);

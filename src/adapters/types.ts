@@ -207,6 +207,11 @@ export interface AgentOutcome {
 export interface StreamParser {
   /** One stdout line. Empty lines, non-JSON lines and unknown types or fields yield no events. */
   push(line: string): AdapterEvent[];
+  /**
+   * One stderr line, for CLIs that report something only there (Codex logs a refused tool call on stderr and
+   * nothing on stdout). Optional; most CLIs' stderr is diagnostics only.
+   */
+  pushStderr?(line: string): AdapterEvent[];
   /** After the process ended: `null` when it was killed (timeout, cancel) and no exit code is known. */
   finish(exitCode: number | null): AgentOutcome;
 }

@@ -128,8 +128,9 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           network: resolved.egress.mode,
           egress: (hasBridge) => session.attachment(hasBridge),
           scrub,
-          parseLine: (line) => {
-            for (const e of parser.push(line)) emitEvent(e);
+          parseLine: (line, stream) => {
+            const events = stream === 'stdout' ? parser.push(line) : (parser.pushStderr?.(line) ?? []);
+            for (const e of events) emitEvent(e);
           },
           verdict: (sandboxResult) => {
             const outcome = parser.finish(sandboxResult.exitCode);

@@ -47,8 +47,8 @@ export interface Invocation {
   files?: Record<string, string>;
   /** Files for the container's HOME, by relative path; they appear under /wave/meta/home and are copied into HOME. */
   homeFiles?: Record<string, string>;
-  /** Interprets the container's output lines (agent streams); undefined for command steps. */
-  parseLine?: (line: string) => void;
+  /** Interprets the container's output lines, stdout and stderr (agent streams); undefined for command steps. */
+  parseLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** After the container ended: did the agent report success? (A command step's exit code says it all.) */
   verdict?: (result: SandboxResult) => AttemptFailure | undefined;
   /** Network mode; command steps have none. */
@@ -144,7 +144,7 @@ async function runInvocation(
     signal: request.signal,
     onCreated: (id) => store.setAttemptContainer(runId, step.id, id),
     onLine: (line) => {
-      if (line.stream === 'stdout') invocation.parseLine?.(line.text);
+      invocation.parseLine?.(line.text, line.stream);
       bus.emit({ type: 'step_output', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), stream: line.stream, line: scrub(line.text) });
     },
   });
@@ -202,8 +202,9 @@ async function runInvocation(
     });
   }
 
-  // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file.
-  const final = await collectOutputs(ws.out, { declared });
+  // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file. Without any
+  // contract nothing ran since the first collection, so its hashes stand (no second walk and hash of out/).
+  const final = contracts.results.length ? await collectOutputs(ws.out, { declared }) : manifest;
   for (const output of step.output_artifacts) {
     const file = final.files.find((f) => f.path === path.posix.normalize(output.path));
     if (!file) continue; // optional and not written

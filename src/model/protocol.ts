@@ -62,8 +62,11 @@ export interface Protocol {
   match(method: string, path: string, query: URLSearchParams): RouteMatch | undefined;
   /** The request's conversation, or a message saying why the body is not a valid request of this protocol. */
   read(body: unknown, route: RouteMatch): ConversationView | string;
-  /** Writes the whole answer (JSON, or the API's event stream when `stream`) and ends the response. */
-  writeAnswer(res: ServerResponse, answer: Answer, stream: boolean, requestId: string): void;
+  /**
+   * Writes the whole answer (JSON, or the API's event stream when `stream`) and ends the response. `view` is what
+   * read() returned for this request (the Responses API answers a tool declared `custom` in the request's own form).
+   */
+  writeAnswer(res: ServerResponse, answer: Answer, stream: boolean, requestId: string, view?: ConversationView): void;
   /** Writes an error as this API does (status, JSON body, headers). Errors never come as a stream. */
   writeError(res: ServerResponse, error: ProtocolError, requestId: string): void;
   /** Other routes of this API (model lists, token counts): the recorded kind when it answered. Optional. */

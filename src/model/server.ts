@@ -113,7 +113,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
         return finish(0);
       }
       if (decision.kind === 'answer') {
-        route.protocol.writeAnswer(res, decision.answer, view.stream, requestId);
+        route.protocol.writeAnswer(res, decision.answer, view.stream, requestId, view);
         return finish(200);
       }
       // Errors come back as plain JSON even for streaming requests: the real APIs refuse before a stream starts.

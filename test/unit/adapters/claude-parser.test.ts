@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { adapterFor, claudeAdapter, contextTokens, createClaudeParser } from '../../../src/adapters/index.js';
+import { adapterFor, adapterNames, claudeAdapter, contextTokens, createClaudeParser } from '../../../src/adapters/index.js';
 import type { AdapterEvent, AgentOutcome, ToolCallEvent, UsageEvent } from '../../../src/adapters/index.js';
 
 const dir = (name: string) => fileURLToPath(new URL(`../../fixtures/adapters/claude/${name}`, import.meta.url));
@@ -253,11 +253,12 @@ describe('claude stream parser: behaviour', () => {
 });
 
 describe('adapter registry', () => {
-  it('knows claude and nothing else yet', () => {
+  it('knows the four CLIs by their exact names, and nothing else', () => {
     assert.equal(adapterFor('claude'), claudeAdapter);
     assert.equal(claudeAdapter.provider, 'anthropic');
     assert.equal(claudeAdapter.binary, 'claude');
-    for (const name of ['codex', 'gemini', 'opencode', 'Claude', '', 'toString', '__proto__']) {
+    assert.deepEqual(adapterNames(), ['claude', 'codex', 'gemini', 'opencode']);
+    for (const name of ['Claude', 'codex-cli', '', 'toString', '__proto__']) {
       assert.equal(adapterFor(name), undefined, name);
     }
   });

@@ -90,6 +90,15 @@ describe('wave init + validate in an empty git repository', () => {
     assert.match(run.stderr, /bad\.schema\.json/);
   });
 
+  test('a restriction the adapter cannot enforce is a warning at validate time (exit 0)', () => {
+    writePipeline('codexnav', `kind: WavePipeline\nmetadata: {name: codexnav}\nsteps:\n  - id: map\n    persona: navigator\n    adapter: codex\n    exec: {type: prompt, source: "map it"}\n`);
+    const res = runWave(['validate', '--pipeline', 'codexnav'], dir);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stderr, /codexnav\.yaml:4:\d+: warning: step 'map': codex cannot refuse an allow list of shell commands \(Bash\(git log\*\)/);
+    assert.match(res.stderr, /codex cannot refuse path rules/);
+    assert.match(res.stdout, /valid: .*\(2 warning\(s\)\)/);
+  });
+
   test('an unknown flag is a usage error with exit 2', () => {
     const res = runWave(['validate', '--bogus'], dir);
     assert.equal(res.status, 2);

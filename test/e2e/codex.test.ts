@@ -1,0 +1,193 @@
+// The real Codex CLI (codex-cli 0.169.0 in wave/codex:latest) in a hardened container, reaching the scripted model
+// on host loopback only through Wave's bridge, egress session and model gateway (OpenAI Responses API). Nothing is
+// mocked but the model's answers. The model names `gpt-5-codex`, whose tools in 0.169 are exec_command (the shell)
+// and no apply_patch: files are written through the shell.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
+import { dockerForTests, imageForTests } from '../support/docker.js';
+import { runWave, runWaveAsync } from '../support/run-cli.js';
+
+const IMAGE = 'wave/codex:latest';
+const { docker, skip: noDocker } = await dockerForTests();
+const skip = noDocker || (await imageForTests(docker, IMAGE));
+
+/** Looks like a real key, so the scrubber's patterns and the exact-value rule both have something to find. */
+const TEST_KEY = `sk-proj-test-${randomBytes(16).toString('hex')}`;
+const shell = (cmd: string) => ({ name: 'exec_command', input: { cmd } });
+
+const script = modelScriptFromObject({
+  steps: {
+    writer: [
+      {
+        text: 'Writing the note.',
+        tool_calls: [
+          shell(
+            "printf '# Note\\n\\nWritten by the real Codex CLI.\\n' > /wave/out/note.md && " +
+              'env > /wave/out/env.txt; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done >> /wave/out/env.txt 2>/dev/null; true',
+          ),
+        ],
+        usage: { input_tokens: 3000, output_tokens: 40, cache_read_input_tokens: 1000 },
+      },
+      {
+        expect_tool_result: { is_error: false, contains: 'Process exited with code 0' },
+        text: 'Done.',
+        usage: { input_tokens: 3100, output_tokens: 5, cache_read_input_tokens: 1000 },
+      },
+    ],
+    // The persona denies the shell: Codex offers no exec_command, and answers a call anyway with this text.
+    noshell: [
+      { tool_calls: [shell("printf 'x' > /wave/out/blocked.md")] },
+      { expect_tool_result: { is_error: true, contains: 'unsupported call: exec_command' }, text: 'The shell was refused.' },
+    ],
+    // The persona denies `Bash(rm*)`: an execpolicy rule makes Codex refuse the command before it runs.
+    normrf: [
+      { tool_calls: [shell('rm -rf /wave/out/keep.md')] },
+      { expect_tool_result: { is_error: true, contains: 'rejected: `rm` is denied' }, tool_calls: [shell("printf 'kept\\n' > /wave/out/keep.md")] },
+      { text: 'rm was refused; the file was written.' },
+    ],
+  },
+});
+
+let dir: string;
+let model: ScriptedModel;
+
+const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'blocked.md', normrf: 'keep.md' };
+
+function step(id: string, persona: string, extra = ''): string {
+  return `kind: WavePipeline
+metadata: {name: ${id}}
+steps:
+  - id: ${id}
+    persona: ${persona}
+    exec: {type: prompt, source: "Do the ${id} task."}
+    output_artifacts: [{name: out, path: ${OUTPUT[id]}}]
+    handover:
+      contract: {type: non_empty_file}
+${extra}`;
+}
+
+before(async () => {
+  if (skip) return;
+  model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
+  dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-codex-'));
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(path.join(dir, 'README.md'), '# e2e project\n');
+  assert.equal(runWave(['init'], dir).status, 0);
+  const manifestPath = path.join(dir, 'wave.yaml');
+  const manifest = parse(readFileSync(manifestPath, 'utf8'));
+  // The gateway maps the container's /v1/… onto this base: /v1/responses reaches the model's /v1/responses.
+  manifest.runtime.models = { openai: { base_url: `${model.url}/v1` } };
+  manifest.runtime.audit.log_all_tool_calls = true;
+  manifest.adapters.codex.image = IMAGE;
+  const persona = (description: string, permissions: { allowed_tools: string[]; deny: string[] }) => ({
+    adapter: 'codex',
+    description,
+    model: 'balanced',
+    system_prompt_file: '.wave/personas/craftsman.md',
+    permissions,
+  });
+  manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
+  manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
+  manifest.personas.normrf = persona('e2e: no rm', { allowed_tools: ['*'], deny: ['Bash(rm*)'] });
+  writeFileSync(manifestPath, stringify(manifest));
+  const pipelines = path.join(dir, '.wave', 'pipelines');
+  mkdirSync(pipelines, { recursive: true });
+  writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'coder'));
+  writeFileSync(path.join(pipelines, 'noshell.yaml'), step('noshell', 'noshell', '    retry: {policy: none}\n'));
+  writeFileSync(path.join(pipelines, 'normrf.yaml'), step('normrf', 'normrf'));
+});
+after(async () => {
+  await model?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
+async function run(pipeline: string): Promise<{ status: number | null; events: Event[]; stderr: string }> {
+  const res = await runWaveAsync(['run', pipeline, '-o', 'json'], dir, { OPENAI_API_KEY: TEST_KEY }, 120_000);
+  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+  return { status: res.status, events, stderr: res.stderr };
+}
+
+const turns = (stepId: string) => model.requests.filter((r) => r.stepId === stepId && r.kind === 'turn');
+
+describe('Codex CLI end to end', { skip }, () => {
+  test('the step writes its output through a shell call; usage is evented; the gateway adds the key; the container never holds it', async () => {
+    const { status, events, stderr } = await run('writer');
+    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying')));
+    const runId = events[0]?.runId as string;
+    const calls = events.filter((e) => e.type === 'tool_call');
+    assert.deepEqual(calls.map((e) => [e.name, e.status]), [['Bash', 'started'], ['Bash', 'ok']]);
+    assert.match(String(calls[0]?.input), /printf '# Note/);
+    const usage = events.filter((e) => e.type === 'usage');
+    assert.equal(usage.length, 1, 'Codex reports usage once, at the end of the turn');
+    // The sum of both model calls: (3000 + 3100) uncached and 2 × 1000 cached input tokens, 40 + 5 output.
+    assert.deepEqual([usage[0]?.inputTokens, usage[0]?.cacheReadTokens, usage[0]?.outputTokens], [6100, 2000, 45]);
+    assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
+
+    const requests = turns('writer');
+    assert.deepEqual(requests.map((r) => [r.path, r.protocol, r.turnIndex, r.note]), [
+      ['/v1/responses', 'openai-responses', 0, undefined],
+      ['/v1/responses', 'openai-responses', 1, undefined],
+    ]);
+    const body = requests[0]?.body as { tools: { name?: string }[]; stream: boolean };
+    assert.equal(body.stream, true);
+    assert.ok(body.tools.some((t) => t.name === 'exec_command'), 'the shell tool was offered');
+    for (const r of model.requests) assert.equal(r.headers.authorization, `Bearer ${TEST_KEY}`, 'the model saw the real key, added by the gateway');
+    assert.ok(model.requests.every((r) => r.path === '/v1/responses'), 'no other request (model lists, websockets) reached the model');
+
+    const out = path.join(dir, 'export-writer');
+    assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
+    assert.match(readFileSync(path.join(out, 'writer', 'note.md'), 'utf8'), /Written by the real Codex CLI/);
+
+    const env = readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'writer', 'out', 'env.txt'), 'utf8');
+    assert.match(env, /OPENAI_API_KEY=wave-placeholder-key/);
+    assert.ok(!env.includes(TEST_KEY), 'the real key is nowhere in the container environment');
+    const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(runId)];
+    for (const text of written) assert.ok(!text.includes(TEST_KEY), 'the key is in no file Wave wrote');
+    const egress = logFiles(runId).join('\n');
+    assert.ok(!/"kind":"(connect|http)"/.test(egress), 'codex made no request through the egress proxy (no analytics, updates or plugins)');
+  });
+
+  test('a persona that denies the shell: Codex offers no shell tool and refuses the call; nothing is written', async () => {
+    const { status, events } = await run('noshell');
+    assert.equal(status, 4, 'the step failed on its contract');
+    const runId = events[0]?.runId as string;
+    const requests = turns('noshell');
+    assert.equal(requests.length, 2);
+    const tools = (requests[0]?.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
+    assert.ok(!tools.includes('exec_command') && !tools.includes('write_stdin'), `no shell tool offered: ${tools.join(', ')}`);
+    assert.equal(requests[1]?.note, undefined, 'the model saw the refusal "unsupported call: exec_command" as the tool output');
+    // 0.169 logs a refused call on stderr only (no JSONL item): the parser reads it there.
+    assert.ok(!events.some((e) => e.type === 'tool_call' && e.status === 'ok'), 'no tool ran');
+    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).includes('exec_command')), 'the refusal is evented');
+    assert.match(readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8'), /"denied":true/, 'and in the audit trace');
+    assert.equal(events.find((e) => e.type === 'step_failed')?.failureClass, 'contract');
+    assert.ok(!existsSync(path.join(dir, '.wave', 'workspaces', runId, 'noshell', 'out', 'blocked.md')));
+  });
+
+  test('a persona that denies Bash(rm*): Codex refuses rm through its execpolicy rule and still runs other commands', async () => {
+    const { status, events } = await run('normrf');
+    assert.equal(status, 0, JSON.stringify(events.filter((e) => e.type === 'step_failed')));
+    const requests = turns('normrf');
+    assert.deepEqual(requests.map((r) => r.note), [undefined, undefined, undefined], 'the rm refusal reached the model as an error result');
+    const calls = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => String(e.input));
+    assert.equal(calls.length, 1, 'only the printf ran (the refused rm has no JSONL item in 0.169)');
+    assert.match(calls[0]!, /printf 'kept/);
+    const denied = events.filter((e) => e.type === 'warning' && e.code === 'permission_denied').map((e) => String(e.message));
+    assert.equal(denied.length, 1, 'the refused rm is evented (read from stderr)');
+    assert.match(denied[0]!, /rm /);
+  });
+});
+
+function logFiles(runId: string): string[] {
+  const traces = path.join(dir, '.wave', 'traces');
+  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
+  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
+}

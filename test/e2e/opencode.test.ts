@@ -1,0 +1,174 @@
+// The real OpenCode (opencode 1.18.33 in wave/opencode:latest) in a hardened container, reaching the scripted model
+// on host loopback only through Wave's bridge, egress session and model gateway. Nothing is mocked but the model's
+// answers. The model is `openai-compatible/scripted-chat`: OpenCode's bundled @ai-sdk/openai-compatible provider,
+// OpenAI's Chat Completions API through the openai gateway (no package is installed at start). Its tools are
+// write (filePath, content), edit, read, grep, glob, bash (command, description): a model name with `gpt-` in it
+// would get apply_patch instead of write and edit.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
+import { dockerForTests, imageForTests } from '../support/docker.js';
+import { runWave, runWaveAsync } from '../support/run-cli.js';
+
+const IMAGE = 'wave/opencode:latest';
+const { docker, skip: noDocker } = await dockerForTests();
+const skip = noDocker || (await imageForTests(docker, IMAGE));
+
+/** Looks like a real key, so the scrubber's patterns and the exact-value rule both have something to find. */
+const TEST_KEY = `sk-proj-test-${randomBytes(16).toString('hex')}`;
+const write = (filePath: string, content: string) => ({ name: 'write', input: { filePath, content } });
+const bash = (command: string) => ({ name: 'bash', input: { command, description: 'Run a command' } });
+
+const script = modelScriptFromObject({
+  steps: {
+    writer: [
+      {
+        text: 'Writing the note.',
+        tool_calls: [
+          write('/wave/out/note.md', '# Note\n\nWritten by the real OpenCode.\n'),
+          bash('env > /wave/out/env.txt; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done >> /wave/out/env.txt 2>/dev/null; true'),
+        ],
+        usage: { input_tokens: 3000, output_tokens: 40, cache_read_input_tokens: 1000 },
+      },
+      { expect_tool_result: { is_error: false, contains: 'Wrote file successfully' }, text: 'Done.', usage: { input_tokens: 3100, output_tokens: 5 } },
+    ],
+    // The persona denies the shell: OpenCode removes bash from the tools and answers a call anyway through its
+    // `invalid` tool; the write the persona allows goes through.
+    noshell: [
+      { tool_calls: [bash("printf 'x' > /wave/out/shell.md"), write('/wave/out/report.md', '# Report\n')] },
+      { expect_tool_result: { is_error: true, contains: "unavailable tool 'bash'" }, text: 'The shell was refused.' },
+    ],
+  },
+});
+
+let dir: string;
+let model: ScriptedModel;
+
+const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'report.md' };
+
+function step(id: string, persona: string, extra = ''): string {
+  return `kind: WavePipeline
+metadata: {name: ${id}}
+steps:
+  - id: ${id}
+    persona: ${persona}
+    exec: {type: prompt, source: "Do the ${id} task."}
+    output_artifacts: [{name: out, path: ${OUTPUT[id]}}]
+    handover:
+      contract: {type: non_empty_file}
+${extra}`;
+}
+
+before(async () => {
+  if (skip) return;
+  model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
+  dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-opencode-'));
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  writeFileSync(path.join(dir, 'README.md'), '# e2e project\n');
+  // The workspace's own OpenCode files must not widen the persona's permissions or reach the model.
+  writeFileSync(path.join(dir, 'opencode.json'), JSON.stringify({ permission: { '*': 'allow', bash: 'allow' }, agent: { wave: { permission: { bash: 'allow' }, prompt: 'PROJECT-AGENT-PROMPT' } } }));
+  writeFileSync(path.join(dir, 'AGENTS.md'), 'PROJECT-AGENTS-MD\n');
+  assert.equal(runWave(['init'], dir).status, 0);
+  const manifestPath = path.join(dir, 'wave.yaml');
+  const manifest = parse(readFileSync(manifestPath, 'utf8'));
+  // The gateway maps the container's /v1/… onto this base: /v1/chat/completions reaches the model's.
+  manifest.runtime.models = { openai: { base_url: `${model.url}/v1` } };
+  manifest.runtime.audit.log_all_tool_calls = true;
+  manifest.adapters.opencode.image = IMAGE;
+  const persona = (description: string, permissions: { allowed_tools: string[]; deny: string[] }) => ({
+    adapter: 'opencode',
+    description,
+    model: 'openai-compatible/scripted-chat',
+    system_prompt_file: '.wave/personas/craftsman.md',
+    permissions,
+  });
+  manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
+  manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
+  writeFileSync(manifestPath, stringify(manifest));
+  const pipelines = path.join(dir, '.wave', 'pipelines');
+  mkdirSync(pipelines, { recursive: true });
+  writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'coder'));
+  writeFileSync(path.join(pipelines, 'noshell.yaml'), step('noshell', 'noshell', '    retry: {policy: none}\n'));
+});
+after(async () => {
+  await model?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
+async function run(pipeline: string): Promise<{ status: number | null; events: Event[]; stderr: string }> {
+  const res = await runWaveAsync(['run', pipeline, '-o', 'json'], dir, { OPENAI_API_KEY: TEST_KEY }, 120_000);
+  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+  return { status: res.status, events, stderr: res.stderr };
+}
+
+const turns = (stepId: string) => model.requests.filter((r) => r.stepId === stepId && r.kind === 'turn');
+const failures = (events: Event[]) => JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
+
+describe('OpenCode end to end', { skip }, () => {
+  test('the step writes its output through the write tool over Chat Completions; the gateway adds the key; the container never holds it', async () => {
+    const { status, events, stderr } = await run('writer');
+    assert.equal(status, 0, stderr + failures(events));
+    const runId = events[0]?.runId as string;
+    const tools = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => e.name);
+    assert.deepEqual([...tools].sort(), ['bash', 'write']);
+    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'write' && e.status === 'ok'));
+    const usage = events.filter((e) => e.type === 'usage');
+    // Chat Completions reports cached tokens inside prompt_tokens; OpenCode subtracts them again.
+    assert.ok(usage.some((e) => e.inputTokens === 3000 && e.cacheReadTokens === 1000 && e.outputTokens === 40), JSON.stringify(usage));
+    assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
+
+    const out = path.join(dir, 'export-writer');
+    assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
+    assert.match(readFileSync(path.join(out, 'writer', 'note.md'), 'utf8'), /Written by the real OpenCode/);
+
+    const served = turns('writer');
+    assert.equal(served.length, 2, 'two model turns, no side request (the title is given)');
+    for (const r of served) {
+      assert.equal(r.protocol, 'openai-chat');
+      assert.equal(r.path, '/v1/chat/completions');
+      assert.ok(String(r.headers.authorization).includes(TEST_KEY), 'the model saw the real key, added by the gateway');
+    }
+    const body = JSON.stringify(served[0]!.body);
+    assert.match(body, /wave-step: writer/, 'the instructions reached the model as the agent prompt');
+    assert.ok(!body.includes('PROJECT-AGENT-PROMPT') && !body.includes('PROJECT-AGENTS-MD'), "the workspace's opencode.json and AGENTS.md were ignored");
+
+    const refused = events.filter((e) => e.type === 'egress_decision' && e.allowed === false).map((e) => e.host);
+    assert.deepEqual(refused, [], 'no start-up download (npm plugin install, ripgrep, models.dev) was tried');
+
+    const env = readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'writer', 'out', 'env.txt'), 'utf8');
+    assert.match(env, /OPENAI_API_KEY=wave-placeholder-key/);
+    assert.match(env, /OPENCODE_DISABLE_PROJECT_CONFIG=1/);
+    assert.ok(!env.includes(TEST_KEY), 'the real key is nowhere in the container environment');
+    const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(runId)];
+    for (const text of written) assert.ok(!text.includes(TEST_KEY), 'the key is in no file Wave wrote');
+  });
+
+  test('a persona that denies the shell: OpenCode refuses the bash call, the events and the audit show it; the allowed write passes', async () => {
+    const { status, events, stderr } = await run('noshell');
+    assert.equal(status, 0, stderr + failures(events));
+    const runId = events[0]?.runId as string;
+    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'bash' && e.status === 'error'), 'the bash call came back as an error');
+    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'write' && e.status === 'ok'), 'the allowed write went through');
+    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).startsWith('bash')), 'the denial is evented');
+    const trace = readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8');
+    assert.match(trace, /"tool":"bash","denied":true/);
+    assert.ok(!existsSync(path.join(dir, '.wave', 'workspaces', runId, 'noshell', 'out', 'shell.md')), 'the command never ran');
+    const [first] = turns('noshell');
+    const tools = ((first?.body as { tools?: { function: { name: string } }[] }).tools ?? []).map((t) => t.function.name);
+    assert.ok(!tools.includes('bash'), `bash is not offered to the model: ${tools.join(', ')}`);
+    assert.ok(tools.includes('write') && tools.includes('read'));
+  });
+});
+
+function logFiles(runId: string): string[] {
+  const traces = path.join(dir, '.wave', 'traces');
+  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
+  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
+}
