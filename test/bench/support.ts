@@ -17,6 +17,17 @@ export async function timeRuns(runs: number, fn: () => Promise<unknown> | unknow
   return times;
 }
 
+/** Runs `fn` `total` times with at most `concurrency` at once (a worker pool, like the executor's); returns ms. */
+export async function timePool(total: number, concurrency: number, fn: (index: number) => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < total) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  return performance.now() - start;
+}
+
 export function report(name: string, fields: Record<string, string | number>): void {
   const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'number' ? v.toFixed(2) : v}`);
   process.stdout.write(`bench ${name}: ${parts.join(' ')}\n`);

@@ -1,7 +1,9 @@
 // The Docker backend: one throwaway container per run, through the Engine API only.
-// Lifecycle: create → attach → start → (stdin) → wait → drain output → inspect → remove. The container is
+// Lifecycle: create → attach → start → (stdin) → wait → drain output and inspect → remove. The container is
 // removed on every path out of run(), including errors and cancellation; a crash of Wave itself leaves it to
 // the reaper (reaper.ts), which is why every container carries owner labels.
+// Round trips per step are kept to what the lifecycle needs: the image's config is remembered (image-config.ts),
+// and the inspect for OOMKilled (the wait answer does not carry it) overlaps the output drain.
 import { lstat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +16,7 @@ import { OutputSink } from '../output.js';
 import type { Sandbox, SandboxLogger, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from '../types.js';
 import { DockerDemuxer } from './demux.js';
 import { connectDocker } from './engine.js';
+import { ImageConfigCache } from './image-config.js';
 import { imageMissing, isNoSuchImage } from './images.js';
 import { currentOwner, type OwnerIdentity } from './labels.js';
 import { prepareOutDir, restoreOutDir } from './ownership.js';
@@ -70,6 +73,7 @@ export class DockerSandbox implements Sandbox {
   readonly kind = 'docker' as const;
   private client: Promise<Docker> | undefined;
   private readonly profile: SandboxProfile;
+  private readonly images = new ImageConfigCache();
 
   constructor(private readonly options: DockerSandboxOptions = {}) {
     this.profile = options.profile ?? loadSandboxProfile();
@@ -105,10 +109,10 @@ export class DockerSandbox implements Sandbox {
     await checkMounts(spec, host, inner);
     const docker = await this.docker();
     // Never pulled: a missing image fails here, with the command that builds it.
-    const image = await docker.getImage(spec.image).inspect().catch((err: unknown) => {
+    const image = await this.images.get(docker, spec.image).catch((err: unknown) => {
       throw isNoSuchImage(err) ? imageMissing(spec.image, err) : sandboxFailed(`cannot inspect image ${spec.image}`, err);
     });
-    const attachment = spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.Config?.Labels)) : undefined;
+    const attachment = spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.labels)) : undefined;
     const handedOver = await prepareOutDir(spec.mounts.out, host, inner);
     let sidecar: Docker.Container | undefined;
     try {
@@ -118,7 +122,7 @@ export class DockerSandbox implements Sandbox {
       throw err;
     }
     const createOptions = build({
-      imageEntrypoint: image.Config?.Entrypoint as string[] | null | undefined,
+      imageEntrypoint: image.entrypoint,
       ...(attachment ? { egress: attachment } : {}),
       ...(sidecar && attachment?.sidecar ? { networkMode: attachment.sidecar.stepNetworkMode(sidecar.id) } : {}),
     });
@@ -146,7 +150,10 @@ export class DockerSandbox implements Sandbox {
       try {
         container = await docker.createContainer(createOptions);
       } catch (err) {
-        if (isNoSuchImage(err)) throw imageMissing(spec.image, err);
+        if (isNoSuchImage(err)) {
+          this.images.forget(spec.image);
+          throw imageMissing(spec.image, err);
+        }
         throw sandboxFailed(`cannot create the container for step ${spec.labels.step}`, err);
       }
       const c = container;
@@ -190,10 +197,13 @@ export class DockerSandbox implements Sandbox {
       const drainTimer = setTimeout(() => {
         if (!streamEnded) stream.destroy();
       }, this.options.drainTimeoutMs ?? 10_000);
+      // The container has exited: its state is final, so asking for it need not wait for the last output bytes.
+      const inspected = c.inspect();
+      inspected.catch(() => undefined); // awaited below; not an unhandled rejection while the drain runs
       await drained;
       clearTimeout(drainTimer);
 
-      const state = (await c.inspect().catch((err: unknown) => { throw lost(err); })).State;
+      const state = (await inspected.catch((err: unknown) => { throw lost(err); })).State;
       const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : state.ExitCode;
       const status: SandboxStatus = killReason ?? (state.OOMKilled ? 'oom_killed' : 'exited');
       if (consumerError !== undefined) throw consumerError;
