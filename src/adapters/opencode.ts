@@ -286,7 +286,10 @@ function checkInput(input: AgentInvocationInput): void {
 function providerConfig(provider: string, model: string, baseURL: string): JsonObject {
   const spec = PROVIDERS[provider]!;
   const options = { baseURL, apiKey: `{env:${spec.key}}` };
-  if (spec.npm === undefined) return { options };
+  // Declared even for a catalogued provider: OpenCode refuses a model its bundled catalogue lacks ("Model not found",
+  // reported on stdout only as an UnknownError), and a company gateway's model names are rarely in it. For a
+  // catalogued model this only adds to the catalogue's entry.
+  if (spec.npm === undefined) return { options, models: { [model]: { tool_call: true } } };
   // A provider OpenCode's catalogue does not know: the package, and the one model the step uses (tool calls on).
   return { npm: spec.npm, name: provider, options, models: { [model]: { name: model, tool_call: true } } };
 }
@@ -343,6 +346,10 @@ export function opencodeInvocation(input: AgentInvocationInput): AgentInvocation
     // A given title skips the title-generation call to the model.
     '--title',
     'wave step',
+    // Errors in full on stderr: the JSON stream reduces many of them to "UnknownError: Unexpected server error".
+    '--print-logs',
+    '--log-level',
+    'ERROR',
     // No --auto: `run` rejects every permission "ask" (§2.1). No message: the prompt is read from stdin (§0.7).
   ];
   const env: Record<string, string> = {
@@ -422,6 +429,8 @@ class OpencodeStreamParser implements StreamParser {
   private readonly texts = new Map<string, string[]>();
   private readonly usage: UsageTotals = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
   private readonly errors: { text: string; name?: string; status?: number }[] = [];
+  /** Error texts from the CLI's own log on stderr (see pushStderr). */
+  private readonly logErrors: string[] = [];
   private sessionId: string | undefined;
   private started = false;
   private steps = 0;
@@ -562,6 +571,15 @@ class OpencodeStreamParser implements StreamParser {
     return events;
   }
 
+  /** `--print-logs --log-level ERROR` lines: kept to explain an error the JSON stream only calls UnknownError. */
+  pushStderr(line: string): AdapterEvent[] {
+    if (!line.includes('level=ERROR')) return [];
+    const m = /\berror="((?:[^"\\]|\\.)*)"/.exec(line) ?? /\berror=(\S+)/.exec(line);
+    const text = m?.[1]?.replace(/\\(.)/g, '$1');
+    if (text !== undefined && !this.logErrors.includes(text) && this.logErrors.length < 5) this.logErrors.push(text);
+    return [];
+  }
+
   finish(exitCode: number | null): AgentOutcome {
     const outcome: AgentOutcome = {
       ok: true,
@@ -588,7 +606,9 @@ class OpencodeStreamParser implements StreamParser {
 
   /** The error lines' status (when the provider's reported it), then their names and texts (§7). */
   private classifyErrors(exitCode: number | null): AgentFailure {
-    const detail = unique(this.errors.map((e) => (e.name !== undefined && e.name !== e.text ? `${e.name}: ${e.text}` : e.text))).join(' | ');
+    const texts = this.errors.map((e) => (e.name !== undefined && e.name !== e.text ? `${e.name}: ${e.text}` : e.text));
+    if (this.errors.every((e) => e.name === 'UnknownError')) texts.push(...this.logErrors);
+    const detail = unique(texts).join(' | ');
     const reason = `opencode reported an error (${exitReason(exitCode)}): ${detail}`;
     for (const e of this.errors) {
       if (e.status === undefined) continue;

@@ -78,7 +78,7 @@ before(async () => {
   const manifestPath = path.join(dir, 'wave.yaml');
   const manifest = parse(readFileSync(manifestPath, 'utf8'));
   // The gateway maps the container's /v1/… onto this base: /v1/chat/completions reaches the model's.
-  manifest.runtime.models = { openai: { base_url: `${model.url}/v1` } };
+  manifest.runtime.models = { openai: { base_url: `${model.url}/v1` }, anthropic: { base_url: model.url }, gemini: { base_url: model.url } };
   manifest.runtime.audit.log_all_tool_calls = true;
   manifest.adapters.opencode.image = IMAGE;
   const persona = (description: string, permissions: { allowed_tools: string[]; deny: string[] }) => ({
@@ -102,8 +102,9 @@ after(async () => {
 });
 
 type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
-async function run(pipeline: string): Promise<{ status: number | null; events: Event[]; stderr: string }> {
-  const res = await runWaveAsync(['run', pipeline, '-o', 'json'], dir, { OPENAI_API_KEY: TEST_KEY }, 120_000);
+async function run(pipeline: string, flags: string[] = []): Promise<{ status: number | null; events: Event[]; stderr: string }> {
+  const keys = { OPENAI_API_KEY: TEST_KEY, ANTHROPIC_API_KEY: TEST_KEY, GEMINI_API_KEY: TEST_KEY };
+  const res = await runWaveAsync(['run', pipeline, '-o', 'json', ...flags], dir, keys, 120_000);
   const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
   return { status: res.status, events, stderr: res.stderr };
 }
@@ -165,6 +166,27 @@ describe('OpenCode end to end', { skip }, () => {
     assert.ok(!tools.includes('bash'), `bash is not offered to the model: ${tools.join(', ')}`);
     assert.ok(tools.includes('write') && tools.includes('read'));
   });
+
+  // The same step over the other providers OpenCode routes to, chosen on the command line (flag > persona).
+  for (const [modelName, protocol, path, header] of [
+    ['anthropic/claude-haiku-4-5', 'anthropic', '/v1/messages', 'x-api-key'],
+    ['openai/scripted-responses', 'openai-responses', '/v1/responses', 'authorization'],
+    ['google/gemini-2.5-flash', 'gemini', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', 'x-goog-api-key'],
+  ] as const) {
+    test(`--adapter opencode --model ${modelName}: the ${protocol} API through its own gateway`, async () => {
+      model.reset();
+      const { status, events, stderr } = await run('writer', ['--adapter', 'opencode', '--model', modelName]);
+      assert.equal(status, 0, stderr + failures(events) + JSON.stringify(model.requests.map((r) => [r.kind, r.path, r.status, r.note])));
+      assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
+      const served = turns('writer');
+      assert.equal(served.length, 2, JSON.stringify(model.requests.map((r) => [r.kind, r.path, r.note])));
+      for (const r of served) {
+        assert.equal(r.protocol, protocol);
+        assert.equal(r.path, path);
+        assert.ok(String(r.headers[header]).includes(TEST_KEY), 'the gateway added the real key');
+      }
+    });
+  }
 });
 
 function logFiles(runId: string): string[] {

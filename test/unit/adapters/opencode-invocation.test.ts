@@ -75,6 +75,9 @@ describe('opencode invocation', () => {
       'wave',
       '--title',
       'wave step',
+      '--print-logs',
+      '--log-level',
+      'ERROR',
     ]);
   });
 
@@ -103,7 +106,8 @@ describe('opencode invocation', () => {
     assert.equal(c.model, 'anthropic/claude-sonnet-4-5');
     assert.equal(c.small_model, 'anthropic/claude-sonnet-4-5');
     assert.deepEqual(c.enabled_providers, ['anthropic']);
-    assert.deepEqual(c.provider, { anthropic: { options: { baseURL: 'http://127.0.0.1:4001/v1', apiKey: '{env:ANTHROPIC_API_KEY}' } } });
+    // The model is declared too: OpenCode refuses a model its bundled catalogue lacks.
+    assert.deepEqual(c.provider, { anthropic: { options: { baseURL: 'http://127.0.0.1:4001/v1', apiKey: '{env:ANTHROPIC_API_KEY}' }, models: { 'claude-sonnet-4-5': { tool_call: true } } } });
     const env = opencodeAdapter.invocation(input()).env;
     assert.equal(env.ANTHROPIC_API_KEY, KEY);
     assert.ok(!env.OPENCODE_CONFIG_CONTENT!.includes(KEY), 'the key is not inside the config');
@@ -168,7 +172,7 @@ describe('opencode models: provider/model', () => {
 
   it('openai: the Responses API under the openai gateway base URL (which already ends in /v1)', () => {
     const c = config(input({ model: 'openai/gpt-5-codex', gateway: { baseUrl: 'http://127.0.0.1:4002/v1', apiKey: KEY } }));
-    assert.deepEqual(c.provider, { openai: { options: { baseURL: 'http://127.0.0.1:4002/v1', apiKey: '{env:OPENAI_API_KEY}' } } });
+    assert.deepEqual(c.provider, { openai: { options: { baseURL: 'http://127.0.0.1:4002/v1', apiKey: '{env:OPENAI_API_KEY}' }, models: { 'gpt-5-codex': { tool_call: true } } } });
     assert.deepEqual(c.enabled_providers, ['openai']);
     const env = opencodeAdapter.invocation(input({ model: 'openai/gpt-5-codex', gateway: { baseUrl: 'http://127.0.0.1:4002/v1', apiKey: KEY } })).env;
     assert.equal(env.OPENAI_API_KEY, KEY);
@@ -177,7 +181,7 @@ describe('opencode models: provider/model', () => {
 
   it('google: @ai-sdk/google under /v1beta of the gemini gateway', () => {
     const c = config(input({ model: 'google/gemini-2.5-pro', gateway: { baseUrl: 'http://127.0.0.1:4003', apiKey: KEY } }));
-    assert.deepEqual(c.provider, { google: { options: { baseURL: 'http://127.0.0.1:4003/v1beta', apiKey: '{env:GOOGLE_GENERATIVE_AI_API_KEY}' } } });
+    assert.deepEqual(c.provider, { google: { options: { baseURL: 'http://127.0.0.1:4003/v1beta', apiKey: '{env:GOOGLE_GENERATIVE_AI_API_KEY}' }, models: { 'gemini-2.5-pro': { tool_call: true } } } });
   });
 
   it('openai-compatible: the bundled Chat Completions package and the one model, declared', () => {

@@ -224,3 +224,17 @@ describe('opencode parser: rules', () => {
     assert.deepEqual(events.map((e) => e.kind), ['init', 'tool_call', 'tool_result']);
   });
 });
+
+describe('opencode parser: the CLI log on stderr explains an UnknownError', () => {
+  it('the error text of an ERROR log line joins the failure reason; other log lines are ignored', () => {
+    const parser = createOpencodeParser();
+    parser.push('{"type":"error","timestamp":1795298630738,"sessionID":"ses_dffdce716ffeLd9EKWS99W7fU7","error":{"name":"UnknownError","data":{"message":"Unexpected server error. Check server logs for details.","ref":"err_98f3c9e8"}}}');
+    assert.deepEqual(parser.pushStderr?.('timestamp=2026-11-21T22:03:50.737Z level=WARN message=slow'), []);
+    parser.pushStderr?.(
+      'timestamp=2026-11-21T22:03:50.737Z level=ERROR run=0f453202 message=failed ref=err_98f3c9e8 error="ProviderModelNotFoundError: Model not found: openai/o4-mini. Did you mean: gpt-4.1-mini?" cause="…"',
+    );
+    const outcome = parser.finish(1);
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.failure?.reason ?? '', /UnknownError: Unexpected server error.* \| ProviderModelNotFoundError: Model not found: openai\/o4-mini/);
+  });
+});
