@@ -1,7 +1,8 @@
 // The egress proxy: an HTTP proxy on a per-step Unix socket (so every decision knows its step), doing CONNECT
 // tunnels and plain-HTTP forwarding (absolute-form URIs). Every connection is judged by the policy, resolved on
 // the host, dialled at the address that was checked, and logged once when it ends (or is refused).
-// It never follows redirects (responses pass through untouched) and streams bodies with backpressure (pipe).
+// It never follows redirects (responses pass through untouched) and streams bodies with backpressure (pipe for
+// forwarded requests, relay.ts for tunnels).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import type { EgressLog, EgressRecord } from './log.js';
 import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
 import { resolveName, systemLookup, type LookupFn } from './resolve.js';
 import { listenOnSocket } from './listen.js';
+import { relay } from './relay.js';
 
 /** Opens the upstream TCP connection. The only place the proxy dials out; tests instrument it. */
 export type ConnectFn = (target: { host: string; port: number }) => Socket;
@@ -220,6 +222,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const upstream = connectFn({ host: address, port });
     track(upstream);
     upstream.on('error', () => undefined);
+    /** The socket whose byte counters go into the log (the relay may move the upstream into a new object). */
+    let counted: Socket = upstream;
     let error: string | undefined;
     let logged = false;
     const finishLog = () => {
@@ -234,8 +238,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         ...(error ? { error } : {}),
         status: error && !isTls ? 502 : 200,
         ...(sni !== undefined ? { sni } : {}),
-        bytesUp: upstream.bytesWritten ?? 0,
-        bytesDown: upstream.bytesRead ?? 0,
+        bytesUp: counted.bytesWritten ?? 0,
+        bytesDown: counted.bytesRead ?? 0,
       });
     };
     try {
@@ -251,13 +255,17 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       upstream.destroy();
       return finishLog();
     }
-    if (!isTls) client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (hello.length) upstream.write(hello);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => { client.destroy(); finishLog(); });
-    client.resume();
+    // From here on the proxy only copies bytes: hand both sockets to the relay (which may re-wrap them), and
+    // listen on the sockets it returns.
+    client.off('close', release);
+    const tunnel = relay(client, upstream, { toUpstream: hello, ...(isTls ? {} : { toClient: 'HTTP/1.1 200 Connection Established\r\n\r\n' }) });
+    counted = tunnel.upstream;
+    for (const s of [tunnel.client, tunnel.upstream]) {
+      track(s);
+      s.on('error', () => undefined);
+    }
+    tunnel.client.once('close', release);
+    tunnel.upstream.once('close', finishLog);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
