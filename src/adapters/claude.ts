@@ -1,7 +1,8 @@
 // The Claude Code adapter: headless invocation (agent-clis.md §1.1), permission projection into Claude's rule syntax
 // (§1.2), and the stream-json parser (§1.3, §1.5, §5). Pure: no Docker, no engine.
 import { posix } from 'node:path';
-import { WaveError } from '../errors.js';
+import { checkModelName, checkStepInput, invalidInputOf } from './invocation-checks.js';
+import { parsePersonaRule, personaRuleLists } from './rules.js';
 import type {
   AdapterEvent,
   AgentAdapter,
@@ -19,15 +20,17 @@ import type {
   UsageTotals,
 } from './types.js';
 import {
+  applyFailure,
   arr,
   classifyErrorText,
   classifyHttpStatus,
   commandSummary,
+  describeExit,
   fileWriteSummary,
   isObject,
   jsonSummary,
   num,
-  parseJsonLine,
+  parseJsonLines,
   str,
   truncate,
   TOOL_RESULT_MAX,
@@ -78,7 +81,6 @@ export interface ClaudePermissions {
   deny: string[];
 }
 
-const RULE_RE = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\(([\s\S]*)\))?$/;
 const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 const READ_TOOLS = new Set(['Read', 'Glob', 'Grep']);
 
@@ -92,17 +94,9 @@ function projectPath(spec: string): string {
 
 /** One persona rule → Claude rules (R3-R8). `*` alone is handled by projectClaudePermissions (R1, R2). */
 export function projectClaudeRule(entry: string): string[] {
-  const rule = entry.trim();
-  if (rule === '') return [];
-  const m = RULE_RE.exec(rule);
-  if (!m) {
-    throw new WaveError('manifest_invalid', `permission rule '${entry}' is not 'Tool' or 'Tool(spec)'`, {
-      hint: "write rules like Read, Bash(git log*), Write(/wave/out/*); '*' alone means every tool",
-    });
-  }
-  const tool = m[1]!;
-  const spec = m[2]?.trim();
-  if (spec === undefined || spec === '' || spec === '*') return [tool]; // R3
+  if (entry.trim() === '') return [];
+  const { tool, spec } = parsePersonaRule(entry);
+  if (spec === undefined) return [tool]; // R3
   if (tool === 'Bash') return [`Bash(${spec})`]; // R4
   if (EDIT_TOOLS.has(tool)) return [`Edit(${projectPath(spec)})`]; // R5, R6, R7
   if (READ_TOOLS.has(tool)) return [`Read(${projectPath(spec)})`]; // R5, R6, R7
@@ -110,8 +104,7 @@ export function projectClaudeRule(entry: string): string[] {
 }
 
 export function projectClaudePermissions(permissions: AgentPermissions): ClaudePermissions {
-  const allowed = permissions.allowed_tools.map((r) => r.trim()).filter((r) => r !== '');
-  const denied = permissions.deny.map((r) => r.trim()).filter((r) => r !== '');
+  const { allowed, denied } = personaRuleLists(permissions);
   const deny = unique(denied.filter((r) => r !== '*').flatMap(projectClaudeRule));
   if (denied.includes('*')) return { mode: 'dontAsk', allow: [], deny }; // R2
   if (allowed.includes('*')) return { mode: 'bypassPermissions', allow: [], deny }; // R1
@@ -136,29 +129,11 @@ export const CLAUDE_QUIET_ENV: Readonly<Record<string, string>> = {
   DISABLE_COST_WARNINGS: '1',
 };
 
-function invalid(message: string, hint?: string): WaveError {
-  return new WaveError('manifest_invalid', `claude adapter: ${message}`, hint === undefined ? {} : { hint });
-}
+const invalid = invalidInputOf('claude');
 
 function checkInput(input: AgentInvocationInput): void {
-  const model = input.model;
-  if (model.trim() === '' || model.startsWith('-') || /[\s\0]/.test(model)) {
-    throw invalid(`model name '${model}' is not usable as a --model value`, 'use a model id like claude-sonnet-4-5');
-  }
-  if (input.maxTurns !== undefined && !(Number.isInteger(input.maxTurns) && input.maxTurns > 0)) {
-    throw invalid(`maxTurns must be a positive integer, got ${String(input.maxTurns)}`);
-  }
-  if (!posix.isAbsolute(input.paths.home)) throw invalid(`HOME '${input.paths.home}' is not an absolute path`);
-  let url: URL;
-  try {
-    url = new URL(input.gateway.baseUrl);
-  } catch {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not http(s)`);
-  }
-  if (input.gateway.apiKey === '') throw invalid('the gateway API key is empty (a placeholder is enough)');
+  checkModelName(input.model, '--model', 'claude-sonnet-4-5', invalid);
+  checkStepInput(input, invalid);
 }
 
 /** The settings file passed with --settings: the permission rules again (a second layer) and the quiet env. */
@@ -346,14 +321,7 @@ function classifyApiErrorCode(code: string | undefined): AgentFailure['class'] |
   }
 }
 
-function exitReason(exitCode: number | null): string {
-  if (exitCode === null) return 'claude was killed (no exit code)';
-  if (exitCode === 143) return 'claude was terminated (exit 143, SIGTERM)';
-  if (exitCode === 137) return 'claude was killed (exit 137, SIGKILL)';
-  return `claude exited with code ${exitCode}`;
-}
-
-const REASON_MAX = 500;
+const exitReason = (exitCode: number | null): string => describeExit('claude', exitCode);
 
 class ClaudeStreamParser implements StreamParser {
   private readonly usageIds = new Set<string>();
@@ -370,9 +338,10 @@ class ClaudeStreamParser implements StreamParser {
   private mainModel: string | undefined;
 
   push(line: string): AdapterEvent[] {
-    if (line.includes('\n')) return line.split('\n').flatMap((l) => this.push(l));
-    const obj = parseJsonLine(line);
-    if (!obj) return [];
+    return parseJsonLines(line).flatMap((obj) => this.event(obj));
+  }
+
+  private event(obj: JsonObject): AdapterEvent[] {
     this.sessionId ??= str(obj.session_id);
     switch (obj.type) {
       case 'system':
@@ -563,11 +532,7 @@ class ClaudeStreamParser implements StreamParser {
     } else if (r.text !== undefined) {
       outcome.finalText = r.text;
     }
-    if (failure) {
-      outcome.ok = false;
-      outcome.failure = { class: failure.class, reason: truncate(failure.reason, REASON_MAX) };
-    }
-    return outcome;
+    return applyFailure(outcome, failure);
   }
 
   private classifyApiError(): AgentFailure | undefined {

@@ -3,8 +3,9 @@
 //
 // Everything below was checked against the pinned binary (codex-cli 0.169.0 in wave/codex:latest, behind a
 // loopback capture server); the findings are cited as "0.169" in the comments.
-import { posix } from 'node:path';
 import { WaveError } from '../errors.js';
+import { checkModelName, checkStepInput, invalidInputOf } from './invocation-checks.js';
+import { parsePersonaRule, personaRuleLists } from './rules.js';
 import type {
   AdapterEvent,
   AgentAdapter,
@@ -21,18 +22,21 @@ import type {
   UsageTotals,
 } from './types.js';
 import {
+  applyFailure,
   arr,
   classifyErrorText,
   commandSummary,
+  describeExit,
   isObject,
   jsonSummary,
   num,
-  parseJsonLine,
+  parseJsonLines,
   str,
   truncate,
   TOOL_JSON_MAX,
   TOOL_RESULT_MAX,
   unique,
+  uniqueBy,
   type JsonObject,
 } from './util.js';
 
@@ -84,27 +88,9 @@ export interface CodexPermissions {
   subagents: boolean;
 }
 
-const RULE_RE = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\(([\s\S]*)\))?$/;
 const SHELL_TOOLS = new Set(['Bash']);
 const WEB_TOOLS = new Set(['WebSearch', 'WebFetch']);
 const AGENT_TOOLS = new Set(['Task', 'Agent']);
-
-interface ParsedRule {
-  tool: string;
-  /** Undefined for a bare tool, `Tool(*)` and `Tool()`: the whole tool. */
-  spec?: string;
-}
-
-function parseRule(entry: string): ParsedRule {
-  const m = RULE_RE.exec(entry);
-  if (!m) {
-    throw new WaveError('manifest_invalid', `permission rule '${entry}' is not 'Tool' or 'Tool(spec)'`, {
-      hint: "write rules like Read, Bash(git log*), Write(/wave/out/*); '*' alone means every tool",
-    });
-  }
-  const spec = m[2]?.trim();
-  return spec === undefined || spec === '' || spec === '*' ? { tool: m[1]! } : { tool: m[1]!, spec };
-}
 
 /**
  * A Bash deny spec → the command tokens of a prefix rule, or undefined when it covers every command. The spec is
@@ -125,10 +111,9 @@ export function codexCommandPrefix(spec: string): string[] | undefined {
 }
 
 export function projectCodexPermissions(permissions: AgentPermissions): CodexPermissions {
-  const allowed = permissions.allowed_tools.map((r) => r.trim()).filter((r) => r !== '');
-  const denied = permissions.deny.map((r) => r.trim()).filter((r) => r !== '');
-  const allowRules = allowed.filter((r) => r !== '*').map(parseRule);
-  const denyRules = denied.filter((r) => r !== '*').map(parseRule);
+  const { allowed, denied } = personaRuleLists(permissions);
+  const allowRules = allowed.filter((r) => r !== '*').map(parsePersonaRule);
+  const denyRules = denied.filter((r) => r !== '*').map(parsePersonaRule);
   const denyAll = denied.includes('*');
   const allowAll = allowed.includes('*');
 
@@ -146,15 +131,7 @@ export function projectCodexPermissions(permissions: AgentPermissions): CodexPer
     if (prefix === undefined) shell = false; // `Bash( *)`-like: every command
     else prefixes.push(prefix);
   }
-  const seen = new Set<string>();
-  const forbiddenPrefixes = shell
-    ? prefixes.filter((p) => {
-        const key = JSON.stringify(p);
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      })
-    : [];
+  const forbiddenPrefixes = shell ? uniqueBy(prefixes, (p) => JSON.stringify(p)) : [];
   return { shell, forbiddenPrefixes, webSearch: enabled(WEB_TOOLS), subagents: enabled(AGENT_TOOLS) };
 }
 
@@ -251,26 +228,12 @@ export function codexRules(permissions: CodexPermissions): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Invocation (§4.1).
 
-function invalid(message: string, hint?: string): WaveError {
-  return new WaveError('manifest_invalid', `codex adapter: ${message}`, hint === undefined ? {} : { hint });
-}
+const invalid = invalidInputOf('codex');
 
 function checkInput(input: AgentInvocationInput): void {
-  const model = input.model;
-  if (model.trim() === '' || model.startsWith('-') || /[\s\0]/.test(model)) {
-    throw invalid(`model name '${model}' is not usable as a -m value`, 'use a model id like gpt-5-codex');
-  }
-  if (!posix.isAbsolute(input.paths.home)) throw invalid(`HOME '${input.paths.home}' is not an absolute path`);
-  let url: URL;
-  try {
-    url = new URL(input.gateway.baseUrl);
-  } catch {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not http(s)`);
-  }
-  if (input.gateway.apiKey === '') throw invalid('the gateway API key is empty (a placeholder is enough)');
+  checkModelName(input.model, '-m', 'gpt-5-codex', invalid);
+  // The Codex invocation does not use maxTurns, so it is not checked either.
+  checkStepInput(input, invalid, { maxTurns: false });
 }
 
 export function codexInvocation(input: AgentInvocationInput): AgentInvocation {
@@ -421,15 +384,8 @@ export function classifyCodexError(text: string): FailureClass {
   return classifyErrorText(text) ?? 'provider_error';
 }
 
-function exitReason(exitCode: number | null): string {
-  if (exitCode === null) return 'codex was killed (no exit code)';
-  if (exitCode === 143) return 'codex was terminated (exit 143, SIGTERM)';
-  if (exitCode === 137) return 'codex was killed (exit 137, SIGKILL)';
-  if (exitCode === 2) return 'codex exited with code 2 (a command-line usage error)';
-  return `codex exited with code ${exitCode}`;
-}
-
-const REASON_MAX = 500;
+const exitReason = (exitCode: number | null): string =>
+  describeExit('codex', exitCode, (code) => (code === 2 ? 'a command-line usage error' : undefined));
 
 /** A refusal in Codex's stderr log: an unsupported (switched-off) tool, or a command an execpolicy rule rejected. */
 const REFUSED_ON_STDERR = /codex_core::tools::router: error=(?:unsupported call: ([\w.-]+)|([\w.-]+) failed: .*Rejected\(\\?"(?:`((?:[^`])*)`)?)/;
@@ -447,9 +403,10 @@ class CodexStreamParser implements StreamParser {
   private stderrDenials = 0;
 
   push(line: string): AdapterEvent[] {
-    if (line.includes('\n')) return line.split('\n').flatMap((l) => this.push(l));
-    const obj = parseJsonLine(line);
-    if (!obj) return [];
+    return parseJsonLines(line).flatMap((obj) => this.event(obj));
+  }
+
+  private event(obj: JsonObject): AdapterEvent[] {
     switch (obj.type) {
       case 'thread.started': {
         const id = str(obj.thread_id);
@@ -581,11 +538,7 @@ class CodexStreamParser implements StreamParser {
       const last = this.errors.at(-1)!;
       failure = { class: classifyErrorText(last) ?? 'exit', reason: `${exitReason(exitCode)}: ${last}` };
     }
-    if (failure) {
-      outcome.ok = false;
-      outcome.failure = { class: failure.class, reason: truncate(failure.reason, REASON_MAX) };
-    }
-    return outcome;
+    return applyFailure(outcome, failure);
   }
 }
 
@@ -601,18 +554,17 @@ const PATH_TOOLS = new Set(['Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit'
  * of shell commands still leaves the whole shell; and it has no per-path rules for reads and writes.
  */
 export function codexUnenforceable(permissions: AgentPermissions): string[] {
-  const allowed = permissions.allowed_tools.map((r) => r.trim()).filter((r) => r !== '');
-  const denied = permissions.deny.map((r) => r.trim()).filter((r) => r !== '');
+  const { allowed, denied } = personaRuleLists(permissions);
   if (denied.includes('*')) return [];
   const out: string[] = [];
-  const allowRules = allowed.filter((r) => r !== '*').map(parseRule);
+  const allowRules = allowed.filter((r) => r !== '*').map(parsePersonaRule);
   const wholeShell = allowed.includes('*') || allowRules.some((r) => SHELL_TOOLS.has(r.tool) && r.spec === undefined);
-  const shellOff = denied.map(parseRule).some((r) => SHELL_TOOLS.has(r.tool) && r.spec === undefined);
+  const shellOff = denied.map(parsePersonaRule).some((r) => SHELL_TOOLS.has(r.tool) && r.spec === undefined);
   const commandAllows = allowRules.filter((r) => SHELL_TOOLS.has(r.tool) && r.spec !== undefined);
   if (commandAllows.length > 0 && !wholeShell && !shellOff) {
     out.push(`an allow list of shell commands (${commandAllows.map((r) => `Bash(${r.spec})`).join(', ')}): it offers the whole shell or none`);
   }
-  const pathRules = [...allowRules.filter((r) => r.spec !== undefined), ...denied.map(parseRule).filter((r) => r.spec !== undefined)].filter((r) => PATH_TOOLS.has(r.tool));
+  const pathRules = [...allowRules.filter((r) => r.spec !== undefined), ...denied.map(parsePersonaRule).filter((r) => r.spec !== undefined)].filter((r) => PATH_TOOLS.has(r.tool));
   if (pathRules.length > 0) {
     out.push(`path rules (${pathRules.map((r) => `${r.tool}(${r.spec})`).join(', ')}): it has no per-path tool rules`);
   }

@@ -38,9 +38,9 @@
 //  G9  Blank entries are dropped, duplicate rules removed, order kept. An entry that is not `Tool` or
 //      `Tool(spec)` is a manifest error.
 import { posix } from 'node:path';
-import { WaveError } from '../errors.js';
+import { parsePersonaRule, personaRuleLists } from './rules.js';
 import type { AgentPermissions } from './types.js';
-import { unique } from './util.js';
+import { unique, uniqueBy } from './util.js';
 
 export interface GeminiPolicyRule {
   toolName: string | string[];
@@ -98,14 +98,6 @@ const DIR_PATH_TOOLS: Readonly<Record<string, readonly string[]>> = {
   LS: ['list_directory'],
 };
 
-const RULE_RE = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\(([\s\S]*)\))?$/;
-
-function invalidRule(entry: string): WaveError {
-  return new WaveError('manifest_invalid', `permission rule '${entry}' is not 'Tool' or 'Tool(spec)'`, {
-    hint: "write rules like Read, Bash(git log*), Write(/wave/out/*); '*' alone means every tool",
-  });
-}
-
 /**
  * A literal for a regex source: metacharacters escaped; `(` and `)` as character classes so that no pattern can
  * look like a nested quantifier to the CLI's ReDoS guard.
@@ -154,18 +146,13 @@ function bashRule(spec: string, decision: 'allow' | 'deny'): Omit<GeminiPolicyRu
 
 /** One persona rule → policy rules without priorities (G5-G8). `*` alone is handled by projectGeminiPermissions. */
 export function projectGeminiRule(entry: string, decision: 'allow' | 'deny', ctx: GeminiPathContext): Omit<GeminiPolicyRule, 'priority'>[] {
-  const rule = entry.trim();
-  if (rule === '') return [];
-  const m = RULE_RE.exec(rule);
-  if (!m) throw invalidRule(entry);
-  const tool = m[1]!;
-  const spec = m[2]?.trim();
-  const bare = spec === undefined || spec === '' || spec === '*';
+  if (entry.trim() === '') return [];
+  const { tool, spec } = parsePersonaRule(entry);
 
   const mcp = /^mcp__([^_]+(?:_[^_]+)*)(?:__(.+))?$/.exec(tool);
   if (mcp) return [{ toolName: mcp[2] ?? '*', mcpName: mcp[1]!, decision }];
 
-  if (bare) return [{ toolName: [...(TOOL_MAP[tool] ?? [tool])], decision }];
+  if (spec === undefined) return [{ toolName: [...(TOOL_MAP[tool] ?? [tool])], decision }];
   if (tool === 'Bash') return [bashRule(spec, decision)];
   const fileTools = FILE_PATH_TOOLS[tool];
   const dirTools = DIR_PATH_TOOLS[tool];
@@ -204,19 +191,12 @@ function ruleKey(rule: GeminiPolicyRule): string {
 }
 
 function dedupe(rules: GeminiPolicyRule[]): GeminiPolicyRule[] {
-  const seen = new Set<string>();
-  return rules.filter((r) => {
-    const key = ruleKey(r);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return uniqueBy(rules, ruleKey);
 }
 
 /** The persona's permissions as policy rules, highest priority last (G1-G9). */
 export function projectGeminiPermissions(permissions: AgentPermissions, ctx: GeminiPathContext): GeminiPolicyRule[] {
-  const allowed = permissions.allowed_tools.map((r) => r.trim()).filter((r) => r !== '');
-  const denied = permissions.deny.map((r) => r.trim()).filter((r) => r !== '');
+  const { allowed, denied } = personaRuleLists(permissions);
   const denyMessage = { denyMessage: DENY_MESSAGE };
   if (denied.includes('*')) return [{ toolName: '*', decision: 'deny', priority: DENY_PRIORITY, ...denyMessage }]; // G1
   const deny = denied.flatMap((r) => projectGeminiRule(r, 'deny', ctx)).map((r) => ({ ...r, priority: DENY_PRIORITY, ...denyMessage }));

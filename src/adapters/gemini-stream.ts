@@ -12,14 +12,16 @@ import type {
   UsageTotals,
 } from './types.js';
 import {
+  applyFailure,
   classifyErrorText,
   classifyHttpStatus,
   commandSummary,
+  describeExit,
   fileWriteSummary,
   isObject,
   jsonSummary,
   num,
-  parseJsonLine,
+  parseJsonLines,
   str,
   truncate,
   TOOL_RESULT_MAX,
@@ -71,16 +73,15 @@ export function httpStatusOfExit(exitCode: number): number | undefined {
   return HTTP_STATUSES.find((s) => s % 256 === exitCode);
 }
 
-function exitReason(exitCode: number | null): string {
-  if (exitCode === null) return 'gemini was killed (no exit code)';
+/** What an exit code means to the CLI: a FatalError code, else the HTTP status it stands for (neither is 137 or 143). */
+function exitMeaning(exitCode: number): string | undefined {
   const meaning = EXIT_MEANING[exitCode];
-  if (meaning !== undefined) return `gemini exited with code ${exitCode} (${meaning})`;
+  if (meaning !== undefined) return meaning;
   const status = httpStatusOfExit(exitCode);
-  if (status !== undefined) return `gemini exited with code ${exitCode} (HTTP ${status} from the API)`;
-  if (exitCode === 137) return 'gemini was killed (exit 137, SIGKILL)';
-  if (exitCode === 143) return 'gemini was terminated (exit 143, SIGTERM)';
-  return `gemini exited with code ${exitCode}`;
+  return status !== undefined ? `HTTP ${status} from the API` : undefined;
 }
+
+const exitReason = (exitCode: number | null): string => describeExit('gemini', exitCode, exitMeaning);
 
 /** Google API status words (`{error:{code,message,status}}`) that the CLI puts into its error messages. */
 function classifyGoogleStatus(text: string): AgentFailure['class'] | undefined {
@@ -118,8 +119,6 @@ function mainModelOf(stats: JsonObject): string | undefined {
   return best?.name;
 }
 
-const REASON_MAX = 500;
-
 class GeminiStreamParser implements StreamParser {
   private readonly calls = new Map<string, { name: string; input: ToolInputSummary }>();
   private readonly denials: PermissionDenial[] = [];
@@ -132,9 +131,10 @@ class GeminiStreamParser implements StreamParser {
   private model: string | undefined;
 
   push(line: string): AdapterEvent[] {
-    if (line.includes('\n')) return line.split('\n').flatMap((l) => this.push(l));
-    const obj = parseJsonLine(line);
-    if (!obj) return [];
+    return parseJsonLines(line).flatMap((obj) => this.event(obj));
+  }
+
+  private event(obj: JsonObject): AdapterEvent[] {
     switch (obj.type) {
       case 'init':
         return this.init(obj);
@@ -266,11 +266,7 @@ class GeminiStreamParser implements StreamParser {
     } else if (r.text !== undefined) {
       outcome.finalText = r.text;
     }
-    if (failure) {
-      outcome.ok = false;
-      outcome.failure = { class: failure.class, reason: truncate(failure.reason, REASON_MAX) };
-    }
-    return outcome;
+    return applyFailure(outcome, failure);
   }
 
   private withoutResult(exitCode: number): AgentFailure {

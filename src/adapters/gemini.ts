@@ -2,9 +2,9 @@
 // file (§3.2, gemini-policy.ts) and the stream-json parser (§3.3, gemini-stream.ts). Pure: no Docker, no engine.
 // Every choice below was checked against the pinned 0.61.0 (images/gemini) and is explained where it is made.
 import { posix } from 'node:path';
-import { WaveError } from '../errors.js';
 import { geminiPolicyToml, projectGeminiPermissions } from './gemini-policy.js';
 import { createGeminiParser } from './gemini-stream.js';
+import { checkModelName, checkStepInput, invalidInputOf } from './invocation-checks.js';
 import type { AgentAdapter, AgentInvocation, AgentInvocationInput } from './types.js';
 import type { JsonObject } from './util.js';
 
@@ -24,33 +24,16 @@ export const GEMINI_SETTINGS_HOME_FILE = '.gemini/settings.json';
  */
 export const GEMINI_INSTRUCTIONS_HOME_FILE = '.gemini/GEMINI.md';
 
-function invalid(message: string, hint?: string): WaveError {
-  return new WaveError('manifest_invalid', `gemini adapter: ${message}`, hint === undefined ? {} : { hint });
-}
+const invalid = invalidInputOf('gemini');
 
 function checkInput(input: AgentInvocationInput): void {
   const model = input.model;
-  if (model.trim() === '' || model.startsWith('-') || /[\s\0]/.test(model)) {
-    throw invalid(`model name '${model}' is not usable as a --model value`, 'use a model id like gemini-2.5-flash');
-  }
+  checkModelName(model, '--model', 'gemini-2.5-flash', invalid);
   // `auto` lets the CLI route every turn through a classifier call to another model: the tier must name one model.
   if (model === 'auto' || model.startsWith('auto-')) {
     throw invalid(`model '${model}' routes between models; name one`, 'use a model id like gemini-2.5-flash');
   }
-  if (input.maxTurns !== undefined && !(Number.isInteger(input.maxTurns) && input.maxTurns > 0)) {
-    throw invalid(`maxTurns must be a positive integer, got ${String(input.maxTurns)}`);
-  }
-  if (!posix.isAbsolute(input.paths.home)) throw invalid(`HOME '${input.paths.home}' is not an absolute path`);
-  let url: URL;
-  try {
-    url = new URL(input.gateway.baseUrl);
-  } catch {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not http(s)`);
-  }
-  if (input.gateway.apiKey === '') throw invalid('the gateway API key is empty (a placeholder is enough)');
+  checkStepInput(input, invalid);
 }
 
 /**

@@ -3,7 +3,8 @@
 // was checked against the pinned 1.18.33 binary (test/e2e/opencode.test.ts): `run` reads the prompt from stdin when
 // it is not a TTY, rejects every permission "ask" without --auto, and writes no `done` line.
 import { posix } from 'node:path';
-import { WaveError } from '../errors.js';
+import { checkStepInput, gatewayUrl, invalidInputOf } from './invocation-checks.js';
+import { parsePersonaRule, personaRuleLists } from './rules.js';
 import type {
   AdapterEvent,
   AgentAdapter,
@@ -19,14 +20,16 @@ import type {
   UsageTotals,
 } from './types.js';
 import {
+  applyFailure,
   arr,
   classifyErrorText,
   commandSummary,
+  describeExit,
   fileWriteSummary,
   isObject,
   jsonSummary,
   num,
-  parseJsonLine,
+  parseJsonLines,
   str,
   truncate,
   TOOL_RESULT_MAX,
@@ -38,6 +41,8 @@ export const OPENCODE_BINARY = 'opencode';
 /** The per-step primary agent named with --agent; its prompt is the step's instructions. */
 export const OPENCODE_AGENT = 'wave';
 export const OPENCODE_INSTRUCTIONS_FILE = 'instructions.md';
+
+const invalid = invalidInputOf('opencode');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Model routing: `provider/model` (split at the first `/`, as `run --model` does).
@@ -68,12 +73,10 @@ export function splitOpencodeModel(model: string): { provider: string; model: st
   const provider = slash > 0 ? model.slice(0, slash) : '';
   const id = slash > 0 ? model.slice(slash + 1) : '';
   if (provider === '' || id === '' || /[\s\0]/.test(model) || model.startsWith('-')) {
-    throw new WaveError('manifest_invalid', `opencode adapter: model '${model}' is not 'provider/model'`, { hint: MODEL_HINT });
+    throw invalid(`model '${model}' is not 'provider/model'`, MODEL_HINT);
   }
   if (!Object.prototype.hasOwnProperty.call(PROVIDERS, provider)) {
-    throw new WaveError('manifest_invalid', `opencode adapter: provider '${provider}' of model '${model}' has no Wave model gateway`, {
-      hint: MODEL_HINT,
-    });
+    throw invalid(`provider '${provider}' of model '${model}' has no Wave model gateway`, MODEL_HINT);
   }
   return { provider, model: id };
 }
@@ -115,8 +118,6 @@ export function opencodeProviderFor(model: string): AgentProvider {
 
 export type OpencodeAction = 'allow' | 'deny';
 export type OpencodePermission = Record<string, OpencodeAction | Record<string, OpencodeAction>>;
-
-const RULE_RE = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\(([\s\S]*)\))?$/;
 
 const KEYS_OF: Readonly<Record<string, readonly string[]>> = {
   Read: ['read', 'grep', 'glob', 'list'],
@@ -168,18 +169,10 @@ function bashPattern(spec: string): string {
 
 /** One persona rule → OpenCode rules (O2-O4). `*` alone is handled by projectOpencodePermissions (O1, O7). */
 export function projectOpencodeRule(entry: string): Rule[] {
-  const rule = entry.trim();
-  if (rule === '') return [];
-  const m = RULE_RE.exec(rule);
-  if (!m) {
-    throw new WaveError('manifest_invalid', `permission rule '${entry}' is not 'Tool' or 'Tool(spec)'`, {
-      hint: "write rules like Read, Bash(git log*), Write(/wave/out/*); '*' alone means every tool",
-    });
-  }
-  const tool = m[1]!;
-  const spec = m[2]?.trim();
+  if (entry.trim() === '') return [];
+  const { tool, spec } = parsePersonaRule(entry);
   const keys = keysOf(tool);
-  if (spec === undefined || spec === '' || spec === '*') return keys.map((key) => ({ key }));
+  if (spec === undefined) return keys.map((key) => ({ key }));
   return keys.flatMap((key): Rule[] => {
     if (key === 'bash') return [{ key, pattern: bashPattern(spec) }];
     if (PATH_KEYS.has(key)) return pathPatterns(spec).map((pattern) => ({ key, pattern }));
@@ -203,8 +196,7 @@ export function projectOpencodePermissions(
   permissions: AgentPermissions,
   paths: { out: string; in: string } = { out: '/wave/out', in: '/wave/in' },
 ): OpencodePermission {
-  const allowed = permissions.allowed_tools.map((r) => r.trim()).filter((r) => r !== '');
-  const denied = permissions.deny.map((r) => r.trim()).filter((r) => r !== '');
+  const { allowed, denied } = personaRuleLists(permissions);
   const denyAll = denied.includes('*');
   const base: OpencodeAction = allowed.includes('*') && !denyAll ? 'allow' : 'deny';
   const allowRules = denyAll || base === 'allow' ? [] : allowed.filter((r) => r !== '*').flatMap(projectOpencodeRule);
@@ -260,27 +252,9 @@ export const OPENCODE_QUIET_ENV: Readonly<Record<string, string>> = {
   OPENCODE_PURE: '1',
 };
 
-function invalid(message: string, hint?: string): WaveError {
-  return new WaveError('manifest_invalid', `opencode adapter: ${message}`, hint === undefined ? {} : { hint });
-}
-
-function gatewayUrl(input: AgentInvocationInput): URL {
-  let url: URL;
-  try {
-    url = new URL(input.gateway.baseUrl);
-  } catch {
-    throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`gateway base URL '${input.gateway.baseUrl}' is not http(s)`);
-  return url;
-}
-
+/** The model name is checked by splitOpencodeModel, the gateway URL by opencodeConfig, where each is used. */
 function checkInput(input: AgentInvocationInput): void {
-  if (input.maxTurns !== undefined && !(Number.isInteger(input.maxTurns) && input.maxTurns > 0)) {
-    throw invalid(`maxTurns must be a positive integer, got ${String(input.maxTurns)}`);
-  }
-  if (!posix.isAbsolute(input.paths.home)) throw invalid(`HOME '${input.paths.home}' is not an absolute path`);
-  if (input.gateway.apiKey === '') throw invalid('the gateway API key is empty (a placeholder is enough)');
+  checkStepInput(input, invalid, { gatewayUrl: false });
 }
 
 function providerConfig(provider: string, model: string, baseURL: string): JsonObject {
@@ -298,7 +272,7 @@ function providerConfig(provider: string, model: string, baseURL: string): JsonO
 export function opencodeConfig(input: AgentInvocationInput): JsonObject {
   const { provider, model } = splitOpencodeModel(input.model);
   const spec = PROVIDERS[provider]!;
-  const baseURL = `${gatewayUrl(input).href.replace(/\/+$/, '')}${spec.basePath}`;
+  const baseURL = `${gatewayUrl(input.gateway.baseUrl, invalid).href.replace(/\/+$/, '')}${spec.basePath}`;
   const permission = projectOpencodePermissions(input.permissions, input.paths);
   return {
     model: input.model,
@@ -412,14 +386,7 @@ function statusOf(error: unknown): number | undefined {
   return status !== undefined && Number.isInteger(status) ? status : undefined;
 }
 
-function exitReason(exitCode: number | null): string {
-  if (exitCode === null) return 'opencode was killed (no exit code)';
-  if (exitCode === 143) return 'opencode was terminated (exit 143, SIGTERM)';
-  if (exitCode === 137) return 'opencode was killed (exit 137, SIGKILL)';
-  return `opencode exited with code ${exitCode}`;
-}
-
-const REASON_MAX = 500;
+const exitReason = (exitCode: number | null): string => describeExit('opencode', exitCode);
 
 class OpencodeStreamParser implements StreamParser {
   private readonly toolIds = new Set<string>();
@@ -439,9 +406,10 @@ class OpencodeStreamParser implements StreamParser {
   private lastText: string | undefined;
 
   push(line: string): AdapterEvent[] {
-    if (line.includes('\n')) return line.split('\n').flatMap((l) => this.push(l));
-    const obj = parseJsonLine(line);
-    if (!obj) return [];
+    return parseJsonLines(line).flatMap((obj) => this.event(obj));
+  }
+
+  private event(obj: JsonObject): AdapterEvent[] {
     this.sessionId ??= str(obj.sessionID);
     const part = isObject(obj.part) ? obj.part : undefined;
     switch (obj.type) {
@@ -597,11 +565,7 @@ class OpencodeStreamParser implements StreamParser {
     else if (exitCode !== 0) failure = { class: 'exit', reason: exitReason(exitCode) };
     else if (this.steps === 0) failure = { class: 'exit', reason: 'opencode exited 0 without a single model step' };
     else if (this.finalText !== undefined) outcome.finalText = this.finalText;
-    if (failure) {
-      outcome.ok = false;
-      outcome.failure = { class: failure.class, reason: truncate(failure.reason, REASON_MAX) };
-    }
-    return outcome;
+    return applyFailure(outcome, failure);
   }
 
   /** The error lines' status (when the provider's reported it), then their names and texts (§7). */

@@ -1,6 +1,6 @@
 // Helpers shared by the adapters: defensive JSON access, truncation, tool-input summaries and the provider-error
 // text classifier. Nothing here knows a particular CLI.
-import type { FailureClass, ToolInputSummary } from './types.js';
+import type { AgentFailure, AgentOutcome, FailureClass, ToolInputSummary } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -18,6 +18,11 @@ export function parseJsonLine(line: string): JsonObject | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The objects in a chunk of NDJSON: one line, or several joined by newlines; each line as parseJsonLine reads it. */
+export function parseJsonLines(text: string): JsonObject[] {
+  return text.split('\n').flatMap<JsonObject>((line) => parseJsonLine(line) ?? []);
 }
 
 export function str(value: unknown): string | undefined {
@@ -118,4 +123,43 @@ export function classifyErrorText(text: string): FailureClass | undefined {
 /** Order-preserving de-duplication. */
 export function unique<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
+}
+
+/** Order-preserving de-duplication by a key: the first item with each key stays. */
+export function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exit codes and failure reasons.
+
+/** The longest failure reason an outcome carries. */
+export const REASON_MAX = 500;
+
+/**
+ * How a CLI's exit reads in a failure reason: killed (no code), SIGTERM (143), SIGKILL (137), or the code, with the
+ * CLI's own meaning for it when `meaning` knows one.
+ */
+export function describeExit(cli: string, exitCode: number | null, meaning?: (exitCode: number) => string | undefined): string {
+  if (exitCode === null) return `${cli} was killed (no exit code)`;
+  const own = meaning?.(exitCode);
+  if (own !== undefined) return `${cli} exited with code ${exitCode} (${own})`;
+  if (exitCode === 143) return `${cli} was terminated (exit 143, SIGTERM)`;
+  if (exitCode === 137) return `${cli} was killed (exit 137, SIGKILL)`;
+  return `${cli} exited with code ${exitCode}`;
+}
+
+/** Marks the outcome failed with `failure` (its reason cut to REASON_MAX); no failure leaves it as it is. */
+export function applyFailure(outcome: AgentOutcome, failure: AgentFailure | undefined): AgentOutcome {
+  if (failure) {
+    outcome.ok = false;
+    outcome.failure = { class: failure.class, reason: truncate(failure.reason, REASON_MAX) };
+  }
+  return outcome;
 }

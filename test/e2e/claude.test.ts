@@ -1,16 +1,25 @@
 // The real Claude Code CLI in its image, in a hardened container, reaching the scripted model on host loopback
 // only through Wave's bridge, egress session and model gateway. Nothing is mocked but the model's answers.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parse, stringify } from 'yaml';
 import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
 import { dockerForTests, imageForTests } from '../support/docker.js';
-import { runWave, runWaveAsync } from '../support/run-cli.js';
+import {
+  assertKeyInNoWaveFile,
+  assertKeyNotInContainerEnv,
+  containerEnv,
+  createE2eProject,
+  DUMP_ENV_COMMAND,
+  NO_RETRY,
+  personaOf,
+  removeE2eProject,
+  runPipeline,
+  stepPipeline,
+} from '../support/e2e-project.js';
+import { runWave } from '../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
 const skip = noDocker || (await imageForTests(docker, 'wave/claude:latest'));
@@ -25,7 +34,7 @@ const script = modelScriptFromObject({
       {
         tool_calls: [
           write('/wave/out/note.md', '# Note\n\nWritten by the real CLI.\n'),
-          { name: 'Bash', input: { command: 'env > /wave/out/env.txt; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done >> /wave/out/env.txt 2>/dev/null; true' } },
+          { name: 'Bash', input: { command: DUMP_ENV_COMMAND } },
         ],
       },
       { text: 'Done.' },
@@ -62,65 +71,39 @@ const SCHEMA_CONTRACT = JSON.stringify({
   schema: { type: 'object', required: ['verdict', 'score'], properties: { verdict: { enum: ['pass', 'fail'] }, score: { type: 'integer' } } },
 });
 
-function step(id: string, persona: string, extra = ''): string {
-  return `kind: WavePipeline
-metadata: {name: ${id}}
-steps:
-  - id: ${id}
-    persona: ${persona}
-    exec: {type: prompt, source: "Do the ${id} task."}
-    output_artifacts: [{name: out, path: ${OUTPUT[id]}}]
-    handover:
-      contract: ${id === 'schema' ? SCHEMA_CONTRACT : '{type: non_empty_file}'}
-${extra}`;
-}
+const step = (id: string, persona: string, extra = '') =>
+  stepPipeline({ id, persona, output: OUTPUT[id]!, extra, ...(id === 'schema' ? { contract: SCHEMA_CONTRACT } : {}) });
+const RETRY_ONCE = '    retry: {max_attempts: 2, backoff: fixed, base_delay: 100ms}\n';
 
 before(async () => {
   if (skip) return;
   model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
-  dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-claude-'));
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(path.join(dir, 'README.md'), '# e2e project\n');
-  assert.equal(runWave(['init'], dir).status, 0);
-  const manifestPath = path.join(dir, 'wave.yaml');
-  const manifest = parse(readFileSync(manifestPath, 'utf8'));
-  manifest.runtime.models = { anthropic: { base_url: model.url } };
-  manifest.runtime.audit.log_all_tool_calls = true;
-  manifest.runtime.sandbox.env_passthrough = ['CLAUDE_CODE_MAX_RETRIES'];
-  manifest.personas.tester = {
-    adapter: 'claude',
-    description: 'e2e: every tool',
-    model: 'cheapest',
-    system_prompt_file: '.wave/personas/craftsman.md',
-    permissions: { allowed_tools: ['*'], deny: [] },
-  };
-  manifest.personas.nowrite = {
-    adapter: 'claude',
-    description: 'e2e: may not write files',
-    model: 'cheapest',
-    system_prompt_file: '.wave/personas/reviewer.md',
-    permissions: { allowed_tools: ['Read', 'Glob', 'Grep'], deny: ['Write', 'Edit'] },
-  };
-  writeFileSync(manifestPath, stringify(manifest));
-  const pipelines = path.join(dir, '.wave', 'pipelines');
-  mkdirSync(pipelines, { recursive: true });
-  writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'tester'));
-  writeFileSync(path.join(pipelines, 'denied.yaml'), step('denied', 'nowrite', '    retry: {policy: none}\n'));
-  writeFileSync(path.join(pipelines, 'big.yaml'), step('big', 'tester'));
-  writeFileSync(path.join(pipelines, 'schema.yaml'), step('schema', 'tester', '    retry: {max_attempts: 2, backoff: fixed, base_delay: 100ms}\n'));
-  writeFileSync(path.join(pipelines, 'flaky.yaml'), step('flaky', 'tester', '    retry: {max_attempts: 2, backoff: fixed, base_delay: 100ms}\n'));
+  dir = createE2eProject({
+    name: 'claude',
+    manifest: (manifest) => {
+      manifest.runtime.models = { anthropic: { base_url: model.url } };
+      manifest.runtime.audit.log_all_tool_calls = true;
+      manifest.runtime.sandbox.env_passthrough = ['CLAUDE_CODE_MAX_RETRIES'];
+      const persona = personaOf('claude', 'cheapest');
+      manifest.personas.tester = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
+      manifest.personas.nowrite = persona(
+        'e2e: may not write files',
+        { allowed_tools: ['Read', 'Glob', 'Grep'], deny: ['Write', 'Edit'] },
+        '.wave/personas/reviewer.md',
+      );
+    },
+    pipelines: {
+      writer: step('writer', 'tester'),
+      denied: step('denied', 'nowrite', NO_RETRY),
+      big: step('big', 'tester'),
+      schema: step('schema', 'tester', RETRY_ONCE),
+      flaky: step('flaky', 'tester', RETRY_ONCE),
+    },
+  });
 });
-after(async () => {
-  await model?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => removeE2eProject(dir, model));
 
-type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
-async function run(pipeline: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; events: Event[]; stderr: string }> {
-  const res = await runWaveAsync(['run', pipeline, '-o', 'json'], dir, { ANTHROPIC_API_KEY: TEST_KEY, ...env });
-  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
-  return { status: res.status, events, stderr: res.stderr };
-}
+const run = (pipeline: string, env: NodeJS.ProcessEnv = {}) => runPipeline(dir, pipeline, { env: { ANTHROPIC_API_KEY: TEST_KEY, ...env } });
 
 describe('Claude Code end to end', { skip }, () => {
   test('the step writes its output through a tool call; the gateway adds the key; the container never holds it', async () => {
@@ -136,15 +119,14 @@ describe('Claude Code end to end', { skip }, () => {
     assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
     assert.match(readFileSync(path.join(out, 'writer', 'note.md'), 'utf8'), /Written by the real CLI/);
 
-    const env = readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'writer', 'out', 'env.txt'), 'utf8');
+    const env = containerEnv(dir, runId, 'writer');
     assert.match(env, /ANTHROPIC_API_KEY=wave-placeholder-key/);
-    assert.ok(!env.includes(TEST_KEY), 'the real key is nowhere in the container environment');
+    assertKeyNotInContainerEnv(env, TEST_KEY);
     const keys = model.requests.filter((r) => r.path === '/v1/messages').map((r) => r.headers['x-api-key'] ?? r.headers.authorization);
     assert.ok(keys.length > 0);
     for (const key of keys) assert.ok(String(key).includes(TEST_KEY), 'the model saw the real key, added by the gateway');
 
-    const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(runId)];
-    for (const text of written) assert.ok(!text.includes(TEST_KEY), 'the key is in no file Wave wrote');
+    assertKeyInNoWaveFile(dir, runId, TEST_KEY);
   });
 
   test('a persona that denies Write: the CLI refuses it, the audit and the events show it, the contract fails', async () => {
@@ -191,9 +173,3 @@ describe('handover contracts end to end', { skip }, () => {
     assert.match(prompt, /allowed values|enum/i);
   });
 });
-
-function logFiles(runId: string): string[] {
-  const traces = path.join(dir, '.wave', 'traces');
-  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
-  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
-}

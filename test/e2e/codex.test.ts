@@ -3,16 +3,27 @@
 // mocked but the model's answers. The model names `gpt-5-codex`, whose tools in 0.169 are exec_command (the shell)
 // and no apply_patch: files are written through the shell.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parse, stringify } from 'yaml';
 import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
 import { dockerForTests, imageForTests } from '../support/docker.js';
-import { runWave, runWaveAsync } from '../support/run-cli.js';
+import {
+  assertKeyInNoWaveFile,
+  assertKeyNotInContainerEnv,
+  containerEnv,
+  createE2eProject,
+  DUMP_ENV_COMMAND,
+  logFiles,
+  modelTurns,
+  NO_RETRY,
+  personaOf,
+  removeE2eProject,
+  runPipeline,
+  stepPipeline,
+} from '../support/e2e-project.js';
+import { runWave } from '../support/run-cli.js';
 
 const IMAGE = 'wave/codex:latest';
 const { docker, skip: noDocker } = await dockerForTests();
@@ -28,10 +39,7 @@ const script = modelScriptFromObject({
       {
         text: 'Writing the note.',
         tool_calls: [
-          shell(
-            "printf '# Note\\n\\nWritten by the real Codex CLI.\\n' > /wave/out/note.md && " +
-              'env > /wave/out/env.txt; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done >> /wave/out/env.txt 2>/dev/null; true',
-          ),
+          shell(`printf '# Note\\n\\nWritten by the real Codex CLI.\\n' > /wave/out/note.md && ${DUMP_ENV_COMMAND}`),
         ],
         usage: { input_tokens: 3000, output_tokens: 40, cache_read_input_tokens: 1000 },
       },
@@ -60,62 +68,34 @@ let model: ScriptedModel;
 
 const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'blocked.md', normrf: 'keep.md' };
 
-function step(id: string, persona: string, extra = ''): string {
-  return `kind: WavePipeline
-metadata: {name: ${id}}
-steps:
-  - id: ${id}
-    persona: ${persona}
-    exec: {type: prompt, source: "Do the ${id} task."}
-    output_artifacts: [{name: out, path: ${OUTPUT[id]}}]
-    handover:
-      contract: {type: non_empty_file}
-${extra}`;
-}
+const step = (id: string, persona: string, extra = '') => stepPipeline({ id, persona, output: OUTPUT[id]!, extra });
 
 before(async () => {
   if (skip) return;
   model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
-  dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-codex-'));
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(path.join(dir, 'README.md'), '# e2e project\n');
-  assert.equal(runWave(['init'], dir).status, 0);
-  const manifestPath = path.join(dir, 'wave.yaml');
-  const manifest = parse(readFileSync(manifestPath, 'utf8'));
-  // The gateway maps the container's /v1/… onto this base: /v1/responses reaches the model's /v1/responses.
-  manifest.runtime.models = { openai: { base_url: `${model.url}/v1` } };
-  manifest.runtime.audit.log_all_tool_calls = true;
-  manifest.adapters.codex.image = IMAGE;
-  const persona = (description: string, permissions: { allowed_tools: string[]; deny: string[] }) => ({
-    adapter: 'codex',
-    description,
-    model: 'balanced',
-    system_prompt_file: '.wave/personas/craftsman.md',
-    permissions,
+  dir = createE2eProject({
+    name: 'codex',
+    manifest: (manifest) => {
+      // The gateway maps the container's /v1/… onto this base: /v1/responses reaches the model's /v1/responses.
+      manifest.runtime.models = { openai: { base_url: `${model.url}/v1` } };
+      manifest.runtime.audit.log_all_tool_calls = true;
+      manifest.adapters.codex.image = IMAGE;
+      const persona = personaOf('codex', 'balanced');
+      manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
+      manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
+      manifest.personas.normrf = persona('e2e: no rm', { allowed_tools: ['*'], deny: ['Bash(rm*)'] });
+    },
+    pipelines: {
+      writer: step('writer', 'coder'),
+      noshell: step('noshell', 'noshell', NO_RETRY),
+      normrf: step('normrf', 'normrf'),
+    },
   });
-  manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
-  manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
-  manifest.personas.normrf = persona('e2e: no rm', { allowed_tools: ['*'], deny: ['Bash(rm*)'] });
-  writeFileSync(manifestPath, stringify(manifest));
-  const pipelines = path.join(dir, '.wave', 'pipelines');
-  mkdirSync(pipelines, { recursive: true });
-  writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'coder'));
-  writeFileSync(path.join(pipelines, 'noshell.yaml'), step('noshell', 'noshell', '    retry: {policy: none}\n'));
-  writeFileSync(path.join(pipelines, 'normrf.yaml'), step('normrf', 'normrf'));
 });
-after(async () => {
-  await model?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => removeE2eProject(dir, model));
 
-type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
-async function run(pipeline: string): Promise<{ status: number | null; events: Event[]; stderr: string }> {
-  const res = await runWaveAsync(['run', pipeline, '-o', 'json'], dir, { OPENAI_API_KEY: TEST_KEY }, 120_000);
-  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
-  return { status: res.status, events, stderr: res.stderr };
-}
-
-const turns = (stepId: string) => model.requests.filter((r) => r.stepId === stepId && r.kind === 'turn');
+const run = (pipeline: string) => runPipeline(dir, pipeline, { env: { OPENAI_API_KEY: TEST_KEY }, timeoutMs: 120_000 });
+const turns = (stepId: string) => modelTurns(model, stepId);
 
 describe('Codex CLI end to end', { skip }, () => {
   test('the step writes its output through a shell call; usage is evented; the gateway adds the key; the container never holds it', async () => {
@@ -146,12 +126,11 @@ describe('Codex CLI end to end', { skip }, () => {
     assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
     assert.match(readFileSync(path.join(out, 'writer', 'note.md'), 'utf8'), /Written by the real Codex CLI/);
 
-    const env = readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'writer', 'out', 'env.txt'), 'utf8');
+    const env = containerEnv(dir, runId, 'writer');
     assert.match(env, /OPENAI_API_KEY=wave-placeholder-key/);
-    assert.ok(!env.includes(TEST_KEY), 'the real key is nowhere in the container environment');
-    const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(runId)];
-    for (const text of written) assert.ok(!text.includes(TEST_KEY), 'the key is in no file Wave wrote');
-    const egress = logFiles(runId).join('\n');
+    assertKeyNotInContainerEnv(env, TEST_KEY);
+    assertKeyInNoWaveFile(dir, runId, TEST_KEY);
+    const egress = logFiles(dir, runId).join('\n');
     assert.ok(!/"kind":"(connect|http)"/.test(egress), 'codex made no request through the egress proxy (no analytics, updates or plugins)');
   });
 
@@ -185,9 +164,3 @@ describe('Codex CLI end to end', { skip }, () => {
     assert.match(denied[0]!, /rm /);
   });
 });
-
-function logFiles(runId: string): string[] {
-  const traces = path.join(dir, '.wave', 'traces');
-  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
-  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
-}

@@ -5,16 +5,27 @@
 // write (filePath, content), edit, read, grep, glob, bash (command, description): a model name with `gpt-` in it
 // would get apply_patch instead of write and edit.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parse, stringify } from 'yaml';
 import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
 import { dockerForTests, imageForTests } from '../support/docker.js';
-import { runWave, runWaveAsync } from '../support/run-cli.js';
+import {
+  assertKeyInNoWaveFile,
+  assertKeyNotInContainerEnv,
+  containerEnv,
+  createE2eProject,
+  DUMP_ENV_COMMAND,
+  modelTurns,
+  NO_RETRY,
+  personaOf,
+  removeE2eProject,
+  runPipeline,
+  stepPipeline,
+  type WaveEvent,
+} from '../support/e2e-project.js';
+import { runWave } from '../support/run-cli.js';
 
 const IMAGE = 'wave/opencode:latest';
 const { docker, skip: noDocker } = await dockerForTests();
@@ -32,7 +43,7 @@ const script = modelScriptFromObject({
         text: 'Writing the note.',
         tool_calls: [
           write('/wave/out/note.md', '# Note\n\nWritten by the real OpenCode.\n'),
-          bash('env > /wave/out/env.txt; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done >> /wave/out/env.txt 2>/dev/null; true'),
+          bash(DUMP_ENV_COMMAND),
         ],
         usage: { input_tokens: 3000, output_tokens: 40, cache_read_input_tokens: 1000 },
       },
@@ -52,65 +63,39 @@ let model: ScriptedModel;
 
 const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'report.md' };
 
-function step(id: string, persona: string, extra = ''): string {
-  return `kind: WavePipeline
-metadata: {name: ${id}}
-steps:
-  - id: ${id}
-    persona: ${persona}
-    exec: {type: prompt, source: "Do the ${id} task."}
-    output_artifacts: [{name: out, path: ${OUTPUT[id]}}]
-    handover:
-      contract: {type: non_empty_file}
-${extra}`;
-}
+const step = (id: string, persona: string, extra = '') => stepPipeline({ id, persona, output: OUTPUT[id]!, extra });
 
 before(async () => {
   if (skip) return;
   model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
-  dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-opencode-'));
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(path.join(dir, 'README.md'), '# e2e project\n');
-  // The workspace's own OpenCode files must not widen the persona's permissions or reach the model.
-  writeFileSync(path.join(dir, 'opencode.json'), JSON.stringify({ permission: { '*': 'allow', bash: 'allow' }, agent: { wave: { permission: { bash: 'allow' }, prompt: 'PROJECT-AGENT-PROMPT' } } }));
-  writeFileSync(path.join(dir, 'AGENTS.md'), 'PROJECT-AGENTS-MD\n');
-  assert.equal(runWave(['init'], dir).status, 0);
-  const manifestPath = path.join(dir, 'wave.yaml');
-  const manifest = parse(readFileSync(manifestPath, 'utf8'));
-  // The gateway maps the container's /v1/… onto this base: /v1/chat/completions reaches the model's.
-  manifest.runtime.models = { openai: { base_url: `${model.url}/v1` }, anthropic: { base_url: model.url }, gemini: { base_url: model.url } };
-  manifest.runtime.audit.log_all_tool_calls = true;
-  manifest.adapters.opencode.image = IMAGE;
-  const persona = (description: string, permissions: { allowed_tools: string[]; deny: string[] }) => ({
-    adapter: 'opencode',
-    description,
-    model: 'openai-compatible/scripted-chat',
-    system_prompt_file: '.wave/personas/craftsman.md',
-    permissions,
+  dir = createE2eProject({
+    name: 'opencode',
+    // The workspace's own OpenCode files must not widen the persona's permissions or reach the model.
+    files: {
+      'opencode.json': JSON.stringify({ permission: { '*': 'allow', bash: 'allow' }, agent: { wave: { permission: { bash: 'allow' }, prompt: 'PROJECT-AGENT-PROMPT' } } }),
+      'AGENTS.md': 'PROJECT-AGENTS-MD\n',
+    },
+    manifest: (manifest) => {
+      // The gateway maps the container's /v1/… onto this base: /v1/chat/completions reaches the model's.
+      manifest.runtime.models = { openai: { base_url: `${model.url}/v1` }, anthropic: { base_url: model.url }, gemini: { base_url: model.url } };
+      manifest.runtime.audit.log_all_tool_calls = true;
+      manifest.adapters.opencode.image = IMAGE;
+      const persona = personaOf('opencode', 'openai-compatible/scripted-chat');
+      manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
+      manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
+    },
+    pipelines: {
+      writer: step('writer', 'coder'),
+      noshell: step('noshell', 'noshell', NO_RETRY),
+    },
   });
-  manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
-  manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
-  writeFileSync(manifestPath, stringify(manifest));
-  const pipelines = path.join(dir, '.wave', 'pipelines');
-  mkdirSync(pipelines, { recursive: true });
-  writeFileSync(path.join(pipelines, 'writer.yaml'), step('writer', 'coder'));
-  writeFileSync(path.join(pipelines, 'noshell.yaml'), step('noshell', 'noshell', '    retry: {policy: none}\n'));
 });
-after(async () => {
-  await model?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => removeE2eProject(dir, model));
 
-type Event = { type: string; stepId?: string; runId: string; [k: string]: unknown };
-async function run(pipeline: string, flags: string[] = []): Promise<{ status: number | null; events: Event[]; stderr: string }> {
-  const keys = { OPENAI_API_KEY: TEST_KEY, ANTHROPIC_API_KEY: TEST_KEY, GEMINI_API_KEY: TEST_KEY };
-  const res = await runWaveAsync(['run', pipeline, '-o', 'json', ...flags], dir, keys, 120_000);
-  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
-  return { status: res.status, events, stderr: res.stderr };
-}
-
-const turns = (stepId: string) => model.requests.filter((r) => r.stepId === stepId && r.kind === 'turn');
-const failures = (events: Event[]) => JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
+const KEYS = { OPENAI_API_KEY: TEST_KEY, ANTHROPIC_API_KEY: TEST_KEY, GEMINI_API_KEY: TEST_KEY };
+const run = (pipeline: string, flags: string[] = []) => runPipeline(dir, pipeline, { env: KEYS, flags, timeoutMs: 120_000 });
+const turns = (stepId: string) => modelTurns(model, stepId);
+const failures = (events: WaveEvent[]) => JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
 
 describe('OpenCode end to end', { skip }, () => {
   test('the step writes its output through the write tool over Chat Completions; the gateway adds the key; the container never holds it', async () => {
@@ -143,12 +128,11 @@ describe('OpenCode end to end', { skip }, () => {
     const refused = events.filter((e) => e.type === 'egress_decision' && e.allowed === false).map((e) => e.host);
     assert.deepEqual(refused, [], 'no start-up download (npm plugin install, ripgrep, models.dev) was tried');
 
-    const env = readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'writer', 'out', 'env.txt'), 'utf8');
+    const env = containerEnv(dir, runId, 'writer');
     assert.match(env, /OPENAI_API_KEY=wave-placeholder-key/);
     assert.match(env, /OPENCODE_DISABLE_PROJECT_CONFIG=1/);
-    assert.ok(!env.includes(TEST_KEY), 'the real key is nowhere in the container environment');
-    const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(runId)];
-    for (const text of written) assert.ok(!text.includes(TEST_KEY), 'the key is in no file Wave wrote');
+    assertKeyNotInContainerEnv(env, TEST_KEY);
+    assertKeyInNoWaveFile(dir, runId, TEST_KEY);
   });
 
   test('a persona that denies the shell: OpenCode refuses the bash call, the events and the audit show it; the allowed write passes', async () => {
@@ -188,9 +172,3 @@ describe('OpenCode end to end', { skip }, () => {
     });
   }
 });
-
-function logFiles(runId: string): string[] {
-  const traces = path.join(dir, '.wave', 'traces');
-  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
-  return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
-}
