@@ -2,14 +2,15 @@
 // each prompt step's adapter can honour what its persona asks (adapters). `wave validate` and `wave run` both run
 // them, so a broken schema or an unenforceable restriction is reported before any container starts.
 import type { Problem } from '../config/index.js';
-import { effectivePermissions, resolveProjectPath, resolveStepAgent } from '../config/index.js';
+import { effectivePermissions, resolveProjectPath, resolveStepAgent, type ResolveFlags } from '../config/index.js';
 import type { LoadedPipeline, Manifest } from '../config/types.js';
 import { checkContractFiles } from '../contracts/index.js';
 import { adapterFor } from '../adapters/index.js';
 import { WaveError } from '../errors.js';
 
-export async function preflightPipeline(loaded: LoadedPipeline, manifest?: Manifest): Promise<Problem[]> {
-  return [...(await contractFileProblems(loaded)), ...(manifest ? adapterProblems(loaded, manifest) : [])];
+/** `flags`: a run's --adapter/--model, which decide the agent as they will when the steps start. */
+export async function preflightPipeline(loaded: LoadedPipeline, manifest?: Manifest, flags: ResolveFlags = {}): Promise<Problem[]> {
+  return [...(await contractFileProblems(loaded)), ...(manifest ? adapterProblems(loaded, manifest, flags) : [])];
 }
 
 /** Every contract's schema or interface file parses and compiles. */
@@ -31,7 +32,7 @@ async function contractFileProblems(loaded: LoadedPipeline): Promise<Problem[]> 
 }
 
 /** The step's model is one its adapter can route, and the adapter can enforce the persona's restrictions. */
-function adapterProblems(loaded: LoadedPipeline, manifest: Manifest): Problem[] {
+function adapterProblems(loaded: LoadedPipeline, manifest: Manifest, flags: ResolveFlags): Problem[] {
   const problems: Problem[] = [];
   for (const [i, step] of loaded.pipeline.steps.entries()) {
     if (step.exec.type !== 'prompt') continue;
@@ -39,7 +40,7 @@ function adapterProblems(loaded: LoadedPipeline, manifest: Manifest): Problem[] 
     const at = { file: loaded.file, line: pos?.line, column: pos?.column };
     let agent;
     try {
-      agent = resolveStepAgent(manifest, step, {});
+      agent = resolveStepAgent(manifest, step, flags);
     } catch {
       continue; // reported by the manifest cross-check
     }

@@ -147,7 +147,8 @@ export async function preparePipeline(
   const manifest = await loadProjectManifest(options.manifestPath, note);
   const found = await findPipeline(pipelineRef, options.projectDir);
   const pipeline = await loadPipeline(found.path, { projectDir: options.projectDir });
-  const checked = [...(await checkLoadedPipeline(pipeline, manifest.manifest)), ...(await preflightPipeline(pipeline, manifest.manifest))];
+  const agentFlags = { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) };
+  const checked = [...(await checkLoadedPipeline(pipeline, manifest.manifest)), ...(await preflightPipeline(pipeline, manifest.manifest, agentFlags))];
   const problems = checked.filter((p) => p.severity === 'error');
   if (problems.length) throw problemsToError('pipeline_invalid', problems);
   for (const warning of checked.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
@@ -163,7 +164,7 @@ export async function preparePipeline(
     if (step.exec.type === 'command') {
       return { id: step.id, dependencies: step.dependencies, retry, start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE } };
     }
-    const agent = resolveStepAgent(manifest.manifest, step, { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) });
+    const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
     return { id: step.id, dependencies: step.dependencies, retry, start: { persona: agent.personaName ?? '', adapter: agent.adapterName, model: agent.model, image: agent.adapter.image } };
   });
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };

@@ -99,6 +99,13 @@ describe('wave init + validate in an empty git repository', () => {
     assert.match(res.stdout, /valid: .*\(2 warning\(s\)\)/);
   });
 
+  test('wave run checks the model its --adapter/--model flags choose before any run starts', () => {
+    const res = runWave(['run', 'hello-world', '--adapter', 'opencode', '--model', 'claude-sonnet-4-5'], dir);
+    assert.equal(res.status, 2, res.stderr);
+    assert.match(res.stderr, /opencode adapter: .*claude-sonnet-4-5.*provider\/model/);
+    assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   test('an unknown flag is a usage error with exit 2', () => {
     const res = runWave(['validate', '--bogus'], dir);
     assert.equal(res.status, 2);
