@@ -2,13 +2,12 @@
 // report read back with a JUnit parser package (junit2json). A hard failure, a soft warning and a skipped step all
 // appear as a JUnit tool expects them.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'junit2json';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
+import { createCommandProject, writePipeline } from '../../support/command-project.js';
 import { runWave } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
@@ -16,16 +15,11 @@ const skip = noDocker || (await imageForTests(docker));
 
 let dir: string;
 before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'wave-junit-'));
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(path.join(dir, 'README.md'), '# a project\n');
-  mkdirSync(path.join(dir, '.wave', 'pipelines'), { recursive: true });
-  writeFileSync(
-    path.join(dir, '.wave', 'pipelines', 'reported.yaml'),
-    `kind: WavePipeline
-metadata: {name: reported}
-steps:
-  - id: analyze
+  dir = createCommandProject('wave-junit-');
+  writePipeline(
+    dir,
+    'reported',
+    `  - id: analyze
     exec: {type: command, script: "echo '{\\"verdict\\": \\"pass\\"}' > /wave/out/result.json; printf '# Notes\\n' > /wave/out/notes.md"}
     output_artifacts: [{name: result, path: result.json}, {name: notes, path: notes.md}]
     handover:

@@ -2,13 +2,13 @@
 // are not run again (no step_started, 0 attempts) but reused from an earlier run, with their artifacts copied
 // and checked; X and everything downstream run and see those artifacts exactly as in a normal run.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Store } from '../../../src/state/index.js';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
+import { createCommandProject, ndjsonEvents, runIdOf as runIdFromStdout, runStatus, writePipeline } from '../../support/command-project.js';
 import { runWave, type CliRun } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
@@ -16,16 +16,11 @@ const skip = noDocker || (await imageForTests(docker));
 
 let dir: string;
 before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'wave-from-step-'));
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(path.join(dir, 'README.md'), '# a project\n');
-  mkdirSync(path.join(dir, '.wave', 'pipelines'), { recursive: true });
+  dir = createCommandProject('wave-from-step-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function pipeline(name: string, steps: string): void {
-  writeFileSync(path.join(dir, '.wave', 'pipelines', `${name}.yaml`), `kind: WavePipeline\nmetadata: {name: ${name}}\nsteps:\n${steps}`);
-}
+const pipeline = (name: string, steps: string) => writePipeline(dir, name, steps);
 
 // a writes something that differs on every run, so a re-run of a would show in c's output. c fails on its first
 // attempt when the run's source snapshot has FAIL_C (a resumed run keeps its snapshot; attempt 2 passes).
@@ -54,19 +49,9 @@ interface Status {
   steps: Array<{ id: string; status: string; attempts: number; reusedFrom: string | null }>;
 }
 
-function events(res: CliRun): Event[] {
-  return res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Event);
-}
-function runIdOf(res: CliRun): string {
-  const first = events(res)[0];
-  assert.equal(first?.type, 'run_started', 'the first NDJSON line is run_started');
-  return first.runId;
-}
-function status(runId: string): Status {
-  const res = runWave(['status', runId, '-o', 'json'], dir);
-  assert.equal(res.status, 0, res.stderr);
-  return JSON.parse(res.stdout) as Status;
-}
+const events = (res: CliRun) => ndjsonEvents<Event>(res.stdout);
+const runIdOf = (res: CliRun) => runIdFromStdout(res.stdout);
+const status = (runId: string) => runStatus<Status>(dir, runId);
 function withStore<T>(fn: (store: Store) => T): T {
   const store = new Store(path.join(dir, '.wave', 'state.db'));
   try {

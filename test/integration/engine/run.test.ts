@@ -1,13 +1,12 @@
 // `wave run` end to end with command steps in real containers: parallel levels, artifact flow, retries with
 // backoff, resume after kill -9, cancel from a second process, and a 200-step fan-out.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Store } from '../../../src/state/index.js';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
+import { createCommandProject, runIdOf, runStatus, writePipeline } from '../../support/command-project.js';
 import { runWave, spawnWave, waitForEvent } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
@@ -15,32 +14,18 @@ const skip = noDocker || (await imageForTests(docker));
 
 let dir: string;
 before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'wave-engine-'));
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  writeFileSync(path.join(dir, 'README.md'), '# a project\n');
-  mkdirSync(path.join(dir, '.wave', 'pipelines'), { recursive: true });
+  dir = createCommandProject('wave-engine-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function pipeline(name: string, steps: string): void {
-  writeFileSync(path.join(dir, '.wave', 'pipelines', `${name}.yaml`), `kind: WavePipeline\nmetadata: {name: ${name}}\nsteps:\n${steps}`);
-}
+const pipeline = (name: string, steps: string) => writePipeline(dir, name, steps);
 
 interface Status {
   runId: string;
   status: string;
   steps: Array<{ id: string; status: string; attempts: number; startedAt: string; finishedAt: string; attemptHistory: Array<{ attempt: number; delayMs: number; status: string }> }>;
 }
-function status(runId: string): Status {
-  const res = runWave(['status', runId, '-o', 'json'], dir);
-  assert.equal(res.status, 0, res.stderr);
-  return JSON.parse(res.stdout) as Status;
-}
-function runIdOf(stdout: string): string {
-  const first = JSON.parse(stdout.split('\n')[0] ?? '{}') as { type?: string; runId?: string };
-  assert.equal(first.type, 'run_started', 'the first NDJSON line is run_started');
-  return first.runId as string;
-}
+const status = (runId: string) => runStatus<Status>(dir, runId);
 async function containersOf(runId: string) {
   return docker.listContainers({ all: true, filters: { label: [`wave.run=${runId}`] } });
 }
