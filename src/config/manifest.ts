@@ -14,6 +14,7 @@ import {
   type LoadedManifest,
   type Locator,
   type Manifest,
+  type Resources,
   type Runtime,
   TIER_NAMES,
   type TierName,
@@ -217,11 +218,20 @@ function checkManifestSemantics(
 }
 
 function checkResources(
-  res: { memory?: string | number } | undefined,
+  res: Resources | undefined,
   at: DocPath,
   error: (message: string, at: DocPath, hint?: string) => void,
 ): void {
   if (res?.memory !== undefined && parseMemory(res.memory) === undefined) {
     error(`memory '${String(res.memory)}' is not a size`, [...at, 'memory'], 'write it like 512m, 4g or 2GiB');
+  }
+  for (const key of ['stored_output_head', 'stored_output_tail'] as const) {
+    const value = res?.[key];
+    if (value === undefined) continue;
+    const bytes = parseMemory(value);
+    // Each stored line also counts 100 bytes (its record), so a bound under 1 KiB would hold almost nothing.
+    if (bytes === undefined || bytes < 1024) {
+      error(`${key} '${String(value)}' is not a size of at least 1k`, [...at, key], 'write it like 64k, 1MiB or 8m');
+    }
   }
 }

@@ -24,6 +24,10 @@ export interface Resources {
   memory?: string | number;
   cpus?: number;
   pids?: number;
+  /** Of each output stream of an attempt, the first this many bytes are stored (default 1 MiB); a size like memory. */
+  stored_output_head?: string | number;
+  /** … and the last this many (default 1 MiB); what lies between is counted and dropped. */
+  stored_output_tail?: string | number;
 }
 
 export interface Adapter {
