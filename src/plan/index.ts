@@ -8,7 +8,9 @@ export {
   classifyTemplateVar,
   renderTemplate,
   TEMPLATE_VARIABLES,
+  type RenderOptions,
   type TemplateVar,
   type TemplateRef,
   type TemplateContext,
 } from './template.js';
+export { shellPlaces, shellQuote, quoteForPlace, type ShellPlace } from './shell-context.js';

@@ -6,7 +6,8 @@ import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
 import type { DocPath, Locator, Step } from '../config/types.js';
 import type { StepGraph } from './graph.js';
-import { classifyTemplateVar, findTemplateVars } from './template.js';
+import { shellPlaces } from './shell-context.js';
+import { UNSAFE_PLACE_HINT, classifyTemplateVar, findTemplateVars, unsafePlaceMessage } from './template.js';
 
 export interface ReferenceCheckOptions {
   file: string;
@@ -59,6 +60,7 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
     for (const [text, at] of textsOf(step).map(([t, p]) => [t, ['steps', i, ...p]] as const)) {
       problems.push(...checkTemplateText(text, { graph, step, ancestors, at, ...opts }, incomplete));
     }
+    if (step.exec.type === 'command') checkScriptPlaces(step.id, step.exec.script, ['steps', i, 'exec', 'script'], error);
   });
   return problems;
 }
@@ -67,6 +69,17 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
 function textsOf(step: Step): Array<[string, DocPath]> {
   if (step.exec.type === 'prompt') return step.exec.source === undefined ? [] : [[step.exec.source, ['exec', 'source']]];
   return [[step.exec.script, ['exec', 'script']]];
+}
+
+/** A command script's placeholders are quoted for their place; a place where quoting cannot protect is refused. */
+function checkScriptPlaces(stepId: string, script: string, at: DocPath, error: Report): void {
+  const vars = findTemplateVars(script);
+  shellPlaces(script, vars).forEach((place, k) => {
+    const v = vars[k];
+    if (place.kind !== 'unsafe' || !v) return;
+    const where = v.line > 1 ? ` (line ${v.line} of the script)` : '';
+    error(`step '${stepId}': ${unsafePlaceMessage(v.expr, place)}${where}`, at, UNSAFE_PLACE_HINT);
+  });
 }
 
 export interface TemplateTextCheck extends ReferenceCheckOptions {

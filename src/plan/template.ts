@@ -1,8 +1,11 @@
 // `{{ input }}`-style placeholders in prompts and scripts. Both `{{x}}` and `{{ x }}` are accepted. An unknown
 // variable is an error rather than being left in place or blanked, because a prompt that silently lost its
 // input is worse than a run that refuses to start. `\{{` writes a literal `{{` (e.g. for `docker --format`).
+// Prompts get values as they are; in a command script every value is shell-quoted for its place in the script
+// (see shell-context.ts), so an input such as `$(id)` stays data.
 
 import { WaveError } from '../errors.js';
+import { quoteForPlace, shellPlaces, type ShellPlace } from './shell-context.js';
 
 export interface TemplateVar {
   /** The trimmed expression between the braces, e.g. "deps.analyze.analysis". */
@@ -79,14 +82,32 @@ export interface TemplateContext {
   deps?: Record<string, Record<string, string>>;
 }
 
+export interface RenderOptions {
+  /** 'shell': the text is a sh script; each value is quoted for its place, and a place that cannot be is refused. */
+  syntax?: 'text' | 'shell';
+}
+
 /**
  * Replaces every placeholder; throws a WaveError ('pipeline_invalid') naming each variable that cannot be
  * filled. `where` (e.g. "step 'review' exec.source") goes into the message.
  */
-export function renderTemplate(text: string, ctx: TemplateContext, where = 'template'): string {
+export function renderTemplate(text: string, ctx: TemplateContext, where = 'template', options: RenderOptions = {}): string {
   const failures: string[] = [];
+  const places = options.syntax === 'shell' ? shellPlaces(text, findTemplateVars(text)) : undefined;
+  let index = 0;
+  let unsafe = false;
   const rendered = text.replace(PLACEHOLDER, (whole: string, escape: string, inner: string) => {
     if (escape === '\\') return whole.slice(1);
+    const place = places?.[index++];
+    if (place?.kind === 'unsafe') {
+      failures.push(unsafePlaceMessage(inner.trim(), place));
+      unsafe = true;
+      return whole;
+    }
+    const value = valueOf(inner);
+    return value === undefined ? whole : place ? quoteForPlace(value, place) : value;
+  });
+  function valueOf(inner: string): string | undefined {
     const ref = classifyTemplateVar(inner.trim());
     switch (ref.kind) {
       case 'input':
@@ -98,7 +119,7 @@ export function renderTemplate(text: string, ctx: TemplateContext, where = 'temp
       case 'pipeline_name':
         if (ctx.pipelineName !== undefined) return ctx.pipelineName;
         failures.push('pipeline_name is not available here');
-        return whole;
+        return undefined;
       case 'dep_artifact': {
         const value = ctx.deps?.[ref.step]?.[ref.artifact];
         if (value !== undefined) return value;
@@ -107,19 +128,28 @@ export function renderTemplate(text: string, ctx: TemplateContext, where = 'temp
             ? `step '${ref.step}' has no artifact '${ref.artifact}'`
             : `'deps.${ref.step}' is not a dependency of step '${ctx.stepId}'`,
         );
-        return whole;
+        return undefined;
       }
       case 'unknown':
         failures.push(ref.reason);
-        return whole;
+        return undefined;
     }
-  });
+  }
   if (failures.length > 0) {
     const [first] = failures;
     throw new WaveError('pipeline_invalid', `${where}: ${first}`, {
       details: failures.slice(1),
-      hint: `template variables: ${TEMPLATE_VARIABLES.join(', ')}; write \\{{ for a literal {{`,
+      hint: unsafe ? UNSAFE_PLACE_HINT : `template variables: ${TEMPLATE_VARIABLES.join(', ')}; write \\{{ for a literal {{`,
     });
   }
   return rendered;
 }
+
+/** Why a placeholder in a script is refused where it is; the same words for `wave validate` and a run. */
+export function unsafePlaceMessage(expr: string, place: Extract<ShellPlace, { kind: 'unsafe' }>): string {
+  return `{{ ${expr} }} is ${place.where}, where no quoting keeps its value from running as code`;
+}
+
+/** The hint for an unsafe place: what to write instead. */
+export const UNSAFE_PLACE_HINT =
+  'put the placeholder in a plain word, in \'…\' or in "…" (Wave quotes it); the input is also in $WAVE_INPUT, e.g. printf \'%s\\n\' "$WAVE_INPUT"';
