@@ -1,5 +1,6 @@
 // What one attempt of one step reports back to the executor. The executor decides, from this alone, whether
 // to retry, fail, or go on: it never looks inside containers or contracts itself.
+import { constants } from 'node:os';
 import type { FailureClass } from '../events/types.js';
 
 export interface AttemptSuccess {
@@ -19,6 +20,8 @@ export interface AttemptFailure {
   feedback: string;
   /** Wall-clock limit that was hit, for a `timeout` failure. */
   timeoutMs?: number;
+  /** The stack of an error thrown inside the attempt: for the run's log file, never the terminal. */
+  detail?: string;
 }
 
 export type AttemptOutcome = AttemptSuccess | AttemptFailure;
@@ -46,8 +49,33 @@ export function isRetryable(failure: FailureClass): boolean {
       return true;
     case 'context_exhausted':
     case 'infrastructure':
+    case 'internal':
     case 'missing_input':
     case 'cancelled':
       return false;
   }
+}
+
+/**
+ * Something thrown inside an attempt, as the attempt's failure: it must end the step (failed, evented, the
+ * run resumable), never escape past the state store. A system error (EMFILE, ENOSPC, a SQLite I/O error) is
+ * the host's trouble; anything else is a bug in Wave.
+ */
+export function failureFromThrown(thrown: unknown): AttemptFailure {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const code = (error as NodeJS.ErrnoException).code;
+  const host = typeof code === 'string' && (Object.hasOwn(constants.errno, code) || code.startsWith('SQLITE_'));
+  const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
+  const reason = host
+    ? `host error: ${error.message}`
+    : `internal error (a bug in Wave; the stack is in the run's log): ${name}${error.message}`;
+  return {
+    ok: false,
+    failureClass: host ? 'infrastructure' : 'internal',
+    reason,
+    exitCode: null,
+    outputTail: '',
+    feedback: reason,
+    ...(error.stack ? { detail: error.stack } : {}),
+  };
 }

@@ -1,12 +1,13 @@
 // The scheduler: every step whose dependencies completed starts at once, up to the worker limit; failures are
 // retried with backoff; a failure after the last attempt halts the run (or skips/continues, per the step's
-// policy); cancellation stops everything. State changes go through the store, which events them.
+// policy); cancellation stops everything. State changes go through the store, which events them. An attempt
+// that throws is a failed attempt like any other: no step row may stay `running` once this returns.
 import { setMaxListeners } from 'node:events';
 import type { ResolvedRetry } from '../config/retry.js';
 import { retryDelayMs } from '../config/retry.js';
-import type { RunFinalStatus } from '../events/types.js';
+import type { FailureClass, RunFinalStatus } from '../events/types.js';
 import type { StepStartInput, Store } from '../state/index.js';
-import { isRetryable, type AttemptFailure, type AttemptRunner } from './attempt.js';
+import { failureFromThrown, isRetryable, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { abortableSleep } from './sleep.js';
 
 export interface ExecutorStep {
@@ -35,6 +36,8 @@ export interface ExecutionSummary {
   failed: string[];
   /** Whether the step that decided a failed run failed on its contract (exit code 4 rather than 3). */
   contractFailure: boolean;
+  /** The class of the failure that decided a failed run (the halting step's, else the first failure's). */
+  failureClass?: FailureClass;
   /** The first failure's reason, for the run row and the final message. */
   error?: string;
 }
@@ -50,10 +53,22 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   const onOuterAbort = () => cancel.abort();
   if (options.signal.aborted) cancel.abort();
   options.signal.addEventListener('abort', onOuterAbort, { once: true });
+  // A timer's throw would be an uncaught exception that kills the process with steps running; a missed poll
+  // or heartbeat (the db busy for a moment) is harmless, the next one comes.
   const cancelPoll = setInterval(() => {
-    if (!cancel.signal.aborted && store.isCancelRequested(runId)) cancel.abort();
+    try {
+      if (!cancel.signal.aborted && store.isCancelRequested(runId)) cancel.abort();
+    } catch {
+      // next poll
+    }
   }, options.cancelPollMs ?? 500);
-  const heartbeat = setInterval(() => store.heartbeat(runId), options.heartbeatMs ?? 5_000);
+  const heartbeat = setInterval(() => {
+    try {
+      store.heartbeat(runId);
+    } catch {
+      // next heartbeat
+    }
+  }, options.heartbeatMs ?? 5_000);
 
   const outcome = new Map<string, Outcome>();
   for (const row of store.getSteps(runId)) {
@@ -66,13 +81,24 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   let halt: { by: string; contract: boolean; reason: string } | undefined;
   let firstError: string | undefined;
   let contractFailure = false;
+  let firstFailureClass: FailureClass | undefined;
+  let haltFailureClass: FailureClass | undefined;
+
+  /** The attempt's outcome, whatever it does: a throw (sync or async) becomes its failure. */
+  const attempt = async (request: AttemptRequest): Promise<AttemptOutcome> => {
+    try {
+      return await options.runAttempt(request);
+    } catch (err) {
+      return failureFromThrown(err);
+    }
+  };
 
   const runStep = async (step: ExecutorStep): Promise<Outcome> => {
     const maxAttempts = Math.max(1, step.retry.maxAttempts);
     let previous: AttemptFailure | undefined;
     for (let n = 1; ; n++) {
       const started = store.startStep(runId, step.id, step.start);
-      const result = await options.runAttempt({
+      const result = await attempt({
         stepId: step.id,
         attempt: started.attempt,
         signal: cancel.signal,
@@ -86,7 +112,13 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         store.cancelStep(runId, step.id, cancel.signal.aborted ? 'run cancelled' : result.reason);
         return 'cancelled';
       }
-      const end = { reason: result.reason, failureClass: result.failureClass, exitCode: result.exitCode, outputTail: result.outputTail };
+      const end = {
+        reason: result.reason,
+        failureClass: result.failureClass,
+        exitCode: result.exitCode,
+        outputTail: result.outputTail,
+        ...(result.detail ? { detail: result.detail } : {}),
+      };
       if (n < maxAttempts && isRetryable(result.failureClass) && !halt) {
         const delayMs = retryDelayMs(step.retry, n + 1);
         store.retryStep(runId, step.id, { ...end, delayMs });
@@ -110,9 +142,11 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         return 'skipped';
       }
       failed.push(step.id);
+      firstFailureClass ??= result.failureClass;
       if (step.retry.onFailure === 'fail' && !halt) {
         halt = { by: step.id, contract: result.failureClass === 'contract', reason: result.reason };
         contractFailure = halt.contract;
+        haltFailureClass = result.failureClass;
       }
       return 'failed';
     }
@@ -123,14 +157,36 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     const task = runStep(step)
       .then((o) => void outcome.set(step.id, o))
       .catch((err: unknown) => {
-        // A bug or an infrastructure error outside the attempt (the db went away): stop scheduling.
+        // The store itself failed around the attempt (the disk is full, the db went away): stop scheduling,
+        // and close the step's row if the store still can (resume closes it otherwise).
+        const failure = failureFromThrown(err);
+        closeOpenStep(step.id, failure);
         outcome.set(step.id, 'failed');
         failed.push(step.id);
-        halt ??= { by: step.id, contract: false, reason: (err as Error).message };
-        firstError ??= `step '${step.id}': ${(err as Error).message}`;
+        if (!halt) {
+          halt = { by: step.id, contract: false, reason: failure.reason };
+          haltFailureClass = failure.failureClass;
+        }
+        firstError ??= `step '${step.id}': ${failure.reason}`;
+        firstFailureClass ??= failure.failureClass;
       })
       .finally(() => running.delete(step.id));
     running.set(step.id, task);
+  };
+
+  const closeOpenStep = (stepId: string, failure: AttemptFailure) => {
+    try {
+      const row = store.getStep(runId, stepId);
+      if (row?.status !== 'running' && row?.status !== 'retrying') return;
+      store.failStep(runId, stepId, {
+        reason: failure.reason,
+        failureClass: failure.failureClass,
+        exitCode: null,
+        ...(failure.detail ? { detail: failure.detail } : {}),
+      });
+    } catch {
+      // The store cannot write: the row stays open, and `wave resume` closes it as interrupted.
+    }
   };
 
   /** Steps that can never run because a dependency did not complete; repeated until nothing changes. */
@@ -181,10 +237,12 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   }
 
   const status: RunFinalStatus = cancel.signal.aborted ? 'cancelled' : failed.length ? 'failed' : 'completed';
+  const failureClass = status === 'failed' ? (haltFailureClass ?? firstFailureClass) : undefined;
   return {
     status,
     failed,
     contractFailure,
+    ...(failureClass ? { failureClass } : {}),
     ...(status === 'cancelled' ? { error: 'cancelled' } : firstError && status === 'failed' ? { error: firstError } : {}),
   };
 }

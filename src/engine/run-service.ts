@@ -92,7 +92,11 @@ export function openStore(projectDir: string, onEvent?: (e: WaveEvent) => void):
 function exitCodeFor(summary: ExecutionSummary): number {
   if (summary.status === 'completed') return ExitCode.ok;
   if (summary.status === 'cancelled') return ExitCode.cancelled;
-  return summary.contractFailure ? ExitCode.contractFailed : ExitCode.stepFailed;
+  if (summary.contractFailure) return ExitCode.contractFailed;
+  // The step did not fail on its own: the host (Docker, descriptors, disk) or Wave itself did.
+  if (summary.failureClass === 'infrastructure') return ExitCode.infrastructure;
+  if (summary.failureClass === 'internal') return ExitCode.internal;
+  return ExitCode.stepFailed;
 }
 
 /** Steps to run with --steps: each named step must exist, and a named step's dependencies must be named too. */

@@ -1,6 +1,7 @@
 // One attempt of one step, as DESIGN.md's "One step, as data": workspace → inputs → invocation → container →
 // collection → contracts → artifacts. Every way it can go wrong ends as an AttemptFailure with a class the
-// executor can act on; only bugs throw.
+// executor can act on; a throw (a bug, the host out of descriptors or disk) too, as class `internal` or
+// `infrastructure`.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
@@ -15,7 +16,7 @@ import { collectOutputs } from '../sandbox/collect.js';
 import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import type { Store } from '../state/index.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
-import type { AttemptFailure, AttemptOutcome, AttemptRequest, AttemptRunner } from './attempt.js';
+import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { META_DIR, type AgentLauncher } from './agent.js';
 
 export interface StepRunnerDeps {
@@ -85,7 +86,8 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
         const cls = err.code === 'artifact_rejected' ? 'contract' : err.code === 'cancelled' ? 'cancelled' : 'infrastructure';
         return failure(cls, err.message + (err.hint ? ` (${err.hint})` : ''));
       }
-      throw err;
+      // EMFILE, a full disk, a bug: still this attempt's failure, so the step row ends and the run can resume.
+      return failureFromThrown(err);
     }
   };
 }

@@ -12,6 +12,7 @@ export type FailureClass =
   | 'context_exhausted'
   | 'missing_input' // a dependency's required artifact is not there: fails before the container starts
   | 'infrastructure' // Docker, image, disk: not the agent's fault
+  | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
   | 'unknown';
 
@@ -137,6 +138,8 @@ export interface StepFailedEvent extends StepScoped {
   reason: string;
   exitCode: number | null;
   failureClass: FailureClass;
+  /** For an `internal` failure: the stack trace, for the log file (the terminal shows `reason` only). */
+  detail?: string;
 }
 
 export interface StepSkippedEvent extends StepScoped {

@@ -115,6 +115,8 @@ export interface AttemptEndInput {
 export interface StepFailureInput extends AttemptEndInput {
   reason: string;
   failureClass: FailureClass;
+  /** A thrown error's stack: goes into the `step_failed` event (the log file), not the step row. */
+  detail?: string;
 }
 
 export interface StepRetryInput extends StepFailureInput {
@@ -272,16 +274,13 @@ export class Store {
 
   /**
    * Ends a run whose owner is gone (the reaper, or `wave resume` finding a dead owner): steps still running
-   * or waiting to retry fail as `infrastructure`, then the run fails. Pending steps stay pending for resume.
+   * or waiting to retry fail as interrupted, then the run fails. Pending steps stay pending for resume.
    */
   abandonRun(runId: string, reason: string): WaveEvent[] {
     return this.changeMany((append) => {
       const run = this.requireRunRow(runId);
       assertRunTransition(runId, run.status, 'failed');
-      for (const step of this.stepRows(runId)) {
-        if (step.status !== 'running' && step.status !== 'retrying') continue;
-        append(this.failStepInTx(step, { reason, failureClass: 'infrastructure', exitCode: null }));
-      }
+      this.closeInterruptedStepsInTx(runId, reason, append);
       const now = this.now();
       this.stmt(`UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`).run(now, reason, runId);
       append<RunCompletedEvent>({
@@ -298,11 +297,15 @@ export class Store {
   /**
    * Picks a failed or cancelled run up again under the same id: unfinished steps go back to pending (their
    * attempts stay, so attempt numbers keep counting), the cancel request is cleared, and this process owns it.
+   * A step the ended run left open (`running` or `retrying`: its process died, or a throw kept the executor
+   * from recording the end) first fails as interrupted, in the same transaction: the state machine has no
+   * running → pending edge, and every reset starts from a terminal state with its attempt closed.
    */
   resumeRun(runId: string, owner: RunOwner = currentOwner()): WaveEvent[] {
     return this.changeMany((append) => {
       const run = this.requireRunRow(runId);
       assertRunTransition(runId, run.status, 'running');
+      this.closeInterruptedStepsInTx(runId, `interrupted: the run ended (${run.status}) while the step was unfinished`, append);
       const now = this.now();
       for (const step of this.stepRows(runId)) {
         if (step.status === 'completed' || step.status === 'pending') continue;
@@ -793,6 +796,22 @@ export class Store {
     for (const event of events) this.onEvent(event);
   }
 
+  /**
+   * For a run that no longer runs: every step still `running` or `retrying` fails as `infrastructure` (it
+   * was not the step's doing), and any attempt row still marked running is closed, whatever its step says.
+   */
+  private closeInterruptedStepsInTx(runId: string, reason: string, append: <E extends WaveEvent>(event: E) => E): void {
+    for (const step of this.stepRows(runId)) {
+      if (step.status !== 'running' && step.status !== 'retrying') continue;
+      append(this.failStepInTx(step, { reason, failureClass: 'infrastructure', exitCode: null }));
+    }
+    this.stmt(
+      `UPDATE attempts SET status = 'failed', finished_at = ?, reason = COALESCE(reason, ?),
+         failure_class = COALESCE(failure_class, 'infrastructure')
+       WHERE run_id = ? AND status = 'running'`,
+    ).run(this.now(), reason, runId);
+  }
+
   private failStepInTx(step: StepRow, input: StepFailureInput): StepFailedEvent {
     assertStepTransition(step.run_id, step.step_id, step.status, 'failed');
     const now = this.now();
@@ -808,6 +827,7 @@ export class Store {
       reason: input.reason,
       exitCode: input.exitCode ?? null,
       failureClass: input.failureClass,
+      ...(input.detail ? { detail: input.detail } : {}),
     };
   }
 
