@@ -1,5 +1,9 @@
-// Text output helpers: colour that respects --no-color/NO_COLOR, aligned tables, JSON.
+// Text output helpers: colour that respects --no-color/NO_COLOR, aligned tables, JSON. Text that may come from a
+// step (errors, reasons) goes through terminalSafe before it is printed; JSON is escaped the same way.
+import { terminalSafeJson } from '../events/terminal-safe.js';
 import type { CliContext } from './context.js';
+
+export { terminalSafe } from '../events/terminal-safe.js';
 
 const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 export type Style = keyof typeof codes;
@@ -20,5 +24,5 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(terminalSafeJson(value, 2) + '\n');
 }

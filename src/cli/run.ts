@@ -8,7 +8,7 @@ import { WaveError } from '../errors.js';
 import type { RunServiceOptions } from '../engine/run-service.js';
 import type { EventSink } from '../events/bus.js';
 import type { CliContext } from './context.js';
-import { paint, printJson } from './render.js';
+import { paint, printJson, terminalSafe } from './render.js';
 
 export interface RunCommandOptions {
   inputFile?: string;
@@ -139,7 +139,7 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
 function report(ctx: CliContext, runId: string, status: string, error: string | undefined): void {
   if (ctx.output === 'json') return; // the NDJSON stream ended with run_completed
   const colour = status === 'completed' ? 'green' : status === 'cancelled' ? 'yellow' : 'red';
-  process.stdout.write(`\nrun ${runId}: ${paint(ctx, colour, status)}${error && status !== 'cancelled' ? ` (${error})` : ''}\n`);
+  process.stdout.write(`\nrun ${runId}: ${paint(ctx, colour, status)}${error && status !== 'cancelled' ? ` (${terminalSafe(error)})` : ''}\n`);
   if (status !== 'completed') process.stdout.write(`details: wave status ${runId}; wave logs ${runId}${status === 'completed' ? '' : `; wave resume ${runId}`}\n`);
   else process.stdout.write(`outputs: wave artifacts ${runId}\n`);
 }

@@ -1,7 +1,7 @@
 // `wave status [run-id]`: a run and its steps (the latest run when no id is given).
 import { WaveError } from '../errors.js';
 import type { CliContext } from './context.js';
-import { paint, printJson, table } from './render.js';
+import { paint, printJson, table, terminalSafe } from './render.js';
 import { duration, withStore } from './store-access.js';
 
 export async function statusCommand(ctx: CliContext, runId: string | undefined): Promise<number> {
@@ -36,12 +36,13 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     }
     const colour = run.status === 'completed' ? 'green' : run.status === 'running' ? 'yellow' : 'red';
     process.stdout.write(`run ${run.id}  ${paint(ctx, colour, run.status)}  pipeline ${run.pipeline}  ${duration(run.startedAt, run.finishedAt)}\n`);
-    if (run.error) process.stdout.write(`error: ${run.error}\n`);
+    // Errors and step notes quote what steps produced (exit reasons, file names): printed terminal-safe.
+    if (run.error) process.stdout.write(`error: ${terminalSafe(run.error)}\n`);
     process.stdout.write('\n');
     process.stdout.write(
       table(
         ['step', 'status', 'attempts', 'time', 'note'],
-        steps.map((s) => [s.stepId, s.status, String(s.attempts), duration(s.startedAt, s.finishedAt), s.reusedFrom ? `reused from ${s.reusedFrom}` : (s.error ?? '')]),
+        steps.map((s) => [s.stepId, s.status, String(s.attempts), duration(s.startedAt, s.finishedAt), s.reusedFrom ? `reused from ${s.reusedFrom}` : terminalSafe(s.error ?? '')]),
       ),
     );
     return 0;

@@ -2,6 +2,7 @@
 // imports pino only when it is created.
 export * from './types.js';
 export { EventBus, type EventSink, type EventBusOptions } from './bus.js';
+export { terminalSafe, terminalSafeDeep, terminalSafeJson } from './terminal-safe.js';
 export { ndjsonSink, type NdjsonSinkOptions } from './sinks/ndjson.js';
 export { ttySink, type TtySinkOptions, type TtyStream } from './sinks/tty.js';
 export { createLogFileSink, runLogPath, type LogFileSink, type LogFileSinkOptions } from './sinks/logfile.js';

@@ -2,6 +2,7 @@
 // is the reader's choice, not an error, so EPIPE quietly stops the output instead of crashing the run.
 import type { Writable } from 'node:stream';
 import type { EventSink } from '../bus.js';
+import { terminalSafeJson } from '../terminal-safe.js';
 import type { WaveEvent } from '../types.js';
 
 export interface NdjsonSinkOptions {
@@ -25,7 +26,8 @@ export function ndjsonSink(stream: Writable, options: NdjsonSinkOptions = {}): E
       if (closed || stream.destroyed || stream.writableEnded) return;
       if (options.filter && !options.filter(event)) return;
       try {
-        stream.write(`${JSON.stringify(event)}\n`);
+        // Often read on a terminal: JSON escapes C0 controls, terminalSafeJson also C1 and bidi characters.
+        stream.write(`${terminalSafeJson(event)}\n`);
       } catch (err) {
         // Some streams throw EPIPE synchronously instead of emitting it.
         if ((err as NodeJS.ErrnoException).code === 'EPIPE') {

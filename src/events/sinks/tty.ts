@@ -1,7 +1,10 @@
 // The human view of a run. On a terminal: one line per step (state, elapsed, attempt, last tool), redrawn in
 // place. Anywhere else (CI logs, a file, `wave logs` replay): plain append-only lines for state changes only,
-// timed from the events themselves so a replay prints exactly what the live run printed.
+// timed from the events themselves so a replay prints exactly what the live run printed. Every text in an event
+// may come from a step (a failure reason, a file name, a host it asked for), so each event is made terminal-safe
+// before anything of it is printed; only this sink's own colours are escape codes.
 import type { EventSink } from '../bus.js';
+import { terminalSafeDeep } from '../terminal-safe.js';
 import type { WaveEvent } from '../types.js';
 
 export interface TtyStream {
@@ -237,7 +240,9 @@ export function ttySink(options: TtySinkOptions): EventSink {
 
   return {
     name: 'tty',
-    write(event) {
+    write(untrusted) {
+      // Output lines are never printed here (`wave logs` prints them); no need to copy megabytes of them.
+      const event = untrusted.type === 'step_output' ? untrusted : terminalSafeDeep(untrusted);
       track(event);
       const line = plainLine(event);
       if (!interactive) {
