@@ -10,7 +10,6 @@ import { parseMemory } from '../config/units.js';
 import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
 import { isWaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { eventTime } from '../events/types.js';
 import { renderTemplate } from '../plan/template.js';
 import { collectOutputs } from '../sandbox/collect.js';
 import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
@@ -18,6 +17,7 @@ import type { Store } from '../state/index.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { META_DIR, type AgentLauncher } from './agent.js';
+import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 
 export interface StepRunnerDeps {
   runId: string;
@@ -142,14 +142,18 @@ async function runInvocation(
       : {}),
   };
 
-  const result = await deps.sandbox.run(spec, {
-    signal: request.signal,
-    onCreated: (id) => store.setAttemptContainer(runId, step.id, id),
-    onLine: (line) => {
-      invocation.parseLine?.(line.text, line.stream);
-      bus.emit({ type: 'step_output', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), stream: line.stream, line: scrub(line.text) });
-    },
-  });
+  // Stored output is bounded (head + tail per stream); the parser still sees every line.
+  const output = createOutputRecorder({ bounds: storedOutputBounds(deps.manifest.manifest, step), runId, stepId: step.id, attempt: request.attempt, emit: (e) => bus.emit(e) });
+  const result = await deps.sandbox
+    .run(spec, {
+      signal: request.signal,
+      onCreated: (id) => store.setAttemptContainer(runId, step.id, id),
+      onLine: (line) => {
+        invocation.parseLine?.(line.text, line.stream);
+        output.line(line.stream, scrub(line.text), line.truncatedBytes);
+      },
+    })
+    .finally(() => output.finish());
 
   const outputTail = scrub(tail(result));
   const base = { exitCode: result.exitCode, outputTail };

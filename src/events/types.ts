@@ -79,6 +79,25 @@ export interface StepOutputEvent extends StepScoped {
   type: 'step_output';
   stream: 'stdout' | 'stderr';
   line: string;
+  /** Bytes cut from the end of this line to keep it within the stored-output bound; absent for a whole line. */
+  truncatedBytes?: number;
+}
+
+/**
+ * One stream of an attempt printed more than Wave stores (`resources.stored_output_head` + `stored_output_tail`):
+ * the head's lines come before this event, the tail's after it, and this is what was left out in between
+ * (plus the parts cut from over-long lines).
+ */
+export interface StepOutputTruncatedEvent extends StepScoped {
+  type: 'step_output_truncated';
+  stream: 'stdout' | 'stderr';
+  /** Whole lines not stored. */
+  droppedLines: number;
+  /** Output bytes not stored (newlines included): the dropped lines and the cut-off ends of long lines. */
+  droppedBytes: number;
+  /** The bounds that applied, in bytes. */
+  headBytes: number;
+  tailBytes: number;
 }
 
 export interface ToolCallEvent extends StepScoped {
@@ -213,6 +232,7 @@ export type WaveEvent =
   | CancelRequestedEvent
   | StepStartedEvent
   | StepOutputEvent
+  | StepOutputTruncatedEvent
   | ToolCallEvent
   | UsageEvent
   | ArtifactCollectedEvent

@@ -135,6 +135,12 @@ export function ttySink(options: TtySinkOptions): EventSink {
         const count = event.total !== undefined ? ` (${event.current ?? 0}/${event.total})` : '';
         return `${event.phase}: ${event.message}${count}`;
       }
+      case 'step_output_truncated':
+        return paint(
+          33,
+          `${event.stepId} ${event.stream}: … ${event.droppedLines} lines (${event.droppedBytes} bytes) dropped … ` +
+            `(stored: the first ${event.headBytes} and the last ${event.tailBytes} bytes; resources.stored_output_head/tail)`,
+        );
       case 'step_output':
       case 'tool_call':
       case 'usage':
@@ -254,7 +260,7 @@ export function ttySink(options: TtySinkOptions): EventSink {
         ticker.unref();
       }
       // Step state lines are what the block shows; everything else worth reading scrolls above it.
-      const shownInBlock = event.type.startsWith('step_') && event.type !== 'step_retrying';
+      const shownInBlock = event.type.startsWith('step_') && event.type !== 'step_retrying' && event.type !== 'step_output_truncated';
       if (line !== undefined && !shownInBlock) printAbove(line);
       else scheduleRedraw();
       if (event.type === 'run_completed') stopTimers();
