@@ -1,10 +1,12 @@
 // `wave clean [--keep N] [--older-than D] [--dry-run]`: removes finished runs' workspaces, logs, containers
-// and rows. A running run is never touched, nor a run whose process is alive.
+// and rows, and gives the state db's space back (VACUUM). A running run is never touched, nor a run whose
+// process is alive.
+import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseDuration } from '../config/index.js';
 import { WaveError } from '../errors.js';
-import type { RunRecord } from '../state/index.js';
+import type { RunRecord, Store } from '../state/index.js';
 import type { CliContext } from './context.js';
 import { printJson } from './render.js';
 import { withStore } from './store-access.js';
@@ -12,6 +14,29 @@ import { withStore } from './store-access.js';
 /** Running or pending runs are kept even when their process died: `wave resume` may still want them. */
 function isActive(run: RunRecord): boolean {
   return run.status === 'running' || run.status === 'pending';
+}
+
+/** The state db's size on disk: the file and its write-ahead log. */
+function stateDbBytes(store: Store): number {
+  const size = (file: string): number => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  return size(store.path) + size(`${store.path}-wal`);
+}
+
+/** VACUUM after deleting runs; a db another process holds busy is left as it is (the next clean compacts it). */
+function compactStateDb(store: Store): { before: number; after: number; error?: string } {
+  const before = stateDbBytes(store);
+  try {
+    store.compact();
+  } catch (err) {
+    return { before, after: before, error: (err as Error).message };
+  }
+  return { before, after: stateDbBytes(store) };
 }
 
 /** Containers whose Wave process is gone (the reaper's rule); none when no engine answers. */
@@ -23,6 +48,10 @@ async function reapContainers(): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 export async function cleanCommand(ctx: CliContext, opts: { keep?: string; olderThan?: string; dryRun?: boolean }): Promise<number> {
@@ -54,12 +83,20 @@ export async function cleanCommand(ctx: CliContext, opts: { keep?: string; older
         store.deleteRun(run.id);
       }
     }
+    const compacted = !opts.dryRun && doomed.length > 0 ? compactStateDb(store) : undefined;
     if (ctx.output === 'json') {
-      printJson({ dryRun: Boolean(opts.dryRun), removed: doomed.map((r) => r.id), containersRemoved: containers });
+      printJson({
+        dryRun: Boolean(opts.dryRun),
+        removed: doomed.map((r) => r.id),
+        containersRemoved: containers,
+        ...(compacted ? { stateDb: { bytesBefore: compacted.before, bytesAfter: compacted.after, ...(compacted.error ? { error: compacted.error } : {}) } } : {}),
+      });
     } else {
       for (const run of doomed) process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${run.id} (${run.status})\n`);
       process.stdout.write(`${doomed.length} run(s) ${opts.dryRun ? 'would be ' : ''}removed, ${finished.length - doomed.length} finished run(s) kept\n`);
       if (containers) process.stdout.write(`removed ${containers} orphaned container(s)\n`);
+      if (compacted?.error) process.stdout.write(`state db not compacted (${compacted.error}); the next wave clean tries again\n`);
+      else if (compacted) process.stdout.write(`state db compacted: ${mib(compacted.before)} → ${mib(compacted.after)}\n`);
     }
     return 0;
   });

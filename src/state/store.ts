@@ -340,6 +340,21 @@ export class Store {
     });
   }
 
+  /**
+   * A run whose Wave process on this host is gone (kill -9, a crash) is abandoned there and then, so `wave
+   * status` shows it failed with its open steps interrupted, not `running` until someone resumes it. A run
+   * owned on another host is left alone: its process cannot be seen from here. Returns whether it was.
+   */
+  abandonIfOwnerDied(runId: string, host: string = hostname()): boolean {
+    return this.transaction(() => {
+      const run = this.requireRunRow(runId);
+      if (run.status !== 'running' || run.owner_host !== host) return false;
+      if (run.owner_pid !== null && isProcessAlive(run.owner_pid)) return false;
+      this.abandonRun(runId, `the Wave process running it (pid ${run.owner_pid ?? '?'}) died`);
+      return true;
+    });
+  }
+
   /** The owner is alive: `runsOwnedByDeadProcesses` and stale-run checks read this. */
   heartbeat(runId: string): void {
     this.stmt(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`).run(this.now(), runId);
@@ -620,23 +635,36 @@ export class Store {
     return this.insertEvent(event);
   }
 
-  /** Events of a run after a cursor (an `eventId`, 0 for the start), oldest first: `wave logs [--follow]`. */
+  /** Events of a run after a cursor (an `eventId`, 0 for the start), oldest first, at most `query.limit`. */
   eventsSince(runId: string, afterId = 0, query: EventsQuery = {}): WaveEvent[] {
-    const where = ['run_id = ?', 'id > ?'];
-    const params: (string | number)[] = [runId, afterId];
-    if (query.stepId !== undefined) {
-      where.push('step_id = ?');
-      params.push(query.stepId);
-    }
-    if (query.types && query.types.length > 0) {
-      where.push(`type IN (${query.types.map(() => '?').join(', ')})`);
-      params.push(...query.types);
-    }
-    params.push(query.limit ?? 1000);
-    const rows = this.stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(
+    const { where, params } = eventFilter(runId, afterId, query);
+    const rows = this.stmt(`SELECT * FROM events WHERE ${where} ORDER BY id LIMIT ?`).all(
       ...params,
+      query.limit ?? 1000,
     ) as EventRow[];
     return rows.map(toEvent);
+  }
+
+  /**
+   * All events of a run after a cursor, oldest first, read one row at a time (better-sqlite3's `iterate`):
+   * `wave logs [--follow]` on a run of any size in flat memory. While the loop runs this store can run no other
+   * statement (a better-sqlite3 rule): finish or break out of it first.
+   */
+  *iterateEvents(runId: string, afterId = 0, query: Omit<EventsQuery, 'limit'> = {}): Generator<WaveEvent, void, undefined> {
+    const { where, params } = eventFilter(runId, afterId, query);
+    // Prepared afresh: a cached statement that is mid-iteration cannot be used by anyone else.
+    const rows = this.db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY id`).iterate(...params) as IterableIterator<EventRow>;
+    for (const row of rows) yield toEvent(row);
+  }
+
+  /**
+   * `wave clean`: gives the space of deleted rows back to the file system. Deleting only marks pages free, so
+   * the file would keep its size forever; VACUUM rewrites it, and the TRUNCATE checkpoint empties the WAL that
+   * VACUUM wrote through (unless another process is reading at that moment: then its size stays until later).
+   */
+  compact(): void {
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   // ---------------------------------------------------------------- queries
@@ -901,6 +929,21 @@ export class Store {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+/** The WHERE clause (and its parameters) of an events query: one run, after a cursor, optionally one step and types. */
+function eventFilter(runId: string, afterId: number, query: Omit<EventsQuery, 'limit'>): { where: string; params: (string | number)[] } {
+  const where = ['run_id = ?', 'id > ?'];
+  const params: (string | number)[] = [runId, afterId];
+  if (query.stepId !== undefined) {
+    where.push('step_id = ?');
+    params.push(query.stepId);
+  }
+  if (query.types && query.types.length > 0) {
+    where.push(`type IN (${query.types.map(() => '?').join(', ')})`);
+    params.push(...query.types);
+  }
+  return { where: where.join(' AND '), params };
 }
 
 function summarize(input: string): string {
