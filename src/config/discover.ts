@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { WaveError } from '../errors.js';
-import { PROJECT_DIR_NAME, defaultsDir } from './paths.js';
+import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, defaultsDir, linkEscape } from './paths.js';
 import { didYouMean } from './suggest.js';
 
 export type PipelineSource = 'project' | 'default' | 'path';
@@ -61,7 +61,11 @@ export async function findPipeline(name: string, projectDir: string): Promise<Fo
   ] as const) {
     for (const ext of EXTENSIONS) {
       const p = path.join(dir, `${name}${ext}`);
-      if (existsSync(p)) return { name, path: p, source };
+      if (!existsSync(p)) continue;
+      // A pipeline found by name is the project's (or Wave's) file: a link out of them would be read and quoted.
+      const refused = linkEscape(p, projectDir);
+      if (refused) throw new WaveError('pipeline_invalid', `pipeline '${name}' (${p}) ${refused}`, { hint: CONTAINED_PATH_HINT });
+      return { name, path: p, source };
     }
   }
   const known = (await listPipelines(projectDir)).map((p) => p.name);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
-import { resolveProjectPath } from './paths.js';
+import { CONTAINED_PATH_HINT, linkEscape, projectPathEscape, resolveProjectPath } from './paths.js';
 import { type Problem, hasErrors, problemsToError, sortProblems, dedupeProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { didYouMean } from './suggest.js';
@@ -46,6 +46,11 @@ export interface ManifestReadResult {
 /** Reads and checks a manifest, returning every problem instead of throwing (except for a missing file). */
 export async function readManifest(manifestPath: string): Promise<ManifestReadResult> {
   const file = path.resolve(manifestPath);
+  // A wave.yaml that is a link out of its folder would have another file's content read and quoted in errors.
+  const escape = linkEscape(file, path.dirname(file));
+  if (escape) {
+    return { problems: [{ severity: 'error', file, message: `the manifest ${escape}`, hint: `pass the file itself: --manifest <its real path>; ${CONTAINED_PATH_HINT}` }] };
+  }
   const text = await readManifestText(file);
   const src = parseYamlSource(file, text);
   if (src.problems.some((p) => p.severity === 'error')) return { problems: sortProblems(src.problems) };
@@ -176,7 +181,9 @@ function checkManifestSemantics(
       );
     }
     const prompt = resolveProjectPath(persona.system_prompt_file, projectDir);
-    if (!prompt.exists) {
+    if (prompt.refused) {
+      error(`persona '${name}': system_prompt_file '${persona.system_prompt_file}' ${prompt.refused}`, ['personas', name, 'system_prompt_file'], CONTAINED_PATH_HINT);
+    } else if (!prompt.exists) {
       error(
         `persona '${name}': system_prompt_file '${persona.system_prompt_file}' not found (looked for ${prompt.path})`,
         ['personas', name, 'system_prompt_file'],
@@ -206,8 +213,21 @@ function checkManifestSemantics(
     }
   }
 
+  // Paths Wave reads or writes on the host stay inside the project, like every other path of the manifest.
+  const hostPaths: Array<[string | undefined, DocPath]> = [
+    [m.runtime.workspace_root, ['runtime', 'workspace_root']],
+    [m.runtime.audit.log_dir, ['runtime', 'audit', 'log_dir']],
+    [m.runtime.sandbox.extra_ca_certs, ['runtime', 'sandbox', 'extra_ca_certs']],
+  ];
+  const refusedPaths = new Set<string>();
+  for (const [value, at] of hostPaths) {
+    const refused = value === undefined ? undefined : projectPathEscape(value, projectDir);
+    if (refused === undefined) continue;
+    refusedPaths.add(at.join('.'));
+    error(`${at.join('.')}: '${value}' ${refused}`, at, CONTAINED_PATH_HINT);
+  }
   const ca = m.runtime.sandbox.extra_ca_certs;
-  if (ca !== undefined && !existsSync(path.resolve(projectDir, ca))) {
+  if (ca !== undefined && !refusedPaths.has('runtime.sandbox.extra_ca_certs') && !existsSync(path.resolve(projectDir, ca))) {
     error(
       `runtime.sandbox.extra_ca_certs: '${ca}' not found (looked for ${path.resolve(projectDir, ca)})`,
       ['runtime', 'sandbox', 'extra_ca_certs'],

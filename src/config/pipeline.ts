@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
-import { PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
+import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
 import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import type {
@@ -230,7 +230,9 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
   }
   if (e.source_path !== undefined) {
     const resolved = resolveProjectPath(e.source_path, ctx.projectDir);
-    if (!resolved.exists) {
+    if (resolved.refused) {
+      report(ctx, 'error', `step '${raw.id}': prompt file '${e.source_path}' ${resolved.refused}`, [...where, 'source_path'], CONTAINED_PATH_HINT);
+    } else if (!resolved.exists) {
       report(ctx, 'error', `step '${raw.id}': prompt file '${e.source_path}' not found (looked for ${resolved.path})`, [...where, 'source_path'], 'paths are relative to the project folder (the one holding wave.yaml)');
     }
   }
@@ -295,7 +297,9 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
   }
   if (c.schema_path !== undefined) {
     const resolved = resolveProjectPath(c.schema_path, ctx.projectDir);
-    if (!resolved.exists) {
+    if (resolved.refused) {
+      report(ctx, 'error', `${label}: schema_path '${c.schema_path}' ${resolved.refused}`, [...at, 'schema_path'], CONTAINED_PATH_HINT);
+    } else if (!resolved.exists) {
       report(ctx, 'error', `${label}: schema_path '${c.schema_path}' not found (looked for ${resolved.path})`, [...at, 'schema_path'], 'paths are relative to the project folder; .wave/… falls back to the embedded defaults');
     }
   }
@@ -329,7 +333,9 @@ function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
       }
     }
     const resolved = resolveProjectPath(m.source, ctx.projectDir);
-    if (!resolved.exists) {
+    if (resolved.refused) {
+      report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' ${resolved.refused}`, [...where, 'source'], CONTAINED_PATH_HINT);
+    } else if (!resolved.exists) {
       report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' not found (looked for ${resolved.path})`, [...where, 'source']);
     }
   });

@@ -59,7 +59,11 @@ export interface SchemaCheckResult {
   errorPaths: DocPath[];
 }
 
+const KIND_OF: Record<SchemaKind, string> = { manifest: 'WaveManifest', pipeline: 'WavePipeline' };
+
 export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Promise<SchemaCheckResult> {
+  const notWave = notAWaveDocument(kind, src);
+  if (notWave) return { problems: [notWave], errorPaths: [[]] };
   validators ??= loadValidators();
   const validate = (await validators)[kind];
   ignoredSeen = [];
@@ -75,6 +79,23 @@ export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Pro
   }
   problems.push(...ignoredWarnings(seen, src));
   return { problems, errorPaths };
+}
+
+/**
+ * A mapping without any `kind` is not a Wave file (a config or key file read by mistake or through a link): one
+ * problem, which names neither its keys nor its values, instead of a list of "unknown key" errors quoting it.
+ */
+function notAWaveDocument(kind: SchemaKind, src: YamlSource): Problem | undefined {
+  const value = src.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || 'kind' in value) return undefined;
+  return {
+    severity: 'error',
+    file: src.file,
+    line: 1,
+    column: 1,
+    message: `not a Wave ${kind}: it has no 'kind: ${KIND_OF[kind]}'`,
+    hint: kind === 'manifest' ? 'wave init writes a manifest to start from' : `a pipeline starts with kind: ${KIND_OF[kind]} and metadata: {name: …}`,
+  };
 }
 
 /** One warning per mapping, naming every ignored key in it, at the first one. */
@@ -139,7 +160,9 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
     }
     case 'type': {
       const expected = String((err.params as { type: string | string[] }).type).replace(',', ' or ');
-      return problem(`${name} must be ${article(expected)} (got ${describeValue(err.data)})`);
+      // A document that is not a mapping at all is likely not a Wave file: name its kind, never its text.
+      const got = path.length === 0 ? describeKind(err.data) : describeValue(err.data);
+      return problem(`${name} must be ${article(expected)} (got ${got})`);
     }
     case 'enum': {
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(String);
@@ -207,6 +230,12 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'string' ? 'text' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
 
 function article(type: string): string {

@@ -1,13 +1,12 @@
 // json_schema: the artifact parses as JSON and is valid against a JSON Schema (file or inline). Errors name the
 // JSON pointer and the rule. With `recover: true` the JSON may be extracted from prose or a fence, and the file
 // is then rewritten with it so the next step reads exactly what was validated.
-import { readFile } from 'node:fs/promises';
 import type { ValidateFunction } from 'ajv';
 import { CheckFailed, ContractConfigError } from './failure.js';
 import { recoverJson } from './json-recover.js';
 import { parseJsonText } from './json-text.js';
 import { fenced, truncate } from './markdown-text.js';
-import { compileSchema, compileSchemaFile, draftOf, formatAjvError } from './schema-compiler.js';
+import { compileSchema, compileSchemaFile, draftOf, formatAjvError, readSchemaFile } from './schema-compiler.js';
 import { containerPath, decodeUtf8, locateSource, readSource, rewriteSource, sourceOf } from './source.js';
 import { expectBoolean, expectString } from './spec-checks.js';
 import type { ContractDefinition, ContractError, JsonSchemaSpec, ResolvePath } from './types.js';
@@ -25,15 +24,8 @@ function validatorFor(spec: JsonSchemaSpec, resolvePath: ResolvePath): Promise<V
 
 async function schemaObject(spec: JsonSchemaSpec, resolvePath: ResolvePath): Promise<Record<string, unknown>> {
   if (spec.schema !== undefined) return spec.schema;
-  const file = resolvePath(spec.schema_path ?? '');
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new ContractConfigError(`schema_path '${spec.schema_path}' not found (looked for ${file})`);
-  });
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new ContractConfigError(`schema_path '${spec.schema_path}' is not JSON: ${(err as Error).message}`);
-  }
+  const shownAs = spec.schema_path ?? '';
+  return (await readSchemaFile(resolvePath(shownAs), shownAs)).schema as Record<string, unknown>;
 }
 
 export const jsonSchemaContract: ContractDefinition<JsonSchemaSpec> = {

@@ -5,6 +5,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ContractConfigError } from './failure.js';
+import { findJsonSyntaxProblem } from './json-text.js';
 import type { ContractError } from './types.js';
 
 export type Draft = 'draft-07' | '2019-09' | '2020-12';
@@ -69,8 +70,11 @@ export async function readSchemaFile(file: string, shownAs: string): Promise<{ s
   const text = await readFile(file, 'utf8');
   try {
     return { schema: JSON.parse(text), key: `file:${file}:${st.mtimeMs}:${st.size}` };
-  } catch (err) {
-    throw new ContractConfigError(`schema_path '${shownAs}' is not JSON: ${(err as Error).message}`);
+  } catch {
+    // Only the position: the parser's own message quotes the file's first bytes, and the file may not be a schema
+    // at all (a path that escaped the project is refused earlier, but no error should ever show a file's content).
+    const at = findJsonSyntaxProblem(text);
+    throw new ContractConfigError(`schema_path '${shownAs}' is not JSON${at ? ` (syntax error at line ${at.line}, column ${at.column})` : ''}`);
   }
 }
 

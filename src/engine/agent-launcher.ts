@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createToolTrace, scrubber } from '../audit/index.js';
 import { adapterFor, contextTokens, WAVE_PATHS, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
-import { defaultsDir, effectivePermissions, resolveProjectPath, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
+import { defaultsDir, effectivePermissions, projectFile, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { describeContracts, type ContractInput } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
@@ -204,7 +204,7 @@ function agentFailure(adapter: AgentAdapter, outcome: AgentOutcome): AttemptFail
 async function userPrompt(context: AgentContext, step: Step, templates: TemplateContext, request: AttemptRequest): Promise<string> {
   if (step.exec.type !== 'prompt') throw new Error('not a prompt step');
   let source = step.exec.source ?? '';
-  if (step.exec.source_path) source = await readFile(resolveProjectPath(step.exec.source_path, context.pipeline.projectDir).path, 'utf8');
+  if (step.exec.source_path) source = await readFile(projectFile(step.exec.source_path, context.pipeline.projectDir), 'utf8');
   let prompt = renderTemplate(source, templates, `step '${step.id}' prompt`);
   if (request.previousFailure) {
     prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;
@@ -226,7 +226,7 @@ async function instructions(
   const persona = personaFile ? await readFile(personaFile, 'utf8') : '';
   const contracts = await describeContracts(step.handover.contracts as unknown as ContractInput[], {
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
-    resolvePath: (p) => resolveProjectPath(p, pipeline.projectDir).path,
+    resolvePath: (p) => projectFile(p, pipeline.projectDir),
   });
   const perms = effectivePermissions(agent);
   const base = [

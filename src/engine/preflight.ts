@@ -2,7 +2,7 @@
 // each prompt step's adapter can honour what its persona asks (adapters). `wave validate` and `wave run` both run
 // them, so a broken schema or an unenforceable restriction is reported before any container starts.
 import type { Problem } from '../config/index.js';
-import { effectivePermissions, resolveProjectPath, resolveStepAgent, type ResolveFlags } from '../config/index.js';
+import { effectivePermissions, projectFile, resolveProjectPath, resolveStepAgent, type ResolveFlags } from '../config/index.js';
 import type { LoadedPipeline, Manifest } from '../config/types.js';
 import { checkContractFiles } from '../contracts/index.js';
 import { adapterFor } from '../adapters/index.js';
@@ -16,10 +16,10 @@ export async function preflightPipeline(loaded: LoadedPipeline, manifest?: Manif
 /** Every contract's schema or interface file parses and compiles. */
 async function contractFileProblems(loaded: LoadedPipeline): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const resolvePath = (p: string) => resolveProjectPath(p, loaded.projectDir).path;
+  const resolvePath = (p: string) => projectFile(p, loaded.projectDir);
   for (const [i, step] of loaded.pipeline.steps.entries()) {
     for (const [j, contract] of step.handover.contracts.entries()) {
-      // Missing files are already reported against schema_path by the config layer.
+      // Missing and refused files are already reported against schema_path by the config layer.
       if (contract.schema_path !== undefined && !resolveProjectPath(contract.schema_path, loaded.projectDir).exists) continue;
       const messages = await checkContractFiles(contract, resolvePath);
       const pos = loaded.locate(['steps', i, 'handover', 'contracts', j]) ?? loaded.locate(['steps', i, 'handover', 'contract']);

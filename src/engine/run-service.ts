@@ -10,7 +10,7 @@ import {
   loadManifest,
   loadPipeline,
   problemsToError,
-  resolveProjectPath,
+  projectFile,
   resolveRetry,
   resolveStepAgent,
   type LoadedManifest,
@@ -276,7 +276,7 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
     store,
     bus,
     sandbox,
-    resolvePath: (p) => resolveProjectPath(p, prepared.pipeline.projectDir).path,
+    resolvePath: (p) => projectFile(p, prepared.pipeline.projectDir),
     ...(agents ? { agents } : {}),
     ...(stepUser ? { stepUser } : {}),
   });
