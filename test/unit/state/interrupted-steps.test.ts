@@ -2,7 +2,9 @@
 // executor from recording the step's end) must always be resumable, without losing what completed. Issue 13
 // finding 3: such a run failed `wave resume` on every try with "illegal state transition running → pending".
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { StepFailedEvent } from '../../../src/events/types.js';
@@ -131,5 +133,43 @@ describe('Store.failStep: a thrown attempt', () => {
     assert.equal(store.getStep(runId, 's')?.status, 'failed');
     assert.equal(store.getStep(runId, 's')?.error, 'internal error: boom');
     assert.deepEqual(store.getAttempts(runId, 's').map((a) => [a.status, a.failureClass, a.reason]), [['failed', 'internal', 'internal error: boom']]);
+  });
+});
+
+/** The pid of a process that has exited (and been reaped), so nothing answers to it. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+describe('Store.abandonIfOwnerDied: a killed Wave does not leave a run `running` forever', () => {
+  it('abandons a run whose owner on this host is gone: failed, open steps interrupted, completed ones kept', () => {
+    const ctx = observedStore();
+    const run = ctx.store.createRun({ pipeline: 'demo', pipelinePath: 'demo.yaml', input: '', steps: [{ stepId: 'a', level: 0, position: 0 }, { stepId: 'b', level: 1, position: 1 }] });
+    const pid = deadPid();
+    ctx.store.startRun(run.id, { host: hostname(), pid });
+    ctx.store.startStep(run.id, 'a', STEP_INFO);
+    ctx.store.completeStep(run.id, 'a');
+    ctx.store.startStep(run.id, 'b', STEP_INFO);
+
+    assert.equal(ctx.store.abandonIfOwnerDied(run.id), true);
+    assert.equal(ctx.store.getRun(run.id)?.status, 'failed');
+    assert.match(ctx.store.getRun(run.id)?.error ?? '', new RegExp(`pid ${pid}\\) died`));
+    assert.deepEqual(ctx.store.getSteps(run.id).map((s) => s.status), ['completed', 'failed']);
+    assert.equal(ctx.store.abandonIfOwnerDied(run.id), false, 'once');
+    ctx.store.resumeRun(run.id);
+    assert.deepEqual(ctx.store.getSteps(run.id).map((s) => s.status), ['completed', 'pending']);
+  });
+
+  it('leaves a live owner and an owner on another host alone', () => {
+    const ctx = observedStore();
+    const mine = ctx.store.createRun({ pipeline: 'demo', pipelinePath: 'demo.yaml', input: '' });
+    ctx.store.startRun(mine.id, { host: hostname(), pid: process.pid });
+    const elsewhere = ctx.store.createRun({ pipeline: 'demo', pipelinePath: 'demo.yaml', input: '' });
+    ctx.store.startRun(elsewhere.id, { host: `not-${hostname()}`, pid: deadPid() });
+    assert.equal(ctx.store.abandonIfOwnerDied(mine.id), false);
+    assert.equal(ctx.store.abandonIfOwnerDied(elsewhere.id), false);
+    assert.equal(ctx.store.getRun(mine.id)?.status, 'running');
+    assert.equal(ctx.store.getRun(elsewhere.id)?.status, 'running');
   });
 });
