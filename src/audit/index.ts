@@ -1,2 +1,2 @@
-export { scrubber, REDACTED, type Scrub } from './scrub.js';
+export { scrubber, secretValuesOf, chainScrubs, REDACTED, type Scrub } from './scrub.js';
 export { createToolTrace, type ToolTrace } from './trace.js';

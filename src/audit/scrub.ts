@@ -29,3 +29,21 @@ export function scrubber(secrets: readonly string[]): Scrub {
     return out;
   };
 }
+
+/**
+ * The host's values of the given variables (a step's passthrough list, every provider credential the gateway
+ * reads): what must never appear in anything Wave stores or prints, whichever step or CLI printed it.
+ */
+export function secretValuesOf(env: Readonly<Record<string, string | undefined>>, names: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const value = env[name];
+    if (value) out.push(value);
+  }
+  return out;
+}
+
+/** Applies `first` (when there is one), then `second`. */
+export function chainScrubs(first: Scrub | undefined, second: Scrub): Scrub {
+  return first ? (text) => second(first(text)) : second;
+}

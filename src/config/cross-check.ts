@@ -3,6 +3,7 @@
 // Unknown persona/adapter names are reported by the DAG check (src/plan/dag.ts), so they are skipped here.
 
 import { isWaveError } from '../errors.js';
+import { credentialRefusal, credentialsOptedIn, isProviderCredential } from './credentials.js';
 import type { Problem } from './problems.js';
 import { resolveStepAgent } from './resolve.js';
 import type { DocPath, LoadedPipeline, Manifest, NetworkMode, SandboxPolicy, Step } from './types.js';
@@ -30,6 +31,13 @@ export function checkPipelineAgainstManifest(loaded: LoadedPipeline, manifest: M
       error(err.message, at, err.hint);
     }
     if (step.sandbox) checkNarrowing(step, i, manifest, error);
+    if (!credentialsOptedIn(manifest, step)) {
+      (step.sandbox?.env_passthrough ?? []).forEach((variable, j) => {
+        if (!isProviderCredential(variable)) return;
+        const { message, hint } = credentialRefusal(variable, 'step', step.id);
+        error(message, ['steps', i, 'sandbox', 'env_passthrough', j], hint);
+      });
+    }
   });
   return problems;
 }

@@ -47,6 +47,16 @@ export { resolveStepAgent, effectivePermissions, type EffectivePermissions, type
 export { resolveRetry, retryDelayMs, type ResolvedRetry } from './retry.js';
 export { checkPipelineAgainstManifest, domainCovers, DEFAULT_PERSONA_NETWORK } from './cross-check.js';
 export {
+  PROVIDER_CREDENTIAL_ENV,
+  isProviderCredential,
+  stepPassthrough,
+  credentialsOptedIn,
+  refusedCredentialPassthrough,
+  credentialRefusal,
+  type PassthroughName,
+  type PassthroughLevel,
+} from './credentials.js';
+export {
   validateProject,
   validatePipelineFile,
   checkLoadedPipeline,

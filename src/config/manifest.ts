@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { CONTAINED_PATH_HINT, linkEscape, projectPathEscape, resolveProjectPath } from './paths.js';
 import { type Problem, hasErrors, problemsToError, sortProblems, dedupeProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -193,6 +194,13 @@ function checkManifestSemantics(
       promptPaths[name] = prompt.path;
     }
     checkResources(persona.resources, ['personas', name, 'resources'], error);
+    if (persona.credentials !== 'passthrough') {
+      (persona.sandbox?.env_passthrough ?? []).forEach((variable, j) => {
+        if (!isProviderCredential(variable)) return;
+        const { message, hint } = credentialRefusal(variable, 'persona', name);
+        error(message, ['personas', name, 'sandbox', 'env_passthrough', j], hint);
+      });
+    }
     if (persona.sandbox?.network === 'none' && persona.sandbox.allowed_domains?.length) {
       error(
         `persona '${name}': allowed_domains has no effect with network: none`,
@@ -212,6 +220,13 @@ function checkManifestSemantics(
       );
     }
   }
+
+  // The runtime's list reaches every step's container, so a provider key there is refused whatever opts in.
+  m.runtime.sandbox.env_passthrough.forEach((variable, j) => {
+    if (!isProviderCredential(variable)) return;
+    const { message, hint } = credentialRefusal(variable, 'runtime');
+    error(message, ['runtime', 'sandbox', 'env_passthrough', j], hint);
+  });
 
   // Paths Wave reads or writes on the host stay inside the project, like every other path of the manifest.
   const hostPaths: Array<[string | undefined, DocPath]> = [

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
 import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -142,6 +143,7 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     const keys = (['persona', 'adapter', 'model'] as const).filter((k) => raw[k] !== undefined);
     report(ctx, 'warning', `step '${raw.id}': ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not used by a command step`, [...at, keys[0] ?? 'id']);
   }
+  checkStepCredentials(raw, exec, at, ctx);
 
   const outputs = (output_artifacts ?? []).map((o, j): OutputArtifact => {
     const where = [...at, 'output_artifacts', j];
@@ -241,6 +243,23 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
     ...(e.source === undefined ? {} : { source: e.source }),
     ...(e.source_path === undefined ? {} : { source_path: e.source_path }),
   };
+}
+
+/**
+ * A command step opts in to provider keys with its own `credentials: passthrough`; a prompt step's persona decides
+ * (checked against the manifest in cross-check.ts), so the key is refused on a prompt step.
+ */
+function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): void {
+  if (exec.type === 'prompt' && raw.credentials !== undefined) {
+    const persona = raw.persona === undefined ? 'its persona' : `persona '${raw.persona}'`;
+    report(ctx, 'error', `step '${raw.id}': credentials is decided by the persona for a prompt step`, [...at, 'credentials'], `set credentials: passthrough on ${persona} in wave.yaml, or drop it here`);
+  }
+  if (exec.type !== 'command' || raw.credentials === 'passthrough') return;
+  (raw.sandbox?.env_passthrough ?? []).forEach((variable, j) => {
+    if (!isProviderCredential(variable)) return;
+    const { message, hint } = credentialRefusal(variable, 'step', raw.id);
+    report(ctx, 'error', message, [...at, 'sandbox', 'env_passthrough', j], hint);
+  });
 }
 
 function inferArtifactType(p: string): OutputArtifact['type'] {

@@ -223,6 +223,11 @@ export interface Step {
   retry?: Retry;
   timeout_minutes?: number;
   sandbox?: SandboxPolicy;
+  /**
+   * Command steps only, the same opt-in as a persona's: passthrough lets the step's sandbox.env_passthrough name
+   * a provider credential (the real key then enters its container). A prompt step's persona decides instead.
+   */
+  credentials?: 'placeholder' | 'passthrough';
   strategy?: MatrixStrategy;
 }
 

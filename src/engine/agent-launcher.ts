@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createToolTrace, scrubber } from '../audit/index.js';
+import { createToolTrace, scrubber, secretValuesOf } from '../audit/index.js';
 import { adapterFor, contextTokens, WAVE_PATHS, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
-import { defaultsDir, effectivePermissions, projectFile, resolveStepAgent, type ResolvedAgent } from '../config/index.js';
+import { PROVIDER_CREDENTIAL_ENV, defaultsDir, effectivePermissions, projectFile, resolveStepAgent, stepPassthrough, type ResolvedAgent } from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { describeContracts, type ContractInput } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
@@ -75,7 +75,10 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
         const provider = egress.PROVIDERS[PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]];
         const passthrough = resolved.egress.credentials === 'passthrough';
         const apiKey = passthrough ? (hostEnv[provider.hostKeyEnv[0] ?? ''] ?? egress.PLACEHOLDER_KEY) : egress.PLACEHOLDER_KEY;
-        const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : [])]);
+        // Tool calls and traces are scrubbed of the same values as the step's output: every passthrough variable and
+        // every provider credential of the host, whether or not this step could have seen them.
+        const hostSecrets = secretValuesOf(hostEnv, [...stepPassthrough(manifest.manifest, step).map((p) => p.name), ...PROVIDER_CREDENTIAL_ENV]);
+        const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : []), ...hostSecrets]);
         const invocation = adapter.invocation({
           prompt: await userPrompt(context, step, templates, request),
           instructions: await instructions(context, step, agent, request, resolved.egress.mode, resolved.egress.allow),

@@ -8,7 +8,9 @@ import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
 import { DEFAULT_COMMAND_IMAGE } from '../config/types.js';
 import { parseMemory } from '../config/units.js';
 import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
-import { isWaveError } from '../errors.js';
+import { chainScrubs, scrubber, secretValuesOf, type Scrub } from '../audit/index.js';
+import { PROVIDER_CREDENTIAL_ENV, credentialRefusal, refusedCredentialPassthrough, stepPassthrough } from '../config/credentials.js';
+import { WaveError, isWaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { renderTemplate } from '../plan/template.js';
 import { collectOutputs } from '../sandbox/collect.js';
@@ -78,6 +80,10 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
   return async (request) => {
     const step = steps.get(request.stepId);
     if (!step) throw new Error(`unknown step ${request.stepId}`);
+    // Whatever the attempt reports (reasons, feedback, output tails, error messages) is stored and printed.
+    return scrubOutcome(await attemptOf(step, request), stepSecretScrub(deps, step));
+  };
+  async function attemptOf(step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
     try {
       return await runAttempt(deps, step, request);
     } catch (err) {
@@ -89,6 +95,27 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
       // EMFILE, a full disk, a bug: still this attempt's failure, so the step row ends and the run can resume.
       return failureFromThrown(err);
     }
+  }
+}
+
+/**
+ * Removes the host values of every variable the step's container gets from the host (its passthrough list) and
+ * of every provider credential the gateway reads, plus the shapes of well-known keys: for all steps, command
+ * steps included, whatever they print.
+ */
+function stepSecretScrub(deps: StepRunnerDeps, step: Step): Scrub {
+  const names = [...stepPassthrough(deps.manifest.manifest, step).map((p) => p.name), ...PROVIDER_CREDENTIAL_ENV];
+  return scrubber(secretValuesOf(deps.env ?? process.env, names));
+}
+
+function scrubOutcome(outcome: AttemptOutcome, scrub: Scrub): AttemptOutcome {
+  if (outcome.ok) return { ...outcome, outputTail: scrub(outcome.outputTail) };
+  return {
+    ...outcome,
+    reason: scrub(outcome.reason),
+    outputTail: scrub(outcome.outputTail),
+    feedback: scrub(outcome.feedback),
+    ...(outcome.detail !== undefined ? { detail: scrub(outcome.detail) } : {}),
   };
 }
 
@@ -106,7 +133,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   const templates = { input: deps.input, runId, stepId: step.id, pipelineName: deps.pipeline.metadata.name, deps: injected.paths };
   const invocation =
     step.exec.type === 'command'
-      ? commandInvocation(step, renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`))
+      ? commandInvocation(step, renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }), deps.input)
       : await agentInvocation(deps, step, templates, request);
 
   try {
@@ -125,7 +152,7 @@ async function runInvocation(
   invocation: Invocation,
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
-  const scrub = invocation.scrub ?? ((text: string) => text);
+  const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
   const spec: SandboxSpec = {
     image: invocation.image,
     argv: invocation.argv,
@@ -197,7 +224,7 @@ async function runInvocation(
       contractType: r.type,
       ok: r.ok,
       hard: r.hard,
-      errors: r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)),
+      errors: r.errors.map((e) => scrub(e.path ? `${e.path}: ${e.message}` : e.message)),
     });
   }
   if (!contracts.passed) {
@@ -272,9 +299,10 @@ async function injectInputs(
   return { ok: true, paths };
 }
 
-function commandInvocation(step: Step, script: string): Invocation {
+/** The script has its placeholders shell-quoted already; the input is also given as data, in WAVE_INPUT. */
+function commandInvocation(step: Step, script: string, input: string): Invocation {
   const image = step.exec.type === 'command' ? (step.exec.image ?? DEFAULT_COMMAND_IMAGE) : DEFAULT_COMMAND_IMAGE;
-  return { image, argv: ['sh', '-c', script], env: {} };
+  return { image, argv: ['sh', '-c', script], env: { WAVE_INPUT: input } };
 }
 
 async function agentInvocation(
@@ -287,15 +315,24 @@ async function agentInvocation(
   return deps.agents.invocationFor({ step, templates, request });
 }
 
-/** Environment variables named by the runtime's and the step's passthrough lists, with the host's values. */
+/**
+ * Environment variables named by the runtime's, the persona's and the step's passthrough lists, with the host's
+ * values. A provider credential without the opt-in is refused here too: validation reports it first, this is the
+ * last line before a real key would enter a container.
+ */
 function passthroughEnv(deps: StepRunnerDeps, step: Step): Record<string, string> {
   const env = deps.env ?? process.env;
-  const names = new Set([...deps.manifest.manifest.runtime.sandbox.env_passthrough, ...(step.sandbox?.env_passthrough ?? [])]);
-  if (step.persona) {
-    for (const n of deps.manifest.manifest.personas[step.persona]?.sandbox?.env_passthrough ?? []) names.add(n);
+  const manifest = deps.manifest.manifest;
+  const [refused] = refusedCredentialPassthrough(manifest, step);
+  if (refused) {
+    const owner = refused.from === 'persona' ? step.persona : step.id;
+    const { message, hint } = credentialRefusal(refused.name, refused.from, owner);
+    const at = refused.from === 'step' ? undefined : deps.manifest.locate(refused.from === 'runtime' ? ['runtime', 'sandbox', 'env_passthrough'] : ['personas', owner ?? '', 'sandbox', 'env_passthrough']);
+    const where = at ? `${deps.manifest.file}:${at.line}:${at.column}: ` : '';
+    throw new WaveError(refused.from === 'step' ? 'pipeline_invalid' : 'manifest_invalid', `${where}${message}`, { hint });
   }
   const out: Record<string, string> = {};
-  for (const name of names) {
+  for (const { name } of stepPassthrough(manifest, step)) {
     const value = env[name];
     if (value !== undefined) out[name] = value;
   }
