@@ -2,7 +2,7 @@
 // adapters/models, `wave init`, and `wave validate`. Nothing here loads ajv until something is validated.
 
 export type * from './types.js';
-export { CONTRACT_TYPES, DEFAULT_COMMAND_IMAGE, TIER_NAMES } from './types.js';
+export { CONTRACT_TYPES, DEFAULT_COMMAND_IMAGE, PROVIDER_TOOLS, TIER_NAMES } from './types.js';
 export {
   type Problem,
   dedupeProblems,

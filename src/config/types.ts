@@ -19,6 +19,19 @@ export interface SandboxPolicy {
   env_passthrough?: string[];
 }
 
+/**
+ * The provider's own server-side tools: the provider, not the step, reaches the network or runs code for them,
+ * outside the egress allowlist. The model gateway refuses a request that uses one unless the persona lists it.
+ */
+export type ProviderTool = 'web_search' | 'web_fetch' | 'code_execution' | 'mcp' | 'file_search' | 'image_generation' | 'computer_use';
+export const PROVIDER_TOOLS: readonly ProviderTool[] = ['web_search', 'web_fetch', 'code_execution', 'mcp', 'file_search', 'image_generation', 'computer_use'];
+
+/** A persona's sandbox: a step's policy, plus what only a persona may grant. */
+export interface PersonaSandboxPolicy extends SandboxPolicy {
+  /** Server-side tools the model gateway lets through for this persona (default none). */
+  provider_tools?: ProviderTool[];
+}
+
 export interface Resources {
   /** "4g", "512m", "2GiB" or a number of bytes; see parseMemory(). */
   memory?: string | number;
@@ -45,7 +58,7 @@ export interface Persona {
   model?: string;
   system_prompt_file: string;
   permissions?: Permissions;
-  sandbox?: SandboxPolicy;
+  sandbox?: PersonaSandboxPolicy;
   resources?: Resources;
   /** placeholder (default): the container gets a placeholder key and the gateway adds the real one on the host. */
   credentials?: 'placeholder' | 'passthrough';
