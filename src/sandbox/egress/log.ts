@@ -5,6 +5,14 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EgressDecisionEvent } from '../../events/types.js';
 
+/**
+ * Why the model gateway refused a request (gateway-rules.ts), for EgressRecord.reason:
+ * gateway_path: a method or path the agent CLIs do not need (404/405);
+ * gateway_body: a body the gateway cannot read as the provider would (not JSON, compressed, too large: 400/413/415);
+ * provider_tool: a server-side tool of the provider the persona does not allow (403).
+ */
+export type GatewayDenyReason = 'gateway_path' | 'gateway_body' | 'provider_tool';
+
 export interface EgressRecord {
   /** ISO 8601, when the connection or request ended (or was refused). */
   time: string;
@@ -19,7 +27,7 @@ export interface EgressRecord {
   /** The address that was checked and dialled; absent when refused before resolution. */
   address?: string;
   allowed: boolean;
-  /** allowlisted | exact_entry | open_mode | gateway, or a DenyReason such as not_allowlisted. */
+  /** allowlisted | exact_entry | open_mode | gateway, or a DenyReason such as not_allowlisted, or a GatewayDenyReason. */
   reason: string;
   /** More about a refusal or failure (address class, parser message). Never secret. */
   detail?: string;
