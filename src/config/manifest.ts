@@ -208,6 +208,14 @@ function checkManifestSemantics(
         'use network: allowlist, or drop allowed_domains',
       );
     }
+    if (persona.sandbox?.network === 'none' && persona.sandbox.provider_tools?.length) {
+      // Without a network there is no model gateway, so there is nothing to allow.
+      error(
+        `persona '${name}': provider_tools has no effect with network: none`,
+        ['personas', name, 'sandbox', 'provider_tools'],
+        'use network: allowlist, or drop provider_tools',
+      );
+    }
   }
 
   const relayPersona = m.runtime.relay.summarizer_persona;

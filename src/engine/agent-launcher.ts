@@ -50,6 +50,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           ...(persona?.sandbox?.network ? { network: persona.sandbox.network } : {}),
           ...(persona?.sandbox?.allowed_domains ? { allowedDomains: persona.sandbox.allowed_domains } : {}),
           ...(persona?.credentials ? { credentials: persona.credentials } : {}),
+          ...(persona?.sandbox?.provider_tools ? { providerTools: persona.sandbox.provider_tools } : {}),
         },
         step: {
           ...(step.sandbox?.network ? { network: step.sandbox.network } : {}),
@@ -86,6 +87,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           permissions: effectivePermissions(agent),
           paths: { ...WAVE_PATHS, home: '/home/wave' },
           gateway: { baseUrl: `http://127.0.0.1:${provider.port}${provider.containerBasePath}`, apiKey },
+          providerTools: resolved.egress.providerTools,
         });
         const parser = adapter.createParser();
         const names = new Map<string, string>();

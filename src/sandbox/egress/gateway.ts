@@ -9,6 +9,7 @@ import { unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { stripHopByHop } from './hop-by-hop.js';
+import type { ProviderTool } from '../../config/types.js';
 import type { EgressLog } from './log.js';
 import { hostKey, type ProviderSpec } from './providers.js';
 import { listenOnSocket } from './listen.js';
@@ -30,6 +31,8 @@ export interface ModelGatewayOptions {
   step: string;
   run?: string;
   attempt?: number;
+  /** The persona's sandbox.provider_tools: the server-side tools checkGatewayRequest() lets through. Default none. */
+  allow?: readonly ProviderTool[];
   onListening?: (socketPath: string) => Promise<void>;
 }
 

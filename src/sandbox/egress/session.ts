@@ -103,6 +103,8 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
           socketPath: dir.socketPath(`${id}.sock`),
           provider: spec,
           credentials: egress.credentials,
+          // Test literals of ResolvedEgress may predate the field.
+          ...(egress.providerTools?.length ? { allow: egress.providerTools } : {}),
           hostEnv,
           log,
           onListening: secure,

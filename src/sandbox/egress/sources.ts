@@ -3,6 +3,7 @@
 // persona's sandbox.allowed_domains. A step may only narrow: a stricter network mode, and allowed domains that
 // its persona's set already covers.
 import { cidrCovers, cidrContains, parseIp } from './address.js';
+import type { ProviderTool } from '../../config/types.js';
 import type { CredentialMode } from './gateway.js';
 import { compilePolicy, DEFAULT_PORTS, parseAllowEntry, type AllowEntry, type NetworkMode } from './policy.js';
 import type { ProviderId } from './providers.js';
@@ -20,7 +21,7 @@ export interface EgressSourcesInput {
   runtimeDefaultAllowed?: readonly string[];
   /** runtime.sandbox.hosts */
   hosts?: Readonly<Record<string, string>>;
-  persona?: { network?: NetworkMode; allowedDomains?: readonly string[]; credentials?: CredentialMode };
+  persona?: { network?: NetworkMode; allowedDomains?: readonly string[]; credentials?: CredentialMode; providerTools?: readonly ProviderTool[] };
   step?: { network?: NetworkMode; allowedDomains?: readonly string[] };
   /** Mode when neither persona nor step sets one. Default 'allowlist' (agent steps). */
   defaultMode?: NetworkMode;
@@ -34,6 +35,8 @@ export interface ResolvedEgress {
   /** Gateways to start. Empty for 'none' (no bridge at all). */
   providers: ProviderId[];
   credentials: CredentialMode;
+  /** The provider's server-side tools the gateways forward (persona sandbox.provider_tools); empty by default. */
+  providerTools: ProviderTool[];
   /** Things a user should see, e.g. that open mode is on. */
   warnings: string[];
 }
@@ -118,6 +121,7 @@ export function resolveEgressSources(input: EgressSourcesInput): EgressSourcesRe
       hosts: { ...(input.hosts ?? {}) },
       providers: none ? [] : [...(input.adapterProfile?.providers ?? [])],
       credentials: input.persona?.credentials ?? 'placeholder',
+      providerTools: none ? [] : [...new Set(input.persona?.providerTools ?? [])],
       warnings,
     },
   };
