@@ -68,7 +68,9 @@ export const CODEX_KEY_ENV = 'OPENAI_API_KEY';
 //  C3  Bash rules in allowed_tools (`Bash(git log*)`) cannot narrow the shell: execpolicy has no default-deny.
 //      Such a persona keeps the whole shell (with its deny rules); the restriction section of the instructions
 //      still lists what it may run.
-//  C4  `WebSearch`/`WebFetch` denied (or missing from a non-`*` allowed_tools) → `web_search = "disabled"`.
+//  C4  `WebSearch`/`WebFetch` denied (or missing from a non-`*` allowed_tools) → `web_search = "disabled"`. Codex's
+//      web search is the provider's server-side tool (`{"type":"web_search"}` in every request), so it also needs
+//      `web_search` in the persona's sandbox.provider_tools: the model gateway refuses the request otherwise.
 //  C5  `Task`/`Agent` denied (or missing from a non-`*` allowed_tools) → `[agents] enabled = false` (no sub-agent
 //      tools).
 //  C6  Write/Edit/MultiEdit/NotebookEdit/Read/Glob/Grep (bare or with a path) have no Codex lever: file writes
@@ -238,7 +240,8 @@ function checkInput(input: AgentInvocationInput): void {
 
 export function codexInvocation(input: AgentInvocationInput): AgentInvocation {
   checkInput(input);
-  const permissions = projectCodexPermissions(input.permissions);
+  const projected = projectCodexPermissions(input.permissions);
+  const permissions = { ...projected, webSearch: projected.webSearch && (input.providerTools ?? []).includes('web_search') };
   const argv = [
     CODEX_BINARY,
     'exec',

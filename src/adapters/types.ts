@@ -4,6 +4,8 @@
 // files, stdin) and turns the CLI's stdout lines into normalized events. It knows nothing of Docker, pipelines or
 // the engine (DESIGN.md "One step, as data" 3 and 5; agent-clis.md §5).
 
+import type { ProviderTool } from '../config/types.js';
+
 /** Container paths every step sees (DESIGN.md "One step, as data" 1). */
 export const WAVE_PATHS = {
   src: '/wave/src',
@@ -41,6 +43,11 @@ export interface AgentInvocationInput {
   paths: AgentPaths;
   /** Loopback base URL of the model gateway and the (placeholder) key the gateway replaces on the host. */
   gateway: { baseUrl: string; apiKey: string };
+  /**
+   * The provider's server-side tools the gateway forwards (persona sandbox.provider_tools; default none). A CLI
+   * that would declare one in every request (Codex's web search) must be told not to, or every request is refused.
+   */
+  providerTools?: readonly ProviderTool[];
   maxTurns?: number;
 }
 

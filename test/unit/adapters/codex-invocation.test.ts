@@ -65,8 +65,16 @@ describe('codex invocation', () => {
     assert.deepEqual(inv.files, {});
   });
 
+  it('web search is the provider\'s server-side tool: off unless the persona\'s provider_tools lists web_search', () => {
+    const config = (providerTools?: AgentInvocationInput['providerTools']) =>
+      codexAdapter.invocation(input(providerTools ? { providerTools } : {})).homeFiles?.['.codex/config.toml'] ?? '';
+    assert.match(config(), /^web_search = "disabled"$/m, 'allowed_tools * alone does not switch it on');
+    assert.match(config(['web_fetch', 'mcp']), /^web_search = "disabled"$/m);
+    assert.doesNotMatch(config(['web_search']), /^web_search/m);
+  });
+
   it('HOME gets config.toml (gateway provider, quiet settings, instructions) and the Bash deny rules', () => {
-    const inv = codexAdapter.invocation(input());
+    const inv = codexAdapter.invocation(input({ providerTools: ['web_search'] }));
     assert.deepEqual(Object.keys(inv.homeFiles ?? {}).sort(), ['.codex/config.toml', '.codex/rules/wave.rules']);
     assert.equal(
       inv.homeFiles?.['.codex/config.toml'],
