@@ -4,7 +4,7 @@ export * from './types.js';
 export { loadSandboxProfile, parseSandboxProfile, parseSize, parseDuration, DEFAULT_PROFILE_PATH, type SandboxProfile } from './profile.js';
 export { LineSplitter, TailBuffer, DEFAULT_MAX_LINE_BYTES, type SplitLine } from './lines.js';
 export {
-  collectOutputs, normalizeDeclaredPath, missingDeclared, DEFAULT_COLLECT_LIMITS,
+  collectOutputs, normalizeDeclaredPath, missingDeclared, defaultCollectLimits,
   type CollectLimits, type CollectOptions, type ManifestFile, type OutputManifest,
 } from './collect.js';
 export { HostSandbox, HOST_SANDBOX_WARNING, type HostSandboxOptions } from './host.js';
@@ -12,7 +12,7 @@ export { DockerSandbox, createDockerSandbox, type DockerSandboxOptions } from '.
 export { connectDocker, resolveEngineTarget, DEFAULT_SOCKET, type EngineTarget, type EngineConnection } from './docker/engine.js';
 export { buildContainerSpec, containerUser, currentHostIdentity, withoutInit, type BuildContext, type HostIdentity } from './docker/spec.js';
 export { startDocker, type DockerStartup } from './docker/startup.js';
-export { reapOrphans, findOrphans, type ReapOptions, type OrphanContainer } from './docker/reaper.js';
+export { reapOrphans, findOrphans, findOrphanVolumes, type ReapOptions, type OrphanContainer } from './docker/reaper.js';
 export { dockerDoctor, type DockerDoctorReport, type DoctorCheck, type DockerDoctorOptions, type CheckStatus } from './docker/doctor.js';
 export { buildHintFor } from './docker/images.js';
 export { LABELS, isOwnerAlive, currentOwner, type OwnerIdentity } from './docker/labels.js';

@@ -19,7 +19,8 @@ export interface SandboxProfile {
   home: string;
   network: SandboxNetwork;
   killGraceMs: number;
-  collect: { maxTotalBytes: number; maxEntries: number; maxDepth: number };
+  /** What a step may leave in /wave/out: default quotas (resources.out_size / out_files override them) and nesting. */
+  outputs: { maxBytes: number; maxFiles: number; maxDepth: number };
   maxLineBytes: number;
 }
 
@@ -73,7 +74,7 @@ export function parseSandboxProfile(doc: unknown): SandboxProfile {
   const root = record(doc, 'profile');
   const limits = record(root.limits, 'limits');
   const tmpfs = record(root.tmpfs, 'tmpfs');
-  const collect = record(root.collect, 'collect');
+  const outputs = record(root.outputs, 'outputs');
   const rootUser = root.rootUser;
   if (typeof rootUser !== 'string' || !/^[1-9]\d*:[1-9]\d*$/.test(rootUser)) {
     throw new Error(`rootUser: expected a non-root "uid:gid", got ${JSON.stringify(rootUser)}`);
@@ -93,10 +94,10 @@ export function parseSandboxProfile(doc: unknown): SandboxProfile {
     home,
     network: 'none',
     killGraceMs: parseDuration(root.killGrace, 'killGrace'),
-    collect: {
-      maxTotalBytes: parseSize(collect.maxTotalBytes, 'collect.maxTotalBytes'),
-      maxEntries: Math.trunc(positive(collect.maxEntries, 'collect.maxEntries')),
-      maxDepth: Math.trunc(positive(collect.maxDepth, 'collect.maxDepth')),
+    outputs: {
+      maxBytes: parseSize(outputs.maxBytes, 'outputs.maxBytes'),
+      maxFiles: Math.trunc(positive(outputs.maxFiles, 'outputs.maxFiles')),
+      maxDepth: Math.trunc(positive(outputs.maxDepth, 'outputs.maxDepth')),
     },
     maxLineBytes: parseSize(root.maxLineBytes, 'maxLineBytes'),
   };

@@ -22,6 +22,10 @@ export interface SandboxResources {
   tmpBytes?: number;
   /** Size cap of the tmpfs HOME, in bytes. */
   homeBytes?: number;
+  /** Quota on the bytes of all files in /wave/out together (resources.out_size). */
+  outBytes?: number;
+  /** Quota on the files and directories in /wave/out (resources.out_files). */
+  outFiles?: number;
 }
 
 /** Host directories bound at fixed paths inside the sandbox. */
@@ -30,7 +34,11 @@ export interface SandboxMounts {
   src: string;
   /** Injected artifacts, read-only at /wave/in. Optional: WAVE_IN is set either way. */
   in?: string;
-  /** The step's outputs, read-write at /wave/out. */
+  /**
+   * The step's outputs. /wave/out starts with this directory's contents and, once the sandbox has ended, the
+   * directory holds /wave/out's contents: never more than the resources' out quotas, only directories and regular
+   * files (the docker backend keeps /wave/out in a size-capped volume and copies it out after the step).
+   */
   out: string;
   /** Mount `src` read-write: only ever a private copy made for this step (a `readwrite` workspace mount). */
   srcWritable?: boolean;
@@ -123,6 +131,21 @@ export interface SandboxResult {
   /** The last lines of each stream (up to 64 KiB), for error messages. */
   stdoutTail: string;
   stderrTail: string;
+  /**
+   * Set when what the step left in /wave/out was refused (mounts.out is then left empty): more than its quota, or
+   * an entry that is not a directory or a regular file inside /wave/out.
+   */
+  outputRefused?: OutputRefusal;
+}
+
+/** Why a step's outputs were refused when they left the sandbox. */
+export interface OutputRefusal {
+  /** `quota`: more bytes or files than resources.out_size / out_files allow; `unsafe`: a link, device, fifo or bad name. */
+  kind: 'quota' | 'unsafe';
+  /** One line naming the quota or the offending path. */
+  message: string;
+  /** What to do about it. */
+  hint: string;
 }
 
 export interface Sandbox {

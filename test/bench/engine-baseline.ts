@@ -31,9 +31,11 @@ export async function engineBaselineStep(options: EngineBaselineOptions): Promis
   const owner = currentOwner();
   let n = 0;
   return async () => {
+    // The engine creates the named /wave/out volume on first use (a plain one: the baseline skips the quota work).
+    const outVolume = `bench-engine-baseline-${process.pid}-${n}`;
     const createOptions = buildContainerSpec(
       { image, argv, mounts, labels: { run: 'bench-engine-baseline', step: `s${n++}`, attempt: 1 } },
-      { profile, host, owner, imageEntrypoint: entrypoint },
+      { profile, host, owner, imageEntrypoint: entrypoint, outVolume },
     );
     const container = await docker.createContainer(createOptions);
     try {
@@ -42,6 +44,7 @@ export async function engineBaselineStep(options: EngineBaselineOptions): Promis
       if (StatusCode !== 0) throw new Error(`engine baseline: exit ${StatusCode}`);
     } finally {
       await container.remove({ force: true, v: true });
+      await docker.getVolume(outVolume).remove({ force: true });
     }
   };
 }

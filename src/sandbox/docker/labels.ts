@@ -12,6 +12,8 @@ export const LABELS = {
   owner: 'wave.owner',
   /** The owner's start time (clock ticks since boot, Linux), so a recycled pid is not mistaken for the owner. */
   ownerStart: 'wave.owner-start',
+  /** What a container or volume is for besides the step itself: `out` (the /wave/out volume and its holder). */
+  role: 'wave.role',
 } as const;
 
 export interface OwnerIdentity {

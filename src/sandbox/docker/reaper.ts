@@ -1,7 +1,8 @@
 // Orphan reaper. A Wave process killed with SIGKILL (or a lost machine) cannot remove its containers; the next
 // Wave command that uses Docker does, like testcontainers' Ryuk but without a sidecar: a container is an orphan
 // when it is labelled wave.managed, its owner (wave.owner = <host>:<pid>) ran on this host and is gone, and its
-// run is not active elsewhere. Containers of other hosts (shared engines) are never touched.
+// run is not active elsewhere. Containers of other hosts (shared engines) are never touched. The /wave/out volumes
+// (out-volume.ts) carry the same labels and go by the same rule, after the containers that use them.
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { isOwnerAlive, LABELS, parseOwner } from './labels.js';
@@ -24,19 +25,27 @@ export interface ReapOptions {
   host?: string;
 }
 
+function labelFilter(options: ReapOptions): string[] {
+  return [`${LABELS.managed}=true`, ...Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
+}
+
+/** The reaper's rule, for a container's or a volume's labels. */
+async function isOrphan(labels: Record<string, string>, options: ReapOptions): Promise<boolean> {
+  if (labels[LABELS.managed] !== 'true') return false; // belt and braces: never act on something foreign
+  const owner = parseOwner(labels);
+  if (!owner || owner.host !== (options.host ?? hostname()) || isOwnerAlive(owner)) return false;
+  const run = labels[LABELS.run];
+  return !(run && options.isRunActive && (await options.isRunActive(run)));
+}
+
 /** Lists Wave containers that the reaper would remove. */
 export async function findOrphans(docker: Docker, options: ReapOptions = {}): Promise<OrphanContainer[]> {
-  const here = options.host ?? hostname();
-  const label = [`${LABELS.managed}=true`, ...Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
-  const containers = await docker.listContainers({ all: true, filters: { label } });
+  const containers = await docker.listContainers({ all: true, filters: { label: labelFilter(options) } });
   const orphans: OrphanContainer[] = [];
   for (const info of containers) {
     const labels = info.Labels ?? {};
-    if (labels[LABELS.managed] !== 'true') continue; // belt and braces: never act on a foreign container
-    const owner = parseOwner(labels);
-    if (!owner || owner.host !== here || isOwnerAlive(owner)) continue;
+    if (!(await isOrphan(labels, options))) continue;
     const run = labels[LABELS.run];
-    if (run && options.isRunActive && (await options.isRunActive(run))) continue;
     orphans.push({
       id: info.Id,
       name: (info.Names?.[0] ?? '').replace(/^\//, ''),
@@ -49,7 +58,20 @@ export async function findOrphans(docker: Docker, options: ReapOptions = {}): Pr
   return orphans;
 }
 
-/** Removes orphaned Wave containers (forcefully: they may still be running); returns the removed ids. */
+/** Names of Wave's /wave/out volumes whose owner is gone. */
+export async function findOrphanVolumes(docker: Docker, options: ReapOptions = {}): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({ filters: { label: labelFilter(options) } });
+  const names: string[] = [];
+  for (const volume of Volumes ?? []) {
+    if (await isOrphan(volume.Labels ?? {}, options)) names.push(volume.Name);
+  }
+  return names;
+}
+
+/**
+ * Removes orphaned Wave containers (forcefully: they may still be running), then the orphaned /wave/out volumes
+ * they used; returns the removed container ids.
+ */
 export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Promise<string[]> {
   const removed: string[] = [];
   for (const orphan of await findOrphans(docker, options)) {
@@ -61,6 +83,13 @@ export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Pr
       if (code === 404 || code === 409) continue; // gone already, or another reaper is on it
       throw err;
     }
+  }
+  for (const name of await findOrphanVolumes(docker, options)) {
+    await docker.getVolume(name).remove({ force: true }).catch((err: unknown) => {
+      const code = (err as { statusCode?: number }).statusCode;
+      // 404: gone already; 409: still in use (a container another reaper has not removed yet): next time.
+      if (code !== 404 && code !== 409) throw err;
+    });
   }
   return removed;
 }

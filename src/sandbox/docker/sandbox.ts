@@ -1,7 +1,8 @@
 // The Docker backend: one throwaway container per run, through the Engine API only.
-// Lifecycle: create → attach → start → (stdin) → wait → drain output and inspect → remove. The container is
-// removed on every path out of run(), including errors and cancellation; a crash of Wave itself leaves it to
-// the reaper (reaper.ts), which is why every container carries owner labels.
+// Lifecycle: /wave/out volume → create → attach → start → (stdin) → wait → drain output and inspect → copy
+// /wave/out out → remove. The container and the volume are removed on every path out of run(), including errors
+// and cancellation; a crash of Wave itself leaves them to the reaper (reaper.ts), which is why both carry owner
+// labels. /wave/out is never a host bind: a step could fill the host's disk through one (see out-volume.ts).
 // Round trips per step are kept to what the lifecycle needs: the image's config is remembered (image-config.ts),
 // and the inspect for OOMKilled (the wait answer does not carry it) overlaps the output drain.
 import { lstat } from 'node:fs/promises';
@@ -19,10 +20,10 @@ import { connectDocker } from './engine.js';
 import { ImageConfigCache } from './image-config.js';
 import { imageMissing, isNoSuchImage } from './images.js';
 import { currentOwner, type OwnerIdentity } from './labels.js';
-import { prepareOutDir, restoreOutDir } from './ownership.js';
+import { OutVolume, outVolumeName } from './out-volume.js';
 import { imageHasBridge } from '../egress/attachment.js';
 import { startSidecar } from './sidecar.js';
-import { buildContainerSpec, containerName, containerUser, currentHostIdentity, type BuildContext, type HostIdentity } from './spec.js';
+import { buildContainerSpec, containerName, containerUser, currentHostIdentity, outQuota, type BuildContext, type HostIdentity } from './spec.js';
 
 export interface DockerSandboxOptions {
   /** A connected client; by default connectDocker() is called on first use. */
@@ -92,14 +93,17 @@ export class DockerSandbox implements Sandbox {
     const log = this.options.logger;
     const host = this.options.host ?? currentHostIdentity();
     const inner = containerUser(host, this.profile);
+    const name = containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x'));
     const base = {
       profile: this.profile,
       host,
       owner: this.options.owner ?? currentOwner(),
-      name: containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x')),
+      name,
+      outVolume: outVolumeName(name),
     };
     const build = (extra: Pick<BuildContext, 'imageEntrypoint' | 'egress' | 'networkMode'> = {}) => buildContainerSpec(spec, { ...base, ...extra });
     build(); // validate the spec before touching anything
+    const quota = outQuota(spec, this.profile);
     const { signal } = runOptions;
     const empty = (status: SandboxStatus): SandboxResult => ({
       status, exitCode: null, durationMs: performance.now() - started, containerId: null, stdoutTail: '', stderrTail: '',
@@ -113,12 +117,20 @@ export class DockerSandbox implements Sandbox {
       throw isNoSuchImage(err) ? imageMissing(spec.image, err) : sandboxFailed(`cannot inspect image ${spec.image}`, err);
     });
     const attachment = spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.labels)) : undefined;
-    const handedOver = await prepareOutDir(spec.mounts.out, host, inner);
+    const outputs = new OutVolume(docker, { spec, build: base, quota, user: inner, ...(log ? { logger: log } : {}) });
+    // The holder's start (a container start, the slow part) overlaps the sidecar's and the step's create and
+    // attach; the step itself starts only once the holder holds the volume (see out-volume.ts).
+    let held: Promise<void> | undefined;
     let sidecar: Docker.Container | undefined;
     try {
+      await outputs.create();
+      held = outputs.hold();
+      held.catch(() => undefined); // awaited before the step starts
       if (attachment?.sidecar) sidecar = await startSidecar(docker, attachment.sidecar, spec, base);
     } catch (err) {
-      if (handedOver) await restoreOutDir(spec.mounts.out, host).catch(() => undefined);
+      await held?.catch(() => undefined);
+      await sidecar?.remove({ force: true, v: true }).catch(() => undefined);
+      await outputs.close();
       throw err;
     }
     const createOptions = build({
@@ -176,6 +188,11 @@ export class DockerSandbox implements Sandbox {
       if (signal?.aborted) return { ...empty('cancelled'), containerId: c.id };
       signal?.addEventListener('abort', onAbort, { once: true });
       internal.signal.addEventListener('abort', onAbort, { once: true });
+      // The holder must hold /wave/out before the step can write to it.
+      await held.catch((err: unknown) => {
+        stream.destroy();
+        throw err;
+      });
       try {
         await c.start();
       } catch (err) {
@@ -207,6 +224,8 @@ export class DockerSandbox implements Sandbox {
       const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : state.ExitCode;
       const status: SandboxStatus = killReason ?? (state.OOMKilled ? 'oom_killed' : 'exited');
       if (consumerError !== undefined) throw consumerError;
+      // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded.
+      const copied = status === 'cancelled' ? undefined : await outputs.copyOut();
       const result: SandboxResult = {
         status,
         exitCode,
@@ -214,26 +233,24 @@ export class DockerSandbox implements Sandbox {
         containerId: c.id,
         stdoutTail: stdout.tail.toString(),
         stderrTail: stderr.tail.toString(),
+        ...(copied && !copied.ok ? { outputRefused: copied.refusal } : {}),
       };
       log?.debug({ containerId: c.id, status, exitCode, durationMs: Math.round(result.durationMs) }, 'sandbox finished');
       return result;
     } finally {
       for (const t of timers) clearTimeout(t);
       signal?.removeEventListener('abort', onAbort);
-      if (container) {
-        await container.remove({ force: true, v: true }).catch((err: unknown) => {
+      const step = container;
+      await Promise.all([
+        step?.remove({ force: true, v: true }).catch((err: unknown) => {
           // 404: already gone; 409: removal already in progress. Anything else leaves work for the reaper.
           const code = statusOf(err);
-          if (code !== 404 && code !== 409) log?.warn({ containerId: container?.id, err: (err as Error).message }, 'could not remove sandbox container');
-        });
-      }
-      if (sidecar) await sidecar.remove({ force: true, v: true }).catch(() => undefined);
-      if (handedOver) {
-        // Must not mask the step's own outcome; files left owned by the unprivileged uid are still collectable.
-        await restoreOutDir(spec.mounts.out, host).catch((err: unknown) =>
-          log?.warn({ out: spec.mounts.out, err: (err as Error).message }, 'could not give out/ back to the invoking user'),
-        );
-      }
+          if (code !== 404 && code !== 409) log?.warn({ containerId: step.id, err: (err as Error).message }, 'could not remove sandbox container');
+        }),
+        sidecar?.remove({ force: true, v: true }).catch(() => undefined),
+        held?.catch(() => undefined).then(() => outputs.removeHolder()),
+      ]);
+      await outputs.close(); // the volume, now that no container uses it
     }
   }
 }

@@ -27,6 +27,8 @@ export interface BuildContext {
   egress?: EgressAttachment;
   /** `container:<sidecar id>` when a sidecar bridge holds the network namespace. */
   networkMode?: string;
+  /** The attempt's size-capped volume mounted at /wave/out (see out-volume.ts); /wave/out is never a host bind. */
+  outVolume: string;
 }
 
 const INITS = new Set(['tini', 'tini-static', 'docker-init', 'dumb-init']);
@@ -89,6 +91,43 @@ function labelText(value: unknown, what: string): string {
   return value;
 }
 
+/** What the step may leave in /wave/out: the spec's quotas over the profile's defaults. */
+export interface OutQuota {
+  maxBytes: number;
+  /** Files and directories together. */
+  maxFiles: number;
+  maxDepth: number;
+}
+
+/**
+ * The step's /wave/out quota, validated. It may not exceed the memory limit: the volume is a tmpfs whose pages are
+ * charged to the step's memory, so a larger quota would end in an OOM kill instead of the quota error.
+ */
+export function outQuota(spec: Pick<SandboxSpec, 'resources'>, profile: SandboxProfile): OutQuota {
+  const r = spec.resources ?? {};
+  const maxBytes = limit(r.outBytes, profile.outputs.maxBytes, 'outBytes', true);
+  const maxFiles = limit(r.outFiles, profile.outputs.maxFiles, 'outFiles', true);
+  const memory = limit(r.memoryBytes, profile.memoryBytes, 'memoryBytes', true);
+  if (maxBytes > memory) {
+    throw invalid(
+      `the /wave/out quota (${maxBytes} bytes, resources.out_size) is larger than the memory limit (${memory} bytes, resources.memory)`,
+      '/wave/out is held in the step\'s memory while it runs: raise resources.memory too, or lower resources.out_size',
+    );
+  }
+  return { maxBytes, maxFiles, maxDepth: profile.outputs.maxDepth };
+}
+
+/** The labels of everything a sandbox creates (containers, the /wave/out volume): what the reaper goes by. */
+export function sandboxLabels(spec: Pick<SandboxSpec, 'labels'>, owner: OwnerIdentity): Record<string, string> {
+  return {
+    [LABELS.managed]: 'true',
+    [LABELS.run]: labelText(spec.labels?.run, 'run'),
+    [LABELS.step]: labelText(spec.labels?.step, 'step'),
+    [LABELS.attempt]: String(spec.labels.attempt),
+    ...ownerLabels(owner),
+  };
+}
+
 /** Validates a spec and builds the container create options. Throws WaveError('sandbox_failed') on a bad spec. */
 export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker.ContainerCreateOptions {
   const { profile } = ctx;
@@ -105,7 +144,7 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   }
   const egress = network === 'none' ? undefined : ctx.egress;
   const src = absolute(spec.mounts?.src, 'mounts.src');
-  const out = absolute(spec.mounts?.out, 'mounts.out');
+  absolute(spec.mounts?.out, 'mounts.out');
   const inDir = spec.mounts.in === undefined ? undefined : absolute(spec.mounts.in, 'mounts.in');
   const home = spec.home ?? profile.home;
   if (!home.startsWith('/') || home === '/' || home.startsWith('/wave') || home.includes('\0') || home.includes(',')) {
@@ -132,13 +171,15 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   const pids = Math.trunc(limit(r.pids, profile.pids, 'pids', true));
   const tmpBytes = limit(r.tmpBytes, profile.tmpBytes, 'tmpBytes', true);
   const homeBytes = limit(r.homeBytes, profile.homeBytes, 'homeBytes', true);
+  if (typeof ctx.outVolume !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(ctx.outVolume)) throw invalid('the /wave/out volume needs a name');
   const user = containerUser(ctx.host, profile);
   const exec = profile.tmpfsExec ? 'exec' : 'noexec';
   const hasStdin = spec.stdin !== undefined;
 
   const mounts: Docker.MountSettings[] = [
     { Type: 'bind', Source: src, Target: SANDBOX_PATHS.src, ReadOnly: !spec.mounts.srcWritable, BindOptions: { Propagation: 'rprivate' } },
-    { Type: 'bind', Source: out, Target: SANDBOX_PATHS.out, ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
+    // NoCopy: the volume must start empty (seeded by Wave from mounts.out), not with the image's /wave/out.
+    { Type: 'volume', Source: ctx.outVolume, Target: SANDBOX_PATHS.out, ReadOnly: false, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] },
   ];
   if (inDir) mounts.push({ Type: 'bind', Source: inDir, Target: SANDBOX_PATHS.in, ReadOnly: true, BindOptions: { Propagation: 'rprivate' } });
   for (const m of egress?.mounts ?? []) {
@@ -165,13 +206,7 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
     Env: env,
     User: user.user,
     WorkingDir: SANDBOX_PATHS.src,
-    Labels: {
-      [LABELS.managed]: 'true',
-      [LABELS.run]: labelText(spec.labels?.run, 'run'),
-      [LABELS.step]: labelText(spec.labels?.step, 'step'),
-      [LABELS.attempt]: String(spec.labels.attempt),
-      ...ownerLabels(ctx.owner),
-    },
+    Labels: sandboxLabels(spec, ctx.owner),
     Tty: false,
     AttachStdin: hasStdin,
     OpenStdin: hasStdin,

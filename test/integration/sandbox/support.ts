@@ -56,15 +56,26 @@ export function stepSpec(run: string, ws: Workspace, argv: string[], extra: Part
   };
 }
 
-/** Removes every container of this test run (only ones labelled with its run id) and the temp dirs. */
+/** Removes every container and /wave/out volume of this test run (only ones labelled with its run id) and the temp dirs. */
 export async function cleanup(docker: Docker, run: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${run}`, `${LABELS.managed}=true`] } }).catch(() => []);
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const volumes = await volumesOf(docker, run).catch(() => []);
+  await Promise.all(volumes.map((name) => docker.getVolume(name).remove({ force: true }).catch(() => undefined)));
   await Promise.all(workspaces.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-export async function containersOf(docker: Docker, run: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${run}`] } });
+/** Containers of a run: steps, and (with role `out`) the holders of their /wave/out volumes. */
+export async function containersOf(docker: Docker, run: string, role?: 'step' | 'out'): Promise<Docker.ContainerInfo[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${run}`] } });
+  if (role === undefined) return list;
+  return list.filter((c) => (c.Labels[LABELS.role] ?? 'step') === role);
+}
+
+/** Names of the /wave/out volumes a run has. */
+export async function volumesOf(docker: Docker, run: string): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABELS.run}=${run}`] } });
+  return (Volumes ?? []).map((v) => v.Name).sort();
 }
 
 export function recordingLogger(): SandboxLogger & { records: string[] } {

@@ -17,7 +17,7 @@ describe('sandbox profile', () => {
     assert.equal(p.home, '/home/wave');
     assert.equal(p.network, 'none');
     assert.equal(p.killGraceMs, 5000);
-    assert.equal(p.collect.maxTotalBytes, 100 * 1024 ** 2);
+    assert.deepEqual(p.outputs, { maxBytes: 1024 ** 3, maxFiles: 10_000, maxDepth: 32 });
     assert.equal(p.maxLineBytes, 10 * 1024 ** 2);
   });
 
@@ -35,11 +35,13 @@ describe('sandbox profile', () => {
   });
 
   it('rejects a root user, an unsupported network, or missing limits', () => {
-    const base = { limits: { memory: '1g', cpus: 1, pids: 10 }, tmpfs: { tmp: '1m', home: '1m', exec: true }, rootUser: '10001:10001', home: '/h', network: 'none', killGrace: '1s', collect: { maxTotalBytes: '1m', maxEntries: 5, maxDepth: 3 }, maxLineBytes: '1m' };
+    const base = { limits: { memory: '1g', cpus: 1, pids: 10 }, tmpfs: { tmp: '1m', home: '1m', exec: true }, rootUser: '10001:10001', home: '/h', network: 'none', killGrace: '1s', outputs: { maxBytes: '1m', maxFiles: 5, maxDepth: 3 }, maxLineBytes: '1m' };
     assert.doesNotThrow(() => parseSandboxProfile(base));
     assert.throws(() => parseSandboxProfile({ ...base, rootUser: '0:0' }), /rootUser/);
     assert.throws(() => parseSandboxProfile({ ...base, network: 'host' }), /network/);
     assert.throws(() => parseSandboxProfile({ ...base, limits: { cpus: 1, pids: 10 } }), /limits.memory/);
+    assert.throws(() => parseSandboxProfile({ ...base, outputs: { maxBytes: 'lots', maxFiles: 5, maxDepth: 3 } }), /outputs.maxBytes/);
+    assert.throws(() => parseSandboxProfile({ ...base, outputs: { maxBytes: '1m', maxDepth: 3 } }), /outputs.maxFiles/);
   });
 
   it('an invalid file is a WaveError naming the file', async () => {

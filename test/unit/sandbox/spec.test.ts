@@ -16,7 +16,7 @@ const spec: SandboxSpec = {
   labels: { run: 'run-1', step: 'plan', attempt: 2 },
   stdin: 'prompt',
 };
-const ctx = (uid: number, gid = uid): BuildContext => ({ profile, host: { uid, gid }, owner: { host: 'box', pid: 4242, start: '123' } });
+const ctx = (uid: number, gid = uid): BuildContext => ({ profile, host: { uid, gid }, owner: { host: 'box', pid: 4242, start: '123' }, outVolume: 'wave-run-1-plan-2-x-out' });
 
 describe('buildContainerSpec', () => {
   const opts = buildContainerSpec(spec, ctx(0));
@@ -59,15 +59,17 @@ describe('buildContainerSpec', () => {
     assert.ok(o.Env?.includes('HOME=/home/agent'));
   });
 
-  it('mounts src and in read-only, out read-write, at the fixed paths', () => {
+  it('mounts src and in read-only, out read-write from its own volume (never a host bind), at the fixed paths', () => {
     assert.deepEqual(
       hc.Mounts?.map((m) => [m.Source, m.Target, m.ReadOnly, m.Type]),
       [
         ['/ws/run/step/src', '/wave/src', true, 'bind'],
-        ['/ws/run/step/out', '/wave/out', false, 'bind'],
+        ['wave-run-1-plan-2-x-out', '/wave/out', false, 'volume'],
         ['/ws/run/step/in', '/wave/in', true, 'bind'],
       ],
     );
+    // Not seeded from the image's /wave/out: the volume holds exactly what Wave put there.
+    assert.deepEqual(hc.Mounts?.[1]?.VolumeOptions, { NoCopy: true });
     assert.equal(hc.Binds, undefined);
   });
 
