@@ -277,4 +277,14 @@ function checkResources(
       error(`${key} '${String(value)}' is not a size of at least 1k`, [...at, key], 'write it like 64k, 1MiB or 8m');
     }
   }
+  if (res?.out_size !== undefined) {
+    const outBytes = parseMemory(res.out_size);
+    const memoryBytes = res.memory === undefined ? undefined : parseMemory(res.memory);
+    if (outBytes === undefined) {
+      error(`out_size '${String(res.out_size)}' is not a size`, [...at, 'out_size'], 'write it like 64m, 1g or 2GiB');
+    } else if (memoryBytes !== undefined && outBytes > memoryBytes) {
+      // /wave/out is a tmpfs charged to the step's memory: a larger quota could never be reached.
+      error(`out_size '${String(res.out_size)}' is larger than memory '${String(res.memory)}'`, [...at, 'out_size'], '/wave/out is held in the step\'s memory while it runs: raise memory too, or lower out_size');
+    }
+  }
 }

@@ -41,6 +41,13 @@ export interface Resources {
   stored_output_head?: string | number;
   /** … and the last this many (default 1 MiB); what lies between is counted and dropped. */
   stored_output_tail?: string | number;
+  /**
+   * Quota on what a step may leave in /wave/out, all files together (default 1 GiB, sandbox-profiles/default.yaml);
+   * a size like memory. Enforced while the step writes (ENOSPC beyond it) and when the outputs are copied out.
+   */
+  out_size?: string | number;
+  /** Quota on the files and directories in /wave/out (default 10000). */
+  out_files?: number;
 }
 
 export interface Adapter {

@@ -43,6 +43,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'exit':
     case 'timeout':
     case 'contract':
+    case 'quota': // another attempt (told why) may write less
     case 'rate_limit':
     case 'provider_error':
     case 'unknown':

@@ -194,6 +194,11 @@ async function runInvocation(
     case 'exited':
       break;
   }
+  if (result.outputRefused) {
+    // Before the exit code: a step that hit its quota usually also exited non-zero (ENOSPC), and the quota is why.
+    const { kind, message, hint } = result.outputRefused;
+    return failure(kind === 'quota' ? 'quota' : 'contract', `${message} (${hint})`, { ...base, feedback: `${message}.\n${outputTail}` });
+  }
   const agentFailure = invocation.verdict?.(result);
   if (agentFailure) return { ...agentFailure, ...base };
   if (result.exitCode !== 0) {
@@ -201,7 +206,11 @@ async function runInvocation(
   }
 
   const declared = step.output_artifacts.map((o) => o.path);
-  const manifest = await collectOutputs(ws.out, { declared });
+  const limits = {
+    ...(spec.resources?.outBytes !== undefined ? { maxTotalBytes: spec.resources.outBytes } : {}),
+    ...(spec.resources?.outFiles !== undefined ? { maxEntries: spec.resources.outFiles } : {}),
+  };
+  const manifest = await collectOutputs(ws.out, { declared, ...limits });
   const missingRequired = step.output_artifacts.filter((o) => o.required && manifest.missing.includes(path.posix.normalize(o.path)));
   if (missingRequired.length) {
     const names = missingRequired.map((o) => `${o.name} (/wave/out/${o.path})`).join(', ');
@@ -237,7 +246,7 @@ async function runInvocation(
 
   // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file. Without any
   // contract nothing ran since the first collection, so its hashes stand (no second walk and hash of out/).
-  const final = contracts.results.length ? await collectOutputs(ws.out, { declared }) : manifest;
+  const final = contracts.results.length ? await collectOutputs(ws.out, { declared, ...limits }) : manifest;
   for (const output of step.output_artifacts) {
     const file = final.files.find((f) => f.path === path.posix.normalize(output.path));
     if (!file) continue; // optional and not written
@@ -347,5 +356,7 @@ function resourcesFor(deps: StepRunnerDeps, step: Step): SandboxResources {
     ...(merged.memory !== undefined ? { memoryBytes: parseMemory(merged.memory) } : {}),
     ...(merged.cpus !== undefined ? { cpus: merged.cpus } : {}),
     ...(merged.pids !== undefined ? { pids: merged.pids } : {}),
+    ...(merged.out_size !== undefined ? { outBytes: parseMemory(merged.out_size) } : {}),
+    ...(merged.out_files !== undefined ? { outFiles: merged.out_files } : {}),
   };
 }

@@ -12,6 +12,7 @@ export type FailureClass =
   | 'context_exhausted'
   | 'missing_input' // a dependency's required artifact is not there: fails before the container starts
   | 'infrastructure' // Docker, image, disk: not the agent's fault
+  | 'quota' // the step left more in /wave/out than resources.out_size / out_files allow
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
   | 'unknown';

@@ -49,8 +49,9 @@ export interface StepPrepareOptions extends SnapshotOptions {
 }
 
 /**
- * Fresh in/ and out/ folders for an attempt. A previous attempt's out/ is kept under attempts/<n>/ so a failed
- * attempt's files stay inspectable but never leak into the next attempt's outputs.
+ * Fresh in/ and out/ folders for an attempt. A previous (failed) attempt's out/ is removed, not kept: its files
+ * must never leak into the next attempt's outputs, and retries must not pile up outputs on the host beyond one
+ * attempt's quota (resources.out_size).
  */
 export async function prepareStep(
   run: RunWorkspace,
@@ -61,12 +62,9 @@ export async function prepareStep(
   const dir = path.join(run.dir, stepId);
   const out = path.join(dir, 'out');
   const input = path.join(dir, 'in');
-  if (attempt > 1 && (await fs.access(out).then(() => true, () => false))) {
-    const archive = path.join(dir, 'attempts', String(attempt - 1));
-    await fs.mkdir(archive, { recursive: true });
-    await fs.rm(path.join(archive, 'out'), { recursive: true, force: true });
-    await fs.rename(out, path.join(archive, 'out'));
-  }
+  await fs.rm(out, { recursive: true, force: true });
+  // attempts/<n>/out is where earlier versions kept failed attempts' outputs (a resumed run may still have them).
+  await fs.rm(path.join(dir, 'attempts'), { recursive: true, force: true });
   await fs.rm(input, { recursive: true, force: true });
   await fs.mkdir(input, { recursive: true });
   await fs.mkdir(out, { recursive: true });
