@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createEgressLog } from '../../src/sandbox/egress/log.js';
 import { compilePolicy } from '../../src/sandbox/egress/policy.js';
+import { createConnectionCap } from '../../src/sandbox/egress/connection-cap.js';
 import { startEgressProxy } from '../../src/sandbox/egress/proxy.js';
 import { median, report } from './support.js';
 
@@ -214,9 +215,9 @@ async function comparePairs(name: string, pids: readonly number[], direct: () =>
 
 /** The proxy runs in its own process, as it does in Wave (client and sink stand for container and internet). */
 async function proxyChild(socketPath: string, sinkPort: number, fbPort: number): Promise<void> {
-  const { policy } = compilePolicy({ mode: 'allowlist', allow: [`sink.wave.test:${sinkPort}`, `first.wave.test:${fbPort}`], hosts: { 'sink.wave.test': '127.0.0.1', 'first.wave.test': '127.0.0.1' } });
+  const { policy } = compilePolicy({ mode: 'allowlist', allow: [`tcp://sink.wave.test:${sinkPort}`, `tcp://first.wave.test:${fbPort}`], hosts: { 'sink.wave.test': '127.0.0.1', 'first.wave.test': '127.0.0.1' } });
   const log = createEgressLog({});
-  const proxy = await startEgressProxy({ socketPath, policy, log, step: 'bench', maxConnections: 1024 });
+  const proxy = await startEgressProxy({ socketPath, policy, log, step: 'bench', cap: createConnectionCap(1024) });
   process.stdout.write('proxy ready\n');
   process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
 }

@@ -1,18 +1,24 @@
 // The model gateway: one small HTTP server per provider on a Unix socket, bridged to a loopback port inside the
 // container. The agent CLI talks to http://127.0.0.1:<port> with a placeholder key; the gateway swaps in the real
 // key from the host's environment and forwards to the configured upstream (the provider, a company LLM proxy or
-// the scripted model). Bodies stream both ways (SSE arrives token by token); nothing is buffered.
+// the scripted model). A request body is read whole (bounded) and sent with an exact Content-Length, so every
+// request of the step becomes exactly one upstream request; responses stream (SSE arrives token by token).
+// Upstream connections are kept alive per step connection only: a connection never carries another one's key.
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
-import { unlink } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
+import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
+import { badFramingResponse, frameHeaders, judgeFraming, parserErrorDetail } from './framing.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { ProviderTool } from '../../config/types.js';
-import type { EgressLog } from './log.js';
+import type { EgressLog, EgressRecord } from './log.js';
 import { hostKey, type ProviderSpec } from './providers.js';
+import { checkGatewayRequest, DEFAULT_GATEWAY_MAX_BODY_BYTES, gatewayRefusalResponse } from './gateway-rules.js';
 import { listenOnSocket } from './listen.js';
+
 
 export type CredentialMode = 'placeholder' | 'passthrough';
 
@@ -31,6 +37,10 @@ export interface ModelGatewayOptions {
   step: string;
   run?: string;
   attempt?: number;
+  /** The step's connection cap, shared with its proxy. Default: 64 of its own. */
+  cap?: ConnectionCap;
+  /** Default DEFAULT_GATEWAY_MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
   /** The persona's sandbox.provider_tools: the server-side tools checkGatewayRequest() lets through. Default none. */
   allow?: readonly ProviderTool[];
   onListening?: (socketPath: string) => Promise<void>;
@@ -75,6 +85,33 @@ export function upstreamHeaders(spec: ProviderSpec, incoming: IncomingMessage['h
   return headers;
 }
 
+/** Reads a request body whole, or stops at `max` bytes (the rest is not read). */
+function readBody(req: IncomingMessage, max: number): Promise<{ body: Buffer } | { tooLarge: true } | { aborted: true }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (v: { body: Buffer } | { tooLarge: true } | { aborted: true }) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve(v);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.pause();
+        return finish({ tooLarge: true });
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => finish({ body: Buffer.concat(chunks, size) }));
+    req.once('error', () => finish({ aborted: true }));
+    req.once('close', () => finish({ aborted: true }));
+  });
+}
+
 export async function startModelGateway(options: ModelGatewayOptions): Promise<ModelGateway> {
   const spec = options.provider;
   const mode = options.credentials ?? 'placeholder';
@@ -82,13 +119,39 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   if (upstream.protocol !== 'https:' && upstream.protocol !== 'http:') throw new Error(`model gateway: upstream ${upstream.href} must be http(s)`);
   const key = hostKey(spec, options.hostEnv ?? process.env);
   const isHttps = upstream.protocol === 'https:';
-  const agent = isHttps
-    ? new HttpsAgent({ keepAlive: true, ...(options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}) })
-    : new HttpAgent({ keepAlive: true });
+  const cap = options.cap ?? createConnectionCap();
+  const maxBody = options.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY_BYTES;
+  const ca = options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {};
   const port = Number(upstream.port || (isHttps ? 443 : 80));
-  const open = new Set<Socket>();
+  const open = new Set<Socket | Duplex>();
+  // One keep-alive agent per step connection, destroyed with it: requests on one step connection may reuse an
+  // upstream connection, requests of two step connections never share one.
+  const agents = new WeakMap<Socket, HttpAgent>();
+  const agentFor = (client: Socket): HttpAgent => {
+    let agent = agents.get(client);
+    if (!agent) {
+      const created = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+      client.once('close', () => created.destroy());
+      agents.set(client, created);
+      agent = created;
+    }
+    return agent;
+  };
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  const baseRecord = (method: string, started: number): Omit<EgressRecord, 'allowed' | 'reason' | 'bytesUp' | 'bytesDown'> => ({
+    time: new Date().toISOString(),
+    ...(options.run !== undefined ? { run: options.run } : {}),
+    step: options.step,
+    ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+    kind: 'gateway',
+    method,
+    host: upstream.hostname,
+    port,
+    provider: spec.id,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
     let bytesUp = 0;
@@ -96,33 +159,31 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     let status: number | undefined;
     let error: string | undefined;
     const mapped = /^\//.test(req.url ?? '') ? upstreamPath(spec, upstream, req.url ?? '/', mode === 'placeholder') : undefined;
-    const record = () =>
-      options.log.record({
-        time: new Date().toISOString(),
-        ...(options.run !== undefined ? { run: options.run } : {}),
-        step: options.step,
-        ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
-        kind: 'gateway',
-        method,
-        host: upstream.hostname,
-        port,
-        allowed: mapped !== undefined,
-        reason: mapped ? 'gateway' : 'bad_request',
-        ...(mode === 'placeholder' && key === undefined && mapped ? { detail: `no ${spec.hostKeyEnv.join('/')} in the host environment` } : {}),
-        ...(error ? { error } : {}),
-        ...(status !== undefined ? { status } : {}),
-        provider: spec.id,
-        path: mapped?.logPath ?? '',
-        bytesUp,
-        bytesDown,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      });
-    if (!mapped) {
-      status = 404;
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`wave model gateway: ${spec.id} serves paths under ${spec.containerBasePath || '/'}\n`);
-      record();
+    const refuse = (code: number, reason: string, detail: string) => {
+      res.writeHead(code, { 'content-type': 'text/plain', 'x-wave-egress-reason': reason, connection: 'close' }).end(`wave model gateway: ${spec.id} refused the request (${reason}: ${detail})\n`);
+      options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status: code, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
+    };
+    const framing = judgeFraming(method, req.httpVersion, req.rawHeaders);
+    if (!framing.ok) return refuse(400, 'bad_framing', framing.detail);
+    if (!mapped) return refuse(404, 'bad_request', `${spec.id} serves paths under ${spec.containerBasePath || '/'}`);
+    let body: Buffer = Buffer.alloc(0);
+    if (framing.body.kind !== 'none') {
+      const read = await readBody(req, maxBody);
+      if ('aborted' in read) return;
+      if ('tooLarge' in read) return refuse(413, 'body_too_large', `request bodies are limited to ${maxBody} bytes`);
+      body = read.body;
+    }
+    // Only the endpoints the CLIs need, with no server-side tool the persona did not allow (gateway-rules.ts).
+    const rulePath = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.slice(spec.containerBasePath.length) || '/';
+    const verdict = checkGatewayRequest({ provider: spec.id, method, path: rulePath, headers: req.headers, body, maxBodyBytes: maxBody, ...(options.allow ? { allow: options.allow } : {}) });
+    if (!verdict.ok) {
+      const reply = gatewayRefusalResponse(spec.id, verdict);
+      res.writeHead(reply.status, { ...reply.headers, 'x-wave-egress-reason': verdict.reason, connection: 'close' }).end(reply.body);
+      options.log.record({ ...baseRecord(method, started), allowed: false, reason: verdict.reason, detail: verdict.detail, status: reply.status, path: mapped.logPath, bytesUp: 0, bytesDown: 0 });
       return;
     }
+    bytesUp = body.length;
+    const headers = frameHeaders(upstreamHeaders(spec, req.headers, upstream, key, mode), method, body.length > 0 ? { kind: 'length', length: body.length } : { kind: 'none' });
     const send = isHttps ? httpsRequest : httpRequest;
     const upReq = send({
       protocol: upstream.protocol,
@@ -130,15 +191,14 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       port,
       method,
       path: mapped.path,
-      headers: upstreamHeaders(spec, req.headers, upstream, key, mode),
-      agent,
+      headers,
+      agent: agentFor(req.socket),
       ...(isHttps ? { servername: upstream.hostname } : {}),
     });
     upReq.on('socket', (s: Socket) => {
       open.add(s);
       s.once('close', () => open.delete(s));
     });
-    req.on('data', (chunk: Buffer) => { bytesUp += chunk.length; });
     upReq.on('response', (upRes) => {
       status = upRes.statusCode ?? 502;
       res.writeHead(status, upRes.statusMessage, stripHopByHop(upRes.headers));
@@ -156,20 +216,44 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         res.destroy();
       }
     });
-    req.pipe(upReq);
+    upReq.end(body);
     res.once('close', () => {
       // The client went away (or the response ended): stop the upstream request too.
       if (!res.writableFinished) upReq.destroy();
-      record();
+      options.log.record({
+        ...baseRecord(method, started),
+        allowed: true,
+        reason: 'gateway',
+        ...(mode === 'placeholder' && key === undefined ? { detail: `no ${spec.hostKeyEnv.join('/')} in the host environment` } : {}),
+        ...(error ? { error } : {}),
+        ...(status !== undefined ? { status } : {}),
+        path: mapped.logPath,
+        bytesUp,
+        bytesDown,
+      });
     });
   }
 
-  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true }, handle);
+  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true }, (req, res) => void handle(req, res).catch(() => res.destroy()));
   server.on('connection', (s: Socket) => {
     open.add(s);
     s.once('close', () => open.delete(s));
   });
-  await listenOnSocket(server, options.socketPath, options.onListening);
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const detail = parserErrorDetail(err);
+    socket.end(badFramingResponse('wave model gateway', detail));
+    options.log.record({ ...baseRecord('', performance.now()), allowed: false, reason: 'bad_framing', detail, status: 400, path: '', bytesUp: 0, bytesDown: 0 });
+  });
+  const listener = await listenOnSocket(server, options.socketPath, {
+    cap,
+    onRefuse: (socket) => {
+      const detail = `limit ${cap.max} connections per step; ${cap.refused()} refused so far`;
+      socket.write(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nX-Wave-Egress-Reason: too_many_connections\r\nConnection: close\r\nContent-Length: ${detail.length + 1}\r\n\r\n${detail}\n`);
+      if (worthLogging(cap.refused())) options.log.record({ ...baseRecord('', performance.now()), allowed: false, reason: 'too_many_connections', detail, status: 503, path: '', bytesUp: 0, bytesDown: 0 });
+    },
+    ...(options.onListening ? { onListening: options.onListening } : {}),
+  });
 
   return {
     socketPath: options.socketPath,
@@ -177,11 +261,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     upstream: upstream.href,
     secretValues: () => (key ? [key] : []),
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listener.close();
       for (const s of open) s.destroy();
-      agent.destroy();
       await closed;
-      await unlink(options.socketPath).catch(() => undefined);
     },
   };
 }

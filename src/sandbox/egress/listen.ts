@@ -1,7 +1,10 @@
 // Where the proxy and the gateways listen: a Unix socket in the step's socket directory, never a TCP port, so
-// nothing but the step's bridge (and root) can reach them.
+// nothing but the step's bridge (and root) can reach them. A plain net server accepts and applies the step's
+// connection cap before a socket is handed to the HTTP server, so a refused connection never reaches a parser.
 import { lstat, unlink } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import type { ConnectionCap } from './connection-cap.js';
 
 /** A socket file left by a crashed run may be removed; anything else at that path is an error. */
 export async function removeStaleSocket(path: string): Promise<void> {
@@ -11,15 +14,46 @@ export async function removeStaleSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
-/** Listens on `socketPath` (replacing a stale socket), then lets the caller secure the file (owner, mode). */
-export async function listenOnSocket(server: Server, socketPath: string, onListening?: (path: string) => void | Promise<void>): Promise<void> {
+export interface ListenOptions {
+  cap: ConnectionCap;
+  /** Writes the refusal for a connection over the cap (the socket is closed afterwards). */
+  onRefuse: (socket: Socket) => void;
+  /** Called once the socket is bound, before anyone can be told about it (chmod/chown). */
+  onListening?: (path: string) => void | Promise<void>;
+}
+
+export interface Listener {
+  /** Stops accepting and removes the socket file (open connections are the caller's to destroy). */
+  close(): Promise<void>;
+}
+
+/** Listens on `socketPath` (replacing a stale socket) and feeds admitted connections to `server`. */
+export async function listenOnSocket(server: HttpServer, socketPath: string, options: ListenOptions): Promise<Listener> {
   await removeStaleSocket(socketPath);
+  const front = createNetServer({ allowHalfOpen: true }, (socket) => {
+    socket.on('error', () => undefined);
+    if (!options.cap.admit(socket)) {
+      options.onRefuse(socket);
+      // The refusal gets a moment to be written; the descriptor is freed whatever the client does.
+      socket.setTimeout(1_000, () => socket.destroy());
+      socket.end();
+      return;
+    }
+    // The documented way to give an HTTP server a connection it did not accept itself.
+    server.emit('connection', socket);
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
+    front.once('error', reject);
+    front.listen(socketPath, () => {
+      front.off('error', reject);
       resolve();
     });
   });
-  if (onListening) await onListening(socketPath);
+  if (options.onListening) await options.onListening(socketPath);
+  return {
+    async close() {
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await unlink(socketPath).catch(() => undefined);
+    },
+  };
 }

@@ -18,6 +18,10 @@ export type DenyReason =
   | 'tls_invalid'
   | 'too_many_connections'
   | 'bad_request'
+  /** The request's HTTP framing was ambiguous (see framing.ts): refused before anything was forwarded. */
+  | 'bad_framing'
+  /** A CONNECT tunnel that did not start with a TLS ClientHello, to a target not listed as `tcp://host:port`. */
+  | 'raw_tunnel'
   | 'network_none'
   /** Not a policy refusal: the allowed upstream could not be reached (used for the 502 text only). */
   | 'upstream_failed';
@@ -37,6 +41,8 @@ export interface AllowEntry {
   /** Set when the entry names a port; otherwise DEFAULT_PORTS apply. */
   port?: number;
   cidr?: Cidr;
+  /** `tcp://host:port`: a CONNECT tunnel to it may carry any protocol; every other tunnel must be TLS. */
+  rawTunnel?: true;
 }
 
 export interface EgressPolicy {
@@ -109,10 +115,19 @@ function splitHostPort(raw: string): { host: string; port?: string } {
   return { host: raw };
 }
 
-/** Parses one allowlist entry: `host`, `*.suffix`, IP, CIDR (v4 or v6), each optionally with `:port`. */
+/**
+ * Parses one allowlist entry: `host`, `*.suffix`, IP, CIDR (v4 or v6), each optionally with `:port`; or
+ * `tcp://host:port` (an exact host or IP and a port), the only kind of entry a non-TLS tunnel may reach.
+ */
 export function parseAllowEntry(raw: string): AllowEntry | { error: string } {
   const fail = (why: string) => ({ error: `allowed domain ${JSON.stringify(raw)}: ${why}` });
   if (typeof raw !== 'string' || raw.trim() === '') return fail('is empty');
+  if (/^tcp:\/\//i.test(raw.trim())) {
+    const inner = parseAllowEntry(raw.trim().slice('tcp://'.length));
+    if ('error' in inner) return fail(inner.error.replace(/^allowed domain "[^"]*": /, ''));
+    if (inner.kind !== 'exact' || inner.port === undefined) return fail('a tcp:// entry needs one exact host or IP and a port (tcp://host:port)');
+    return { ...inner, raw, rawTunnel: true };
+  }
   const { host: hostPart, port: portText } = splitHostPort(raw.trim());
   let port: number | undefined;
   if (portText !== undefined) {
@@ -180,8 +195,13 @@ function exactlyListed(policy: EgressPolicy, host: string, port: number): boolea
 
 export type TargetCheck =
   | { allowed: false; reason: DenyReason; host: string; detail?: string }
-  | { allowed: true; kind: 'ip'; host: string; address: string; reason: AllowReason }
-  | { allowed: true; kind: 'name'; host: string; reason: AllowReason; exact: boolean };
+  | { allowed: true; kind: 'ip'; host: string; address: string; reason: AllowReason; rawTunnel: boolean }
+  | { allowed: true; kind: 'name'; host: string; reason: AllowReason; exact: boolean; rawTunnel: boolean };
+
+/** Whether a `tcp://host:port` entry lists exactly this target (a tunnel to it need not be TLS). */
+function rawTunnelListed(policy: EgressPolicy, host: string, port: number): boolean {
+  return policy.entries.some((e) => e.rawTunnel === true && e.host === host && e.port === port);
+}
 
 /** Judges a requested host and port before anything is resolved or dialled. */
 export function checkTarget(policy: EgressPolicy, rawHost: string, port: number): TargetCheck {
@@ -192,7 +212,8 @@ export function checkTarget(policy: EgressPolicy, rawHost: string, port: number)
 
   if (n.kind === 'ip') {
     const host = n.text;
-    if (exactlyListed(policy, host, port)) return { allowed: true, kind: 'ip', host, address: host, reason: 'exact_entry' };
+    const rawTunnel = rawTunnelListed(policy, host, port);
+    if (exactlyListed(policy, host, port)) return { allowed: true, kind: 'ip', host, address: host, reason: 'exact_entry', rawTunnel };
     const cls = classifyIp(n.ip);
     const exactNoPort = policy.entries.some((e) => e.kind === 'exact' && e.host === host && portAllowed(e, port));
     const cidr = policy.entries.find((e) => e.kind === 'cidr' && e.cidr && cidrContains(e.cidr, n.ip));
@@ -201,19 +222,20 @@ export function checkTarget(policy: EgressPolicy, rawHost: string, port: number)
     if (!mentioned) return { allowed: false, reason: 'ip_literal', host, detail: cls };
     // A CIDR never unlocks loopback/private/link-local: only the exact host:port does (checked above).
     if (cls !== 'public') return { allowed: false, reason: 'private_address', host, detail: cls };
-    if (exactNoPort || (cidr !== undefined && portAllowed(cidr, port))) return { allowed: true, kind: 'ip', host, address: host, reason: 'allowlisted' };
+    if (exactNoPort || (cidr !== undefined && portAllowed(cidr, port))) return { allowed: true, kind: 'ip', host, address: host, reason: 'allowlisted', rawTunnel };
     return { allowed: false, reason: 'port_not_allowed', host };
   }
 
   const host = n.name;
   const exact = exactlyListed(policy, host, port);
+  const rawTunnel = rawTunnelListed(policy, host, port);
   if (isLocalhostName(host) && !exact) return { allowed: false, reason: 'private_address', host, detail: 'loopback' };
-  if (exact) return { allowed: true, kind: 'name', host, reason: 'exact_entry', exact: true };
-  if (policy.mode === 'open') return { allowed: true, kind: 'name', host, reason: 'open_mode', exact: false };
+  if (exact) return { allowed: true, kind: 'name', host, reason: 'exact_entry', exact: true, rawTunnel };
+  if (policy.mode === 'open') return { allowed: true, kind: 'name', host, reason: 'open_mode', exact: false, rawTunnel };
   const matching = policy.entries.filter((e) => nameMatches(e, host));
   if (matching.length === 0) return { allowed: false, reason: 'not_allowlisted', host };
   if (!matching.some((e) => portAllowed(e, port))) return { allowed: false, reason: 'port_not_allowed', host };
-  return { allowed: true, kind: 'name', host, reason: 'allowlisted', exact: false };
+  return { allowed: true, kind: 'name', host, reason: 'allowlisted', exact: false, rawTunnel };
 }
 
 export type AddressCheck =

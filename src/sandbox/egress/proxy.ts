@@ -2,13 +2,16 @@
 // tunnels and plain-HTTP forwarding (absolute-form URIs). Every connection is judged by the policy, resolved on
 // the host, dialled at the address that was checked, and logged once when it ends (or is refused).
 // It never follows redirects (responses pass through untouched) and streams bodies with backpressure (pipe for
-// forwarded requests, relay.ts for tunnels).
+// forwarded requests, relay.ts for tunnels). Every tunnel must open with a TLS ClientHello whose SNI is the
+// CONNECT host, whatever the port, unless a `tcp://host:port` entry lists the target; every forwarded request
+// passes the framing policy (framing.ts) and is re-framed by us on a connection of its own.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { parseClientHello } from './client-hello.js';
+import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
+import { badFramingResponse, frameHeaders, judgeFraming, parserErrorDetail } from './framing.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { EgressLog, EgressRecord } from './log.js';
 import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
@@ -28,12 +31,10 @@ export interface EgressProxyOptions {
   step: string;
   run?: string;
   attempt?: number;
-  /** Concurrent tunnels + forward requests of this step; excess gets 503. Default 64. */
-  maxConnections?: number;
+  /** The step's connection cap, shared with its gateways; connections beyond it get 503. Default: 64 of its own. */
+  cap?: ConnectionCap;
   lookup?: LookupFn;
   connect?: ConnectFn;
-  /** CONNECT ports whose first bytes must be a ClientHello with SNI = CONNECT host. Default [443]. */
-  tlsPorts?: readonly number[];
   clientHelloTimeoutMs?: number;
   connectTimeoutMs?: number;
   /** Called once the socket is bound, before anyone can be told about it (chmod/chown). */
@@ -42,7 +43,7 @@ export interface EgressProxyOptions {
 
 export interface EgressProxy {
   socketPath: string;
-  /** Tunnels and forward requests in progress. */
+  /** Connections the step holds to the proxy (and, with a shared cap, to its gateways). */
   activeConnections(): number;
   close(): Promise<void>;
 }
@@ -56,6 +57,7 @@ interface Refusal {
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
 function refusalBody(host: string, port: number, r: Refusal): string {
+  if (!host) return `wave egress: connection refused (${r.reason}${r.detail ? `: ${r.detail}` : ''}).\n`;
   return `wave egress: ${host}:${port} refused (${r.reason}${r.detail ? `: ${r.detail}` : ''}). Allowed hosts come from the persona's sandbox.allowed_domains.\n`;
 }
 
@@ -120,13 +122,11 @@ function readClientHello(client: Duplex, head: Buffer, timeoutMs: number): Promi
 
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const { policy, log } = options;
-  const maxConnections = options.maxConnections ?? 64;
+  const cap = options.cap ?? createConnectionCap();
   const lookup = options.lookup ?? systemLookup;
   const connectFn = options.connect ?? defaultConnect;
-  const tlsPorts = options.tlsPorts ?? [443];
   const helloTimeout = options.clientHelloTimeoutMs ?? 10_000;
   const connectTimeout = options.connectTimeoutMs ?? 10_000;
-  let active = 0;
   const open = new Set<Duplex>();
 
   const track = (s: Duplex) => {
@@ -186,28 +186,26 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       });
     };
     if (!authority) return deny({ status: 400, reason: 'bad_request', detail: 'CONNECT needs host:port' });
-    if (active >= maxConnections) return deny({ status: 503, reason: 'too_many_connections', detail: `limit ${maxConnections}` });
-    active++;
-    let released = false;
-    const release = () => { if (!released) { released = true; active--; } };
-    client.once('close', release);
+    const framing = judgeFraming('CONNECT', req.httpVersion, req.rawHeaders);
+    if (!framing.ok) return deny({ status: 400, reason: 'bad_framing', detail: framing.detail });
 
     const decision = await decide(authority.host, authority.port);
-    if ('reason' in decision) {
-      release();
-      return deny(decision);
-    }
-    if (client.destroyed) return release();
+    if ('reason' in decision) return deny(decision);
+    if (client.destroyed) return;
     const { check, address } = decision;
     let hello: Buffer = head;
     let sni: string | undefined;
-    const isTls = tlsPorts.includes(port);
+    // Only a target listed as tcp://host:port may carry something other than TLS (SSH, a database…).
+    const isTls = !check.rawTunnel;
     if (isTls) {
       // The client needs the 200 before it sends its ClientHello; the upstream is dialled only after the SNI check.
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       const { data, result } = await readClientHello(client, head, helloTimeout);
       hello = data;
-      if (result.kind !== 'ok') return deny({ status: 403, reason: 'tls_invalid', host: check.host, detail: result.kind === 'invalid' ? result.why : 'incomplete' }, false);
+      if (result.kind !== 'ok') {
+        const why = result.kind === 'invalid' ? result.why : 'incomplete';
+        return deny({ status: 403, reason: 'raw_tunnel', host: check.host, detail: `not a TLS ClientHello (${why}); list tcp://${check.host}:${port} to allow a non-TLS tunnel` }, false);
+      }
       sni = result.sni;
       if (sni === undefined) {
         // RFC 6066 forbids IP literals in SNI, so a listed IP target legitimately has none; a name must have one.
@@ -229,7 +227,6 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const finishLog = () => {
       if (logged) return;
       logged = true;
-      release();
       log.record({
         ...base('connect', 'CONNECT', check.host, port, started),
         address,
@@ -257,14 +254,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     // From here on the proxy only copies bytes: hand both sockets to the relay (which may re-wrap them), and
     // listen on the sockets it returns.
-    client.off('close', release);
     const tunnel = relay(client, upstream, { toUpstream: hello, ...(isTls ? {} : { toClient: 'HTTP/1.1 200 Connection Established\r\n\r\n' }) });
     counted = tunnel.upstream;
     for (const s of [tunnel.client, tunnel.upstream]) {
       track(s);
       s.on('error', () => undefined);
     }
-    tunnel.client.once('close', release);
     tunnel.upstream.once('close', finishLog);
   }
 
@@ -298,19 +293,14 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     };
     // Origin-form requests (GET /path) mean someone is talking to the proxy as if it were a server: refuse.
     if (!url) return deny({ status: 400, reason: 'bad_request', detail: 'a proxy request needs an absolute http:// URL (use CONNECT for https)' });
-    if (active >= maxConnections) return deny({ status: 503, reason: 'too_many_connections', detail: `limit ${maxConnections}` });
-    active++;
-    let released = false;
-    const release = () => { if (!released) { released = true; active--; } };
-    res.once('close', release);
+    const framing = judgeFraming(method, req.httpVersion, req.rawHeaders);
+    if (!framing.ok) return deny({ status: 400, reason: 'bad_framing', detail: framing.detail });
 
     const decision = await decide(host, port);
-    if ('reason' in decision) {
-      release();
-      return deny(decision);
-    }
+    if ('reason' in decision) return deny(decision);
     const { check, address } = decision;
-    const headers = stripHopByHop(req.headers);
+    // Our own framing, on a connection used for this request only: the upstream reads exactly one request.
+    const headers = frameHeaders(stripHopByHop(req.headers), method, framing.body);
     // The Host header must name the host that was checked: otherwise an allowed URL could carry another vhost.
     headers.host = url.host;
     let upstream: Socket | undefined;
@@ -323,6 +313,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       path: `${url.pathname}${url.search}`,
       headers,
       setHost: false,
+      // createConnection without an agent: one fresh upstream connection for this request only, never pooled.
       createConnection: () => {
         upstream = connectFn({ host: address, port });
         track(upstream);
@@ -349,7 +340,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         res.destroy();
       }
     });
-    req.pipe(upReq);
+    if (framing.body.kind === 'none') upReq.end();
+    else req.pipe(upReq);
     res.once('close', () => {
       upReq.destroy();
       log.record({
@@ -369,18 +361,33 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   server.on('connection', (s: Socket) => track(s));
   server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void onConnect(req, socket, head).catch(() => socket.destroy()));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy()));
-  server.on('clientError', (_err, socket: Duplex) => socket.destroy());
+  // Requests Node's parser refuses (TE with Content-Length, duplicate lengths, obs-fold…) get a 400 and a log line.
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const detail = parserErrorDetail(err);
+    socket.end(badFramingResponse('wave egress', detail));
+    log.record({ ...base('http', '', '', 0, performance.now()), allowed: false, reason: 'bad_framing', detail, status: 400, bytesUp: 0, bytesDown: 0 });
+  });
 
-  await listenOnSocket(server, options.socketPath, options.onListening);
+  const listener = await listenOnSocket(server, options.socketPath, {
+    cap,
+    onRefuse: (socket) => {
+      const r: Refusal = { status: 503, reason: 'too_many_connections', detail: `limit ${cap.max} connections per step; ${cap.refused()} refused so far` };
+      refuseRaw(socket, '', 0, r);
+      if (worthLogging(cap.refused())) {
+        log.record({ ...base('connect', '', '', 0, performance.now()), allowed: false, reason: r.reason, detail: r.detail as string, status: 503, bytesUp: 0, bytesDown: 0 });
+      }
+    },
+    ...(options.onListening ? { onListening: options.onListening } : {}),
+  });
 
   return {
     socketPath: options.socketPath,
-    activeConnections: () => active,
+    activeConnections: () => cap.active(),
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listener.close();
       for (const s of open) s.destroy();
       await closed;
-      await unlink(options.socketPath).catch(() => undefined);
     },
   };
 }

@@ -18,7 +18,7 @@ export interface Relay {
   /** The sockets carrying the tunnel now (re-wrapped ones on the fast path): listen for 'close' on these. */
   client: Duplex;
   upstream: Socket;
-  /** True when both directions use the reused-buffer path. */
+  /** True when the download direction uses the reused-buffer path. */
   fast: boolean;
 }
 
@@ -99,27 +99,22 @@ function wire(a: Duplex, b: Duplex): void {
 
 /** Starts relaying between a client and a connected upstream. Call once; the caller listens on the result. */
 export function relay(client: Duplex, upstream: Socket, start: RelayStart = {}): Relay {
-  const up: Route = {};
   const down: Route = {};
-  const c = adoptSocket(client, forwardReads(up));
+  // The client socket stays the object the step's connection cap counts (its 'close' frees the slot), so only
+  // the upstream is re-wrapped: the download direction, which carries the bulk of a tunnel's bytes.
   const u = adoptSocket(upstream, forwardReads(down));
-  const cl = c?.socket ?? client;
   const us = u?.socket ?? upstream;
-  up.src = c?.socket;
-  up.dst = us;
   down.src = u?.socket;
-  down.dst = cl;
-  if (c) c.socket.setNoDelay(true);
+  down.dst = client;
   if (u) u.socket.setNoDelay(true);
-  wire(cl, us);
-  if (start.toClient) cl.write(start.toClient);
-  for (const chunk of u?.buffered ?? []) cl.write(chunk);
-  const firstUp = Buffer.concat([start.toUpstream ?? Buffer.alloc(0), ...(c?.buffered ?? [])]);
-  if (firstUp.length) us.write(firstUp);
-  // A side that could not be re-wrapped is piped (end is handled by wire()).
-  if (!c) cl.pipe(us, { end: false });
-  if (!u) us.pipe(cl, { end: false });
-  cl.resume();
+  wire(client, us);
+  if (start.toClient) client.write(start.toClient);
+  for (const chunk of u?.buffered ?? []) client.write(chunk);
+  if (start.toUpstream?.length) us.write(start.toUpstream);
+  // The upload direction, and a download side that could not be re-wrapped, are piped (end is handled by wire()).
+  client.pipe(us, { end: false });
+  if (!u) us.pipe(client, { end: false });
+  client.resume();
   us.resume();
-  return { client: cl, upstream: us, fast: Boolean(c && u) };
+  return { client, upstream: us, fast: Boolean(u) };
 }

@@ -2,6 +2,7 @@
 // the audit log, and the attachment the sandbox applies to the container. The engine starts a session before
 // the container and closes it after (close() is safe to call twice and after a failed start).
 import { WaveError } from '../../errors.js';
+import { createConnectionCap } from './connection-cap.js';
 import { buildAttachment, PROXY_PORT, PROXY_SOCKET, proxyEnv, type BridgeListen, type EgressAttachment } from './attachment.js';
 import { startModelGateway, type ModelGateway } from './gateway.js';
 import { createEgressLog, type EgressRecord } from './log.js';
@@ -30,6 +31,7 @@ export interface EgressSessionOptions {
   extraCaPem?: string;
   /** Where provider keys are read from. Default process.env. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Connections the step may hold to the proxy and its gateways together. Default DEFAULT_MAX_CONNECTIONS. */
   maxConnections?: number;
   /** Parent of the socket directory. Default os.tmpdir(). */
   socketRoot?: string;
@@ -82,13 +84,15 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
     const d = dir;
     const secure = (p: string) => d.secureSocket(p);
     const hostEnv = options.hostEnv ?? process.env;
+    // One cap for the proxy and every gateway: the budget is the step's, whichever socket it dials.
+    const cap = createConnectionCap(options.maxConnections);
     proxy = await startEgressProxy({
       ...ids,
       socketPath: dir.socketPath(PROXY_SOCKET),
       policy,
       log,
       onListening: secure,
-      ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+      cap,
       ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.connect ? { connect: options.connect } : {}),
     });
@@ -106,6 +110,7 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
           // Test literals of ResolvedEgress may predate the field.
           ...(egress.providerTools?.length ? { allow: egress.providerTools } : {}),
           hostEnv,
+          cap,
           log,
           onListening: secure,
           ...(upstream ? { upstream } : {}),

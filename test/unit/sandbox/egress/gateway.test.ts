@@ -113,7 +113,7 @@ describe('model gateway', () => {
     const { gw } = await gateway('anthropic', `http://127.0.0.1:${up.port}`);
     const events = await within(new Promise<string[]>((resolve, reject) => {
       const got: string[] = [];
-      const req = request({ socketPath: gw.socketPath, path: '/v1/messages', method: 'POST' }, (res) => {
+      const req = request({ socketPath: gw.socketPath, path: '/v1/messages', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
         res.on('data', (c: Buffer) => {
           got.push(c.toString());
           if (got.length === 1) release(); // only now may the upstream send the rest

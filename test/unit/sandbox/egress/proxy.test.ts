@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
+import { createConnectionCap } from '../../../../src/sandbox/egress/connection-cap.js';
 import { compilePolicy, type NetworkMode } from '../../../../src/sandbox/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../../../../src/sandbox/egress/proxy.js';
 import type { LookupFn } from '../../../../src/sandbox/egress/resolve.js';
@@ -32,7 +33,7 @@ async function proxy(allow: string[], opts: { mode?: NetworkMode; hosts?: Record
     run: 'run-1',
     connect,
     lookup: opts.lookup ?? (async (name) => { throw new Error(`unexpected DNS lookup of ${name}`); }),
-    ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
+    ...(opts.maxConnections ? { cap: createConnectionCap(opts.maxConnections) } : {}),
     clientHelloTimeoutMs: 2000,
   });
   cleanups.push(() => p.close());
@@ -89,10 +90,10 @@ describe('egress proxy: plain HTTP forwarding', () => {
     cleanups.push(() => upstream.close());
     const { socket } = await proxy([`api.wave.test:${upstream.port}`]);
     const r = await proxyRequest(socket, `http://api.wave.test:${upstream.port}/`, {
-      headers: { connection: 'x-hop, keep-alive', 'x-hop': 'drop-me', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers', 'proxy-connection': 'keep-alive', host: 'evil.wave.test', 'x-keep': 'yes' },
+      headers: { connection: 'te, keep-alive', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers', 'proxy-connection': 'keep-alive', host: 'evil.wave.test', 'x-keep': 'yes' },
     });
     assert.equal(r.status, 200);
-    for (const h of ['x-hop', 'keep-alive', 'proxy-authorization', 'te', 'proxy-connection']) assert.equal(seen[h], undefined, h);
+    for (const h of ['keep-alive', 'proxy-authorization', 'te', 'proxy-connection']) assert.equal(seen[h], undefined, h);
     assert.equal(seen['x-keep'], 'yes');
     assert.equal(seen.host, `api.wave.test:${upstream.port}`);
     assert.equal(r.headers['x-resp-hop'], undefined);
@@ -167,10 +168,10 @@ describe('egress proxy: CONNECT refusals never dial', () => {
     assert.ok(log.records.every((r) => !r.allowed && r.step === 'step-a' && r.bytesUp === 0));
   });
 
-  it('tunnels to an exactly listed loopback host:port (the local model server case)', async () => {
+  it('tunnels raw bytes to a target listed as tcp://host:port (a loopback one needs the exact entry)', async () => {
     const target = await tcpServer();
     cleanups.push(() => target.close());
-    const { socket, log } = await proxy([`api.wave.test:${target.port}`]);
+    const { socket, log } = await proxy([`tcp://api.wave.test:${target.port}`]);
     const reply = await sendConnect(socket, `api.wave.test:${target.port}`);
     assert.equal(reply.status, 200);
     reply.socket.resume();
@@ -188,7 +189,7 @@ describe('egress proxy: CONNECT refusals never dial', () => {
   it('limits concurrent connections per step (503, logged) and frees the slot on close', async () => {
     const target = await tcpServer();
     cleanups.push(() => target.close());
-    const { socket, log, p } = await proxy([`api.wave.test:${target.port}`], { maxConnections: 2 });
+    const { socket, log, p } = await proxy([`tcp://api.wave.test:${target.port}`], { maxConnections: 2 });
     const a = await sendConnect(socket, `api.wave.test:${target.port}`);
     const b = await sendConnect(socket, `api.wave.test:${target.port}`);
     assert.equal(a.status, 200);
@@ -279,8 +280,34 @@ describe('egress proxy: TLS SNI must equal the CONNECT host', () => {
     tls.destroy();
     const b = await sendConnect(socket, 'api.wave.test:443');
     b.socket.write('GET / HTTP/1.1\r\nHost: api.wave.test\r\n\r\n');
-    await log.waitFor((r) => r.reason === 'tls_invalid');
+    await log.waitFor((r) => r.reason === 'raw_tunnel');
     b.socket.destroy();
     assert.equal(connect.calls.length, 0);
+  });
+
+  it('checks SNI on every port: an allowlisted name:8443 refuses a handshake for another name', async () => {
+    const target = await tlsTarget();
+    const { socket, log, connect } = await proxy(['api.wave.test:8443'], { redirect: ({ host }) => ({ host, port: target.port }) });
+    const reply = await sendConnect(socket, 'api.wave.test:8443');
+    const tls = tlsConnect({ socket: reply.socket, servername: 'evil.wave.test', ca: cert });
+    tls.on('error', () => undefined);
+    const rec = await log.waitFor((r) => r.reason === 'sni_mismatch');
+    assert.equal(rec.port, 8443);
+    tls.destroy();
+    assert.equal(connect.calls.length, 0);
+    assert.equal(target.connections(), 0);
+  });
+
+  it('refuses a raw tunnel to an allowlisted name on port 80 (plain HTTP must use absolute-form requests)', async () => {
+    const target = await tcpServer();
+    cleanups.push(() => target.close());
+    const { socket, log, connect } = await proxy(['api.wave.test:80'], { redirect: ({ host }) => ({ host, port: target.port }) });
+    const reply = await sendConnect(socket, 'api.wave.test:80');
+    reply.socket.write('GET / HTTP/1.1\r\nHost: evil.wave.test\r\n\r\n');
+    const rec = await log.waitFor((r) => r.reason === 'raw_tunnel');
+    assert.match(rec.detail ?? '', /tcp:\/\/api\.wave\.test:80/);
+    reply.socket.destroy();
+    assert.equal(connect.calls.length, 0);
+    assert.equal(target.connections, 0);
   });
 });
