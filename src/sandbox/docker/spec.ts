@@ -101,13 +101,14 @@ export interface OutQuota {
 
 /**
  * The step's /wave/out quota, validated. It may not exceed the memory limit: the volume is a tmpfs whose pages are
- * charged to the step's memory, so a larger quota would end in an OOM kill instead of the quota error.
+ * charged to the step's memory, so a larger quota would end in an OOM kill instead of the quota error. The default
+ * quota therefore shrinks to the memory limit; a quota given explicitly above it is refused.
  */
 export function outQuota(spec: Pick<SandboxSpec, 'resources'>, profile: SandboxProfile): OutQuota {
   const r = spec.resources ?? {};
-  const maxBytes = limit(r.outBytes, profile.outputs.maxBytes, 'outBytes', true);
-  const maxFiles = limit(r.outFiles, profile.outputs.maxFiles, 'outFiles', true);
   const memory = limit(r.memoryBytes, profile.memoryBytes, 'memoryBytes', true);
+  const maxBytes = limit(r.outBytes, Math.min(profile.outputs.maxBytes, memory), 'outBytes', true);
+  const maxFiles = limit(r.outFiles, profile.outputs.maxFiles, 'outFiles', true);
   if (maxBytes > memory) {
     throw invalid(
       `the /wave/out quota (${maxBytes} bytes, resources.out_size) is larger than the memory limit (${memory} bytes, resources.memory)`,

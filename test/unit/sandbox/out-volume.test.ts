@@ -17,6 +17,11 @@ describe('outQuota', () => {
     assert.deepEqual(outQuota({ resources: { outBytes: 8 * MiB, outFiles: 20 } }, profile), { maxBytes: 8 * MiB, maxFiles: 20, maxDepth: 32 });
   });
 
+  it('a default quota shrinks to a smaller memory limit; only an explicit one above it is refused', () => {
+    assert.equal(outQuota({ resources: { memoryBytes: 64 * MiB } }, profile).maxBytes, 64 * MiB);
+    assert.equal(outQuota({ resources: { memoryBytes: 64 * MiB, outBytes: 64 * MiB } }, profile).maxBytes, 64 * MiB);
+  });
+
   it('refuses bad values and a quota larger than the memory it lives in', () => {
     const bad = (resources: object, re: RegExp) => assert.throws(() => outQuota({ resources }, profile), { code: 'sandbox_failed', message: re });
     bad({ outBytes: 0 }, /resources.outBytes/);
