@@ -26,8 +26,10 @@ interface Status {
   steps: Array<{ id: string; status: string; attempts: number; startedAt: string; finishedAt: string; attemptHistory: Array<{ attempt: number; delayMs: number; status: string }> }>;
 }
 const status = (runId: string) => runStatus<Status>(dir, runId);
+/** The run's step containers (not the holders of their /wave/out volumes, labelled wave.role=out). */
 async function containersOf(runId: string) {
-  return docker.listContainers({ all: true, filters: { label: [`wave.run=${runId}`] } });
+  const list = await docker.listContainers({ all: true, filters: { label: [`wave.run=${runId}`] } });
+  return list.filter((c) => c.Labels['wave.role'] === undefined);
 }
 
 describe('wave run with command steps', { skip }, () => {
@@ -119,6 +121,8 @@ describe('wave run with command steps', { skip }, () => {
     assert.equal(s.status, 'completed');
     assert.deepEqual(s.steps.map((x) => [x.id, x.attempts]), [['one', 1], ['two', 1], ['three', 2]]);
     assert.equal((await containersOf(started.runId)).length, 0, 'no orphan container');
+    assert.deepEqual((await docker.listVolumes({ filters: { label: [`wave.run=${started.runId}`] } })).Volumes ?? [], [], 'no orphan /wave/out volume');
+    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`wave.run=${started.runId}`] } }), [], 'no orphan holder');
     const out = path.join(dir, 'resumed');
     runWave(['artifacts', started.runId, '--export', out], dir);
     assert.equal(readFileSync(path.join(out, 'three', 'three.txt'), 'utf8'), '1\n2\n');
