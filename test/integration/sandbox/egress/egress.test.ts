@@ -57,7 +57,7 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
         allow: [`api.wave.test:${web.port}`, 'api.wave.test:443', `*.rebind.wave.test:${web.port}`],
         hosts: { 'api.wave.test': '127.0.0.1', 'x.rebind.wave.test': '127.0.0.1' },
         providers: [],
-        credentials: 'placeholder',
+        credentials: 'placeholder', providerTools: [],
         warnings: [],
       },
       containerUser: CONTAINER_USER,

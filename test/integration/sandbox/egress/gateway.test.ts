@@ -26,7 +26,7 @@ describe('model gateway (container)', { skip: env.skip }, () => {
     session = await startEgressSession({
       run: 'run-gw',
       step: 'agent',
-      egress: { mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'], credentials: 'placeholder', warnings: [] },
+      egress: { mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'], credentials: 'placeholder', providerTools: [], warnings: [] },
       containerUser: CONTAINER_USER,
       upstreams: { anthropic: `http://127.0.0.1:${upstream.port}` },
       hostEnv: { ANTHROPIC_API_KEY: REAL_KEY },

@@ -16,7 +16,7 @@ describe('egress bridge as a sidecar (container)', { skip: env.skip }, () => {
     web = await httpServer((req, res) => res.end(`sidecar ok ${req.url}`));
     session = await startEgressSession({
       step: 'sidecar',
-      egress: { mode: 'allowlist', allow: [`api.wave.test:${web.port}`], hosts: { 'api.wave.test': '127.0.0.1' }, providers: [], credentials: 'placeholder', warnings: [] },
+      egress: { mode: 'allowlist', allow: [`api.wave.test:${web.port}`], hosts: { 'api.wave.test': '127.0.0.1' }, providers: [], credentials: 'placeholder', providerTools: [], warnings: [] },
       containerUser: CONTAINER_USER,
       lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
       ...bridgeOption(env),
