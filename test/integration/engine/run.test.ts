@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Store } from '../../../src/state/index.js';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
 import { createCommandProject, runIdOf, runStatus, writePipeline } from '../../support/command-project.js';
-import { runWave, spawnWave, waitForEvent } from '../../support/run-cli.js';
+import { runWave, runWaveAsync, spawnWave, waitForEvent } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
 const skip = noDocker || (await imageForTests(docker));
@@ -149,7 +149,8 @@ describe('wave run with command steps', { skip }, () => {
   test('200 command steps fanned out at 8 workers: all complete, rows intact, no orphan', async () => {
     const fan = Array.from({ length: 200 }, (_, i) => `  - id: s${i}\n    exec: {type: command, script: "echo ${i} > /wave/out/n.txt"}\n    output_artifacts: [{name: n, path: n.txt}]\n`).join('');
     pipeline('load', fan);
-    const res = runWave(['run', 'load', '--max-workers', '8', '-o', 'json'], dir);
+    // Not a speed check (test/bench/ has those): 400 container starts on a 2-core runner take their time.
+    const res = await runWaveAsync(['run', 'load', '--max-workers', '8', '-o', 'json'], dir, {}, 600_000);
     assert.equal(res.status, 0, res.stderr.slice(-2000));
     const runId = runIdOf(res.stdout);
     const store = new Store(path.join(dir, '.wave', 'state.db'));
