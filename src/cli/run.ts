@@ -8,7 +8,7 @@ import { WaveError } from '../errors.js';
 import type { RunServiceOptions } from '../engine/run-service.js';
 import type { EventSink } from '../events/bus.js';
 import type { CliContext } from './context.js';
-import { paint, printJson, terminalSafe } from './render.js';
+import { paint, printJson } from './render.js';
 
 export interface RunCommandOptions {
   inputFile?: string;
@@ -112,7 +112,7 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
       flags,
     );
     if (opts.junit) await writeJUnit(ctx, outcome.runId, opts.junit);
-    report(ctx, outcome.runId, outcome.summary.status, outcome.summary.error);
+    report(ctx, outcome.runId, outcome.summary.status);
     return outcome.exitCode;
   } finally {
     dispose();
@@ -129,18 +129,17 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
       runId,
       workers ? { maxWorkers: workers } : {},
     );
-    report(ctx, outcome.runId, outcome.summary.status, outcome.summary.error);
+    report(ctx, outcome.runId, outcome.summary.status);
     return outcome.exitCode;
   } finally {
     dispose();
   }
 }
 
-function report(ctx: CliContext, runId: string, status: string, error: string | undefined): void {
+function report(ctx: CliContext, runId: string, status: string): void {
   if (ctx.output === 'json') return; // the NDJSON stream ended with run_completed
-  const colour = status === 'completed' ? 'green' : status === 'cancelled' ? 'yellow' : 'red';
-  process.stdout.write(`\nrun ${runId}: ${paint(ctx, colour, status)}${error && status !== 'cancelled' ? ` (${terminalSafe(error)})` : ''}\n`);
-  if (status !== 'completed') process.stdout.write(`details: wave status ${runId}; wave logs ${runId}${status === 'completed' ? '' : `; wave resume ${runId}`}\n`);
+  // The TTY view ended with the run's outcome and its error: only where to look next is left to say.
+  if (status !== 'completed') process.stdout.write(`details: wave status ${runId}; wave logs ${runId}; wave resume ${runId}\n`);
   else process.stdout.write(`outputs: wave artifacts ${runId}\n`);
 }
 

@@ -67,6 +67,8 @@ export function ttySink(options: TtySinkOptions): EventSink {
   const steps = new Map<string, StepView>();
   let runStart: number | undefined;
   let linesDrawn = 0;
+  // Set by run_completed: the last frame is on screen, with the run's outcome under it; nothing redraws it.
+  let finished = false;
   let ticker: NodeJS.Timeout | undefined;
   let redrawPending: NodeJS.Timeout | undefined;
 
@@ -171,6 +173,7 @@ export function ttySink(options: TtySinkOptions): EventSink {
   };
 
   const drawBlock = (): void => {
+    if (finished) return;
     const width = Math.max(20, (stream.columns ?? 100) - 1);
     const lines = [...steps.values()].map((view) => stepLine(view, width));
     clearBlock();
@@ -259,11 +262,19 @@ export function ttySink(options: TtySinkOptions): EventSink {
         ticker = setInterval(drawBlock, options.refreshMs ?? 1000);
         ticker.unref();
       }
+      if (event.type === 'run_completed') {
+        // The final screen: the steps as they ended, then the run's outcome once, below them.
+        stopTimers();
+        drawBlock();
+        finished = true;
+        linesDrawn = 0; // the frame stays: anything later is written under it, never over it
+        if (line !== undefined) stream.write(`${line}\n`);
+        return;
+      }
       // Step state lines are what the block shows; everything else worth reading scrolls above it.
       const shownInBlock = event.type.startsWith('step_') && event.type !== 'step_retrying' && event.type !== 'step_output_truncated';
       if (line !== undefined && !shownInBlock) printAbove(line);
       else scheduleRedraw();
-      if (event.type === 'run_completed') stopTimers();
     },
     close() {
       stopTimers();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ttySink, type TtyStream } from '../../../src/events/index.js';
-import { at, sampleEvents } from './fixtures.js';
+import { RUN, at, sampleEvents } from './fixtures.js';
 
 function fakeStream(isTTY: boolean): TtyStream & { text: () => string } {
   const chunks: string[] = [];
@@ -51,12 +51,33 @@ describe('ttySink (terminal)', () => {
     const text = stream.text();
     assert.match(text, /\x1b\[\d+A/, 'moves the cursor up to redraw');
     assert.doesNotMatch(text, /\x1b\[\d+m/, 'no colour codes');
-    // The final frame: the last two lines written.
+    // The final frame: the two steps, then the run's outcome.
     const lastFrame = text.split(/\x1b\[\d+A\r\x1b\[J/).at(-1) ?? '';
     const lines = lastFrame.trimEnd().split('\n');
-    assert.equal(lines.length, 2);
+    assert.equal(lines.length, 3);
     assert.match(lines[0] ?? '', /^✓ plan completed\s+6\.5s\s+attempt 2\s+Bash npm test$/);
     assert.match(lines[1] ?? '', /^- review skipped/);
+    assert.equal(lines[2], `run ${RUN} completed in 8.0s`);
+  });
+
+  it("ends with the steps as they ended, then the run's failure once, under them", () => {
+    const stream = fakeStream(true);
+    const sink = ttySink({ stream, color: false, now: () => Date.parse(at(5)) });
+    const base = { runId: RUN, attempt: 1 } as const;
+    sink.write({ type: 'run_started', runId: RUN, time: at(0), pipeline: 'demo', input: '', resumed: false });
+    sink.write({ ...base, type: 'step_started', stepId: 'build', time: at(1), persona: 'p', adapter: 'a', model: 'm', image: 'i' });
+    sink.write({ ...base, type: 'step_failed', stepId: 'build', time: at(3), reason: 'exit 1', exitCode: 1, failureClass: 'exit' });
+    sink.write({ ...base, type: 'step_skipped', stepId: 'ship', time: at(3.5), reason: 'dependency failed' });
+    sink.write({ type: 'warning', runId: RUN, time: at(3.6), message: 'one thing to know' });
+    sink.write({ type: 'run_completed', runId: RUN, time: at(4), status: 'failed', durationMs: 4000, error: "step 'build' failed: exit 1" });
+    void sink.close?.();
+    const text = stream.text();
+    assert.equal(text.split("step 'build' failed").length - 1, 1, `the failure is printed once:\n${text}`);
+    const screen = text.split(/\x1b\[\d+A\r\x1b\[J/).at(-1) ?? '';
+    assert.deepEqual(
+      screen.trimEnd().split('\n').map((l) => l.replace(/\s+/g, ' ').trimEnd()),
+      ['✗ build failed 2.0s attempt 1', '- ship skipped', `run ${RUN} failed in 4.0s: step 'build' failed: exit 1`],
+    );
   });
 
   it('truncates step lines to the terminal width', () => {
