@@ -35,10 +35,13 @@ mirror=${WAVE_DEBIAN_MIRROR:-$(host_mirror | head -n 1)}
 if ! command -v debootstrap >/dev/null; then
   command -v apt-get >/dev/null || die "debootstrap is not installed"
   say "installing debootstrap from Debian's packages"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  # needrestart (Ubuntu) would scan, and might restart, the host's services after this install.
+  apt-get update -qq && NEEDRESTART_SUSPEND=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/wave-rootfs.XXXXXX")
+# mktemp makes it 0700: the image's / would be too, and apt's `_apt` user could not reach its own download folder.
+chmod 0755 "$root"
 cleanup() {
   umount "$root/proc" 2>/dev/null || true
   rm -rf "$root"

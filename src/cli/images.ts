@@ -3,9 +3,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { defaultManifestPath, loadManifest } from '../config/index.js';
-import type { BuildProgress } from '../images/index.js';
+import type { BuildProgress, BuildResult } from '../images/index.js';
 import type { CliContext } from './context.js';
-import { paint, printJson, table } from './render.js';
+import { buildProgressPrinter } from './image-progress.js';
+import { elapsed, paint, printJson, table } from './render.js';
 
 export interface ImagesBuildOptions {
   baseImage?: string;
@@ -33,19 +34,30 @@ function mb(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
 }
 
+/** The whole time an image took; for a base whose parent had to be bootstrapped first, how much of it that was. */
+export function buildTime(result: Pick<BuildResult, 'durationMs' | 'parentFetched'>): string {
+  const fetched = result.parentFetched;
+  const total = elapsed(result.durationMs);
+  return fetched ? `${total} (${fetched.how} ${elapsed(fetched.durationMs)})` : total;
+}
+
+/** -o json: every message the build sends, as a `progress` event. */
+function jsonProgress(e: BuildProgress): void {
+  const count = e.step ? { current: e.step.index, total: e.step.total } : {};
+  const time = new Date().toISOString();
+  const event = { type: 'progress', time, phase: e.phase, image: e.image, message: e.message, ...count };
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
 export async function imagesBuildCommand(ctx: CliContext, names: string[], opts: ImagesBuildOptions): Promise<number> {
   const { buildImages } = await import('../images/index.js');
   const facts = await manifestFacts(ctx);
   const extraCa = [...(opts.extraCa ?? []), ...(facts.extraCa ? [facts.extraCa] : [])];
-  const onProgress = (e: BuildProgress) => {
-    if (ctx.output === 'json') {
-      process.stdout.write(JSON.stringify({ type: 'progress', time: new Date().toISOString(), phase: e.phase, image: e.image, message: e.message, ...(e.step ? { current: e.step.index, total: e.step.total } : {}) }) + '\n');
-    } else if (e.step) {
-      process.stderr.write(`${paint(ctx, 'dim', `[${e.image} ${e.step.index}/${e.step.total}]`)} ${e.step.instruction.slice(0, 100)}\n`);
-    } else if (ctx.verbose || e.phase !== 'build') {
-      process.stderr.write(`${paint(ctx, 'dim', `[${e.image}]`)} ${e.message}\n`);
-    }
-  };
+  const label = (text: string): string => paint(ctx, 'dim', text);
+  const onProgress =
+    ctx.output === 'json'
+      ? jsonProgress
+      : buildProgressPrinter({ write: (text) => process.stderr.write(text), verbose: ctx.verbose, label });
   const results = await buildImages(
     {
       names,
@@ -59,7 +71,8 @@ export async function imagesBuildCommand(ctx: CliContext, names: string[], opts:
   if (ctx.output === 'json') {
     for (const r of results) process.stdout.write(JSON.stringify({ type: 'image_built', ...r }) + '\n');
   } else {
-    process.stdout.write(table(['image', 'status', 'size', 'time'], results.map((r) => [r.ref, r.status, mb(r.sizeBytes), `${(r.durationMs / 1000).toFixed(1)}s`])));
+    const rows = results.map((r) => [r.ref, r.status, mb(r.sizeBytes), buildTime(r)]);
+    process.stdout.write(table(['image', 'status', 'size', 'time'], rows));
   }
   return 0;
 }

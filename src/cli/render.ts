@@ -23,6 +23,12 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** A span of time as a table shows it: "12.3s", or "4m05s" from a minute on. */
+export function elapsed(ms: number): string {
+  const s = ms / 1000;
+  return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(terminalSafeJson(value, 2) + '\n');
 }

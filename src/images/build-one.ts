@@ -29,8 +29,10 @@ export function hashedArgs(args: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(args).filter(([k]) => !UNHASHED_BUILD_ARGS.has(k)));
 }
 
-export async function buildOne(docker: Docker, req: BuildOneRequest, emit: ProgressListener): Promise<BuildResult> {
-  const started = Date.now();
+/** One image's result; its time is the caller's to measure, since getting the parent counts too. */
+export type BuiltImage = Omit<BuildResult, 'durationMs' | 'parentFetched'>;
+
+export async function buildOne(docker: Docker, req: BuildOneRequest, emit: ProgressListener): Promise<BuiltImage> {
   const { spec, namespace } = req;
   const entries = await readContext(spec.dir, req.extraFiles);
   const hash = hashContext(entries, hashedArgs(req.buildArgs), req.parent.id);
@@ -49,14 +51,13 @@ export async function buildOne(docker: Docker, req: BuildOneRequest, emit: Progr
   await docker.getImage(imageId).tag({ repo: repository, tag });
   emit({ image: spec.name, phase: 'tag', message: `${latestRef} → ${ref}` });
   const info = await docker.getImage(imageId).inspect();
-  const result: BuildResult = {
+  const result: BuiltImage = {
     name: spec.name,
     ref,
     latestRef,
     imageId,
     hash: hash.slice(0, 12),
     status,
-    durationMs: Date.now() - started,
     sizeBytes: info.Size,
   };
   emit({ image: spec.name, phase: 'done', message: `${status} ${ref} (${(info.Size / 1e6).toFixed(0)} MB)` });

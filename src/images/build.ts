@@ -14,7 +14,7 @@ import { extraCaFiles } from './extra-ca.js';
 import { missingImageHint } from './hint.js';
 import { hostNpmRegistry } from './npm-registry.js';
 import { planBuild } from './order.js';
-import { resolveOsBase } from './os-base.js';
+import { resolveOsBase, type OsBase } from './os-base.js';
 import type { BuildOptions, BuildResult, ImageSpec, ProgressListener } from './types.js';
 
 export async function buildImages(opts: BuildOptions = {}, onProgress: ProgressListener = () => {}): Promise<BuildResult[]> {
@@ -37,6 +37,7 @@ export async function buildImages(opts: BuildOptions = {}, onProgress: ProgressL
   const built = new Map<string, BuildResult>();
   const results: BuildResult[] = [];
   for (const spec of plan) {
+    const started = Date.now();
     const parent = await resolveParent(docker, spec, namespace, built, opts, caFiles, onProgress);
     const buildArgs: Record<string, string> = { BASE_IMAGE: parent.ref };
     let extraFiles: VirtualFile[] = [];
@@ -46,7 +47,10 @@ export async function buildImages(opts: BuildOptions = {}, onProgress: ProgressL
       if (reg !== undefined) buildArgs.NPM_REGISTRY = reg;
     }
     const args = onlyDeclared(buildArgs, await readDeclaredArgs(spec.dir));
-    const result = await buildOne(docker, { spec, namespace, parent, buildArgs: args, extraFiles, noCache: opts.noCache === true }, onProgress);
+    const request = { spec, namespace, parent, buildArgs: args, extraFiles, noCache: opts.noCache === true };
+    const image = await buildOne(docker, request, onProgress);
+    const fetched = parent.fetched ? { parentFetched: parent.fetched } : {};
+    const result: BuildResult = { ...image, durationMs: Date.now() - started, ...fetched };
     built.set(spec.name, result);
     results.push(result);
   }
@@ -61,7 +65,7 @@ async function resolveParent(
   opts: BuildOptions,
   caFiles: VirtualFile[],
   emit: ProgressListener,
-): Promise<{ ref: string; id: string }> {
+): Promise<OsBase> {
   const parent = spec.parent;
   if (parent.kind === 'os') {
     const caBundle = await writeCaBundle(caFiles);

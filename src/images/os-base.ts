@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { WaveError } from '../errors.js';
 import { BOOTSTRAP_TAG, bootstrapBaseImage } from './bootstrap.js';
 import { imageIdOf } from './engine.js';
-import type { ProgressListener } from './types.js';
+import type { ParentFetch, ProgressListener } from './types.js';
 
 export const DEFAULT_OS_IMAGE = 'debian:trixie-slim';
 
@@ -18,17 +18,21 @@ export interface OsBaseRequest {
   image: string;
 }
 
-export async function resolveOsBase(
-  docker: Docker,
-  req: OsBaseRequest,
-  emit: ProgressListener,
-): Promise<{ ref: string; id: string }> {
+export interface OsBase {
+  ref: string;
+  id: string;
+  /** Set when this build had to get it first: how, and how long that took (a bootstrap takes minutes). */
+  fetched?: ParentFetch;
+}
+
+export async function resolveOsBase(docker: Docker, req: OsBaseRequest, emit: ProgressListener): Promise<OsBase> {
   const candidates = req.baseImage !== undefined ? [req.baseImage] : [DEFAULT_OS_IMAGE, BOOTSTRAP_TAG];
   for (const ref of candidates) {
     const id = await imageIdOf(docker, ref);
     if (id !== undefined) return { ref, id };
   }
   const target = req.baseImage ?? (req.bootstrap ? BOOTSTRAP_TAG : DEFAULT_OS_IMAGE);
+  const started = Date.now();
   if (req.bootstrap) {
     emit({ image: req.image, phase: 'bootstrap', message: `${target} is not present: bootstrapping it from Debian's packages` });
     await bootstrapBaseImage(req.baseDir, target, req.extraCaFile, (line) =>
@@ -39,11 +43,15 @@ export async function resolveOsBase(
   }
   const id = await imageIdOf(docker, target);
   if (id === undefined) throw new WaveError('image_missing', `${target} is still missing after fetching it`);
-  return { ref: target, id };
+  const how = req.bootstrap ? 'bootstrap' : 'pull';
+  return { ref: target, id, fetched: { ref: target, how, durationMs: Date.now() - started } };
 }
 
 async function pull(docker: Docker, ref: string, image: string, emit: ProgressListener): Promise<void> {
   emit({ image, phase: 'pull', message: `pulling ${ref}` });
+  // The engine reports every chunk of every layer ("Downloading" hundreds of times): a layer's line is news only
+  // when its status changes.
+  const layerStatus = new Map<string, string>();
   try {
     const stream = await docker.pull(ref);
     await new Promise<void>((resolve, reject) => {
@@ -55,7 +63,9 @@ async function pull(docker: Docker, ref: string, image: string, emit: ProgressLi
           else resolve();
         },
         (event: { status?: string; id?: string }) => {
-          if (event.status !== undefined) emit({ image, phase: 'pull', message: `${event.status}${event.id ? ` ${event.id}` : ''}` });
+          if (event.status === undefined || layerStatus.get(event.id ?? '') === event.status) return;
+          layerStatus.set(event.id ?? '', event.status);
+          emit({ image, phase: 'pull', message: `${event.status}${event.id ? ` ${event.id}` : ''}` });
         },
       );
     });

@@ -52,6 +52,13 @@ export interface BuildOptions {
   docker?: Docker;
 }
 
+/** The base's parent, fetched by this build before the base could be built. */
+export interface ParentFetch {
+  ref: string;
+  how: 'bootstrap' | 'pull';
+  durationMs: number;
+}
+
 export interface BuildResult {
   name: string;
   /** `<namespace>/<name>:<version>-<hash>`. */
@@ -61,8 +68,11 @@ export interface BuildResult {
   imageId: string;
   hash: string;
   status: 'built' | 'cached';
+  /** All the time this image took, getting its parent included. */
   durationMs: number;
   sizeBytes: number;
+  /** Its parent had to be bootstrapped or pulled first (part of durationMs). */
+  parentFetched?: ParentFetch;
 }
 
 export interface ImageRow {

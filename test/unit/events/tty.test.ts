@@ -64,19 +64,22 @@ describe('ttySink (terminal)', () => {
     const stream = fakeStream(true);
     const sink = ttySink({ stream, color: false, now: () => Date.parse(at(5)) });
     const base = { runId: RUN, attempt: 1 } as const;
+    const agent = { persona: 'p', adapter: 'a', model: 'm', image: 'i' };
+    const error = "step 'build' failed: exit 1";
     sink.write({ type: 'run_started', runId: RUN, time: at(0), pipeline: 'demo', input: '', resumed: false });
-    sink.write({ ...base, type: 'step_started', stepId: 'build', time: at(1), persona: 'p', adapter: 'a', model: 'm', image: 'i' });
-    sink.write({ ...base, type: 'step_failed', stepId: 'build', time: at(3), reason: 'exit 1', exitCode: 1, failureClass: 'exit' });
+    sink.write({ ...base, type: 'step_started', stepId: 'build', time: at(1), ...agent });
+    const failure = { reason: 'exit 1', exitCode: 1, failureClass: 'exit' } as const;
+    sink.write({ ...base, type: 'step_failed', stepId: 'build', time: at(3), ...failure });
     sink.write({ ...base, type: 'step_skipped', stepId: 'ship', time: at(3.5), reason: 'dependency failed' });
     sink.write({ type: 'warning', runId: RUN, time: at(3.6), message: 'one thing to know' });
-    sink.write({ type: 'run_completed', runId: RUN, time: at(4), status: 'failed', durationMs: 4000, error: "step 'build' failed: exit 1" });
+    sink.write({ type: 'run_completed', runId: RUN, time: at(4), status: 'failed', durationMs: 4000, error });
     void sink.close?.();
     const text = stream.text();
     assert.equal(text.split("step 'build' failed").length - 1, 1, `the failure is printed once:\n${text}`);
     const screen = text.split(/\x1b\[\d+A\r\x1b\[J/).at(-1) ?? '';
     assert.deepEqual(
       screen.trimEnd().split('\n').map((l) => l.replace(/\s+/g, ' ').trimEnd()),
-      ['✗ build failed 2.0s attempt 1', '- ship skipped', `run ${RUN} failed in 4.0s: step 'build' failed: exit 1`],
+      ['✗ build failed 2.0s attempt 1', '- ship skipped', `run ${RUN} failed in 4.0s: ${error}`],
     );
   });
 
