@@ -9,6 +9,7 @@ import type { RunServiceOptions } from '../engine/run-service.js';
 import type { EventSink } from '../events/bus.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
+import { withStore } from './store-access.js';
 
 export interface RunCommandOptions {
   inputFile?: string;
@@ -42,10 +43,11 @@ function readInput(input: string | undefined, file: string | undefined): string 
   }
 }
 
-async function sinksFor(ctx: CliContext): Promise<EventSink[]> {
+async function sinksFor(ctx: CliContext, pipelineFile: () => Promise<string | undefined>): Promise<EventSink[]> {
   const { ndjsonSink, ttySink } = await import('../events/index.js');
-  if (ctx.output === 'json') return [ndjsonSink(process.stdout)];
-  return [ttySink({ stream: process.stdout, color: ctx.color })];
+  const ci = await (await import('./ci-sinks.js')).ciSinks(ctx.projectDir, pipelineFile);
+  if (ctx.output === 'json') return [ndjsonSink(process.stdout), ...ci];
+  return [ttySink({ stream: process.stdout, color: ctx.color }), ...ci];
 }
 
 /** SIGINT/SIGTERM cancel the run cleanly (containers stopped, state recorded); a second SIGINT exits at once. */
@@ -101,7 +103,7 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
       {
         projectDir: ctx.projectDir,
         manifestPath: ctx.manifestPath,
-        sinks: await sinksFor(ctx),
+        sinks: await sinksFor(ctx, async () => (await findPipeline(pipeline, ctx.projectDir)).path),
         signal,
         note: note(ctx),
         agents: agentLauncherFactory,
@@ -124,8 +126,9 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
   const { signal, dispose } = cancelOnSignals();
   try {
     const workers = parseWorkers(opts.maxWorkers);
+    const sinks = await sinksFor(ctx, () => withStore(ctx, (store) => store.getRun(runId)?.pipelinePath));
     const outcome = await resumeRun(
-      { projectDir: ctx.projectDir, manifestPath: ctx.manifestPath, sinks: await sinksFor(ctx), signal, note: note(ctx), agents: agentLauncherFactory },
+      { projectDir: ctx.projectDir, manifestPath: ctx.manifestPath, sinks, signal, note: note(ctx), agents: agentLauncherFactory },
       runId,
       workers ? { maxWorkers: workers } : {},
     );

@@ -6,4 +6,11 @@ export { terminalSafe, terminalSafeDeep, terminalSafeJson } from './terminal-saf
 export { ndjsonSink, type NdjsonSinkOptions } from './sinks/ndjson.js';
 export { ttySink, type TtySinkOptions, type TtyStream } from './sinks/tty.js';
 export { createLogFileSink, runLogPath, type LogFileSink, type LogFileSinkOptions } from './sinks/logfile.js';
+export {
+  githubAnnotationSink,
+  pipelineLocator,
+  type GithubAnnotationSinkOptions,
+  type SourceLine,
+  type StepLocator,
+} from './sinks/github.js';
 export { storeSink, type EventAppender, type StoreSinkOptions } from './sinks/store.js';
