@@ -54,7 +54,8 @@ export function githubAnnotationSink(options: GithubAnnotationSinkOptions): Even
   const fileName = (file: string): string => {
     if (options.workspace === undefined) return file;
     const relative = path.relative(options.workspace, file);
-    return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
+    const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+    return outside ? file : relative.split(path.sep).join('/');
   };
 
   const annotate = (result: ContractResultEvent): void => {
