@@ -3,7 +3,8 @@
 // (TE together with Content-Length, duplicate or non-numeric Content-Length, obs-fold, bare LF); what it accepts
 // but a hop behind us might read differently is refused here, from the raw header list. The body is then
 // re-framed by us (an exact Content-Length, or our own chunking), never forwarded with the client's framing.
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** How the request body is delimited, as we will send it upstream. */
 export type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
@@ -85,3 +86,54 @@ export function badFramingResponse(service: string, detail: string): string {
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }
+
+/**
+ * Whether a step connection may carry another request. 'pipelined': it came while the previous response was still
+ * being sent; 'shut': an earlier request on it was refused (that refusal closes the connection).
+ */
+export type GateVerdict = 'ok' | 'pipelined' | 'shut';
+
+/**
+ * One request at a time per step connection, and none after a refusal. Node's server hands us every pipelined
+ * request as soon as it is parsed: without this, one connection could hold any number of upstream requests (and
+ * host descriptors), and a request sent behind a refused one would still go upstream. The agent CLIs never
+ * pipeline, so a pipelined request ends the connection (the request in flight with it), which leaves nothing
+ * behind; a request behind a refusal is ignored and the connection no longer read, so it closes once the refusal
+ * is written.
+ */
+export interface RequestGate {
+  /** 'ok' admits the request (with `res`, the connection is busy until that response closes); see GateVerdict. */
+  enter(socket: Duplex, res?: ServerResponse): GateVerdict;
+  /** After a refusal: nothing more is served on this connection. */
+  shut(socket: Duplex): void;
+}
+
+export function createRequestGate(): RequestGate {
+  const state = new WeakMap<Duplex, 'busy' | 'shut'>();
+  return {
+    enter(socket, res) {
+      const now = state.get(socket);
+      if (now === 'shut') {
+        socket.pause();
+        return 'shut';
+      }
+      if (now === 'busy') {
+        state.set(socket, 'shut');
+        socket.destroy();
+        return 'pipelined';
+      }
+      if (res) {
+        state.set(socket, 'busy');
+        res.once('close', () => {
+          if (state.get(socket) === 'busy') state.delete(socket);
+        });
+      }
+      return 'ok';
+    },
+    shut(socket) {
+      state.set(socket, 'shut');
+    },
+  };
+}
+
+export const PIPELINED_DETAIL = 'a request sent before the previous response ended (pipelining) closes the connection';

@@ -4,6 +4,7 @@
 // the scripted model). A request body is read whole (bounded) and sent with an exact Content-Length, so every
 // request of the step becomes exactly one upstream request; responses stream (SSE arrives token by token).
 // Upstream connections are kept alive per step connection only: a connection never carries another one's key.
+// A step connection carries one request at a time (framing.ts: a pipelined request ends it).
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
@@ -11,7 +12,9 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
-import { badFramingResponse, frameHeaders, judgeFraming, parserErrorDetail } from './framing.js';
+import {
+  badFramingResponse, createRequestGate, frameHeaders, judgeFraming, parserErrorDetail, PIPELINED_DETAIL,
+} from './framing.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { ProviderTool } from '../../config/types.js';
 import type { EgressLog, EgressRecord } from './log.js';
@@ -127,6 +130,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   // One keep-alive agent per step connection, destroyed with it: requests on one step connection may reuse an
   // upstream connection, requests of two step connections never share one.
   const agents = new WeakMap<Socket, HttpAgent>();
+  const gate = createRequestGate();
   const agentFor = (client: Socket): HttpAgent => {
     let agent = agents.get(client);
     if (!agent) {
@@ -159,7 +163,14 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     let status: number | undefined;
     let error: string | undefined;
     const mapped = /^\//.test(req.url ?? '') ? upstreamPath(spec, upstream, req.url ?? '/', mode === 'placeholder') : undefined;
+    const entry = gate.enter(req.socket, res);
+    if (entry === 'pipelined') {
+      const record = { ...baseRecord(method, started), allowed: false, reason: 'bad_framing' };
+      options.log.record({ ...record, detail: PIPELINED_DETAIL, path: '', bytesUp: 0, bytesDown: 0 });
+    }
+    if (entry !== 'ok') return;
     const refuse = (code: number, reason: string, detail: string) => {
+      gate.shut(req.socket);
       res.writeHead(code, { 'content-type': 'text/plain', 'x-wave-egress-reason': reason, connection: 'close' }).end(`wave model gateway: ${spec.id} refused the request (${reason}: ${detail})\n`);
       options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status: code, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
     };
@@ -177,6 +188,7 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     const rulePath = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.slice(spec.containerBasePath.length) || '/';
     const verdict = checkGatewayRequest({ provider: spec.id, method, path: rulePath, headers: req.headers, body, maxBodyBytes: maxBody, ...(options.allow ? { allow: options.allow } : {}) });
     if (!verdict.ok) {
+      gate.shut(req.socket);
       const reply = gatewayRefusalResponse(spec.id, verdict);
       res.writeHead(reply.status, { ...reply.headers, 'x-wave-egress-reason': verdict.reason, connection: 'close' }).end(reply.body);
       options.log.record({ ...baseRecord(method, started), allowed: false, reason: verdict.reason, detail: verdict.detail, status: reply.status, path: mapped.logPath, bytesUp: 0, bytesDown: 0 });

@@ -34,9 +34,12 @@ export async function listenOnSocket(server: HttpServer, socketPath: string, opt
     socket.on('error', () => undefined);
     if (!options.cap.admit(socket)) {
       options.onRefuse(socket);
-      // The refusal gets a moment to be written; the descriptor is freed whatever the client does.
-      socket.setTimeout(1_000, () => socket.destroy());
-      socket.end();
+      // The descriptor is freed as soon as the refusal is written (it then waits in the client's receive queue),
+      // and after a second at the latest: not an idle timeout, which a client could keep resetting by
+      // trickling bytes and so hold descriptors beyond its cap.
+      socket.end(() => socket.destroy());
+      const deadline = setTimeout(() => socket.destroy(), 1_000);
+      socket.once('close', () => clearTimeout(deadline));
       return;
     }
     // The documented way to give an HTTP server a connection it did not accept itself.

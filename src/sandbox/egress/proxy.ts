@@ -4,14 +4,17 @@
 // It never follows redirects (responses pass through untouched) and streams bodies with backpressure (pipe for
 // forwarded requests, relay.ts for tunnels). Every tunnel must open with a TLS ClientHello whose SNI is the
 // CONNECT host, whatever the port, unless a `tcp://host:port` entry lists the target; every forwarded request
-// passes the framing policy (framing.ts) and is re-framed by us on a connection of its own.
+// passes the framing policy (framing.ts) and is re-framed by us on a connection of its own, one request at a time
+// per step connection (a pipelined request ends it).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { parseClientHello } from './client-hello.js';
 import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
-import { badFramingResponse, frameHeaders, judgeFraming, parserErrorDetail } from './framing.js';
+import {
+  badFramingResponse, createRequestGate, frameHeaders, judgeFraming, parserErrorDetail, PIPELINED_DETAIL,
+} from './framing.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { EgressLog, EgressRecord } from './log.js';
 import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
@@ -128,6 +131,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const helloTimeout = options.clientHelloTimeoutMs ?? 10_000;
   const connectTimeout = options.connectTimeoutMs ?? 10_000;
   const open = new Set<Duplex>();
+  const gate = createRequestGate();
 
   const track = (s: Duplex) => {
     open.add(s);
@@ -185,6 +189,10 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         bytesDown: 0,
       });
     };
+    // A CONNECT behind a request still being answered would share the connection with that response.
+    const entry = gate.enter(client);
+    if (entry === 'pipelined') return deny({ status: 400, reason: 'bad_framing', detail: PIPELINED_DETAIL }, false);
+    if (entry === 'shut') return void client.destroy();
     if (!authority) return deny({ status: 400, reason: 'bad_request', detail: 'CONNECT needs host:port' });
     const framing = judgeFraming('CONNECT', req.httpVersion, req.rawHeaders);
     if (!framing.ok) return deny({ status: 400, reason: 'bad_framing', detail: framing.detail });
@@ -275,6 +283,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const host = url?.hostname ?? '';
     const method = req.method ?? 'GET';
     const deny = (r: Refusal & { host?: string; address?: string }) => {
+      gate.shut(req.socket);
       const body = refusalBody(r.host ?? host, port, r);
       if (!res.headersSent) {
         res.writeHead(r.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'x-wave-egress-reason': r.reason, connection: 'close' });
@@ -291,6 +300,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         bytesDown: 0,
       });
     };
+    const entry = gate.enter(req.socket, res);
+    if (entry === 'pipelined') {
+      const record = { ...base('http', method, host, port, started), allowed: false, reason: 'bad_framing' };
+      log.record({ ...record, detail: PIPELINED_DETAIL, bytesUp: 0, bytesDown: 0 });
+    }
+    if (entry !== 'ok') return;
     // Origin-form requests (GET /path) mean someone is talking to the proxy as if it were a server: refuse.
     if (!url) return deny({ status: 400, reason: 'bad_request', detail: 'a proxy request needs an absolute http:// URL (use CONNECT for https)' });
     const framing = judgeFraming(method, req.httpVersion, req.rawHeaders);
@@ -299,6 +314,14 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const decision = await decide(host, port);
     if ('reason' in decision) return deny(decision);
     const { check, address } = decision;
+    // A step that left while its request was being judged gets nothing dialled: its connection no longer counts
+    // against its cap, so an upstream connection opened now would be one the cap never sees.
+    if (req.socket.destroyed) {
+      const error = 'the step closed the connection before the request was sent';
+      const record = { ...base('http', method, check.host, port, started), address, allowed: true };
+      log.record({ ...record, reason: check.reason, error, bytesUp: 0, bytesDown: 0 });
+      return;
+    }
     // Our own framing, on a connection used for this request only: the upstream reads exactly one request.
     const headers = frameHeaders(stripHopByHop(req.headers), method, framing.body);
     // The Host header must name the host that was checked: otherwise an allowed URL could carry another vhost.
@@ -333,6 +356,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       error = `upstream failed: ${err.message}`;
       if (!res.headersSent) {
         status = 502;
+        gate.shut(req.socket);
         const body = refusalBody(check.host, port, { status: 502, reason: 'upstream_failed', detail: error });
         res.writeHead(502, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
         res.end(body);
