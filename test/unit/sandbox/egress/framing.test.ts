@@ -1,6 +1,5 @@
 // The framing policy shared by the model gateway and the egress proxy: the smuggling requests of the security
-// review are refused before anything goes upstream, and a fuzz run of generated requests with every framing
-// variant never makes one client request into two upstream requests.
+// review are refused before anything goes upstream (the fuzz run of both servers is in framing-fuzz.test.ts).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { connect } from 'node:net';
@@ -38,7 +37,7 @@ describe('framing policy', () => {
   });
 });
 
-describe('model gateway framing, attacked and fuzzed', () => {
+describe('model gateway framing, attacked', () => {
   async function setup() {
     const seen: string[] = [];
     const up = await httpServer((req, res) => {
@@ -73,43 +72,6 @@ describe('model gateway framing, attacked and fuzzed', () => {
     assert.match(reply, /bad_framing/);
     assert.deepEqual(seen, []);
     assert.ok(log.records.some((r) => r.reason === 'bad_framing'));
-    await close();
-  });
-
-  it('fuzz: no generated request becomes two upstream requests, and no body carries the key', async () => {
-    const { seen, gw, close } = await setup();
-    const methods = ['GET', 'POST', 'DELETE', 'HEAD'];
-    const frames = [
-      [] as string[],
-      ['Content-Length: 0'],
-      ['Content-Length: 2'],
-      ['Transfer-Encoding: chunked'],
-      ['Transfer-Encoding: identity, chunked'],
-      ['Transfer-Encoding: chunked', 'Content-Length: 2'],
-      ['Content-Length: 2', 'Content-Length: 2'],
-      ['Connection: content-length', 'Content-Length: 2'],
-      ['Connection: transfer-encoding', 'Transfer-Encoding: chunked'],
-      ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'],
-      ['Transfer-Encoding : chunked'],
-      ['X-Fold: a', ' Transfer-Encoding: chunked'],
-    ];
-    const inner = raw('POST /v1/messages HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 300', '', '');
-    const bodies = ['{}', `2\r\n{}\r\n0\r\n\r\n`, `${inner.length.toString(16)}\r\n${inner}\r\n0\r\n\r\n`, inner, `{}${inner}`];
-    let requests = 0;
-    let seed = 7;
-    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-    for (let i = 0; i < 150; i++) {
-      const method = methods[rand(methods.length)] as string;
-      const frame = frames[rand(frames.length)] as string[];
-      const body = bodies[rand(bodies.length)] as string;
-      const before = seen.length;
-      await send(gw.socketPath, raw(`${method} /v1/messages HTTP/1.1`, 'Host: x', 'Content-Type: application/json', ...frame, '', body));
-      requests++;
-      // One client message on its own connection: at most one upstream request, whatever the framing said.
-      assert.ok(seen.length - before <= 1, `request ${i} (${method} ${frame.join('|')}) became ${seen.length - before} upstream requests`);
-    }
-    assert.ok(requests === 150);
-    for (const line of seen) assert.doesNotMatch(line.replace(/^[A-Z]+ \S+ key=\S+ /, ''), /sk-real-key/);
     await close();
   });
 });

@@ -5,7 +5,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { createConnectionCap } from '../../../../src/sandbox/egress/connection-cap.js';
 import { compilePolicy, type NetworkMode } from '../../../../src/sandbox/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../../../../src/sandbox/egress/proxy.js';
@@ -205,6 +205,65 @@ describe('egress proxy: CONNECT refusals never dial', () => {
     assert.equal(d.status, 200);
     b.socket.destroy();
     d.socket.destroy();
+  });
+});
+
+describe('egress proxy: a step cannot hold descriptors beyond its cap', () => {
+  /** An upstream that never answers, counting the requests it got. */
+  async function silentUpstream() {
+    const got: string[] = [];
+    const upstream = await httpServer((req) => { got.push(req.url ?? ''); });
+    cleanups.push(() => upstream.close());
+    return { upstream, got };
+  }
+
+  it('a refused connection is closed at once, even while the step keeps sending bytes', async () => {
+    const { socket } = await proxy([], { maxConnections: 1 });
+    const held = netConnect(socket);
+    cleanups.push(() => held.destroy());
+    const refused = netConnect({ path: socket, allowHalfOpen: true });
+    refused.on('error', () => undefined);
+    // Writes succeed while the host end is open (an idle timeout would keep being reset); they fail once it is gone.
+    const trickle = setInterval(() => refused.write('G'), 20);
+    cleanups.push(() => clearInterval(trickle));
+    await within(new Promise((resolve) => refused.once('close', resolve)), 5000, 'the refused connection closed');
+  });
+
+  it('pipelined requests end the connection: at most one reaches the upstream, one log line', async () => {
+    const { upstream, got } = await silentUpstream();
+    const { socket, log } = await proxy([`api.wave.test:${upstream.port}`]);
+    const c = netConnect(socket);
+    c.on('error', () => undefined);
+    const authority = `api.wave.test:${upstream.port}`;
+    c.write(`GET http://${authority}/p HTTP/1.1\r\nHost: ${authority}\r\n\r\n`.repeat(50));
+    await within(new Promise((resolve) => c.once('close', resolve)), 5000, 'the proxy ends the connection');
+    assert.ok(got.length <= 1, `${got.length} upstream requests`);
+    const rec = await log.waitFor((r) => r.reason === 'bad_framing');
+    assert.match(rec.detail ?? '', /pipelining/);
+    assert.equal(log.records.filter((r) => r.reason === 'bad_framing').length, 1);
+  });
+
+  it('nothing is dialled for a step that left while the name was being resolved', async () => {
+    const { upstream, got } = await silentUpstream();
+    let resolved!: () => void;
+    const lookedUp = new Promise<void>((resolve) => { resolved = resolve; });
+    // The resolver answers once the step's connection is gone on the host side (its slot freed).
+    const { socket, connect, log, p } = await proxy([`slow.wave.test:${upstream.port}`], {
+      hosts: {},
+      lookup: async () => {
+        while (p.activeConnections() > 0) await new Promise((r) => setTimeout(r, 10));
+        setImmediate(resolved); // after the proxy's continuation, which would dial
+        return ['127.0.0.1'];
+      },
+    });
+    const c = netConnect(socket);
+    c.on('error', () => undefined);
+    const authority = `slow.wave.test:${upstream.port}`;
+    c.write(`GET http://${authority}/ HTTP/1.1\r\nHost: ${authority}\r\n\r\n`, () => c.destroy());
+    await within(lookedUp, 5000, 'the lookup');
+    assert.deepEqual(connect.calls, []);
+    assert.deepEqual(got, []);
+    assert.match((await log.waitFor((r) => r.allowed)).error ?? '', /closed the connection before the request/);
   });
 });
 
