@@ -128,3 +128,42 @@ export async function cleanup(env: EgressTestEnv): Promise<void> {
   const list = await env.docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${env.runId}`] } }).catch(() => []);
   await Promise.all(list.map((c) => env.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
 }
+
+/** One connection a step opens by hand: to a loopback port (the bridge) or straight to a socket under /wave/run. */
+export interface RawConnection {
+  port?: number;
+  path?: string;
+  /** Written in order; a chunk with `after` is written once the reply so far contains that text. */
+  send: Array<{ data: string; after?: string }>;
+}
+
+export interface RawReply {
+  reply: string;
+  /** closed (by the host side), idle (nothing more came), waiting (an `after` never came) or error <code>. */
+  end: string;
+}
+
+// The step's raw HTTP client (node inside the container): exact bytes on one connection, so requests a real
+// client would never send (smuggling, pipelining) reach the host side as written.
+const RAW_CLIENT = `
+const net=require('net');const plan=JSON.parse(process.env.RAW_PLAN);
+const one=(c)=>new Promise((res)=>{let reply='';let i=0;let t;
+  const s=c.path?net.connect(c.path):net.connect(c.port,'127.0.0.1');
+  const done=(end)=>{clearTimeout(t);s.destroy();res({reply,end})};
+  const arm=()=>{clearTimeout(t);t=setTimeout(()=>done(i<c.send.length?'waiting':'idle'),i<c.send.length?8000:1500)};
+  const ready=()=>i<c.send.length&&(!c.send[i].after||reply.includes(c.send[i].after));
+  const pump=()=>{while(ready())s.write(c.send[i++].data);arm()};
+  s.on('connect',pump);s.on('data',(d)=>{reply+=d.toString('latin1');pump()});
+  s.on('close',()=>done('closed'));s.on('error',(e)=>done('error '+e.code))});
+(async()=>{const out=[];for(const c of plan)out.push(await one(c));console.log(JSON.stringify(out))})();`;
+
+/** Runs the raw client in a step container; one reply per connection, in order. */
+export async function runRawClient(
+  env: EgressTestEnv,
+  attachment: EgressAttachment,
+  plan: RawConnection[],
+): Promise<RawReply[]> {
+  const r = await runStep(env, attachment, ['node', '-e', RAW_CLIENT], { RAW_PLAN: JSON.stringify(plan) });
+  if (r.exitCode !== 0) throw new Error(`raw client exited ${r.exitCode}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as RawReply[];
+}
