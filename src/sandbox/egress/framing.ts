@@ -88,8 +88,8 @@ export function badFramingResponse(service: string, detail: string): string {
 }
 
 /**
- * Whether a step connection may carry another request. 'pipelined': it came while the previous response was still
- * being sent; 'shut': an earlier request on it was refused (that refusal closes the connection).
+ * Whether a step connection may carry another request. 'pipelined': it came before the previous response was
+ * complete; 'shut': an earlier request on it was refused (that refusal closes the connection).
  */
 export type GateVerdict = 'ok' | 'pipelined' | 'shut';
 
@@ -102,32 +102,30 @@ export type GateVerdict = 'ok' | 'pipelined' | 'shut';
  * is written.
  */
 export interface RequestGate {
-  /** 'ok' admits the request (with `res`, the connection is busy until that response closes); see GateVerdict. */
+  /**
+   * 'ok' admits the request; with `res`, the connection is busy until that response is complete (ended by us:
+   * a client can have all of it only after that, though Node may still be writing it out).
+   */
   enter(socket: Duplex, res?: ServerResponse): GateVerdict;
   /** After a refusal: nothing more is served on this connection. */
   shut(socket: Duplex): void;
 }
 
 export function createRequestGate(): RequestGate {
-  const state = new WeakMap<Duplex, 'busy' | 'shut'>();
+  const state = new WeakMap<Duplex, ServerResponse | 'shut'>();
   return {
     enter(socket, res) {
-      const now = state.get(socket);
-      if (now === 'shut') {
+      const current = state.get(socket);
+      if (current === 'shut') {
         socket.pause();
         return 'shut';
       }
-      if (now === 'busy') {
+      if (current && !current.writableEnded && !current.destroyed) {
         state.set(socket, 'shut');
         socket.destroy();
         return 'pipelined';
       }
-      if (res) {
-        state.set(socket, 'busy');
-        res.once('close', () => {
-          if (state.get(socket) === 'busy') state.delete(socket);
-        });
-      }
+      if (res) state.set(socket, res);
       return 'ok';
     },
     shut(socket) {
