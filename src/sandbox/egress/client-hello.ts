@@ -1,6 +1,8 @@
 // A minimal TLS ClientHello reader: enough to pull out the SNI so the proxy can require it to equal the CONNECT
 // host (no domain fronting). It reassembles a handshake message that spans several records, and treats anything
 // that is not a well-formed ClientHello as invalid: the proxy then cuts the tunnel instead of guessing.
+// readClientHello() collects one from the step's side of a tunnel.
+import type { Duplex } from 'node:stream';
 
 export type ClientHelloResult =
   | { kind: 'incomplete' }
@@ -114,4 +116,34 @@ function parseServerName(ext: Buffer): string | { why: string } {
     host = name.toString('latin1');
   }
   return host ?? { why: 'no host_name in server_name' };
+}
+
+/** Buffers client bytes until a whole ClientHello (or garbage, or the timeout). Leaves the socket paused. */
+export function readClientHello(client: Duplex, head: Buffer, timeoutMs: number): Promise<{ data: Buffer; result: ReturnType<typeof parseClientHello> }> {
+  return new Promise((resolve) => {
+    let data = head;
+    let done = false;
+    const finish = (result: ReturnType<typeof parseClientHello>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.off('data', onData);
+      client.off('end', onEnd);
+      client.off('close', onEnd);
+      client.pause();
+      resolve({ data, result });
+    };
+    const check = () => {
+      const result = parseClientHello(data);
+      if (result.kind !== 'incomplete') finish(result);
+    };
+    const onData = (chunk: Buffer) => { data = Buffer.concat([data, chunk]); check(); };
+    const onEnd = () => finish({ kind: 'invalid', why: 'client closed before a complete ClientHello' });
+    const timer = setTimeout(() => finish({ kind: 'invalid', why: `no complete ClientHello within ${timeoutMs} ms` }), timeoutMs);
+    client.on('data', onData);
+    client.once('end', onEnd);
+    client.once('close', onEnd);
+    if (data.length) check();
+    if (!done) client.resume();
+  });
 }

@@ -10,7 +10,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { parseClientHello } from './client-hello.js';
+import { readClientHello } from './client-hello.js';
 import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
 import {
   badFramingResponse, createRequestGate, frameHeaders, judgeFraming, parserErrorDetail, PIPELINED_DETAIL,
@@ -90,36 +90,6 @@ function connected(socket: Socket, timeoutMs: number): Promise<void> {
     };
     socket.once('connect', onConnect);
     socket.once('error', onError);
-  });
-}
-
-/** Buffers client bytes until a whole ClientHello (or garbage, or the timeout). Leaves the socket paused. */
-function readClientHello(client: Duplex, head: Buffer, timeoutMs: number): Promise<{ data: Buffer; result: ReturnType<typeof parseClientHello> }> {
-  return new Promise((resolve) => {
-    let data = head;
-    let done = false;
-    const finish = (result: ReturnType<typeof parseClientHello>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      client.off('data', onData);
-      client.off('end', onEnd);
-      client.off('close', onEnd);
-      client.pause();
-      resolve({ data, result });
-    };
-    const check = () => {
-      const result = parseClientHello(data);
-      if (result.kind !== 'incomplete') finish(result);
-    };
-    const onData = (chunk: Buffer) => { data = Buffer.concat([data, chunk]); check(); };
-    const onEnd = () => finish({ kind: 'invalid', why: 'client closed before a complete ClientHello' });
-    const timer = setTimeout(() => finish({ kind: 'invalid', why: `no complete ClientHello within ${timeoutMs} ms` }), timeoutMs);
-    client.on('data', onData);
-    client.once('end', onEnd);
-    client.once('close', onEnd);
-    if (data.length) check();
-    if (!done) client.resume();
   });
 }
 
