@@ -119,11 +119,15 @@ function parseServerName(ext: Buffer): string | { why: string } {
 }
 
 /** Buffers client bytes until a whole ClientHello (or garbage, or the timeout). Leaves the socket paused. */
-export function readClientHello(client: Duplex, head: Buffer, timeoutMs: number): Promise<{ data: Buffer; result: ReturnType<typeof parseClientHello> }> {
+export function readClientHello(
+  client: Duplex,
+  head: Buffer,
+  timeoutMs: number,
+): Promise<{ data: Buffer; result: ClientHelloResult }> {
   return new Promise((resolve) => {
     let data = head;
     let done = false;
-    const finish = (result: ReturnType<typeof parseClientHello>) => {
+    const finish = (result: ClientHelloResult) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -139,7 +143,8 @@ export function readClientHello(client: Duplex, head: Buffer, timeoutMs: number)
     };
     const onData = (chunk: Buffer) => { data = Buffer.concat([data, chunk]); check(); };
     const onEnd = () => finish({ kind: 'invalid', why: 'client closed before a complete ClientHello' });
-    const timer = setTimeout(() => finish({ kind: 'invalid', why: `no complete ClientHello within ${timeoutMs} ms` }), timeoutMs);
+    const late = `no complete ClientHello within ${timeoutMs} ms`;
+    const timer = setTimeout(() => finish({ kind: 'invalid', why: late }), timeoutMs);
     client.on('data', onData);
     client.once('end', onEnd);
     client.once('close', onEnd);

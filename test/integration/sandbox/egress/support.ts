@@ -129,10 +129,9 @@ export async function cleanup(env: EgressTestEnv): Promise<void> {
   await Promise.all(list.map((c) => env.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
 }
 
-/** One connection a step opens by hand: to a loopback port (the bridge) or straight to a socket under /wave/run. */
+/** One connection a step opens by hand to a loopback port (the bridge to the proxy or a gateway). */
 export interface RawConnection {
-  port?: number;
-  path?: string;
+  port: number;
   /** Written in order; a chunk with `after` is written once the reply so far contains that text. */
   send: Array<{ data: string; after?: string }>;
 }
@@ -147,8 +146,7 @@ export interface RawReply {
 // client would never send (smuggling, pipelining) reach the host side as written.
 const RAW_CLIENT = `
 const net=require('net');const plan=JSON.parse(process.env.RAW_PLAN);
-const one=(c)=>new Promise((res)=>{let reply='';let i=0;let t;
-  const s=c.path?net.connect(c.path):net.connect(c.port,'127.0.0.1');
+const one=(c)=>new Promise((res)=>{let reply='';let i=0;let t;const s=net.connect(c.port,'127.0.0.1');
   const done=(end)=>{clearTimeout(t);s.destroy();res({reply,end})};
   const arm=()=>{clearTimeout(t);t=setTimeout(()=>done(i<c.send.length?'waiting':'idle'),i<c.send.length?8000:1500)};
   const ready=()=>i<c.send.length&&(!c.send[i].after||reply.includes(c.send[i].after));
