@@ -19,10 +19,10 @@ import { bridgeOption, cleanup, CONTAINER_USER, egressTestEnv, runStep, startCon
 
 const env = await egressTestEnv();
 /** Connections the attacker opens to each of its two sockets. */
-const FLOOD = 1500;
+const FLOOD = 1000;
 const PIPELINING_CONNECTIONS = 8;
 const PIPELINED_REQUESTS = 300;
-const HIT_AND_RUN = 600;
+const HIT_AND_RUN = 300;
 
 const hostDescriptors = () => readdirSync('/proc/self/fd').length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +48,7 @@ const batches=async(n,size,f)=>{for(let i=0;i<n;i+=size)await Promise.all(Array.
   for(const path of ['/wave/run/egress.sock','/wave/run/anthropic.sock'])
     await batches(+N,100,()=>open(path,'GET http://'+TARGET+'/idle HTTP/1.1\\r\\nX-Pad: '));
   setInterval(()=>{for(const s of live)if(s.writable)s.write('a')},250);
-  setTimeout(()=>console.log(JSON.stringify({phase:'holding',opened,failed,live:live.size})),2000);
+  setTimeout(()=>console.log(JSON.stringify({phase:'holding',opened,failed,live:live.size})),1000);
   setTimeout(()=>process.exit(0),120000);
 })();`;
 
