@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseDuration } from '../config/index.js';
+import { durationForms, parseDuration } from '../config/index.js';
 import { WaveError } from '../errors.js';
 import type { RunRecord, Store } from '../state/index.js';
 import type { CliContext } from './context.js';
@@ -57,13 +57,10 @@ function mib(bytes: number): string {
 export async function cleanCommand(ctx: CliContext, opts: { keep?: string; olderThan?: string; dryRun?: boolean }): Promise<number> {
   const keep = opts.keep === undefined ? 0 : Number(opts.keep);
   if (!Number.isInteger(keep) || keep < 0) throw new WaveError('usage', `--keep ${opts.keep}: expected a whole number`);
-  let olderThanMs: number | undefined;
-  if (opts.olderThan !== undefined) {
-    try {
-      olderThanMs = parseDuration(opts.olderThan.replace(/(\d+)d$/, (_, n: string) => `${Number(n) * 24}h`));
-    } catch {
-      throw new WaveError('usage', `--older-than ${opts.olderThan}: expected a duration such as 12h or 7d`);
-    }
+  const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan, { days: true });
+  if (opts.olderThan !== undefined && olderThanMs === undefined) {
+    const hint = `write ${durationForms({ days: true })}`;
+    throw new WaveError('usage', `--older-than ${opts.olderThan}: not a duration`, { hint });
   }
   const { loadProjectManifest } = await import('../engine/run-service.js');
   const { runtime } = (await loadProjectManifest(ctx.manifestPath, () => undefined)).manifest;

@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('clean')
     .description('remove finished runs (workspaces, logs, containers); never a running one')
     .option('--keep <n>', 'keep the n newest finished runs')
-    .option('--older-than <duration>', 'only runs finished longer ago than this (e.g. 12h, 7d)')
+    .option('--older-than <duration>', 'only runs finished longer ago than this (e.g. 12h, 7d, 2w)')
     .option('--dry-run', 'only say what would be removed')
     .action(async (opts: { keep?: string; olderThan?: string; dryRun?: boolean }) => finish(await (await import('./clean.js')).cleanCommand(ctx, opts)));
 

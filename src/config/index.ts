@@ -65,5 +65,5 @@ export {
 } from './validate.js';
 export { initProject, pointSchemaComment, type InitOptions, type InitResult } from './init.js';
 export { schemaFile, type SchemaKind } from './schema-check.js';
-export { parseMemory, parseDuration } from './units.js';
+export { parseMemory, parseDuration, durationForms } from './units.js';
 export { suggest, didYouMean, editDistance } from './suggest.js';

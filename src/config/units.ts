@@ -19,13 +19,27 @@ export function parseMemory(value: string | number): number | undefined {
   return bytes > 0 ? bytes : undefined;
 }
 
-const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const HOUR = 3_600_000;
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: HOUR, d: 24 * HOUR, w: 7 * 24 * HOUR };
 
-/** Milliseconds from "100ms", "1s", "2m", "1h", "1m30s" (Go-style sequences). Undefined when malformed. */
-export function parseDuration(value: string): number | undefined {
+export interface DurationOptions {
+  /** Also accept days and weeks ("7d", "2w"): ages such as `wave clean --older-than`, not timeouts or delays. */
+  days?: boolean;
+}
+
+/** The forms parseDuration accepts, for error hints. */
+export function durationForms(options: DurationOptions = {}): string {
+  return options.days ? '30s, 5m, 12h, 7d, 2w or a sequence like 1d12h' : '500ms, 30s, 5m, 1h or a sequence like 1m30s';
+}
+
+/**
+ * Milliseconds from "100ms", "1s", "2m", "1h", "1m30s" (Go-style sequences), and with `days` also "7d", "2w".
+ * Undefined when malformed, so callers can name the setting and the original text.
+ */
+export function parseDuration(value: string, options: DurationOptions = {}): number | undefined {
   const text = value.trim();
   if (text === '' || text === '0') return text === '0' ? 0 : undefined;
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  const part = options.days ? /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y : /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
   let total = 0;
   let index = 0;
   while (index < text.length) {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import * as units from '../config/units.js';
 import { WaveError } from '../errors.js';
 import type { SandboxNetwork } from './types.js';
 
@@ -47,13 +48,14 @@ export function parseSize(value: unknown, what = 'size'): number {
   return bytes;
 }
 
-/** "5s", "500ms", "2m", 5000 (ms) → milliseconds. */
+/** "5s", "500ms", "2m", 5000 (ms) → milliseconds (the grammar is config's parseDuration). Throws naming `what`. */
 export function parseDuration(value: unknown, what = 'duration'): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value) : null;
-  if (!m) throw new Error(`${what}: expected a duration like 5s or 500ms, got ${JSON.stringify(value)}`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * factor;
+  const ms = typeof value === 'string' ? units.parseDuration(value) : undefined;
+  if (ms === undefined) {
+    throw new Error(`${what}: expected a duration (${units.durationForms()}), got ${JSON.stringify(value)}`);
+  }
+  return ms;
 }
 
 function positive(value: unknown, what: string): number {

@@ -36,6 +36,15 @@ describe('parseDuration', () => {
   for (const bad of ['', '5', 'soon', '1d', '1s2', 's']) it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(parseDuration(bad), undefined));
 });
 
+describe('parseDuration with days (ages such as wave clean --older-than)', () => {
+  const day = 86_400_000;
+  const ok: Array<[string, number]> = [['7d', 7 * day], ['1w', 7 * day], ['2w3d', 17 * day], ['1d12h', 1.5 * day], ['12h', day / 2], ['0', 0]];
+  for (const [input, ms] of ok) it(`${input} → ${ms}`, () => assert.equal(parseDuration(input, { days: true }), ms));
+  for (const bad of ['', '7x', '1 week', '-1d', 'd', '1w1', '7D']) {
+    it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(parseDuration(bad, { days: true }), undefined));
+  }
+});
+
 describe('suggest', () => {
   it('handles transpositions as one edit', () => {
     assert.equal(editDistance('dependecies', 'dependencies'), 1);
