@@ -1,22 +1,22 @@
 // Sizes and durations as people write them in YAML.
 
 /**
- * Bytes from "4g", "512m", "2GiB", "1.5G", "800k", "1024b" or a plain number of bytes. Units are binary
- * (k = 1024), the way Docker reads `--memory 4g`, whether written k, kb, kib or KiB. Returns undefined for
+ * Bytes from "4g", "512m", "2GiB", "100Mi", "1.5G", "800k", "1024b" or a plain number of bytes. Units are binary
+ * (k = 1024), the way Docker reads `--memory 4g`, whether written k, kb, ki, kib or KiB. Returns undefined for
  * anything else, so callers can report the original text.
  */
 export function parseMemory(value: string | number): number | undefined {
   if (typeof value === 'number') {
     return Number.isInteger(value) && value > 0 ? value : undefined;
   }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b|i)?\s*$/i.exec(value);
   if (!m) return undefined;
   const amount = Number(m[1]);
   const unit = (m[2] ?? '').toLowerCase();
-  if (unit === '' && m[3] !== undefined && m[3].toLowerCase() === 'ib') return undefined; // "5ib"
+  if (unit === '' && m[3] !== undefined && m[3].toLowerCase() !== 'b') return undefined; // "5ib", "5i"
   const power = ['', 'k', 'm', 'g', 't'].indexOf(unit);
   const bytes = Math.round(amount * 1024 ** power);
-  return bytes > 0 ? bytes : undefined;
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 // Public surface of the sandbox. Importing this module does not load dockerode: the docker backend imports it
 // lazily on first connection (engine.ts), and everything else here only uses its types.
 export * from './types.js';
-export { loadSandboxProfile, parseSandboxProfile, parseSize, parseDuration, DEFAULT_PROFILE_PATH, type SandboxProfile } from './profile.js';
+export { loadSandboxProfile, parseSandboxProfile, DEFAULT_PROFILE_PATH, type SandboxProfile } from './profile.js';
 export { LineSplitter, TailBuffer, DEFAULT_MAX_LINE_BYTES, type SplitLine } from './lines.js';
 export {
   collectOutputs, normalizeDeclaredPath, missingDeclared, defaultCollectLimits,

@@ -28,23 +28,12 @@ export interface SandboxProfile {
 /** sandbox-profiles/ sits two levels above this file both in src/ (tsx) and in dist/ (compiled). */
 export const DEFAULT_PROFILE_PATH = fileURLToPath(new URL('../../sandbox-profiles/default.yaml', import.meta.url));
 
-const UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  // Docker's convention: k/m/g are binary (1024-based), as in `--memory 4g`.
-  k: 1024, kb: 1024, ki: 1024, kib: 1024,
-  m: 1024 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2,
-  g: 1024 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3,
-  t: 1024 ** 4, tb: 1024 ** 4, ti: 1024 ** 4, tib: 1024 ** 4,
-};
-
-/** "4g", "256m", "100Mi", "10MiB", 1024 → bytes. Throws on anything else. */
+/** "4g", "256m", "100Mi", "10MiB", 1024 → bytes (the grammar is config's parseMemory). Throws naming `what`. */
 export function parseSize(value: unknown, what = 'size'): number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value) : null;
-  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`${what}: expected a size like 512m or 4g, got ${JSON.stringify(value)}`);
-  const bytes = Math.round(Number(m[1]) * unit);
-  if (!(bytes > 0)) throw new Error(`${what}: must be positive, got ${JSON.stringify(value)}`);
+  const bytes = typeof value === 'string' || typeof value === 'number' ? units.parseMemory(value) : undefined;
+  if (bytes === undefined) {
+    throw new Error(`${what}: expected a positive size like 512m or 4g, got ${JSON.stringify(value)}`);
+  }
   return bytes;
 }
 

@@ -30,6 +30,14 @@ describe('parseMemory', () => {
   }
 });
 
+describe('parseMemory: the Kubernetes-style spellings the sandbox profile uses', () => {
+  const ok: Array<[string, number]> = [['100Mi', 100 * 1024 ** 2], ['1Gi', 1024 ** 3], ['1.5KiB', 1536], ['10mib', 10 * 1024 ** 2]];
+  for (const [input, bytes] of ok) it(`${input} → ${bytes}`, () => assert.equal(parseMemory(input), bytes));
+  for (const bad of ['5i', '1Gx', '9999999999t', '1e3m']) {
+    it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(parseMemory(bad), undefined));
+  }
+});
+
 describe('parseDuration', () => {
   const ok: Array<[string, number]> = [['100ms', 100], ['1s', 1000], ['2m', 120_000], ['1h', 3_600_000], ['1m30s', 90_000], ['1.5s', 1500], ['0', 0]];
   for (const [input, ms] of ok) it(`${input} → ${ms}`, () => assert.equal(parseDuration(input), ms));
