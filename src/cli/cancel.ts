@@ -3,7 +3,7 @@
 // and records the cancellation.
 import { hostname } from 'node:os';
 import { WaveError } from '../errors.js';
-import { isProcessAlive } from '../state/index.js';
+import { isRunOwnerAlive } from '../state/index.js';
 import type { CliContext } from './context.js';
 import { printJson } from './render.js';
 import { withStore } from './store-access.js';
@@ -17,7 +17,7 @@ export async function cancelCommand(ctx: CliContext, runId: string): Promise<num
       throw new WaveError('usage', `run ${runId} is not running (${run.status})`);
     }
     store.requestCancel(runId);
-    const ownerAlive = run.ownerPid !== null && run.ownerHost === hostname() && isProcessAlive(run.ownerPid);
+    const ownerAlive = run.ownerHost === hostname() && isRunOwnerAlive(run);
     let removed = 0;
     if (!ownerAlive) {
       removed = await removeRunContainers(runId);

@@ -24,7 +24,7 @@ import { storeSink } from '../events/sinks/store.js';
 import type { WaveEvent } from '../events/types.js';
 import { checkDag } from '../plan/dag.js';
 import type { Sandbox } from '../sandbox/types.js';
-import { defaultStatePath, isProcessAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
+import { defaultStatePath, isRunOwnerAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
 import { prepareRun } from '../workspace/layout.js';
 import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';
@@ -183,7 +183,7 @@ async function connectSandbox(manifest: LoadedManifest, store: Store, note: (m: 
   const removed = await reapOrphans(docker, {
     isRunActive: (runId) => {
       const run = store.getRun(runId);
-      return Boolean(run && run.status === 'running' && run.ownerPid !== null && run.ownerPid !== process.pid && isProcessAlive(run.ownerPid));
+      return Boolean(run && run.status === 'running' && run.ownerPid !== process.pid && isRunOwnerAlive(run));
     },
   });
   if (removed.length) note(`removed ${removed.length} container(s) left behind by a Wave process that died`);
@@ -371,7 +371,7 @@ export async function resumeRun(options: RunServiceOptions, runId: string, overr
     const run = store.requireRun(runId);
     if (run.status === 'completed') throw new WaveError('usage', `run ${runId} already completed`, { hint: 'start a new one with wave run' });
     if (run.status === 'running' || run.status === 'pending') {
-      if (run.ownerPid !== null && run.ownerHost !== null && isProcessAlive(run.ownerPid) && run.ownerHost === (await import('node:os')).hostname()) {
+      if (run.ownerHost !== null && isRunOwnerAlive(run) && run.ownerHost === (await import('node:os')).hostname()) {
         throw new WaveError('usage', `run ${runId} is still running (pid ${run.ownerPid})`, { hint: `wave cancel ${runId} stops it` });
       }
       store.abandonRun(runId, 'the Wave process running it died');

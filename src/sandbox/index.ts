@@ -15,4 +15,4 @@ export { startDocker, type DockerStartup } from './docker/startup.js';
 export { reapOrphans, findOrphans, findOrphanVolumes, type ReapOptions, type OrphanContainer } from './docker/reaper.js';
 export { dockerDoctor, type DockerDoctorReport, type DoctorCheck, type DockerDoctorOptions, type CheckStatus } from './docker/doctor.js';
 export { buildHintFor } from './docker/images.js';
-export { LABELS, isOwnerAlive, currentOwner, type OwnerIdentity } from './docker/labels.js';
+export { LABELS } from './docker/labels.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 export * from './types.js';
 export { newRunId } from './run-id.js';
-export { isProcessAlive } from './liveness.js';
+export { isRunOwnerAlive } from './liveness.js';
 export {
   IllegalTransitionError,
   canTransitionRun,
@@ -15,7 +15,6 @@ export {
 export { LATEST_SCHEMA_VERSION, StateSchemaTooNewError } from './migrations.js';
 export {
   Store,
-  currentOwner,
   type StoreOptions,
   type StepPlan,
   type CreateRunInput,

@@ -122,6 +122,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_pipeline_created ON runs (pipeline, created_at DESC, id DESC);
     `,
   },
+  {
+    version: 3,
+    name: 'run owner start time',
+    sql: `
+      -- The owner's start time (src/liveness.ts), so a pid reused after a crash is not taken for the owner.
+      ALTER TABLE runs ADD COLUMN owner_start TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -24,6 +24,7 @@ export interface RunRow {
   finished_at: string | null;
   owner_host: string | null;
   owner_pid: number | null;
+  owner_start: string | null;
   heartbeat_at: string | null;
   error: string | null;
   exit_code: number | null;
@@ -102,6 +103,7 @@ export function toRun(row: RunRow): RunRecord {
     finishedAt: row.finished_at,
     ownerHost: row.owner_host,
     ownerPid: row.owner_pid,
+    ownerStart: row.owner_start,
     heartbeatAt: row.heartbeat_at,
     error: row.error,
     exitCode: row.exit_code,

@@ -33,7 +33,8 @@ import {
   type StepTimedOutEvent,
   type WaveEvent,
 } from '../events/types.js';
-import { isProcessAlive } from './liveness.js';
+import { currentOwner } from '../liveness.js';
+import { isRunOwnerAlive } from './liveness.js';
 import { newRunId } from './run-id.js';
 import { migrate } from './migrations.js';
 import {
@@ -154,11 +155,6 @@ export interface EventsQuery {
   limit?: number;
 }
 
-/** The process running this code, as a run owner. */
-export function currentOwner(): RunOwner {
-  return { host: hostname(), pid: process.pid };
-}
-
 const INPUT_SUMMARY_LENGTH = 200;
 
 export class Store {
@@ -230,9 +226,9 @@ export class Store {
       assertRunTransition(runId, run.status, 'running');
       const now = this.now();
       this.stmt(
-        `UPDATE runs SET status = 'running', started_at = ?, owner_host = ?, owner_pid = ?, heartbeat_at = ?
-         WHERE id = ?`,
-      ).run(now, owner.host, owner.pid, now, runId);
+        `UPDATE runs SET status = 'running', started_at = ?, owner_host = ?, owner_pid = ?, owner_start = ?,
+           heartbeat_at = ? WHERE id = ?`,
+      ).run(now, owner.host, owner.pid, owner.start ?? null, now, runId);
       return append<RunStartedEvent>({
         type: 'run_started',
         runId,
@@ -326,9 +322,9 @@ export class Store {
       this.stmt(`DELETE FROM cancellations WHERE run_id = ?`).run(runId);
       this.stmt(
         `UPDATE runs SET status = 'running', finished_at = NULL, error = NULL, exit_code = NULL,
-           started_at = COALESCE(started_at, ?), owner_host = ?, owner_pid = ?, heartbeat_at = ?
+           started_at = COALESCE(started_at, ?), owner_host = ?, owner_pid = ?, owner_start = ?, heartbeat_at = ?
          WHERE id = ?`,
-      ).run(now, owner.host, owner.pid, now, runId);
+      ).run(now, owner.host, owner.pid, owner.start ?? null, now, runId);
       append<RunStartedEvent>({
         type: 'run_started',
         runId,
@@ -349,7 +345,7 @@ export class Store {
     return this.transaction(() => {
       const run = this.requireRunRow(runId);
       if (run.status !== 'running' || run.owner_host !== host) return false;
-      if (run.owner_pid !== null && isProcessAlive(run.owner_pid)) return false;
+      if (isRunOwnerAlive(toRun(run))) return false;
       this.abandonRun(runId, `the Wave process running it (pid ${run.owner_pid ?? '?'}) died`);
       return true;
     });
@@ -757,13 +753,13 @@ export class Store {
 
   /**
    * Running runs on this host whose owner process no longer exists: a crash or `kill -9` left them behind.
-   * (A pid can be reused by an unrelated process; such a run looks alive until its heartbeat goes stale.)
+   * A pid reused by an unrelated process does not keep a run alive: the owner's start time must match too.
    */
   runsOwnedByDeadProcesses(host: string = hostname()): RunRecord[] {
     const rows = this.stmt(`SELECT * FROM runs WHERE status = 'running' AND owner_host = ? ORDER BY created_at`).all(
       host,
     ) as RunRow[];
-    return rows.filter((row) => row.owner_pid === null || !isProcessAlive(row.owner_pid)).map(toRun);
+    return rows.map(toRun).filter((run) => !isRunOwnerAlive(run));
   }
 
   /** For tests and `wave doctor`: SQLite's own consistency check ("ok" when healthy). */

@@ -1,5 +1,6 @@
 // What the state store returns: plain records with camelCase names and parsed JSON, never raw rows.
 import type { FailureClass, RunFinalStatus } from '../events/types.js';
+import type { OwnerIdentity } from '../liveness.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -25,10 +26,7 @@ export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 export type { FailureClass, RunFinalStatus };
 
 /** Which process drives a run; a run whose owner died can be resumed or reaped. */
-export interface RunOwner {
-  host: string;
-  pid: number;
-}
+export type RunOwner = OwnerIdentity;
 
 export interface RunRecord {
   id: string;
@@ -41,6 +39,8 @@ export interface RunRecord {
   finishedAt: string | null;
   ownerHost: string | null;
   ownerPid: number | null;
+  /** The owner's start time (src/liveness.ts); null where unknown. */
+  ownerStart: string | null;
   heartbeatAt: string | null;
   error: string | null;
   exitCode: number | null;

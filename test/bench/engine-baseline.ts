@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { loadSandboxProfile } from '../../src/sandbox/profile.js';
-import { currentOwner } from '../../src/sandbox/docker/labels.js';
+import { currentOwner } from '../../src/liveness.js';
 import { buildContainerSpec, containerUser, currentHostIdentity } from '../../src/sandbox/docker/spec.js';
 
 export interface EngineBaselineOptions {

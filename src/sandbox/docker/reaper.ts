@@ -5,7 +5,8 @@
 // (out-volume.ts) carry the same labels and go by the same rule, after the containers that use them.
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
-import { isOwnerAlive, LABELS, parseOwner } from './labels.js';
+import { isOwnerAlive } from '../../liveness.js';
+import { LABELS, parseOwner } from './labels.js';
 
 export interface OrphanContainer {
   id: string;

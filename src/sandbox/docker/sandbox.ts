@@ -19,7 +19,7 @@ import { DockerDemuxer } from './demux.js';
 import { connectDocker } from './engine.js';
 import { ImageConfigCache } from './image-config.js';
 import { imageMissing, isNoSuchImage } from './images.js';
-import { currentOwner, type OwnerIdentity } from './labels.js';
+import { currentOwner, type OwnerIdentity } from '../../liveness.js';
 import { OutVolume, outVolumeName } from './out-volume.js';
 import { imageHasBridge } from '../egress/attachment.js';
 import { startSidecar } from './sidecar.js';

@@ -7,7 +7,8 @@ import { WaveError } from '../../errors.js';
 import type { EgressAttachment } from '../egress/attachment.js';
 import type { SandboxProfile } from '../profile.js';
 import { SANDBOX_PATHS, type SandboxSpec } from '../types.js';
-import { LABELS, ownerLabels, type OwnerIdentity } from './labels.js';
+import type { OwnerIdentity } from '../../liveness.js';
+import { LABELS, ownerLabels } from './labels.js';
 
 export interface HostIdentity {
   uid: number;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { currentOwner, isOwnerAlive, ownerLabels, parseOwner, procStat } from '../../../src/sandbox/docker/labels.js';
+import { currentOwner, isOwnerAlive, procStat } from '../../../src/liveness.js';
+import { ownerLabels, parseOwner } from '../../../src/sandbox/docker/labels.js';
 
 describe('owner labels', () => {
   it('round-trip host:pid and the start time', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { isProcessAlive, Store } from '../../../src/state/index.js';
+import { isOwnerAlive, procStat } from '../../../src/liveness.js';
+import { Store } from '../../../src/state/index.js';
 import { observedStore, openStore, tempDbPath } from './helpers.js';
 
 describe('cancel requests', () => {
@@ -26,10 +27,10 @@ describe('cancel requests', () => {
 });
 
 describe('dead owners', () => {
-  it('isProcessAlive tells live from gone', () => {
-    assert.equal(isProcessAlive(process.pid), true);
-    assert.equal(isProcessAlive(0), false);
-    assert.equal(isProcessAlive(-1), false);
+  it('isOwnerAlive tells live from gone', () => {
+    assert.equal(isOwnerAlive({ pid: process.pid }), true);
+    assert.equal(isOwnerAlive({ pid: 0 }), false);
+    assert.equal(isOwnerAlive({ pid: -1 }), false);
   });
 
   it('finds running runs on this host whose owner process was killed', async () => {
@@ -59,6 +60,23 @@ describe('dead owners', () => {
     assert.deepEqual(dead.map((r) => r.input), ['orphan']);
     store.abandonRun(orphan.id, `owner process ${pid} on ${host} is gone`);
     assert.deepEqual(store.runsOwnedByDeadProcesses(host), []);
+  });
+
+  it('a pid reused by another process does not keep a run alive', { skip: process.platform !== 'linux' }, () => {
+    const store = openStore(tempDbPath());
+    const host = hostname();
+    const mine = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'mine' });
+    store.startRun(mine.id);
+    assert.equal(store.getRun(mine.id)?.ownerStart, procStat(process.pid)?.start);
+    // What a crashed Wave leaves when its pid is later given to this process.
+    const recycled = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'recycled' });
+    store.startRun(recycled.id, { host, pid: process.pid, start: '1' });
+
+    assert.deepEqual(store.runsOwnedByDeadProcesses(host).map((r) => r.input), ['recycled']);
+    assert.equal(store.abandonIfOwnerDied(mine.id, host), false);
+    assert.equal(store.abandonIfOwnerDied(recycled.id, host), true);
+    assert.equal(store.getRun(recycled.id)?.status, 'failed');
+    store.close();
   });
 
   it('heartbeat moves heartbeat_at forward', () => {
