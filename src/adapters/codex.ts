@@ -6,6 +6,7 @@
 import { WaveError } from '../errors.js';
 import { checkModelName, checkStepInput, invalidInputOf } from './invocation-checks.js';
 import { parsePersonaRule, personaRuleLists } from './rules.js';
+import { tomlKey, tomlString } from './toml.js';
 import type {
   AdapterEvent,
   AgentAdapter,
@@ -140,28 +141,6 @@ export function projectCodexPermissions(permissions: AgentPermissions): CodexPer
 // ---------------------------------------------------------------------------------------------------------------
 // Files placed into the tmpfs HOME (AgentInvocation.homeFiles).
 
-/** A TOML basic string: quotes, backslashes and control characters escaped; lone surrogates replaced. */
-export function tomlString(value: string): string {
-  const wellFormed = value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-  const escaped = wellFormed.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => {
-    switch (c) {
-      case '\\':
-        return '\\\\';
-      case '"':
-        return '\\"';
-      case '\n':
-        return '\\n';
-      case '\t':
-        return '\\t';
-      case '\r':
-        return '\\r';
-      default:
-        return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    }
-  });
-  return `"${escaped}"`;
-}
-
 /**
  * ~/.codex/config.toml for one step. It replaces the image's seed (images/codex/home/.codex/config.toml), so the
  * seed's settings are repeated here.
@@ -202,7 +181,7 @@ export function codexConfigToml(input: { instructions: string; gatewayBaseUrl: s
     '',
     // 0.169 calls `[features] multi_agent` deprecated and names this switch for every sub-agent version.
     ...(p.subagents ? [] : ['[agents]', 'enabled = false', '']),
-    `[model_providers.${CODEX_PROVIDER}]`,
+    `[model_providers.${tomlKey(CODEX_PROVIDER)}]`,
     'name = "Wave model gateway"',
     `base_url = ${tomlString(input.gatewayBaseUrl)}`,
     `env_key = ${tomlString(CODEX_KEY_ENV)}`,

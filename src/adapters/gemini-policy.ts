@@ -39,6 +39,7 @@
 //      `Tool(spec)` is a manifest error.
 import { posix } from 'node:path';
 import { parsePersonaRule, personaRuleLists } from './rules.js';
+import { tomlValue } from './toml.js';
 import type { AgentPermissions } from './types.js';
 import { unique, uniqueBy } from './util.js';
 
@@ -210,20 +211,6 @@ export function projectGeminiPermissions(permissions: AgentPermissions, ctx: Gem
   ]);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// TOML. Strings are written as TOML basic strings (JSON string escapes are valid TOML escapes for these).
-
-function tomlString(value: string): string {
-  // JSON.stringify escapes ", \ and control characters (NUL too) the way TOML basic strings expect.
-  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function tomlValue(value: string | string[] | number): string {
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return `[${value.map(tomlString).join(', ')}]`;
-  return tomlString(value);
-}
-
 /** The policy file. An empty rule list is a valid file (the CLI loads it and adds nothing). */
 export function geminiPolicyToml(rules: GeminiPolicyRule[]): string {
   const lines = ['# Written by Wave from the persona\'s permissions (src/adapters/gemini-policy.ts). Deny beats allow.'];
@@ -234,7 +221,7 @@ export function geminiPolicyToml(rules: GeminiPolicyRule[]): string {
     if (rule.mcpName !== undefined) lines.push(`mcpName = ${tomlValue(rule.mcpName)}`);
     if (rule.commandPrefix !== undefined) lines.push(`commandPrefix = ${tomlValue(rule.commandPrefix)}`);
     if (rule.argsPattern !== undefined) lines.push(`argsPattern = ${tomlValue(rule.argsPattern)}`);
-    lines.push(`decision = ${tomlValue(rule.decision)}`, `priority = ${rule.priority}`);
+    lines.push(`decision = ${tomlValue(rule.decision)}`, `priority = ${tomlValue(rule.priority)}`);
     if (rule.denyMessage !== undefined) lines.push(`denyMessage = ${tomlValue(rule.denyMessage)}`);
   }
   return `${lines.join('\n')}\n`;

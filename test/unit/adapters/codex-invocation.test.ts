@@ -10,8 +10,8 @@ import {
   codexConfigToml,
   codexRules,
   projectCodexPermissions,
-  tomlString,
 } from '../../../src/adapters/codex.js';
+import { tomlString } from '../../../src/adapters/toml.js';
 import { WaveError } from '../../../src/errors.js';
 
 const PROMPT = 'PROMPT-MARKER-7f3a: write /wave/out/result.json';

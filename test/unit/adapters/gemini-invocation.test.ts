@@ -14,6 +14,7 @@ import {
   type GeminiPolicyRule,
 } from '../../../src/adapters/gemini.js';
 import { WaveError } from '../../../src/errors.js';
+import { readToml } from '../../support/toml.js';
 
 const PROMPT = 'PROMPT-MARKER-5d1e: map this repository and write /wave/out/analysis.json';
 const INSTRUCTIONS = '# Navigator\n\nINSTRUCTIONS-MARKER-c4a9: you read; you never change the code.\n';
@@ -32,24 +33,9 @@ function input(overrides: Partial<AgentInvocationInput> = {}): AgentInvocationIn
   };
 }
 
-/**
- * A reader for the TOML subset the policy file uses: comments, `[[rule]]` tables and `key = value` lines whose
- * values are TOML basic strings, arrays of them, or integers. Those are JSON literals too, so JSON.parse decodes
- * them as TOML does (the e2e test shows the real CLI loading such files).
- */
+/** The policy file's TOML, read by TOML's rules (test/support/toml.ts). */
 function parseToml(text: string): { rule?: Record<string, unknown>[] } {
-  const rules: Record<string, unknown>[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '' || line.startsWith('#')) continue;
-    if (line === '[[rule]]') {
-      rules.push({});
-      continue;
-    }
-    const m = /^([A-Za-z]+) = (.*)$/.exec(line);
-    assert.ok(m && rules.length > 0, `unexpected TOML line: ${line}`);
-    rules[rules.length - 1]![m[1]!] = JSON.parse(m[2]!);
-  }
-  return rules.length > 0 ? { rule: rules } : {};
+  return readToml(text) as { rule?: Record<string, unknown>[] };
 }
 
 /** The policy file as the CLI's TOML parser sees it. */
