@@ -7,7 +7,7 @@ import { opencodeAdapter } from './opencode.js';
 import type { AgentAdapter } from './types.js';
 
 export type * from './types.js';
-export { WAVE_PATHS, contextTokens } from './types.js';
+export { contextTokens } from './types.js';
 export {
   claudeAdapter,
   claudeInvocation,

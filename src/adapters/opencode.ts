@@ -3,6 +3,7 @@
 // was checked against the pinned 1.18.33 binary (test/e2e/opencode.test.ts): `run` reads the prompt from stdin when
 // it is not a TTY, rejects every permission "ask" without --auto, and writes no `done` line.
 import { posix } from 'node:path';
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { checkStepInput, gatewayUrl, invalidInputOf } from './invocation-checks.js';
 import { parsePersonaRule, personaRuleLists } from './rules.js';
 import type {
@@ -194,7 +195,7 @@ export function opencodeExternalDirectories(paths: { out: string; in: string }):
 
 export function projectOpencodePermissions(
   permissions: AgentPermissions,
-  paths: { out: string; in: string } = { out: '/wave/out', in: '/wave/in' },
+  paths: { out: string; in: string } = SANDBOX_PATHS,
 ): OpencodePermission {
   const { allowed, denied } = personaRuleLists(permissions);
   const denyAll = denied.includes('*');

@@ -4,16 +4,8 @@
 // files, stdin) and turns the CLI's stdout lines into normalized events. It knows nothing of Docker, pipelines or
 // the engine (DESIGN.md "One step, as data" 3 and 5; agent-clis.md §5).
 
+import type { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import type { ProviderTool } from '../config/types.js';
-
-/** Container paths every step sees (DESIGN.md "One step, as data" 1). */
-export const WAVE_PATHS = {
-  src: '/wave/src',
-  in: '/wave/in',
-  out: '/wave/out',
-  /** Read-only folder where an invocation's `files` appear. */
-  meta: '/wave/meta',
-} as const;
 
 export interface AgentPermissions {
   /** Persona syntax: `Read`, `Bash(git log*)`, `Write(/wave/out/*)`; `*` alone means every tool. */
@@ -23,11 +15,11 @@ export interface AgentPermissions {
 }
 
 export interface AgentPaths {
-  src: typeof WAVE_PATHS.src;
-  in: typeof WAVE_PATHS.in;
-  out: typeof WAVE_PATHS.out;
+  src: typeof SANDBOX_PATHS.src;
+  in: typeof SANDBOX_PATHS.in;
+  out: typeof SANDBOX_PATHS.out;
   /** Read-only folder where the adapter's `files` appear. */
-  meta: typeof WAVE_PATHS.meta;
+  meta: typeof SANDBOX_PATHS.meta;
   /** The container's (tmpfs, writable) HOME. */
   home: string;
 }

@@ -2,7 +2,7 @@
 // which contracts and outputs; with --from-step, which steps would be reused from which run (checked exactly as
 // the run would check them, so a dry run fails where the run would).
 import { existsSync } from 'node:fs';
-import { DEFAULT_PERSONA_NETWORK } from '../config/index.js';
+import { DEFAULT_PERSONA_NETWORK, SANDBOX_PATHS } from '../config/index.js';
 import { noEarlierRun, type ReuseSource } from '../engine/from-step.js';
 import type { Prepared, RunFlags } from '../engine/run-service.js';
 import { WaveError } from '../errors.js';
@@ -33,7 +33,7 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
       model: plan?.start.model || undefined,
       network: step.exec.type === 'command' ? 'none' : (step.sandbox?.network ?? persona?.sandbox?.network ?? DEFAULT_PERSONA_NETWORK),
       dependencies: step.dependencies,
-      outputs: step.output_artifacts.map((o) => `${o.name}: /wave/out/${o.path}${o.required ? '' : ' (optional)'}`),
+      outputs: step.output_artifacts.map((o) => `${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`),
       contracts: step.handover.contracts.map((c) => `${c.type}${c.source ? ` ${c.source}` : ''}${c.on_failure && c.on_failure !== 'fail' ? ` (on_failure: ${c.on_failure})` : ''}`),
       retry: plan ? `${plan.retry.maxAttempts} attempt(s), ${plan.retry.backoff} backoff, on_failure ${plan.retry.onFailure}` : undefined,
     };

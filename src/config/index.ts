@@ -66,4 +66,5 @@ export {
 export { initProject, pointSchemaComment, type InitOptions, type InitResult } from './init.js';
 export { schemaFile, type SchemaKind } from './schema-check.js';
 export { parseMemory, parseDuration, durationForms } from './units.js';
+export { SANDBOX_PATHS } from './sandbox-paths.js';
 export { suggest, didYouMean, editDistance } from './suggest.js';

@@ -9,6 +9,7 @@ import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
 import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
+import { SANDBOX_PATHS } from './sandbox-paths.js';
 import type {
   Contract,
   DocPath,
@@ -338,7 +339,7 @@ function checkRetry(raw: RawStep, at: DocPath, ctx: Ctx): void {
 }
 
 /** Container paths Wave owns; a mount there would hide the step's inputs or outputs. */
-const RESERVED_TARGETS = ['/wave/out', '/wave/in'];
+const RESERVED_TARGETS = [SANDBOX_PATHS.out, SANDBOX_PATHS.in];
 
 function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
   (raw.workspace?.mount ?? []).forEach((m, j) => {

@@ -1,5 +1,6 @@
 // The contract section of a step's instructions, generated from the contracts themselves (never written by hand,
 // so it cannot drift from what is checked), and the list of failures fed back into the retry prompt.
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { WaveError } from '../errors.js';
 import { ContractConfigError } from './failure.js';
 import { code, fenced } from './markdown-text.js';
@@ -18,7 +19,7 @@ const SEVERITY: Record<OnFailure, string> = {
 export async function describeContracts(specs: readonly ContractInput[], env: DescribeEnv): Promise<string> {
   const lines = ['## Output contract', ''];
   if (env.outputs.length > 0) {
-    lines.push('Write your outputs under `/wave/out`:', '');
+    lines.push(`Write your outputs under ${code(SANDBOX_PATHS.out)}:`, '');
     for (const o of env.outputs) lines.push(`- ${code(o.name)}: ${code(containerPath(o.path))}`);
     lines.push('');
   }

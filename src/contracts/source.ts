@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { CheckFailed, ContractConfigError } from './failure.js';
 import type { ContractContext, ContractInput, DeclaredOutput } from './types.js';
 
@@ -37,7 +38,7 @@ export function sourceOf(spec: ContractInput, outputs: readonly DeclaredOutput[]
 
 /** Where the file is in the container, for messages the model reads. */
 export function containerPath(rel: string): string {
-  return path.posix.join('/wave/out', rel.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/'));
+  return path.posix.join(SANDBOX_PATHS.out, rel.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/'));
 }
 
 /**

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createToolTrace, scrubber, secretValuesOf } from '../audit/index.js';
-import { adapterFor, contextTokens, WAVE_PATHS, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
+import { adapterFor, contextTokens, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { PROVIDER_CREDENTIAL_ENV, defaultsDir, effectivePermissions, projectFile, resolveStepAgent, stepPassthrough, type ResolvedAgent } from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { describeContracts, type ContractInput } from '../contracts/index.js';
@@ -25,7 +26,8 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
   const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
   const { manifest, runId, bus } = context;
   const runtime = manifest.manifest.runtime;
-  const user = containerUser(currentHostIdentity(), loadSandboxProfile());
+  const profile = loadSandboxProfile();
+  const user = containerUser(currentHostIdentity(), profile);
   const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
   const upstreams: Record<string, string> = Object.fromEntries(Object.entries(runtime.models).filter(([, m]) => m.base_url).map(([id, m]) => [id, m.base_url as string]));
   const offline = await offlineModel(context, upstreams);
@@ -85,7 +87,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           instructions: await instructions(context, step, agent, request, resolved.egress.mode, resolved.egress.allow),
           model: agent.model,
           permissions: effectivePermissions(agent),
-          paths: { ...WAVE_PATHS, home: '/home/wave' },
+          paths: { ...SANDBOX_PATHS, home: profile.home },
           gateway: { baseUrl: `http://127.0.0.1:${provider.port}${provider.containerBasePath}`, apiKey },
           providerTools: resolved.egress.providerTools,
         });
@@ -240,12 +242,12 @@ async function instructions(
     `wave-attempt: ${request.attempt}`,
     '',
     `You are running step "${step.id}" of the pipeline "${pipeline.pipeline.metadata.name}" inside a throwaway container.`,
-    `- The project's source is at ${WAVE_PATHS.src} (your working directory). It is read-only.`,
-    `- Outputs of earlier steps are at ${WAVE_PATHS.in}/<step>/<file>. They are read-only.`,
-    `- Write every output to ${WAVE_PATHS.out}. Only files declared below are passed on, after they are checked.`,
+    `- The project's source is at ${SANDBOX_PATHS.src} (your working directory). It is read-only.`,
+    `- Outputs of earlier steps are at ${SANDBOX_PATHS.in}/<step>/<file>. They are read-only.`,
+    `- Write every output to ${SANDBOX_PATHS.out}. Only files declared below are passed on, after they are checked.`,
     '- Work without asking questions: nobody can answer them. Finish by stating briefly what you did.',
   ].join('\n');
-  const outputs = step.output_artifacts.map((o) => `- ${o.name}: ${WAVE_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`).join('\n');
+  const outputs = step.output_artifacts.map((o) => `- ${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`).join('\n');
   const restrictions = [
     '## Restrictions (enforced by the machine, not by this text)',
     `- Tools allowed: ${perms.allowed_tools.join(', ') || 'none'}${perms.deny.length ? `; denied: ${perms.deny.join(', ')}` : ''}.`,
@@ -254,7 +256,7 @@ async function instructions(
       : network === 'open'
         ? '- Network: any public host through the proxy; local and private addresses are refused.'
         : `- Network: only these hosts, through the proxy: ${allow.join(', ') || '(none)'}; the model API is reached through Wave's gateway.`,
-    `- Writes outside ${WAVE_PATHS.out} and /tmp fail.`,
+    `- Writes outside ${SANDBOX_PATHS.out} and /tmp fail.`,
   ].join('\n');
   return [base, persona.trim(), outputs ? `## Declared outputs\n${outputs}` : '', contracts, restrictions].filter(Boolean).join('\n\n') + '\n';
 }

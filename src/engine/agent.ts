@@ -16,6 +16,3 @@ export interface AgentLauncher {
   /** Stops what the launcher started for the run (the offline scripted model). */
   close?(): Promise<void>;
 }
-
-/** Container path of the read-only folder holding an invocation's files (instructions, CLI settings). */
-export const META_DIR = '/wave/meta';

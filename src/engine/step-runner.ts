@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
 import { DEFAULT_COMMAND_IMAGE } from '../config/types.js';
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { parseMemory } from '../config/units.js';
 import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
 import { chainScrubs, scrubber, secretValuesOf, type Scrub } from '../audit/index.js';
@@ -18,7 +19,7 @@ import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxS
 import type { Store } from '../state/index.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
-import { META_DIR, type AgentLauncher } from './agent.js';
+import type { AgentLauncher } from './agent.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 
 export interface StepRunnerDeps {
@@ -165,7 +166,7 @@ async function runInvocation(
     ...(invocation.network ? { network: invocation.network } : {}),
     ...(invocation.egress ? { egress: invocation.egress } : {}),
     ...(invocation.files || invocation.homeFiles
-      ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}), container: META_DIR, readOnly: true }] }
+      ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}), container: SANDBOX_PATHS.meta, readOnly: true }] }
       : {}),
   };
 
@@ -297,7 +298,7 @@ async function injectInputs(
       }
       const rel = path.posix.join(depId, path.posix.normalize(output.path));
       await injectArtifact(ws, rel, record.path);
-      (paths[depId] as Record<string, string>)[output.name] = `/wave/in/${rel}`;
+      (paths[depId] as Record<string, string>)[output.name] = `${SANDBOX_PATHS.in}/${rel}`;
       if (alias?.as) await injectArtifact(ws, alias.as, record.path);
     }
   }

@@ -159,11 +159,3 @@ export interface SandboxLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
-
-/** Fixed paths inside every sandbox. */
-export const SANDBOX_PATHS = {
-  src: '/wave/src',
-  in: '/wave/in',
-  out: '/wave/out',
-  home: '/home/wave',
-} as const;

@@ -6,7 +6,8 @@ import type Docker from 'dockerode';
 import { WaveError } from '../../errors.js';
 import type { EgressAttachment } from '../egress/attachment.js';
 import type { SandboxProfile } from '../profile.js';
-import { SANDBOX_PATHS, type SandboxSpec } from '../types.js';
+import { SANDBOX_PATHS } from '../../config/sandbox-paths.js';
+import type { SandboxSpec } from '../types.js';
 import type { OwnerIdentity } from '../../liveness.js';
 import { LABELS, ownerLabels } from './labels.js';
 
