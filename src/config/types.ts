@@ -126,21 +126,24 @@ export interface Manifest {
 
 // ---- pipelines ----
 
-export type ContractType =
-  | 'json_schema'
-  | 'typescript_interface'
-  | 'test_suite'
-  | 'markdown_spec'
-  | 'format'
-  | 'non_empty_file';
-export const CONTRACT_TYPES: readonly ContractType[] = [
+// The contract vocabulary, defined once here (the bottom layer) for config, contracts and the pipeline schema.
+export const CONTRACT_TYPES = [
   'json_schema',
   'typescript_interface',
   'test_suite',
   'markdown_spec',
   'format',
   'non_empty_file',
-];
+] as const;
+export type ContractType = (typeof CONTRACT_TYPES)[number];
+
+/** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
+export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip'] as const;
+export type OnFailure = (typeof ON_FAILURE_VALUES)[number];
+
+/** What a `format` contract's source must parse as. */
+export const FILE_FORMATS = ['json', 'yaml', 'markdown', 'text'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export interface Contract {
   type: ContractType;
@@ -156,7 +159,7 @@ export interface Contract {
   image?: string;
   /** A duration string such as "30s" or "2m". */
   timeout?: string;
-  on_failure?: 'fail' | 'warn' | 'skip';
+  on_failure?: OnFailure;
   /** json_schema: try to recover JSON wrapped in prose or fences before validating. */
   recover?: boolean;
   /** markdown_spec: headings the document must contain, in order ("## Summary", "Summary" or {text, level}). */
@@ -169,7 +172,7 @@ export interface Contract {
   /** non_empty_file: bytes or a size such as "10kb". */
   max_size?: number | string;
   /** format: the format the source must parse as. */
-  format?: 'json' | 'yaml' | 'markdown' | 'text';
+  format?: FileFormat;
   [key: string]: unknown;
 }
 

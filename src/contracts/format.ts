@@ -2,13 +2,13 @@
 // without NUL bytes, markdown is such text with at least a heading or a paragraph. Nothing about content: the
 // other contracts check that.
 import { parseAllDocuments } from 'yaml';
+import { FILE_FORMATS } from '../config/types.js';
 import { CheckFailed } from './failure.js';
 import { lineColumn, parseJsonText } from './json-text.js';
 import { outline } from './markdown-outline.js';
 import { containerPath, decodeUtf8, locateSource, readSource, sourceOf } from './source.js';
 import type { ContractDefinition, ContractError, FileFormat, FormatSpec } from './types.js';
 
-export const FILE_FORMATS: readonly FileFormat[] = ['json', 'yaml', 'markdown', 'text'];
 
 function noNul(text: string, rel: string): void {
   const at = text.indexOf('\0');

@@ -8,4 +8,4 @@ export { describeContracts, describeFailures } from './describe.js';
 export { toJUnitXml, type JUnitRun, type JUnitStep } from './junit.js';
 export { CheckFailed, ContractConfigError } from './failure.js';
 export { DEFAULT_TEST_TIMEOUT_MS } from './test-suite.js';
-export { FILE_FORMATS } from './format.js';
+export { FILE_FORMATS } from '../config/types.js';

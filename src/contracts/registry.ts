@@ -1,5 +1,6 @@
 // Every contract type Wave knows, and the checks of a contract's configuration. An unknown type is an error at
 // load time and at run time — never a silent pass, which is what the original did with anything it did not know.
+import { CONTRACT_TYPES, ON_FAILURE_VALUES } from '../config/types.js';
 import { ContractConfigError } from './failure.js';
 import { formatContract } from './format.js';
 import { jsonSchemaContract } from './json-schema.js';
@@ -22,8 +23,8 @@ const registry: Registry = {
   non_empty_file: nonEmptyFileContract,
 };
 
-export const knownContractTypes: readonly ContractType[] = Object.keys(registry) as ContractType[];
-export const ON_FAILURE_VALUES: readonly OnFailure[] = ['fail', 'warn', 'skip'];
+export const knownContractTypes: readonly ContractType[] = CONTRACT_TYPES;
+export { ON_FAILURE_VALUES };
 
 export function isContractType(value: unknown): value is ContractType {
   return typeof value === 'string' && Object.hasOwn(registry, value);

@@ -1,18 +1,10 @@
 // The shapes every contract shares: what a contract is configured with (plain data from the pipeline), what it is
 // given when it runs (ContractContext), and the one result shape the engine, the retry prompt and the JUnit
 // report all read. Contracts know nothing of adapters or of how a step ran: the engine hands them a folder.
+import type { ContractType, FileFormat, OnFailure } from '../config/types.js';
 import type { Sandbox, SandboxLabels } from '../sandbox/types.js';
 
-export type ContractType =
-  | 'json_schema'
-  | 'typescript_interface'
-  | 'test_suite'
-  | 'markdown_spec'
-  | 'format'
-  | 'non_empty_file';
-
-/** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
-export type OnFailure = 'fail' | 'warn' | 'skip';
+export type { ContractType, FileFormat, OnFailure };
 
 // Type aliases, not interfaces: an alias gets an implicit index signature, so a typed spec is also a valid
 // ContractInput (plain data) without casts.
@@ -65,8 +57,6 @@ export type MarkdownSpecSpec = Common & {
   /** Maximum length of the whole document, in characters. */
   max_length?: number;
 };
-
-export type FileFormat = 'json' | 'yaml' | 'markdown' | 'text';
 
 export type FormatSpec = Common & {
   type: 'format';
