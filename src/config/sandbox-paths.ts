@@ -10,4 +10,6 @@ export const SANDBOX_PATHS = {
   out: '/wave/out',
   /** Read-only folder where an invocation's files appear (instructions, CLI settings, `home/` seeds). */
   meta: '/wave/meta',
+  /** The host directory with the egress proxy's and model gateway's sockets, read-only. */
+  run: '/wave/run',
 } as const;

@@ -1,13 +1,14 @@
 // What a sandbox backend must add to a step container so its loopback reaches the host's egress proxy and model
 // gateways: a narrow, backend-agnostic description (mounts, env, argv wrapping or a sidecar). The docker backend
 // applies it; nothing here talks to Docker.
+import { SANDBOX_PATHS } from '../../config/sandbox-paths.js';
 
 /** Where the bridge lives in images built from images/base (and in the sidecar image). */
 export const BRIDGE_SCRIPT = '/usr/local/lib/wave/bridge.mjs';
 /** Image label saying "this image has node and the bridge at BRIDGE_SCRIPT" (set in images/base/Dockerfile). */
 export const BRIDGE_LABEL = 'wave.bridge';
 /** The host socket directory is mounted here. */
-export const RUN_DIR = '/wave/run';
+export const RUN_DIR = SANDBOX_PATHS.run;
 export const PROXY_PORT = 3128;
 export const PROXY_SOCKET = 'egress.sock';
 /** The line a sidecar bridge prints once it listens: start the step only after it. */
