@@ -9,7 +9,6 @@ import { outline } from './markdown-outline.js';
 import { containerPath, decodeUtf8, locateSource, readSource, sourceOf } from './source.js';
 import type { ContractDefinition, ContractError, FileFormat, FormatSpec } from './types.js';
 
-
 function noNul(text: string, rel: string): void {
   const at = text.indexOf('\0');
   if (at >= 0) {
