@@ -6,7 +6,7 @@
 import { WaveError } from '../errors.js';
 import { checkModelName, checkStepInput, invalidInputOf } from './invocation-checks.js';
 import { parsePersonaRule, personaRuleLists } from './rules.js';
-import { tomlKey, tomlString } from './toml.js';
+import { stringify as stringifyToml } from 'smol-toml';
 import type {
   AdapterEvent,
   AgentAdapter,
@@ -147,47 +147,34 @@ export function projectCodexPermissions(permissions: AgentPermissions): CodexPer
  */
 export function codexConfigToml(input: { instructions: string; gatewayBaseUrl: string; permissions: CodexPermissions }): string {
   const p = input.permissions;
-  const lines = [
-    '# Written by Wave for one step; replaces the image seed (whose settings are repeated here).',
+  const config = {
     // The gateway as a provider of its own: 0.169 ignores OPENAI_BASE_URL for the built-in provider and would try
     // a WebSocket to the public host first. A custom provider speaks plain HTTP + SSE to base_url and makes no
     // model-list request.
-    `model_provider = ${tomlString(CODEX_PROVIDER)}`,
+    model_provider: CODEX_PROVIDER,
     // exec forces approval "never" anyway; a `prompt` execpolicy decision then means a refusal.
-    'approval_policy = "never"',
+    approval_policy: 'never',
     // Codex's own sandbox (bubblewrap) needs user namespaces, which the container (cap-drop ALL,
     // no-new-privileges, default seccomp) denies: under workspace-write 0.169 fails every command with "bwrap: No
     // permissions to create a new namespace…" (exit 1). The container, its read-only mounts and the egress proxy
     // are the boundary instead.
-    'sandbox_mode = "danger-full-access"',
-    'check_for_update_on_startup = false',
-    ...(p.webSearch ? [] : ['web_search = "disabled"']),
+    sandbox_mode: 'danger-full-access',
+    check_for_update_on_startup: false,
+    ...(p.webSearch ? {} : { web_search: 'disabled' }),
     // A developer message of its own in every request; the read-only source gets no AGENTS.md (§0.1).
-    `developer_instructions = ${tomlString(input.instructions)}`,
-    '',
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[feedback]',
-    'enabled = false',
-    '',
-    '[history]',
-    'persistence = "none"',
-    '',
-    '[features]',
+    developer_instructions: input.instructions,
+    analytics: { enabled: false },
+    feedback: { enabled: false },
+    history: { persistence: 'none' },
     // Plugin discovery contacts github.com, api.github.com and chatgpt.com at start (0.169, seen at the proxy).
-    'plugins = false',
-    ...(p.shell ? [] : ['shell_tool = false']),
-    '',
+    features: { plugins: false, ...(p.shell ? {} : { shell_tool: false }) },
     // 0.169 calls `[features] multi_agent` deprecated and names this switch for every sub-agent version.
-    ...(p.subagents ? [] : ['[agents]', 'enabled = false', '']),
-    `[model_providers.${tomlKey(CODEX_PROVIDER)}]`,
-    'name = "Wave model gateway"',
-    `base_url = ${tomlString(input.gatewayBaseUrl)}`,
-    `env_key = ${tomlString(CODEX_KEY_ENV)}`,
-    'wire_api = "responses"',
-  ];
-  return `${lines.join('\n')}\n`;
+    ...(p.subagents ? {} : { agents: { enabled: false } }),
+    model_providers: {
+      [CODEX_PROVIDER]: { name: 'Wave model gateway', base_url: input.gatewayBaseUrl, env_key: CODEX_KEY_ENV, wire_api: 'responses' },
+    },
+  };
+  return `# Written by Wave for one step; replaces the image seed (whose settings are repeated here).\n${stringifyToml(config).trimEnd()}\n`;
 }
 
 /** A Starlark string literal (JSON's escaping is a subset Starlark reads). */

@@ -39,7 +39,7 @@
 //      `Tool(spec)` is a manifest error.
 import { posix } from 'node:path';
 import { parsePersonaRule, personaRuleLists } from './rules.js';
-import { tomlValue } from './toml.js';
+import { stringify as stringifyToml } from 'smol-toml';
 import type { AgentPermissions } from './types.js';
 import { unique, uniqueBy } from './util.js';
 
@@ -213,16 +213,14 @@ export function projectGeminiPermissions(permissions: AgentPermissions, ctx: Gem
 
 /** The policy file. An empty rule list is a valid file (the CLI loads it and adds nothing). */
 export function geminiPolicyToml(rules: GeminiPolicyRule[]): string {
-  const lines = ['# Written by Wave from the persona\'s permissions (src/adapters/gemini-policy.ts). Deny beats allow.'];
-  for (const rule of rules) {
-    lines.push('', '[[rule]]');
-    const toolName = Array.isArray(rule.toolName) && rule.toolName.length === 1 ? rule.toolName[0]! : rule.toolName;
-    lines.push(`toolName = ${tomlValue(toolName)}`);
-    if (rule.mcpName !== undefined) lines.push(`mcpName = ${tomlValue(rule.mcpName)}`);
-    if (rule.commandPrefix !== undefined) lines.push(`commandPrefix = ${tomlValue(rule.commandPrefix)}`);
-    if (rule.argsPattern !== undefined) lines.push(`argsPattern = ${tomlValue(rule.argsPattern)}`);
-    lines.push(`decision = ${tomlValue(rule.decision)}`, `priority = ${tomlValue(rule.priority)}`);
-    if (rule.denyMessage !== undefined) lines.push(`denyMessage = ${tomlValue(rule.denyMessage)}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const rule = rules.map((r) => {
+    const toolName = Array.isArray(r.toolName) && r.toolName.length === 1 ? r.toolName[0]! : r.toolName;
+    const { mcpName, commandPrefix, argsPattern, decision, priority, denyMessage } = r;
+    // Key order as the CLI's docs show them; absent fields are left out, not written empty.
+    return Object.fromEntries(
+      Object.entries({ toolName, mcpName, commandPrefix, argsPattern, decision, priority, denyMessage }).filter(([, v]) => v !== undefined),
+    );
+  });
+  const header = "# Written by Wave from the persona's permissions (src/adapters/gemini-policy.ts). Deny beats allow.";
+  return `${header}\n${rules.length > 0 ? `\n${stringifyToml({ rule }).trimEnd()}\n` : ''}`;
 }

@@ -11,7 +11,6 @@ import {
   codexRules,
   projectCodexPermissions,
 } from '../../../src/adapters/codex.js';
-import { tomlString } from '../../../src/adapters/toml.js';
 import { WaveError } from '../../../src/errors.js';
 
 const PROMPT = 'PROMPT-MARKER-7f3a: write /wave/out/result.json';
@@ -207,13 +206,6 @@ describe('codex permission projection', () => {
   it('rule strings are escaped for Starlark', () => {
     const rules = codexRules({ shell: true, forbiddenPrefixes: [['echo', '"x"', 'a\\b']], webSearch: true, subagents: true });
     assert.match(rules ?? '', /pattern=\["echo", "\\"x\\"", "a\\\\b"\]/);
-  });
-});
-
-describe('tomlString', () => {
-  it('escapes quotes, backslashes and control characters; keeps other Unicode; replaces lone surrogates', () => {
-    assert.equal(tomlString('a"b\\c\nd\te\r\u0001\u007f é 😀'), '"a\\"b\\\\c\\nd\\te\\r\\u0001\\u007f é 😀"');
-    assert.equal(tomlString('x\ud800y\udc00'), '"x\ufffdy\ufffd"');
   });
 });
 

@@ -14,7 +14,7 @@ import {
   type GeminiPolicyRule,
 } from '../../../src/adapters/gemini.js';
 import { WaveError } from '../../../src/errors.js';
-import { readToml } from '../../support/toml.js';
+import { parse as readToml } from 'smol-toml';
 
 const PROMPT = 'PROMPT-MARKER-5d1e: map this repository and write /wave/out/analysis.json';
 const INSTRUCTIONS = '# Navigator\n\nINSTRUCTIONS-MARKER-c4a9: you read; you never change the code.\n';
@@ -33,7 +33,7 @@ function input(overrides: Partial<AgentInvocationInput> = {}): AgentInvocationIn
   };
 }
 
-/** The policy file's TOML, read by TOML's rules (test/support/toml.ts). */
+/** The policy file's TOML, read by TOML's rules (smol-toml, a strict TOML 1.0 parser). */
 function parseToml(text: string): { rule?: Record<string, unknown>[] } {
   return readToml(text) as { rule?: Record<string, unknown>[] };
 }
