@@ -1,4 +1,4 @@
-// Small HTTP helpers the protocols share: JSON answers, SSE headers, reading a JSON body.
+// Small HTTP helpers the protocols share: JSON answers, SSE headers, reading a JSON body, tool names.
 import type { ServerResponse } from 'node:http';
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
@@ -30,4 +30,9 @@ export type Obj = Record<string, unknown>;
 
 export function isObj(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** The string values among `names` (a request's tool names; anything else is ignored). */
+export function namesOf(names: readonly unknown[]): Set<string> {
+  return new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''));
 }

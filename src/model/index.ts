@@ -12,6 +12,8 @@ export type {
   RecordedRequest,
   RequestKind,
   ScriptError,
+  ScriptAction,
+  ScriptCall,
   ScriptToolCall,
   ScriptTurn,
   StepScript,

@@ -12,6 +12,8 @@ export interface ConversationView {
   stream: boolean;
   /** The agent loop always offers tools; a CLI's side requests (title, quota or prefix checks) do not. */
   offersTools: boolean;
+  /** The names of the tools the request declares: they tell which CLI asks (see actions.ts). */
+  toolNames: ReadonlySet<string>;
   /**
    * Every text of the request, in order: system prompt / instructions first, then the conversation (tool
    * results included). The `wave-step:` and `wave-attempt:` markers are searched here, first match wins.

@@ -4,8 +4,10 @@
 //     check): answered with a short text, never with a scripted turn, so it cannot use up a step's turns
 //     or error counters;
 //   - otherwise the `wave-step: <id>` marker picks the step, and the conversation length picks the turn;
-//   - no marker, an unknown step, or a script that has run out → 400 invalid_request_error that says why.
+//   - no marker, an unknown step, or a script that has run out → 400 invalid_request_error that says why;
+//   - adapter-neutral actions become the tool calls the request's CLI declares (actions.ts), `{{ input }}` filled.
 
+import { describeAction, fillInput, resolveCalls } from './actions.js';
 import { findAttemptIn, findStepIdIn } from './markers.js';
 import type { Answer, ConversationView, ProtocolError, ToolResultSeen } from './protocol.js';
 import type { TurnSelector } from './turns.js';
@@ -26,7 +28,13 @@ export interface DecisionContext {
 /** The text a side request gets. Short, like a title or a quota check's answer. */
 export const SIDE_REQUEST_TEXT = 'ok';
 
-export function decide(view: ConversationView, script: ModelScript, selector: TurnSelector): { decision: Decision; ctx: DecisionContext } {
+/** `input` is the run's input, filled into `{{ input }}` placeholders. */
+export function decide(
+  view: ConversationView,
+  script: ModelScript,
+  selector: TurnSelector,
+  input = '',
+): { decision: Decision; ctx: DecisionContext } {
   const invalid = (message: string, ctx: Partial<DecisionContext> = {}) => ({
     decision: { kind: 'error' as const, error: { status: 400, type: 'invalid_request_error' as const, message }, delayMs: 0 },
     ctx: { ...ctx, kind: 'invalid' as const, note: message },
@@ -79,7 +87,18 @@ export function decide(view: ConversationView, script: ModelScript, selector: Tu
       return { decision: { kind: 'answer', answer: { model, text: note, toolCalls: [], usage: turn.usage }, delayMs: turn.delay_ms }, ctx: { ...base, kind: 'turn', note } };
     }
   }
-  const answer: Answer = { model, toolCalls: turn.tool_calls, usage: turn.usage, ...(turn.text !== undefined ? { text: turn.text } : {}) };
+  const resolved = resolveCalls(turn.tool_calls, view.toolNames, input);
+  if ('missing' in resolved) {
+    // No call is made up: the agent stops with a text that says which tool was missing, as for a mismatch above.
+    const declared = [...view.toolNames].join(', ') || 'none';
+    const note =
+      `scripted model: step "${stepId}" turn ${sel.index} (${turn.at ?? 'script'}) has to ` +
+      `${describeAction(resolved.missing)}, but the request declares no tool that can (declared: ${declared})`;
+    const answer: Answer = { model, text: note, toolCalls: [], usage: turn.usage };
+    return { decision: { kind: 'answer', answer, delayMs: turn.delay_ms }, ctx: { ...base, kind: 'turn', note } };
+  }
+  const text = turn.text === undefined ? {} : { text: fillInput(turn.text, input) };
+  const answer: Answer = { model, toolCalls: resolved.calls, usage: turn.usage, ...text };
   return { decision: { kind: 'answer', answer, delayMs: turn.delay_ms }, ctx: { ...base, kind: 'turn' } };
 }
 

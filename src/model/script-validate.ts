@@ -2,9 +2,10 @@
 // problem with the document path it concerns. Positions are added by the loader, which owns the YAML tree;
 // this file knows nothing of files so tests can validate inline scripts the same way.
 //
-// The script is static on purpose: no templating and no environment lookups, so a script can never leak a
-// host variable into a container.
+// No environment lookups, so a script can never leak a host variable into a container. The one placeholder is
+// `{{ input }}` (the run's input, which the step's prompt holds anyway), in texts, contents and commands only.
 
+import { pathProblem, templateProblem } from './actions.js';
 import {
   API_ERROR_TYPES,
   type AnswerTurn,
@@ -12,8 +13,9 @@ import {
   type ErrorTurn,
   type ExpectToolResult,
   type ModelScript,
+  type ScriptAction,
+  type ScriptCall,
   type ScriptError,
-  type ScriptToolCall,
   type ScriptTurn,
   type StepScript,
   type TurnList,
@@ -38,6 +40,12 @@ const TOP_KEYS = ['description', 'usage', 'steps'];
 const TURN_KEYS = ['text', 'tool_calls', 'usage', 'expect_tool_result', 'delay_ms', 'error', 'times'];
 const ERROR_TURN_KEYS = ['error', 'times', 'delay_ms'];
 const USAGE_KEYS = ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'];
+const ACTIONS = ['write', 'run', 'read'] as const;
+const ACTION_KEYS: Record<(typeof ACTIONS)[number], string[]> = {
+  write: ['path', 'content', 'json'],
+  run: ['command'],
+  read: ['path'],
+};
 
 const STATUS_TYPES: Record<number, ApiErrorType> = {
   400: 'invalid_request_error',
@@ -194,7 +202,7 @@ class Validator {
     }
     this.keys(raw, path, TURN_KEYS);
     if (raw.times !== undefined) this.fail([...path, 'times'], '"times" only applies to error turns', 'key');
-    const text = raw.text === undefined ? undefined : this.str(raw.text, [...path, 'text']);
+    const text = raw.text === undefined ? undefined : this.templated(raw.text, [...path, 'text'], 'text');
     const calls = raw.tool_calls === undefined ? [] : this.toolCalls(raw.tool_calls, [...path, 'tool_calls']);
     const noCalls = raw.tool_calls === undefined || (Array.isArray(raw.tool_calls) && raw.tool_calls.length === 0);
     if (raw.text === undefined && noCalls) {
@@ -217,28 +225,85 @@ class Validator {
     return turn;
   }
 
-  private toolCalls(raw: unknown, path: ScriptPath): ScriptToolCall[] {
+  private toolCalls(raw: unknown, path: ScriptPath): ScriptCall[] {
     if (!Array.isArray(raw)) {
       this.fail(path, `"tool_calls" must be a list, got ${describe(raw)}`);
       return [];
     }
-    const out: ScriptToolCall[] = [];
+    const out: ScriptCall[] = [];
     raw.forEach((c, i) => {
       const p = [...path, i];
       if (!isObj(c)) {
-        this.fail(p, `a tool call must be a mapping with "name" and "input", got ${describe(c)}`);
+        this.fail(p, `a tool call must be a mapping (write, run, read, or name and input), got ${describe(c)}`);
         return;
       }
-      this.keys(c, p, ['name', 'input']);
-      const name = this.str(c.name, [...p, 'name']);
-      let input: Record<string, unknown> = {};
-      if (c.input !== undefined) {
-        if (isObj(c.input)) input = c.input;
-        else this.fail([...p, 'input'], `"input" must be a mapping, got ${describe(c.input)}`);
-      }
-      if (name !== undefined) out.push({ name, input });
+      const action = ACTIONS.find((a) => c[a] !== undefined);
+      const call = action ? this.action(action, c, p) : this.namedCall(c, p);
+      if (call) out.push(call);
     });
     return out;
+  }
+
+  /** A CLI's own call: `name` and `input`, sent as written. */
+  private namedCall(c: Obj, p: ScriptPath): ScriptCall | undefined {
+    this.keys(c, p, ['name', 'input', ...ACTIONS]);
+    const name = this.str(c.name, [...p, 'name']);
+    let input: Record<string, unknown> = {};
+    if (c.input !== undefined) {
+      if (isObj(c.input)) input = c.input;
+      else this.fail([...p, 'input'], `"input" must be a mapping, got ${describe(c.input)}`);
+    }
+    return name === undefined ? undefined : { name, input };
+  }
+
+  /** `write: {path, content | json}`, `run: {command}` or `read: {path}`: one action per list item. */
+  private action(kind: (typeof ACTIONS)[number], c: Obj, p: ScriptPath): ScriptAction | undefined {
+    this.keys(c, p, [kind]);
+    const at = [...p, kind];
+    const body = c[kind];
+    if (!isObj(body)) {
+      this.fail(at, `"${kind}" must be a mapping (${ACTION_KEYS[kind].join(', ')}), got ${describe(body)}`);
+      return undefined;
+    }
+    this.keys(body, at, ACTION_KEYS[kind]);
+    if (kind === 'run') {
+      const command = this.templated(body.command, [...at, 'command'], 'shell');
+      return command === undefined ? undefined : { action: 'run', command };
+    }
+    const path = this.absolutePath(body.path, [...at, 'path']);
+    if (kind === 'read') return path === undefined ? undefined : { action: 'read', path };
+    if ((body.content === undefined) === (body.json === undefined)) {
+      this.fail(at, '"write" needs exactly one of "content" (text) and "json" (a value written as JSON)');
+      return undefined;
+    }
+    if (body.json !== undefined) {
+      this.jsonStrings(body.json, [...at, 'json']);
+      return path === undefined ? undefined : { action: 'write', path, json: body.json };
+    }
+    const content = this.templated(body.content, [...at, 'content'], 'text');
+    return path === undefined || content === undefined ? undefined : { action: 'write', path, content };
+  }
+
+  private absolutePath(x: unknown, path: ScriptPath): string | undefined {
+    const s = this.str(x, path);
+    const problem = s === undefined ? undefined : pathProblem(s);
+    if (problem) this.fail(path, problem);
+    return problem ? undefined : s;
+  }
+
+  /** A string where `{{ input }}` is filled (see templateProblem). */
+  private templated(x: unknown, path: ScriptPath, syntax: 'text' | 'shell'): string | undefined {
+    const s = this.str(x, path);
+    const problem = s === undefined ? undefined : templateProblem(s, syntax);
+    if (problem) this.fail(path, problem);
+    return problem ? undefined : s;
+  }
+
+  /** Every string in a `json` value may hold `{{ input }}`: checked like a text. */
+  private jsonStrings(value: unknown, path: ScriptPath): void {
+    if (typeof value === 'string') this.templated(value, path, 'text');
+    else if (Array.isArray(value)) value.forEach((v, i) => this.jsonStrings(v, [...path, i]));
+    else if (isObj(value)) for (const [k, v] of Object.entries(value)) this.jsonStrings(v, [...path, k]);
   }
 
   private usage(raw: unknown, path: ScriptPath): Partial<TurnUsage> {
@@ -305,8 +370,10 @@ class Validator {
  * Fills what the script left out: a small fixed input, no cache, and output tokens estimated from what the
  * turn says (about four characters per token), so an unscripted usage still looks like a real answer.
  */
-export function resolveUsage(given: Partial<TurnUsage>, text: string | undefined, calls: ScriptToolCall[]): TurnUsage {
-  const outChars = (text?.length ?? 0) + calls.reduce((n, c) => n + c.name.length + JSON.stringify(c.input).length, 0);
+export function resolveUsage(given: Partial<TurnUsage>, text: string | undefined, calls: ScriptCall[]): TurnUsage {
+  const callChars = (c: ScriptCall) =>
+    'name' in c ? c.name.length + JSON.stringify(c.input).length : JSON.stringify(c).length;
+  const outChars = (text?.length ?? 0) + calls.reduce((n, c) => n + callChars(c), 0);
   return {
     input_tokens: given.input_tokens ?? DEFAULT_INPUT_TOKENS,
     output_tokens: given.output_tokens ?? Math.max(1, Math.ceil(outChars / 4)),

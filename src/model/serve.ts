@@ -1,5 +1,6 @@
 // Manual entry: serve a model script on loopback and log each request.
-//   node --import tsx src/model/serve.ts --script defaults/scripts/hello-world.yaml [--port 8787] [--host 127.0.0.1]
+//   node --import tsx src/model/serve.ts --script defaults/scripts/hello-world.yaml [--port 8787] [--host 127.0.0.1] \
+//     [--input TEXT]   (what {{ input }} in the script becomes)
 // Prints the URL on stdout (first line), then one line per request on stderr.
 
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
       'require-api-key': { type: 'string' },
+      input: { type: 'string', default: '' },
     },
   });
   if (!values.script) throw new WaveError('usage', 'missing --script FILE', { hint: 'serve.ts --script FILE [--port N]' });
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     script,
     host: values.host ?? '127.0.0.1',
     port,
+    input: values.input ?? '',
     ...(values['require-api-key'] !== undefined ? { requireApiKey: values['require-api-key'] } : {}),
     onRequest: (r) => {
       const step = r.stepId ? ` step=${r.stepId} attempt=${r.attempt ?? '-'} turn=${r.turnIndex ?? '-'}` : '';

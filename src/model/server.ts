@@ -27,6 +27,11 @@ export interface ScriptedModelOptions {
    * else 401 like the real API. Proves that the gateway, not the container, supplied the credential.
    */
   requireApiKey?: string;
+  /**
+   * The run's input: what `{{ input }}` in the script's texts and actions becomes (empty when unset). Wave passes
+   * the input of the run it serves the offline demo for.
+   */
+  input?: string;
   /** Called after each request was answered (serve.ts logs with it). */
   onRequest?: (r: RecordedRequest) => void;
 }
@@ -101,7 +106,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
         route.protocol.writeError(res, { status: 400, type: 'invalid_request_error', message: view }, requestId);
         return finish(400);
       }
-      const { decision, ctx } = decide(view, opts.script, selector);
+      const { decision, ctx } = decide(view, opts.script, selector, opts.input);
       rec.kind = ctx.kind;
       if (ctx.stepId !== undefined) rec.stepId = ctx.stepId;
       if (ctx.attempt !== undefined) rec.attempt = ctx.attempt;

@@ -16,6 +16,20 @@ export interface ScriptToolCall {
   input: Record<string, unknown>;
 }
 
+/**
+ * A tool call written once for every CLI: the server turns it into the call the requesting CLI understands, chosen
+ * by the tools the request declares (actions.ts). Texts may hold `{{ input }}`, filled with the run's input.
+ */
+export type ScriptAction =
+  /** Write a file: `content` as text, or `json` (any YAML value) serialised with two-space indentation. */
+  | { action: 'write'; path: string; content: string }
+  | { action: 'write'; path: string; json: unknown }
+  | { action: 'run'; command: string }
+  | { action: 'read'; path: string };
+
+/** What a turn's `tool_calls` list holds: a CLI's own call, sent as written, or an adapter-neutral action. */
+export type ScriptCall = ScriptToolCall | ScriptAction;
+
 /** The error types the real API uses in `{type:'error', error:{type, message}}`. */
 export const API_ERROR_TYPES = [
   'invalid_request_error',
@@ -48,7 +62,7 @@ export interface ExpectToolResult {
 export interface AnswerTurn {
   kind: 'answer';
   text?: string;
-  tool_calls: ScriptToolCall[];
+  tool_calls: ScriptCall[];
   usage: TurnUsage;
   expect_tool_result?: ExpectToolResult;
   /** Wait this long before answering (to exercise timeouts and cancellation). */

@@ -2,7 +2,7 @@
 // provider call it. Query strings such as `?beta=true` are ignored.
 import type { ServerResponse } from 'node:http';
 import { apiErrorBody } from '../api-error.js';
-import { sendJson, retryAfterHeader, isObj, type Obj } from '../http.js';
+import { sendJson, retryAfterHeader, isObj, namesOf, type Obj } from '../http.js';
 import { buildMessage } from '../message.js';
 import type { ConversationView, Protocol, ToolResultSeen } from '../protocol.js';
 import { writeSseMessage } from '../sse.js';
@@ -41,10 +41,12 @@ export function readMessagesRequest(body: unknown): ConversationView | string {
     return 'scripted model: the request body must be a JSON object with a "messages" list';
   }
   const messages = body.messages.filter(isObj);
+  const tools = Array.isArray(body.tools) ? body.tools.filter(isObj) : [];
   return {
     model: typeof body.model === 'string' && body.model !== '' ? body.model : 'scripted-model',
     stream: body.stream === true,
-    offersTools: Array.isArray(body.tools) && body.tools.length > 0,
+    offersTools: tools.length > 0,
+    toolNames: namesOf(tools.map((t) => t.name)),
     texts: [...contentText(body.system), ...messages.flatMap((m) => contentText(m.content))],
     assistantTurns: messages.filter((m) => m.role === 'assistant').length,
     lastToolResults: lastToolResults(messages),

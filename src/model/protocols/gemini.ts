@@ -10,7 +10,7 @@
 //     object that satisfies the schema with neutral values (no loop, the user speaks next).
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { isObj, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
+import { isObj, namesOf, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
 import type { Answer, ConversationView, Protocol, RouteMatch, ToolResultSeen } from '../protocol.js';
 import { splitChunks } from '../sse.js';
 import type { TurnUsage } from '../types.js';
@@ -86,8 +86,11 @@ function countModelTurns(contents: Obj[]): number {
   return turns;
 }
 
-function declaresFunctions(tools: unknown): boolean {
-  return Array.isArray(tools) && tools.some((t) => isObj(t) && Array.isArray(t.functionDeclarations) && t.functionDeclarations.length > 0);
+/** The names in `tools: [{functionDeclarations: [{name}, …]}, …]`. */
+function declaredFunctions(tools: unknown): Set<string> {
+  const groups = Array.isArray(tools) ? tools.filter(isObj) : [];
+  const declarations = groups.flatMap((t) => (Array.isArray(t.functionDeclarations) ? t.functionDeclarations : []));
+  return namesOf(declarations.filter(isObj).map((f) => f.name));
 }
 
 export function readGenerateContentRequest(body: unknown, route: RouteMatch): ConversationView | string {
@@ -96,10 +99,12 @@ export function readGenerateContentRequest(body: unknown, route: RouteMatch): Co
   }
   const contents = body.contents.filter(isObj);
   const config = isObj(body.generationConfig) ? body.generationConfig : {};
+  const toolNames = declaredFunctions(body.tools);
   const view: ConversationView = {
     model: route.model ?? 'scripted-model',
     stream: route.stream === true,
-    offersTools: declaresFunctions(body.tools),
+    offersTools: toolNames.size > 0,
+    toolNames,
     texts: [...partTexts(body.systemInstruction), ...contents.flatMap((c) => partTexts(c))],
     assistantTurns: countModelTurns(contents),
     lastToolResults: lastToolResults(contents),

@@ -8,7 +8,7 @@
 //     the usage.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { isObj, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
+import { isObj, namesOf, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
 import type { Answer, ConversationView, Protocol, ToolResultSeen } from '../protocol.js';
 import { splitChunks } from '../sse.js';
 import { responsesError } from './openai-responses.js';
@@ -61,10 +61,12 @@ export function readChatRequest(body: unknown): ConversationView | string {
   const messages = body.messages.filter(isObj);
   const system = messages.filter((m) => SYSTEM_ROLES.has(String(m.role)));
   const rest = messages.filter((m) => !SYSTEM_ROLES.has(String(m.role)));
+  const tools = Array.isArray(body.tools) ? body.tools.filter(isObj) : [];
   return {
     model: typeof body.model === 'string' && body.model !== '' ? body.model : 'scripted-model',
     stream: body.stream === true,
-    offersTools: Array.isArray(body.tools) && body.tools.length > 0,
+    offersTools: tools.length > 0,
+    toolNames: namesOf(tools.map((t) => (isObj(t.function) ? t.function.name : t.name))),
     texts: [...system, ...rest].flatMap((m) => contentTexts(m.content)),
     assistantTurns: messages.filter((m) => m.role === 'assistant').length,
     lastToolResults: lastToolResults(messages),

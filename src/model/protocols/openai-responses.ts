@@ -9,7 +9,7 @@
 // carry the whole conversation, as Codex's does.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { isObj, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
+import { isObj, namesOf, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
 import type { Answer, ConversationView, Protocol, ToolResultSeen } from '../protocol.js';
 import { splitChunks } from '../sse.js';
 import type { ApiErrorType, ScriptToolCall } from '../types.js';
@@ -101,6 +101,7 @@ export function readResponsesRequest(body: unknown): ConversationView | string {
     model: typeof body.model === 'string' && body.model !== '' ? body.model : 'scripted-model',
     stream: body.stream === true,
     offersTools: tools.length > 0,
+    toolNames: namesOf(tools.map((t) => t.name)),
     texts,
     assistantTurns: countModelTurns(items),
     lastToolResults: lastToolResults(items),

@@ -38,7 +38,7 @@ describe('loadModelScript', () => {
   it('reports unknown keys at file:line:column, every one of them', async () => {
     const err = await loadError(fixture('bad-keys.yaml'));
     assert.equal(err.code, 'manifest_invalid');
-    assert.match(err.message, /bad-keys\.yaml:6:11: error: steps\.greet\[0\]\.tool_calls\[0\]\.inptu: unknown key "inptu" \(allowed: name, input\)/);
+    assert.match(err.message, /bad-keys\.yaml:6:11: error: steps\.greet\[0\]\.tool_calls\[0\]\.inptu: unknown key "inptu" \(allowed: name, input, write, run, read\)/);
     assert.match(err.message, /\(and \d+ more\)/);
     const all = err.details.join('\n');
     assert.match(all, /bad-keys\.yaml:7:7: error: steps\.greet\[1\]\.txt: unknown key "txt"/);
@@ -67,7 +67,7 @@ describe('loadModelScript', () => {
     assert.equal(err.code, 'file_not_found');
   });
 
-  it('does no templating or environment lookup: strings are served verbatim', () => {
+  it('looks up no environment: strings are kept as written ({{ input }} is filled only when served)', () => {
     process.env.WAVE_MODEL_TEST_SECRET = 'leaked';
     const script = parseModelScript('steps:\n  s:\n    - text: "${env:WAVE_MODEL_TEST_SECRET} {{ input }} $WAVE_MODEL_TEST_SECRET"\n');
     const turn = script.steps.s!.attempts[0]![0]!;
