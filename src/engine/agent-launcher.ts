@@ -159,7 +159,8 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
  * With no key and no configured upstream for a provider, a run cannot reach a real model. If the pipeline ships a
  * model script (.wave/scripts/<pipeline>.yaml, or defaults/scripts/), Wave serves it on loopback for those
  * providers instead and says so: the offline demo. A set key or upstream always wins: Wave never fakes a model
- * when a real one is configured.
+ * when a real one is configured. The script's `{{ input }}` is the run's input, so the demo shows it travel
+ * through the real CLI into the artifacts.
  */
 async function offlineModel(context: AgentContext, upstreams: Record<string, string>): Promise<{ hostEnv: Record<string, string>; close(): Promise<void> } | undefined> {
   const { PROVIDERS, hostKey } = await import('../sandbox/egress/index.js');
@@ -171,7 +172,11 @@ async function offlineModel(context: AgentContext, upstreams: Record<string, str
   const script = candidates.find((f) => existsSync(f));
   if (!script) return undefined;
   const { loadModelScript, startScriptedModel } = await import('../model/index.js');
-  const server = await startScriptedModel({ script: await loadModelScript(script), requireApiKey: OFFLINE_KEY });
+  const server = await startScriptedModel({
+    script: await loadModelScript(script),
+    requireApiKey: OFFLINE_KEY,
+    input: context.input,
+  });
   const hostEnv: Record<string, string> = {};
   for (const spec of offline) {
     // The gateway replaces the container's base path with the upstream's, so the upstream keeps the same path.

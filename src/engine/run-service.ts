@@ -64,6 +64,8 @@ export interface AgentContext {
   manifest: LoadedManifest;
   pipeline: LoadedPipeline;
   runId: string;
+  /** The run's input (the offline demo's scripted model fills it into its answers). */
+  input: string;
   flags: RunFlags;
   bus: EventBus;
   tracesDir: string;
@@ -265,7 +267,16 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   const running = new Set(prepared.executorSteps.map((s) => s.id));
   const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
   const agents = options.agents && hasPromptSteps
-    ? await options.agents({ manifest: prepared.manifest, pipeline: prepared.pipeline, runId, flags: exec.flags, bus, tracesDir, note })
+    ? await options.agents({
+        manifest: prepared.manifest,
+        pipeline: prepared.pipeline,
+        runId,
+        input: exec.input,
+        flags: exec.flags,
+        bus,
+        tracesDir,
+        note,
+      })
     : undefined;
   const runAttempt = createAttemptRunner({
     runId,
