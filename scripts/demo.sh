@@ -10,7 +10,7 @@ cd "$demo"
 [ -d .git ] || git init -q
 [ -f README.md ] || printf '# Demo project\n\nA folder for `make demo`: Wave mounts it read-only into each step.\n' > README.md
 [ -f wave.yaml ] || node "$root/bin/wave.js" init >/dev/null
-node "$root/bin/wave.js" run hello-world "testing wave"
+node "$root/bin/wave.js" run hello-world "Ada"
 run=$(node "$root/bin/wave.js" list runs --limit 1 -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].id))')
 node "$root/bin/wave.js" artifacts "$run" --export "$demo/out/$run" >/dev/null
 echo

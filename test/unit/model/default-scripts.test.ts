@@ -1,12 +1,14 @@
 // The default model scripts must keep matching the default pipelines they demonstrate: every step scripted,
 // every declared output written at /wave/out/<path>, and what is written passes the step's contract, so the
-// offline demo of `wave run` ends green.
+// offline demo of `wave run` ends green. Every pipeline in defaults/pipelines/ is covered, so one added later is too.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { resolveCalls } from '../../../src/model/actions.js';
 import { loadModelScript } from '../../../src/model/script-load.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
@@ -17,7 +19,16 @@ interface PipelineStep {
   handover?: { contract?: { type: string; source?: string; schema_path?: string; required_headings?: string[] } };
 }
 
-for (const name of ['hello-world', 'code-review']) {
+const pipelines = readdirSync(root('defaults/pipelines'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''));
+/** Claude Code's file tool: what the write actions become for it, with the input filled. */
+const CLAUDE_TOOLS = new Set(['Write', 'Read', 'Bash']);
+const INPUT = 'Ada Lovelace';
+
+it('covers the default pipelines', () => assert.deepEqual(pipelines.sort(), ['code-review', 'hello-world']));
+
+for (const name of pipelines) {
   describe(`defaults/scripts/${name}.yaml`, () => {
     it('scripts every step of the pipeline and writes outputs that pass each contract', async () => {
       const pipeline = parse(await readFile(root(`defaults/pipelines/${name}.yaml`), 'utf8')) as { steps: PipelineStep[] };
@@ -30,7 +41,9 @@ for (const name of ['hello-world', 'code-review']) {
         const written = new Map<string, string>();
         for (const t of turns) {
           if (t.kind !== 'answer') continue;
-          for (const c of t.tool_calls) {
+          const resolved = resolveCalls(t.tool_calls, CLAUDE_TOOLS, INPUT);
+          assert.ok('calls' in resolved, `${step.id}: every action resolves`);
+          for (const c of resolved.calls) {
             if (c.name === 'Write') written.set(String(c.input.file_path), String(c.input.content));
           }
         }
@@ -62,3 +75,12 @@ for (const name of ['hello-world', 'code-review']) {
     });
   });
 }
+
+it('the hello-world greeting names the input', async () => {
+  const script = await loadModelScript(root('defaults/scripts/hello-world.yaml'));
+  const first = script.steps.greet!.attempts[0]![0]!;
+  assert.ok(first.kind === 'answer');
+  const resolved = resolveCalls(first.tool_calls, CLAUDE_TOOLS, INPUT);
+  assert.ok('calls' in resolved);
+  assert.match(String(resolved.calls[0]?.input.content), /^# Greeting\n\nHello, Ada Lovelace,/);
+});
