@@ -60,19 +60,21 @@ const script = modelScriptFromObject({
       { expect_tool_result: { is_error: true, contains: 'rejected: `rm` is denied' }, tool_calls: [shell("printf 'kept\\n' > /wave/out/keep.md")] },
       { text: 'rm was refused; the file was written.' },
     ],
+    // An adapter-neutral write for a model from Codex's catalog without a shell: it becomes an apply_patch call.
+    patcher: [{ tool_calls: [{ write: { path: '/wave/out/patched.md', content: '# Patched\n\nFor {{ input }}.\n' } }] }, { text: 'Done.' }],
   },
 });
 
 let dir: string;
 let model: ScriptedModel;
 
-const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'blocked.md', normrf: 'keep.md' };
+const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'blocked.md', normrf: 'keep.md', patcher: 'patched.md' };
 
 const step = (id: string, persona: string, extra = '') => stepPipeline({ id, persona, output: OUTPUT[id]!, extra });
 
 before(async () => {
   if (skip) return;
-  model = await startScriptedModel({ script, requireApiKey: TEST_KEY });
+  model = await startScriptedModel({ script, requireApiKey: TEST_KEY, input: 'Ada' });
   dir = createE2eProject({
     name: 'codex',
     manifest: (manifest) => {
@@ -84,11 +86,14 @@ before(async () => {
       manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
       manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
       manifest.personas.normrf = persona('e2e: no rm', { allowed_tools: ['*'], deny: ['Bash(rm*)'] });
+      // gpt-5.5 is in Codex's catalog, which gives it apply_patch.
+      manifest.personas.patcher = personaOf('codex', 'gpt-5.5')('e2e: writes, no shell', { allowed_tools: ['Write'], deny: ['Bash'] });
     },
     pipelines: {
       writer: step('writer', 'coder'),
       noshell: step('noshell', 'noshell', NO_RETRY),
       normrf: step('normrf', 'normrf'),
+      patcher: step('patcher', 'patcher', NO_RETRY),
     },
   });
 });
@@ -162,5 +167,16 @@ describe('Codex CLI end to end', { skip }, () => {
     const denied = events.filter((e) => e.type === 'warning' && e.code === 'permission_denied').map((e) => String(e.message));
     assert.equal(denied.length, 1, 'the refused rm is evented (read from stderr)');
     assert.match(denied[0]!, /rm /);
+  });
+
+  test('an adapter-neutral write reaches a model with apply_patch and no shell as an apply_patch call', async () => {
+    const { status, events, stderr } = await run('patcher');
+    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
+    const tools = (turns('patcher')[0]?.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
+    assert.ok(tools.includes('apply_patch') && !tools.includes('exec_command'), tools.join(', '));
+    assert.deepEqual(turns('patcher').map((r) => r.note), [undefined, undefined]);
+    assert.deepEqual(events.filter((e) => e.type === 'tool_call').map((e) => [e.name, e.status]), [['Edit', 'started'], ['Edit', 'ok']]);
+    const runId = events[0]?.runId as string;
+    assert.equal(readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'patcher', 'out', 'patched.md'), 'utf8'), '# Patched\n\nFor Ada.\n');
   });
 });
