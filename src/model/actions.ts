@@ -39,7 +39,7 @@ const READERS: [string, Reader][] = [
   ...SHELLS.map(([tool, shell]): [string, Reader] => [tool, (path) => shell(`cat -- ${shellQuote(path)}`)]),
 ];
 
-export function isAction(call: ScriptCall): call is ScriptAction {
+function isAction(call: ScriptCall): call is ScriptAction {
   return 'action' in call;
 }
 
