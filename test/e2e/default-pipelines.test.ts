@@ -37,9 +37,6 @@ const TOOLS: Record<string, string[]> = {
  */
 const KNOWN_GAPS: Record<string, string> = {
   'code-review': "issue 14 finding 1: 'deps.analyze' is not a dependency of step 'summary' (fixed in h/validate)",
-  'code-review/codex':
-    'the summarizer persona denies Bash, and Codex 0.169 offers the default tiers (gpt-5-mini …) no other way to ' +
-    'read or write a file (apply_patch only comes with models from its catalog)',
 };
 
 const { docker, skip: noDocker } = await dockerForTests();
