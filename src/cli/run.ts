@@ -9,6 +9,7 @@ import type { RunServiceOptions } from '../engine/run-service.js';
 import type { EventSink } from '../events/bus.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
+import { detailSink, runLogEcho } from './run-detail.js';
 import { withStore } from './store-access.js';
 
 export interface RunCommandOptions {
@@ -46,8 +47,15 @@ function readInput(input: string | undefined, file: string | undefined): string 
 async function sinksFor(ctx: CliContext, pipelineFile: () => Promise<string | undefined>): Promise<EventSink[]> {
   const { ndjsonSink, ttySink } = await import('../events/index.js');
   const ci = await (await import('./ci-sinks.js')).ciSinks(ctx.projectDir, pipelineFile);
+  const detail = detailSink(ctx);
   if (ctx.output === 'json') return [ndjsonSink(process.stdout), ...ci];
-  return [ttySink({ stream: process.stdout, color: ctx.color }), ...ci];
+  return [ttySink({ stream: process.stdout, color: ctx.color }), ...(detail ? [detail] : []), ...ci];
+}
+
+/** --verbose and --debug: what the run service reports besides events, and how much the log file keeps. */
+function detailOptions(ctx: CliContext): Pick<RunServiceOptions, 'onLog' | 'logLevel'> {
+  const echo = runLogEcho(ctx);
+  return { ...(echo ? { onLog: echo } : {}), ...(ctx.debug ? { logLevel: 'debug' as const } : {}) };
 }
 
 /** SIGINT/SIGTERM cancel the run cleanly (containers stopped, state recorded); a second SIGINT exits at once. */
@@ -94,7 +102,7 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
     return dryRunCommand(ctx, pipeline, flags);
   }
   if (opts.junit) await (await import('../engine/junit-report.js')).checkReportPath(opts.junit);
-  if (opts.detach) return detach(ctx, pipeline);
+  if (opts.detach) return detach(ctx, pipeline, opts.inputFile === '-' ? input : undefined);
 
   const { startRun } = await import('../engine/run-service.js');
   const { signal, dispose } = cancelOnSignals();
@@ -107,6 +115,7 @@ export async function runCommand(ctx: CliContext, pipeline: string, inputArg: st
         signal,
         note: note(ctx),
         agents: agentLauncherFactory,
+        ...detailOptions(ctx),
         ...(process.env.WAVE_RUN_ID ? { runId: process.env.WAVE_RUN_ID } : {}),
       },
       pipeline,
@@ -128,7 +137,15 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
     const workers = parseWorkers(opts.maxWorkers);
     const sinks = await sinksFor(ctx, () => withStore(ctx, (store) => store.getRun(runId)?.pipelinePath));
     const outcome = await resumeRun(
-      { projectDir: ctx.projectDir, manifestPath: ctx.manifestPath, sinks, signal, note: note(ctx), agents: agentLauncherFactory },
+      {
+        projectDir: ctx.projectDir,
+        manifestPath: ctx.manifestPath,
+        sinks,
+        signal,
+        note: note(ctx),
+        agents: agentLauncherFactory,
+        ...detailOptions(ctx),
+      },
       runId,
       workers ? { maxWorkers: workers } : {},
     );
@@ -157,8 +174,11 @@ async function writeJUnit(ctx: CliContext, runId: string, file: string): Promise
   }
 }
 
-/** --detach: the same command in a background process that outlives this one; prints the run id. */
-async function detach(ctx: CliContext, pipelineRef: string): Promise<number> {
+/**
+ * --detach: the same command in a background process that outlives this one; prints the run id. Input read from
+ * stdin (`--input-file -`) was consumed here, so the child gets it through a pipe of its own.
+ */
+async function detach(ctx: CliContext, pipelineRef: string, stdinInput: string | undefined): Promise<number> {
   const { newRunId } = await import('../state/index.js');
   const found = await findPipeline(pipelineRef, ctx.projectDir);
   const runId = newRunId(found.name);
@@ -169,10 +189,23 @@ async function detach(ctx: CliContext, pipelineRef: string): Promise<number> {
   const args = process.argv.slice(1).filter((a) => a !== '--detach');
   const child = spawn(process.execPath, [...process.execArgv, ...args], {
     detached: true,
-    stdio: ['ignore', log, log],
+    stdio: [stdinInput === undefined ? 'ignore' : 'pipe', log, log],
     env: { ...process.env, WAVE_RUN_ID: runId, NO_COLOR: '1' },
     cwd: process.cwd(),
   });
+  if (stdinInput !== undefined && child.stdin) {
+    const stdin = child.stdin;
+    // Resolves once the child holds all of it (a large input waits for the child to read): nothing is lost on exit.
+    await new Promise<void>((resolve, reject) => {
+      stdin.once('error', reject);
+      stdin.end(stdinInput, () => resolve());
+    }).catch((err: unknown) => {
+      const why = (err as Error).message;
+      throw new WaveError('usage', `--detach: could not hand the input to the background run: ${why}`, {
+        hint: `see ${logPath}`,
+      });
+    });
+  }
   child.unref();
   if (ctx.output === 'json') printJson({ runId, pid: child.pid, log: logPath });
   else process.stdout.write(`${runId}\nstarted in the background (pid ${child.pid}); follow it: wave logs ${runId} --follow\n`);

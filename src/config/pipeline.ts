@@ -177,6 +177,11 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
 
   checkRetry(raw, at, ctx);
   checkMounts(raw, at, ctx);
+  if (raw.sandbox?.network === 'none' && raw.sandbox.allowed_domains?.length) {
+    const message = `step '${raw.id}': sandbox.allowed_domains has no effect with network: none`;
+    const hint = 'use network: allowlist, or drop allowed_domains';
+    report(ctx, 'error', message, [...at, 'sandbox', 'allowed_domains'], hint);
+  }
 
   const { workspace, ...others } = rest;
   return {
@@ -303,6 +308,15 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
   if (c.interface !== undefined && c.type !== 'typescript_interface') {
     report(ctx, 'error', `${label}: interface is only used by typescript_interface contracts`, [...at, 'interface']);
   }
+  for (const key of ['network', 'allowed_domains'] as const) {
+    if (c[key] !== undefined && c.type !== 'test_suite') {
+      report(ctx, 'error', `${label}: ${key} is only used by test_suite contracts`, [...at, key]);
+    }
+  }
+  if (c.network === 'none' && c.allowed_domains?.length) {
+    const message = `${label}: allowed_domains has no effect with network: none`;
+    report(ctx, 'error', message, [...at, 'allowed_domains'], 'use network: allowlist, or drop allowed_domains');
+  }
   if (c.max_size !== undefined && c.type !== 'non_empty_file') {
     report(ctx, 'error', `${label}: max_size is only used by non_empty_file contracts`, [...at, 'max_size']);
   }
@@ -338,19 +352,37 @@ function checkRetry(raw: RawStep, at: DocPath, ctx: Ctx): void {
   }
 }
 
-/** Container paths Wave owns; a mount there would hide the step's inputs or outputs. */
-const RESERVED_TARGETS = [SANDBOX_PATHS.out, SANDBOX_PATHS.in];
+/**
+ * Container paths Wave owns (inputs, outputs, invocation files, egress sockets, the tmpfs /tmp and the default
+ * profile's HOME): a mount on, above or below one would hide it. /wave/src is the step's source: a mount may replace
+ * it or sit below it.
+ */
+const RESERVED_TARGETS = [SANDBOX_PATHS.out, SANDBOX_PATHS.in, SANDBOX_PATHS.meta, SANDBOX_PATHS.run, '/tmp', '/home/wave'];
+const SOURCE_TARGET = SANDBOX_PATHS.src;
 
 function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
+  const seen: Array<{ target: string; j: number }> = [];
   (raw.workspace?.mount ?? []).forEach((m, j) => {
     const where = [...at, 'workspace', 'mount', j];
     if (!path.posix.isAbsolute(m.target)) {
       report(ctx, 'error', `step '${raw.id}': mount target '${m.target}' must be an absolute path inside the container`, [...where, 'target'], 'for example /wave/src or /project');
     } else {
-      const target = path.posix.normalize(m.target);
-      if (RESERVED_TARGETS.some((r) => target === r || target.startsWith(`${r}/`))) {
-        report(ctx, 'error', `step '${raw.id}': mount target '${m.target}' is reserved for Wave (${RESERVED_TARGETS.join(', ')})`, [...where, 'target']);
+      const target = path.posix.normalize(m.target).replace(/(.)\/$/, '$1');
+      const under = (outer: string, inner: string) =>
+        inner === outer || inner.startsWith(`${outer === '/' ? '' : outer}/`);
+      const hidesSource = under(target, SOURCE_TARGET) && target !== SOURCE_TARGET;
+      if (hidesSource || RESERVED_TARGETS.some((r) => under(r, target) || under(target, r))) {
+        const message = `step '${raw.id}': mount target '${m.target}' is reserved for Wave (${RESERVED_TARGETS.join(', ')})`;
+        const hint = 'mount at /wave/src, below it, or at a path of your own such as /project';
+        report(ctx, 'error', message, [...where, 'target'], hint);
       }
+      const clash = seen.find((s) => under(s.target, target) || under(target, s.target));
+      if (clash) {
+        const message = `step '${raw.id}': mount target '${m.target}' overlaps mount ${clash.j + 1}'s '${clash.target}'`;
+        const hint = 'give each mount its own folder: a mount cannot be nested in another one';
+        report(ctx, 'error', message, [...where, 'target'], hint);
+      }
+      seen.push({ target, j });
     }
     const resolved = resolveProjectPath(m.source, ctx.projectDir);
     if (resolved.refused) {

@@ -157,6 +157,10 @@ export interface Contract {
   command?: string;
   /** test_suite: the image the command runs in (default: Wave's base image). */
   image?: string;
+  /** test_suite: the command's network, as a command step's sandbox.network (default none). */
+  network?: NetworkMode;
+  /** test_suite: the hosts it may reach through the egress proxy (npm ci, pip install). */
+  allowed_domains?: string[];
   /** A duration string such as "30s" or "2m". */
   timeout?: string;
   on_failure?: OnFailure;

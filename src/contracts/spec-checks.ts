@@ -17,6 +17,12 @@ export function expectPositiveInteger(spec: ContractInput, key: string): string[
   return v === undefined || (Number.isInteger(v) && (v as number) > 0) ? [] : [`${spec.type}: '${key}' must be a positive integer`];
 }
 
+export function expectStringList(spec: ContractInput, key: string): string[] {
+  const v = spec[key];
+  const ok = v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== ''));
+  return ok ? [] : [`${spec.type}: '${key}' must be a list of strings`];
+}
+
 /** Keys that belong to another contract type are a mistake (a typo'd type, or a key copied from elsewhere). */
 const OWNED_KEYS: Record<string, string> = {
   schema_path: 'json_schema, typescript_interface',
@@ -26,6 +32,8 @@ const OWNED_KEYS: Record<string, string> = {
   command: 'test_suite',
   image: 'test_suite',
   timeout: 'test_suite',
+  network: 'test_suite',
+  allowed_domains: 'test_suite',
   headings: 'markdown_spec',
   required_headings: 'markdown_spec',
   max_length: 'markdown_spec',

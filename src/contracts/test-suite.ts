@@ -1,6 +1,7 @@
 // test_suite: a shell command that must exit 0, run in a fresh sandbox after the step — never on the host (the
 // original ran it as a host subprocess, split on spaces, without a timeout). The container gets the step's
-// outputs at /wave/out and the source at /wave/src, no network, and a time limit.
+// outputs at /wave/out and the source at /wave/src (and the step's other mounts), a time limit, and no network
+// unless the contract declares one: then the same egress as a command step (allowlist proxy, every decision logged).
 //
 // The Sandbox interface mounts /wave/out read-write, so the command gets a private copy of the outputs: whatever it
 // writes there is thrown away and the outputs the next step receives are exactly the ones that were checked.
@@ -13,10 +14,11 @@ import type { SandboxResult } from '../sandbox/types.js';
 import { ContractConfigError } from './failure.js';
 import { fenced } from './markdown-text.js';
 import { StreamTails } from './output-tail.js';
-import { expectString } from './spec-checks.js';
-import type { ContractDefinition, ContractInput, TestSuiteSpec } from './types.js';
+import { expectString, expectStringList } from './spec-checks.js';
+import type { ContractContext, ContractDefinition, ContractEgress, ContractInput, TestSuiteSpec } from './types.js';
 
 export const DEFAULT_TEST_TIMEOUT_MS = 10 * 60_000;
+const NETWORKS: readonly string[] = ['none', 'allowlist', 'open'];
 
 function timeoutOf(spec: ContractInput): number {
   if (spec.timeout === undefined) return DEFAULT_TEST_TIMEOUT_MS;
@@ -53,11 +55,30 @@ async function copyOutputs(outDir: string): Promise<string> {
   return copy;
 }
 
+/** The command's egress when the contract declares a network (the engine's session, logged); else none. */
+async function openNetwork(spec: TestSuiteSpec, ctx: ContractContext): Promise<ContractEgress | undefined> {
+  if (spec.network === undefined && spec.allowed_domains === undefined) return undefined;
+  if (!ctx.openEgress) {
+    throw new ContractConfigError('test_suite: a network was declared but no egress session can be opened here');
+  }
+  return ctx.openEgress({
+    ...(spec.network ? { network: spec.network } : {}),
+    ...(spec.allowed_domains ? { allowed_domains: spec.allowed_domains } : {}),
+  });
+}
+
 export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
   type: 'test_suite',
 
   validate(spec) {
-    const problems = [...expectString(spec, 'command', true), ...expectString(spec, 'image', false)];
+    const problems = [
+      ...expectString(spec, 'command', true),
+      ...expectString(spec, 'image', false),
+      ...expectStringList(spec, 'allowed_domains'),
+    ];
+    if (spec.network !== undefined && !NETWORKS.includes(String(spec.network))) {
+      problems.push(`test_suite: network must be one of ${NETWORKS.join(', ')}`);
+    }
     try {
       timeoutOf(spec);
     } catch (err) {
@@ -72,7 +93,11 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
     if (!ctx.srcDir) throw new ContractConfigError('test_suite: no source folder was given to mount at /wave/src');
     const image = spec.image ?? ctx.image;
     if (!image) throw new ContractConfigError('test_suite: no image (set the contract\'s image or the step\'s)');
-    const outCopy = await copyOutputs(ctx.outDir);
+    const net = await openNetwork(spec, ctx);
+    const outCopy = await copyOutputs(ctx.outDir).catch(async (err: unknown) => {
+      await net?.close();
+      throw err;
+    });
     const tail = new StreamTails();
     try {
       const result = await ctx.sandbox.run(
@@ -80,8 +105,10 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
           image,
           argv: ['sh', '-c', spec.command],
           mounts: { src: ctx.srcDir, out: outCopy },
+          ...(ctx.mounts?.length ? { extraMounts: ctx.mounts.map((m) => ({ ...m, readOnly: true })) } : {}),
           labels: ctx.labels ?? { run: 'contract', step: 'test_suite', attempt: 1 },
-          network: 'none',
+          network: net?.network ?? 'none',
+          ...(net?.egress ? { egress: net.egress } : {}),
           timeoutMs,
         },
         { ...(ctx.signal ? { signal: ctx.signal } : {}), onLine: (line) => tail.push(line.stream, line.text) },
@@ -92,6 +119,7 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
       const output = tail.empty ? '(no output)' : `last output:\n${tail.toString()}`;
       return { errors: [{ path: '', message: `\`${spec.command}\` ${outcome(result, timeoutMs)}; ${output}` }], details };
     } finally {
+      await net?.close();
       await rm(path.dirname(outCopy), { recursive: true, force: true });
     }
   },
@@ -99,8 +127,15 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
   async describe(spec, env) {
     void env;
     const image = spec.image ? ` (image \`${spec.image}\`)` : '';
+    const network = spec.allowed_domains?.length
+      ? `reaching only ${spec.allowed_domains.join(', ')} through a proxy`
+      : spec.network === 'open'
+        ? 'reaching public hosts through a proxy'
+        : 'without network access';
     return [
-      `This command must exit with status 0. It runs after you finish, in a fresh container${image} with a copy of your outputs at \`/wave/out\` and the source at \`/wave/src\`, without network access, for at most ${formatDuration(timeoutOf(spec))}:`,
+      `This command must exit with status 0. It runs after you finish, in a fresh container${image} with a copy of ` +
+        `your outputs at \`/wave/out\` and the source at \`/wave/src\`, ${network}, ` +
+        `for at most ${formatDuration(timeoutOf(spec))}:`,
       '',
       fenced('sh', spec.command),
     ].join('\n');

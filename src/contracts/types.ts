@@ -2,7 +2,7 @@
 // given when it runs (ContractContext), and the one result shape the engine, the retry prompt and the JUnit
 // report all read. Contracts know nothing of adapters or of how a step ran: the engine hands them a folder.
 import type { ContractType, FileFormat, OnFailure } from '../config/types.js';
-import type { Sandbox, SandboxLabels } from '../sandbox/types.js';
+import type { ExtraMount, Sandbox, SandboxLabels, SandboxNetwork, SandboxSpec } from '../sandbox/types.js';
 
 export type { ContractType, FileFormat, OnFailure };
 
@@ -41,6 +41,10 @@ export type TestSuiteSpec = {
   image?: string;
   /** A duration such as "30s", "5m"; default 10 minutes. */
   timeout?: string;
+  /** Default `allowlist` when allowed_domains is set, else `none`; through the step's egress proxy, logged. */
+  network?: SandboxNetwork;
+  /** Hosts the command may reach (`npm ci`, `pip install`); default runtime.sandbox.default_allowed_domains. */
+  allowed_domains?: string[];
   on_failure?: OnFailure;
   /** Accepted for symmetry with the other contracts; the command decides what it reads. */
   source?: string;
@@ -104,6 +108,17 @@ export interface ContractContext {
   srcDir?: string;
   /** test_suite only: labels of the sandbox container (run, step, attempt). */
   labels?: SandboxLabels;
+  /** test_suite only: the step's other project mounts (workspace.mount), bound read-only where the step had them. */
+  mounts?: ExtraMount[];
+  /** test_suite only: opens an egress session for a command that declares a network (the engine's, logged). */
+  openEgress?: (policy: { network?: SandboxNetwork; allowed_domains?: string[] }) => Promise<ContractEgress>;
+}
+
+/** A contract container's way out: the mode and the attachment to put in its SandboxSpec; close() after the run. */
+export interface ContractEgress {
+  network: SandboxNetwork;
+  egress?: SandboxSpec['egress'];
+  close(): Promise<void>;
 }
 
 export interface ContractError {

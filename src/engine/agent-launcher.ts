@@ -15,6 +15,7 @@ import { WaveError } from '../errors.js';
 import { eventTime } from '../events/types.js';
 import { renderTemplate, type TemplateContext } from '../plan/template.js';
 import type { AgentLauncher } from './agent.js';
+import { openStepEgress } from './egress.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
 import type { Invocation } from './step-runner.js';
@@ -23,11 +24,10 @@ const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini'
 
 export async function createAgentLauncher(context: AgentContext): Promise<AgentLauncher> {
   const egress = await import('../sandbox/egress/index.js');
-  const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
+  const { loadSandboxProfile } = await import('../sandbox/index.js');
   const { manifest, runId, bus } = context;
   const runtime = manifest.manifest.runtime;
   const profile = loadSandboxProfile();
-  const user = containerUser(currentHostIdentity(), profile);
   const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
   const upstreams: Record<string, string> = Object.fromEntries(Object.entries(runtime.models).filter(([, m]) => m.base_url).map(([id, m]) => [id, m.base_url as string]));
   const offline = await offlineModel(context, upstreams);
@@ -44,39 +44,29 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
         throw new WaveError('usage', `step '${step.id}': adapter '${agent.adapterName}' has no implementation in this Wave`, { hint: 'use --adapter claude, or set the persona\'s adapter' });
       }
       const persona = agent.persona;
-      const resolved = egress.resolveEgressSources({
-        adapterProfile: await egress.readAdapterEgressProfile(agent.adapterName),
-        runtimeDefaultAllowed: runtime.sandbox.default_allowed_domains,
-        hosts: runtime.sandbox.hosts,
-        persona: {
-          ...(persona?.sandbox?.network ? { network: persona.sandbox.network } : {}),
-          ...(persona?.sandbox?.allowed_domains ? { allowedDomains: persona.sandbox.allowed_domains } : {}),
-          ...(persona?.credentials ? { credentials: persona.credentials } : {}),
-          ...(persona?.sandbox?.provider_tools ? { providerTools: persona.sandbox.provider_tools } : {}),
-        },
-        step: {
-          ...(step.sandbox?.network ? { network: step.sandbox.network } : {}),
-          ...(step.sandbox?.allowed_domains ? { allowedDomains: step.sandbox.allowed_domains } : {}),
-        },
-      });
-      if (!resolved.ok) throw new WaveError('pipeline_invalid', `step '${step.id}': ${resolved.errors.join('; ')}`);
-      for (const warning of resolved.egress.warnings) bus.emit({ type: 'warning', runId, stepId: step.id, attempt: request.attempt, time: eventTime(), message: warning, code: 'egress' });
-
-      const session = await egress.startEgressSession({
-        step: step.id,
-        run: runId,
+      const { egress: resolved, session } = await openStepEgress(context.egress, {
+        stepId: step.id,
         attempt: request.attempt,
-        egress: resolved.egress,
-        containerUser: user,
-        logPath: path.join(context.tracesDir, runId, 'egress.ndjson'),
-        onRecord: (record) => bus.emit({ ...egress.egressDecisionEvent(record, runId), stepId: step.id, attempt: request.attempt }),
-        upstreams,
-        hostEnv,
-        ...(extraCaPem ? { extraCaPem } : {}),
+        sources: {
+          adapterProfile: await egress.readAdapterEgressProfile(agent.adapterName),
+          runtimeDefaultAllowed: runtime.sandbox.default_allowed_domains,
+          hosts: runtime.sandbox.hosts,
+          persona: {
+            ...(persona?.sandbox?.network ? { network: persona.sandbox.network } : {}),
+            ...(persona?.sandbox?.allowed_domains ? { allowedDomains: persona.sandbox.allowed_domains } : {}),
+            ...(persona?.credentials ? { credentials: persona.credentials } : {}),
+            ...(persona?.sandbox?.provider_tools ? { providerTools: persona.sandbox.provider_tools } : {}),
+          },
+          step: {
+            ...(step.sandbox?.network ? { network: step.sandbox.network } : {}),
+            ...(step.sandbox?.allowed_domains ? { allowedDomains: step.sandbox.allowed_domains } : {}),
+          },
+        },
+        gateway: { upstreams, hostEnv, ...(extraCaPem ? { extraCaPem } : {}) },
       });
       try {
         const provider = egress.PROVIDERS[PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]];
-        const passthrough = resolved.egress.credentials === 'passthrough';
+        const passthrough = resolved.credentials === 'passthrough';
         const apiKey = passthrough ? (hostEnv[provider.hostKeyEnv[0] ?? ''] ?? egress.PLACEHOLDER_KEY) : egress.PLACEHOLDER_KEY;
         // Tool calls and traces are scrubbed of the same values as the step's output: every passthrough variable and
         // every provider credential of the host, whether or not this step could have seen them.
@@ -84,12 +74,12 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
         const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : []), ...hostSecrets]);
         const invocation = adapter.invocation({
           prompt: await userPrompt(context, step, templates, request),
-          instructions: await instructions(context, step, agent, request, resolved.egress.mode, resolved.egress.allow),
+          instructions: await instructions(context, step, agent, request, resolved.mode, resolved.allow),
           model: agent.model,
           permissions: effectivePermissions(agent),
           paths: { ...SANDBOX_PATHS, home: profile.home },
           gateway: { baseUrl: `http://127.0.0.1:${provider.port}${provider.containerBasePath}`, apiKey },
-          providerTools: resolved.egress.providerTools,
+          providerTools: resolved.providerTools,
         });
         const parser = adapter.createParser();
         const names = new Map<string, string>();
@@ -132,7 +122,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
           stdin: invocation.stdin,
           files: invocation.files,
           ...(invocation.homeFiles ? { homeFiles: invocation.homeFiles } : {}),
-          network: resolved.egress.mode,
+          network: resolved.mode,
           egress: (hasBridge) => session.attachment(hasBridge),
           scrub,
           parseLine: (line, stream) => {
@@ -224,6 +214,19 @@ async function userPrompt(context: AgentContext, step: Step, templates: Template
   return prompt;
 }
 
+/** Where the project's files are: the whole snapshot at /wave/src, or only what the step's mounts give it. */
+function sourceLines(step: Step): string[] {
+  const mounts = step.workspace?.mount ?? [];
+  if (mounts.length === 0) {
+    return [`- The project's source is at ${SANDBOX_PATHS.src} (your working directory). It is read-only.`];
+  }
+  const mode = (m: { mode: string }) => (m.mode === 'readwrite' ? 'writable: a private copy' : 'read-only');
+  return [
+    `- Your working directory is ${SANDBOX_PATHS.src}. Only these parts of the project are mounted:`,
+    ...mounts.map((m) => `  - ${m.source} at ${m.target} (${mode(m)})`),
+  ];
+}
+
 /** The four layers of a step's instructions. Only the first two are prose; the last two are generated. */
 async function instructions(
   context: AgentContext,
@@ -247,7 +250,7 @@ async function instructions(
     `wave-attempt: ${request.attempt}`,
     '',
     `You are running step "${step.id}" of the pipeline "${pipeline.pipeline.metadata.name}" inside a throwaway container.`,
-    `- The project's source is at ${SANDBOX_PATHS.src} (your working directory). It is read-only.`,
+    ...sourceLines(step),
     `- Outputs of earlier steps are at ${SANDBOX_PATHS.in}/<step>/<file>. They are read-only.`,
     `- Write every output to ${SANDBOX_PATHS.out}. Only files declared below are passed on, after they are checked.`,
     '- Work without asking questions: nobody can answer them. Finish by stating briefly what you did.',

@@ -23,13 +23,16 @@ import { createLogFileSink } from '../events/sinks/logfile.js';
 import { storeSink } from '../events/sinks/store.js';
 import type { WaveEvent } from '../events/types.js';
 import { checkDag } from '../plan/dag.js';
-import type { Sandbox } from '../sandbox/types.js';
+import type { Sandbox, SandboxLogger } from '../sandbox/types.js';
 import { defaultStatePath, isRunOwnerAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
 import { prepareRun } from '../workspace/layout.js';
 import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
 import { copyReusedArtifacts, planFromStep, resolveReuseSource, type FromStepPlan, type ReuseSource } from './from-step.js';
+import type { RunEgress } from './egress.js';
+import { createRunLogger, type RunLogLine } from './run-log.js';
+import { checkImages, connectSandbox } from './sandbox-setup.js';
 import { createAttemptRunner } from './step-runner.js';
 
 export interface RunFlags {
@@ -54,8 +57,12 @@ export interface RunServiceOptions {
   note?: (message: string) => void;
   /** For tests and for `--detach`: a run id chosen in advance. */
   runId?: string;
-  /** For tests: a sandbox instead of the manifest's backend. */
-  sandbox?: Sandbox;
+  /** For tests: a sandbox instead of the manifest's backend (given the run's logger, to report through). */
+  sandbox?: Sandbox | ((logger: SandboxLogger) => Sandbox);
+  /** `debug`: the run's log file also records the sandbox's debug lines (--debug). Default `info`. */
+  logLevel?: 'info' | 'debug';
+  /** Every line the sandbox reports, for --verbose and --debug (warnings also become warning events). */
+  onLog?: (line: RunLogLine) => void;
   /** Builds the launcher for prompt steps (adapters); absent → prompt steps fail with a clear error. */
   agents?: (context: AgentContext) => Promise<AgentLauncher>;
 }
@@ -70,6 +77,8 @@ export interface AgentContext {
   bus: EventBus;
   tracesDir: string;
   note: (message: string) => void;
+  /** The run's egress: the agents' sessions are opened through it, as command steps' are. */
+  egress: RunEgress;
 }
 
 export interface RunOutcome {
@@ -176,40 +185,6 @@ export async function preparePipeline(
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
 }
 
-async function connectSandbox(manifest: LoadedManifest, store: Store, note: (m: string) => void): Promise<Sandbox> {
-  const { createDockerSandbox, connectDocker, reapOrphans, HostSandbox } = await import('../sandbox/index.js');
-  if (manifest.manifest.runtime.sandbox.backend === 'host') return new HostSandbox({ warn: note });
-  const { docker } = await connectDocker();
-  // "Active elsewhere" means another live process drives the run: a run this process has just resumed still has
-  // the dead owner's containers, and those must go.
-  const removed = await reapOrphans(docker, {
-    isRunActive: (runId) => {
-      const run = store.getRun(runId);
-      return Boolean(run && run.status === 'running' && run.ownerPid !== process.pid && isRunOwnerAlive(run));
-    },
-  });
-  if (removed.length) note(`removed ${removed.length} container(s) left behind by a Wave process that died`);
-  return createDockerSandbox({ docker });
-}
-
-/** Fails before anything runs when an image is missing, naming the command that builds it. */
-async function checkImages(sandbox: Sandbox, steps: readonly ExecutorStep[]): Promise<void> {
-  if (sandbox.kind !== 'docker') return;
-  const { connectDocker, buildHintFor } = await import('../sandbox/index.js');
-  const { docker } = await connectDocker();
-  const missing: string[] = [];
-  for (const image of new Set(steps.map((s) => s.start.image))) {
-    try {
-      await docker.getImage(image).inspect();
-    } catch {
-      missing.push(image);
-    }
-  }
-  if (missing.length) {
-    throw new WaveError('image_missing', `image(s) missing: ${missing.join(', ')}`, { hint: missing.map(buildHintFor).join('; ') });
-  }
-}
-
 interface Execution {
   store: Store;
   runId: string;
@@ -253,31 +228,30 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   const runtime = prepared.manifest.manifest.runtime;
   const projectDir = options.projectDir;
   const tracesDir = path.resolve(projectDir, runtime.audit.log_dir);
-  const logFile = await createLogFileSink({ tracesDir, runId });
+  const logFile = await createLogFileSink({ tracesDir, runId, level: options.logLevel ?? 'info' });
   bus.subscribe(logFile);
+  const logger = createRunLogger({ runId, bus, file: logFile, ...(options.onLog ? { echo: options.onLog } : {}) });
 
-  const sandbox = options.sandbox ?? (await connectSandbox(prepared.manifest, store, note));
+  const sandbox =
+    typeof options.sandbox === 'function'
+      ? options.sandbox(logger)
+      : (options.sandbox ?? (await connectSandbox(prepared.manifest, store, note, logger)));
   await checkImages(sandbox, prepared.executorSteps);
   const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
   const host = currentHostIdentity();
-  const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? containerUser(host, loadSandboxProfile()) : undefined;
+  const inner = containerUser(host, loadSandboxProfile());
+  const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? inner : undefined;
+  const egress: RunEgress = { runId, bus, tracesDir, containerUser: inner };
   const runWorkspace = await prepareRun(path.resolve(projectDir, runtime.workspace_root), runId, projectDir, stepUser ? { owner: stepUser } : {});
   await takeOverReusedSteps(exec, runWorkspace.dir);
 
   const running = new Set(prepared.executorSteps.map((s) => s.id));
   const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
-  const agents = options.agents && hasPromptSteps
-    ? await options.agents({
-        manifest: prepared.manifest,
-        pipeline: prepared.pipeline,
-        runId,
-        input: exec.input,
-        flags: exec.flags,
-        bus,
-        tracesDir,
-        note,
-      })
-    : undefined;
+  const { manifest, pipeline } = prepared;
+  const agents =
+    options.agents && hasPromptSteps
+      ? await options.agents({ manifest, pipeline, runId, input: exec.input, flags: exec.flags, bus, tracesDir, note, egress })
+      : undefined;
   const runAttempt = createAttemptRunner({
     runId,
     input: exec.input,
@@ -290,6 +264,7 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
     resolvePath: (p) => projectFile(p, prepared.pipeline.projectDir),
     ...(agents ? { agents } : {}),
     ...(stepUser ? { stepUser } : {}),
+    egress,
   });
 
   const controller = new AbortController();

@@ -5,7 +5,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
-import { DEFAULT_COMMAND_IMAGE } from '../config/types.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { parseMemory } from '../config/units.js';
 import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
@@ -20,6 +19,8 @@ import type { Store } from '../state/index.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import type { AgentLauncher } from './agent.js';
+import { commandEgress, commandInvocation, type CommandContext } from './command-step.js';
+import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 
 export interface StepRunnerDeps {
@@ -39,6 +40,8 @@ export interface StepRunnerDeps {
   stepUser?: { uid: number; gid: number };
   /** Host environment, the source of env_passthrough values. */
   env?: NodeJS.ProcessEnv;
+  /** What the egress sessions of command steps and test_suite contracts share with the agents'. */
+  egress: RunEgress;
 }
 
 /** What a step's invocation needs from the engine, whichever kind of step it is. */
@@ -55,7 +58,7 @@ export interface Invocation {
   parseLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** After the container ended: did the agent report success? (A command step's exit code says it all.) */
   verdict?: (result: SandboxResult) => AttemptFailure | undefined;
-  /** Network mode; command steps have none. */
+  /** Network mode; default none (loopback only). */
   network?: SandboxNetwork;
   /** The egress session's attachment (see SandboxSpec.egress). */
   egress?: SandboxSpec['egress'];
@@ -122,9 +125,8 @@ function scrubOutcome(outcome: AttemptOutcome, scrub: Scrub): AttemptOutcome {
 
 async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
   const { runId } = deps;
-  const writable = (step.workspace?.mount ?? []).some((m) => m.mode === 'readwrite');
   const ws = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
-    writableSource: writable,
+    mounts: step.workspace?.mount ?? [],
     ...(deps.stepUser ? { owner: deps.stepUser } : {}),
   });
 
@@ -134,11 +136,16 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   const templates = { input: deps.input, runId, stepId: step.id, pipelineName: deps.pipeline.metadata.name, deps: injected.paths };
   const invocation =
     step.exec.type === 'command'
-      ? commandInvocation(step, renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }), deps.input)
+      ? await commandInvocation(
+          commandContext(deps, step, request),
+          step,
+          renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }),
+          deps.input,
+        )
       : await agentInvocation(deps, step, templates, request);
 
   try {
-    return await runInvocation(deps, step, request, ws, writable, invocation);
+    return await runInvocation(deps, step, request, ws, invocation);
   } finally {
     await invocation.cleanup?.();
   }
@@ -149,7 +156,6 @@ async function runInvocation(
   step: Step,
   request: AttemptRequest,
   ws: StepWorkspace,
-  writable: boolean,
   invocation: Invocation,
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
@@ -158,16 +164,19 @@ async function runInvocation(
     image: invocation.image,
     argv: invocation.argv,
     env: { ...passthroughEnv(deps, step), ...invocation.env, WAVE_RUN_ID: runId, WAVE_STEP_ID: step.id, WAVE_ATTEMPT: String(request.attempt) },
-    mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: writable },
+    mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
     labels: { run: runId, step: step.id, attempt: request.attempt },
     resources: resourcesFor(deps, step),
     timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
     ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
     ...(invocation.network ? { network: invocation.network } : {}),
     ...(invocation.egress ? { egress: invocation.egress } : {}),
-    ...(invocation.files || invocation.homeFiles
-      ? { extraMounts: [{ host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}), container: SANDBOX_PATHS.meta, readOnly: true }] }
-      : {}),
+    extraMounts: [
+      ...ws.mounts,
+      ...(invocation.files || invocation.homeFiles
+        ? [{ host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}), container: SANDBOX_PATHS.meta, readOnly: true }]
+        : []),
+    ],
   };
 
   // Stored output is bounded (head + tail per stream); the parser still sees every line.
@@ -226,7 +235,13 @@ async function runInvocation(
     sandbox: deps.sandbox,
     image: invocation.image,
     srcDir: ws.src,
+    mounts: ws.mounts,
     labels: { run: runId, step: step.id, attempt: request.attempt },
+    openEgress: async (policy) =>
+      (await commandEgress(commandContext(deps, step, request), policy)) ?? {
+        network: 'none',
+        close: async () => undefined,
+      },
   });
   for (const r of contracts.results) {
     store.recordContractResult(runId, step.id, {
@@ -309,10 +324,8 @@ async function injectInputs(
   return { ok: true, paths };
 }
 
-/** The script has its placeholders shell-quoted already; the input is also given as data, in WAVE_INPUT. */
-function commandInvocation(step: Step, script: string, input: string): Invocation {
-  const image = step.exec.type === 'command' ? (step.exec.image ?? DEFAULT_COMMAND_IMAGE) : DEFAULT_COMMAND_IMAGE;
-  return { image, argv: ['sh', '-c', script], env: { WAVE_INPUT: input } };
+function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {
+  return { egress: deps.egress, runtime: deps.manifest.manifest.runtime, stepId: step.id, attempt: request.attempt };
 }
 
 async function agentInvocation(

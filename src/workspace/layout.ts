@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import { prepareMounts, type BoundMount, type MountRequest } from './mounts.js';
 import { snapshotSource, type SnapshotOptions } from './snapshot.js';
 
 export interface RunWorkspace {
@@ -14,8 +15,12 @@ export interface RunWorkspace {
 
 export interface StepWorkspace {
   dir: string;
-  /** What the step sees at /wave/src: the run's snapshot, or a private copy for a `readwrite` mount. */
+  /** What the step sees at /wave/src: the run's snapshot, or what its `workspace.mount` list puts there. */
   src: string;
+  /** /wave/src is a private copy for a `readwrite` mount. */
+  srcWritable: boolean;
+  /** The step's other mounts (targets besides /wave/src). */
+  mounts: BoundMount[];
   in: string;
   out: string;
 }
@@ -44,8 +49,8 @@ export async function prepareRun(
 }
 
 export interface StepPrepareOptions extends SnapshotOptions {
-  /** A `readwrite` source mount: the step gets its own copy it may change. */
-  writableSource?: boolean;
+  /** The step's `workspace.mount` list; a `readwrite` mount gets its own copy it may change. */
+  mounts?: readonly MountRequest[];
 }
 
 /**
@@ -68,17 +73,13 @@ export async function prepareStep(
   await fs.rm(input, { recursive: true, force: true });
   await fs.mkdir(input, { recursive: true });
   await fs.mkdir(out, { recursive: true });
-  let src = run.source;
-  if (options.writableSource) {
-    src = path.join(dir, 'src');
-    await fs.rm(src, { recursive: true, force: true });
-    await snapshotSource(run.source, src, options);
-  }
+  const { mounts = [], ...snapshot } = options;
+  const source = await prepareMounts(run.source, dir, mounts, { ...snapshot, stepId, copyAll: true });
   if (options.owner) {
     await fs.chown(input, options.owner.uid, options.owner.gid);
     await fs.chown(out, options.owner.uid, options.owner.gid);
   }
-  return { dir, src, in: input, out };
+  return { dir, ...source, in: input, out };
 }
 
 /** A relative path that stays below its base: no absolute paths, no `..`, no NUL. */

@@ -51,6 +51,11 @@ export interface SnapshotOptions {
   /** Give the copy to the user the step runs as (when Wave runs as root and steps as an unprivileged uid), so a
    * file that is private to its owner (mode 0600) stays readable in the step without widening its mode. */
   owner?: { uid: number; gid: number };
+  /**
+   * Copy every file, without asking git: for a copy of a snapshot (filtered already), which lies in Wave's
+   * workspace folder, where git would see only the project's repository ignoring it and list nothing.
+   */
+  copyAll?: boolean;
 }
 
 /** Copy `sourceDir` into `target` (created), preserving modes and symlinks; copy-on-write where the filesystem can. */
@@ -58,7 +63,7 @@ export async function snapshotSource(sourceDir: string, target: string, options:
   const { owner } = options;
   await fs.mkdir(target, { recursive: true });
   if (owner) await fs.chown(target, owner.uid, owner.gid);
-  const files = await listSourceFiles(sourceDir);
+  const files = options.copyAll ? await walk(sourceDir, '') : await listSourceFiles(sourceDir);
   let bytes = 0;
   let copied = 0;
   const madeDirs = new Set<string>();

@@ -8,10 +8,14 @@ import type { WaveEvent } from '../types.js';
 export interface LogFileSinkOptions {
   tracesDir: string;
   runId: string;
+  /** The lowest level written; `debug` adds the sandbox's debug lines (wave --debug). Default `info`. */
+  level?: 'info' | 'debug';
 }
 
 export interface LogFileSink extends EventSink {
   readonly path: string;
+  /** A line that is not an event (what the sandbox reports: containers created, stopped); below `level`, dropped. */
+  log(level: 'debug' | 'info' | 'warn', fields: Record<string, unknown>, message: string): void;
 }
 
 /** The log file of a run, for `wave logs` and error hints. */
@@ -24,7 +28,8 @@ export async function createLogFileSink(options: LogFileSinkOptions): Promise<Lo
   const path = runLogPath(options.tracesDir, options.runId);
   // Asynchronous writes keep a chatty agent from blocking the event loop on disk I/O; close() flushes.
   const destination = pino.destination({ dest: path, mkdir: true, sync: false });
-  const logger = pino({ base: { runId: options.runId }, timestamp: false, messageKey: 'msg' }, destination);
+  const level = options.level ?? 'info';
+  const logger = pino({ base: { runId: options.runId }, timestamp: false, messageKey: 'msg', level }, destination);
 
   return {
     name: 'log file',
@@ -33,6 +38,10 @@ export async function createLogFileSink(options: LogFileSinkOptions): Promise<Lo
       // The event's own time is authoritative (pino's timestamp is off); its type doubles as the message.
       const { runId: _runId, ...fields } = event;
       logger[levelOf(event)](fields, event.type);
+    },
+    log(level, fields, message) {
+      // Not an event: it carries its own time, as the events do.
+      logger[level]({ time: new Date().toISOString(), ...fields }, message);
     },
     close() {
       return new Promise<void>((resolve, reject) => {

@@ -153,13 +153,21 @@ export class OutVolume {
     return outcome;
   }
 
+  /** The step a log line is about. */
+  private ids(): { run: string; step: string; attempt: number } {
+    const { run, step, attempt } = this.ctx.spec.labels;
+    return { run, step, attempt };
+  }
+
   /** Removes the holder (the volume goes with close()); never throws. */
   async removeHolder(): Promise<void> {
     const holder = this.holder;
     this.holder = undefined;
     await holder?.remove({ force: true }).catch((err: unknown) => {
       const code = statusOf(err);
-      if (code !== 404 && code !== 409) this.ctx.logger?.warn({ containerId: holder.id, err: detailOf(err) }, 'could not remove the /wave/out holder');
+      if (code === 404 || code === 409) return;
+      const fields = { ...this.ids(), containerId: holder.id, err: detailOf(err) };
+      this.ctx.logger?.warn(fields, 'could not remove the /wave/out holder');
     });
   }
 
@@ -172,7 +180,8 @@ export class OutVolume {
     await this.removeHolder();
     if (this.created) {
       await this.docker.getVolume(this.name).remove({ force: true }).catch((err: unknown) => {
-        if (statusOf(err) !== 404) log?.warn({ volume: this.name, err: detailOf(err) }, 'could not remove the /wave/out volume');
+        if (statusOf(err) === 404) return;
+        log?.warn({ ...this.ids(), volume: this.name, err: detailOf(err) }, 'could not remove the /wave/out volume');
       });
     }
   }

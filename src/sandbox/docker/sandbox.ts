@@ -91,6 +91,8 @@ export class DockerSandbox implements Sandbox {
   async run(spec: SandboxSpec, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> {
     const started = performance.now();
     const log = this.options.logger;
+    // Every line names the step, so a warning reaches the user against it.
+    const ids = { run: spec.labels.run, step: spec.labels.step, attempt: spec.labels.attempt };
     const host = this.options.host ?? currentHostIdentity();
     const inner = containerUser(host, this.profile);
     const name = containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x'));
@@ -151,7 +153,7 @@ export class DockerSandbox implements Sandbox {
       if (killReason || !container) return;
       killReason = reason;
       const c = container;
-      log?.info({ containerId: c.id, reason }, 'stopping sandbox');
+      log?.info({ ...ids, containerId: c.id, reason }, 'stopping sandbox');
       const grace = spec.killGraceMs ?? this.profile.killGraceMs;
       timers.push(setTimeout(() => void c.kill({ signal: 'SIGKILL' }).catch(() => undefined), grace));
       // 409/404: it already stopped, which is what we wanted.
@@ -169,10 +171,10 @@ export class DockerSandbox implements Sandbox {
         throw sandboxFailed(`cannot create the container for step ${spec.labels.step}`, err);
       }
       const c = container;
-      log?.debug(
-        { containerId: c.id, image: spec.image, run: spec.labels.run, step: spec.labels.step, attempt: spec.labels.attempt, envKeys: Object.keys(spec.env ?? {}) },
-        'sandbox created',
-      );
+      log?.info({ ...ids, containerId: c.id, image: spec.image }, 'sandbox created');
+      const envKeys = Object.keys(spec.env ?? {});
+      const network = spec.network ?? 'none';
+      log?.debug({ ...ids, containerId: c.id, envKeys, network, egress: attachment?.mode }, 'sandbox spec');
       runOptions.onCreated?.(c.id);
 
       const hasStdin = spec.stdin !== undefined;
@@ -182,7 +184,8 @@ export class DockerSandbox implements Sandbox {
       stream.once('end', () => (streamEnded = true));
       const drained = pipeline(stream as Readable, new DockerDemuxer(stdout, stderr)).catch((err: unknown) => {
         // Destroyed by us after a drain timeout, or the engine dropped the connection: output is best effort then.
-        if (!streamEnded) log?.debug({ containerId: c.id, err: (err as Error).message }, 'output stream closed early');
+        if (streamEnded) return;
+        log?.debug({ ...ids, containerId: c.id, err: (err as Error).message }, 'output stream closed early');
       });
 
       if (signal?.aborted) return { ...empty('cancelled'), containerId: c.id };
@@ -235,7 +238,8 @@ export class DockerSandbox implements Sandbox {
         stderrTail: stderr.tail.toString(),
         ...(copied && !copied.ok ? { outputRefused: copied.refusal } : {}),
       };
-      log?.debug({ containerId: c.id, status, exitCode, durationMs: Math.round(result.durationMs) }, 'sandbox finished');
+      const durationMs = Math.round(result.durationMs);
+      log?.debug({ ...ids, containerId: c.id, status, exitCode, durationMs }, 'sandbox finished');
       return result;
     } finally {
       for (const t of timers) clearTimeout(t);
@@ -245,9 +249,16 @@ export class DockerSandbox implements Sandbox {
         step?.remove({ force: true, v: true }).catch((err: unknown) => {
           // 404: already gone; 409: removal already in progress. Anything else leaves work for the reaper.
           const code = statusOf(err);
-          if (code !== 404 && code !== 409) log?.warn({ containerId: step.id, err: (err as Error).message }, 'could not remove sandbox container');
+          if (code === 404 || code === 409) return;
+          const detail = (err as Error).message;
+          log?.warn({ ...ids, containerId: step.id, err: detail }, 'could not remove sandbox container');
         }),
-        sidecar?.remove({ force: true, v: true }).catch(() => undefined),
+        sidecar?.remove({ force: true, v: true }).catch((err: unknown) => {
+          const code = statusOf(err);
+          if (code === 404 || code === 409) return;
+          const detail = (err as Error).message;
+          log?.warn({ ...ids, containerId: sidecar?.id, err: detail }, 'could not remove the egress bridge container');
+        }),
         held?.catch(() => undefined).then(() => outputs.removeHolder()),
       ]);
       await outputs.close(); // the volume, now that no container uses it

@@ -190,12 +190,17 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   }
   for (const [i, extra] of (spec.extraMounts ?? []).entries()) {
     const target = extra.container;
-    const fixed = [SANDBOX_PATHS.src, SANDBOX_PATHS.in, SANDBOX_PATHS.out];
+    // Below /wave/src is allowed (a project mount on a mount point of the step's source); nothing else of Wave's.
+    const egressTargets = (egress?.mounts ?? []).map((m) => m.container);
+    const fixed = [SANDBOX_PATHS.in, SANDBOX_PATHS.out, home, '/tmp', ...egressTargets];
     if (typeof target !== 'string' || !target.startsWith('/') || target.includes('\0') || target.includes(',') || posix.normalize(target) !== target || target === '/') {
       throw invalid(`extraMounts[${i}].container ${JSON.stringify(target)} must be a normalized absolute path`);
     }
-    if (fixed.some((f) => target === f || target.startsWith(`${f}/`) || f.startsWith(`${target}/`))) {
-      throw invalid(`extraMounts[${i}].container ${target} overlaps one of Wave's fixed mounts (${fixed.join(', ')})`);
+    const overlaps = (f: string) => target === f || target.startsWith(`${f}/`) || f.startsWith(`${target}/`);
+    const hidesSource = target === SANDBOX_PATHS.src || SANDBOX_PATHS.src.startsWith(`${target}/`);
+    if (hidesSource || fixed.some(overlaps) || mounts.some((m) => m.Target === target)) {
+      const taken = [SANDBOX_PATHS.src, ...fixed].join(', ');
+      throw invalid(`extraMounts[${i}].container ${target} overlaps another mount (${taken} or an earlier one)`);
     }
     mounts.push({ Type: 'bind', Source: absolute(extra.host, `extraMounts[${i}].host`), Target: target, ReadOnly: extra.readOnly, BindOptions: { Propagation: 'rprivate' } });
   }
