@@ -11,13 +11,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run `wave ARGS` in `cwd` as a user would, with colours off. */
-export function runWave(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliRun {
+/** Run `wave ARGS` in `cwd` as a user would, with colours off; `stdin` is its standard input (default: none). */
+export function runWave(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, stdin?: string): CliRun {
   const result = spawnSync(process.execPath, ['--import', tsxLoader, entry, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...env },
     timeout: 60_000,
+    ...(stdin !== undefined ? { input: stdin } : {}),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -224,11 +224,47 @@ describe('loadPipeline normalisation', () => {
     const problems = await problemsOf(yaml);
     assert.deepEqual(problems.map(brief), [
       "11:32 error step 'a': mount target 'rel' must be an absolute path inside the container",
-      "12:32 error step 'a': mount target '/wave/out/x' is reserved for Wave (/wave/out, /wave/in)",
+      "12:32 error step 'a': mount target '/wave/out/x' is reserved for Wave (/wave/out, /wave/in, /wave/meta, /wave/run, /tmp, /home/wave)",
     ]);
     const dir = await tempProject({ 'p.yaml': pipelineYaml(`${GOOD_STEP}    workspace:\n      mount: [{source: ./, target: /project}]\n`) });
     const step = (await loadPipeline(path.join(dir, 'p.yaml'))).pipeline.steps[0];
     assert.deepEqual(step?.workspace, { mount: [{ source: './', target: '/project', mode: 'readonly' }] });
+  });
+
+  it('mount targets: none above or on what Wave mounts, none nested in another; /wave/src and below it are fine', async () => {
+    const mounts = ['/wave', '/home/wave/.ssh', '/wave/run', '/wave/src', '/wave/src/auth', '/docs', '/docs/api', '/docs'];
+    const yaml = pipelineYaml(`${GOOD_STEP}    workspace:\n      mount:\n${mounts.map((t) => `        - {source: ./, target: ${t}}\n`).join('')}`);
+    const reserved = '(/wave/out, /wave/in, /wave/meta, /wave/run, /tmp, /home/wave)';
+    assert.deepEqual((await problemsOf(yaml)).map(brief), [
+      `10:32 error step 'a': mount target '/wave' is reserved for Wave ${reserved}`,
+      `11:32 error step 'a': mount target '/home/wave/.ssh' is reserved for Wave ${reserved}`,
+      `12:32 error step 'a': mount target '/wave/run' is reserved for Wave ${reserved}`,
+      `12:32 error step 'a': mount target '/wave/run' overlaps mount 1's '/wave'`,
+      `13:32 error step 'a': mount target '/wave/src' overlaps mount 1's '/wave'`,
+      `14:32 error step 'a': mount target '/wave/src/auth' overlaps mount 1's '/wave'`,
+      `16:32 error step 'a': mount target '/docs/api' overlaps mount 6's '/docs'`,
+      `17:32 error step 'a': mount target '/docs' overlaps mount 6's '/docs'`,
+    ]);
+  });
+
+  it('network and allowed_domains belong to test_suite contracts; under network: none they are an error', async () => {
+    const yaml = pipelineYaml(`  - id: a
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: r, path: r.json}]
+    handover:
+      contracts:
+        - {type: test_suite, command: "npm test", network: allowlist, allowed_domains: [registry.npmjs.org]}
+        - {type: test_suite, command: "npm test", network: none, allowed_domains: [registry.npmjs.org]}
+        - {type: non_empty_file, network: allowlist}
+  - id: b
+    exec: {type: command, script: "true"}
+    sandbox: {network: none, allowed_domains: [registry.npmjs.org]}
+`);
+    assert.deepEqual((await problemsOf(yaml)).map(brief), [
+      "11:83 error step 'a': test_suite contract: allowed_domains has no effect with network: none",
+      "12:43 error step 'a': non_empty_file contract: network is only used by test_suite contracts",
+      "15:47 error step 'b': sandbox.allowed_domains has no effect with network: none",
+    ]);
   });
 
   it('an exec.source_path prompt file must exist (relative to the project)', async () => {
