@@ -58,7 +58,7 @@ export async function readPipeline(pipelinePath: string, opts: PipelineReadOptio
   let loaded: LoadedPipeline | undefined;
   if (!hasErrors(problems)) {
     const pipeline = normalisePipeline(src.value as RawPipeline, ctx);
-    loaded = { pipeline, file, projectDir, locate: src.locate };
+    loaded = { pipeline, file, projectDir, locate: src.locate, source: src.source };
   } else {
     // Still check the steps the schema found nothing wrong with, so one bad step does not hide the others.
     checkSchemaValidSteps(src.value, schema.errorPaths, ctx);

@@ -284,6 +284,15 @@ export interface Position {
 /** Finds the line:column of a node in the file a value was loaded from. */
 export type Locator = (path: DocPath, at?: 'key' | 'value') => Position | undefined;
 
+/** The text of a scalar as written in the file (quotes, indentation and all), and positions within it. */
+export interface ScalarSource {
+  raw: string;
+  positionAt: (offset: number) => Position;
+}
+
+/** Finds the source of the scalar at `path`; undefined when there is none (not a scalar, not in the file). */
+export type SourceLocator = (path: DocPath) => ScalarSource | undefined;
+
 export interface LoadedManifest {
   manifest: Manifest;
   /** Absolute path of the manifest file. */
@@ -302,4 +311,6 @@ export interface LoadedPipeline {
   /** The project whose `.wave/` paths (contracts, prompts) this pipeline resolves against. */
   projectDir: string;
   locate: Locator;
+  /** Where a templated text's placeholders are in the file (messages point at their own line). */
+  source?: SourceLocator;
 }

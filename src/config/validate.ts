@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
-import { checkTemplateText } from '../plan/references.js';
+import { checkStepTexts } from '../plan/step-templates.js';
 import { checkPipelineAgainstManifest } from './cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from './discover.js';
 import { readManifest } from './manifest.js';
@@ -67,14 +67,14 @@ export async function validatePipelineFile(
 
 /** The checks beyond the file itself; `wave run` uses this after loadPipeline(). */
 export async function checkLoadedPipeline(loaded: LoadedPipeline, manifest?: Manifest): Promise<Problem[]> {
-  const { pipeline, file, locate } = loaded;
-  const { problems } = checkDag(pipeline, { file, locate, ...(manifest ? { manifest } : {}) });
+  const { pipeline, file, locate, source } = loaded;
+  const { problems } = checkDag(pipeline, { file, locate, ...(source ? { source } : {}), ...(manifest ? { manifest } : {}) });
   if (manifest) problems.push(...checkPipelineAgainstManifest(loaded, manifest));
   problems.push(...(await checkPromptFiles(loaded)));
   return problems;
 }
 
-/** Placeholders in exec.source_path prompt files (their existence is checked when the pipeline loads). */
+/** Placeholders in exec.source_path prompt files, as a run renders them (existence is checked at load). */
 async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
   const graph = new StepGraph(loaded.pipeline.steps);
   const problems: Problem[] = [];
@@ -96,16 +96,8 @@ async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
       });
       continue;
     }
-    problems.push(
-      ...checkTemplateText(text, {
-        graph,
-        step,
-        at: ['steps', i, 'exec', 'source_path'],
-        file: loaded.file,
-        locate: loaded.locate,
-        textFile: resolved.path,
-      }),
-    );
+    const texts = [{ text, syntax: 'text' as const, at: ['exec', 'source_path'], file: resolved.path }];
+    problems.push(...checkStepTexts(texts, { graph, step, index: i, pipelineName: loaded.pipeline.metadata.name, file: loaded.file }));
   }
   return problems;
 }

@@ -1,10 +1,13 @@
 // Parses YAML keeping the document tree, so every later check can point at file:line:column of the node it
 // complains about. Syntax errors become Problems with their own positions.
 
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import type { Problem } from './problems.js';
-import type { DocPath, Locator, Position } from './types.js';
+import type { DocPath, Locator, Position, SourceLocator } from './types.js';
+
+/** How many nodes aliases may expand to in one document. */
+const MAX_ALIAS_EXPANSIONS = 1000;
 
 export interface YamlSource {
   /** The path used in messages (as given, usually absolute). */
@@ -13,6 +16,7 @@ export interface YamlSource {
   value: unknown;
   problems: Problem[];
   locate: Locator;
+  source: SourceLocator;
 }
 
 export function parseYamlSource(file: string, text: string): YamlSource {
@@ -47,8 +51,43 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     const offset = offsetOf(doc, path, at);
     return offset === undefined ? undefined : toPosition(offset);
   };
-  const value = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
-  return { file, value, problems, locate };
+  const source: SourceLocator = (path) => {
+    const node = nodeAt(doc, path);
+    if (!isScalar(node) || !node.range) return undefined;
+    const [start, end] = node.range;
+    return { raw: text.slice(start, end), positionAt: (offset) => toPosition(start + offset) };
+  };
+  const value = doc.errors.length === 0 ? toValue(doc, file, problems, toPosition) : undefined;
+  return { file, value, problems, locate, source };
+}
+
+/**
+ * The document as plain values. Aliases that expand beyond a sane count ("billion laughs") are refused by the
+ * yaml library; that is the file's fault, so it becomes a problem at the first alias, not a crash.
+ */
+function toValue(doc: Document.Parsed, file: string, problems: Problem[], toPosition: (offset: number) => Position): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (err) {
+    if (!(err instanceof ReferenceError || err instanceof RangeError)) throw err;
+    let first: Position | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        const offset = node.range?.[0];
+        if (offset !== undefined) first = toPosition(offset);
+        return visit.BREAK;
+      },
+    });
+    problems.push({
+      severity: 'error',
+      file,
+      line: first?.line ?? 1,
+      column: first?.column ?? 1,
+      message: `YAML: the aliases (*name) expand to more than ${MAX_ALIAS_EXPANSIONS} nodes`,
+      hint: 'write the values out, or use fewer aliases; a file that expands without limit is refused',
+    });
+    return undefined;
+  }
 }
 
 /** The yaml library appends " at line L, column C:" and a code excerpt; we print the position ourselves. */
@@ -85,6 +124,17 @@ function offsetOf(doc: Document.Parsed, path: DocPath, at: 'key' | 'value'): num
     }
   }
   return best;
+}
+
+/** The node at `path`, or undefined when the path does not lead to one. */
+function nodeAt(doc: Document.Parsed, path: DocPath): unknown {
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    if (isMap(node)) node = node.items.find((p: Pair) => keyText(p.key) === String(seg))?.value;
+    else if (isSeq(node)) node = node.items[typeof seg === 'number' ? seg : Number(seg)];
+    else return undefined;
+  }
+  return node;
 }
 
 function keyText(key: unknown): string | undefined {

@@ -12,10 +12,12 @@ import { chainScrubs, scrubber, secretValuesOf, type Scrub } from '../audit/inde
 import { PROVIDER_CREDENTIAL_ENV, credentialRefusal, refusedCredentialPassthrough, stepPassthrough } from '../config/credentials.js';
 import { WaveError, isWaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
+import { StepGraph } from '../plan/graph.js';
+import { stepInputs, stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
 import { collectOutputs } from '../sandbox/collect.js';
 import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
-import type { Store } from '../state/index.js';
+import type { ArtifactRecord, Store } from '../state/index.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import type { AgentLauncher } from './agent.js';
@@ -130,10 +132,12 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     ...(deps.stepUser ? { owner: deps.stepUser } : {}),
   });
 
-  const injected = await injectInputs(deps, step, ws);
+  const graph = new StepGraph(deps.pipeline.steps);
+  const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
 
-  const templates = { input: deps.input, runId, stepId: step.id, pipelineName: deps.pipeline.metadata.name, deps: injected.paths };
+  const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name };
+  const templates = stepTemplateContext(graph, step, values, injected.present);
   const invocation =
     step.exec.type === 'command'
       ? await commandInvocation(
@@ -289,39 +293,34 @@ async function writeMetaFiles(ws: StepWorkspace, files: Record<string, string>, 
   return dir;
 }
 
-/** Copies each dependency's declared outputs to in/<dep>/<path> (and inject_artifacts aliases to in/<as>). */
+/**
+ * Copies what the step receives (plan/inputs.ts) to in/<step>/<path>, and inject_artifacts aliases to in/<as>.
+ * Returns the inputs that were there (`<step>/<artifact>`); a missing required one fails the attempt.
+ */
 async function injectInputs(
   deps: StepRunnerDeps,
+  graph: StepGraph,
   step: Step,
   ws: StepWorkspace,
-): Promise<{ ok: true; paths: Record<string, Record<string, string>> } | { ok: false; failure: AttemptFailure }> {
-  const paths: Record<string, Record<string, string>> = {};
-  const pipelineSteps = new Map(deps.pipeline.steps.map((s) => [s.id, s]));
-  const aliases = new Map((step.memory?.inject_artifacts ?? []).map((i) => [`${i.step}/${i.artifact}`, i]));
+): Promise<{ ok: true; present: Set<string> } | { ok: false; failure: AttemptFailure }> {
+  const present = new Set<string>();
   const missing: string[] = [];
-  for (const depId of step.dependencies) {
-    const dep = pipelineSteps.get(depId);
-    if (!dep) continue;
-    const records = new Map(deps.store.artifacts(deps.runId, depId).map((a) => [a.name, a]));
-    paths[depId] = {};
-    for (const output of dep.output_artifacts) {
-      const record = records.get(output.name);
-      const alias = aliases.get(`${depId}/${output.name}`);
-      if (!record) {
-        if (output.required && !alias?.optional) missing.push(`${depId}.${output.name}`);
-        continue;
-      }
-      const rel = path.posix.join(depId, path.posix.normalize(output.path));
-      await injectArtifact(ws, rel, record.path);
-      (paths[depId] as Record<string, string>)[output.name] = `${SANDBOX_PATHS.in}/${rel}`;
-      if (alias?.as) await injectArtifact(ws, alias.as, record.path);
+  const records = new Map<string, Map<string, ArtifactRecord>>();
+  for (const input of stepInputs(graph, step)) {
+    if (!records.has(input.from)) records.set(input.from, new Map(deps.store.artifacts(deps.runId, input.from).map((a) => [a.name, a])));
+    const record = records.get(input.from)?.get(input.output.name);
+    if (!record) {
+      if (input.required) missing.push(`${input.from}.${input.output.name}`);
+      continue;
     }
+    for (const rel of [input.rel, ...input.aliases]) await injectArtifact(ws, rel, record.path);
+    present.add(`${input.from}/${input.output.name}`);
   }
   if (missing.length) {
     const reason = `required input artifact(s) missing: ${missing.join(', ')}`;
     return { ok: false, failure: failure('missing_input', reason) };
   }
-  return { ok: true, paths };
+  return { ok: true, present };
 }
 
 function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {

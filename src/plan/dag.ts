@@ -3,7 +3,7 @@
 
 import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
-import type { DocPath, Locator, Manifest, Pipeline, Step } from '../config/types.js';
+import type { DocPath, Locator, Manifest, Pipeline, SourceLocator, Step } from '../config/types.js';
 import { StepGraph } from './graph.js';
 import { checkReferences } from './references.js';
 
@@ -15,6 +15,8 @@ export interface DagOptions {
   /** The pipeline file, for problem positions. */
   file?: string;
   locate?: Locator;
+  /** For problems in templated texts: the line of the placeholder itself. */
+  source?: SourceLocator;
 }
 
 export interface DagResult {
@@ -71,8 +73,15 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       );
     }
   }
-  // References into other steps' outputs (inject_artifacts, items_source, {{ deps.* }}).
-  problems.push(...checkReferences(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
+  // References into other steps' outputs (inject_artifacts, {{ deps.* }}) and the other placeholders.
+  problems.push(
+    ...checkReferences(graph, {
+      file,
+      pipelineName: pipeline.metadata.name,
+      ...(opts.locate ? { locate: opts.locate } : {}),
+      ...(opts.source ? { source: opts.source } : {}),
+    }),
+  );
   return { problems, levels };
 }
 

@@ -16,6 +16,8 @@ export interface TemplateVar {
   /** 1-based position of the `{{` within the text. */
   line: number;
   column: number;
+  /** Index among all `{{ … }}` of the text, escaped ones included (to find it again in a file's source). */
+  ordinal: number;
 }
 
 export type TemplateRef =
@@ -33,15 +35,22 @@ const PLACEHOLDER = /(\\?)\{\{([^{}]*)\}\}/g;
 
 export function findTemplateVars(text: string): TemplateVar[] {
   const out: TemplateVar[] = [];
+  let ordinal = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
+    const current = ordinal++;
     if (m[1] === '\\') continue; // escaped
     const start = m.index ?? 0;
     const before = text.slice(0, start);
     const line = before.split('\n').length;
     const column = start - before.lastIndexOf('\n');
-    out.push({ expr: (m[2] ?? '').trim(), start, end: start + m[0].length, line, column });
+    out.push({ expr: (m[2] ?? '').trim(), start, end: start + m[0].length, line, column, ordinal: current });
   }
   return out;
+}
+
+/** Offsets of every `{{ … }}` in a text, escaped ones included: the positions that `ordinal` counts. */
+export function placeholderOffsets(text: string): number[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => m.index ?? 0);
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -73,6 +82,17 @@ export function classifyTemplateVar(expr: string): TemplateRef {
   };
 }
 
+/** Why a `deps.<step>.<artifact>` has no value for this step, with a hint. */
+export interface MissingDep {
+  message: string;
+  hint?: string;
+  /**
+   * The reason is the step's place in the graph (not upstream, not injected): with a dependency that does not
+   * resolve, the graph is incomplete, and `wave validate` drops it as a follow-on of that error.
+   */
+  graphReason?: boolean;
+}
+
 export interface TemplateContext {
   input: string;
   runId: string;
@@ -80,6 +100,8 @@ export interface TemplateContext {
   pipelineName?: string;
   /** deps[step][artifact] → what the placeholder becomes, typically the path inside the container. */
   deps?: Record<string, Record<string, string>>;
+  /** Explains a deps.<step>.<artifact> that `deps` lacks; see plan/inputs.ts. */
+  missingDep?: (step: string, artifact: string) => MissingDep;
 }
 
 export interface RenderOptions {
@@ -87,62 +109,79 @@ export interface RenderOptions {
   syntax?: 'text' | 'shell';
 }
 
+/** One placeholder that cannot be filled, with its position in the text. */
+export interface TemplateFailure {
+  at: TemplateVar;
+  message: string;
+  hint: string;
+  graphReason?: boolean;
+}
+
+const LITERAL_HINT = 'write \\{{ for a literal {{';
+
+interface Filled {
+  rendered: string;
+  failures: TemplateFailure[];
+}
+
+/** Renders the text and collects every placeholder that cannot be filled; `wave validate` and a run share it. */
+export function fillTemplate(text: string, ctx: TemplateContext, options: RenderOptions = {}): Filled {
+  const vars = findTemplateVars(text);
+  const places = options.syntax === 'shell' ? shellPlaces(text, vars) : undefined;
+  const failures: TemplateFailure[] = [];
+  let index = 0;
+  const rendered = text.replace(PLACEHOLDER, (whole: string, escape: string) => {
+    if (escape === '\\') return whole.slice(1);
+    const place = places?.[index];
+    const v = vars[index++];
+    if (!v) return whole;
+    const fail = (message: string, hint: string, graphReason?: boolean): string => {
+      failures.push({ at: v, message, hint, ...(graphReason ? { graphReason } : {}) });
+      return whole;
+    };
+    if (place?.kind === 'unsafe') return fail(unsafePlaceMessage(v.expr, place), UNSAFE_PLACE_HINT);
+    const value = valueOf(v.expr, ctx);
+    if (typeof value !== 'string') return fail(value.message, value.hint ?? LITERAL_HINT, value.graphReason);
+    return place ? quoteForPlace(value, place) : value;
+  });
+  return { rendered, failures };
+}
+
+function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
+  const ref = classifyTemplateVar(expr);
+  switch (ref.kind) {
+    case 'input':
+      return ctx.input;
+    case 'run_id':
+      return ctx.runId;
+    case 'step_id':
+      return ctx.stepId;
+    case 'pipeline_name':
+      return ctx.pipelineName ?? { message: 'pipeline_name is not available here' };
+    case 'dep_artifact': {
+      const value = ctx.deps?.[ref.step]?.[ref.artifact];
+      if (value !== undefined) return value;
+      const missing = ctx.missingDep?.(ref.step, ref.artifact) ?? { message: `step '${ref.step}' gave this step no artifact '${ref.artifact}'` };
+      return { ...missing, message: `{{ ${expr} }}: ${missing.message}` };
+    }
+    case 'unknown':
+      return { message: ref.reason };
+  }
+}
+
 /**
- * Replaces every placeholder; throws a WaveError ('pipeline_invalid') naming each variable that cannot be
- * filled. `where` (e.g. "step 'review' exec.source") goes into the message.
+ * Replaces every placeholder; throws a WaveError ('pipeline_invalid') naming each one that cannot be filled.
+ * `where` (e.g. "step 'review' prompt") goes into the message.
  */
 export function renderTemplate(text: string, ctx: TemplateContext, where = 'template', options: RenderOptions = {}): string {
-  const failures: string[] = [];
-  const places = options.syntax === 'shell' ? shellPlaces(text, findTemplateVars(text)) : undefined;
-  let index = 0;
-  let unsafe = false;
-  const rendered = text.replace(PLACEHOLDER, (whole: string, escape: string, inner: string) => {
-    if (escape === '\\') return whole.slice(1);
-    const place = places?.[index++];
-    if (place?.kind === 'unsafe') {
-      failures.push(unsafePlaceMessage(inner.trim(), place));
-      unsafe = true;
-      return whole;
-    }
-    const value = valueOf(inner);
-    return value === undefined ? whole : place ? quoteForPlace(value, place) : value;
+  const { rendered, failures } = fillTemplate(text, ctx, options);
+  const [first] = failures;
+  if (!first) return rendered;
+  const at = (f: TemplateFailure): string => (text.includes('\n') ? ` (line ${f.at.line})` : '');
+  throw new WaveError('pipeline_invalid', `${where}: ${first.message}${at(first)}`, {
+    details: failures.slice(1).map((f) => `${f.message}${at(f)}`),
+    hint: first.hint,
   });
-  function valueOf(inner: string): string | undefined {
-    const ref = classifyTemplateVar(inner.trim());
-    switch (ref.kind) {
-      case 'input':
-        return ctx.input;
-      case 'run_id':
-        return ctx.runId;
-      case 'step_id':
-        return ctx.stepId;
-      case 'pipeline_name':
-        if (ctx.pipelineName !== undefined) return ctx.pipelineName;
-        failures.push('pipeline_name is not available here');
-        return undefined;
-      case 'dep_artifact': {
-        const value = ctx.deps?.[ref.step]?.[ref.artifact];
-        if (value !== undefined) return value;
-        failures.push(
-          ctx.deps?.[ref.step]
-            ? `step '${ref.step}' has no artifact '${ref.artifact}'`
-            : `'deps.${ref.step}' is not a dependency of step '${ctx.stepId}'`,
-        );
-        return undefined;
-      }
-      case 'unknown':
-        failures.push(ref.reason);
-        return undefined;
-    }
-  }
-  if (failures.length > 0) {
-    const [first] = failures;
-    throw new WaveError('pipeline_invalid', `${where}: ${first}`, {
-      details: failures.slice(1),
-      hint: unsafe ? UNSAFE_PLACE_HINT : `template variables: ${TEMPLATE_VARIABLES.join(', ')}; write \\{{ for a literal {{`,
-    });
-  }
-  return rendered;
 }
 
 /** Why a placeholder in a script is refused where it is; the same words for `wave validate` and a run. */

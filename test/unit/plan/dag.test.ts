@@ -69,7 +69,7 @@ describe('checkDag: problems', () => {
         step('a', [], { output_artifacts: [{ name: 'out', path: 'o.json', type: 'json', required: true }] }),
         step('b', [], { memory: { inject_artifacts: [{ step: 'a', artifact: 'out' }] } }),
       ],
-      expect: ["error: step 'b': inject_artifacts reads from 'a', which is not one of its dependencies"],
+      expect: ["error: step 'b': inject_artifacts: step 'a' is not one of its dependencies"],
     },
     {
       name: 'inject_artifacts from a transitive dependency is fine',
@@ -91,7 +91,7 @@ describe('checkDag: problems', () => {
     {
       name: 'inject_artifacts from an unknown step',
       steps: [step('b', [], { memory: { inject_artifacts: [{ step: 'zz', artifact: 'x' }] } })],
-      expect: ["error: step 'b': inject_artifacts refers to unknown step 'zz'"],
+      expect: ["error: step 'b': inject_artifacts: unknown step 'zz'"],
     },
     {
       name: 'template deps must be dependencies and declared',
@@ -101,15 +101,33 @@ describe('checkDag: problems', () => {
         step('c', ['a'], { exec: { type: 'prompt', source: 'read {{deps.a.x}} and {{ inptu }}' } }),
       ],
       expect: [
-        "error: step 'b': {{ deps.a.r }} reads from 'a', which is not one of its dependencies",
+        "error: step 'b': {{ deps.a.r }}: step 'a' is not one of its dependencies",
         "error: step 'c': {{ deps.a.x }}: step 'a' declares no artifact 'x'",
         "error: step 'c': unknown template variable 'inptu' (known: input, run.id, step_id, pipeline_name, deps.<step>.<artifact>)",
       ],
     },
     {
-      name: 'matrix items_source must come from a dependency',
-      steps: [step('plan'), step('work', [], { strategy: { type: 'matrix', items_source: 'plan/items.json' } })],
-      expect: ["error: step 'work': items_source reads from 'plan', which is not one of its dependencies"],
+      name: 'a template may read a step further up that the step injects from, not one it does not',
+      steps: [
+        step('a', [], { output_artifacts: [{ name: 'r', path: 'r.md', type: 'markdown', required: true }] }),
+        step('b', ['a']),
+        step('c', ['b'], {
+          memory: { inject_artifacts: [{ step: 'a', artifact: 'r' }] },
+          exec: { type: 'prompt', source: 'read {{ deps.a.r }}' },
+        }),
+        step('d', ['b'], { exec: { type: 'prompt', source: 'read {{ deps.a.r }}' } }),
+      ],
+      expect: [
+        "error: step 'd': {{ deps.a.r }}: step 'a' is upstream but not injected (a step receives its direct dependencies' outputs and what memory.inject_artifacts names)",
+      ],
+    },
+    {
+      name: 'a command script: unsafe places and unknown variables, each reported',
+      steps: [step('a', [], { exec: { type: 'command', script: 'echo `{{ input }}`\necho {{ nope }}' } })],
+      expect: [
+        "error: step 'a': {{ input }} is inside backticks (use $(…) instead), where no quoting keeps its value from running as code",
+        "error: step 'a': unknown template variable 'nope' (known: input, run.id, step_id, pipeline_name, deps.<step>.<artifact>) (line 2 of the text)",
+      ],
     },
   ];
   for (const c of cases) {
@@ -192,6 +210,43 @@ describe('checkDag: positions from a loaded pipeline', () => {
         "p.yaml:12:23 step 'b': unknown dependency 'nope'",
         "p.yaml:13:9 duplicate step id 'b' (first defined at line 9)",
         'p.yaml:5:5 dependency cycle: a -> b -> a',
+      ],
+    );
+  });
+});
+
+describe('template problems point at the placeholder’s own line', () => {
+  it('in a block scalar, a quoted scalar and a command script', async () => {
+    const yaml = pipelineYaml(`  - id: a
+    persona: navigator
+    exec:
+      type: prompt
+      source: |
+        first line
+        second {{ input }} and {{ inptu }}
+    output_artifacts: [{name: r, path: r.md}]
+  - id: b
+    persona: navigator
+    dependencies: [a]
+    exec: {type: prompt, source: "read \\\\{{ literal }} then {{ deps.a.x }}"}
+  - id: c
+    dependencies: [a]
+    exec:
+      type: command
+      script: >-
+        cat {{ deps.a.r }}
+        # {{ input }}
+`);
+    const dir = await tempProject({ 'p.yaml': yaml });
+    const loaded = await loadPipeline(path.join(dir, 'p.yaml'));
+    const { problems } = checkDag(loaded.pipeline, { file: loaded.file, locate: loaded.locate, ...(loaded.source ? { source: loaded.source } : {}) });
+    assert.deepEqual(
+      problems.map((p) => `${p.line}:${p.column} ${p.message.split(':').slice(0, 2).join(':')}`),
+      [
+        "11:32 step 'a': unknown template variable 'inptu' (known",
+        "16:61 step 'b': {{ deps.a.x }}",
+        // Folded into one line, the script comments out the placeholder: refused where it is written.
+        "23:11 step 'c': {{ input }} is inside a comment, where no quoting keeps its value from running as code",
       ],
     );
   });

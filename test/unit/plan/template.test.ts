@@ -36,8 +36,8 @@ describe('renderTemplate', () => {
     ['{{ inptu }}', /unknown template variable 'inptu'/],
     ['{{ }}', /empty placeholder/],
     ['{{ deps.analyze }}', /must have the form deps\.<step>\.<artifact>/],
-    ['{{ deps.analyze.nope }}', /step 'analyze' has no artifact 'nope'/],
-    ['{{ deps.other.x }}', /'deps\.other' is not a dependency of step 'summary'/],
+    ['{{ deps.analyze.nope }}', /\{\{ deps\.analyze\.nope \}\}: step 'analyze' gave this step no artifact 'nope'/],
+    ['{{ deps.other.x }}', /step 'other' gave this step no artifact 'x'/],
   ];
   for (const [text, pattern] of failures) {
     it(`rejects ${text}`, () => {

@@ -1,0 +1,103 @@
+// What a step receives in /wave/in, decided in one place for the run (which files it copies) and for
+// `wave validate` (which {{ deps.<step>.<artifact> }} have a value): every declared output of each direct
+// dependency, and each memory.inject_artifacts entry naming an upstream step, however far up.
+
+import posix from 'node:path/posix';
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
+import { didYouMean } from '../config/suggest.js';
+import type { OutputArtifact, Step } from '../config/types.js';
+import type { StepGraph } from './graph.js';
+import type { MissingDep, TemplateContext } from './template.js';
+
+export interface StepInput {
+  /** The step that wrote it. */
+  from: string;
+  output: OutputArtifact;
+  /** Its place under /wave/in: `<from>/<path>`. */
+  rel: string;
+  /** inject_artifacts `as:` names: further copies at /wave/in/<as>. */
+  aliases: string[];
+  /** Missing in the run fails the step (a required output not marked optional by inject_artifacts). */
+  required: boolean;
+}
+
+const key = (from: string, artifact: string): string => `${from}/${artifact}`;
+
+export function stepInputs(graph: StepGraph, step: Step): StepInput[] {
+  const injections = step.memory?.inject_artifacts ?? [];
+  const ancestors = injections.length ? graph.ancestorsOf(step.id) : new Set<string>();
+  const inputs = new Map<string, StepInput>();
+  const add = (from: string, output: OutputArtifact): StepInput => {
+    const k = key(from, output.name);
+    let input = inputs.get(k);
+    if (!input) {
+      input = { from, output, rel: posix.join(from, posix.normalize(output.path)), aliases: [], required: output.required };
+      inputs.set(k, input);
+    }
+    return input;
+  };
+  for (const dep of new Set(graph.depsOf(step.id))) {
+    for (const output of graph.byId.get(dep)?.step.output_artifacts ?? []) add(dep, output);
+  }
+  for (const injection of injections) {
+    const output = graph.byId.get(injection.step)?.step.output_artifacts.find((o) => o.name === injection.artifact);
+    if (!output || !ancestors.has(injection.step)) continue; // reported by checkReferences
+    const input = add(injection.step, output);
+    if (injection.as) input.aliases.push(injection.as);
+    if (injection.optional) input.required = false;
+  }
+  return [...inputs.values()];
+}
+
+export interface TemplateValues {
+  input: string;
+  runId: string;
+  pipelineName: string;
+}
+
+/**
+ * The template context of a step. `present`: the inputs the run actually injected (`<step>/<artifact>`); without
+ * it every planned input counts, which is what `wave validate` checks against.
+ */
+export function stepTemplateContext(graph: StepGraph, step: Step, values: TemplateValues, present?: ReadonlySet<string>): TemplateContext {
+  const inputs = stepInputs(graph, step);
+  const deps: Record<string, Record<string, string>> = {};
+  for (const input of inputs) {
+    if (present && !present.has(key(input.from, input.output.name))) continue;
+    (deps[input.from] ??= {})[input.output.name] = `${SANDBOX_PATHS.in}/${input.rel}`;
+  }
+  const planned = new Set(inputs.map((i) => key(i.from, i.output.name)));
+  return {
+    input: values.input,
+    runId: values.runId,
+    stepId: step.id,
+    pipelineName: values.pipelineName,
+    deps,
+    missingDep: (from, artifact) =>
+      planned.has(key(from, artifact))
+        ? { message: `artifact '${artifact}' of step '${from}' is optional and was not written in this run`, hint: `make the template work without it, or mark it required: true in step '${from}'` }
+        : unavailableDep(graph, step, from, artifact),
+  };
+}
+
+/** Why step `step` cannot read `from`'s `artifact` at all: the same words for inject_artifacts and templates. */
+export function unavailableDep(graph: StepGraph, step: Step, from: string, artifact: string): MissingDep {
+  const source = graph.byId.get(from)?.step;
+  if (from === step.id) return { message: 'names the step itself' };
+  if (!source) return { message: `unknown step '${from}'${didYouMean(from, graph.byId.keys())}` };
+  const declared = source.output_artifacts.map((o) => o.name);
+  if (!declared.includes(artifact)) {
+    return {
+      message: `step '${from}' declares no artifact '${artifact}'${didYouMean(artifact, declared)}`,
+      hint: declared.length ? `'${from}' declares: ${declared.join(', ')}` : `'${from}' declares no output_artifacts`,
+    };
+  }
+  if (!graph.ancestorsOf(step.id).has(from)) {
+    return { message: `step '${from}' is not one of its dependencies`, hint: `add '${from}' to dependencies`, graphReason: true };
+  }
+  return {
+    message: `step '${from}' is upstream but not injected (a step receives its direct dependencies' outputs and what memory.inject_artifacts names)`,
+    hint: `add {step: ${from}, artifact: ${artifact}} to memory.inject_artifacts, or '${from}' to dependencies`,
+    graphReason: true,
+  };
+}
