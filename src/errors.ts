@@ -6,7 +6,7 @@ export const ExitCode = {
   ok: 0,
   /** A bug in Wave: an unexpected exception. */
   internal: 1,
-  /** Bad flags, or an invalid manifest or pipeline. */
+  /** Bad flags, an invalid manifest or pipeline, a project file Wave cannot read (a corrupt state.db). */
   invalidInput: 2,
   /** A step failed after its last attempt. */
   stepFailed: 3,
@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'file_not_found'
   | 'run_not_found'
   | 'state_incompatible'
+  | 'state_corrupt'
   | 'docker_unavailable'
   | 'image_missing'
   | 'sandbox_failed'
@@ -45,6 +46,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   file_not_found: ExitCode.invalidInput,
   run_not_found: ExitCode.invalidInput,
   state_incompatible: ExitCode.infrastructure,
+  state_corrupt: ExitCode.invalidInput,
   docker_unavailable: ExitCode.infrastructure,
   image_missing: ExitCode.infrastructure,
   sandbox_failed: ExitCode.infrastructure,

@@ -155,6 +155,17 @@ export interface EventsQuery {
   limit?: number;
 }
 
+/** A file that is not an SQLite database, or a damaged one, is the project's problem: say which and what to do. */
+function unusableDb(err: unknown, path: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return err;
+  const what = code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is damaged';
+  return new WaveError('state_corrupt', `${path} ${what}: Wave cannot read its run state (${(err as Error).message})`, {
+    hint: `move it away (mv ${path} ${path}.broken) and Wave starts a new one; the runs it recorded are then no longer listed`,
+    cause: err,
+  });
+}
+
 const INPUT_SUMMARY_LENGTH = 200;
 
 export class Store {
@@ -180,7 +191,7 @@ export class Store {
       migrate(this.db, path);
     } catch (err) {
       this.db.close();
-      throw err;
+      throw unusableDb(err, path);
     }
   }
 
