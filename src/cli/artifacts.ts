@@ -1,9 +1,9 @@
 // `wave artifacts <run-id> [--step S] [--export DIR]`: the run's collected outputs; --export copies them to
-// DIR/<step>/<path>, verifying each file's sha256 on the way (a workspace changed after the run shows up).
-import { createHash } from 'node:crypto';
+// DIR/<step>/<path>, verifying each artifact's sha256 on the way (a workspace changed after the run shows up).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import { artifactDigest, copyArtifact } from '../workspace/artifacts.js';
 import type { CliContext } from './context.js';
 import { printJson, table } from './render.js';
 import { withStore } from './store-access.js';
@@ -24,14 +24,15 @@ export async function artifactsCommand(ctx: CliContext, runId: string, opts: { s
       const dir = path.resolve(opts.export);
       for (const row of rows) {
         const target = path.join(dir, row.step, row.path);
-        const data = await fs.readFile(row.file).catch(() => {
+        if ((await artifactDigest(row.file)) === undefined) {
           throw new WaveError('file_not_found', `artifact ${row.step}/${row.name}: ${row.file} is gone`, { hint: 'was the workspace cleaned (wave clean)?' });
-        });
-        if (createHash('sha256').update(data).digest('hex') !== row.sha256) {
+        }
+        // The copy is what is checked: a change between a check of the source and the copy cannot slip through.
+        await copyArtifact(row.file, target);
+        if ((await artifactDigest(target))?.sha256 !== row.sha256) {
+          await fs.rm(target, { recursive: true, force: true });
           throw new WaveError('artifact_rejected', `artifact ${row.step}/${row.name} changed since the run collected it (${row.file})`);
         }
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        await fs.writeFile(target, data);
       }
     }
     if (ctx.output === 'json') {
@@ -40,7 +41,7 @@ export async function artifactsCommand(ctx: CliContext, runId: string, opts: { s
       process.stdout.write('no artifacts\n');
     } else {
       process.stdout.write(table(['step', 'name', 'path', 'size', 'sha256'], rows.map((r) => [r.step, r.name, r.path, String(r.size), r.sha256.slice(0, 12)])));
-      if (opts.export) process.stdout.write(`exported ${rows.length} file(s) to ${opts.export}\n`);
+      if (opts.export) process.stdout.write(`exported ${rows.length} artifact(s) to ${opts.export}\n`);
     }
     return 0;
   });

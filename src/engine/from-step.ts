@@ -2,16 +2,14 @@
 // them take over their completed results from an earlier run. The earlier run's artifacts are checked against
 // their recorded sha256 and copied into the new run's workspace, so cleaning the old run never breaks the new
 // one and dependents get their inputs exactly as in a normal run.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline as streamPipeline } from 'node:stream/promises';
 import { didYouMean } from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { WaveError } from '../errors.js';
 import type { ReusedArtifact } from '../events/types.js';
 import type { RunRecord, Store } from '../state/index.js';
+import { artifactDigest, copyArtifact } from '../workspace/artifacts.js';
 import { safeRelative } from '../workspace/layout.js';
 
 interface DagNode {
@@ -138,7 +136,7 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
           hint: `run the whole pipeline again: wave run ${pipelineName}`,
         });
       }
-      const actual = await hashFile(record.path);
+      const actual = await artifactDigest(record.path);
       if (actual === undefined) {
         throw new WaveError('file_not_found', `--from-step ${plan.fromStep}: ${label} is gone: ${record.path}`, {
           hint: `its workspace was removed (wave clean?); pick another run with --from-run, or run the whole pipeline: wave run ${pipelineName}`,
@@ -165,10 +163,8 @@ export async function copyReusedArtifacts(runDir: string, source: ReusedStepSour
   const copied: ReusedArtifact[] = [];
   for (const artifact of source.artifacts) {
     const target = path.join(out, artifact.relPath);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.rm(target, { force: true });
     try {
-      await fs.copyFile(artifact.file, target);
+      await copyArtifact(artifact.file, target);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Checked a moment ago; removed since (a `wave clean` running at the same time).
@@ -176,7 +172,7 @@ export async function copyReusedArtifacts(runDir: string, source: ReusedStepSour
         hint: 'its workspace was removed while this run started; pick another run with --from-run, or run the whole pipeline',
       });
     }
-    const hashed = await hashFile(target);
+    const hashed = await artifactDigest(target);
     if (hashed?.sha256 !== artifact.sha256) {
       throw new WaveError('usage', `artifact ${source.stepId}.${artifact.name} of run ${fromRun} changed while it was being copied: ${artifact.file}`, {
         hint: 'something is writing to the earlier run\'s workspace; try again, or run the whole pipeline',
@@ -185,20 +181,6 @@ export async function copyReusedArtifacts(runDir: string, source: ReusedStepSour
     copied.push({ name: artifact.name, path: target, size: hashed.size, sha256: hashed.sha256 });
   }
   return copied;
-}
-
-/** sha256 and size of a regular file, or undefined when there is no such file. */
-async function hashFile(file: string): Promise<{ sha256: string; size: number } | undefined> {
-  let stat;
-  try {
-    stat = await fs.stat(file);
-  } catch {
-    return undefined;
-  }
-  if (!stat.isFile()) return undefined;
-  const hash = createHash('sha256');
-  await streamPipeline(createReadStream(file), hash);
-  return { sha256: hash.digest('hex'), size: stat.size };
 }
 
 function listOf(ids: readonly string[]): string {

@@ -15,9 +15,10 @@ import type { EventBus } from '../events/bus.js';
 import { StepGraph } from '../plan/graph.js';
 import { stepInputs, stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
-import { collectOutputs } from '../sandbox/collect.js';
+import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
 import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import type { ArtifactRecord, Store } from '../state/index.js';
+import { artifactIn } from '../workspace/artifacts.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import type { AgentLauncher } from './agent.js';
@@ -225,7 +226,7 @@ async function runInvocation(
     ...(spec.resources?.outFiles !== undefined ? { maxEntries: spec.resources.outFiles } : {}),
   };
   const manifest = await collectOutputs(ws.out, { declared, ...limits });
-  const missingRequired = step.output_artifacts.filter((o) => o.required && manifest.missing.includes(path.posix.normalize(o.path)));
+  const missingRequired = step.output_artifacts.filter((o) => o.required && manifest.missing.includes(normalizeDeclaredPath(o.path)));
   if (missingRequired.length) {
     const names = missingRequired.map((o) => `${o.name} (/wave/out/${o.path})`).join(', ');
     return failure('contract', `declared output not written: ${names}`, { ...base, feedback: `These declared outputs were not written: ${names}` });
@@ -268,9 +269,9 @@ async function runInvocation(
   // contract nothing ran since the first collection, so its hashes stand (no second walk and hash of out/).
   const final = contracts.results.length ? await collectOutputs(ws.out, { declared, ...limits }) : manifest;
   for (const output of step.output_artifacts) {
-    const file = final.files.find((f) => f.path === path.posix.normalize(output.path));
-    if (!file) continue; // optional and not written
-    store.recordArtifact(runId, step.id, { name: output.name, path: path.join(ws.out, file.path), size: file.size, sha256: file.sha256 });
+    const artifact = artifactIn(final, output.path); // a file, or a folder of files
+    if (!artifact) continue; // optional and not written
+    store.recordArtifact(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size: artifact.size, sha256: artifact.sha256 });
   }
   return { ok: true, exitCode: result.exitCode, outputTail };
 }

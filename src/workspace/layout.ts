@@ -1,9 +1,9 @@
 // Where a run's and a step's files live on the host: <workspace_root>/<run>/<step>/{src?,in,out}.
 // Inside the container these are always /wave/src, /wave/in and /wave/out (see DESIGN.md).
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import { copyArtifact } from './artifacts.js';
 import { prepareMounts, type BoundMount, type MountRequest } from './mounts.js';
 import { snapshotSource, type SnapshotOptions } from './snapshot.js';
 
@@ -94,14 +94,12 @@ export function safeRelative(rel: string, what: string): string {
 }
 
 /**
- * Copy a dependency's artifact into the step's in/ folder at in/<as>. A copy (never a link) so nothing a later
- * step does can reach back into the producing step's outputs.
+ * Copy a dependency's artifact (a file or a folder) into the step's in/ folder at in/<as>. A copy (never a link)
+ * so nothing a later step does can reach back into the producing step's outputs.
  */
-export async function injectArtifact(step: StepWorkspace, as: string, sourceFile: string): Promise<string> {
+export async function injectArtifact(step: StepWorkspace, as: string, source: string): Promise<string> {
   const rel = safeRelative(as, 'injected artifact');
   const target = path.join(step.in, rel);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  await fs.copyFile(sourceFile, target, constants.COPYFILE_FICLONE);
-  await fs.chmod(target, 0o444);
+  await copyArtifact(source, target, { readOnly: true });
   return target;
 }

@@ -3,11 +3,14 @@
 // code-review pipeline, whose summary step reads the analysis of a step two levels up.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { startRun } from '../../../src/engine/run-service.js';
+import { defaultStatePath, Store } from '../../../src/state/index.js';
+import { treeDigest } from '../../../src/workspace/artifacts.js';
 import { ExitCode } from '../../../src/errors.js';
 import type { Sandbox, SandboxSpec } from '../../../src/sandbox/types.js';
 
@@ -18,6 +21,8 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 interface Seen {
   script: string;
@@ -100,5 +105,40 @@ describe('step inputs in a run', () => {
     });
     // The step in between gets only its direct dependency.
     assert.deepEqual(seen.get('security')?.inputs, { 'analyze/analysis.json': '{"a":1}' });
+  });
+
+  it('a declared folder is recorded as one artifact and injected whole, also when reused by --from-step', async () => {
+    const seen = new Map<string, Seen>();
+    const sandbox = recordingSandbox(seen, { report: { 'pages/index.md': '# i', 'pages/sub/a.md': '# a' }, publish: { 'done.txt': 'ok' } });
+    const options = project(
+      `  - id: report
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: pages, path: pages/}]
+  - id: publish
+    dependencies: [report]
+    exec: {type: command, script: "ls {{ deps.report.pages }}"}
+    output_artifacts: [{name: done, path: done.txt}]
+`,
+      sandbox,
+    );
+    const first = await startRun(options, 'p', '', {});
+    assert.equal(first.exitCode, ExitCode.ok, first.summary.error);
+    const expected = { 'report/pages/index.md': '# i', 'report/pages/sub/a.md': '# a' };
+    assert.deepEqual(seen.get('publish')?.inputs, expected);
+    assert.equal(seen.get('publish')?.script, "ls '/wave/in/report/pages/'");
+    const store = new Store(defaultStatePath(options.projectDir));
+    try {
+      const [record] = store.artifacts(first.runId, 'report');
+      const digest = treeDigest([{ path: 'index.md', sha256: sha('# i') }, { path: 'sub/a.md', sha256: sha('# a') }]);
+      assert.deepEqual([record?.name, record?.size, record?.sha256], ['pages', 6, digest]);
+    } finally {
+      store.close();
+    }
+
+    seen.clear();
+    const again = await startRun(options, 'p', '', { fromStep: 'publish' });
+    assert.equal(again.exitCode, ExitCode.ok, again.summary.error);
+    assert.deepEqual([...seen.keys()], ['publish'], 'report is reused, not run');
+    assert.deepEqual(seen.get('publish')?.inputs, expected);
   });
 });
