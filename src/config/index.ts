@@ -58,7 +58,7 @@ export {
 } from './credentials.js';
 export {
   validateProject,
-  validatePipelineFile,
+  checkPipelineFile,
   checkLoadedPipeline,
   type ValidateOptions,
   type ValidateResult,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WaveError } from '../errors.js';
 import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
+import { normaliseTolerantly } from './partial-pipeline.js';
 import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { SANDBOX_PATHS } from './sandbox-paths.js';
@@ -30,7 +31,10 @@ export interface PipelineReadOptions {
 }
 
 export interface PipelineReadResult {
+  /** Present when the file has no errors. */
   loaded?: LoadedPipeline;
+  /** With errors: what can still be checked (broken steps reduced to their place in the graph). */
+  partial?: LoadedPipeline;
   problems: Problem[];
 }
 
@@ -55,16 +59,10 @@ export async function readPipeline(pipelinePath: string, opts: PipelineReadOptio
   const schema = await checkAgainstSchema('pipeline', src);
   const problems = [...src.problems, ...schema.problems];
   const ctx: Ctx = { file, projectDir, locate: src.locate, problems };
-  let loaded: LoadedPipeline | undefined;
-  if (!hasErrors(problems)) {
-    const pipeline = normalisePipeline(src.value as RawPipeline, ctx);
-    loaded = { pipeline, file, projectDir, locate: src.locate, source: src.source };
-  } else {
-    // Still check the steps the schema found nothing wrong with, so one bad step does not hide the others.
-    checkSchemaValidSteps(src.value, schema.errorPaths, ctx);
-  }
+  const pipeline = normaliseTolerantly(src.value, file, schema, problems, (raw, at) => normaliseStep(raw as RawStep, at, ctx));
+  const checkable: LoadedPipeline = { pipeline, file, projectDir, locate: src.locate, source: src.source };
   const all = sortProblems(dedupeProblems(problems));
-  return hasErrors(all) ? { problems: all } : { loaded, problems: all };
+  return hasErrors(all) ? { problems: all, partial: checkable } : { loaded: checkable, problems: all };
 }
 
 /** Loads a pipeline or throws a WaveError listing every problem. */
@@ -98,8 +96,6 @@ interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts
   handover?: { contract?: Contract; contracts?: Contract[] };
 }
 
-type RawPipeline = Omit<Pipeline, 'steps'> & { steps: RawStep[] };
-
 interface Ctx {
   file: string;
   projectDir: string;
@@ -110,24 +106,6 @@ interface Ctx {
 function report(ctx: Ctx, severity: Problem['severity'], message: string, at: DocPath, hint?: string): void {
   const pos = ctx.locate(at, 'value');
   ctx.problems.push({ severity, file: ctx.file, line: pos?.line, column: pos?.column, message, hint });
-}
-
-function normalisePipeline(raw: RawPipeline, ctx: Ctx): Pipeline {
-  return {
-    ...raw,
-    steps: raw.steps.map((step, i) => normaliseStep(step, ['steps', i], ctx)),
-  };
-}
-
-function checkSchemaValidSteps(value: unknown, errorPaths: DocPath[], ctx: Ctx): void {
-  const steps = (value as { steps?: unknown } | null)?.steps;
-  if (!Array.isArray(steps)) return;
-  const broken = new Set(errorPaths.filter((p) => p[0] === 'steps' && p.length >= 2).map((p) => p[1]));
-  // An error on the steps list itself (e.g. empty) leaves nothing to check step by step.
-  if (errorPaths.some((p) => p[0] === 'steps' && p.length === 1)) return;
-  steps.forEach((step, i) => {
-    if (!broken.has(i)) normaliseStep(step as RawStep, ['steps', i], ctx);
-  });
 }
 
 function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
@@ -148,9 +126,8 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
 
   const outputs = (output_artifacts ?? []).map((o, j): OutputArtifact => {
     const where = [...at, 'output_artifacts', j];
-    if (!isContainedRelativePath(o.path)) {
-      report(ctx, 'error', `step '${raw.id}': output path '${o.path}' must be relative to the step's out folder (no absolute path, no '..')`, [...where, 'path'], "write it like 'report.json'; it lands in /wave/out/report.json");
-    }
+    const wrong = outPathProblem(o.path);
+    if (wrong) report(ctx, 'error', `step '${raw.id}': output path '${o.path}' ${wrong}`, [...where, 'path'], "write it like 'report.json' or 'reports/'; it lands in /wave/out/report.json");
     return { name: o.name, path: o.path, type: o.type ?? inferArtifactType(o.path), required: o.required ?? true };
   });
   const seenNames = new Map<string, number>();
@@ -172,7 +149,8 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     contractsAt = [...at, 'handover', 'contract'];
   }
   contracts.forEach((c, j) => {
-    checkContract(c, handover?.contracts ? [...contractsAt, j] : contractsAt, raw.id, outputs, ctx);
+    // null: a contract the schema check refused (see partial-pipeline.ts); its index still places the others.
+    if (c !== null) checkContract(c, handover?.contracts ? [...contractsAt, j] : contractsAt, raw.id, outputs, ctx);
   });
 
   checkRetry(raw, at, ctx);
@@ -268,6 +246,13 @@ function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): 
   });
 }
 
+/** Why a path cannot name something a step writes into /wave/out, or undefined when it can. */
+function outPathProblem(p: string): string | undefined {
+  if (!isContainedRelativePath(p)) return "must be relative to the step's out folder (no absolute path, no '..')";
+  if (path.posix.normalize(p).replace(/\/+$/, '') === '.') return 'is the out folder itself: name a file or a folder inside it';
+  return undefined;
+}
+
 function inferArtifactType(p: string): OutputArtifact['type'] {
   const ext = path.extname(p).toLowerCase();
   if (ext === '.json') return 'json';
@@ -280,9 +265,8 @@ const FILE_CONTRACTS = new Set(['json_schema', 'typescript_interface', 'markdown
 
 function checkContract(c: Contract, at: DocPath, stepId: string, outputs: OutputArtifact[], ctx: Ctx): void {
   const label = `step '${stepId}': ${c.type} contract`;
-  if (c.source !== undefined && !isContainedRelativePath(c.source)) {
-    report(ctx, 'error', `${label}: source '${c.source}' must be relative to the step's out folder (no absolute path, no '..')`, [...at, 'source']);
-  }
+  const wrongSource = c.source === undefined ? undefined : outPathProblem(c.source);
+  if (wrongSource) report(ctx, 'error', `${label}: source '${c.source}' ${wrongSource}`, [...at, 'source']);
   if (FILE_CONTRACTS.has(c.type) && c.source === undefined && outputs.length === 0) {
     report(ctx, 'error', `${label} has nothing to check: give it a source or declare output_artifacts`, [...at, 'type']);
   }

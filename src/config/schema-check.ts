@@ -1,7 +1,9 @@
 // Checks a parsed document against its JSON Schema (./schemas/*.schema.json, the same files editors use) and
-// turns ajv's errors into Problems at the offending node. Two schema keywords are Wave's own:
-//   x-wave-ignored: true   a key of the original Wave format that we accept but do not act on (→ one warning)
-//   x-wave-expected: text  how to describe a pattern to a human ("a duration such as 30s")
+// turns ajv's errors into Problems at the offending node. Some schema keywords are Wave's own:
+//   x-wave-unsupported: hint         a key of the original Wave format that Wave does not implement yet (→ one error)
+//   x-wave-unsupported-values: [...] values of the original format that Wave does not implement yet
+//   x-wave-ignored: true             a key of the original format that would change nothing Wave does (→ one warning)
+//   x-wave-expected: text            how to describe a pattern to a human ("a duration such as 30s")
 // ajv is imported lazily so that loading src/config does not pay for it.
 
 import { fileURLToPath } from 'node:url';
@@ -24,8 +26,9 @@ interface Validators {
 }
 
 let validators: Promise<Validators> | undefined;
-/** Filled by the x-wave-ignored keyword while one (synchronous) validation runs. */
+/** Filled by the x-wave-ignored and x-wave-unsupported keywords while one (synchronous) validation runs. */
 let ignoredSeen: string[] = [];
+let unsupportedSeen: Array<{ pointer: string; hint: string }> = [];
 
 async function loadValidators(): Promise<Validators> {
   const [ajvModule, formatsModule, manifestSchema, pipelineSchema] = await Promise.all([
@@ -46,6 +49,15 @@ async function loadValidators(): Promise<Validators> {
       return true;
     },
   });
+  ajv.addKeyword({
+    keyword: 'x-wave-unsupported',
+    schemaType: 'string',
+    validate: (hint: string, _data: unknown, _parent: unknown, cxt?: { instancePath: string }) => {
+      if (cxt) unsupportedSeen.push({ pointer: cxt.instancePath, hint });
+      return true;
+    },
+  });
+  ajv.addKeyword({ keyword: 'x-wave-unsupported-values', schemaType: 'array' });
   ajv.addKeyword({ keyword: 'x-wave-expected', schemaType: 'string' });
   return {
     manifest: ajv.compile(manifestSchema.default),
@@ -55,30 +67,36 @@ async function loadValidators(): Promise<Validators> {
 
 export interface SchemaCheckResult {
   problems: Problem[];
-  /** The document paths of the errors, so callers can still check the parts that are fine. */
+  /** The document paths of the errors (an unknown key's own path), so callers can still check the parts that are fine. */
   errorPaths: DocPath[];
+  /** The paths of keys Wave does not implement yet (each already reported). */
+  unsupportedPaths: DocPath[];
 }
 
 const KIND_OF: Record<SchemaKind, string> = { manifest: 'WaveManifest', pipeline: 'WavePipeline' };
 
 export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Promise<SchemaCheckResult> {
   const notWave = notAWaveDocument(kind, src);
-  if (notWave) return { problems: [notWave], errorPaths: [[]] };
+  if (notWave) return { problems: [notWave], errorPaths: [[]], unsupportedPaths: [] };
   validators ??= loadValidators();
   const validate = (await validators)[kind];
   ignoredSeen = [];
+  unsupportedSeen = [];
   validate(src.value);
   const seen = ignoredSeen;
+  const unsupported = unsupportedSeen;
   ignoredSeen = [];
+  unsupportedSeen = [];
   const problems: Problem[] = [];
   const errorPaths: DocPath[] = [];
   for (const err of validate.errors ?? []) {
     const p = toProblem(err, src);
     if (p) problems.push(p);
-    errorPaths.push(pointerToPath(err.instancePath));
+    const key = err.keyword === 'additionalProperties' ? [(err.params as { additionalProperty: string }).additionalProperty] : [];
+    errorPaths.push([...pointerToPath(err.instancePath), ...key]);
   }
-  problems.push(...ignoredWarnings(seen, src));
-  return { problems, errorPaths };
+  problems.push(...ignoredWarnings(seen, src), ...unsupportedErrors(unsupported, src));
+  return { problems, errorPaths, unsupportedPaths: unsupported.map((u) => pointerToPath(u.pointer)) };
 }
 
 /**
@@ -98,39 +116,77 @@ function notAWaveDocument(kind: SchemaKind, src: YamlSource): Problem | undefine
   };
 }
 
-/** One warning per mapping, naming every ignored key in it, at the first one. */
-function ignoredWarnings(instancePaths: string[], src: YamlSource): Problem[] {
+/** The keys of `pointers` grouped by the mapping they are in, each group in document order. */
+function byMapping(pointers: Iterable<string>, src: YamlSource): DocPath[][] {
   const byParent = new Map<string, DocPath[]>();
-  for (const ptr of new Set(instancePaths)) {
+  for (const ptr of new Set(pointers)) {
     const path = pointerToPath(ptr);
     const parentKey = JSON.stringify(path.slice(0, -1));
     const list = byParent.get(parentKey) ?? [];
     list.push(path);
     byParent.set(parentKey, list);
   }
-  const out: Problem[] = [];
-  for (const paths of byParent.values()) {
-    // ajv visits keys in schema order; report them in document order.
-    const at = (p: DocPath): number => {
-      const pos = src.locate(p, 'key');
-      return pos ? pos.line * 100_000 + pos.column : 0;
+  // ajv visits keys in schema order; report them in document order.
+  const at = (p: DocPath): number => {
+    const pos = src.locate(p, 'key');
+    return pos ? pos.line * 100_000 + pos.column : 0;
+  };
+  return [...byParent.values()].map((paths) => paths.sort((a, b) => at(a) - at(b)));
+}
+
+/** One problem for the keys of one mapping, at the first of them. */
+function keysProblem(paths: DocPath[], src: YamlSource, severity: Problem['severity'], say: (keys: string[], where: string) => string, hint: string): Problem | undefined {
+  const first = paths[0];
+  if (!first) return undefined;
+  const names = paths.map((p) => String(p[p.length - 1]));
+  const pos = src.locate(first, 'key');
+  const message = say(names, first.length > 1 ? describeOwner(first.slice(0, -1), src.value) : '');
+  return { severity, file: src.file, line: pos?.line, column: pos?.column, message, hint };
+}
+
+/** One warning per mapping, naming every ignored key in it, at the first one. */
+function ignoredWarnings(instancePaths: string[], src: YamlSource): Problem[] {
+  return byMapping(instancePaths, src).flatMap((paths) => {
+    const hint = `accepted for compatibility with the original Wave format; ${paths.length === 1 ? 'it' : 'they'} would change nothing Wave does`;
+    return keysProblem(paths, src, 'warning', (keys, where) => `ignored: ${keys.join(', ')}${where ? ` in ${where}` : ''}`, hint) ?? [];
+  });
+}
+
+/** One error per mapping for the keys Wave does not implement yet; no other error is reported for them. */
+function unsupportedErrors(seen: Array<{ pointer: string; hint: string }>, src: YamlSource): Problem[] {
+  const hints = new Map(seen.map((u) => [u.pointer, u.hint]));
+  return byMapping(hints.keys(), src).flatMap((paths) => {
+    const hint = hints.get(pathToPointer(paths[0] ?? [])) ?? '';
+    const say = (keys: string[], where: string): string => {
+      const quoted = keys.map((k) => `'${k}'`);
+      const list = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}` : quoted[0];
+      return `${where ? `${where}: ` : ''}${list} ${keys.length === 1 ? 'is' : 'are'} not supported yet`;
     };
-    paths.sort((a, b) => at(a) - at(b));
-    const first = paths[0];
-    if (!first) continue;
-    const names = paths.map((p) => String(p[p.length - 1]));
-    const where = first.length > 1 ? ` in ${describePath(first.slice(0, -1))}` : '';
-    const pos = src.locate(first, 'key');
-    out.push({
-      severity: 'warning',
-      file: src.file,
-      line: pos?.line,
-      column: pos?.column,
-      message: `ignored: ${names.join(', ')}${where}`,
-      hint: `accepted for compatibility with the original Wave format; Wave does not act on ${names.length === 1 ? 'it' : 'them'} yet`,
-    });
-  }
-  return out;
+    return keysProblem(paths, src, 'error', say, hint) ?? [];
+  });
+}
+
+/** Keys of other tools' formats (and the original's older spellings) that mean one of ours. */
+const KEY_ALIASES: Record<string, string> = {
+  depends_on: 'dependencies',
+  depends: 'dependencies',
+  needs: 'dependencies',
+  after: 'dependencies',
+  prompt: 'exec',
+  run: 'exec',
+  outputs: 'output_artifacts',
+  artifacts: 'output_artifacts',
+  contract: 'handover',
+  timeout: 'timeout_minutes',
+};
+
+/** "step 'build'" or "retry of step 'build'" for a step with an id, else the path ("'steps[2].retry'"). */
+function describeOwner(path: DocPath, root: unknown): string {
+  const [top, index, ...rest] = path;
+  const steps = (root as { steps?: unknown } | null)?.steps;
+  const id = top === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown } | null)?.id : undefined;
+  if (typeof id !== 'string') return describePath(path);
+  return rest.length ? `${describePath(rest).slice(1, -1)} of step '${id}'` : `step '${id}'`;
 }
 
 function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
@@ -151,12 +207,15 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
       const key = String((err.params as { additionalProperty: string }).additionalProperty);
       const known = Object.keys((parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
       const where = path.length > 0 ? ` in ${name}` : '';
-      return problem(`unknown key '${key}'${where}${didYouMean(key, known)}`, [...path, key], 'key');
+      const alias = KEY_ALIASES[key];
+      const suggestion = alias && known.includes(alias) ? ` (did you mean '${alias}'?)` : didYouMean(key, known);
+      return problem(`unknown key '${key}'${where}${suggestion}`, [...path, key], 'key');
     }
     case 'required': {
       const key = (err.params as { missingProperty: string }).missingProperty;
       const where = path.length > 0 ? ` in ${name}` : '';
-      return problem(`missing required key '${key}'${where}`);
+      const described = (parentSchema?.properties as Record<string, { description?: unknown }> | undefined)?.[key]?.description;
+      return { ...problem(`missing required key '${key}'${where}`), ...(typeof described === 'string' ? { hint: `${key}: ${described}` } : {}) };
     }
     case 'type': {
       const expected = String((err.params as { type: string | string[] }).type).replace(',', ' or ');
@@ -167,9 +226,11 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
     case 'enum': {
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const got = String(err.data);
-      return problem(
-        `${name}: unknown value '${got}'; expected one of ${allowed.join(', ')}${didYouMean(got, allowed)}`,
-      );
+      const later = parentSchema?.['x-wave-unsupported-values'];
+      if (Array.isArray(later) && later.includes(got)) {
+        return { ...problem(`${name}: '${got}' is not supported yet`), hint: `supported: ${allowed.join(', ')}` };
+      }
+      return problem(`${name}: unknown value '${got}'; expected one of ${allowed.join(', ')}${didYouMean(got, allowed)}`);
     }
     case 'const': {
       const allowed = String((err.params as { allowedValue: unknown }).allowedValue);
@@ -201,6 +262,10 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
     default:
       return problem(`${name} ${err.message ?? 'is invalid'}`);
   }
+}
+
+function pathToPointer(path: DocPath): string {
+  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
 /** "/steps/0/retry" → ['steps', 0, 'retry'] */

@@ -228,14 +228,6 @@ export interface Retry {
   on_failure?: 'fail' | 'skip' | 'continue';
 }
 
-export interface MatrixStrategy {
-  type: 'matrix';
-  /** "<step>/<file>.json": a JSON array written by a dependency. */
-  items_source: string;
-  item_key?: string;
-  max_concurrency?: number;
-}
-
 export interface Step {
   id: string;
   persona?: string;
@@ -255,7 +247,6 @@ export interface Step {
    * a provider credential (the real key then enters its container). A prompt step's persona decides instead.
    */
   credentials?: 'placeholder' | 'passthrough';
-  strategy?: MatrixStrategy;
 }
 
 export interface PipelineInput {

@@ -11,7 +11,7 @@ import { checkPipelineAgainstManifest } from './cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from './discover.js';
 import { readManifest } from './manifest.js';
 import { resolveProjectPath } from './paths.js';
-import { type Problem, dedupeProblems, sortProblems } from './problems.js';
+import { type Problem, dedupeProblems, hasErrors, sortProblems } from './problems.js';
 import { readPipeline } from './pipeline.js';
 import type { LoadedPipeline, Manifest } from './types.js';
 
@@ -46,26 +46,39 @@ export async function validateProject(opts: ValidateOptions): Promise<ValidateRe
 
   const pipelinesChecked: string[] = [];
   for (const target of targets) {
-    problems.push(...(await validatePipelineFile(target.path, projectDir, manifest?.manifest, opts.extraChecks)));
+    problems.push(...(await checkPipelineFile(target.path, projectDir, manifest?.manifest, opts.extraChecks)).problems);
     pipelinesChecked.push(target.name);
   }
   return { problems: sortProblems(dedupeProblems(problems)), pipelinesChecked };
 }
 
-/** Every problem of one pipeline file: its own, its graph's, and (given a manifest) against the manifest. */
-export async function validatePipelineFile(
+export interface PipelineCheck {
+  /** The pipeline, when it has no errors. */
+  loaded?: LoadedPipeline;
+  /** Every problem, sorted. */
+  problems: Problem[];
+}
+
+/**
+ * Every problem of one pipeline file in one go: its own, its graph's, its templates', and (given a manifest)
+ * against the manifest. A file with errors is still checked as far as it can be (see partial-pipeline.ts).
+ * `wave validate` and `wave run` both call this.
+ */
+export async function checkPipelineFile(
   file: string,
   projectDir: string,
   manifest?: Manifest,
   extraChecks?: ValidateOptions['extraChecks'],
-): Promise<Problem[]> {
-  const { loaded, problems } = await readPipeline(file, { projectDir });
-  if (loaded) problems.push(...(await checkLoadedPipeline(loaded, manifest)));
-  if (loaded && extraChecks) problems.push(...(await extraChecks(loaded, manifest)));
-  return sortProblems(dedupeProblems(problems));
+): Promise<PipelineCheck> {
+  const { loaded, partial, problems } = await readPipeline(file, { projectDir });
+  const checkable = loaded ?? partial;
+  if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));
+  if (checkable && extraChecks) problems.push(...(await extraChecks(checkable, manifest)));
+  const all = sortProblems(dedupeProblems(problems));
+  return hasErrors(all) ? { problems: all } : { ...(loaded ? { loaded } : {}), problems: all };
 }
 
-/** The checks beyond the file itself; `wave run` uses this after loadPipeline(). */
+/** The checks beyond the file itself: the graph, the templates, the manifest. */
 export async function checkLoadedPipeline(loaded: LoadedPipeline, manifest?: Manifest): Promise<Problem[]> {
   const { pipeline, file, locate, source } = loaded;
   const { problems } = checkDag(pipeline, { file, locate, ...(source ? { source } : {}), ...(manifest ? { manifest } : {}) });

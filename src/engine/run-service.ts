@@ -4,11 +4,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
-  checkLoadedPipeline,
+  checkPipelineFile,
   defaultManifestPath,
   findPipeline,
   loadManifest,
-  loadPipeline,
   problemsToError,
   projectFile,
   resolveRetry,
@@ -161,12 +160,12 @@ export async function preparePipeline(
 ): Promise<Prepared> {
   const manifest = await loadProjectManifest(options.manifestPath, note);
   const found = await findPipeline(pipelineRef, options.projectDir);
-  const pipeline = await loadPipeline(found.path, { projectDir: options.projectDir });
   const agentFlags = { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) };
-  const checked = [...(await checkLoadedPipeline(pipeline, manifest.manifest)), ...(await preflightPipeline(pipeline, manifest.manifest, agentFlags))];
-  const problems = checked.filter((p) => p.severity === 'error');
-  if (problems.length) throw problemsToError('pipeline_invalid', problems);
-  for (const warning of checked.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
+  // The same checks as `wave validate`, with the agents this run's flags choose.
+  const checked = await checkPipelineFile(found.path, options.projectDir, manifest.manifest, (loaded, m) => preflightPipeline(loaded, m, agentFlags));
+  const pipeline = checked.loaded;
+  if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
+  for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
   checkSelectionFlags(flags);
   const fromStep = flags.fromStep === undefined ? undefined : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
   const steps = fromStep

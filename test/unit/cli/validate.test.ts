@@ -1,7 +1,7 @@
 // The acceptance checks of `wave init` / `wave validate` as a user meets them: exit codes and the exact lines.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -104,6 +104,85 @@ describe('wave init + validate in an empty git repository', () => {
     assert.equal(res.status, 2, res.stderr);
     assert.match(res.stderr, /opencode adapter: .*claude-sonnet-4-5.*provider\/model/);
     assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('every problem in one go, whatever layer finds it; wave run refuses with the same list', () => {
+    writeFileSync(path.join(dir, '.wave', 'contracts', 'layers.schema.json'), '{"type": "nonsense"}');
+    writePipeline(
+      'layers',
+      `kind: WavePipeline
+metadata: {name: layers}
+steps:
+  - id: a
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: r, path: r.json}]
+    retry: {max_attempts: three}
+  - id: b
+    dependencies: [a]
+    optional: true
+    exec: {type: command, script: "true"}
+  - id: c
+    dependencies: [b]
+    exec:
+      type: command
+      script: |
+        set -e
+        cat {{ deps.a.r }}
+  - id: d
+    dependencies: [nope]
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: o, path: o.json}]
+    handover:
+      contract: {type: json_schema, schema_path: .wave/contracts/layers.schema.json}
+`,
+    );
+    const res = runWave(['validate', '--pipeline', 'layers'], dir);
+    assert.equal(res.status, 2, res.stderr);
+    const errors = res.stderr.split('\n').filter((l) => l.includes(': error: '));
+    const expected = [
+      /layers\.yaml:7:\d+: error: 'steps\[0\]\.retry\.max_attempts' must be an integer/,
+      /layers\.yaml:10:5: error: step 'b': 'optional' is not supported yet/,
+      /layers\.yaml:18:13: error: step 'c': \{\{ deps\.a\.r \}\}: step 'a' is upstream but not injected/,
+      /layers\.yaml:20:20: error: step 'd': unknown dependency 'nope'/,
+      /layers\.yaml:24:\d+: error: step 'd': json_schema contract: .*layers\.schema\.json/,
+    ];
+    assert.equal(errors.length, expected.length, res.stderr);
+    expected.forEach((pattern, i) => assert.match(errors[i] ?? '', pattern));
+    const run = runWave(['run', 'layers'], dir);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /layers\.yaml: 5 errors/);
+  });
+
+  test('a YAML alias bomb is a user error at the file (exit 2), for validate and run', () => {
+    const rows = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) rows.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    writePipeline('bomb', `kind: WavePipeline\nmetadata: {name: bomb}\n${rows.join('\n')}\nsteps: [*f]\n`);
+    for (const args of [['validate', '--pipeline', 'bomb'], ['run', 'bomb']]) {
+      const res = runWave(args, dir);
+      assert.equal(res.status, 2, `${args[0]}: ${res.stderr}`);
+      assert.match(res.stderr, /bomb\.yaml:4:8: error: YAML: the aliases \(\*name\) expand to more than 1000 nodes/);
+      assert.doesNotMatch(res.stderr, /internal error/);
+    }
+  });
+
+  test('a corrupt state.db is a user error naming the file, and is left as it was', () => {
+    const project = mkdtempSync(path.join(tmpdir(), 'wave-corrupt-'));
+    try {
+      const db = path.join(project, '.wave', 'state.db');
+      mkdirSync(path.dirname(db));
+      writeFileSync(db, 'not a database, just text\n'.repeat(200));
+      for (const args of [['list', 'runs'], ['status']]) {
+        const res = runWave(args, project);
+        assert.equal(res.status, 2, res.stderr);
+        assert.match(res.stderr, /state\.db is not an SQLite database/);
+        assert.match(res.stderr, /hint: move it away \(mv .*state\.db .*state\.db\.broken\)/);
+        assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+      }
+      assert.equal(readFileSync(db, 'utf8'), 'not a database, just text\n'.repeat(200));
+      assert.deepEqual(readdirSync(path.dirname(db)), ['state.db'], 'no journal or WAL left beside it');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   test('an unknown flag is a usage error with exit 2', () => {

@@ -110,9 +110,9 @@ describe('manifest problems (position and message)', () => {
       expect: ["18:1 warning ignored: project"],
     },
     {
-      name: 'ignored runtime keys: one warning naming both',
+      name: 'runtime keys Wave does not implement yet: one error naming both',
       extra: 'runtime:\n  stall_timeout: 5m\n  cost: {enabled: true}\n',
-      expect: ["19:3 warning ignored: stall_timeout, cost in 'runtime'"],
+      expect: ["19:3 error 'runtime': 'stall_timeout' and 'cost' are not supported yet"],
     },
     {
       name: 'ignored persona key',
@@ -192,6 +192,13 @@ describe('manifest problems (position and message)', () => {
     const problems = await problemsOf(manifestYaml('  my persona:\n    adapter: claude\n    system_prompt_file: prompts/navigator.md\n'));
     assert.deepEqual(problems.map(brief), [
       "18:3 error name 'my persona' in 'personas' must be a name of letters, digits, '.', '_' and '-'",
+    ]);
+  });
+
+  it('a missing adapter image says what it is', async () => {
+    const problems = await problemsOf(manifestYaml().replace('    image: wave/claude:latest\n', ''));
+    assert.deepEqual(problems.map((p) => `${brief(p)} | ${p.hint}`), [
+      "7:5 error missing required key 'image' in 'adapters.claude' | image: The container image the CLI runs in, e.g. wave/claude:latest.",
     ]);
   });
 
