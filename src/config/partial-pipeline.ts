@@ -11,7 +11,13 @@ import type { DocPath, OutputArtifact, Pipeline, Step } from './types.js';
 
 type StepNormaliser = (raw: unknown, at: DocPath) => Step;
 
-export function normaliseTolerantly(value: unknown, file: string, schema: SchemaCheckResult, problems: Problem[], normalise: StepNormaliser): Pipeline {
+export function normaliseTolerantly(
+  value: unknown,
+  file: string,
+  schema: SchemaCheckResult,
+  problems: Problem[],
+  normalise: StepNormaliser,
+): Pipeline {
   const raw = (value ?? {}) as Record<string, unknown>;
   // Nothing is checked step by step in a file that is not a pipeline, or whose step list itself is wrong.
   const whole = schema.errorPaths.some((p) => p.length === 0 || (p[0] === 'steps' && p.length === 1));
@@ -20,10 +26,11 @@ export function normaliseTolerantly(value: unknown, file: string, schema: Schema
   // A step of a kind Wave does not run yet (pipeline:, gate: …) has no exec by design: its one error says so.
   const otherKind = new Set(byStep(schema.unsupportedPaths.filter((p) => p.length === 3)).keys());
   const name = (raw.metadata as { name?: unknown } | undefined)?.name;
+  const fallbackName = path.basename(file, path.extname(file));
   return {
     ...(raw as Omit<Pipeline, 'steps' | 'metadata'>),
     kind: 'WavePipeline',
-    metadata: { ...(raw.metadata as object), name: typeof name === 'string' ? name : path.basename(file, path.extname(file)) },
+    metadata: { ...(raw.metadata as object), name: typeof name === 'string' ? name : fallbackName },
     steps: steps.map((step: unknown, i) => {
       if (otherKind.has(i) && !hasExec(step)) return opaqueStep(step, i);
       const errors = broken.get(i);
@@ -79,15 +86,19 @@ function hasExec(step: unknown): boolean {
 /** What the graph needs of a step whose own definition has problems: a command step that does nothing. */
 function opaqueStep(raw: unknown, index: number): Step {
   const s = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  const outputs = (Array.isArray(s.output_artifacts) ? s.output_artifacts : []) as Array<Record<string, unknown> | null>;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const named = (o: unknown): o is { name: string; path?: unknown } =>
+    typeof (o as { name?: unknown } | null)?.name === 'string';
   return {
     id: typeof s.id === 'string' ? s.id : `steps[${index}]`,
-    dependencies: strings(s.dependencies),
+    dependencies: list(s.dependencies).filter((d): d is string => typeof d === 'string'),
     exec: { type: 'command', script: '' },
-    output_artifacts: outputs.flatMap((o): OutputArtifact[] =>
-      typeof o?.name === 'string' ? [{ name: o.name, path: typeof o.path === 'string' ? o.path : o.name, type: 'text', required: true }] : [],
-    ),
+    output_artifacts: list(s.output_artifacts)
+      .filter(named)
+      .map((o): OutputArtifact => {
+        const at = typeof o.path === 'string' ? o.path : o.name;
+        return { name: o.name, path: at, type: 'text', required: true };
+      }),
     handover: { contracts: [] },
   };
 }

@@ -59,7 +59,8 @@ export async function readPipeline(pipelinePath: string, opts: PipelineReadOptio
   const schema = await checkAgainstSchema('pipeline', src);
   const problems = [...src.problems, ...schema.problems];
   const ctx: Ctx = { file, projectDir, locate: src.locate, problems };
-  const pipeline = normaliseTolerantly(src.value, file, schema, problems, (raw, at) => normaliseStep(raw as RawStep, at, ctx));
+  const normalise = (raw: unknown, at: DocPath): Step => normaliseStep(raw as RawStep, at, ctx);
+  const pipeline = normaliseTolerantly(src.value, file, schema, problems, normalise);
   const checkable: LoadedPipeline = { pipeline, file, projectDir, locate: src.locate, source: src.source };
   const all = sortProblems(dedupeProblems(problems));
   return hasErrors(all) ? { problems: all, partial: checkable } : { loaded: checkable, problems: all };
@@ -127,7 +128,10 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const outputs = (output_artifacts ?? []).map((o, j): OutputArtifact => {
     const where = [...at, 'output_artifacts', j];
     const wrong = outPathProblem(o.path);
-    if (wrong) report(ctx, 'error', `step '${raw.id}': output path '${o.path}' ${wrong}`, [...where, 'path'], "write it like 'report.json' or 'reports/'; it lands in /wave/out/report.json");
+    if (wrong) {
+      const hint = "write it like 'report.json' (a file) or 'pages/' (a folder); it lands in /wave/out/report.json";
+      report(ctx, 'error', `step '${raw.id}': output path '${o.path}' ${wrong}`, [...where, 'path'], hint);
+    }
     return { name: o.name, path: o.path, type: o.type ?? inferArtifactType(o.path), required: o.required ?? true };
   });
   const seenNames = new Map<string, number>();
@@ -249,8 +253,8 @@ function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): 
 /** Why a path cannot name something a step writes into /wave/out, or undefined when it can. */
 function outPathProblem(p: string): string | undefined {
   if (!isContainedRelativePath(p)) return "must be relative to the step's out folder (no absolute path, no '..')";
-  if (path.posix.normalize(p).replace(/\/+$/, '') === '.') return 'is the out folder itself: name a file or a folder inside it';
-  return undefined;
+  const itself = path.posix.normalize(p).replace(/\/+$/, '') === '.';
+  return itself ? 'is the out folder itself: name a file or a folder inside it' : undefined;
 }
 
 function inferArtifactType(p: string): OutputArtifact['type'] {

@@ -67,7 +67,7 @@ async function loadValidators(): Promise<Validators> {
 
 export interface SchemaCheckResult {
   problems: Problem[];
-  /** The document paths of the errors (an unknown key's own path), so callers can still check the parts that are fine. */
+  /** The document paths of the errors (an unknown key's own path), so callers can still check what is fine. */
   errorPaths: DocPath[];
   /** The paths of keys Wave does not implement yet (each already reported). */
   unsupportedPaths: DocPath[];
@@ -92,8 +92,9 @@ export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Pro
   for (const err of validate.errors ?? []) {
     const p = toProblem(err, src);
     if (p) problems.push(p);
-    const key = err.keyword === 'additionalProperties' ? [(err.params as { additionalProperty: string }).additionalProperty] : [];
-    errorPaths.push([...pointerToPath(err.instancePath), ...key]);
+    const at = pointerToPath(err.instancePath);
+    const unknownKey = (err.params as { additionalProperty?: string }).additionalProperty;
+    errorPaths.push(err.keyword === 'additionalProperties' && unknownKey !== undefined ? [...at, unknownKey] : at);
   }
   problems.push(...ignoredWarnings(seen, src), ...unsupportedErrors(unsupported, src));
   return { problems, errorPaths, unsupportedPaths: unsupported.map((u) => pointerToPath(u.pointer)) };
@@ -135,7 +136,15 @@ function byMapping(pointers: Iterable<string>, src: YamlSource): DocPath[][] {
 }
 
 /** One problem for the keys of one mapping, at the first of them. */
-function keysProblem(paths: DocPath[], src: YamlSource, severity: Problem['severity'], say: (keys: string[], where: string) => string, hint: string): Problem | undefined {
+type SayKeys = (keys: string[], where: string) => string;
+
+function keysProblem(
+  paths: DocPath[],
+  src: YamlSource,
+  severity: Problem['severity'],
+  say: SayKeys,
+  hint: string,
+): Problem | undefined {
   const first = paths[0];
   if (!first) return undefined;
   const names = paths.map((p) => String(p[p.length - 1]));
@@ -147,8 +156,10 @@ function keysProblem(paths: DocPath[], src: YamlSource, severity: Problem['sever
 /** One warning per mapping, naming every ignored key in it, at the first one. */
 function ignoredWarnings(instancePaths: string[], src: YamlSource): Problem[] {
   return byMapping(instancePaths, src).flatMap((paths) => {
-    const hint = `accepted for compatibility with the original Wave format; ${paths.length === 1 ? 'it' : 'they'} would change nothing Wave does`;
-    return keysProblem(paths, src, 'warning', (keys, where) => `ignored: ${keys.join(', ')}${where ? ` in ${where}` : ''}`, hint) ?? [];
+    const them = paths.length === 1 ? 'it changes' : 'they change';
+    const hint = `accepted for compatibility with the original Wave format; ${them} nothing`;
+    const say: SayKeys = (keys, where) => `ignored: ${keys.join(', ')}${where ? ` in ${where}` : ''}`;
+    return keysProblem(paths, src, 'warning', say, hint) ?? [];
   });
 }
 
@@ -184,7 +195,8 @@ const KEY_ALIASES: Record<string, string> = {
 function describeOwner(path: DocPath, root: unknown): string {
   const [top, index, ...rest] = path;
   const steps = (root as { steps?: unknown } | null)?.steps;
-  const id = top === 'steps' && typeof index === 'number' && Array.isArray(steps) ? (steps[index] as { id?: unknown } | null)?.id : undefined;
+  const step: unknown = top === 'steps' && typeof index === 'number' && Array.isArray(steps) ? steps[index] : undefined;
+  const id = (step as { id?: unknown } | null | undefined)?.id;
   if (typeof id !== 'string') return describePath(path);
   return rest.length ? `${describePath(rest).slice(1, -1)} of step '${id}'` : `step '${id}'`;
 }
@@ -214,8 +226,11 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
     case 'required': {
       const key = (err.params as { missingProperty: string }).missingProperty;
       const where = path.length > 0 ? ` in ${name}` : '';
-      const described = (parentSchema?.properties as Record<string, { description?: unknown }> | undefined)?.[key]?.description;
-      return { ...problem(`missing required key '${key}'${where}`), ...(typeof described === 'string' ? { hint: `${key}: ${described}` } : {}) };
+      // The key's own description says what it is for: a good hint for what to write.
+      const properties = parentSchema?.properties as Record<string, { description?: unknown }> | undefined;
+      const described = properties?.[key]?.description;
+      const missing = problem(`missing required key '${key}'${where}`);
+      return typeof described === 'string' ? { ...missing, hint: `${key}: ${described}` } : missing;
     }
     case 'type': {
       const expected = String((err.params as { type: string | string[] }).type).replace(',', ' or ');
@@ -230,7 +245,8 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
       if (Array.isArray(later) && later.includes(got)) {
         return { ...problem(`${name}: '${got}' is not supported yet`), hint: `supported: ${allowed.join(', ')}` };
       }
-      return problem(`${name}: unknown value '${got}'; expected one of ${allowed.join(', ')}${didYouMean(got, allowed)}`);
+      const expected = `expected one of ${allowed.join(', ')}`;
+      return problem(`${name}: unknown value '${got}'; ${expected}${didYouMean(got, allowed)}`);
     }
     case 'const': {
       const allowed = String((err.params as { allowedValue: unknown }).allowedValue);

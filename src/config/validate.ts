@@ -81,7 +81,12 @@ export async function checkPipelineFile(
 /** The checks beyond the file itself: the graph, the templates, the manifest. */
 export async function checkLoadedPipeline(loaded: LoadedPipeline, manifest?: Manifest): Promise<Problem[]> {
   const { pipeline, file, locate, source } = loaded;
-  const { problems } = checkDag(pipeline, { file, locate, ...(source ? { source } : {}), ...(manifest ? { manifest } : {}) });
+  const { problems } = checkDag(pipeline, {
+    file,
+    locate,
+    ...(source ? { source } : {}),
+    ...(manifest ? { manifest } : {}),
+  });
   if (manifest) problems.push(...checkPipelineAgainstManifest(loaded, manifest));
   problems.push(...(await checkPromptFiles(loaded)));
   return problems;
@@ -110,7 +115,8 @@ async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
       continue;
     }
     const texts = [{ text, syntax: 'text' as const, at: ['exec', 'source_path'], file: resolved.path }];
-    problems.push(...checkStepTexts(texts, { graph, step, index: i, pipelineName: loaded.pipeline.metadata.name, file: loaded.file }));
+    const pipelineName = loaded.pipeline.metadata.name;
+    problems.push(...checkStepTexts(texts, { graph, step, index: i, pipelineName, file: loaded.file }));
   }
   return problems;
 }

@@ -65,7 +65,9 @@ export function parseYamlSource(file: string, text: string): YamlSource {
  * The document as plain values. Aliases that expand beyond a sane count ("billion laughs") are refused by the
  * yaml library; that is the file's fault, so it becomes a problem at the first alias, not a crash.
  */
-function toValue(doc: Document.Parsed, file: string, problems: Problem[], toPosition: (offset: number) => Position): unknown {
+type ToPosition = (offset: number) => Position;
+
+function toValue(doc: Document.Parsed, file: string, problems: Problem[], toPosition: ToPosition): unknown {
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
   } catch (err) {

@@ -15,7 +15,7 @@ import {
   type LoadedManifest,
   type LoadedPipeline,
 } from '../config/index.js';
-import { DEFAULT_COMMAND_IMAGE, type Step } from '../config/types.js';
+import { DEFAULT_COMMAND_IMAGE, type Manifest, type Step } from '../config/types.js';
 import { ExitCode, WaveError } from '../errors.js';
 import { EventBus, type EventSink } from '../events/bus.js';
 import { createLogFileSink } from '../events/sinks/logfile.js';
@@ -162,7 +162,8 @@ export async function preparePipeline(
   const found = await findPipeline(pipelineRef, options.projectDir);
   const agentFlags = { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) };
   // The same checks as `wave validate`, with the agents this run's flags choose.
-  const checked = await checkPipelineFile(found.path, options.projectDir, manifest.manifest, (loaded, m) => preflightPipeline(loaded, m, agentFlags));
+  const preflight = (loaded: LoadedPipeline, m?: Manifest) => preflightPipeline(loaded, m, agentFlags);
+  const checked = await checkPipelineFile(found.path, options.projectDir, manifest.manifest, preflight);
   const pipeline = checked.loaded;
   if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
   for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);

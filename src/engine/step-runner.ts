@@ -226,7 +226,8 @@ async function runInvocation(
     ...(spec.resources?.outFiles !== undefined ? { maxEntries: spec.resources.outFiles } : {}),
   };
   const manifest = await collectOutputs(ws.out, { declared, ...limits });
-  const missingRequired = step.output_artifacts.filter((o) => o.required && manifest.missing.includes(normalizeDeclaredPath(o.path)));
+  const missing = new Set(manifest.missing);
+  const missingRequired = step.output_artifacts.filter((o) => o.required && missing.has(normalizeDeclaredPath(o.path)));
   if (missingRequired.length) {
     const names = missingRequired.map((o) => `${o.name} (/wave/out/${o.path})`).join(', ');
     return failure('contract', `declared output not written: ${names}`, { ...base, feedback: `These declared outputs were not written: ${names}` });
@@ -271,7 +272,8 @@ async function runInvocation(
   for (const output of step.output_artifacts) {
     const artifact = artifactIn(final, output.path); // a file, or a folder of files
     if (!artifact) continue; // optional and not written
-    store.recordArtifact(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size: artifact.size, sha256: artifact.sha256 });
+    const { size, sha256 } = artifact;
+    store.recordArtifact(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size, sha256 });
   }
   return { ok: true, exitCode: result.exitCode, outputTail };
 }
@@ -307,9 +309,13 @@ async function injectInputs(
   const present = new Set<string>();
   const missing: string[] = [];
   const records = new Map<string, Map<string, ArtifactRecord>>();
+  const recordsOf = (stepId: string): Map<string, ArtifactRecord> => {
+    const byName = records.get(stepId) ?? new Map(deps.store.artifacts(deps.runId, stepId).map((a) => [a.name, a]));
+    records.set(stepId, byName);
+    return byName;
+  };
   for (const input of stepInputs(graph, step)) {
-    if (!records.has(input.from)) records.set(input.from, new Map(deps.store.artifacts(deps.runId, input.from).map((a) => [a.name, a])));
-    const record = records.get(input.from)?.get(input.output.name);
+    const record = recordsOf(input.from).get(input.output.name);
     if (!record) {
       if (input.required) missing.push(`${input.from}.${input.output.name}`);
       continue;

@@ -31,7 +31,8 @@ export function stepInputs(graph: StepGraph, step: Step): StepInput[] {
     const k = key(from, output.name);
     let input = inputs.get(k);
     if (!input) {
-      input = { from, output, rel: posix.join(from, posix.normalize(output.path)), aliases: [], required: output.required };
+      const rel = posix.join(from, posix.normalize(output.path));
+      input = { from, output, rel, aliases: [], required: output.required };
       inputs.set(k, input);
     }
     return input;
@@ -59,7 +60,12 @@ export interface TemplateValues {
  * The template context of a step. `present`: the inputs the run actually injected (`<step>/<artifact>`); without
  * it every planned input counts, which is what `wave validate` checks against.
  */
-export function stepTemplateContext(graph: StepGraph, step: Step, values: TemplateValues, present?: ReadonlySet<string>): TemplateContext {
+export function stepTemplateContext(
+  graph: StepGraph,
+  step: Step,
+  values: TemplateValues,
+  present?: ReadonlySet<string>,
+): TemplateContext {
   const inputs = stepInputs(graph, step);
   const deps: Record<string, Record<string, string>> = {};
   for (const input of inputs) {
@@ -74,9 +80,15 @@ export function stepTemplateContext(graph: StepGraph, step: Step, values: Templa
     pipelineName: values.pipelineName,
     deps,
     missingDep: (from, artifact) =>
-      planned.has(key(from, artifact))
-        ? { message: `artifact '${artifact}' of step '${from}' is optional and was not written in this run`, hint: `make the template work without it, or mark it required: true in step '${from}'` }
-        : unavailableDep(graph, step, from, artifact),
+      planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),
+  };
+}
+
+/** An input the step receives, but an optional one its step did not write in this run. */
+function notWritten(from: string, artifact: string): MissingDep {
+  return {
+    message: `artifact '${artifact}' of step '${from}' is optional and was not written in this run`,
+    hint: `make the template work without it, or mark it required: true in step '${from}'`,
   };
 }
 
@@ -93,10 +105,13 @@ export function unavailableDep(graph: StepGraph, step: Step, from: string, artif
     };
   }
   if (!graph.ancestorsOf(step.id).has(from)) {
-    return { message: `step '${from}' is not one of its dependencies`, hint: `add '${from}' to dependencies`, graphReason: true };
+    const hint = `add '${from}' to dependencies`;
+    return { message: `step '${from}' is not one of its dependencies`, hint, graphReason: true };
   }
   return {
-    message: `step '${from}' is upstream but not injected (a step receives its direct dependencies' outputs and what memory.inject_artifacts names)`,
+    message:
+      `step '${from}' is upstream but not injected ` +
+      "(a step receives its direct dependencies' outputs and what memory.inject_artifacts names)",
     hint: `add {step: ${from}, artifact: ${artifact}} to memory.inject_artifacts, or '${from}' to dependencies`,
     graphReason: true,
   };

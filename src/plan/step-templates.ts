@@ -49,7 +49,8 @@ export function checkStepTexts(texts: readonly StepText[], c: StepTextCheck): Pr
     for (const f of failures) {
       if (f.graphReason && incomplete) continue;
       const { file, line, column, suffix } = place(f);
-      problems.push({ severity: 'error', file, line, column, message: `step '${c.step.id}': ${f.message}${suffix}`, hint: f.hint });
+      const message = `step '${c.step.id}': ${f.message}${suffix}`;
+      problems.push({ severity: 'error', file, line, column, message, hint: f.hint });
     }
   }
   return problems;
@@ -72,6 +73,7 @@ function positions(t: StepText, c: StepTextCheck): (f: TemplateFailure) => Place
   return (f) => {
     const offset = offsets[f.at.ordinal];
     if (exact && offset !== undefined) return { file: c.file, ...source.positionAt(offset), suffix: '' };
-    return { file: c.file, line: node?.line, column: node?.column, suffix: f.at.line > 1 ? ` (line ${f.at.line} of the text)` : '' };
+    const suffix = f.at.line > 1 ? ` (line ${f.at.line} of the text)` : '';
+    return { file: c.file, line: node?.line, column: node?.column, suffix };
   };
 }

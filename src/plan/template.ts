@@ -161,7 +161,9 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
     case 'dep_artifact': {
       const value = ctx.deps?.[ref.step]?.[ref.artifact];
       if (value !== undefined) return value;
-      const missing = ctx.missingDep?.(ref.step, ref.artifact) ?? { message: `step '${ref.step}' gave this step no artifact '${ref.artifact}'` };
+      const missing = ctx.missingDep?.(ref.step, ref.artifact) ?? {
+        message: `step '${ref.step}' gave this step no artifact '${ref.artifact}'`,
+      };
       return { ...missing, message: `{{ ${expr} }}: ${missing.message}` };
     }
     case 'unknown':
@@ -173,7 +175,12 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
  * Replaces every placeholder; throws a WaveError ('pipeline_invalid') naming each one that cannot be filled.
  * `where` (e.g. "step 'review' prompt") goes into the message.
  */
-export function renderTemplate(text: string, ctx: TemplateContext, where = 'template', options: RenderOptions = {}): string {
+export function renderTemplate(
+  text: string,
+  ctx: TemplateContext,
+  where = 'template',
+  options: RenderOptions = {},
+): string {
   const { rendered, failures } = fillTemplate(text, ctx, options);
   const [first] = failures;
   if (!first) return rendered;

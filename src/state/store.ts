@@ -161,7 +161,7 @@ function unusableDb(err: unknown, path: string): unknown {
   if (typeof code !== 'string' || !/^SQLITE_(NOTADB|CORRUPT)/.test(code)) return err;
   const what = code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is damaged';
   return new WaveError('state_corrupt', `${path} ${what}: Wave cannot read its run state (${(err as Error).message})`, {
-    hint: `move it away (mv ${path} ${path}.broken) and Wave starts a new one; the runs it recorded are then no longer listed`,
+    hint: `move it away (mv ${path} ${path}.broken) and Wave starts a new one; its runs are then no longer listed`,
     cause: err,
   });
 }

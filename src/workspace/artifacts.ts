@@ -18,8 +18,10 @@ export interface ArtifactSummary {
 
 /** A folder's sha256: of the lines `<sha256>  <path>` of its files, sorted by path, as `sha256sum` prints them. */
 export function treeDigest(files: ReadonlyArray<Pick<ManifestFile, 'path' | 'sha256'>>): string {
-  const lines = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => `${f.sha256}  ${f.path}\n`);
-  return createHash('sha256').update(lines.join('')).digest('hex');
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return createHash('sha256')
+    .update(sorted.map((f) => `${f.sha256}  ${f.path}\n`).join(''))
+    .digest('hex');
 }
 
 /** What the declared path names among the collected files: the file, the folder of files below it, or nothing. */
@@ -27,7 +29,9 @@ export function artifactIn(manifest: OutputManifest, declared: string): Artifact
   const rel = normalizeDeclaredPath(declared);
   const file = manifest.files.find((f) => f.path === rel);
   if (file) return { path: rel, size: file.size, sha256: file.sha256 };
-  const inside = manifest.files.filter((f) => f.path.startsWith(`${rel}/`)).map((f) => ({ ...f, path: f.path.slice(rel.length + 1) }));
+  const inside = manifest.files
+    .filter((f) => f.path.startsWith(`${rel}/`))
+    .map((f) => ({ ...f, path: f.path.slice(rel.length + 1) }));
   if (inside.length === 0) return undefined;
   return { path: rel, size: inside.reduce((n, f) => n + f.size, 0), sha256: treeDigest(inside) };
 }
@@ -63,7 +67,7 @@ export async function artifactDigest(p: string): Promise<{ size: number; sha256:
 }
 
 /** Copies an artifact (a file, or a folder's files) to `target`, replacing what is there; `readOnly` for in/. */
-export async function copyArtifact(source: string, target: string, options: { readOnly?: boolean } = {}): Promise<void> {
+export async function copyArtifact(source: string, target: string, opts: { readOnly?: boolean } = {}): Promise<void> {
   await fs.rm(target, { recursive: true, force: true });
   const stat = await fs.lstat(source);
   const files = stat.isDirectory() ? (await folderFiles(source)).map((f) => f.path) : undefined;
@@ -71,6 +75,6 @@ export async function copyArtifact(source: string, target: string, options: { re
     const to = path.join(target, rel);
     await fs.mkdir(path.dirname(to), { recursive: true });
     await fs.copyFile(path.join(source, rel), to, constants.COPYFILE_FICLONE);
-    if (options.readOnly) await fs.chmod(to, 0o444);
+    if (opts.readOnly) await fs.chmod(to, 0o444);
   }
 }

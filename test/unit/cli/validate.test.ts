@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { aliasBombPipeline } from '../../support/alias-bomb.js';
 import { runWave } from '../../support/run-cli.js';
 
 let dir: string;
@@ -154,13 +155,11 @@ steps:
   });
 
   test('a YAML alias bomb is a user error at the file (exit 2), for validate and run', () => {
-    const rows = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) rows.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
-    writePipeline('bomb', `kind: WavePipeline\nmetadata: {name: bomb}\n${rows.join('\n')}\nsteps: [*f]\n`);
+    writePipeline('bomb', aliasBombPipeline('bomb', 9));
     for (const args of [['validate', '--pipeline', 'bomb'], ['run', 'bomb']]) {
       const res = runWave(args, dir);
       assert.equal(res.status, 2, `${args[0]}: ${res.stderr}`);
-      assert.match(res.stderr, /bomb\.yaml:4:8: error: YAML: the aliases \(\*name\) expand to more than 1000 nodes/);
+      assert.match(res.stderr, /bomb\.yaml:4:10: error: YAML: the aliases \(\*name\) expand to more than 1000 nodes/);
       assert.doesNotMatch(res.stderr, /internal error/);
     }
   });

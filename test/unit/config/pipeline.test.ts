@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline, readPipeline, type Problem } from '../../../src/config/index.js';
 import { WaveError } from '../../../src/errors.js';
+import { aliasBombPipeline } from '../../support/alias-bomb.js';
 import { pipelineYaml, tempProject } from './_helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/config');
@@ -223,10 +224,8 @@ describe('pipeline problems (position and message)', () => {
   });
 
   it('a YAML alias bomb is refused at the file, not expanded', async () => {
-    const rows = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) rows.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
-    const problems = await problemsOf(`kind: WavePipeline\nmetadata: {name: bomb}\n${rows.join('\n')}\nsteps: [*e]\n`);
-    assert.deepEqual(problems.map(brief), ['4:8 error YAML: the aliases (*name) expand to more than 1000 nodes']);
+    const problems = await problemsOf(aliasBombPipeline('bomb', 9));
+    assert.deepEqual(problems.map(brief), ['4:10 error YAML: the aliases (*name) expand to more than 1000 nodes']);
   });
 
   it('YAML syntax errors carry line and column', async () => {

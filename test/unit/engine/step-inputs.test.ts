@@ -60,7 +60,8 @@ function recordingSandbox(seen: Map<string, Seen>, writes: Record<string, Record
 function project(pipeline: string, sandbox: Sandbox) {
   const projectDir = path.join(dir, 'project');
   mkdirSync(path.join(projectDir, '.wave', 'pipelines'), { recursive: true });
-  writeFileSync(path.join(projectDir, '.wave', 'pipelines', 'p.yaml'), `kind: WavePipeline\nmetadata: {name: p}\nsteps:\n${pipeline}`);
+  const file = path.join(projectDir, '.wave', 'pipelines', 'p.yaml');
+  writeFileSync(file, `kind: WavePipeline\nmetadata: {name: p}\nsteps:\n${pipeline}`);
   return { projectDir, manifestPath: path.join(projectDir, 'wave.yaml'), sinks: [], sandbox };
 }
 
@@ -109,7 +110,10 @@ describe('step inputs in a run', () => {
 
   it('a declared folder is recorded as one artifact and injected whole, also when reused by --from-step', async () => {
     const seen = new Map<string, Seen>();
-    const sandbox = recordingSandbox(seen, { report: { 'pages/index.md': '# i', 'pages/sub/a.md': '# a' }, publish: { 'done.txt': 'ok' } });
+    const sandbox = recordingSandbox(seen, {
+      report: { 'pages/index.md': '# i', 'pages/sub/a.md': '# a' },
+      publish: { 'done.txt': 'ok' },
+    });
     const options = project(
       `  - id: report
     exec: {type: command, script: "true"}

@@ -239,7 +239,8 @@ describe('template problems point at the placeholder’s own line', () => {
 `);
     const dir = await tempProject({ 'p.yaml': yaml });
     const loaded = await loadPipeline(path.join(dir, 'p.yaml'));
-    const { problems } = checkDag(loaded.pipeline, { file: loaded.file, locate: loaded.locate, ...(loaded.source ? { source: loaded.source } : {}) });
+    const { file, locate, source } = loaded;
+    const { problems } = checkDag(loaded.pipeline, { file, locate, ...(source ? { source } : {}) });
     assert.deepEqual(
       problems.map((p) => `${p.line}:${p.column} ${p.message.split(':').slice(0, 2).join(':')}`),
       [
