@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WaveError } from '../errors.js';
 import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, isContainedRelativePath, resolveProjectPath } from './paths.js';
+import { findTemplateVars } from '../plan/template.js';
 import { normaliseTolerantly } from './partial-pipeline.js';
 import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -264,6 +265,9 @@ function inferArtifactType(p: string): OutputArtifact['type'] {
   return 'text';
 }
 
+/** What a placeholder meant as a variable looks like (`{{ input }}`, `{{ project.test_command }}`; not `{{.Id}}`). */
+const VARIABLE = /^[A-Za-z_][\w.-]*$/;
+
 /** Contract types that check a file; test_suite checks a command's exit status instead. */
 const FILE_CONTRACTS = new Set(['json_schema', 'typescript_interface', 'markdown_spec', 'format', 'non_empty_file']);
 
@@ -286,6 +290,12 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
   }
   if (c.type === 'test_suite' && c.command === undefined) {
     report(ctx, 'error', `${label} needs a command`, [...at, 'type']);
+  }
+  // Not a template: a placeholder there would reach the shell as written (the original format had them).
+  const placeholder = c.command === undefined ? undefined : findTemplateVars(c.command).find((v) => VARIABLE.test(v.expr));
+  if (placeholder) {
+    const hint = 'it runs on the outputs at /wave/out and the source at /wave/src; write \\{{ for a literal {{';
+    report(ctx, 'error', `${label}: {{ ${placeholder.expr} }} is not filled in: a contract command is not a template`, [...at, 'command'], hint);
   }
   if (c.command !== undefined && c.type !== 'test_suite') {
     report(ctx, 'error', `${label}: command is only used by test_suite contracts`, [...at, 'command']);

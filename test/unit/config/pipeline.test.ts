@@ -223,6 +223,16 @@ describe('pipeline problems (position and message)', () => {
     ]);
   });
 
+  it('a placeholder in a test_suite command is refused: it would reach the shell as written', async () => {
+    const step = `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contracts:\n`;
+    const contract = (command: string) => `        - {type: test_suite, command: ${JSON.stringify(command)}}\n`;
+    const yaml = pipelineYaml(step + contract('test -s {{ input }}') + contract("docker inspect -f '{{.Id}}' x"));
+    const problems = await problemsOf(yaml);
+    assert.deepEqual(problems.map(brief), [
+      "11:39 error step 'a': test_suite contract: {{ input }} is not filled in: a contract command is not a template",
+    ]);
+  });
+
   it('a YAML alias bomb is refused at the file, not expanded', async () => {
     const problems = await problemsOf(aliasBombPipeline('bomb', 9));
     assert.deepEqual(problems.map(brief), ['4:10 error YAML: the aliases (*name) expand to more than 1000 nodes']);
