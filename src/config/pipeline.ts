@@ -292,10 +292,11 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
     report(ctx, 'error', `${label} needs a command`, [...at, 'type']);
   }
   // Not a template: a placeholder there would reach the shell as written (the original format had them).
-  const placeholder = c.command === undefined ? undefined : findTemplateVars(c.command).find((v) => VARIABLE.test(v.expr));
+  const placeholder = findTemplateVars(c.command ?? '').find((v) => VARIABLE.test(v.expr));
   if (placeholder) {
     const hint = 'it runs on the outputs at /wave/out and the source at /wave/src; write \\{{ for a literal {{';
-    report(ctx, 'error', `${label}: {{ ${placeholder.expr} }} is not filled in: a contract command is not a template`, [...at, 'command'], hint);
+    const message = `${label}: {{ ${placeholder.expr} }} is not filled in: a contract command is not a template`;
+    report(ctx, 'error', message, [...at, 'command'], hint);
   }
   if (c.command !== undefined && c.type !== 'test_suite') {
     report(ctx, 'error', `${label}: command is only used by test_suite contracts`, [...at, 'command']);
