@@ -31,14 +31,6 @@ const TOOLS: Record<string, string[]> = {
   opencode: ['write', 'bash', 'read'],
 };
 
-/**
- * Combinations known not to complete yet, run as `todo` (they still run and report) until fixed: remove the entry
- * with the fix.
- */
-const KNOWN_GAPS: Record<string, string> = {
-  'code-review': "issue 14 finding 1: 'deps.analyze' is not a dependency of step 'summary' (fixed in h/validate)",
-};
-
 const { docker, skip: noDocker } = await dockerForTests();
 const missing = new Map<string, boolean | string>();
 for (const adapter of ADAPTERS) {
@@ -124,8 +116,7 @@ describe('every default pipeline, offline, on every adapter', { concurrency: ADA
     test(adapter, { skip: missing.get(adapter) }, async (t) => {
       const dir = newProject(adapter);
       for (const pipeline of PIPELINES) {
-        const todo = KNOWN_GAPS[`${pipeline}/${adapter}`] ?? KNOWN_GAPS[pipeline];
-        await t.test(pipeline, todo ? { todo } : {}, () => runOffline(dir, pipeline, adapter));
+        await t.test(pipeline, () => runOffline(dir, pipeline, adapter));
       }
     });
   }
