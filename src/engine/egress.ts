@@ -9,6 +9,7 @@ import { eventTime } from '../events/types.js';
 import type {
   ContainerIdentity,
   EgressSession,
+  EgressLimits,
   EgressSessionOptions,
   EgressSourcesInput,
   ResolvedEgress,
@@ -22,6 +23,8 @@ export interface RunEgress {
   tracesDir: string;
   /** uid:gid step containers run as: they must be able to connect to the session's sockets. */
   containerUser: ContainerIdentity;
+  /** Host-side limits per session (the sandbox profile's `egress:` section). */
+  limits: Partial<EgressLimits>;
 }
 
 export interface EgressRequest {
@@ -53,6 +56,7 @@ export async function openStepEgress(run: RunEgress, request: EgressRequest): Pr
     attempt,
     egress: resolved.egress,
     containerUser: run.containerUser,
+    limits: run.limits,
     logPath: path.join(run.tracesDir, runId, 'egress.ndjson'),
     onRecord: (record) => bus.emit({ ...egress.egressDecisionEvent(record, runId), stepId, attempt }),
     ...request.gateway,

@@ -239,9 +239,10 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   await checkImages(sandbox, prepared.executorSteps);
   const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
   const host = currentHostIdentity();
-  const inner = containerUser(host, loadSandboxProfile());
+  const profile = loadSandboxProfile();
+  const inner = containerUser(host, profile);
   const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? inner : undefined;
-  const egress: RunEgress = { runId, bus, tracesDir, containerUser: inner };
+  const egress: RunEgress = { runId, bus, tracesDir, containerUser: inner, limits: profile.egress };
   const runWorkspace = await prepareRun(path.resolve(projectDir, runtime.workspace_root), runId, projectDir, stepUser ? { owner: stepUser } : {});
   await takeOverReusedSteps(exec, runWorkspace.dir);
 

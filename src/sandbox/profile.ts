@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import * as units from '../config/units.js';
 import { WaveError } from '../errors.js';
+import type { EgressLimits } from './egress/limits.js';
 import type { SandboxNetwork } from './types.js';
 
 export interface SandboxProfile {
@@ -23,6 +24,8 @@ export interface SandboxProfile {
   /** What a step may leave in /wave/out: default quotas (resources.out_size / out_files override them) and nesting. */
   outputs: { maxBytes: number; maxFiles: number; maxDepth: number };
   maxLineBytes: number;
+  /** The host side of the step's egress socket: what the step may hold of the Wave process, and for how long. */
+  egress: EgressLimits;
 }
 
 /** sandbox-profiles/ sits two levels above this file both in src/ (tsx) and in dist/ (compiled). */
@@ -54,6 +57,20 @@ function positive(value: unknown, what: string): number {
   return value;
 }
 
+/** A duration that must limit something: 0 would mean "no timeout" to the timers it feeds. */
+function positiveDuration(value: unknown, what: string): number {
+  const ms = parseDuration(value, what);
+  if (!(ms > 0)) throw new Error(`${what}: must be more than 0, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new Error(`${what}: expected a positive whole number, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
 function record(value: unknown, what: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what}: expected a mapping`);
@@ -66,6 +83,7 @@ export function parseSandboxProfile(doc: unknown): SandboxProfile {
   const limits = record(root.limits, 'limits');
   const tmpfs = record(root.tmpfs, 'tmpfs');
   const outputs = record(root.outputs, 'outputs');
+  const egress = record(root.egress, 'egress');
   const rootUser = root.rootUser;
   if (typeof rootUser !== 'string' || !/^[1-9]\d*:[1-9]\d*$/.test(rootUser)) {
     throw new Error(`rootUser: expected a non-root "uid:gid", got ${JSON.stringify(rootUser)}`);
@@ -91,6 +109,14 @@ export function parseSandboxProfile(doc: unknown): SandboxProfile {
       maxDepth: Math.trunc(positive(outputs.maxDepth, 'outputs.maxDepth')),
     },
     maxLineBytes: parseSize(root.maxLineBytes, 'maxLineBytes'),
+    egress: {
+      maxConnections: positiveInteger(egress.maxConnections, 'egress.maxConnections'),
+      gatewayBodyBudgetBytes: parseSize(egress.gatewayBodyBudget, 'egress.gatewayBodyBudget'),
+      connectTimeoutMs: positiveDuration(egress.connectTimeout, 'egress.connectTimeout'),
+      requestIdleTimeoutMs: positiveDuration(egress.requestIdleTimeout, 'egress.requestIdleTimeout'),
+      tunnelIdleTimeoutMs: positiveDuration(egress.tunnelIdleTimeout, 'egress.tunnelIdleTimeout'),
+      gatewayIdleTimeoutMs: positiveDuration(egress.gatewayIdleTimeout, 'egress.gatewayIdleTimeout'),
+    },
   };
 }
 

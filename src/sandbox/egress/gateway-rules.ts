@@ -200,18 +200,21 @@ function headerValues(headers: GatewayHeaders, name: string): string[] {
 
 /**
  * The refusal as the provider would send an error, so the CLI reports it as an API error with this message (to
- * the model as a failed tool call, or to the log as the step's failure) and does not retry (a 4xx).
+ * the model as a failed tool call, or to the log as the step's failure) and does not retry a 4xx (it retries the
+ * 503 of a full body budget, as it would an overloaded provider).
  */
 export function gatewayRefusalResponse(provider: ProviderId, refusal: { status: number; message: string }): { status: number; headers: Record<string, string>; body: Buffer } {
   const { status, message } = refusal;
   let payload: unknown;
   if (provider === 'anthropic') {
-    const type = status === 403 ? 'permission_error' : status === 404 ? 'not_found_error' : status === 413 ? 'request_too_large' : 'invalid_request_error';
+    const type = status === 403 ? 'permission_error' : status === 404 ? 'not_found_error' : status === 413 ? 'request_too_large'
+      : status === 503 ? 'overloaded_error' : 'invalid_request_error';
     payload = { type: 'error', error: { type, message } };
   } else if (provider === 'openai') {
-    payload = { error: { message, type: 'invalid_request_error', param: null, code: status === 403 ? 'wave_gateway_refused' : null } };
+    const type = status >= 500 ? 'server_error' : 'invalid_request_error';
+    payload = { error: { message, type, param: null, code: status === 403 ? 'wave_gateway_refused' : null } };
   } else {
-    const googleStatus = status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT';
+    const googleStatus = status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : status === 503 ? 'UNAVAILABLE' : 'INVALID_ARGUMENT';
     payload = { error: { code: status, message, status: googleStatus } };
   }
   const body = Buffer.from(JSON.stringify(payload));

@@ -1,8 +1,9 @@
 // The model gateway: one small HTTP server per provider on a Unix socket, bridged to a loopback port inside the
 // container. The agent CLI talks to http://127.0.0.1:<port> with a placeholder key; the gateway swaps in the real
 // key from the host's environment and forwards to the configured upstream (the provider, a company LLM proxy or
-// the scripted model). A request body is read whole (bounded) and sent with an exact Content-Length, so every
-// request of the step becomes exactly one upstream request; responses stream (SSE arrives token by token).
+// the scripted model). A request body is read whole (at most 32 MiB, and within the step's budget of buffered
+// body bytes: body-budget.ts) and sent with an exact Content-Length, so every request of the step becomes exactly
+// one upstream request; responses stream with backpressure (SSE arrives token by token), never buffered whole.
 // Upstream connections are kept alive per step connection only: a connection never carries another one's key.
 // A step connection carries one request at a time (framing.ts: a pipelined request ends it).
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +22,9 @@ import type { EgressLog, EgressRecord } from './log.js';
 import { hostKey, type ProviderSpec } from './providers.js';
 import { checkGatewayRequest, DEFAULT_GATEWAY_MAX_BODY_BYTES, gatewayRefusalResponse } from './gateway-rules.js';
 import { listenOnSocket } from './listen.js';
+import { createBodyBudget, type BodyBudget, type BodyLease } from './body-budget.js';
+import { DEFAULT_EGRESS_LIMITS } from './limits.js';
+import { limitUpstream, upstreamFailure } from './timeouts.js';
 
 
 export type CredentialMode = 'placeholder' | 'passthrough';
@@ -44,6 +48,11 @@ export interface ModelGatewayOptions {
   cap?: ConnectionCap;
   /** Default DEFAULT_GATEWAY_MAX_BODY_BYTES. */
   maxBodyBytes?: number;
+  /** The step's budget of request-body bytes held at once, shared with its other gateways. Default: its own. */
+  bodyBudget?: BodyBudget;
+  /** Defaults: DEFAULT_EGRESS_LIMITS (limits.ts). */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
   /** The persona's sandbox.provider_tools: the server-side tools checkGatewayRequest() lets through. Default none. */
   allow?: readonly ProviderTool[];
   onListening?: (socketPath: string) => Promise<void>;
@@ -88,13 +97,18 @@ export function upstreamHeaders(spec: ProviderSpec, incoming: IncomingMessage['h
   return headers;
 }
 
-/** Reads a request body whole, or stops at `max` bytes (the rest is not read). */
-function readBody(req: IncomingMessage, max: number): Promise<{ body: Buffer } | { tooLarge: true } | { aborted: true }> {
+type BodyRead = { body: Buffer } | { over: 'size' | 'budget'; size: number } | { aborted: true };
+
+/**
+ * Reads a request body whole, or stops (the rest is not read) past `max` bytes or once `lease`, which counts
+ * each chunk as it arrives, would take the step over its budget.
+ */
+function readBody(req: IncomingMessage, max: number, lease?: BodyLease): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const finish = (v: { body: Buffer } | { tooLarge: true } | { aborted: true }) => {
+    const finish = (v: BodyRead) => {
       if (done) return;
       done = true;
       req.off('data', onData);
@@ -102,9 +116,10 @@ function readBody(req: IncomingMessage, max: number): Promise<{ body: Buffer } |
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
+      const over = size > max ? 'size' : lease && !lease.take(chunk.length) ? 'budget' : undefined;
+      if (over) {
         req.pause();
-        return finish({ tooLarge: true });
+        return finish({ over, size });
       }
       chunks.push(chunk);
     };
@@ -123,7 +138,11 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   const key = hostKey(spec, options.hostEnv ?? process.env);
   const isHttps = upstream.protocol === 'https:';
   const cap = options.cap ?? createConnectionCap();
-  const maxBody = options.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY_BYTES;
+  const budget = options.bodyBudget ?? createBodyBudget(DEFAULT_EGRESS_LIMITS.gatewayBodyBudgetBytes);
+  // A body larger than the whole budget could never be taken: it is too large (413), not one to retry (503).
+  const maxBody = Math.min(options.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY_BYTES, budget.max);
+  const connectTimeout = options.connectTimeoutMs ?? DEFAULT_EGRESS_LIMITS.connectTimeoutMs;
+  const idleTimeout = options.idleTimeoutMs ?? DEFAULT_EGRESS_LIMITS.gatewayIdleTimeoutMs;
   const ca = options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {};
   const port = Number(upstream.port || (isHttps ? 443 : 80));
   const open = new Set<Socket | Duplex>();
@@ -155,7 +174,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `expectsContinue`: the client waits for a 100 Continue before it sends the body (we send it, or refuse). */
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
     let bytesUp = 0;
@@ -174,26 +194,43 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       res.writeHead(code, { 'content-type': 'text/plain', 'x-wave-egress-reason': reason, connection: 'close' }).end(`wave model gateway: ${spec.id} refused the request (${reason}: ${detail})\n`);
       options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status: code, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
     };
+    /** A refusal in the provider's own error shape, so the CLI shows the message (and retries a 503). */
+    const refuseAsProvider = (status: number, reason: string, detail: string, message: string, extra: Record<string, string> = {}) => {
+      gate.shut(req.socket);
+      const reply = gatewayRefusalResponse(spec.id, { status, message });
+      res.writeHead(status, { ...reply.headers, ...extra, 'x-wave-egress-reason': reason, connection: 'close' }).end(reply.body);
+      options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
+    };
     const framing = judgeFraming(method, req.httpVersion, req.rawHeaders);
     if (!framing.ok) return refuse(400, 'bad_framing', framing.detail);
     if (!mapped) return refuse(404, 'bad_request', `${spec.id} serves paths under ${spec.containerBasePath || '/'}`);
     let body: Buffer = Buffer.alloc(0);
+    // The body's bytes count against the step's budget from the first one until they are sent upstream or the
+    // request is gone; a declared length is reserved before anything is read.
+    const lease = budget.lease();
+    res.once('close', lease.release);
     if (framing.body.kind !== 'none') {
-      const read = await readBody(req, maxBody);
+      const tooLarge = () => refuse(413, 'body_too_large', `request bodies are limited to ${maxBody} bytes`);
+      const overBudget = (size: number, declared: boolean) => {
+        const detail =
+          `the step's requests may hold ${budget.max} bytes of request bodies at once; its other requests hold ` +
+          `${budget.held() - lease.held()}, and this one ${declared ? 'declares' : 'had reached'} ${size}`;
+        const message = `wave model gateway refused the request: ${detail}; retry once they are done`;
+        refuseAsProvider(503, 'body_budget', detail, message, { 'retry-after': '1' });
+      };
+      const declared = framing.body.kind === 'length' ? framing.body.length : undefined;
+      if (declared !== undefined && declared > maxBody) return tooLarge();
+      if (declared !== undefined && !lease.take(declared)) return overBudget(declared, true);
+      if (expectsContinue) res.writeContinue();
+      const read = await readBody(req, maxBody, declared === undefined ? lease : undefined);
       if ('aborted' in read) return;
-      if ('tooLarge' in read) return refuse(413, 'body_too_large', `request bodies are limited to ${maxBody} bytes`);
+      if ('over' in read) return read.over === 'size' ? tooLarge() : overBudget(read.size, false);
       body = read.body;
     }
     // Only the endpoints the CLIs need, with no server-side tool the persona did not allow (gateway-rules.ts).
     const rulePath = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.slice(spec.containerBasePath.length) || '/';
     const verdict = checkGatewayRequest({ provider: spec.id, method, path: rulePath, headers: req.headers, body, maxBodyBytes: maxBody, ...(options.allow ? { allow: options.allow } : {}) });
-    if (!verdict.ok) {
-      gate.shut(req.socket);
-      const reply = gatewayRefusalResponse(spec.id, verdict);
-      res.writeHead(reply.status, { ...reply.headers, 'x-wave-egress-reason': verdict.reason, connection: 'close' }).end(reply.body);
-      options.log.record({ ...baseRecord(method, started), allowed: false, reason: verdict.reason, detail: verdict.detail, status: reply.status, path: mapped.logPath, bytesUp: 0, bytesDown: 0 });
-      return;
-    }
+    if (!verdict.ok) return refuseAsProvider(verdict.status, verdict.reason, verdict.detail, verdict.message);
     bytesUp = body.length;
     const headers = frameHeaders(upstreamHeaders(spec, req.headers, upstream, key, mode), method, body.length > 0 ? { kind: 'length', length: body.length } : { kind: 'none' });
     const send = isHttps ? httpsRequest : httpRequest;
@@ -207,6 +244,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       agent: agentFor(req.socket),
       ...(isHttps ? { servername: upstream.hostname } : {}),
     });
+    limitUpstream(upReq, connectTimeout, idleTimeout);
+    upReq.once('finish', lease.release);
     upReq.on('socket', (s: Socket) => {
       open.add(s);
       s.once('close', () => open.delete(s));
@@ -220,10 +259,12 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       upRes.on('error', () => res.destroy());
     });
     upReq.on('error', (err) => {
-      error = `upstream failed: ${err.message}`;
+      const failure = upstreamFailure(err);
+      error = failure.error;
       if (!res.headersSent) {
-        status = 502;
-        res.writeHead(502, { 'content-type': 'text/plain' }).end(`wave model gateway: ${spec.id} upstream failed\n`);
+        status = failure.status;
+        const text = `wave model gateway: ${spec.id} upstream failed (${failure.reason})\n`;
+        res.writeHead(status, { 'content-type': 'text/plain', 'x-wave-egress-reason': failure.reason }).end(text);
       } else {
         res.destroy();
       }
@@ -247,6 +288,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   }
 
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true }, (req, res) => void handle(req, res).catch(() => res.destroy()));
+  // Without this listener Node sends 100 Continue before we could refuse a body the step may not send.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res, true).catch(() => res.destroy()));
   server.on('connection', (s: Socket) => {
     open.add(s);
     s.once('close', () => open.delete(s));

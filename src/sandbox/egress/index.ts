@@ -35,3 +35,4 @@ export { systemLookup, type LookupFn } from './resolve.js';
 export { createRunDir, type ContainerIdentity } from './run-dir.js';
 export { startEgressSession, type EgressSession, type EgressSessionOptions } from './session.js';
 export { entryCovers, resolveEgressSources, type AdapterEgressProfile, type EgressSourcesInput, type ResolvedEgress } from './sources.js';
+export { DEFAULT_EGRESS_LIMITS, type EgressLimits } from './limits.js';

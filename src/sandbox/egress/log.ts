@@ -27,7 +27,10 @@ export interface EgressRecord {
   /** The address that was checked and dialled; absent when refused before resolution. */
   address?: string;
   allowed: boolean;
-  /** allowlisted | exact_entry | open_mode | gateway, or a DenyReason such as not_allowlisted, or a GatewayDenyReason. */
+  /**
+   * allowlisted | exact_entry | open_mode | gateway, or a DenyReason such as not_allowlisted, or a GatewayDenyReason,
+   * or the gateway's own body_too_large (413) and body_budget (503: the step's budget of buffered body bytes is full).
+   */
   reason: string;
   /** More about a refusal or failure (address class, parser message). Never secret. */
   detail?: string;

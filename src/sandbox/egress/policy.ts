@@ -24,7 +24,9 @@ export type DenyReason =
   | 'raw_tunnel'
   | 'network_none'
   /** Not a policy refusal: the allowed upstream could not be reached (used for the 502 text only). */
-  | 'upstream_failed';
+  | 'upstream_failed'
+  /** Not a policy refusal: the upstream did not connect, or went idle, within the limits (limits.ts): 504. */
+  | 'upstream_timeout';
 
 /** `exact_entry` means the exact host:port was listed, the only way to reach loopback/private addresses. */
 export type AllowReason = 'allowlisted' | 'exact_entry' | 'open_mode' | 'gateway';

@@ -5,7 +5,8 @@
 // forwarded requests, relay.ts for tunnels). Every tunnel must open with a TLS ClientHello whose SNI is the
 // CONNECT host, whatever the port, unless a `tcp://host:port` entry lists the target; every forwarded request
 // passes the framing policy (framing.ts) and is re-framed by us on a connection of its own, one request at a time
-// per step connection (a pipelined request ends it).
+// per step connection (a pipelined request ends it). An upstream must connect, and then carry a byte either way,
+// within the step's time limits (limits.ts, timeouts.ts); a cut is answered 504 where a status can still be sent.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +21,9 @@ import type { EgressLog, EgressRecord } from './log.js';
 import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
 import { resolveName, systemLookup, type LookupFn } from './resolve.js';
 import { listenOnSocket } from './listen.js';
+import { DEFAULT_EGRESS_LIMITS } from './limits.js';
 import { relay } from './relay.js';
+import { connected, cutWhenIdle, limitUpstream, upstreamFailure } from './timeouts.js';
 
 /** Opens the upstream TCP connection. The only place the proxy dials out; tests instrument it. */
 export type ConnectFn = (target: { host: string; port: number }) => Socket;
@@ -39,7 +42,10 @@ export interface EgressProxyOptions {
   lookup?: LookupFn;
   connect?: ConnectFn;
   clientHelloTimeoutMs?: number;
+  /** Defaults: DEFAULT_EGRESS_LIMITS (limits.ts). */
   connectTimeoutMs?: number;
+  requestIdleTimeoutMs?: number;
+  tunnelIdleTimeoutMs?: number;
   /** Called once the socket is bound, before anyone can be told about it (chmod/chown). */
   onListening?: (socketPath: string) => Promise<void>;
 }
@@ -57,7 +63,9 @@ interface Refusal {
   detail?: string;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
 
 function refusalBody(host: string, port: number, r: Refusal): string {
   if (!host) return `wave egress: connection refused (${r.reason}${r.detail ? `: ${r.detail}` : ''}).\n`;
@@ -73,33 +81,15 @@ function refuseRaw(socket: Duplex, host: string, port: number, r: Refusal): void
   );
 }
 
-/** Resolves once the socket is connected; rejects on error or timeout. */
-function connected(socket: Socket, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!socket.connecting && !socket.destroyed && socket.remoteAddress) return resolve();
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`connect timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onConnect = () => { cleanup(); resolve(); };
-    const onError = (err: Error) => { cleanup(); reject(err); };
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('connect', onConnect);
-      socket.off('error', onError);
-    };
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-  });
-}
-
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const { policy, log } = options;
   const cap = options.cap ?? createConnectionCap();
   const lookup = options.lookup ?? systemLookup;
   const connectFn = options.connect ?? defaultConnect;
   const helloTimeout = options.clientHelloTimeoutMs ?? 10_000;
-  const connectTimeout = options.connectTimeoutMs ?? 10_000;
+  const connectTimeout = options.connectTimeoutMs ?? DEFAULT_EGRESS_LIMITS.connectTimeoutMs;
+  const requestIdle = options.requestIdleTimeoutMs ?? DEFAULT_EGRESS_LIMITS.requestIdleTimeoutMs;
+  const tunnelIdle = options.tunnelIdleTimeoutMs ?? DEFAULT_EGRESS_LIMITS.tunnelIdleTimeoutMs;
   const open = new Set<Duplex>();
   const gate = createRequestGate();
 
@@ -201,6 +191,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     /** The socket whose byte counters go into the log (the relay may move the upstream into a new object). */
     let counted: Socket = upstream;
     let error: string | undefined;
+    let failed: number | undefined;
     let logged = false;
     const finishLog = () => {
       if (logged) return;
@@ -211,7 +202,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         allowed: true,
         reason: check.reason,
         ...(error ? { error } : {}),
-        status: error && !isTls ? 502 : 200,
+        status: failed ?? 200,
         ...(sni !== undefined ? { sni } : {}),
         bytesUp: counted.bytesWritten ?? 0,
         bytesDown: counted.bytesRead ?? 0,
@@ -220,10 +211,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     try {
       await connected(upstream, connectTimeout);
     } catch (err) {
-      error = `connect failed: ${(err as Error).message}`;
+      const failure = upstreamFailure(err as Error);
+      error = failure.error;
       upstream.destroy();
+      // A TLS client already has its 200: all it can be told is that the tunnel closed.
       if (isTls) client.destroy();
-      else refuseRaw(client, check.host, port, { status: 502, reason: 'upstream_failed', detail: error });
+      else {
+        failed = failure.status;
+        refuseRaw(client, check.host, port, { status: failure.status, reason: failure.reason, detail: error });
+      }
       return finishLog();
     }
     if (client.destroyed) {
@@ -239,6 +235,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       s.on('error', () => undefined);
     }
     tunnel.upstream.once('close', finishLog);
+    // Idle only: a tunnel carrying a long stream stays up as long as bytes flow one way or the other.
+    cutWhenIdle(tunnel.upstream, tunnelIdle, (err) => { error = `tunnel ${err.message}`; });
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -312,9 +310,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         track(upstream);
         return upstream;
       },
-      timeout: connectTimeout,
     });
-    upReq.on('timeout', () => upReq.destroy(new Error('upstream timed out')));
+    limitUpstream(upReq, connectTimeout, requestIdle);
     upReq.on('response', (upRes) => {
       status = upRes.statusCode ?? 502;
       // Redirects included: the client decides whether to follow (and the proxy judges that request anew).
@@ -323,12 +320,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       upRes.on('error', () => res.destroy());
     });
     upReq.on('error', (err) => {
-      error = `upstream failed: ${err.message}`;
+      const failure = upstreamFailure(err);
+      error = failure.error;
       if (!res.headersSent) {
-        status = 502;
+        status = failure.status;
         gate.shut(req.socket);
-        const body = refusalBody(check.host, port, { status: 502, reason: 'upstream_failed', detail: error });
-        res.writeHead(502, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        const body = refusalBody(check.host, port, { status: failure.status, reason: failure.reason, detail: error });
+        const length = Buffer.byteLength(body);
+        const reason = failure.reason;
+        res.writeHead(status, { 'content-type': 'text/plain', 'content-length': length, 'x-wave-egress-reason': reason, connection: 'close' });
         res.end(body);
       } else {
         res.destroy();

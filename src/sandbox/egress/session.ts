@@ -2,9 +2,11 @@
 // the audit log, and the attachment the sandbox applies to the container. The engine starts a session before
 // the container and closes it after (close() is safe to call twice and after a failed start).
 import { WaveError } from '../../errors.js';
+import { createBodyBudget } from './body-budget.js';
 import { createConnectionCap } from './connection-cap.js';
 import { buildAttachment, PROXY_PORT, PROXY_SOCKET, proxyEnv, type BridgeListen, type EgressAttachment } from './attachment.js';
 import { startModelGateway, type ModelGateway } from './gateway.js';
+import { DEFAULT_EGRESS_LIMITS, type EgressLimits } from './limits.js';
 import { createEgressLog, type EgressRecord } from './log.js';
 import { compilePolicy, type NetworkMode } from './policy.js';
 import { hostKey, PLACEHOLDER_KEY, PROVIDERS, providerEnv, type ProviderId } from './providers.js';
@@ -31,8 +33,8 @@ export interface EgressSessionOptions {
   extraCaPem?: string;
   /** Where provider keys are read from. Default process.env. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
-  /** Connections the step may hold to the proxy and its gateways together. Default DEFAULT_MAX_CONNECTIONS. */
-  maxConnections?: number;
+  /** The step's host-side limits (the sandbox profile's `egress:`); each missing one is DEFAULT_EGRESS_LIMITS'. */
+  limits?: Partial<EgressLimits>;
   /** Parent of the socket directory. Default os.tmpdir(). */
   socketRoot?: string;
   /** Image of the sidecar bridge for images without node. Default wave/base:latest. */
@@ -54,13 +56,18 @@ export interface EgressSession {
   attachment(imageHasBridge: boolean): EgressAttachment | undefined;
   /** Every secret the gateways handled, for the audit scrubber. */
   secretValues(): string[];
+  /** Request-body bytes the gateways hold now (within limits.gatewayBodyBudgetBytes). */
+  gatewayBodyBytes(): number;
   close(): Promise<void>;
 }
 
 export async function startEgressSession(options: EgressSessionOptions): Promise<EgressSession> {
   const { egress } = options;
   if (egress.mode === 'none') {
-    return { mode: 'none', runDir: undefined, proxy: undefined, gateways: [], attachment: () => undefined, secretValues: () => [], close: async () => undefined };
+    return {
+      mode: 'none', runDir: undefined, proxy: undefined, gateways: [], attachment: () => undefined, secretValues: () => [],
+      gatewayBodyBytes: () => 0, close: async () => undefined,
+    };
   }
   const { policy, errors } = compilePolicy({ mode: egress.mode, allow: egress.allow, hosts: egress.hosts });
   if (errors.length) {
@@ -84,8 +91,10 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
     const d = dir;
     const secure = (p: string) => d.secureSocket(p);
     const hostEnv = options.hostEnv ?? process.env;
-    // One cap for the proxy and every gateway: the budget is the step's, whichever socket it dials.
-    const cap = createConnectionCap(options.maxConnections);
+    const limits = { ...DEFAULT_EGRESS_LIMITS, ...options.limits };
+    // One cap and one body budget for the proxy and every gateway: they are the step's, whichever socket it dials.
+    const cap = createConnectionCap(limits.maxConnections);
+    const bodyBudget = createBodyBudget(limits.gatewayBodyBudgetBytes);
     proxy = await startEgressProxy({
       ...ids,
       socketPath: dir.socketPath(PROXY_SOCKET),
@@ -93,6 +102,9 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
       log,
       onListening: secure,
       cap,
+      connectTimeoutMs: limits.connectTimeoutMs,
+      requestIdleTimeoutMs: limits.requestIdleTimeoutMs,
+      tunnelIdleTimeoutMs: limits.tunnelIdleTimeoutMs,
       ...(options.lookup ? { lookup: options.lookup } : {}),
       ...(options.connect ? { connect: options.connect } : {}),
     });
@@ -111,6 +123,9 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
           ...(egress.providerTools?.length ? { allow: egress.providerTools } : {}),
           hostEnv,
           cap,
+          bodyBudget,
+          connectTimeoutMs: limits.connectTimeoutMs,
+          idleTimeoutMs: limits.gatewayIdleTimeoutMs,
           log,
           onListening: secure,
           ...(upstream ? { upstream } : {}),
@@ -138,6 +153,7 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
           ...(options.bridgeScriptHostPath ? { bridgeScriptHostPath: options.bridgeScriptHostPath } : {}),
         }),
       secretValues: () => [...new Set(gateways.flatMap((g) => g.secretValues()))],
+      gatewayBodyBytes: () => bodyBudget.held(),
       close,
     };
   } catch (err) {
