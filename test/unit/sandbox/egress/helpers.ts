@@ -135,7 +135,11 @@ export interface ProxiedResponse {
 }
 
 /** An absolute-form request through the proxy's Unix socket. */
-export function proxyRequest(socketPath: string, url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<ProxiedResponse> {
+export function proxyRequest(
+  socketPath: string,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<ProxiedResponse> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path: url, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -143,7 +147,7 @@ export function proxyRequest(socketPath: string, url: string, options: { method?
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
       res.on('error', reject);
     });
-    req.setTimeout(5000, () => req.destroy(new Error('proxy request timed out')));
+    req.setTimeout(options.timeoutMs ?? 5000, () => req.destroy(new Error('proxy request timed out')));
     req.on('error', reject);
     req.end(options.body);
   });
