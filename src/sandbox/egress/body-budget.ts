@@ -2,7 +2,8 @@
 // it forwards it (to check it as the provider would read it), so without a budget one step's connections could
 // each hold a maximum-size body at once: 64 × 32 MiB of the host's memory. Bytes are counted as they arrive (a
 // declared Content-Length is reserved before the first one is read) and given back when the body has been sent
-// upstream or the request is gone, whichever comes first.
+// upstream or the request is gone, whichever comes first. (Checking a body copies and parses it, synchronously:
+// those copies exist for one body at a time in the whole process, not one per connection.)
 
 export interface BodyLease {
   /** Reserves n more bytes for this request; false (nothing reserved) when the step's budget would go over. */

@@ -207,14 +207,17 @@ export function gatewayRefusalResponse(provider: ProviderId, refusal: { status: 
   const { status, message } = refusal;
   let payload: unknown;
   if (provider === 'anthropic') {
-    const type = status === 403 ? 'permission_error' : status === 404 ? 'not_found_error' : status === 413 ? 'request_too_large'
-      : status === 503 ? 'overloaded_error' : 'invalid_request_error';
+    const types: Record<number, string> = {
+      403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 503: 'overloaded_error',
+    };
+    const type = types[status] ?? 'invalid_request_error';
     payload = { type: 'error', error: { type, message } };
   } else if (provider === 'openai') {
     const type = status >= 500 ? 'server_error' : 'invalid_request_error';
     payload = { error: { message, type, param: null, code: status === 403 ? 'wave_gateway_refused' : null } };
   } else {
-    const googleStatus = status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : status === 503 ? 'UNAVAILABLE' : 'INVALID_ARGUMENT';
+    const statuses: Record<number, string> = { 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 503: 'UNAVAILABLE' };
+    const googleStatus = statuses[status] ?? 'INVALID_ARGUMENT';
     payload = { error: { code: status, message, status: googleStatus } };
   }
   const body = Buffer.from(JSON.stringify(payload));

@@ -195,11 +195,13 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status: code, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
     };
     /** A refusal in the provider's own error shape, so the CLI shows the message (and retries a 503). */
-    const refuseAsProvider = (status: number, reason: string, detail: string, message: string, extra: Record<string, string> = {}) => {
+    const refuseAsProvider = (status: number, reason: string, detail: string, message: string, extra = {}) => {
       gate.shut(req.socket);
       const reply = gatewayRefusalResponse(spec.id, { status, message });
-      res.writeHead(status, { ...reply.headers, ...extra, 'x-wave-egress-reason': reason, connection: 'close' }).end(reply.body);
-      options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
+      const headers = { ...reply.headers, ...extra, 'x-wave-egress-reason': reason, connection: 'close' };
+      res.writeHead(status, headers).end(reply.body);
+      const record = { ...baseRecord(method, started), allowed: false, reason, detail, status };
+      options.log.record({ ...record, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
     };
     const framing = judgeFraming(method, req.httpVersion, req.rawHeaders);
     if (!framing.ok) return refuse(400, 'bad_framing', framing.detail);
@@ -289,7 +291,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
 
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true }, (req, res) => void handle(req, res).catch(() => res.destroy()));
   // Without this listener Node sends 100 Continue before we could refuse a body the step may not send.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res, true).catch(() => res.destroy()));
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res, true).catch(() => res.destroy());
+  });
   server.on('connection', (s: Socket) => {
     open.add(s);
     s.once('close', () => open.delete(s));

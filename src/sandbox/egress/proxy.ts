@@ -214,9 +214,10 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       const failure = upstreamFailure(err as Error);
       error = failure.error;
       upstream.destroy();
-      // A TLS client already has its 200: all it can be told is that the tunnel closed.
-      if (isTls) client.destroy();
-      else {
+      if (isTls) {
+        // The client already has its 200: all it can be told is that the tunnel closed.
+        client.destroy();
+      } else {
         failed = failure.status;
         refuseRaw(client, check.host, port, { status: failure.status, reason: failure.reason, detail: error });
       }
@@ -326,9 +327,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         status = failure.status;
         gate.shut(req.socket);
         const body = refusalBody(check.host, port, { status: failure.status, reason: failure.reason, detail: error });
-        const length = Buffer.byteLength(body);
-        const reason = failure.reason;
-        res.writeHead(status, { 'content-type': 'text/plain', 'content-length': length, 'x-wave-egress-reason': reason, connection: 'close' });
+        res.writeHead(status, {
+          'content-type': 'text/plain',
+          'content-length': Buffer.byteLength(body),
+          'x-wave-egress-reason': failure.reason,
+          connection: 'close',
+        });
         res.end(body);
       } else {
         res.destroy();

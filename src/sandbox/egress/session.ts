@@ -65,8 +65,14 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
   const { egress } = options;
   if (egress.mode === 'none') {
     return {
-      mode: 'none', runDir: undefined, proxy: undefined, gateways: [], attachment: () => undefined, secretValues: () => [],
-      gatewayBodyBytes: () => 0, close: async () => undefined,
+      mode: 'none',
+      runDir: undefined,
+      proxy: undefined,
+      gateways: [],
+      attachment: () => undefined,
+      secretValues: () => [],
+      gatewayBodyBytes: () => 0,
+      close: async () => undefined,
     };
   }
   const { policy, errors } = compilePolicy({ mode: egress.mode, allow: egress.allow, hosts: egress.hosts });

@@ -21,8 +21,14 @@ describe('sandbox profile', () => {
     assert.deepEqual(p.outputs, { maxBytes: 1024 ** 3, maxFiles: 10_000, maxDepth: 32 });
     assert.equal(p.maxLineBytes, 10 * 1024 ** 2);
     // The egress limits the README documents; the code's own defaults (for a session started without a profile) agree.
-    const egress = { maxConnections: 64, gatewayBodyBudgetBytes: 64 * 1024 ** 2, connectTimeoutMs: 30_000, requestIdleTimeoutMs: 300_000, tunnelIdleTimeoutMs: 300_000, gatewayIdleTimeoutMs: 600_000 };
-    assert.deepEqual(p.egress, egress);
+    assert.deepEqual(p.egress, {
+      maxConnections: 64,
+      gatewayBodyBudgetBytes: 64 * 1024 ** 2,
+      connectTimeoutMs: 30_000,
+      requestIdleTimeoutMs: 300_000,
+      tunnelIdleTimeoutMs: 300_000,
+      gatewayIdleTimeoutMs: 600_000,
+    });
     assert.deepEqual(p.egress, DEFAULT_EGRESS_LIMITS);
   });
 
@@ -41,19 +47,25 @@ describe('sandbox profile', () => {
 
   it('rejects a root user, an unsupported network, or missing limits', () => {
     const base = { limits: { memory: '1g', cpus: 1, pids: 10 }, tmpfs: { tmp: '1m', home: '1m', exec: true }, rootUser: '10001:10001', home: '/h', network: 'none', killGrace: '1s', outputs: { maxBytes: '1m', maxFiles: 5, maxDepth: 3 }, maxLineBytes: '1m' };
-    const egress = { maxConnections: 8, gatewayBodyBudget: '8m', connectTimeout: '1s', requestIdleTimeout: '1m', tunnelIdleTimeout: '2m', gatewayIdleTimeout: '3m' };
+    const egress = {
+      maxConnections: 8, gatewayBodyBudget: '8m', connectTimeout: '1s',
+      requestIdleTimeout: '1m', tunnelIdleTimeout: '2m', gatewayIdleTimeout: '3m',
+    };
+    const withEgress = (changed: Record<string, unknown>) =>
+      parseSandboxProfile({ ...valid, egress: { ...egress, ...changed } });
     const valid = { ...base, egress };
     assert.equal(parseSandboxProfile(valid).egress.tunnelIdleTimeoutMs, 120_000);
     assert.throws(() => parseSandboxProfile(base), /egress.maxConnections/);
     assert.throws(() => parseSandboxProfile({ ...valid, rootUser: '0:0' }), /rootUser/);
     assert.throws(() => parseSandboxProfile({ ...valid, network: 'host' }), /network/);
     assert.throws(() => parseSandboxProfile({ ...valid, limits: { cpus: 1, pids: 10 } }), /limits.memory/);
-    assert.throws(() => parseSandboxProfile({ ...valid, outputs: { maxBytes: 'lots', maxFiles: 5, maxDepth: 3 } }), /outputs.maxBytes/);
-    assert.throws(() => parseSandboxProfile({ ...valid, outputs: { maxBytes: '1m', maxDepth: 3 } }), /outputs.maxFiles/);
+    const outputs = (o: Record<string, unknown>) => parseSandboxProfile({ ...valid, outputs: o });
+    assert.throws(() => outputs({ maxBytes: 'lots', maxFiles: 5, maxDepth: 3 }), /outputs.maxBytes/);
+    assert.throws(() => outputs({ maxBytes: '1m', maxDepth: 3 }), /outputs.maxFiles/);
     // A zero timeout would switch the timer off, a fractional cap means nothing: refused, never "unlimited".
-    assert.throws(() => parseSandboxProfile({ ...valid, egress: { ...egress, tunnelIdleTimeout: '0s' } }), /egress.tunnelIdleTimeout/);
-    assert.throws(() => parseSandboxProfile({ ...valid, egress: { ...egress, maxConnections: 2.5 } }), /egress.maxConnections/);
-    assert.throws(() => parseSandboxProfile({ ...valid, egress: { ...egress, gatewayBodyBudget: 'lots' } }), /egress.gatewayBodyBudget/);
+    assert.throws(() => withEgress({ tunnelIdleTimeout: '0s' }), /egress.tunnelIdleTimeout/);
+    assert.throws(() => withEgress({ maxConnections: 2.5 }), /egress.maxConnections/);
+    assert.throws(() => withEgress({ gatewayBodyBudget: 'lots' }), /egress.gatewayBodyBudget/);
   });
 
   it('an invalid file is a WaveError naming the file', async () => {

@@ -17,6 +17,8 @@ const env = await egressTestEnv();
 const MiB = 1024 * 1024;
 const HELD = 28;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = (what: string, pred: () => boolean) =>
+  within((async () => { while (!pred()) await sleep(50); })(), 30_000, what);
 
 // The attacker, in order: two connections each sending HELD MiB of a chunked body and never the last chunk; a third
 // sending 30 MiB; a fourth declaring 30 MiB. Prints each connection's answer so far ("open" while none), then holds
@@ -47,7 +49,8 @@ const LARGE_REQUEST = `
 const http=require('http');const body=JSON.stringify({model:'m',max_tokens:1,
   messages:[{role:'user',content:'a'.repeat(20*(1<<20))}]});
 const u=new URL(process.env.ANTHROPIC_BASE_URL+'/v1/messages');
-const req=http.request(u,{method:'POST',headers:{'content-type':'application/json','x-api-key':process.env.ANTHROPIC_API_KEY}},
+const headers={'content-type':'application/json','x-api-key':process.env.ANTHROPIC_API_KEY};
+const req=http.request(u,{method:'POST',headers},
   (res)=>{res.resume();res.on('end',()=>console.log('model='+res.statusCode))});
 req.on('error',(e)=>console.log('error='+e.code));req.end(body);`;
 
@@ -61,7 +64,10 @@ describe('a step filling the model gateway with request bodies (container)', { s
     startEgressSession({
       run: 'run-memory',
       step,
-      egress: { mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'], credentials: 'placeholder', providerTools: [], warnings: [] },
+      egress: {
+        mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'],
+        credentials: 'placeholder', providerTools: [], warnings: [],
+      },
       containerUser: CONTAINER_USER,
       upstreams: { anthropic: `http://127.0.0.1:${model.port}` },
       hostEnv: { ANTHROPIC_API_KEY: 'sk-ant-memory-test' },
@@ -112,18 +118,19 @@ describe('a step filling the model gateway with request bodies (container)', { s
     assert.deepEqual(answers.map((a) => a.answer), ['open', 'open', '503 body_budget', '503 body_budget'], line);
 
     // The host holds the two open bodies, within the budget; nothing of them went upstream.
-    await within((async () => { while (hog.gatewayBodyBytes() !== 2 * HELD * MiB) await sleep(50); })(), 30_000, 'the held bodies');
+    await until('the held bodies', () => hog.gatewayBodyBytes() === 2 * HELD * MiB);
     assert.ok(hog.gatewayBodyBytes() <= DEFAULT_EGRESS_LIMITS.gatewayBodyBudgetBytes);
     assert.deepEqual(received, []);
     const refusals = records.filter((r) => r.step === 'hog' && r.reason === 'body_budget');
-    assert.deepEqual(refusals.map((r) => [r.status, /this one (had reached|declares)/.exec(r.detail ?? '')?.[1]]), [[503, 'had reached'], [503, 'declares']]);
+    const how = refusals.map((r) => [r.status, /this one (had reached|declares)/.exec(r.detail ?? '')?.[1]]);
+    assert.deepEqual(how, [[503, 'had reached'], [503, 'declares']]);
 
     // The parallel step, while the attacker holds its bodies: its own budget.
     assert.equal(await largeRequest(sessions.innocent!), 'model=200');
     await attacker.container.kill().catch(() => undefined);
 
     // Every byte comes back once the attacker's connections are gone, and the attacking step works again.
-    await within((async () => { while (hog.gatewayBodyBytes() > 0) await sleep(50); })(), 30_000, 'the budget given back');
+    await until('the budget given back', () => hog.gatewayBodyBytes() === 0);
     assert.equal(await largeRequest(hog), 'model=200');
     assert.equal(received.length, 2);
     assert.deepEqual(records.filter((r) => r.step === 'innocent' && !r.allowed), []);

@@ -5,7 +5,7 @@
 // or an upstream that answers faster than the step reads, makes the host hold socket buffers, not the stream.
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createBodyBudget, type BodyBudget } from '../../../../src/sandbox/egress/body-budget.js';
@@ -46,8 +46,9 @@ async function gateway(provider: ProviderId, upstreamPort: number, log: EgressLo
 interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
 
 /** A POST to a gateway that the test writes itself; `answer` settles with the response, or rejects. */
-function post(socketPath: string, path: string, headers: Record<string, string> = {}): { req: ClientRequest; answer: Promise<Answer> } {
-  const req = request({ socketPath, path, method: 'POST', headers: { 'content-type': 'application/json', ...headers } });
+function post(socketPath: string, path: string, headers: Record<string, string> = {}) {
+  const all = { 'content-type': 'application/json', ...headers };
+  const req = request({ socketPath, path, method: 'POST', headers: all });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
       let body = '';
@@ -89,7 +90,8 @@ async function writeUntilStalled(w: Writable, total: number, quietMs = 1000): Pr
   while (written < total) {
     written += chunk.length;
     if (w.write(chunk)) continue;
-    const drained = await Promise.race([new Promise((r) => w.once('drain', () => r(true))), sleep(quietMs).then(() => false)]);
+    const drain = new Promise((resolve) => w.once('drain', () => resolve(true)));
+    const drained = await Promise.race([drain, sleep(quietMs).then(() => false)]);
     if (!drained) break;
   }
   return written;
@@ -140,8 +142,9 @@ describe('model gateway: the step’s budget of buffered request bodies', () => 
 
     const budgetLog = log.records.filter((r) => r.reason === 'body_budget');
     assert.equal(budgetLog.length, 2, JSON.stringify(log.records));
-    assert.deepEqual(budgetLog.map((r) => [r.provider, r.status, r.allowed]), [['openai', 503, false], ['anthropic', 503, false]]);
-    assert.match(budgetLog[0]?.detail ?? '', /may hold 1048576 bytes .* other requests hold 614400, and this one had reached/);
+    const shown = budgetLog.map((r) => [r.provider, r.status, r.allowed]);
+    assert.deepEqual(shown, [['openai', 503, false], ['anthropic', 503, false]]);
+    assert.match(budgetLog[0]?.detail ?? '', /may hold 1048576 bytes .* other requests hold 614400, and this one had/);
     assert.match(budgetLog[1]?.detail ?? '', /this one declares 512000$/);
   });
 
@@ -185,7 +188,8 @@ describe('what streams is never held whole', () => {
     const socketPath = await gateway('anthropic', up.port, memoryLog(), createBodyBudget(1 * MiB));
     // The step takes the headers, then reads nothing.
     const headers = new Promise<void>((resolve, reject) => {
-      const req = request({ socketPath, path: '/v1/messages', method: 'POST', headers: { 'content-type': 'application/json' } });
+      const headers = { 'content-type': 'application/json' };
+      const req = request({ socketPath, path: '/v1/messages', method: 'POST', headers });
       req.on('response', (res: IncomingMessage) => { res.pause(); resolve(); });
       req.on('error', reject);
       cleanups.push(() => req.destroy());
@@ -200,11 +204,13 @@ describe('what streams is never held whole', () => {
   it('the proxy: a request body the upstream does not read stops the step instead of filling the host', async () => {
     const up = await httpServer((req) => req.pause());
     cleanups.push(() => up.close());
-    const { policy } = compilePolicy({ mode: 'allowlist', allow: [`api.wave.test:${up.port}`], hosts: { 'api.wave.test': '127.0.0.1' } });
-    const p = await startEgressProxy({ socketPath: join(dir.path, `m${n++}.sock`), policy, log: memoryLog(), step: 'step-m', connect: countingConnect() });
+    const allow = [`api.wave.test:${up.port}`];
+    const { policy } = compilePolicy({ mode: 'allowlist', allow, hosts: { 'api.wave.test': '127.0.0.1' } });
+    const socketPath = join(dir.path, `m${n++}.sock`);
+    const p = await startEgressProxy({ socketPath, policy, log: memoryLog(), step: 'm', connect: countingConnect() });
     cleanups.push(() => p.close());
     const url = `http://api.wave.test:${up.port}/upload`;
-    const req = request({ socketPath: p.socketPath, path: url, method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
+    const req = request({ socketPath, path: url, method: 'POST', headers: { 'transfer-encoding': 'chunked' } });
     req.on('error', () => undefined);
     cleanups.push(() => req.destroy());
     const total = 128 * MiB;
