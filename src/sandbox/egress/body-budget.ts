@@ -10,6 +10,8 @@ export interface BodyLease {
   take(n: number): boolean;
   /** Bytes this request holds. */
   held(): number;
+  /** Bytes the step's other requests hold. */
+  others(): number;
   /** Gives back everything this request holds; safe to call more than once. */
   release(): void;
 }
@@ -38,6 +40,7 @@ export function createBodyBudget(max: number): BodyBudget {
           return true;
         },
         held: () => mine,
+        others: () => held - mine,
         release() {
           held -= mine;
           mine = 0;

@@ -97,16 +97,27 @@ export function upstreamHeaders(spec: ProviderSpec, incoming: IncomingMessage['h
   return headers;
 }
 
-type BodyRead = { body: Buffer } | { over: 'size' | 'budget'; size: number } | { aborted: true };
+/** A body the step's budget could not take: its declared length, or its size when it went over. */
+interface OverBudget {
+  size: number;
+  declared: boolean;
+  /** What the step's other requests held then. */
+  others: number;
+}
+
+type BodyRead = { body: Buffer } | { tooLarge: true } | { overBudget: OverBudget } | { aborted: true };
 
 /**
- * Reads a request body whole, or stops (the rest is not read) past `max` bytes or once `lease`, which counts
- * each chunk as it arrives, would take the step over its budget.
+ * Reads a request body whole, taking each chunk from `lease` as it arrives (no lease: the body is reserved
+ * already); past `max` bytes it stops at once. Once the lease refuses a chunk (or from the start, given
+ * `refused`), what was read is given back and the rest of the body is read and dropped: the client, done sending,
+ * then reads the 503, which one still writing when its connection closes would never see.
  */
-function readBody(req: IncomingMessage, max: number, lease?: BodyLease): Promise<BodyRead> {
+function readBody(req: IncomingMessage, max: number, lease?: BodyLease, refused?: OverBudget): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = refused;
     let done = false;
     const finish = (v: BodyRead) => {
       if (done) return;
@@ -116,15 +127,18 @@ function readBody(req: IncomingMessage, max: number, lease?: BodyLease): Promise
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      const over = size > max ? 'size' : lease && !lease.take(chunk.length) ? 'budget' : undefined;
-      if (over) {
+      if (size > max) {
         req.pause();
-        return finish({ over, size });
+        return finish({ tooLarge: true });
       }
-      chunks.push(chunk);
+      if (over) return;
+      if (!lease || lease.take(chunk.length)) return void chunks.push(chunk);
+      over = { size, declared: false, others: lease.others() };
+      lease.release();
+      chunks.length = 0;
     };
     req.on('data', onData);
-    req.once('end', () => finish({ body: Buffer.concat(chunks, size) }));
+    req.once('end', () => finish(over ? { overBudget: over } : { body: Buffer.concat(chunks, size) }));
     req.once('error', () => finish({ aborted: true }));
     req.once('close', () => finish({ aborted: true }));
   });
@@ -213,20 +227,25 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     res.once('close', lease.release);
     if (framing.body.kind !== 'none') {
       const tooLarge = () => refuse(413, 'body_too_large', `request bodies are limited to ${maxBody} bytes`);
-      const overBudget = (size: number, declared: boolean) => {
+      const overBudget = ({ size, declared, others }: OverBudget) => {
         const detail =
-          `the step's requests may hold ${budget.max} bytes of request bodies at once; its other requests hold ` +
-          `${budget.held() - lease.held()}, and this one ${declared ? 'declares' : 'had reached'} ${size}`;
+          `the step's requests may hold ${budget.max} bytes of request bodies at once; its other requests held ` +
+          `${others}, and this one ${declared ? 'declares' : 'had reached'} ${size}`;
         const message = `wave model gateway refused the request: ${detail}; retry once they are done`;
         refuseAsProvider(503, 'body_budget', detail, message, { 'retry-after': '1' });
       };
       const declared = framing.body.kind === 'length' ? framing.body.length : undefined;
       if (declared !== undefined && declared > maxBody) return tooLarge();
-      if (declared !== undefined && !lease.take(declared)) return overBudget(declared, true);
+      const refused = declared !== undefined && !lease.take(declared)
+        ? { size: declared, declared: true, others: lease.others() }
+        : undefined;
+      // A client waiting for 100 Continue has sent nothing yet: it can have its answer at once.
+      if (refused && expectsContinue) return overBudget(refused);
       if (expectsContinue) res.writeContinue();
-      const read = await readBody(req, maxBody, declared === undefined ? lease : undefined);
+      const read = await readBody(req, maxBody, declared === undefined ? lease : undefined, refused);
       if ('aborted' in read) return;
-      if ('over' in read) return read.over === 'size' ? tooLarge() : overBudget(read.size, false);
+      if ('tooLarge' in read) return tooLarge();
+      if ('overBudget' in read) return overBudget(read.overBudget);
       body = read.body;
     }
     // Only the endpoints the CLIs need, with no server-side tool the persona did not allow (gateway-rules.ts).
