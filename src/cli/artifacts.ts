@@ -17,8 +17,8 @@ function relativeToOut(file: string, stepId: string): string {
 
 export async function artifactsCommand(ctx: CliContext, runId: string, opts: { step?: string; export?: string }): Promise<number> {
   return withStore(ctx, async (store) => {
-    store.requireRun(runId);
-    const artifacts = store.artifacts(runId, opts.step);
+    store.runs.require(runId);
+    const artifacts = store.artifacts.list(runId, opts.step);
     const rows = artifacts.map((a) => ({ step: a.stepId, name: a.name, path: relativeToOut(a.path, a.stepId), size: a.size, sha256: a.sha256, file: a.path }));
     if (opts.export) {
       const dir = path.resolve(opts.export);

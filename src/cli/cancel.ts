@@ -12,24 +12,24 @@ const WAIT_MS = 15_000;
 
 export async function cancelCommand(ctx: CliContext, runId: string): Promise<number> {
   return withStore(ctx, async (store) => {
-    const run = store.requireRun(runId);
+    const run = store.runs.require(runId);
     if (run.status !== 'running' && run.status !== 'pending') {
       throw new WaveError('usage', `run ${runId} is not running (${run.status})`);
     }
-    store.requestCancel(runId);
+    store.runs.requestCancel(runId);
     const ownerAlive = run.ownerHost === hostname() && isRunOwnerAlive(run);
     let removed = 0;
     if (!ownerAlive) {
       removed = await removeRunContainers(runId);
-      for (const step of store.getSteps(runId)) {
-        if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending') store.cancelStep(runId, step.stepId, 'run cancelled');
+      for (const step of store.steps.list(runId)) {
+        if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending') store.steps.cancel(runId, step.stepId, 'run cancelled');
       }
-      store.finishRun(runId, 'cancelled', { error: 'cancelled (its Wave process was gone)' });
+      store.runs.finish(runId, 'cancelled', { error: 'cancelled (its Wave process was gone)' });
     } else {
       const deadline = Date.now() + WAIT_MS;
-      while (Date.now() < deadline && store.getRun(runId)?.status === 'running') await new Promise((r) => setTimeout(r, 200));
+      while (Date.now() < deadline && store.runs.get(runId)?.status === 'running') await new Promise((r) => setTimeout(r, 200));
     }
-    const status = store.getRun(runId)?.status;
+    const status = store.runs.get(runId)?.status;
     if (ctx.output === 'json') printJson({ runId, status, containersRemoved: removed });
     else process.stdout.write(`run ${runId}: ${status === 'cancelled' ? 'cancelled' : `cancel requested (status: ${status})`}\n`);
     return 0;

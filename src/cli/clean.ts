@@ -68,7 +68,7 @@ export async function cleanCommand(ctx: CliContext, opts: { keep?: string; older
   const tracesDir = path.resolve(ctx.projectDir, runtime.audit.log_dir);
 
   return withStore(ctx, async (store) => {
-    const finished = store.listRuns({ limit: 1_000_000 }).filter((r) => !isActive(r));
+    const finished = store.runs.list({ limit: 1_000_000 }).filter((r) => !isActive(r));
     const cutoff = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
     const doomed = finished.slice(keep).filter((r) => cutoff === undefined || Date.parse(r.finishedAt ?? r.createdAt) < cutoff);
     const containers = opts.dryRun ? 0 : await reapContainers();
@@ -77,7 +77,7 @@ export async function cleanCommand(ctx: CliContext, opts: { keep?: string; older
         await fs.rm(path.join(workspaceRoot, run.id), { recursive: true, force: true });
         await fs.rm(path.join(tracesDir, `${run.id}.log`), { force: true });
         await fs.rm(path.join(tracesDir, run.id), { recursive: true, force: true });
-        store.deleteRun(run.id);
+        store.runs.delete(run.id);
       }
     }
     const compacted = !opts.dryRun && doomed.length > 0 ? compactStateDb(store) : undefined;

@@ -38,16 +38,16 @@ export async function logsCommand(ctx: CliContext, runId: string, opts: { step?:
     if (out.writableNeedDrain) await once(out, 'drain');
   };
   return withStore(ctx, async (store) => {
-    store.requireRun(runId);
+    store.runs.require(runId);
     let cursor = 0;
     let finalRead = false;
     for (;;) {
-      for (const e of store.iterateEvents(runId, cursor, opts.step ? { stepId: opts.step } : {})) {
+      for (const e of store.events.iterate(runId, cursor, opts.step ? { stepId: opts.step } : {})) {
         await print(e);
         cursor = e.eventId ?? cursor;
       }
       if (!opts.follow || finalRead) return 0;
-      const run = store.getRun(runId);
+      const run = store.runs.get(runId);
       const finished = run && (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled');
       // One more read after the run ended: events written between the last read and the status check.
       if (finished) {

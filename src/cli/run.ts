@@ -135,7 +135,7 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
   const { signal, dispose } = cancelOnSignals();
   try {
     const workers = parseWorkers(opts.maxWorkers);
-    const sinks = await sinksFor(ctx, () => withStore(ctx, (store) => store.getRun(runId)?.pipelinePath));
+    const sinks = await sinksFor(ctx, () => withStore(ctx, (store) => store.runs.get(runId)?.pipelinePath));
     const outcome = await resumeRun(
       {
         projectDir: ctx.projectDir,

@@ -12,7 +12,7 @@ export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; s
   const bad = statuses.filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
   if (bad.length) throw new WaveError('usage', `--status ${bad.join(',')}: unknown status`, { hint: `one of: ${RUN_STATUSES.join(', ')}` });
   return withStore(ctx, (store) => {
-    const runs = store.listRuns({ limit, ...(statuses.length ? { status: statuses as RunStatus[] } : {}) });
+    const runs = store.runs.list({ limit, ...(statuses.length ? { status: statuses as RunStatus[] } : {}) });
     if (ctx.output === 'json') {
       printJson(runs.map((r) => ({ id: r.id, pipeline: r.pipeline, status: r.status, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, exitCode: r.exitCode })));
     } else if (runs.length === 0) {

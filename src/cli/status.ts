@@ -6,12 +6,12 @@ import { duration, withStore } from './store-access.js';
 
 export async function statusCommand(ctx: CliContext, runId: string | undefined): Promise<number> {
   return withStore(ctx, (store) => {
-    const found = runId ? store.requireRun(runId) : store.listRuns({ limit: 1 })[0];
+    const found = runId ? store.runs.require(runId) : store.runs.list({ limit: 1 })[0];
     if (!found) throw new WaveError('run_not_found', 'no runs yet', { hint: 'start one with wave run <pipeline>' });
     // A killed Wave left the run `running`: say what it is (failed, steps interrupted), not what it was.
-    const run = store.abandonIfOwnerDied(found.id) ? store.requireRun(found.id) : found;
-    const steps = store.getSteps(run.id);
-    const attempts = store.getAttempts(run.id);
+    const run = store.runs.abandonIfOwnerDied(found.id) ? store.runs.require(found.id) : found;
+    const steps = store.steps.list(run.id);
+    const attempts = store.attempts.list(run.id);
     if (ctx.output === 'json') {
       printJson({
         runId: run.id,

@@ -57,21 +57,21 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   // or heartbeat (the db busy for a moment) is harmless, the next one comes.
   const cancelPoll = setInterval(() => {
     try {
-      if (!cancel.signal.aborted && store.isCancelRequested(runId)) cancel.abort();
+      if (!cancel.signal.aborted && store.runs.isCancelRequested(runId)) cancel.abort();
     } catch {
       // next poll
     }
   }, options.cancelPollMs ?? 500);
   const heartbeat = setInterval(() => {
     try {
-      store.heartbeat(runId);
+      store.runs.heartbeat(runId);
     } catch {
       // next heartbeat
     }
   }, options.heartbeatMs ?? 5_000);
 
   const outcome = new Map<string, Outcome>();
-  for (const row of store.getSteps(runId)) {
+  for (const row of store.steps.list(runId)) {
     if (row.status === 'completed') outcome.set(row.stepId, 'completed');
   }
   const pending = new Set(steps.filter((s) => !outcome.has(s.id)).map((s) => s.id));
@@ -97,7 +97,7 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     const maxAttempts = Math.max(1, step.retry.maxAttempts);
     let previous: AttemptFailure | undefined;
     for (let n = 1; ; n++) {
-      const started = store.startStep(runId, step.id, step.start);
+      const started = store.steps.start(runId, step.id, step.start);
       const result = await attempt({
         stepId: step.id,
         attempt: started.attempt,
@@ -105,11 +105,11 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         ...(previous ? { previousFailure: previous } : {}),
       });
       if (result.ok) {
-        store.completeStep(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail });
+        store.steps.complete(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail });
         return 'completed';
       }
       if (result.failureClass === 'cancelled' || cancel.signal.aborted) {
-        store.cancelStep(runId, step.id, cancel.signal.aborted ? 'run cancelled' : result.reason);
+        store.steps.cancel(runId, step.id, cancel.signal.aborted ? 'run cancelled' : result.reason);
         return 'cancelled';
       }
       const end = {
@@ -121,24 +121,24 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
       };
       if (n < maxAttempts && isRetryable(result.failureClass) && !halt) {
         const delayMs = retryDelayMs(step.retry, n + 1);
-        store.retryStep(runId, step.id, { ...end, delayMs });
+        store.steps.retry(runId, step.id, { ...end, delayMs });
         previous = result;
         try {
           await sleep(delayMs, cancel.signal);
         } catch {
-          store.cancelStep(runId, step.id, 'run cancelled');
+          store.steps.cancel(runId, step.id, 'run cancelled');
           return 'cancelled';
         }
         continue;
       }
       if (result.failureClass === 'timeout') {
-        store.timeOutStep(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail, timeoutMs: result.timeoutMs ?? 0 });
+        store.steps.timeOut(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail, timeoutMs: result.timeoutMs ?? 0 });
       } else {
-        store.failStep(runId, step.id, end);
+        store.steps.fail(runId, step.id, end);
       }
       firstError ??= `step '${step.id}' failed: ${result.reason}`;
       if (step.retry.onFailure === 'skip') {
-        store.skipStep(runId, step.id, `failed and retry.on_failure is skip: ${result.reason}`);
+        store.steps.skip(runId, step.id, `failed and retry.on_failure is skip: ${result.reason}`);
         return 'skipped';
       }
       failed.push(step.id);
@@ -176,9 +176,9 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
 
   const closeOpenStep = (stepId: string, failure: AttemptFailure) => {
     try {
-      const row = store.getStep(runId, stepId);
+      const row = store.steps.get(runId, stepId);
       if (row?.status !== 'running' && row?.status !== 'retrying') return;
-      store.failStep(runId, stepId, {
+      store.steps.fail(runId, stepId, {
         reason: failure.reason,
         failureClass: failure.failureClass,
         exitCode: null,
@@ -202,7 +202,7 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         });
         if (blocker === undefined) continue;
         pending.delete(id);
-        store.skipStep(runId, id, `dependency '${blocker}' did not complete`);
+        store.steps.skip(runId, id, `dependency '${blocker}' did not complete`);
         outcome.set(id, 'skipped');
         changed = true;
       }
@@ -227,8 +227,8 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     // Cancelled: running attempts see the signal and stop their containers; wait for them to record it.
     await Promise.all(running.values());
     for (const id of pending) {
-      if (cancel.signal.aborted) store.cancelStep(runId, id, 'run cancelled');
-      else store.skipStep(runId, id, halt ? `run halted: step '${halt.by}' failed` : 'not reachable');
+      if (cancel.signal.aborted) store.steps.cancel(runId, id, 'run cancelled');
+      else store.steps.skip(runId, id, halt ? `run halted: step '${halt.by}' failed` : 'not reachable');
     }
   } finally {
     clearInterval(cancelPoll);

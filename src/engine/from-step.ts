@@ -104,16 +104,16 @@ export interface ResolveReuseInput {
  */
 export async function resolveReuseSource(store: Store, input: ResolveReuseInput): Promise<ReuseSource | undefined> {
   const { pipelineName, plan } = input;
-  const explicit = input.fromRun === undefined ? undefined : store.requireRun(input.fromRun);
+  const explicit = input.fromRun === undefined ? undefined : store.runs.require(input.fromRun);
   if (explicit && explicit.pipeline !== pipelineName) {
     throw new WaveError('usage', `--from-run ${explicit.id} is a run of pipeline ${explicit.pipeline}, not ${pipelineName}`, {
       hint: `list this pipeline's runs: wave list runs (or drop --from-run to use the newest that fits)`,
     });
   }
   if (plan.reuse.length === 0) return undefined; // X has nothing upstream: nothing to take over
-  const run = explicit ?? store.latestRunWithCompletedSteps(pipelineName, plan.reuse, input.exceptRunId);
+  const run = explicit ?? store.runs.latestWithCompletedSteps(pipelineName, plan.reuse, input.exceptRunId);
   if (!run) throw noEarlierRun(pipelineName, plan);
-  const stepRows = new Map(store.getSteps(run.id).map((s) => [s.stepId, s]));
+  const stepRows = new Map(store.steps.list(run.id).map((s) => [s.stepId, s]));
   const notCompleted = plan.reuse.filter((id) => stepRows.get(id)?.status !== 'completed');
   if (notCompleted.length) {
     const what = notCompleted.map((id) => `${id} (${stepRows.get(id)?.status ?? 'not part of that run'})`).join(', ');
@@ -125,7 +125,7 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
   const byId = new Map(input.steps.map((s) => [s.id, s]));
   const steps: ReusedStepSource[] = [];
   for (const stepId of plan.reuse) {
-    const records = new Map(store.artifacts(run.id, stepId).map((a) => [a.name, a]));
+    const records = new Map(store.artifacts.list(run.id, stepId).map((a) => [a.name, a]));
     const artifacts: SourceArtifact[] = [];
     for (const output of byId.get(stepId)?.output_artifacts ?? []) {
       const record = records.get(output.name);

@@ -31,10 +31,10 @@ export async function checkReportPath(file: string, flag = '--junit'): Promise<v
 
 /** Writes the report of the steps' last attempts. Contract names carry their source when the pipeline still loads. */
 export async function writeJUnitReport(store: Store, runId: string, file: string, projectDir: string): Promise<void> {
-  const run = store.requireRun(runId);
+  const run = store.runs.require(runId);
   const sources = await contractSources(run.pipelinePath, projectDir);
-  const results = store.contractResults(runId);
-  const steps = store.getSteps(runId).map((s) => ({
+  const results = store.contractResults.list(runId);
+  const steps = store.steps.list(runId).map((s) => ({
     stepId: s.stepId,
     attempt: s.attempts,
     results: results

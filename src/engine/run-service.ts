@@ -204,7 +204,7 @@ async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<voi
   const { store, runId, prepared } = exec;
   const plan = prepared.fromStep;
   if (!plan) return;
-  const pending = new Set(plan.reuse.filter((id) => store.getStep(runId, id)?.status === 'pending'));
+  const pending = new Set(plan.reuse.filter((id) => store.steps.get(runId, id)?.status === 'pending'));
   if (pending.size === 0) return;
   const source =
     exec.reuseSource ??
@@ -219,7 +219,7 @@ async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<voi
   for (const step of source.steps) {
     if (!pending.has(step.stepId)) continue;
     const artifacts = await copyReusedArtifacts(runDir, step, source.run.id);
-    store.reuseStep(runId, step.stepId, { fromRun: source.run.id, artifacts });
+    store.steps.reuse(runId, step.stepId, { fromRun: source.run.id, artifacts });
   }
 }
 
@@ -286,7 +286,7 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
     await agents?.close?.();
   }
   const exitCode = exitCodeFor(summary);
-  store.finishRun(runId, summary.status, { ...(summary.error ? { error: summary.error } : {}), exitCode });
+  store.runs.finish(runId, summary.status, { ...(summary.error ? { error: summary.error } : {}), exitCode });
   await bus.close();
   return { runId, summary, exitCode };
 }
@@ -296,9 +296,9 @@ async function failRunOnError<T>(store: Store, runId: string, work: () => Promis
   try {
     return await work();
   } catch (err) {
-    const current = store.getRun(runId);
+    const current = store.runs.get(runId);
     if (current && (current.status === 'pending' || current.status === 'running')) {
-      store.finishRun(runId, 'failed', { error: (err as Error).message, exitCode: ExitCode.infrastructure });
+      store.runs.finish(runId, 'failed', { error: (err as Error).message, exitCode: ExitCode.infrastructure });
     }
     throw err;
   }
@@ -315,13 +315,13 @@ export async function startRun(options: RunServiceOptions, pipelineRef: string, 
   const prepared = await preparePipeline(options, pipelineRef, flags, note);
   const bus = newBus(options);
   const store = openStore(options.projectDir, (e) => bus.emit(e));
-  bus.subscribe(storeSink(store));
+  bus.subscribe(storeSink(store.events));
   try {
     // Checked before the run exists: a --from-step with nothing to reuse is the user's mistake, not a failed run.
     const reuseSource = await findReuseSource(store, prepared, flags);
     // The run records which run it reused, so `wave resume` never picks a different one.
     const recorded = reuseSource ? { ...flags, fromRun: reuseSource.run.id } : flags;
-    const run = store.createRun({
+    const run = store.runs.create({
       ...(options.runId ? { id: options.runId } : {}),
       pipeline: prepared.pipeline.pipeline.metadata.name,
       pipelinePath: prepared.pipeline.file,
@@ -329,7 +329,7 @@ export async function startRun(options: RunServiceOptions, pipelineRef: string, 
       options: flagsToJson(recorded),
       steps: prepared.steps.map((s, position) => ({ stepId: s.id, position, level: prepared.levels.findIndex((l) => l.includes(s.id)) })),
     });
-    store.startRun(run.id);
+    store.runs.start(run.id);
     const exec: Execution = { store, runId: run.id, prepared, input, flags: recorded, ...(reuseSource ? { reuseSource } : {}) };
     return await failRunOnError(store, run.id, () => execute(options, exec, bus, note));
   } finally {
@@ -353,19 +353,19 @@ export async function resumeRun(options: RunServiceOptions, runId: string, overr
   const note = options.note ?? (() => undefined);
   const bus = newBus(options);
   const store = openStore(options.projectDir, (e) => bus.emit(e));
-  bus.subscribe(storeSink(store));
+  bus.subscribe(storeSink(store.events));
   try {
-    const run = store.requireRun(runId);
+    const run = store.runs.require(runId);
     if (run.status === 'completed') throw new WaveError('usage', `run ${runId} already completed`, { hint: 'start a new one with wave run' });
     if (run.status === 'running' || run.status === 'pending') {
       if (run.ownerHost !== null && isRunOwnerAlive(run) && run.ownerHost === (await import('node:os')).hostname()) {
         throw new WaveError('usage', `run ${runId} is still running (pid ${run.ownerPid})`, { hint: `wave cancel ${runId} stops it` });
       }
-      store.abandonRun(runId, 'the Wave process running it died');
+      store.runs.abandon(runId, 'the Wave process running it died');
     }
     const flags = { ...jsonToFlags(run.options), ...overrides };
     const prepared = await preparePipeline(options, run.pipelinePath, flags, note);
-    store.resumeRun(runId);
+    store.runs.resume(runId);
     return await failRunOnError(store, runId, () => execute(options, { store, runId, prepared, input: run.input, flags }, bus, note));
   } finally {
     store.close();

@@ -19,7 +19,7 @@ export async function connectSandbox(
   // the dead owner's containers, and those must go.
   const removed = await reapOrphans(docker, {
     isRunActive: (runId) => {
-      const run = store.getRun(runId);
+      const run = store.runs.get(runId);
       return Boolean(run && run.status === 'running' && run.ownerPid !== process.pid && isRunOwnerAlive(run));
     },
   });

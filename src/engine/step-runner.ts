@@ -189,7 +189,7 @@ async function runInvocation(
   const result = await deps.sandbox
     .run(spec, {
       signal: request.signal,
-      onCreated: (id) => store.setAttemptContainer(runId, step.id, id),
+      onCreated: (id) => store.attempts.setContainer(runId, step.id, id),
       onLine: (line) => {
         invocation.parseLine?.(line.text, line.stream);
         output.line(line.stream, scrub(line.text), line.truncatedBytes);
@@ -250,7 +250,7 @@ async function runInvocation(
       },
   });
   for (const r of contracts.results) {
-    store.recordContractResult(runId, step.id, {
+    store.contractResults.record(runId, step.id, {
       index: r.index,
       contractType: r.type,
       ok: r.ok,
@@ -273,7 +273,7 @@ async function runInvocation(
     const artifact = artifactIn(final, output.path); // a file, or a folder of files
     if (!artifact) continue; // optional and not written
     const { size, sha256 } = artifact;
-    store.recordArtifact(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size, sha256 });
+    store.artifacts.record(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size, sha256 });
   }
   return { ok: true, exitCode: result.exitCode, outputTail };
 }
@@ -310,7 +310,7 @@ async function injectInputs(
   const missing: string[] = [];
   const records = new Map<string, Map<string, ArtifactRecord>>();
   const recordsOf = (stepId: string): Map<string, ArtifactRecord> => {
-    const byName = records.get(stepId) ?? new Map(deps.store.artifacts(deps.runId, stepId).map((a) => [a.name, a]));
+    const byName = records.get(stepId) ?? new Map(deps.store.artifacts.list(deps.runId, stepId).map((a) => [a.name, a]));
     records.set(stepId, byName);
     return byName;
   };

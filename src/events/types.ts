@@ -257,7 +257,7 @@ export type EventOf<T extends EventType> = Extract<WaveEvent, { type: T }>;
 
 /**
  * Types that only the state store writes, in the same transaction as the state change they describe. Anyone
- * else emitting one would make the log disagree with the tables, so the store refuses them in `appendEvent`.
+ * else emitting one would make the log disagree with the tables, so the store refuses them in `events.append`.
  */
 export const STATE_CHANGE_EVENT_TYPES = [
   'run_started',

@@ -4,30 +4,30 @@ import { join } from 'node:path';
 export * from './types.js';
 export { newRunId } from './run-id.js';
 export { isRunOwnerAlive } from './liveness.js';
+export { IllegalTransitionError } from './transition-error.js';
 export {
-  IllegalTransitionError,
-  canTransitionRun,
-  canTransitionStep,
   canReuseStep,
-  isTerminalRunStatus,
+  canTransitionStep,
   isTerminalStepStatus,
-} from './transitions.js';
-export { LATEST_SCHEMA_VERSION, StateSchemaTooNewError } from './migrations.js';
-export {
-  Store,
-  type StoreOptions,
-  type StepPlan,
-  type CreateRunInput,
-  type StepStartInput,
-  type AttemptEndInput,
   type StepFailureInput,
   type StepRetryInput,
   type StepReuseInput,
-  type ArtifactInput,
-  type ContractResultInput,
+  type StepStartInput,
+} from './step-machine.js';
+export {
+  canTransitionRun,
+  isTerminalRunStatus,
   type CancelRequestResult,
-  type EventsQuery,
-} from './store.js';
+  type CreateRunInput,
+  type StepPlan,
+} from './runs.js';
+export { LATEST_SCHEMA_VERSION, StateSchemaTooNewError } from './migrations.js';
+export type { StoreOptions } from './db.js';
+export type { AttemptEndInput } from './attempts.js';
+export type { ArtifactInput } from './artifacts.js';
+export type { ContractResultInput } from './contract-results.js';
+export type { EventsQuery } from './event-log.js';
+export { Store } from './store.js';
 
 /** Where a project's state lives: `<project>/.wave/state.db`. */
 export function defaultStatePath(projectDir: string): string {

@@ -168,6 +168,18 @@ export function toContractResult(row: ContractResultRow): ContractResultRecord {
   };
 }
 
+/** The fields an event about a step's current attempt shares with every other such event. */
+export interface AttemptScope {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  time: string;
+}
+
+export function attemptScope(step: StepRow, time: string): AttemptScope {
+  return { runId: step.run_id, stepId: step.step_id, attempt: step.attempts, time };
+}
+
 /** The columns an event is stored under: the fields every event shares get columns, the rest is payload. */
 export function eventColumns(event: WaveEvent): {
   runId: string;

@@ -94,7 +94,7 @@ try {
 
   const store = new Store(path.join(dir, '.wave', 'state.db'));
   store.transaction(() => {
-    for (let i = 0; i < 10_000; i++) store.createRun({ id: `p${i % 7}-bench-${String(i).padStart(5, "0")}`, pipeline: `p${i % 7}`, pipelinePath: 'p.yaml', input: `input ${i}` });
+    for (let i = 0; i < 10_000; i++) store.runs.create({ id: `p${i % 7}-bench-${String(i).padStart(5, "0")}`, pipeline: `p${i % 7}`, pipelinePath: 'p.yaml', input: `input ${i}` });
   });
   store.close();
   const list = median(await timeRuns(7, () => execFileSync(process.execPath, [wave, 'list', 'runs'], { cwd: dir, stdio: 'ignore' })));

@@ -5,9 +5,9 @@
 import type { EventSink } from '../bus.js';
 import type { WaveEvent } from '../types.js';
 
-/** The one thing this sink needs from the state store (kept structural so events/ does not import state/). */
+/** The one thing this sink needs from the state store's event log (structural, so events/ does not import state/). */
 export interface EventAppender {
-  appendEvent(event: WaveEvent): unknown;
+  append(event: WaveEvent): unknown;
 }
 
 export interface StoreSinkOptions {
@@ -15,13 +15,13 @@ export interface StoreSinkOptions {
   filter?: (event: WaveEvent) => boolean;
 }
 
-export function storeSink(store: EventAppender, options: StoreSinkOptions = {}): EventSink {
+export function storeSink(log: EventAppender, options: StoreSinkOptions = {}): EventSink {
   return {
     name: 'state db',
     write(event) {
       if (event.eventId !== undefined) return;
       if (options.filter && !options.filter(event)) return;
-      store.appendEvent(event);
+      log.append(event);
     },
   };
 }

@@ -61,7 +61,7 @@ function withStore<T>(fn: (store: Store) => T): T {
   }
 }
 function artifactOf(runId: string, stepId: string): { path: string; sha256: string } {
-  const record = withStore((s) => s.artifacts(runId, stepId)[0]);
+  const record = withStore((s) => s.artifacts.list(runId, stepId)[0]);
   assert.ok(record, `run ${runId} has an artifact for ${stepId}`);
   return record;
 }
@@ -148,7 +148,7 @@ describe('wave run --from-step', { skip }, () => {
     assert.match(text.stdout, new RegExp(`from step b: run b, c; reuse a from run ${first}`));
     assert.match(text.stdout, new RegExp(`\\na  \\[reused from ${first}: not run again\\]`));
     assert.match(text.stdout, /nothing was started/);
-    assert.equal(withStore((s) => s.listRuns({ pipeline: 'chain' }).length), 2, 'a dry run creates no run');
+    assert.equal(withStore((s) => s.runs.list({ pipeline: 'chain' }).length), 2, 'a dry run creates no run');
   });
 
   test("removing the earlier run's workspace does not break the new run; --from-run then names the missing file", () => {
@@ -187,7 +187,7 @@ describe('wave run --from-step', { skip }, () => {
   });
 
   test('user errors: exit 2 with one line and a hint, and no run is created', () => {
-    const before = withStore((s) => s.listRuns({ limit: 1000 }).length);
+    const before = withStore((s) => s.runs.list({ limit: 1000 }).length);
     assertUsageError(runWave(['run', 'chain', '--from-step', 'B'], dir), /--from-step B: pipeline chain has no such step \(did you mean 'b'\?\)/, /steps: a, b, c/);
     assertUsageError(runWave(['run', 'chain', '--from-step', 'zz'], dir), /--from-step zz: pipeline chain has no such step$/, /steps: a, b, c/);
     assertUsageError(runWave(['run', 'chain', '--from-step', 'b', '--steps', 'b,c'], dir), /--from-step and --steps cannot be combined/, /--steps runs exactly/);
@@ -200,7 +200,7 @@ describe('wave run --from-step', { skip }, () => {
     assertUsageError(runWave(['run', 'chain', '--from-step', 'b', '--from-run', 'chain-nope'], dir), /no run "chain-nope"/, /wave list runs/);
 
     // The newest run where a and b completed is the resumed one; tamper with its a.txt, then take it away.
-    const latest = withStore((s) => s.latestRunWithCompletedSteps('chain', ['a', 'b']));
+    const latest = withStore((s) => s.runs.latestWithCompletedSteps('chain', ['a', 'b']));
     assert.ok(latest);
     const file = artifactOf(latest.id, 'a').path;
     appendFileSync(file, 'tampered\n');
@@ -213,7 +213,7 @@ describe('wave run --from-step', { skip }, () => {
     renameSync(file, `${file}.away`);
     assertUsageError(runWave(['run', 'chain', '--from-step', 'c'], dir), new RegExp(`artifact a\\.a of run ${latest.id} is gone`), /wave clean|--from-run/);
     renameSync(`${file}.away`, file);
-    assert.equal(withStore((s) => s.listRuns({ limit: 1000 }).length), before, 'no run was created by a refused command');
+    assert.equal(withStore((s) => s.runs.list({ limit: 1000 }).length), before, 'no run was created by a refused command');
 
     // Restored as recorded: reusable again.
     const ok = runWave(['run', 'chain', '--from-step', 'c', '-o', 'json'], dir);

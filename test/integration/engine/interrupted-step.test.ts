@@ -53,7 +53,7 @@ const PIPELINE = `  - id: up1
 function artifactPath(runId: string, stepId: string): string {
   const store = new Store(defaultStatePath(dir));
   try {
-    const [artifact] = store.artifacts(runId, stepId);
+    const [artifact] = store.artifacts.list(runId, stepId);
     assert.ok(artifact, `${stepId} recorded its artifact`);
     return artifact.path;
   } finally {

@@ -155,8 +155,8 @@ describe('wave run with command steps', { skip }, () => {
     const runId = runIdOf(res.stdout);
     const store = new Store(path.join(dir, '.wave', 'state.db'));
     try {
-      assert.equal(store.getSteps(runId).filter((s) => s.status === 'completed').length, 200);
-      assert.equal(store.artifacts(runId).length, 200);
+      assert.equal(store.steps.list(runId).filter((s) => s.status === 'completed').length, 200);
+      assert.equal(store.artifacts.list(runId).length, 200);
       assert.equal(store.integrityCheck(), 'ok');
     } finally {
       store.close();

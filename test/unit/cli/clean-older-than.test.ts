@@ -25,10 +25,10 @@ function runFinishedAgo(days: number, pipeline: string): string {
   let now = new Date(Date.now() - days * DAY);
   const store = new Store(defaultStatePath(dir), { clock: () => now });
   try {
-    const run = store.createRun({ pipeline, pipelinePath: `${pipeline}.yaml`, input: '', steps: ONE_STEP });
-    store.startRun(run.id);
+    const run = store.runs.create({ pipeline, pipelinePath: `${pipeline}.yaml`, input: '', steps: ONE_STEP });
+    store.runs.start(run.id);
     now = new Date(now.getTime() + 1000);
-    store.finishRun(run.id, 'completed');
+    store.runs.finish(run.id, 'completed');
     mkdirSync(workspaceOf(run.id), { recursive: true });
     return run.id;
   } finally {
@@ -39,7 +39,7 @@ function runFinishedAgo(days: number, pipeline: string): string {
 function runIds(): string[] {
   const store = new Store(defaultStatePath(dir));
   try {
-    return store.listRuns({ limit: 100 }).map((r) => r.id).sort();
+    return store.runs.list({ limit: 100 }).map((r) => r.id).sort();
   } finally {
     store.close();
   }
@@ -52,8 +52,8 @@ before(() => {
   ids.recent = runFinishedAgo(2, 'recent');
   const store = new Store(defaultStatePath(dir));
   try {
-    const run = store.createRun({ pipeline: 'live', pipelinePath: 'live.yaml', input: '', steps: ONE_STEP });
-    store.startRun(run.id);
+    const run = store.runs.create({ pipeline: 'live', pipelinePath: 'live.yaml', input: '', steps: ONE_STEP });
+    store.runs.start(run.id);
     ids.running = run.id;
   } finally {
     store.close();

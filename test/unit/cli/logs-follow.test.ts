@@ -19,10 +19,10 @@ describe('wave logs --follow', () => {
   it('prints lines written after it started and exits when the run ends', async () => {
     const store = new Store(path.join(dir, '.wave', 'state.db'));
     after(() => store.close());
-    const runId = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] }).id;
-    store.startRun(runId);
+    const runId = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] }).id;
+    store.runs.start(runId);
     const line = (text: string) =>
-      store.appendEvent({ type: 'step_output', runId, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stdout', line: text });
+      store.events.append({ type: 'step_output', runId, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stdout', line: text });
     line('before follow');
 
     const child = spawn(process.execPath, ['--import', tsxLoader, entry, 'logs', runId, '--follow'], {
@@ -50,7 +50,7 @@ describe('wave logs --follow', () => {
     await seen('s | before follow');
     line('while following \x1b]0;title\x07');
     await seen('s | while following');
-    store.finishRun(runId, 'completed');
+    store.runs.finish(runId, 'completed');
     assert.equal(await closed, 0, stderr);
     assert.match(stdout, /^s \| before follow$/m);
     assert.match(stdout, /^s \| while following \\x1b\]0;title\\x07$/m);

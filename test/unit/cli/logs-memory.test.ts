@@ -24,11 +24,11 @@ describe('wave logs memory', () => {
     const store = new Store(path.join(dir, '.wave', 'state.db'));
     let runId: string;
     try {
-      runId = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' }).id;
-      store.startRun(runId);
+      runId = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' }).id;
+      store.runs.start(runId);
       for (let i = 0; i < ROWS; i++) {
         const line = String.fromCharCode(97 + (i % 26)).repeat(LINE_BYTES);
-        store.appendEvent({ type: 'step_output', runId, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stdout', line });
+        store.events.append({ type: 'step_output', runId, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stdout', line });
       }
     } finally {
       store.close();

@@ -24,11 +24,11 @@ describe('wave status', () => {
     const store = new Store(defaultStatePath(dir));
     let runId: string;
     try {
-      const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'one', level: 0, position: 0 }, { stepId: 'two', level: 1, position: 1 }] });
-      store.startRun(run.id, { host: hostname(), pid: gone });
-      store.startStep(run.id, 'one', STEP);
-      store.completeStep(run.id, 'one');
-      store.startStep(run.id, 'two', STEP);
+      const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'one', level: 0, position: 0 }, { stepId: 'two', level: 1, position: 1 }] });
+      store.runs.start(run.id, { host: hostname(), pid: gone });
+      store.steps.start(run.id, 'one', STEP);
+      store.steps.complete(run.id, 'one');
+      store.steps.start(run.id, 'two', STEP);
       runId = run.id;
     } finally {
       store.close();

@@ -32,12 +32,12 @@ function step(id: string, dependencies: string[] = [], retry?: Retry): ExecutorS
   return { id, dependencies, retry: resolveRetry(retry), start };
 }
 function createRun(steps: ExecutorStep[]): string {
-  const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })) });
-  store.startRun(run.id);
+  const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })) });
+  store.runs.start(run.id);
   return run.id;
 }
 const ok = (): AttemptOutcome => ({ ok: true, exitCode: 0, outputTail: '' });
-const statuses = (runId: string) => Object.fromEntries(store.getSteps(runId).map((s) => [s.stepId, s.status]));
+const statuses = (runId: string) => Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status]));
 
 function emfile(): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error("EMFILE: too many open files, open '/ws/out/x'");
@@ -92,17 +92,17 @@ describe('executeRun: an attempt that throws', () => {
     assert.deepEqual(summary.failed, ['thrower']);
     assert.match(summary.error ?? '', /internal error .*TypeError: Cannot read properties of undefined/);
     assert.deepEqual(statuses(runId), { thrower: 'failed', sibling: 'completed', after: 'skipped' });
-    const [attempt] = store.getAttempts(runId, 'thrower');
+    const [attempt] = store.attempts.list(runId, 'thrower');
     assert.deepEqual([attempt?.status, attempt?.failureClass], ['failed', 'internal']);
     const failedEvent = events.find((e): e is StepFailedEvent => e.type === 'step_failed');
     assert.equal(failedEvent?.stepId, 'thrower');
     assert.match(failedEvent?.reason ?? '', /^internal error \(a bug in Wave; the stack is in the run's log\): TypeError: /);
     assert.doesNotMatch(failedEvent?.reason ?? '', /\n/, 'the one-line reason carries no stack');
     assert.match(failedEvent?.detail ?? '', /TypeError: Cannot read properties[\s\S]*\n\s+at /, 'the stack is in the event for the log');
-    assert.equal(store.getAttempts(runId).filter((a) => a.status === 'running').length, 0, 'no attempt left running');
+    assert.equal(store.attempts.list(runId).filter((a) => a.status === 'running').length, 0, 'no attempt left running');
 
-    store.finishRun(runId, summary.status, { exitCode: 1 });
-    store.resumeRun(runId);
+    store.runs.finish(runId, summary.status, { exitCode: 1 });
+    store.runs.resume(runId);
     const ran: string[] = [];
     const resumed = await executeRun({
       runId, steps, maxWorkers: 2, store, signal: new AbortController().signal,
@@ -124,7 +124,7 @@ describe('executeRun: an attempt that throws', () => {
     assert.equal(summary.failureClass, 'infrastructure');
     assert.equal(throws, 1, 'a host error is not retried');
     assert.deepEqual(statuses(runId), { thrower: 'failed', sibling: 'completed' });
-    assert.equal(store.getStep(runId, 'thrower')?.error, "host error: EMFILE: too many open files, open '/ws/out/x'");
+    assert.equal(store.steps.get(runId, 'thrower')?.error, "host error: EMFILE: too many open files, open '/ws/out/x'");
   });
 
   test('a synchronous throw from the attempt runner is caught the same way', async () => {
@@ -159,26 +159,26 @@ describe('executeRun: an attempt that throws', () => {
       },
     });
     assert.equal(summary.status, 'failed');
-    assert.match(store.getStep(runId, 'thrower')?.error ?? '', /internal error .*: disk on fire$/);
+    assert.match(store.steps.get(runId, 'thrower')?.error ?? '', /internal error .*: disk on fire$/);
   });
 
   test('the store failing after the attempt (completing the step throws) still closes the step row', async () => {
     const steps = [step('s')];
     const runId = createRun(steps);
-    const completeStep = store.completeStep.bind(store);
+    const completeStep = store.steps.complete.bind(store);
     let refused = 0;
-    store.completeStep = () => {
+    store.steps.complete = () => {
       refused++;
       const err: NodeJS.ErrnoException = new Error('database or disk is full');
       err.code = 'SQLITE_FULL';
       throw err;
     };
     const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, runAttempt: async () => ok() });
-    store.completeStep = completeStep;
+    store.steps.complete = completeStep;
     assert.equal(refused, 1);
     assert.equal(summary.status, 'failed');
     assert.equal(summary.failureClass, 'infrastructure');
-    assert.equal(store.getStep(runId, 's')?.status, 'failed');
-    assert.match(store.getStep(runId, 's')?.error ?? '', /^host error: database or disk is full/);
+    assert.equal(store.steps.get(runId, 's')?.status, 'failed');
+    assert.match(store.steps.get(runId, 's')?.error ?? '', /^host error: database or disk is full/);
   });
 });

@@ -31,8 +31,8 @@ function step(id: string, dependencies: string[] = [], retry?: Retry): ExecutorS
   return { id, dependencies, retry: resolveRetry(retry), start };
 }
 function createRun(steps: ExecutorStep[]): string {
-  const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })) });
-  store.startRun(run.id);
+  const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })) });
+  store.runs.start(run.id);
   return run.id;
 }
 const ok = (): AttemptOutcome => ({ ok: true, exitCode: 0, outputTail: '' });
@@ -74,7 +74,7 @@ describe('executeRun', () => {
     assert.equal(log[0], 'start analyze');
     assert.ok(log.indexOf('start summary') > log.indexOf('end security'));
     assert.ok(log.indexOf('start summary') > log.indexOf('end quality'));
-    assert.deepEqual(store.getSteps(runId).map((s) => s.status), ['completed', 'completed', 'completed', 'completed']);
+    assert.deepEqual(store.steps.list(runId).map((s) => s.status), ['completed', 'completed', 'completed', 'completed']);
   });
 
   test('the worker limit is never exceeded', async () => {
@@ -111,7 +111,7 @@ describe('executeRun', () => {
     assert.equal(summary.status, 'completed');
     assert.deepEqual(delays, [100, 200]);
     assert.deepEqual(seen, [undefined, 'feedback contract', 'feedback contract']);
-    const attempts = store.getAttempts(runId, 'flaky');
+    const attempts = store.attempts.list(runId, 'flaky');
     assert.deepEqual(attempts.map((a) => a.status), ['failed', 'failed', 'completed']);
     assert.deepEqual(attempts.map((a) => a.delayMs), [0, 100, 200]);
     assert.equal(events.filter((e) => e.type === 'step_retrying').length, 2);
@@ -137,7 +137,7 @@ describe('executeRun', () => {
     assert.equal(summary.status, 'failed');
     assert.equal(summary.contractFailure, true);
     assert.deepEqual(started, ['a']);
-    assert.deepEqual(Object.fromEntries(store.getSteps(runId).map((s) => [s.stepId, s.status])), { a: 'failed', b: 'skipped', c: 'skipped' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { a: 'failed', b: 'skipped', c: 'skipped' });
   });
 
   test('on_failure continue: independent steps go on, dependents are skipped, the run fails', async () => {
@@ -145,7 +145,7 @@ describe('executeRun', () => {
     const runId = createRun(steps);
     const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async (r) => (r.stepId === 'a' ? fail() : ok()) });
     assert.equal(summary.status, 'failed');
-    assert.deepEqual(Object.fromEntries(store.getSteps(runId).map((s) => [s.stepId, s.status])), { a: 'failed', b: 'skipped', c: 'completed' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { a: 'failed', b: 'skipped', c: 'completed' });
   });
 
   test('on_failure skip: the step ends skipped and the run can complete', async () => {
@@ -153,7 +153,7 @@ describe('executeRun', () => {
     const runId = createRun(steps);
     const summary = await executeRun({ runId, steps, maxWorkers: 2, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async (r) => (r.stepId === 'a' ? fail() : ok()) });
     assert.equal(summary.status, 'completed');
-    assert.deepEqual(Object.fromEntries(store.getSteps(runId).map((s) => [s.stepId, s.status])), { a: 'skipped', c: 'completed' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { a: 'skipped', c: 'completed' });
   });
 
   test('cancellation through the signal stops running attempts and cancels pending steps', async () => {
@@ -166,14 +166,14 @@ describe('executeRun', () => {
       runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve(fail('cancelled')))),
     });
     assert.equal(summary.status, 'cancelled');
-    assert.deepEqual(Object.fromEntries(store.getSteps(runId).map((s) => [s.stepId, s.status])), { long: 'cancelled', after: 'cancelled' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { long: 'cancelled', after: 'cancelled' });
   });
 
   test('a cancel request in the db (wave cancel from another process) cancels the run', async () => {
     const steps = [step('long')];
     const runId = createRun(steps);
     const other = new Store(path.join(dir, 'state.db'));
-    setTimeout(() => other.requestCancel(runId), 50);
+    setTimeout(() => other.runs.requestCancel(runId), 50);
     const summary = await executeRun({
       runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, cancelPollMs: 20,
       runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve(fail('cancelled')))),
@@ -186,13 +186,13 @@ describe('executeRun', () => {
     const steps = [step('a'), step('b', ['a'])];
     const runId = createRun(steps);
     await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async (r) => (r.stepId === 'b' ? fail() : ok()) });
-    store.finishRun(runId, 'failed');
-    store.resumeRun(runId);
+    store.runs.finish(runId, 'failed');
+    store.runs.resume(runId);
     const ran: string[] = [];
     const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, runAttempt: async (r) => (ran.push(`${r.stepId}#${r.attempt}`), ok()) });
     assert.equal(summary.status, 'completed');
     assert.deepEqual(ran, ['b#2']);
-    assert.equal(store.getStep(runId, 'a')?.attempts, 1);
+    assert.equal(store.steps.get(runId, 'a')?.attempts, 1);
   });
 
   test('500 steps in a chain and a 200-wide fan-out complete', async () => {

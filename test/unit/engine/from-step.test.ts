@@ -77,20 +77,20 @@ const STEPS = [stepDef('a', [output('a', 'sub/a.txt'), output('extra', 'extra.tx
 
 /** A finished run of `pipeline` in which `completed` completed, each writing `<step>-<tag>` to its declared files. */
 function earlierRun(completed: string[], tag: string, pipeline = 'chain'): string {
-  const run = store.createRun({ pipeline, pipelinePath: 'p.yaml', input: '', steps: ['a', 'b', 'c'].map((stepId, i) => ({ stepId, level: i, position: i })) });
-  store.startRun(run.id);
+  const run = store.runs.create({ pipeline, pipelinePath: 'p.yaml', input: '', steps: ['a', 'b', 'c'].map((stepId, i) => ({ stepId, level: i, position: i })) });
+  store.runs.start(run.id);
   for (const stepId of completed) {
-    store.startStep(run.id, stepId, { persona: '', adapter: 'command', model: '', image: 'img' });
+    store.steps.start(run.id, stepId, { persona: '', adapter: 'command', model: '', image: 'img' });
     for (const o of STEPS.find((s) => s.id === stepId)?.output_artifacts ?? []) {
       if (!o.required) continue;
       const file = path.join(dir, 'ws', run.id, stepId, 'out', o.path);
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, `${stepId}-${tag}\n`);
-      store.recordArtifact(run.id, stepId, { name: o.name, path: file, size: `${stepId}-${tag}\n`.length, sha256: sha256(`${stepId}-${tag}\n`) });
+      store.artifacts.record(run.id, stepId, { name: o.name, path: file, size: `${stepId}-${tag}\n`.length, sha256: sha256(`${stepId}-${tag}\n`) });
     }
-    store.completeStep(run.id, stepId);
+    store.steps.complete(run.id, stepId);
   }
-  store.finishRun(run.id, 'completed');
+  store.runs.finish(run.id, 'completed');
   return run.id;
 }
 const planC = () => planFromStep(CHAIN, 'c', 'chain');
@@ -252,13 +252,13 @@ describe('run service with --from-step', () => {
 
     const db = p.open();
     try {
-      assert.deepEqual(db.getRun(second.runId)?.options, { fromStep: 'b', fromRun: first.runId });
-      assert.deepEqual(db.getSteps(second.runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]), [
+      assert.deepEqual(db.runs.get(second.runId)?.options, { fromStep: 'b', fromRun: first.runId });
+      assert.deepEqual(db.steps.list(second.runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]), [
         ['a', 'completed', 0, first.runId],
         ['b', 'completed', 1, null],
         ['c', 'completed', 1, null],
       ]);
-      const c = db.artifacts(second.runId, 'c')[0];
+      const c = db.artifacts.list(second.runId, 'c')[0];
       assert.equal(readFileSync(c?.path ?? '', 'utf8'), `a@${first.runId}\nb@${second.runId}\nc@${second.runId}\n`);
     } finally {
       db.close();
@@ -273,15 +273,15 @@ describe('run service with --from-step', () => {
     let died: string;
     try {
       // As if Wave was killed right after the run started: a is still pending.
-      const run = db.createRun({
+      const run = db.runs.create({
         pipeline: 'chain',
         pipelinePath: path.join(p.projectDir, '.wave', 'pipelines', 'chain.yaml'),
         input: '',
         options: { fromStep: 'b', fromRun: first.runId },
         steps: ['a', 'b', 'c'].map((stepId, i) => ({ stepId, level: i, position: i })),
       });
-      db.startRun(run.id, { host: 'elsewhere', pid: 1 });
-      db.finishRun(run.id, 'failed', { error: 'killed' });
+      db.runs.start(run.id, { host: 'elsewhere', pid: 1 });
+      db.runs.finish(run.id, 'failed', { error: 'killed' });
       died = run.id;
     } finally {
       db.close();
@@ -291,7 +291,7 @@ describe('run service with --from-step', () => {
     assert.deepEqual(p.started, ['b', 'c']);
     const after = p.open();
     try {
-      assert.deepEqual(after.getSteps(died).map((s) => [s.stepId, s.attempts, s.reusedFrom]), [['a', 0, first.runId], ['b', 1, null], ['c', 1, null]]);
+      assert.deepEqual(after.steps.list(died).map((s) => [s.stepId, s.attempts, s.reusedFrom]), [['a', 0, first.runId], ['b', 1, null], ['c', 1, null]]);
     } finally {
       after.close();
     }
@@ -305,7 +305,7 @@ describe('run service with --from-step', () => {
     await assert.rejects(startRun(p.options, 'chain', '', { fromStep: 'c' }), userError('run_not_found', /no earlier run of chain in which steps a, b completed/));
     const db = p.open();
     try {
-      assert.deepEqual(db.listRuns(), [], 'no run row for a refused --from-step');
+      assert.deepEqual(db.runs.list(), [], 'no run row for a refused --from-step');
     } finally {
       db.close();
     }

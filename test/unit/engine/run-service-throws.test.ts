@@ -102,13 +102,13 @@ describe('run service: an attempt that throws', () => {
     assert.equal(first.exitCode, ExitCode.internal);
     assert.equal(first.summary.failureClass, 'internal');
     p.read((store) => {
-      assert.equal(store.getRun(first.runId)?.status, 'failed');
-      assert.deepEqual(store.getSteps(first.runId).map((s) => [s.stepId, s.status]), [
+      assert.equal(store.runs.get(first.runId)?.status, 'failed');
+      assert.deepEqual(store.steps.list(first.runId).map((s) => [s.stepId, s.status]), [
         ['flaky', 'failed'],
         ['sibling', 'completed'],
         ['after', 'skipped'],
       ]);
-      assert.equal(store.getStep(first.runId, 'flaky')?.error, "internal error (a bug in Wave; the stack is in the run's log): sandbox bookkeeping went wrong");
+      assert.equal(store.steps.get(first.runId, 'flaky')?.error, "internal error (a bug in Wave; the stack is in the run's log): sandbox bookkeeping went wrong");
     });
     const failed = p.events.find((e) => e.type === 'step_failed');
     assert.equal(failed?.type === 'step_failed' && failed.failureClass, 'internal');
@@ -120,8 +120,8 @@ describe('run service: an attempt that throws', () => {
     assert.equal(resumed.exitCode, ExitCode.ok, resumed.summary.error);
     assert.deepEqual(p.started.filter((s) => s !== 'flaky#1' && s !== 'sibling#1').sort(), ['after#1', 'flaky#2']);
     p.read((store) => {
-      assert.equal(store.getRun(first.runId)?.status, 'completed');
-      assert.deepEqual(store.artifacts(first.runId).map((a) => a.name), ['after', 'flaky', 'sibling']);
+      assert.equal(store.runs.get(first.runId)?.status, 'completed');
+      assert.deepEqual(store.artifacts.list(first.runId).map((a) => a.name), ['after', 'flaky', 'sibling']);
     });
   });
 
@@ -130,8 +130,8 @@ describe('run service: an attempt that throws', () => {
     const first = await startRun(p.options, 'pair', '', {});
     assert.equal(first.exitCode, ExitCode.infrastructure);
     p.read((store) => {
-      assert.equal(store.getStep(first.runId, 'flaky')?.error, 'host error: EMFILE: too many open files, socket');
-      assert.equal(store.getStep(first.runId, 'sibling')?.status, 'completed');
+      assert.equal(store.steps.get(first.runId, 'flaky')?.error, 'host error: EMFILE: too many open files, socket');
+      assert.equal(store.steps.get(first.runId, 'sibling')?.status, 'completed');
     });
     const resumed = await resumeRun(p.options, first.runId);
     assert.equal(resumed.exitCode, ExitCode.ok, resumed.summary.error);

@@ -132,7 +132,7 @@ describe('step inputs in a run', () => {
     assert.equal(seen.get('publish')?.script, "ls '/wave/in/report/pages/'");
     const store = new Store(defaultStatePath(options.projectDir));
     try {
-      const [record] = store.artifacts(first.runId, 'report');
+      const [record] = store.artifacts.list(first.runId, 'report');
       const digest = treeDigest([{ path: 'index.md', sha256: sha('# i') }, { path: 'sub/a.md', sha256: sha('# a') }]);
       assert.deepEqual([record?.name, record?.size, record?.sha256], ['pages', 6, digest]);
     } finally {

@@ -10,18 +10,18 @@ describe('store sink', () => {
     const reports: string[] = [];
     const bus = new EventBus({ reportTo: (m) => reports.push(m) });
     const { store, delivered } = observedStore();
-    bus.subscribe(storeSink(store));
-    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] });
+    bus.subscribe(storeSink(store.events));
+    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] });
 
     // The executor's wiring: state changes come back from the store (already stored) and go to the bus.
-    bus.emit(store.startRun(run.id));
-    bus.emit(store.startStep(run.id, 's', STEP_INFO));
+    bus.emit(store.runs.start(run.id));
+    bus.emit(store.steps.start(run.id, 's', STEP_INFO));
     bus.emit({ type: 'tool_call', runId: run.id, stepId: 's', attempt: 1, time: eventTime(), name: 'Bash', input: 'ls', status: 'ok' });
     bus.emit({ type: 'warning', runId: run.id, time: eventTime(), message: 'slow' });
-    bus.emit(store.completeStep(run.id, 's'));
-    bus.emit(store.finishRun(run.id, 'completed'));
+    bus.emit(store.steps.complete(run.id, 's'));
+    bus.emit(store.runs.finish(run.id, 'completed'));
 
-    assert.deepEqual(store.eventsSince(run.id).map((e) => e.type), [
+    assert.deepEqual(store.events.since(run.id).map((e) => e.type), [
       'run_started',
       'step_started',
       'tool_call',
@@ -37,10 +37,10 @@ describe('store sink', () => {
     const reports: string[] = [];
     const bus = new EventBus({ reportTo: (m) => reports.push(m) });
     const { store } = observedStore();
-    bus.subscribe(storeSink(store));
-    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    bus.subscribe(storeSink(store.events));
+    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
     bus.emit({ type: 'run_completed', runId: run.id, time: eventTime(), status: 'completed', durationMs: 0 });
-    assert.deepEqual(store.eventsSince(run.id), []);
+    assert.deepEqual(store.events.since(run.id), []);
     assert.equal(reports.length, 1);
   });
 
@@ -50,13 +50,13 @@ describe('store sink', () => {
     bus.subscribe({ name: 'seen', write: (e) => void seen.push(e.type) });
     const { store } = observedStore();
     const wired = new Store(store.path, { onEvent: (event) => bus.emit(event) });
-    bus.subscribe(storeSink(wired));
-    const run = wired.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
-    wired.startRun(run.id);
+    bus.subscribe(storeSink(wired.events));
+    const run = wired.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    wired.runs.start(run.id);
     bus.emit({ type: 'warning', runId: run.id, time: eventTime(), message: 'x' });
-    wired.finishRun(run.id, 'completed');
+    wired.runs.finish(run.id, 'completed');
     wired.close();
     assert.deepEqual(seen, ['run_started', 'warning', 'run_completed']);
-    assert.equal(store.eventsSince(run.id).length, 3);
+    assert.equal(store.events.since(run.id).length, 3);
   });
 });

@@ -9,20 +9,20 @@ import { observedStore, openStore, tempDbPath } from './helpers.js';
 describe('cancel requests', () => {
   it('are recorded once, seen by another Store on the same file, and cleared by resume', () => {
     const { store, path, delivered } = observedStore();
-    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
-    store.startRun(run.id);
+    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    store.runs.start(run.id);
     const other = openStore(path);
-    assert.equal(store.isCancelRequested(run.id), false);
-    assert.equal(other.requestCancel(run.id), 'requested');
-    assert.equal(other.requestCancel(run.id), 'already_requested');
-    assert.equal(store.isCancelRequested(run.id), true);
-    assert.deepEqual(store.eventsSince(run.id).map((e) => e.type), ['run_started', 'cancel_requested']);
+    assert.equal(store.runs.isCancelRequested(run.id), false);
+    assert.equal(other.runs.requestCancel(run.id), 'requested');
+    assert.equal(other.runs.requestCancel(run.id), 'already_requested');
+    assert.equal(store.runs.isCancelRequested(run.id), true);
+    assert.deepEqual(store.events.since(run.id).map((e) => e.type), ['run_started', 'cancel_requested']);
     assert.deepEqual(delivered.map((e) => e.type), ['run_started'], 'the other process delivers its own events');
 
-    store.finishRun(run.id, 'cancelled', { exitCode: 5 });
-    assert.equal(other.requestCancel(run.id), 'not_active', 'a finished run cannot be cancelled');
-    store.resumeRun(run.id);
-    assert.equal(store.isCancelRequested(run.id), false);
+    store.runs.finish(run.id, 'cancelled', { exitCode: 5 });
+    assert.equal(other.runs.requestCancel(run.id), 'not_active', 'a finished run cannot be cancelled');
+    store.runs.resume(run.id);
+    assert.equal(store.runs.isCancelRequested(run.id), false);
   });
 });
 
@@ -40,53 +40,53 @@ describe('dead owners', () => {
     assert.ok(pid);
     const host = hostname();
 
-    const orphan = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'orphan' });
-    store.startRun(orphan.id, { host, pid });
-    const mine = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'mine' });
-    store.startRun(mine.id, { host, pid: process.pid });
-    const elsewhere = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'elsewhere' });
-    store.startRun(elsewhere.id, { host: 'another-host', pid });
-    const finished = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'finished' });
-    store.startRun(finished.id, { host, pid });
-    store.finishRun(finished.id, 'completed');
+    const orphan = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'orphan' });
+    store.runs.start(orphan.id, { host, pid });
+    const mine = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'mine' });
+    store.runs.start(mine.id, { host, pid: process.pid });
+    const elsewhere = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'elsewhere' });
+    store.runs.start(elsewhere.id, { host: 'another-host', pid });
+    const finished = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'finished' });
+    store.runs.start(finished.id, { host, pid });
+    store.runs.finish(finished.id, 'completed');
 
-    assert.deepEqual(store.runsOwnedByDeadProcesses(host), [], 'owner still alive');
+    assert.deepEqual(store.runs.ownedByDeadProcesses(host), [], 'owner still alive');
 
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGKILL');
     await exited;
 
-    const dead = store.runsOwnedByDeadProcesses(host);
+    const dead = store.runs.ownedByDeadProcesses(host);
     assert.deepEqual(dead.map((r) => r.input), ['orphan']);
-    store.abandonRun(orphan.id, `owner process ${pid} on ${host} is gone`);
-    assert.deepEqual(store.runsOwnedByDeadProcesses(host), []);
+    store.runs.abandon(orphan.id, `owner process ${pid} on ${host} is gone`);
+    assert.deepEqual(store.runs.ownedByDeadProcesses(host), []);
   });
 
   it('a pid reused by another process does not keep a run alive', { skip: process.platform !== 'linux' }, () => {
     const store = openStore(tempDbPath());
     const host = hostname();
-    const mine = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'mine' });
-    store.startRun(mine.id);
-    assert.equal(store.getRun(mine.id)?.ownerStart, procStat(process.pid)?.start);
+    const mine = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'mine' });
+    store.runs.start(mine.id);
+    assert.equal(store.runs.get(mine.id)?.ownerStart, procStat(process.pid)?.start);
     // What a crashed Wave leaves when its pid is later given to this process.
-    const recycled = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'recycled' });
-    store.startRun(recycled.id, { host, pid: process.pid, start: '1' });
+    const recycled = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'recycled' });
+    store.runs.start(recycled.id, { host, pid: process.pid, start: '1' });
 
-    assert.deepEqual(store.runsOwnedByDeadProcesses(host).map((r) => r.input), ['recycled']);
-    assert.equal(store.abandonIfOwnerDied(mine.id, host), false);
-    assert.equal(store.abandonIfOwnerDied(recycled.id, host), true);
-    assert.equal(store.getRun(recycled.id)?.status, 'failed');
+    assert.deepEqual(store.runs.ownedByDeadProcesses(host).map((r) => r.input), ['recycled']);
+    assert.equal(store.runs.abandonIfOwnerDied(mine.id, host), false);
+    assert.equal(store.runs.abandonIfOwnerDied(recycled.id, host), true);
+    assert.equal(store.runs.get(recycled.id)?.status, 'failed');
     store.close();
   });
 
   it('heartbeat moves heartbeat_at forward', () => {
     let now = Date.parse('2025-01-01T00:00:00Z');
     const store = new Store(tempDbPath(), { clock: () => new Date(now) });
-    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
-    store.startRun(run.id);
+    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    store.runs.start(run.id);
     now += 30_000;
-    store.heartbeat(run.id);
-    assert.equal(store.getRun(run.id)?.heartbeatAt, '2025-01-01T00:00:30.000Z');
+    store.runs.heartbeat(run.id);
+    assert.equal(store.runs.get(run.id)?.heartbeatAt, '2025-01-01T00:00:30.000Z');
     store.close();
   });
 });

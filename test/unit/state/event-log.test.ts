@@ -18,36 +18,36 @@ function dbBytes(path: string): number {
   return size(path) + size(`${path}-wal`);
 }
 
-describe('Store.iterateEvents', () => {
-  it('yields every event after the cursor, oldest first, with no page limit, filtered like eventsSince', () => {
+describe('Store.events.iterate', () => {
+  it('yields every event after the cursor, oldest first, with no page limit, filtered like events.since', () => {
     const store = openStore();
-    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'a', level: 0, position: 0 }] });
-    store.startRun(run.id);
-    store.startStep(run.id, 'a', STEP_INFO);
+    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'a', level: 0, position: 0 }] });
+    store.runs.start(run.id);
+    store.steps.start(run.id, 'a', STEP_INFO);
     store.transaction(() => {
       for (let i = 0; i < 2500; i++) {
-        store.appendEvent({ type: 'step_output', runId: run.id, stepId: i % 2 ? 'a' : 'b', attempt: 1, time, stream: 'stdout', line: `l${i}` });
+        store.events.append({ type: 'step_output', runId: run.id, stepId: i % 2 ? 'a' : 'b', attempt: 1, time, stream: 'stdout', line: `l${i}` });
       }
     });
-    const all = [...store.iterateEvents(run.id)];
+    const all = [...store.events.iterate(run.id)];
     assert.equal(all.length, 2 + 2500, 'more than one page of eventsSince (1000)');
     assert.deepEqual(all.map((e) => e.eventId), [...all.map((e) => e.eventId)].sort((x, y) => (x ?? 0) - (y ?? 0)));
     const cursor = all[100]?.eventId ?? 0;
-    assert.equal([...store.iterateEvents(run.id, cursor)].length, all.length - 101);
-    const onlyA = [...store.iterateEvents(run.id, 0, { stepId: 'a', types: ['step_output'] })];
+    assert.equal([...store.events.iterate(run.id, cursor)].length, all.length - 101);
+    const onlyA = [...store.events.iterate(run.id, 0, { stepId: 'a', types: ['step_output'] })];
     assert.equal(onlyA.length, 1250);
     assert.deepEqual(onlyA.slice(0, 2).map((e) => (e.type === 'step_output' ? e.line : '')), ['l1', 'l3']);
   });
 
   it('a loop left early releases the connection for other statements', () => {
     const store = openStore();
-    const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
-    store.startRun(run.id);
-    for (const e of store.iterateEvents(run.id)) {
+    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    store.runs.start(run.id);
+    for (const e of store.events.iterate(run.id)) {
       assert.equal(e.type, 'run_started');
       break;
     }
-    assert.equal(store.getRun(run.id)?.status, 'running');
+    assert.equal(store.runs.get(run.id)?.status, 'running');
   });
 });
 
@@ -58,20 +58,20 @@ describe('Store.compact', () => {
     const big = 'x'.repeat(4096);
     const ids: string[] = [];
     for (let r = 0; r < 3; r++) {
-      const run = store.createRun({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+      const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
       ids.push(run.id);
       store.transaction(() => {
-        for (let i = 0; i < 2000; i++) store.appendEvent({ type: 'step_output', runId: run.id, stepId: 's', attempt: 1, time, stream: 'stdout', line: big });
+        for (let i = 0; i < 2000; i++) store.events.append({ type: 'step_output', runId: run.id, stepId: 's', attempt: 1, time, stream: 'stdout', line: big });
       });
     }
     const full = dbBytes(path);
     assert.ok(full > 20 * 1024 * 1024, `${full} bytes written`);
-    for (const id of ids.slice(0, 2)) store.deleteRun(id);
+    for (const id of ids.slice(0, 2)) store.runs.delete(id);
     assert.ok(dbBytes(path) >= full, 'deleting alone does not shrink the file');
     store.compact();
     const after = dbBytes(path);
     assert.ok(after < full / 2, `after compact: ${after} of ${full} bytes`);
-    assert.equal([...store.iterateEvents(ids[2] as string)].length, 2000, 'the kept run is intact');
+    assert.equal([...store.events.iterate(ids[2] as string)].length, 2000, 'the kept run is intact');
     assert.equal(store.integrityCheck(), 'ok');
   });
 });

@@ -11,23 +11,23 @@ describe('listRuns', () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
       clock.advance(1000);
-      const run = store.createRun({ pipeline: i % 2 ? 'odd' : 'even', pipelinePath: 'p.yaml', input: `${i}` });
+      const run = store.runs.create({ pipeline: i % 2 ? 'odd' : 'even', pipelinePath: 'p.yaml', input: `${i}` });
       ids.push(run.id);
-      if (i >= 2) store.startRun(run.id);
-      if (i >= 4) store.finishRun(run.id, 'completed');
+      if (i >= 2) store.runs.start(run.id);
+      if (i >= 4) store.runs.finish(run.id, 'completed');
     }
-    assert.deepEqual(store.listRuns().map((r) => r.input), ['5', '4', '3', '2', '1', '0']);
-    assert.deepEqual(store.listRuns({ limit: 2 }).map((r) => r.input), ['5', '4']);
-    assert.deepEqual(store.listRuns({ status: 'running' }).map((r) => r.input), ['3', '2']);
-    assert.deepEqual(store.listRuns({ status: ['pending', 'completed'] }).map((r) => r.input), ['5', '4', '1', '0']);
-    assert.deepEqual(store.listRuns({ pipeline: 'odd' }).map((r) => r.input), ['5', '3', '1']);
-    assert.deepEqual(store.listRuns({ pipeline: 'odd', status: 'pending' }).map((r) => r.input), ['1']);
+    assert.deepEqual(store.runs.list().map((r) => r.input), ['5', '4', '3', '2', '1', '0']);
+    assert.deepEqual(store.runs.list({ limit: 2 }).map((r) => r.input), ['5', '4']);
+    assert.deepEqual(store.runs.list({ status: 'running' }).map((r) => r.input), ['3', '2']);
+    assert.deepEqual(store.runs.list({ status: ['pending', 'completed'] }).map((r) => r.input), ['5', '4', '1', '0']);
+    assert.deepEqual(store.runs.list({ pipeline: 'odd' }).map((r) => r.input), ['5', '3', '1']);
+    assert.deepEqual(store.runs.list({ pipeline: 'odd', status: 'pending' }).map((r) => r.input), ['1']);
   });
 
   it('breaks ties in creation time by id', () => {
     const store = openStore(undefined, { clock: new TestClock().now });
-    for (const id of ['r-b', 'r-c', 'r-a']) store.createRun({ id, pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
-    assert.deepEqual(store.listRuns().map((r) => r.id), ['r-c', 'r-b', 'r-a']);
+    for (const id of ['r-b', 'r-c', 'r-a']) store.runs.create({ id, pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
+    assert.deepEqual(store.runs.list().map((r) => r.id), ['r-c', 'r-b', 'r-a']);
   });
 
   it('lists 20 of 10,000 runs well under 250 ms', () => {
@@ -39,15 +39,15 @@ describe('listRuns', () => {
     store.transaction(() => {
       for (let i = 0; i < 10_000; i++) {
         clock.advance(1000);
-        const run = store.createRun({
+        const run = store.runs.create({
           pipeline: `pipeline-${i % 7}`,
           pipelinePath: 'p.yaml',
           input: `task ${i}`,
           steps: [{ stepId: 'only', level: 0, position: 0 }],
         });
         const status = statuses[i % statuses.length] ?? 'completed';
-        store.startRun(run.id, { host: 'h', pid: 1 });
-        if (status !== 'running') store.finishRun(run.id, status);
+        store.runs.start(run.id, { host: 'h', pid: 1 });
+        if (status !== 'running') store.runs.finish(run.id, status);
       }
     });
     const seedMs = performance.now() - seedStart;
@@ -59,14 +59,14 @@ describe('listRuns', () => {
       timings[label] = performance.now() - t0;
       return result;
     };
-    const newest = time('all', () => store.listRuns({ limit: 20 }));
-    const failed = time('status=failed', () => store.listRuns({ limit: 20, status: 'failed' }));
-    const pipe = time('pipeline', () => store.listRuns({ limit: 20, pipeline: 'pipeline-3' }));
+    const newest = time('all', () => store.runs.list({ limit: 20 }));
+    const failed = time('status=failed', () => store.runs.list({ limit: 20, status: 'failed' }));
+    const pipe = time('pipeline', () => store.runs.list({ limit: 20, pipeline: 'pipeline-3' }));
     // What `wave list runs` pays in a fresh process: open (pragmas, migration check) plus the query.
     const reopened = time('open+list', () => {
       const fresh = new Store(path);
       try {
-        return fresh.listRuns({ limit: 20 });
+        return fresh.runs.list({ limit: 20 });
       } finally {
         fresh.close();
       }

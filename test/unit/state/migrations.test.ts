@@ -37,7 +37,7 @@ describe('migrations', () => {
     ]);
   });
 
-  it('leaves the db in WAL mode (foreign keys: see the deleteRun cascade test)', () => {
+  it('leaves the db in WAL mode (foreign keys: see the runs.delete cascade test)', () => {
     const path = tempDbPath();
     const store = new Store(path);
     store.close();

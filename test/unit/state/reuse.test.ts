@@ -12,7 +12,7 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as typeof Bett
 const ARTIFACT = { name: 'a', path: '/ws/new/a/out/a.txt', size: 3, sha256: 'ab'.repeat(32) };
 
 function chainRun(store: Store, pipeline = 'chain') {
-  const run = store.createRun({
+  const run = store.runs.create({
     pipeline,
     pipelinePath: `${pipeline}.yaml`,
     input: '',
@@ -24,93 +24,93 @@ function chainRun(store: Store, pipeline = 'chain') {
 /** A run of `pipeline` whose steps `completed` completed (by running), the rest left as they are. */
 function finishedRun(store: Store, completed: string[], pipeline = 'chain', failing?: string): string {
   const runId = chainRun(store, pipeline);
-  store.startRun(runId);
+  store.runs.start(runId);
   for (const stepId of completed) {
-    store.startStep(runId, stepId, STEP_INFO);
-    store.completeStep(runId, stepId);
+    store.steps.start(runId, stepId, STEP_INFO);
+    store.steps.complete(runId, stepId);
   }
   if (failing) {
-    store.startStep(runId, failing, STEP_INFO);
-    store.failStep(runId, failing, { reason: 'exit 1', failureClass: 'exit' });
+    store.steps.start(runId, failing, STEP_INFO);
+    store.steps.fail(runId, failing, { reason: 'exit 1', failureClass: 'exit' });
   }
-  store.finishRun(runId, failing ? 'failed' : 'completed');
+  store.runs.finish(runId, failing ? 'failed' : 'completed');
   return runId;
 }
 
-describe('Store.reuseStep', () => {
+describe('Store.steps.reuse', () => {
   it('completes a pending step with no attempt, records where it came from and its artifacts, in one event', () => {
     const { store, delivered, clock } = observedStore();
     const earlier = finishedRun(store, ['a', 'b', 'c']);
     clock.advance(1000);
     const runId = chainRun(store);
-    store.startRun(runId);
+    store.runs.start(runId);
     delivered.length = 0;
 
-    const event = store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [ARTIFACT] });
+    const event = store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [ARTIFACT] });
 
     assert.equal(event.type, 'step_reused');
     assert.equal(typeof event.eventId, 'number');
     assert.equal(event.attempt, undefined, 'no attempt ran');
     assert.deepEqual({ ...event, eventId: 0 }, { type: 'step_reused', runId, stepId: 'a', time: clock.now().toISOString(), fromRun: earlier, artifacts: [ARTIFACT], eventId: 0 });
     assert.deepEqual(delivered, [event], 'delivered after commit');
-    assert.deepEqual(store.eventsSince(runId, 0, { types: ['step_reused'] }), [event], 'stored as written');
+    assert.deepEqual(store.events.since(runId, 0, { types: ['step_reused'] }), [event], 'stored as written');
 
-    const step = store.getStep(runId, 'a');
+    const step = store.steps.get(runId, 'a');
     assert.deepEqual([step?.status, step?.attempts, step?.reusedFrom, step?.error], ['completed', 0, earlier, null]);
     assert.equal(step?.startedAt, step?.finishedAt);
-    assert.deepEqual(store.getAttempts(runId, 'a'), []);
+    assert.deepEqual(store.attempts.list(runId, 'a'), []);
     assert.deepEqual(
-      store.artifacts(runId, 'a').map(({ name, path, size, sha256 }) => ({ name, path, size, sha256 })),
+      store.artifacts.list(runId, 'a').map(({ name, path, size, sha256 }) => ({ name, path, size, sha256 })),
       [ARTIFACT],
     );
-    assert.equal(store.getStep(runId, 'b')?.reusedFrom, null, 'other steps are untouched');
-    assert.equal(store.getStep(earlier, 'a')?.reusedFrom, null);
+    assert.equal(store.steps.get(runId, 'b')?.reusedFrom, null, 'other steps are untouched');
+    assert.equal(store.steps.get(earlier, 'a')?.reusedFrom, null);
   });
 
   it('refuses a step that has started, a run that is not running, and the run itself as source', () => {
     const { store } = observedStore();
     const earlier = finishedRun(store, ['a']);
     const runId = chainRun(store);
-    assert.throws(() => store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'pending run');
-    store.startRun(runId);
-    store.startStep(runId, 'a', STEP_INFO);
-    assert.throws(() => store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'running step');
-    store.completeStep(runId, 'a');
-    assert.throws(() => store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'completed step');
-    assert.throws(() => store.reuseStep(runId, 'b', { fromRun: runId, artifacts: [] }), /cannot reuse its own run/);
-    assert.equal(store.getStep(runId, 'b')?.status, 'pending', 'nothing changed');
-    assert.deepEqual(store.artifacts(runId, 'b'), []);
+    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'pending run');
+    store.runs.start(runId);
+    store.steps.start(runId, 'a', STEP_INFO);
+    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'running step');
+    store.steps.complete(runId, 'a');
+    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'completed step');
+    assert.throws(() => store.steps.reuse(runId, 'b', { fromRun: runId, artifacts: [] }), /cannot reuse its own run/);
+    assert.equal(store.steps.get(runId, 'b')?.status, 'pending', 'nothing changed');
+    assert.deepEqual(store.artifacts.list(runId, 'b'), []);
   });
 
   it('rolls the artifacts back with the step when an insert fails half-way', () => {
     const { store } = observedStore();
     const earlier = finishedRun(store, ['a']);
     const runId = chainRun(store);
-    store.startRun(runId);
+    store.runs.start(runId);
     // The same name twice violates the artifacts key on the second insert.
-    assert.throws(() => store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [ARTIFACT, ARTIFACT] }));
-    assert.equal(store.getStep(runId, 'a')?.status, 'pending');
-    assert.deepEqual(store.artifacts(runId, 'a'), []);
-    assert.deepEqual(store.eventsSince(runId, 0, { types: ['step_reused'] }), []);
+    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [ARTIFACT, ARTIFACT] }));
+    assert.equal(store.steps.get(runId, 'a')?.status, 'pending');
+    assert.deepEqual(store.artifacts.list(runId, 'a'), []);
+    assert.deepEqual(store.events.since(runId, 0, { types: ['step_reused'] }), []);
   });
 
   it('a reused step stays completed, with 0 attempts, through wave resume', () => {
     const { store } = observedStore();
     const earlier = finishedRun(store, ['a', 'b', 'c']);
     const runId = chainRun(store);
-    store.startRun(runId);
-    store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [ARTIFACT] });
-    store.startStep(runId, 'b', STEP_INFO);
-    store.failStep(runId, 'b', { reason: 'exit 1', failureClass: 'exit' });
-    store.finishRun(runId, 'failed');
+    store.runs.start(runId);
+    store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [ARTIFACT] });
+    store.steps.start(runId, 'b', STEP_INFO);
+    store.steps.fail(runId, 'b', { reason: 'exit 1', failureClass: 'exit' });
+    store.runs.finish(runId, 'failed');
 
-    const events = store.resumeRun(runId);
+    const events = store.runs.resume(runId);
     assert.deepEqual(events.map((e) => `${e.type}:${e.stepId ?? ''}`), ['step_reset:b', 'run_started:']);
     assert.deepEqual(
-      store.getSteps(runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]),
+      store.steps.list(runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]),
       [['a', 'completed', 0, earlier], ['b', 'pending', 1, null], ['c', 'pending', 0, null]],
     );
-    assert.equal(store.artifacts(runId, 'a').length, 1);
+    assert.equal(store.artifacts.list(runId, 'a').length, 1);
   });
 
   it('is the only way from pending to completed', () => {
@@ -119,7 +119,7 @@ describe('Store.reuseStep', () => {
   });
 });
 
-describe('Store.latestRunWithCompletedSteps', () => {
+describe('Store.runs.latestWithCompletedSteps', () => {
   it('finds the newest run of the pipeline where every named step completed', () => {
     const { store, clock } = observedStore();
     const old = finishedRun(store, ['a', 'b', 'c']);
@@ -130,13 +130,13 @@ describe('Store.latestRunWithCompletedSteps', () => {
     clock.advance(1000);
     finishedRun(store, ['a', 'b', 'c'], 'other');
 
-    assert.equal(store.latestRunWithCompletedSteps('chain', ['a'])?.id, onlyA, 'a failed run counts when a completed');
-    assert.equal(store.latestRunWithCompletedSteps('chain', ['a', 'b'])?.id, old);
-    assert.equal(store.latestRunWithCompletedSteps('chain', ['b', 'a', 'b'])?.id, old, 'duplicates do not matter');
-    assert.equal(store.latestRunWithCompletedSteps('chain', ['a'], onlyA)?.id, old, 'except a run');
-    assert.equal(store.latestRunWithCompletedSteps('chain', ['a', 'x']), undefined, 'a step no run has');
-    assert.equal(store.latestRunWithCompletedSteps('nope', ['a']), undefined);
-    assert.notEqual(store.latestRunWithCompletedSteps('chain', ['a'])?.id, nothing);
+    assert.equal(store.runs.latestWithCompletedSteps('chain', ['a'])?.id, onlyA, 'a failed run counts when a completed');
+    assert.equal(store.runs.latestWithCompletedSteps('chain', ['a', 'b'])?.id, old);
+    assert.equal(store.runs.latestWithCompletedSteps('chain', ['b', 'a', 'b'])?.id, old, 'duplicates do not matter');
+    assert.equal(store.runs.latestWithCompletedSteps('chain', ['a'], onlyA)?.id, old, 'except a run');
+    assert.equal(store.runs.latestWithCompletedSteps('chain', ['a', 'x']), undefined, 'a step no run has');
+    assert.equal(store.runs.latestWithCompletedSteps('nope', ['a']), undefined);
+    assert.notEqual(store.runs.latestWithCompletedSteps('chain', ['a'])?.id, nothing);
   });
 
   it('counts reused steps as completed, so --from-step runs can feed the next one', () => {
@@ -144,11 +144,11 @@ describe('Store.latestRunWithCompletedSteps', () => {
     const earlier = finishedRun(store, ['a', 'b', 'c']);
     clock.advance(1000);
     const runId = chainRun(store);
-    store.startRun(runId);
-    store.reuseStep(runId, 'a', { fromRun: earlier, artifacts: [] });
-    store.startStep(runId, 'b', STEP_INFO);
-    store.completeStep(runId, 'b');
-    assert.equal(store.latestRunWithCompletedSteps('chain', ['a', 'b'])?.id, runId);
+    store.runs.start(runId);
+    store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] });
+    store.steps.start(runId, 'b', STEP_INFO);
+    store.steps.complete(runId, 'b');
+    assert.equal(store.runs.latestWithCompletedSteps('chain', ['a', 'b'])?.id, runId);
   });
 });
 
@@ -165,12 +165,12 @@ describe('migration 2 (reused steps)', () => {
 
     const store = new Store(path);
     try {
-      assert.deepEqual(store.getSteps('r1').map((s) => [s.stepId, s.status, s.reusedFrom]), [['a', 'completed', null], ['b', 'pending', null]]);
-      assert.equal(store.latestRunWithCompletedSteps('chain', ['a'])?.id, 'r1');
+      assert.deepEqual(store.steps.list('r1').map((s) => [s.stepId, s.status, s.reusedFrom]), [['a', 'completed', null], ['b', 'pending', null]]);
+      assert.equal(store.runs.latestWithCompletedSteps('chain', ['a'])?.id, 'r1');
       const runId = chainRun(store);
-      store.startRun(runId);
-      store.reuseStep(runId, 'a', { fromRun: 'r1', artifacts: [] });
-      assert.equal(store.getStep(runId, 'a')?.reusedFrom, 'r1');
+      store.runs.start(runId);
+      store.steps.reuse(runId, 'a', { fromRun: 'r1', artifacts: [] });
+      assert.equal(store.steps.get(runId, 'a')?.reusedFrom, 'r1');
     } finally {
       store.close();
     }

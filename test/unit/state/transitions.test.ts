@@ -34,44 +34,44 @@ describe('transition tables', () => {
 describe('store transitions', () => {
   function started() {
     const ctx = observedStore();
-    const run = ctx.store.createRun({
+    const run = ctx.store.runs.create({
       pipeline: 'demo',
       pipelinePath: 'demo.yaml',
       input: 'hi',
       steps: [{ stepId: 'a', level: 0, position: 0 }, { stepId: 'b', level: 1, position: 1 }],
     });
-    ctx.store.startRun(run.id, { host: 'h', pid: 1 });
+    ctx.store.runs.start(run.id, { host: 'h', pid: 1 });
     return { ...ctx, runId: run.id };
   }
 
   it('throws on an illegal run transition and changes nothing', () => {
     const { store, runId } = started();
-    store.finishRun(runId, 'completed');
-    const eventsBefore = store.eventsSince(runId).length;
-    assert.throws(() => store.startRun(runId), IllegalTransitionError);
-    assert.throws(() => store.finishRun(runId, 'failed'), /illegal state transition for run .*: completed → failed/);
-    assert.equal(store.getRun(runId)?.status, 'completed');
-    assert.equal(store.eventsSince(runId).length, eventsBefore, 'no event for a refused change');
+    store.runs.finish(runId, 'completed');
+    const eventsBefore = store.events.since(runId).length;
+    assert.throws(() => store.runs.start(runId), IllegalTransitionError);
+    assert.throws(() => store.runs.finish(runId, 'failed'), /illegal state transition for run .*: completed → failed/);
+    assert.equal(store.runs.get(runId)?.status, 'completed');
+    assert.equal(store.events.since(runId).length, eventsBefore, 'no event for a refused change');
   });
 
   it('throws on an illegal step transition', () => {
     const { store, runId } = started();
-    assert.throws(() => store.completeStep(runId, 'a'), IllegalTransitionError, 'pending → completed');
-    store.startStep(runId, 'a', STEP_INFO);
-    store.completeStep(runId, 'a');
-    assert.throws(() => store.startStep(runId, 'a', STEP_INFO), IllegalTransitionError, 'completed → running');
-    assert.throws(() => store.skipStep(runId, 'a', 'x'), IllegalTransitionError);
+    assert.throws(() => store.steps.complete(runId, 'a'), IllegalTransitionError, 'pending → completed');
+    store.steps.start(runId, 'a', STEP_INFO);
+    store.steps.complete(runId, 'a');
+    assert.throws(() => store.steps.start(runId, 'a', STEP_INFO), IllegalTransitionError, 'completed → running');
+    assert.throws(() => store.steps.skip(runId, 'a', 'x'), IllegalTransitionError);
   });
 
   it('will not start a step of a run that is not running', () => {
     const { store, runId } = started();
-    store.finishRun(runId, 'cancelled');
-    assert.throws(() => store.startStep(runId, 'a', STEP_INFO), IllegalTransitionError);
+    store.runs.finish(runId, 'cancelled');
+    assert.throws(() => store.steps.start(runId, 'a', STEP_INFO), IllegalTransitionError);
   });
 
   it('rolls the whole change back when it throws half-way', () => {
     const { store, runId } = started();
-    assert.throws(() => store.startStep(runId, 'nope', STEP_INFO), /no step "nope"/);
-    assert.deepEqual(store.getAttempts(runId), []);
+    assert.throws(() => store.steps.start(runId, 'nope', STEP_INFO), /no step "nope"/);
+    assert.deepEqual(store.attempts.list(runId), []);
   });
 });
