@@ -18,7 +18,7 @@ import type { AgentLauncher } from './agent.js';
 import { openStepEgress } from './egress.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
-import type { Invocation } from './step-runner.js';
+import type { Invocation } from './invocation.js';
 
 const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini' } as const;
 

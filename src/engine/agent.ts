@@ -3,7 +3,7 @@
 import type { Step } from '../config/types.js';
 import type { TemplateContext } from '../plan/template.js';
 import type { AttemptRequest } from './attempt.js';
-import type { Invocation } from './step-runner.js';
+import type { Invocation } from './invocation.js';
 
 export interface AgentInvocationRequest {
   step: Step;

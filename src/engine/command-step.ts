@@ -10,7 +10,7 @@ import {
   type CommandNetworkPolicy,
   type RunEgress,
 } from './egress.js';
-import type { Invocation } from './step-runner.js';
+import type { Invocation } from './invocation.js';
 
 export interface CommandContext {
   egress: RunEgress;

@@ -23,6 +23,7 @@ import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } fr
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import type { AgentLauncher } from './agent.js';
 import { commandEgress, commandInvocation, type CommandContext } from './command-step.js';
+import type { Invocation } from './invocation.js';
 import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 
@@ -45,30 +46,6 @@ export interface StepRunnerDeps {
   env?: NodeJS.ProcessEnv;
   /** What the egress sessions of command steps and test_suite contracts share with the agents'. */
   egress: RunEgress;
-}
-
-/** What a step's invocation needs from the engine, whichever kind of step it is. */
-export interface Invocation {
-  image: string;
-  argv: string[];
-  env: Record<string, string>;
-  stdin?: string;
-  /** Files the invocation reads (instructions, CLI settings), by name; they appear read-only under /wave/meta. */
-  files?: Record<string, string>;
-  /** Files for the container's HOME, by relative path; they appear under /wave/meta/home and are copied into HOME. */
-  homeFiles?: Record<string, string>;
-  /** Interprets the container's output lines, stdout and stderr (agent streams); undefined for command steps. */
-  parseLine?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** After the container ended: did the agent report success? (A command step's exit code says it all.) */
-  verdict?: (result: SandboxResult) => AttemptFailure | undefined;
-  /** Network mode; default none (loopback only). */
-  network?: SandboxNetwork;
-  /** The egress session's attachment (see SandboxSpec.egress). */
-  egress?: SandboxSpec['egress'];
-  /** Removes secrets from output before it is evented or stored. */
-  scrub?: (text: string) => string;
-  /** Releases what the invocation holds (the egress session); called once the attempt is over. */
-  cleanup?: () => Promise<void>;
 }
 
 const TAIL_CHARS = 4_000;
