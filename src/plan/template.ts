@@ -5,20 +5,10 @@
 // (see shell-context.ts), so an input such as `$(id)` stays data.
 
 import { WaveError } from '../errors.js';
+import { PLACEHOLDER, findTemplateVars, type TemplateVar } from '../config/placeholders.js';
 import { quoteForPlace, shellPlaces, type ShellPlace } from './shell-context.js';
 
-export interface TemplateVar {
-  /** The trimmed expression between the braces, e.g. "deps.analyze.analysis". */
-  expr: string;
-  /** Offsets of the whole `{{ … }}` in the text. */
-  start: number;
-  end: number;
-  /** 1-based position of the `{{` within the text. */
-  line: number;
-  column: number;
-  /** Index among all `{{ … }}` of the text, escaped ones included (to find it again in a file's source). */
-  ordinal: number;
-}
+export { findTemplateVars, placeholderOffsets, type TemplateVar } from '../config/placeholders.js';
 
 export type TemplateRef =
   | { kind: 'input' }
@@ -30,28 +20,6 @@ export type TemplateRef =
 
 /** The variables Wave knows, for messages. */
 export const TEMPLATE_VARIABLES = ['input', 'run.id', 'step_id', 'pipeline_name', 'deps.<step>.<artifact>'] as const;
-
-const PLACEHOLDER = /(\\?)\{\{([^{}]*)\}\}/g;
-
-export function findTemplateVars(text: string): TemplateVar[] {
-  const out: TemplateVar[] = [];
-  let ordinal = 0;
-  for (const m of text.matchAll(PLACEHOLDER)) {
-    const current = ordinal++;
-    if (m[1] === '\\') continue; // escaped
-    const start = m.index ?? 0;
-    const before = text.slice(0, start);
-    const line = before.split('\n').length;
-    const column = start - before.lastIndexOf('\n');
-    out.push({ expr: (m[2] ?? '').trim(), start, end: start + m[0].length, line, column, ordinal: current });
-  }
-  return out;
-}
-
-/** Offsets of every `{{ … }}` in a text, escaped ones included: the positions that `ordinal` counts. */
-export function placeholderOffsets(text: string): number[] {
-  return [...text.matchAll(PLACEHOLDER)].map((m) => m.index ?? 0);
-}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
