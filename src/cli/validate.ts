@@ -1,8 +1,9 @@
 // `wave validate`: every problem of the manifest and the selected pipelines, then an exit code.
 import path from 'node:path';
 import { ExitCode } from '../errors.js';
-import { formatProblem, validateProject } from '../config/index.js';
+import { formatProblem } from '../config/index.js';
 import { preflightPipeline } from '../engine/preflight.js';
+import { validateProject } from '../validate/index.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
 

@@ -1,5 +1,5 @@
 // Public API of the configuration layer: loading and checking wave.yaml and pipelines, resolution of
-// adapters/models, `wave init`, and `wave validate`. Nothing here loads ajv until something is validated.
+// adapters/models, and `wave init`. Nothing here loads ajv until something is validated.
 
 export type * from './types.js';
 export { CONTRACT_TYPES, DEFAULT_COMMAND_IMAGE, PROVIDER_TOOLS, TIER_NAMES } from './types.js';
@@ -56,13 +56,6 @@ export {
   type PassthroughName,
   type PassthroughLevel,
 } from './credentials.js';
-export {
-  validateProject,
-  checkPipelineFile,
-  checkLoadedPipeline,
-  type ValidateOptions,
-  type ValidateResult,
-} from './validate.js';
 export { initProject, pointSchemaComment, type InitOptions, type InitResult } from './init.js';
 export { schemaFile, type SchemaKind } from './schema-check.js';
 export { parseMemory, parseDuration, durationForms } from './units.js';

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
-  checkPipelineFile,
   defaultManifestPath,
   findPipeline,
   loadManifest,
@@ -24,6 +23,7 @@ import type { WaveEvent } from '../events/types.js';
 import { checkDag } from '../plan/dag.js';
 import type { Sandbox, SandboxLogger } from '../sandbox/types.js';
 import { defaultStatePath, isRunOwnerAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
+import { checkPipelineFile } from '../validate/index.js';
 import { prepareRun } from '../workspace/layout.js';
 import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';

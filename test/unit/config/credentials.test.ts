@@ -11,9 +11,9 @@ import {
   readPipeline,
   refusedCredentialPassthrough,
   stepPassthrough,
-  validateProject,
   type Problem,
 } from '../../../src/config/index.js';
+import { validateProject } from '../../../src/validate/index.js';
 import { PROVIDERS } from '../../../src/sandbox/egress/providers.js';
 import { PROMPT_FILES, manifestYaml, pipelineYaml, tempProject } from './_helpers.js';
 

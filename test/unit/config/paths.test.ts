@@ -11,9 +11,9 @@ import {
   readManifest,
   readPipeline,
   resolveProjectPath,
-  validateProject,
   type Problem,
 } from '../../../src/config/index.js';
+import { validateProject } from '../../../src/validate/index.js';
 import { readSchemaFile } from '../../../src/contracts/schema-compiler.js';
 import { preflightPipeline } from '../../../src/engine/preflight.js';
 import { WaveError } from '../../../src/errors.js';

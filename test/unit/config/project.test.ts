@@ -10,9 +10,9 @@ import {
   listPipelines,
   packageRoot,
   schemaFile,
-  validateProject,
   type Problem,
 } from '../../../src/config/index.js';
+import { validateProject } from '../../../src/validate/index.js';
 import { WaveError } from '../../../src/errors.js';
 import { PROMPT_FILES, manifestYaml, pipelineYaml, tempProject } from './_helpers.js';
 

@@ -1,19 +1,20 @@
 // `wave validate` as a service: the manifest, its system prompt files, and one pipeline, all pipelines or none,
 // each checked on its own and against the manifest. Returns every problem; only a missing manifest or an
-// unknown pipeline name throws.
+// unknown pipeline name throws. It sits above config and plan because it joins the file checks (config) with the
+// graph and template checks (plan); the checks of the layers above (contract files, adapters) come in as extraChecks.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
-import { checkPipelineAgainstManifest } from './cross-check.js';
-import { findPipeline, listPipelines, type FoundPipeline } from './discover.js';
-import { readManifest } from './manifest.js';
-import { resolveProjectPath } from './paths.js';
-import { type Problem, dedupeProblems, hasErrors, sortProblems } from './problems.js';
-import { readPipeline } from './pipeline.js';
-import type { LoadedPipeline, Manifest } from './types.js';
+import { checkPipelineAgainstManifest } from '../config/cross-check.js';
+import { findPipeline, listPipelines, type FoundPipeline } from '../config/discover.js';
+import { readManifest } from '../config/manifest.js';
+import { resolveProjectPath } from '../config/paths.js';
+import { type Problem, dedupeProblems, hasErrors, sortProblems } from '../config/problems.js';
+import { readPipeline } from '../config/pipeline.js';
+import type { LoadedPipeline, Manifest } from '../config/types.js';
 
 export interface ValidateOptions {
   manifestPath: string;
