@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDuration } from '../config/units.js';
 import { WaveError } from '../errors.js';
-import type { SandboxResult } from '../sandbox/types.js';
 import { ContractConfigError } from './failure.js';
 import { fenced } from './markdown-text.js';
 import { StreamTails } from './output-tail.js';
 import { expectString, expectStringList } from './spec-checks.js';
-import type { ContractContext, ContractDefinition, ContractEgress, ContractInput, TestSuiteSpec } from './types.js';
+import type { ContractCommandResult, ContractDefinition, ContractInput, ContractNetwork, TestSuiteSpec } from './types.js';
 
 export const DEFAULT_TEST_TIMEOUT_MS = 10 * 60_000;
 const NETWORKS: readonly string[] = ['none', 'allowlist', 'open'];
@@ -33,7 +32,7 @@ function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-function outcome(result: SandboxResult, timeoutMs: number): string {
+function outcome(result: ContractCommandResult, timeoutMs: number): string {
   switch (result.status) {
     case 'timed_out':
       return `timed out after ${formatDuration(timeoutMs)}`;
@@ -55,16 +54,13 @@ async function copyOutputs(outDir: string): Promise<string> {
   return copy;
 }
 
-/** The command's egress when the contract declares a network (the engine's session, logged); else none. */
-async function openNetwork(spec: TestSuiteSpec, ctx: ContractContext): Promise<ContractEgress | undefined> {
+/** The network the contract declares, for the engine to open its egress; undefined: none. */
+function networkOf(spec: TestSuiteSpec): ContractNetwork | undefined {
   if (spec.network === undefined && spec.allowed_domains === undefined) return undefined;
-  if (!ctx.openEgress) {
-    throw new ContractConfigError('test_suite: a network was declared but no egress session can be opened here');
-  }
-  return ctx.openEgress({
+  return {
     ...(spec.network ? { network: spec.network } : {}),
     ...(spec.allowed_domains ? { allowed_domains: spec.allowed_domains } : {}),
-  });
+  };
 }
 
 export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
@@ -89,37 +85,28 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
 
   async check(spec, ctx) {
     const timeoutMs = timeoutOf(spec);
-    if (!ctx.sandbox) throw new ContractConfigError('test_suite: no sandbox was given to run the command in');
-    if (!ctx.srcDir) throw new ContractConfigError('test_suite: no source folder was given to mount at /wave/src');
+    if (!ctx.runCommand) throw new ContractConfigError('test_suite: no sandbox was given to run the command in');
     const image = spec.image ?? ctx.image;
     if (!image) throw new ContractConfigError('test_suite: no image (set the contract\'s image or the step\'s)');
-    const net = await openNetwork(spec, ctx);
-    const outCopy = await copyOutputs(ctx.outDir).catch(async (err: unknown) => {
-      await net?.close();
-      throw err;
-    });
+    const outCopy = await copyOutputs(ctx.outDir);
     const tail = new StreamTails();
+    const network = networkOf(spec);
     try {
-      const result = await ctx.sandbox.run(
-        {
-          image,
-          argv: ['sh', '-c', spec.command],
-          mounts: { src: ctx.srcDir, out: outCopy },
-          ...(ctx.mounts?.length ? { extraMounts: ctx.mounts.map((m) => ({ ...m, readOnly: true })) } : {}),
-          labels: ctx.labels ?? { run: 'contract', step: 'test_suite', attempt: 1 },
-          network: net?.network ?? 'none',
-          ...(net?.egress ? { egress: net.egress } : {}),
-          timeoutMs,
-        },
-        { ...(ctx.signal ? { signal: ctx.signal } : {}), onLine: (line) => tail.push(line.stream, line.text) },
-      );
+      const result = await ctx.runCommand({
+        image,
+        argv: ['sh', '-c', spec.command],
+        outDir: outCopy,
+        timeoutMs,
+        ...(network ? { network } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onLine: (stream, text) => tail.push(stream, text),
+      });
       if (result.status === 'cancelled') throw new WaveError('cancelled', 'test_suite: cancelled');
       const details = { command: spec.command, image, status: result.status, exitCode: result.exitCode, durationMs: result.durationMs, outputTail: tail.toString() };
       if (result.status === 'exited' && result.exitCode === 0) return { errors: [], details };
       const output = tail.empty ? '(no output)' : `last output:\n${tail.toString()}`;
       return { errors: [{ path: '', message: `\`${spec.command}\` ${outcome(result, timeoutMs)}; ${output}` }], details };
     } finally {
-      await net?.close();
       await rm(path.dirname(outCopy), { recursive: true, force: true });
     }
   },

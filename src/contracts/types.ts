@@ -1,8 +1,7 @@
 // The shapes every contract shares: what a contract is configured with (plain data from the pipeline), what it is
 // given when it runs (ContractContext), and the one result shape the engine, the retry prompt and the JUnit
 // report all read. Contracts know nothing of adapters or of how a step ran: the engine hands them a folder.
-import type { ContractType, FileFormat, OnFailure } from '../config/types.js';
-import type { ExtraMount, Sandbox, SandboxLabels, SandboxNetwork, SandboxSpec } from '../sandbox/types.js';
+import type { ContractType, FileFormat, NetworkMode, OnFailure } from '../config/types.js';
 
 export type { ContractType, FileFormat, OnFailure };
 
@@ -42,7 +41,7 @@ export type TestSuiteSpec = {
   /** A duration such as "30s", "5m"; default 10 minutes. */
   timeout?: string;
   /** Default `allowlist` when allowed_domains is set, else `none`; through the step's egress proxy, logged. */
-  network?: SandboxNetwork;
+  network?: NetworkMode;
   /** Hosts the command may reach (`npm ci`, `pip install`); default runtime.sandbox.default_allowed_domains. */
   allowed_domains?: string[];
   on_failure?: OnFailure;
@@ -100,26 +99,38 @@ export interface ContractContext {
   outputs: readonly DeclaredOutput[];
   resolvePath: ResolvePath;
   signal?: AbortSignal;
-  /** test_suite only: where the command runs. */
-  sandbox?: Sandbox;
+  /** test_suite only: runs the command in a fresh sandbox (the engine's). */
+  runCommand?: RunContractCommand;
   /** test_suite only: the step's image, used when the contract names none. */
   image?: string;
-  /** test_suite only: the step's source snapshot, mounted read-only at /wave/src. */
-  srcDir?: string;
-  /** test_suite only: labels of the sandbox container (run, step, attempt). */
-  labels?: SandboxLabels;
-  /** test_suite only: the step's other project mounts (workspace.mount), bound read-only where the step had them. */
-  mounts?: ExtraMount[];
-  /** test_suite only: opens an egress session for a command that declares a network (the engine's, logged). */
-  openEgress?: (policy: { network?: SandboxNetwork; allowed_domains?: string[] }) => Promise<ContractEgress>;
 }
 
-/** A contract container's way out: the mode and the attachment to put in its SandboxSpec; close() after the run. */
-export interface ContractEgress {
-  network: SandboxNetwork;
-  egress?: SandboxSpec['egress'];
-  close(): Promise<void>;
+/** The network a test_suite contract declares for its command (absent: none, loopback only). */
+export interface ContractNetwork {
+  network?: NetworkMode;
+  allowed_domains?: string[];
 }
+
+/** test_suite: what to run. The engine adds the rest of the container: source, mounts, labels, egress. */
+export interface ContractCommand {
+  image: string;
+  argv: string[];
+  /** Mounted read-write at /wave/out: a private copy of the outputs, thrown away after the command. */
+  outDir: string;
+  timeoutMs: number;
+  network?: ContractNetwork;
+  signal?: AbortSignal;
+  onLine: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+export interface ContractCommandResult {
+  status: 'exited' | 'timed_out' | 'cancelled' | 'oom_killed';
+  exitCode: number | null;
+  durationMs: number;
+}
+
+/** How the engine runs a contract's command; contracts know nothing of sandboxes. */
+export type RunContractCommand = (command: ContractCommand) => Promise<ContractCommandResult>;
 
 export interface ContractError {
   /** Where in the artifact: a JSON pointer, `file:line:column`, a heading; '' for the artifact as a whole. */

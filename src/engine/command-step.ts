@@ -1,8 +1,10 @@
 // A command step's container, and the egress of what runs without an agent (the command, a test_suite contract):
 // the same session as an agent step's (engine/egress.ts), under the step's own policy, never with a gateway.
+// A test_suite contract's command runs through contractCommandRunner: contracts know nothing of sandboxes.
 import type { Manifest, Step } from '../config/types.js';
-import type { ContractEgress } from '../contracts/types.js';
+import { ContractConfigError, type ContractNetwork, type RunContractCommand } from '../contracts/index.js';
 import { DEFAULT_COMMAND_IMAGE } from '../config/types.js';
+import type { ExtraMount, Sandbox, SandboxLabels, SandboxNetwork, SandboxSpec } from '../sandbox/types.js';
 import {
   commandEgressSources,
   commandNetwork,
@@ -11,6 +13,13 @@ import {
   type RunEgress,
 } from './egress.js';
 import type { Invocation } from './invocation.js';
+
+/** A command container's way out: the mode and the attachment to put in its SandboxSpec; close() after the run. */
+export interface CommandEgress {
+  network: SandboxNetwork;
+  egress?: SandboxSpec['egress'];
+  close(): Promise<void>;
+}
 
 export interface CommandContext {
   egress: RunEgress;
@@ -23,7 +32,7 @@ export interface CommandContext {
 export async function commandEgress(
   ctx: CommandContext,
   policy: CommandNetworkPolicy | undefined,
-): Promise<ContractEgress | undefined> {
+): Promise<CommandEgress | undefined> {
   if (commandNetwork(policy) === 'none') return undefined;
   const { egress, session } = await openStepEgress(ctx.egress, {
     stepId: ctx.stepId,
@@ -45,4 +54,50 @@ export async function commandInvocation(
   const net = await commandEgress(ctx, step.sandbox);
   if (!net) return invocation;
   return { ...invocation, network: net.network, ...(net.egress ? { egress: net.egress } : {}), cleanup: net.close };
+}
+
+/** Where a test_suite contract's command runs: the attempt's sandbox, source, mounts and labels. */
+export interface ContractSandbox {
+  sandbox: Sandbox;
+  /** The step's source snapshot, mounted read-only at /wave/src. */
+  srcDir: string;
+  labels: SandboxLabels;
+  /** The step's other project mounts (workspace.mount), bound read-only where the step had them. */
+  mounts?: ExtraMount[];
+  /** The egress of a command that declares a network (the step's, logged); without it such a command is refused. */
+  egress?: CommandContext;
+}
+
+export function contractCommandRunner(where: ContractSandbox): RunContractCommand {
+  return async (command) => {
+    const net = await contractEgress(where, command.network);
+    try {
+      return await where.sandbox.run(
+        {
+          image: command.image,
+          argv: command.argv,
+          mounts: { src: where.srcDir, out: command.outDir },
+          ...(where.mounts?.length ? { extraMounts: where.mounts.map((m) => ({ ...m, readOnly: true })) } : {}),
+          labels: where.labels,
+          network: net?.network ?? 'none',
+          ...(net?.egress ? { egress: net.egress } : {}),
+          timeoutMs: command.timeoutMs,
+        },
+        {
+          ...(command.signal ? { signal: command.signal } : {}),
+          onLine: (line) => command.onLine(line.stream, line.text),
+        },
+      );
+    } finally {
+      await net?.close();
+    }
+  };
+}
+
+async function contractEgress(where: ContractSandbox, policy: ContractNetwork | undefined): Promise<CommandEgress | undefined> {
+  if (policy === undefined) return undefined;
+  if (!where.egress) {
+    throw new ContractConfigError('test_suite: a network was declared but no egress session can be opened here');
+  }
+  return commandEgress(where.egress, policy);
 }

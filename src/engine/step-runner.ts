@@ -22,7 +22,7 @@ import { artifactIn } from '../workspace/artifacts.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
 import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import type { AgentLauncher } from './agent.js';
-import { commandEgress, commandInvocation, type CommandContext } from './command-step.js';
+import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
 import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
@@ -215,16 +215,14 @@ async function runInvocation(
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: deps.resolvePath,
     signal: request.signal,
-    sandbox: deps.sandbox,
     image: invocation.image,
-    srcDir: ws.src,
-    mounts: ws.mounts,
-    labels: { run: runId, step: step.id, attempt: request.attempt },
-    openEgress: async (policy) =>
-      (await commandEgress(commandContext(deps, step, request), policy)) ?? {
-        network: 'none',
-        close: async () => undefined,
-      },
+    runCommand: contractCommandRunner({
+      sandbox: deps.sandbox,
+      srcDir: ws.src,
+      mounts: ws.mounts,
+      labels: { run: runId, step: step.id, attempt: request.attempt },
+      egress: commandContext(deps, step, request),
+    }),
   });
   for (const r of contracts.results) {
     store.contractResults.record(runId, step.id, {

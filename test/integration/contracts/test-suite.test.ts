@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { nanoid } from 'nanoid';
 import { runContracts, type ContractInput } from '../../../src/contracts/index.js';
+import { contractCommandRunner } from '../../../src/engine/command-step.js';
 import { DockerSandbox, LABELS } from '../../../src/sandbox/index.js';
 import { dockerForTests, imageForTests, TEST_IMAGE } from '../../support/docker.js';
 
@@ -36,10 +37,12 @@ async function check(command: string, extra: Partial<ContractInput> = {}, files:
     outDir: ws.out,
     outputs: [],
     resolvePath: (p) => p,
-    sandbox: new DockerSandbox({ docker }),
+    runCommand: contractCommandRunner({
+      sandbox: new DockerSandbox({ docker }),
+      srcDir: ws.src,
+      labels: { run: runId, step: 'contracts', attempt: 1 },
+    }),
     image: TEST_IMAGE,
-    srcDir: ws.src,
-    labels: { run: runId, step: 'contracts', attempt: 1 },
   });
   const result = run.results[0];
   assert.ok(result);

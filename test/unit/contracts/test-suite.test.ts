@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_TEST_TIMEOUT_MS, runContracts } from '../../../src/contracts/index.js';
 import { OutputTail, StreamTails } from '../../../src/contracts/output-tail.js';
+import { contractCommandRunner } from '../../../src/engine/command-step.js';
 import type { OutputLine, Sandbox, SandboxResult, SandboxRunOptions, SandboxSpec } from '../../../src/sandbox/types.js';
 import { context, outFolder, removeOutFolders } from './_helpers.js';
 
@@ -37,7 +38,10 @@ async function runWith(sandbox: Sandbox, spec: Record<string, unknown>) {
   const src = await outFolder({ 'README.md': 'src' });
   const run = await runContracts(
     [{ type: 'test_suite', command: 'test "$(cat /wave/out/answer.txt)" = 42', ...spec }],
-    context(out, [], { sandbox, srcDir: src, image: 'step/image:1', labels: { run: 'r1', step: 's1', attempt: 2 } }),
+    context(out, [], {
+      runCommand: contractCommandRunner({ sandbox, srcDir: src, labels: { run: 'r1', step: 's1', attempt: 2 } }),
+      image: 'step/image:1',
+    }),
   );
   return { run, out, src };
 }
