@@ -79,9 +79,14 @@ function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
-/** Adapters, the gateway and the egress proxy load only when a pipeline has prompt steps. */
+/**
+ * Adapters, the gateway and the egress proxy load only when a pipeline has prompt steps; the scripted model only
+ * when it answers for a provider nothing is configured for (the offline demo).
+ */
 const agentLauncherFactory: NonNullable<RunServiceOptions['agents']> = async (context) =>
-  (await import('../engine/agent-launcher.js')).createAgentLauncher(context);
+  (await import('../engine/agent-launcher.js')).createAgentLauncher(context, {
+    offlineModel: async (request) => (await import('../model/offline-demo.js')).startOfflineDemo(request),
+  });
 
 function note(ctx: CliContext): (m: string) => void {
   return (m) => process.stderr.write(`${paint(ctx, 'dim', 'wave:')} ${m}\n`);

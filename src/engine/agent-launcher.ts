@@ -2,19 +2,18 @@
 // protocol, persona, contract, restrictions), the egress session (allowlist proxy and model gateway) and the
 // stream parser that turns the CLI's output into events. The adapter knows nothing of Docker; the sandbox
 // knows nothing of adapters; this file is where they meet.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createToolTrace, scrubber, secretValuesOf } from '../audit/index.js';
 import { adapterFor, contextTokens, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
-import { PROVIDER_CREDENTIAL_ENV, defaultsDir, effectivePermissions, projectFile, resolveStepAgent, stepPassthrough, type ResolvedAgent } from '../config/index.js';
+import { PROVIDER_CREDENTIAL_ENV, effectivePermissions, projectFile, resolveStepAgent, stepPassthrough, type ResolvedAgent } from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { describeContracts, type ContractInput } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
 import { eventTime } from '../events/types.js';
 import { renderTemplate, type TemplateContext } from '../plan/template.js';
-import type { AgentLauncher } from './agent.js';
+import type { AgentLauncher, OfflineModel } from './agent.js';
 import { openStepEgress } from './egress.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
@@ -22,7 +21,12 @@ import type { Invocation } from './invocation.js';
 
 const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini' } as const;
 
-export async function createAgentLauncher(context: AgentContext): Promise<AgentLauncher> {
+export interface AgentLauncherOptions {
+  /** Answers for the providers that have neither a key nor an upstream (the offline demo). */
+  offlineModel?: OfflineModel;
+}
+
+export async function createAgentLauncher(context: AgentContext, options: AgentLauncherOptions = {}): Promise<AgentLauncher> {
   const egress = await import('../sandbox/egress/index.js');
   const { loadSandboxProfile } = await import('../sandbox/index.js');
   const { manifest, runId, bus } = context;
@@ -30,7 +34,7 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
   const profile = loadSandboxProfile();
   const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
   const upstreams: Record<string, string> = Object.fromEntries(Object.entries(runtime.models).filter(([, m]) => m.base_url).map(([id, m]) => [id, m.base_url as string]));
-  const offline = await offlineModel(context, upstreams);
+  const offline = options.offlineModel ? await offlineModel(context, upstreams, options.offlineModel) : undefined;
   // The gateway reads provider keys from here; the offline demo's key never touches process.env.
   const hostEnv: Record<string, string | undefined> = { ...process.env, ...offline?.hostEnv };
   const trace = runtime.audit.log_all_tool_calls ? createToolTrace(path.join(context.tracesDir, runId, 'tools.ndjson')) : undefined;
@@ -146,27 +150,27 @@ export async function createAgentLauncher(context: AgentContext): Promise<AgentL
 }
 
 /**
- * With no key and no configured upstream for a provider, a run cannot reach a real model. If the pipeline ships a
- * model script (.wave/scripts/<pipeline>.yaml, or defaults/scripts/), Wave serves it on loopback for those
- * providers instead and says so: the offline demo. A set key or upstream always wins: Wave never fakes a model
- * when a real one is configured. The script's `{{ input }}` is the run's input, so the demo shows it travel
- * through the real CLI into the artifacts.
+ * With no key and no configured upstream for a provider, a run cannot reach a real model. If the CLI gave an
+ * offline model (the pipeline's script, served on loopback), it answers for those providers instead, and the run
+ * says so: the offline demo. A set key or upstream always wins: Wave never fakes a model when a real one is
+ * configured.
  */
-async function offlineModel(context: AgentContext, upstreams: Record<string, string>): Promise<{ hostEnv: Record<string, string>; close(): Promise<void> } | undefined> {
+async function offlineModel(
+  context: AgentContext,
+  upstreams: Record<string, string>,
+  start: OfflineModel,
+): Promise<{ hostEnv: Record<string, string>; close(): Promise<void> } | undefined> {
   const { PROVIDERS, hostKey } = await import('../sandbox/egress/index.js');
   const used = providersUsed(context);
   const offline = Object.values(PROVIDERS).filter((spec) => used.has(spec.id) && !upstreams[spec.id] && hostKey(spec, process.env) === undefined);
   if (offline.length === 0) return undefined;
-  const name = context.pipeline.pipeline.metadata.name;
-  const candidates = [path.join(context.pipeline.projectDir, '.wave', 'scripts', `${name}.yaml`), path.join(defaultsDir(), 'scripts', `${name}.yaml`)];
-  const script = candidates.find((f) => existsSync(f));
-  if (!script) return undefined;
-  const { loadModelScript, startScriptedModel } = await import('../model/index.js');
-  const server = await startScriptedModel({
-    script: await loadModelScript(script),
-    requireApiKey: OFFLINE_KEY,
+  const server = await start({
+    pipelineName: context.pipeline.pipeline.metadata.name,
+    projectDir: context.pipeline.projectDir,
     input: context.input,
+    apiKey: OFFLINE_KEY,
   });
+  if (!server) return undefined;
   const hostEnv: Record<string, string> = {};
   for (const spec of offline) {
     // The gateway replaces the container's base path with the upstream's, so the upstream keeps the same path.
@@ -174,7 +178,7 @@ async function offlineModel(context: AgentContext, upstreams: Record<string, str
     for (const variable of spec.hostKeyEnv) hostEnv[variable] = OFFLINE_KEY;
   }
   const keys = offline.map((spec) => spec.hostKeyEnv[0]).join(', ');
-  context.note(`no ${keys} set: answering with the scripted model (${path.relative(process.cwd(), script) || script}), an offline demo`);
+  context.note(`no ${keys} set: answering with ${server.label}, an offline demo`);
   return { hostEnv, close: () => server.close() };
 }
 

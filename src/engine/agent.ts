@@ -16,3 +16,14 @@ export interface AgentLauncher {
   /** Stops what the launcher started for the run (the offline scripted model). */
   close?(): Promise<void>;
 }
+
+/**
+ * The model that answers when a run has neither a key nor an upstream for a provider its steps talk to: the
+ * offline demo's scripted model, which the CLI composes in. It only accepts `apiKey`, which the gateway adds.
+ */
+export type OfflineModel = (request: {
+  pipelineName: string;
+  projectDir: string;
+  input: string;
+  apiKey: string;
+}) => Promise<{ url: string; label: string; close(): Promise<void> } | undefined>;

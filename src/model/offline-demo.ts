@@ -1,0 +1,39 @@
+// The offline demo: a pipeline that ships a model script (.wave/scripts/<pipeline>.yaml, or defaults/scripts/) is
+// answered by the scripted model on loopback. The CLI hands this to the engine, which asks for it only for the
+// providers a run has neither a key nor an upstream for.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { defaultsDir } from '../config/paths.js';
+import { loadModelScript } from './script-load.js';
+import { startScriptedModel } from './server.js';
+
+export interface OfflineDemoRequest {
+  pipelineName: string;
+  projectDir: string;
+  /** The run's input: the script's `{{ input }}`, so the demo shows it travel into the artifacts. */
+  input: string;
+  /** The only key the model accepts: the gateway's, proving that it added it. */
+  apiKey: string;
+}
+
+export interface OfflineDemo {
+  url: string;
+  /** What answers, for the run's note. */
+  label: string;
+  close(): Promise<void>;
+}
+
+/** Undefined when the pipeline ships no script. */
+export async function startOfflineDemo(request: OfflineDemoRequest): Promise<OfflineDemo | undefined> {
+  const name = request.pipelineName;
+  const candidates = [path.join(request.projectDir, '.wave', 'scripts', `${name}.yaml`), path.join(defaultsDir(), 'scripts', `${name}.yaml`)];
+  const script = candidates.find((f) => existsSync(f));
+  if (!script) return undefined;
+  const server = await startScriptedModel({
+    script: await loadModelScript(script),
+    requireApiKey: request.apiKey,
+    input: request.input,
+  });
+  const label = `the scripted model (${path.relative(process.cwd(), script) || script})`;
+  return { url: server.url, label, close: () => server.close() };
+}
