@@ -1,9 +1,7 @@
 // `wave artifacts <run-id> [--step S] [--export DIR]`: the run's collected outputs; --export copies them to
 // DIR/<step>/<path>, verifying each artifact's sha256 on the way (a workspace changed after the run shows up).
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WaveError } from '../errors.js';
-import { artifactDigest, copyArtifact } from '../workspace/artifacts.js';
+import { exportArtifacts } from '../engine/artifact-export.js';
 import type { CliContext } from './context.js';
 import { printJson, table } from './render.js';
 import { withStore } from './store-access.js';
@@ -20,21 +18,7 @@ export async function artifactsCommand(ctx: CliContext, runId: string, opts: { s
     store.runs.require(runId);
     const artifacts = store.artifacts.list(runId, opts.step);
     const rows = artifacts.map((a) => ({ step: a.stepId, name: a.name, path: relativeToOut(a.path, a.stepId), size: a.size, sha256: a.sha256, file: a.path }));
-    if (opts.export) {
-      const dir = path.resolve(opts.export);
-      for (const row of rows) {
-        const target = path.join(dir, row.step, row.path);
-        if ((await artifactDigest(row.file)) === undefined) {
-          throw new WaveError('file_not_found', `artifact ${row.step}/${row.name}: ${row.file} is gone`, { hint: 'was the workspace cleaned (wave clean)?' });
-        }
-        // The copy is what is checked: a change between a check of the source and the copy cannot slip through.
-        await copyArtifact(row.file, target);
-        if ((await artifactDigest(target))?.sha256 !== row.sha256) {
-          await fs.rm(target, { recursive: true, force: true });
-          throw new WaveError('artifact_rejected', `artifact ${row.step}/${row.name} changed since the run collected it (${row.file})`);
-        }
-      }
-    }
+    if (opts.export) await exportArtifacts(rows, path.resolve(opts.export));
     if (ctx.output === 'json') {
       printJson(rows);
     } else if (rows.length === 0) {

@@ -1,43 +1,13 @@
-// `wave run --dry-run`: the plan without running anything: levels, and per step what would run where, with
-// which contracts and outputs; with --from-step, which steps would be reused from which run (checked exactly as
-// the run would check them, so a dry run fails where the run would).
-import { existsSync } from 'node:fs';
-import { DEFAULT_PERSONA_NETWORK, SANDBOX_PATHS } from '../config/index.js';
-import { noEarlierRun, type ReuseSource } from '../engine/from-step.js';
-import type { Prepared, RunFlags } from '../engine/run-service.js';
-import { WaveError } from '../errors.js';
-import { defaultStatePath } from '../state/index.js';
+// `wave run --dry-run`: renders the plan of engine/dry-run.ts (levels, per step what would run where, the steps
+// --from-step would reuse), as JSON or as text.
+import { dryRun } from '../engine/dry-run.js';
+import type { RunFlags } from '../engine/run-service.js';
 import type { CliContext } from './context.js';
 import { printJson } from './render.js';
 
 export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags: RunFlags): Promise<number> {
-  const { preparePipeline } = await import('../engine/run-service.js');
   const notes: string[] = [];
-  const prepared = await preparePipeline(ctx, pipelineRef, flags, (m) => notes.push(m));
-  const source = prepared.fromStep ? await reuseSourceFor(ctx, prepared, flags) : undefined;
-  const reusedFrom = new Map((source?.steps ?? []).map((s) => [s.stepId, s]));
-  const byId = new Map(prepared.executorSteps.map((s) => [s.id, s]));
-  const steps = prepared.steps.map((step) => {
-    const plan = byId.get(step.id);
-    const persona = step.persona ? prepared.manifest.manifest.personas[step.persona] : undefined;
-    const reused = reusedFrom.get(step.id);
-    return {
-      id: step.id,
-      action: reused ? ('reuse' as const) : ('run' as const),
-      ...(reused && source ? { reusedFrom: source.run.id, reusedArtifacts: reused.artifacts.map((a) => ({ name: a.name, path: a.file, sha256: a.sha256 })) } : {}),
-      level: prepared.levels.findIndex((l) => l.includes(step.id)),
-      kind: step.exec.type,
-      image: plan?.start.image,
-      adapter: plan?.start.adapter,
-      persona: plan?.start.persona || undefined,
-      model: plan?.start.model || undefined,
-      network: step.exec.type === 'command' ? 'none' : (step.sandbox?.network ?? persona?.sandbox?.network ?? DEFAULT_PERSONA_NETWORK),
-      dependencies: step.dependencies,
-      outputs: step.output_artifacts.map((o) => `${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`),
-      contracts: step.handover.contracts.map((c) => `${c.type}${c.source ? ` ${c.source}` : ''}${c.on_failure && c.on_failure !== 'fail' ? ` (on_failure: ${c.on_failure})` : ''}`),
-      retry: plan ? `${plan.retry.maxAttempts} attempt(s), ${plan.retry.backoff} backoff, on_failure ${plan.retry.onFailure}` : undefined,
-    };
-  });
+  const { prepared, source, steps } = await dryRun(ctx, pipelineRef, flags, (m) => notes.push(m));
   if (ctx.output === 'json') {
     printJson({
       pipeline: prepared.pipeline.pipeline.metadata.name,
@@ -72,21 +42,4 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
   }
   process.stdout.write('\n(dry run: nothing was started)\n');
   return 0;
-}
-
-/** The run --from-step would reuse; without a state db there is no earlier run, which the resolver reports. */
-async function reuseSourceFor(ctx: CliContext, prepared: Prepared, flags: RunFlags): Promise<ReuseSource | undefined> {
-  const { findReuseSource, openStore } = await import('../engine/run-service.js');
-  // A dry run must not create the state db as a side effect.
-  if (!existsSync(defaultStatePath(ctx.projectDir))) {
-    if (prepared.fromStep?.reuse.length) throw noEarlierRun(prepared.pipeline.pipeline.metadata.name, prepared.fromStep);
-    if (flags.fromRun) throw new WaveError('run_not_found', `no run "${flags.fromRun}": there are no runs yet`, { hint: 'list runs with: wave list runs' });
-    return undefined;
-  }
-  const store = openStore(ctx.projectDir);
-  try {
-    return await findReuseSource(store, prepared, flags);
-  } finally {
-    store.close();
-  }
 }
