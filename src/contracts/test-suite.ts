@@ -14,7 +14,13 @@ import { ContractConfigError } from './failure.js';
 import { fenced } from './markdown-text.js';
 import { StreamTails } from './output-tail.js';
 import { expectString, expectStringList } from './spec-checks.js';
-import type { ContractCommandResult, ContractDefinition, ContractInput, ContractNetwork, TestSuiteSpec } from './types.js';
+import type {
+  ContractCommandResult,
+  ContractDefinition,
+  ContractInput,
+  ContractNetwork,
+  TestSuiteSpec,
+} from './types.js';
 
 export const DEFAULT_TEST_TIMEOUT_MS = 10 * 60_000;
 const NETWORKS: readonly string[] = ['none', 'allowlist', 'open'];

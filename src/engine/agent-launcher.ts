@@ -7,7 +7,14 @@ import path from 'node:path';
 import { createToolTrace, scrubber, secretValuesOf } from '../audit/index.js';
 import { adapterFor, contextTokens, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
-import { PROVIDER_CREDENTIAL_ENV, effectivePermissions, projectFile, resolveStepAgent, stepPassthrough, type ResolvedAgent } from '../config/index.js';
+import {
+  PROVIDER_CREDENTIAL_ENV,
+  effectivePermissions,
+  projectFile,
+  resolveStepAgent,
+  stepPassthrough,
+  type ResolvedAgent,
+} from '../config/index.js';
 import type { Step } from '../config/types.js';
 import { describeContracts, type ContractInput } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
@@ -26,7 +33,10 @@ export interface AgentLauncherOptions {
   offlineModel?: OfflineModel;
 }
 
-export async function createAgentLauncher(context: AgentContext, options: AgentLauncherOptions = {}): Promise<AgentLauncher> {
+export async function createAgentLauncher(
+  context: AgentContext,
+  options: AgentLauncherOptions = {},
+): Promise<AgentLauncher> {
   const egress = await import('../sandbox/egress/index.js');
   const { loadSandboxProfile } = await import('../sandbox/index.js');
   const { manifest, runId, bus } = context;

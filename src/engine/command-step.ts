@@ -94,7 +94,10 @@ export function contractCommandRunner(where: ContractSandbox): RunContractComman
   };
 }
 
-async function contractEgress(where: ContractSandbox, policy: ContractNetwork | undefined): Promise<CommandEgress | undefined> {
+async function contractEgress(
+  where: ContractSandbox,
+  policy: ContractNetwork | undefined,
+): Promise<CommandEgress | undefined> {
   if (policy === undefined) return undefined;
   if (!where.egress) {
     throw new ContractConfigError('test_suite: a network was declared but no egress session can be opened here');

@@ -6,7 +6,14 @@ import { DEFAULT_PERSONA_NETWORK, SANDBOX_PATHS } from '../config/index.js';
 import { WaveError } from '../errors.js';
 import { defaultStatePath } from '../state/index.js';
 import { noEarlierRun, type ReuseSource } from './from-step.js';
-import { findReuseSource, openStore, preparePipeline, type Prepared, type RunFlags, type RunServiceOptions } from './run-service.js';
+import {
+  findReuseSource,
+  openStore,
+  preparePipeline,
+  type Prepared,
+  type RunFlags,
+  type RunServiceOptions,
+} from './run-service.js';
 
 export interface DryRun {
   prepared: Prepared;

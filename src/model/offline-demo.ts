@@ -25,8 +25,11 @@ export interface OfflineDemo {
 
 /** Undefined when the pipeline ships no script. */
 export async function startOfflineDemo(request: OfflineDemoRequest): Promise<OfflineDemo | undefined> {
-  const name = request.pipelineName;
-  const candidates = [path.join(request.projectDir, '.wave', 'scripts', `${name}.yaml`), path.join(defaultsDir(), 'scripts', `${name}.yaml`)];
+  const file = `${request.pipelineName}.yaml`;
+  const candidates = [
+    path.join(request.projectDir, '.wave', 'scripts', file),
+    path.join(defaultsDir(), 'scripts', file),
+  ];
   const script = candidates.find((f) => existsSync(f));
   if (!script) return undefined;
   const server = await startScriptedModel({

@@ -1,6 +1,6 @@
 // DESIGN.md's one-way imports, checked on every import of src/**/*.ts (static, re-exports and dynamic import()):
-// cli → engine → {sandbox, adapters, contracts, …} → validate → plan → config, and no file cycle. A stand-in until
-// the linter checks the same (import/no-cycle and layer rules).
+// cli → engine → {sandbox, adapters, contracts, …} → validate → plan → config, and no file cycle. A stand-in
+// until the linter checks the same (import/no-cycle and layer rules).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
