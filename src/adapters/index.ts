@@ -1,6 +1,6 @@
 // The agent adapters: one per CLI, looked up by the manifest's adapter name. Codex, Gemini CLI and OpenCode come
 // later; an unknown name returns undefined so the caller can report it against the manifest.
-import { claudeAdapter } from './claude.js';
+import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex.js';
 import { geminiAdapter } from './gemini.js';
 import { opencodeAdapter } from './opencode.js';
@@ -8,19 +8,6 @@ import type { AgentAdapter } from './types.js';
 
 export type * from './types.js';
 export { contextTokens } from './types.js';
-export {
-  claudeAdapter,
-  claudeInvocation,
-  claudeSettings,
-  createClaudeParser,
-  projectClaudePermissions,
-  projectClaudeRule,
-  summarizeClaudeToolInput,
-  CLAUDE_INSTRUCTIONS_FILE,
-  CLAUDE_SETTINGS_FILE,
-  type ClaudePermissions,
-  type ClaudePermissionMode,
-} from './claude.js';
 
 const ADAPTERS: ReadonlyMap<string, AgentAdapter> = new Map([[claudeAdapter.name, claudeAdapter], [codexAdapter.name, codexAdapter], [geminiAdapter.name, geminiAdapter], [opencodeAdapter.name, opencodeAdapter]]);
 

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { adapterFor, adapterNames, claudeAdapter, contextTokens, createClaudeParser } from '../../../src/adapters/index.js';
-import type { AdapterEvent, AgentOutcome, ToolCallEvent, UsageEvent } from '../../../src/adapters/index.js';
+import { claudeAdapter, createClaudeParser } from '../../../../src/adapters/claude/index.js';
+import { adapterFor, adapterNames, contextTokens } from '../../../../src/adapters/index.js';
+import type { AdapterEvent, AgentOutcome, ToolCallEvent, UsageEvent } from '../../../../src/adapters/index.js';
 
-const dir = (name: string) => fileURLToPath(new URL(`../../fixtures/adapters/claude/${name}`, import.meta.url));
+const dir = (name: string) => fileURLToPath(new URL(`../../../fixtures/adapters/claude/${name}`, import.meta.url));
 const lines = (fixture: string) => readFileSync(dir(`${fixture}.ndjson`), 'utf8').split('\n');
 
 interface Run {
@@ -238,6 +239,22 @@ describe('claude stream parser: behaviour', () => {
       JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 't1', content: 'y'.repeat(5000) }] } }),
     );
     assert.equal(result?.kind === 'tool_result' ? result.text.length : 0, 2000);
+  });
+
+  it('a refusal seen only as an error result is a denial, counted once when the result line lists it too', () => {
+    const parser = createClaudeParser();
+    const call = { type: 'tool_use', id: 't1', name: 'Write', input: { file_path: '/wave/src/x', content: 'abc' } };
+    parser.push(JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [call] } }));
+    const refusal = { type: 'tool_result', tool_use_id: 't1', is_error: true, content: 'No such tool available: Write' };
+    const denial = { tool: 'Write', input: { file_path: '/wave/src/x', content_length: 3 }, id: 't1' };
+    assert.deepEqual(
+      parser.push(JSON.stringify({ type: 'user', message: { content: [refusal] } })).filter((e) => e.kind === 'permission_denial'),
+      [{ kind: 'permission_denial', ...denial }],
+    );
+    const listed = { tool_name: 'Write', tool_use_id: 't1', tool_input: call.input };
+    const events = parser.push(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'ok', permission_denials: [listed] }));
+    assert.deepEqual(events.map((e) => e.kind), ['result']);
+    assert.deepEqual(parser.finish(0).permissionDenials, [denial]);
   });
 
   it('dedupes a tool_use block repeated on a later line', () => {

@@ -2,13 +2,9 @@
 // projection of persona permission rules into Claude's rule syntax.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  claudeAdapter,
-  projectClaudePermissions,
-  projectClaudeRule,
-  type AgentInvocationInput,
-} from '../../../src/adapters/index.js';
-import { WaveError } from '../../../src/errors.js';
+import type { AgentInvocationInput } from '../../../../src/adapters/index.js';
+import { claudeAdapter, projectClaudePermissions, projectClaudeRule } from '../../../../src/adapters/claude/index.js';
+import { WaveError } from '../../../../src/errors.js';
 
 const PROMPT = 'PROMPT-MARKER-7f3a: map this repository and write /wave/out/analysis.json';
 const INSTRUCTIONS = '# Navigator\n\nINSTRUCTIONS-MARKER-91c2: you read; you never change the code.\n';
