@@ -1,7 +1,7 @@
 // The agent adapters: one per CLI, looked up by the manifest's adapter name. Codex, Gemini CLI and OpenCode come
 // later; an unknown name returns undefined so the caller can report it against the manifest.
 import { claudeAdapter } from './claude/index.js';
-import { codexAdapter } from './codex.js';
+import { codexAdapter } from './codex/index.js';
 import { geminiAdapter } from './gemini.js';
 import { opencodeAdapter } from './opencode.js';
 import type { AgentAdapter } from './types.js';

@@ -3,15 +3,15 @@
 // sub-agents). The config keys below were each checked against the pinned 0.169.0 binary with --strict-config.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AgentInvocationInput } from '../../../src/adapters/index.js';
+import type { AgentInvocationInput } from '../../../../src/adapters/index.js';
 import {
   codexAdapter,
   codexCommandPrefix,
   codexConfigToml,
   codexRules,
   projectCodexPermissions,
-} from '../../../src/adapters/codex.js';
-import { WaveError } from '../../../src/errors.js';
+} from '../../../../src/adapters/codex/index.js';
+import { WaveError } from '../../../../src/errors.js';
 
 const PROMPT = 'PROMPT-MARKER-7f3a: write /wave/out/result.json';
 const INSTRUCTIONS = '# Wave step protocol\nwave-step: build\n\nINSTRUCTIONS-MARKER-91c2: "quote" and \\ backslash\n';
@@ -211,7 +211,7 @@ describe('codex permission projection', () => {
 
 describe('what codex cannot refuse (validate-time warnings)', () => {
   it('an allow list of shell commands and path rules are reported; a denied shell and prefix denials are not', async () => {
-    const { codexUnenforceable } = await import('../../../src/adapters/codex.js');
+    const { codexUnenforceable } = await import('../../../../src/adapters/codex/index.js');
     const warnings = codexUnenforceable({ allowed_tools: ['Read', 'Bash(git log*)', 'Write(/wave/out/*)'], deny: ['Edit(/wave/src/*)'] });
     assert.equal(warnings.length, 2);
     assert.match(warnings[0]!, /Bash\(git log\*\).*whole shell or none/);

@@ -3,9 +3,9 @@
 // against a loopback capture server, ids and timestamps as they came.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterFor } from '../../../src/adapters/index.js';
-import { classifyCodexError, codexAdapter, createCodexParser } from '../../../src/adapters/codex.js';
-import type { AdapterEvent, AgentOutcome } from '../../../src/adapters/index.js';
+import { adapterFor } from '../../../../src/adapters/index.js';
+import { classifyCodexError, codexAdapter, createCodexParser } from '../../../../src/adapters/codex/index.js';
+import type { AdapterEvent, AgentOutcome } from '../../../../src/adapters/index.js';
 
 // agent-clis.md §4.3 "Real lines" [cap 0.141.0, verbatim].
 const HI = [
