@@ -2,7 +2,7 @@
 // later; an unknown name returns undefined so the caller can report it against the manifest.
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
-import { geminiAdapter } from './gemini.js';
+import { geminiAdapter } from './gemini/index.js';
 import { opencodeAdapter } from './opencode.js';
 import type { AgentAdapter } from './types.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse as readToml } from 'smol-toml';
 import { codexConfigToml, projectCodexPermissions } from '../../../src/adapters/codex/index.js';
-import { geminiPolicyToml, projectGeminiPermissions } from '../../../src/adapters/gemini-policy.js';
+import { geminiPolicyToml, projectGeminiPermissions } from '../../../src/adapters/gemini/index.js';
 
 const TRICKY = [
   '',

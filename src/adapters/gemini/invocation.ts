@@ -1,15 +1,11 @@
-// The Gemini CLI adapter: headless invocation (agent-clis.md §3.1, §3.4), the persona's permissions as a policy
-// file (§3.2, gemini-policy.ts) and the stream-json parser (§3.3, gemini-stream.ts). Pure: no Docker, no engine.
-// Every choice below was checked against the pinned 0.61.0 (images/gemini) and is explained where it is made.
+// Gemini CLI's headless invocation (agent-clis.md §3.1, §3.4): argv, env, the policy file and the files placed into
+// the tmpfs HOME. Every choice below was checked against the pinned 0.61.0 (images/gemini) and is explained where it
+// is made.
 import { posix } from 'node:path';
-import { geminiPolicyToml, projectGeminiPermissions } from './gemini-policy.js';
-import { createGeminiParser } from './gemini-stream.js';
-import { checkModelName, checkStepInput, invalidInputOf } from './invocation-checks.js';
-import type { AgentAdapter, AgentInvocation, AgentInvocationInput } from './types.js';
-import type { JsonObject } from './util.js';
-
-export { createGeminiParser, httpStatusOfExit, summarizeGeminiToolInput } from './gemini-stream.js';
-export { geminiPolicyToml, projectGeminiPermissions, projectGeminiRule, type GeminiPolicyRule } from './gemini-policy.js';
+import { checkModelName, checkStepInput, invalidInputOf } from '../invocation-checks.js';
+import type { JsonObject } from '../stream/json.js';
+import type { AgentInvocation, AgentInvocationInput } from '../types.js';
+import { geminiPolicyToml, projectGeminiPermissions } from './permissions.js';
 
 export const GEMINI_BINARY = 'gemini';
 /** In /wave/meta, passed with --policy. */
@@ -120,11 +116,3 @@ export function geminiInvocation(input: AgentInvocationInput): AgentInvocation {
     stdin: input.prompt,
   };
 }
-
-export const geminiAdapter: AgentAdapter = {
-  name: 'gemini',
-  provider: 'google',
-  binary: GEMINI_BINARY,
-  invocation: geminiInvocation,
-  createParser: createGeminiParser,
-};

@@ -1,19 +1,19 @@
 // The Gemini CLI invocation (agent-clis.md §3.1, §3.4): argv, env, files, HOME files and stdin, and the
 // projection of persona permissions into a policy file (§3.2). What each flag and setting does was checked on the
-// pinned 0.61.0 (see the comments in src/adapters/gemini.ts and test/e2e/gemini.test.ts).
+// pinned 0.61.0 (see the comments in src/adapters/gemini/ and test/e2e/gemini.test.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { AgentInvocationInput } from '../../../src/adapters/index.js';
+import type { AgentInvocationInput } from '../../../../src/adapters/index.js';
 import {
   geminiAdapter,
   geminiPolicyToml,
   projectGeminiPermissions,
   projectGeminiRule,
   type GeminiPolicyRule,
-} from '../../../src/adapters/gemini.js';
-import { WaveError } from '../../../src/errors.js';
+} from '../../../../src/adapters/gemini/index.js';
+import { WaveError } from '../../../../src/errors.js';
 import { parse as readToml } from 'smol-toml';
 
 const PROMPT = 'PROMPT-MARKER-5d1e: map this repository and write /wave/out/analysis.json';
@@ -117,7 +117,7 @@ describe('gemini invocation', () => {
     assert.deepEqual(settings.advanced, { ignoreLocalEnv: true });
     assert.deepEqual(settings.model, { maxSessionTurns: 30 });
     // Every setting of the image's seed is still there: the step's file replaces it in HOME.
-    const seedFile = fileURLToPath(new URL('../../../images/gemini/home/.gemini/settings.json', import.meta.url));
+    const seedFile = fileURLToPath(new URL('../../../../images/gemini/home/.gemini/settings.json', import.meta.url));
     const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as Record<string, Record<string, unknown>>;
     for (const [section, values] of Object.entries(seed)) {
       for (const [key, value] of Object.entries(values)) assert.deepEqual(settings[section]?.[key], value, `${section}.${key}`);

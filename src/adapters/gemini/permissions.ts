@@ -38,10 +38,10 @@
 //  G9  Blank entries are dropped, duplicate rules removed, order kept. An entry that is not `Tool` or
 //      `Tool(spec)` is a manifest error.
 import { posix } from 'node:path';
-import { parsePersonaRule, personaRuleLists } from './rules.js';
 import { stringify as stringifyToml } from 'smol-toml';
-import type { AgentPermissions } from './types.js';
-import { unique, uniqueBy } from './util.js';
+import { parsePersonaRule, personaRuleLists } from '../rules.js';
+import type { AgentPermissions } from '../types.js';
+import { unique, uniqueBy } from '../unique.js';
 
 export interface GeminiPolicyRule {
   toolName: string | string[];
@@ -221,6 +221,6 @@ export function geminiPolicyToml(rules: GeminiPolicyRule[]): string {
       Object.entries({ toolName, mcpName, commandPrefix, argsPattern, decision, priority, denyMessage }).filter(([, v]) => v !== undefined),
     );
   });
-  const header = "# Written by Wave from the persona's permissions (src/adapters/gemini-policy.ts). Deny beats allow.";
+  const header = "# Written by Wave from the persona's permissions (src/adapters/gemini/permissions.ts). Deny beats allow.";
   return `${header}\n${rules.length > 0 ? `\n${stringifyToml({ rule }).trimEnd()}\n` : ''}`;
 }

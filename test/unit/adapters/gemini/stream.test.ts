@@ -2,8 +2,8 @@
 // captured from the pinned 0.61.0 (refusals, API errors, the turn limit), copied here unchanged.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterFor, type AdapterEvent, type AgentOutcome } from '../../../src/adapters/index.js';
-import { createGeminiParser, geminiAdapter, httpStatusOfExit } from '../../../src/adapters/gemini.js';
+import { adapterFor, type AdapterEvent, type AgentOutcome } from '../../../../src/adapters/index.js';
+import { createGeminiParser, geminiAdapter, httpStatusOfExit } from '../../../../src/adapters/gemini/index.js';
 
 // agent-clis.md §3.3, verbatim (0.53.1, `gemini -p … -o stream-json --approval-mode yolo`).
 const DOC_INIT =
