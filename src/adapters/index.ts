@@ -3,7 +3,7 @@
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
 import { geminiAdapter } from './gemini/index.js';
-import { opencodeAdapter } from './opencode.js';
+import { opencodeAdapter } from './opencode/index.js';
 import type { AgentAdapter } from './types.js';
 
 export type * from './types.js';

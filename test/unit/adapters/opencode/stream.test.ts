@@ -2,8 +2,8 @@
 // agent-clis.md §2.3 (1.18.18) and lines of the pinned 1.18.33 (refusals, an API error), verbatim.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOpencodeParser } from '../../../src/adapters/opencode.js';
-import type { AdapterEvent, AgentOutcome } from '../../../src/adapters/types.js';
+import { createOpencodeParser } from '../../../../src/adapters/opencode/index.js';
+import type { AdapterEvent, AgentOutcome } from '../../../../src/adapters/types.js';
 
 // agent-clis.md §2.3 "Real lines" [cap opencode 1.18.18], verbatim (state.output trimmed by the capturer).
 const DOC_LINES = [

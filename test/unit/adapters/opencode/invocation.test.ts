@@ -7,9 +7,9 @@ import {
   opencodeProviderFor,
   projectOpencodePermissions,
   projectOpencodeRule,
-} from '../../../src/adapters/opencode.js';
-import { adapterFor, type AgentInvocationInput } from '../../../src/adapters/index.js';
-import { WaveError } from '../../../src/errors.js';
+} from '../../../../src/adapters/opencode/index.js';
+import { adapterFor, type AgentInvocationInput } from '../../../../src/adapters/index.js';
+import { WaveError } from '../../../../src/errors.js';
 
 const PROMPT = 'PROMPT-MARKER-7f3a: map this repository and write /wave/out/analysis.json';
 const INSTRUCTIONS = '# Navigator\n\nINSTRUCTIONS-MARKER-91c2: you read; you never change the code.\n';
