@@ -1,49 +1,31 @@
 // Claude Code's stream-json output → AdapterEvents, and the verdict from the result line and the exit code
 // (agent-clis.md §1.3, §1.5, §5). The mechanism (registry, usage, denials, outcome, classifier) is ../stream.
-import {
-  AgentStream,
-  arr,
-  classified,
-  commandSummary,
-  defined,
-  describeExit,
-  failed,
-  fileWriteSummary,
-  int,
-  isObject,
-  jsonSummary,
-  num,
-  str,
-  succeeded,
-  toolResult,
-  type FailureEvidence,
-  type JsonObject,
-  type OutcomeFigures,
-  type Verdict,
-} from '../stream/index.js';
+import type { FailureEvidence } from '../stream/classify.js';
+import { arr, defined, int, isObject, num, str, type JsonObject } from '../stream/json.js';
+import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
+import { AgentStream, type OutcomeFigures } from '../stream/parser.js';
+import { commandSummary, fileWriteSummary, summarizeInput, type InputSummaries } from '../stream/summary.js';
+import { toolResult } from '../stream/tools.js';
 import type { AdapterEvent, FailureClass, PermissionDenial, ResultEvent, StreamParser, ToolInputSummary, UsageTotals } from '../types.js';
 import { unique } from '../unique.js';
 
 /** Tool input summaries for the audit trace (which field shows what: §1.5 `extractToolTarget`). */
+const INPUT_SUMMARIES: InputSummaries = new Map([
+  ['Write', (input: JsonObject) => fileWriteSummary(input.file_path, input.content)],
+  ['Edit', (input: JsonObject) => fileWriteSummary(input.file_path, input.new_string)],
+  ['MultiEdit', multiEditSummary],
+  ['NotebookEdit', (input: JsonObject) => fileWriteSummary(input.notebook_path, input.new_source, 'notebook_path')],
+  ['Bash', (input: JsonObject) => commandSummary(input.command)],
+]);
+
+function multiEditSummary(input: JsonObject): ToolInputSummary {
+  const edits = arr(input.edits).filter(isObject);
+  const length = edits.reduce((n, e) => n + (typeof e.new_string === 'string' ? e.new_string.length : 0), 0);
+  return { ...fileWriteSummary(input.file_path, undefined), content_length: length, edits: edits.length };
+}
+
 export function summarizeClaudeToolInput(name: string, input: unknown): ToolInputSummary {
-  if (!isObject(input)) return jsonSummary(input);
-  switch (name) {
-    case 'Write':
-      return fileWriteSummary(input.file_path, input.content);
-    case 'Edit':
-      return fileWriteSummary(input.file_path, input.new_string);
-    case 'MultiEdit': {
-      const edits = arr(input.edits).filter(isObject);
-      const length = edits.reduce((n, e) => n + (typeof e.new_string === 'string' ? e.new_string.length : 0), 0);
-      return { ...fileWriteSummary(input.file_path, undefined), content_length: length, edits: edits.length };
-    }
-    case 'NotebookEdit':
-      return fileWriteSummary(input.notebook_path, input.new_source, 'notebook_path');
-    case 'Bash':
-      return commandSummary(input.command);
-    default:
-      return jsonSummary(input);
-  }
+  return summarizeInput(INPUT_SUMMARIES, name, input);
 }
 
 function usageOf(u: JsonObject): UsageTotals {

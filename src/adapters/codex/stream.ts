@@ -1,27 +1,13 @@
 // The `codex exec --json` output → AdapterEvents, and the verdict from the turn and the exit code (agent-clis.md
 // §4.3, §4.4, §5), checked against the pinned 0.169. The mechanism (registry, usage, denials, outcome, classifier)
 // is ../stream.
-import {
-  AgentStream,
-  arr,
-  classified,
-  classifyFailure,
-  commandSummary,
-  defined,
-  describeExit,
-  failed,
-  isObject,
-  jsonSummary,
-  num,
-  str,
-  succeeded,
-  toolResult,
-  truncate,
-  TOOL_JSON_MAX,
-  usageEvent,
-  type JsonObject,
-  type Verdict,
-} from '../stream/index.js';
+import { classifyFailure } from '../stream/classify.js';
+import { arr, defined, isObject, num, str, type JsonObject } from '../stream/json.js';
+import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
+import { AgentStream } from '../stream/parser.js';
+import { commandSummary, jsonSummary, summarizeInput, truncate, TOOL_JSON_MAX, type InputSummaries } from '../stream/summary.js';
+import { toolResult } from '../stream/tools.js';
+import { usageEvent } from '../stream/usage.js';
 import type { AdapterEvent, FailureClass, StreamParser, ToolInputSummary, UsageTotals } from '../types.js';
 import { unique } from '../unique.js';
 
@@ -44,23 +30,22 @@ function toolName(item: JsonObject): string {
 }
 
 /** The audit summary of a tool item: the command, the changed paths (never a diff), the query, the MCP input. */
+const ITEM_SUMMARIES: InputSummaries = new Map([
+  ['command_execution', (item: JsonObject) => commandSummary(item.command)],
+  ['file_change', fileChangeSummary],
+  ['web_search', (item: JsonObject) => ({ query: truncate(str(item.query) ?? '', TOOL_JSON_MAX) })],
+  ['mcp_tool_call', (item: JsonObject) => jsonSummary(item.arguments ?? null)],
+]);
+
+function fileChangeSummary(item: JsonObject): ToolInputSummary {
+  const changes = arr(item.changes).filter(isObject);
+  const paths = changes.map((c) => str(c.path)).filter((p): p is string => p !== undefined);
+  const kinds = unique(changes.map((c) => str(c.kind)).filter((k): k is string => k !== undefined));
+  return { file_path: truncate(paths.join(', '), TOOL_JSON_MAX), files: changes.length, kinds: kinds.join(',') };
+}
+
 export function summarizeCodexItem(item: JsonObject): ToolInputSummary {
-  switch (item.type) {
-    case 'command_execution':
-      return commandSummary(item.command);
-    case 'file_change': {
-      const changes = arr(item.changes).filter(isObject);
-      const paths = changes.map((c) => str(c.path)).filter((p): p is string => p !== undefined);
-      const kinds = unique(changes.map((c) => str(c.kind)).filter((k): k is string => k !== undefined));
-      return { file_path: truncate(paths.join(', '), TOOL_JSON_MAX), files: changes.length, kinds: kinds.join(',') };
-    }
-    case 'web_search':
-      return { query: truncate(str(item.query) ?? '', TOOL_JSON_MAX) };
-    case 'mcp_tool_call':
-      return jsonSummary(item.arguments ?? null);
-    default:
-      return jsonSummary(item);
-  }
+  return summarizeInput(ITEM_SUMMARIES, str(item.type) ?? '', item);
 }
 
 function mcpResultText(result: unknown): string {

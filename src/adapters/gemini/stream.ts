@@ -1,40 +1,23 @@
 // Gemini CLI's `-o stream-json` output → AdapterEvents, and the verdict from the result line and the exit code
 // (agent-clis.md §3.3, §3.4, §5). Shapes and exit codes checked against the pinned 0.61.0; the lines in
 // test/unit/adapters/gemini/stream.test.ts were captured from it. The mechanism is ../stream.
-import {
-  AgentStream,
-  classified,
-  commandSummary,
-  defined,
-  describeExit,
-  failed,
-  fileWriteSummary,
-  isObject,
-  jsonSummary,
-  num,
-  str,
-  succeeded,
-  toolResult,
-  usageEvent,
-  type JsonObject,
-  type OutcomeFigures,
-  type Verdict,
-} from '../stream/index.js';
+import { defined, isObject, num, str, type JsonObject } from '../stream/json.js';
+import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
+import { AgentStream, type OutcomeFigures } from '../stream/parser.js';
+import { commandSummary, fileWriteSummary, summarizeInput, type InputSummaries } from '../stream/summary.js';
+import { toolResult } from '../stream/tools.js';
+import { usageEvent } from '../stream/usage.js';
 import type { AdapterEvent, FailureClass, ResultEvent, StreamParser, ToolInputSummary, UsageTotals } from '../types.js';
 
 /** Tool input summaries for the audit trace: paths and sizes, never file contents. */
+const INPUT_SUMMARIES: InputSummaries = new Map([
+  ['write_file', (input: JsonObject) => fileWriteSummary(input.file_path, input.content)],
+  ['replace', (input: JsonObject) => fileWriteSummary(input.file_path, input.new_string)],
+  ['run_shell_command', (input: JsonObject) => commandSummary(input.command)],
+]);
+
 export function summarizeGeminiToolInput(name: string, input: unknown): ToolInputSummary {
-  if (!isObject(input)) return jsonSummary(input);
-  switch (name) {
-    case 'write_file':
-      return fileWriteSummary(input.file_path, input.content);
-    case 'replace':
-      return fileWriteSummary(input.file_path, input.new_string);
-    case 'run_shell_command':
-      return commandSummary(input.command);
-    default:
-      return jsonSummary(input);
-  }
+  return summarizeInput(INPUT_SUMMARIES, name, input);
 }
 
 /**

@@ -1,49 +1,30 @@
 // OpenCode's `run --format json` output → AdapterEvents, and the verdict from the error lines, the steps and the
 // exit code (agent-clis.md §2.3, §2.5, §5). Checked against the pinned 1.18.33, which writes no `done` line. The
 // mechanism (registry, usage, denials, outcome, classifier) is ../stream.
-import {
-  AgentStream,
-  arr,
-  classified,
-  commandSummary,
-  defined,
-  describeExit,
-  failed,
-  fileWriteSummary,
-  int,
-  isObject,
-  jsonSummary,
-  num,
-  str,
-  succeeded,
-  toolResult,
-  truncate,
-  TOOL_RESULT_MAX,
-  type JsonObject,
-  type OutcomeFigures,
-  type Verdict,
-} from '../stream/index.js';
+import { arr, defined, int, isObject, num, str, type JsonObject } from '../stream/json.js';
+import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
+import { AgentStream, type OutcomeFigures } from '../stream/parser.js';
+import { commandSummary, fileWriteSummary, summarizeInput, truncate, TOOL_RESULT_MAX, type InputSummaries } from '../stream/summary.js';
+import { toolResult } from '../stream/tools.js';
 import type { AdapterEvent, StreamParser, ToolInputSummary } from '../types.js';
 import { unique } from '../unique.js';
 
 /** Tool input summaries for the audit trace. OpenCode's input keys are camelCase. */
+const INPUT_SUMMARIES: InputSummaries = new Map([
+  ['write', (input: JsonObject) => fileWriteSummary(input.filePath, input.content, 'filePath')],
+  ['edit', (input: JsonObject) => fileWriteSummary(input.filePath, input.newString, 'filePath')],
+  ['apply_patch', patchSummary],
+  ['patch', patchSummary],
+  ['bash', (input: JsonObject) => commandSummary(input.command)],
+]);
+
+function patchSummary(input: JsonObject): ToolInputSummary {
+  const text = input.patchText ?? input.patch;
+  return { content_length: typeof text === 'string' ? text.length : 0 };
+}
+
 export function summarizeOpencodeToolInput(name: string, input: unknown): ToolInputSummary {
-  if (!isObject(input)) return jsonSummary(input);
-  switch (name) {
-    case 'write':
-      return fileWriteSummary(input.filePath, input.content, 'filePath');
-    case 'edit':
-      return fileWriteSummary(input.filePath, input.newString, 'filePath');
-    case 'apply_patch':
-    case 'patch': {
-      const text = input.patchText ?? input.patch;
-      return { content_length: typeof text === 'string' ? text.length : 0 };
-    }
-    case 'bash':
-      return commandSummary(input.command);
-    default:
-      return jsonSummary(input);
-  }
+  return summarizeInput(INPUT_SUMMARIES, name, input);
 }
 
 /**

@@ -1,7 +1,7 @@
 // What the audit trace keeps of a tool call and its result: bounded strings, file paths and sizes, never the
 // content a call writes. Nothing here knows a particular CLI; each stream picks the summary per tool.
 import type { ToolInputSummary } from '../types.js';
-import { isObject } from './json.js';
+import { isObject, type JsonObject } from './json.js';
 
 export const BASH_COMMAND_MAX = 500;
 export const TOOL_JSON_MAX = 500;
@@ -48,4 +48,12 @@ export function fileWriteSummary(path: unknown, content: unknown, pathKey = 'fil
 
 export function commandSummary(command: unknown): ToolInputSummary {
   return { command: typeof command === 'string' ? truncate(command, BASH_COMMAND_MAX) : '' };
+}
+
+/** Per tool name, how a CLI summarizes a call's input; a tool it does not list gets the JSON summary. */
+export type InputSummaries = ReadonlyMap<string, (input: JsonObject) => ToolInputSummary>;
+
+export function summarizeInput(summaries: InputSummaries, name: string, input: unknown): ToolInputSummary {
+  if (!isObject(input)) return jsonSummary(input);
+  return summaries.get(name)?.(input) ?? jsonSummary(input);
 }
