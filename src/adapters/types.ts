@@ -180,7 +180,12 @@ export type AdapterEvent =
 // ---------------------------------------------------------------------------------------------------------------
 // Outcome.
 
-export type FailureClass = 'exit' | 'rate_limit' | 'provider_error' | 'context_exhausted' | 'unknown';
+/**
+ * Why an agent run failed, as far as its stream tells (a subset of the engine's FailureClass, which decides what is
+ * retried). `auth`: the provider (or Wave's model gateway) refused the credentials, the account's billing or the
+ * request's permission; another attempt is refused the same way.
+ */
+export type FailureClass = 'exit' | 'rate_limit' | 'provider_error' | 'auth' | 'context_exhausted' | 'unknown';
 
 export interface AgentFailure {
   class: FailureClass;

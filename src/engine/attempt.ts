@@ -49,6 +49,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'unknown':
       return true;
     case 'context_exhausted':
+    case 'auth': // a refused key or account is refused again
     case 'infrastructure':
     case 'internal':
     case 'missing_input':

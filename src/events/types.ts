@@ -9,6 +9,7 @@ export type FailureClass =
   | 'contract' // output broke a hard contract
   | 'rate_limit'
   | 'provider_error' // the model provider answered with an error (overloaded, 5xx)
+  | 'auth' // the provider or the gateway refused the credentials, billing or permission (401, 402, 403)
   | 'context_exhausted'
   | 'missing_input' // a dependency's required artifact is not there: fails before the container starts
   | 'infrastructure' // Docker, image, disk: not the agent's fault

@@ -103,10 +103,11 @@ function apiErrorClass(code: string | undefined): FailureClass | undefined {
     case 'server_error':
     case 'overloaded_error':
     case 'api_error':
+      return 'provider_error';
     case 'authentication_failed':
     case 'billing_error':
     case 'oauth_org_not_allowed':
-      return 'provider_error';
+      return 'auth';
     default:
       return undefined; // invalid_request (maybe "prompt is too long"), unknown, …
   }

@@ -63,14 +63,14 @@ const exitReason = (exitCode: number | null): string => describeExit('gemini', e
 /** The class an exit code names by itself (§3.4): the turn limit, a failed authentication. */
 function exitClass(exitCode: number): FailureClass | undefined {
   if (exitCode === 53) return 'context_exhausted';
-  if (exitCode === 41) return 'provider_error';
+  if (exitCode === 41) return 'auth';
   return undefined;
 }
 
 /** The class a result's error type names: a turn limit ends the run unfinished, like Claude's max_turns. */
 function errorTypeClass(type: string | undefined): FailureClass | undefined {
   if (type === 'FatalTurnLimitedError') return 'context_exhausted';
-  if (type === 'FatalAuthenticationError') return 'provider_error';
+  if (type === 'FatalAuthenticationError') return 'auth';
   return undefined;
 }
 

@@ -200,10 +200,10 @@ class OpencodeStream extends AgentStream {
     const detail = unique(texts);
     const reason = `opencode reported an error (${exitReason(exitCode)}): ${detail.join(' | ')}`;
     const names = new Set(this.errors.map((e) => e.name));
-    const fromApi = names.has('APIError') || names.has('ProviderAuthError');
+    const fromApi = names.has('APIError');
     return classified(
       {
-        reported: names.has('ContextOverflowError') ? 'context_exhausted' : undefined,
+        reported: names.has('ProviderAuthError') ? 'auth' : names.has('ContextOverflowError') ? 'context_exhausted' : undefined,
         status: this.errors.find((e) => e.status !== undefined)?.status,
         texts: detail,
         otherwise: fromApi ? 'provider_error' : 'unknown',

@@ -32,6 +32,7 @@ export function classifyFailure(evidence: FailureEvidence): FailureClass {
 
 /** The class of a provider HTTP status; undefined for a status that says nothing about retrying. */
 export function classifyHttpStatus(status: number): FailureClass | undefined {
+  if (status === 401 || status === 402 || status === 403) return 'auth';
   if (status === 429) return 'rate_limit';
   if (status === 413) return 'context_exhausted';
   if (status === 529 || (status >= 500 && status <= 599)) return 'provider_error';
@@ -44,6 +45,9 @@ export function classifyHttpStatus(status: number): FailureClass | undefined {
 const CONTEXT_RE =
   /prompt is too long|context[ _-]?(window|length)[ _-]?(exceeded|limit|overflow)|context_length_exceeded|maximum context length|exceeds? the (model'?s? )?(maximum )?context|input is too long|too many (input )?tokens|ran out of room in the model'?s context window|input token count.*exceeds the maximum|exceeds the maximum number of tokens/i;
 const STATUS_RE = /\bAPI Error:?\s*(\d{3})\b|\b(?:status|status code|HTTP)\s*:?\s*(\d{3})\b|"code"\s*:\s*(\d{3})\b/i;
+/** A refused key or account in the providers' own words (Anthropic, OpenAI, Google), when no status is given. */
+const AUTH_RE =
+  /authentication[_ ](?:error|failed)|invalid (?:x-)?api[ _-]?key|incorrect api key|api key not valid|\bUNAUTHENTICATED\b|billing[_ ]error|credit balance is too low/i;
 const RATE_RE = /rate[ _-]?limit|too many requests|\b429\b|quota exceeded|usage limit|RESOURCE_EXHAUSTED|Resource has been exhausted|check quota/i;
 const PROVIDER_RE =
   /overloaded|\b5\d\d\b|internal server error|service unavailable|bad gateway|gateway timeout|server_error|api_error|API Error|connection (error|refused|reset)|ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed/i;
@@ -59,6 +63,7 @@ export function classifyErrorText(text: string): FailureClass | undefined {
     const byStatus = classifyHttpStatus(code);
     if (byStatus) return byStatus;
   }
+  if (AUTH_RE.test(text)) return 'auth';
   if (RATE_RE.test(text)) return 'rate_limit';
   if (PROVIDER_RE.test(text) || GOOGLE_PROVIDER_RE.test(text)) return 'provider_error';
   return undefined;

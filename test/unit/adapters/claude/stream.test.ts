@@ -300,7 +300,9 @@ describe('claude failure classification: fallbacks', () => {
 
   it('the synthetic error code decides when there is no status', () => {
     assert.equal(classify([synthetic('Something went wrong', 'rate_limit'), errorResult({ result: 'Something went wrong' })])?.class, 'rate_limit');
-    assert.equal(classify([synthetic('Invalid API key', 'authentication_failed'), errorResult({ result: 'Invalid API key' })])?.class, 'provider_error');
+    // A refused key or account fails the same way on every attempt: auth, which the executor does not retry.
+    assert.equal(classify([synthetic('Invalid API key', 'authentication_failed'), errorResult({ result: 'Invalid API key' })])?.class, 'auth');
+    assert.equal(classify([synthetic('Credit balance is too low', 'billing_error')], 1)?.class, 'auth');
   });
 
   it('text is the last resort, and an unrecognized error is unknown', () => {

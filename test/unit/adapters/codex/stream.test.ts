@@ -175,10 +175,10 @@ describe('codex stream parser: 0.169 captures', () => {
     );
   });
 
-  it('a 429 after retries is rate_limit; a 400 context error is context_exhausted; a 401 is provider_error', () => {
+  it('a 429 after retries is rate_limit; a 400 context error is context_exhausted; a 401 is auth', () => {
     assert.equal(run(RATE_169, 1).outcome.failure?.class, 'rate_limit');
     assert.equal(run(CONTEXT_169, 1).outcome.failure?.class, 'context_exhausted');
-    assert.equal(run(AUTH_169, 1).outcome.failure?.class, 'provider_error');
+    assert.equal(run(AUTH_169, 1).outcome.failure?.class, 'auth');
   });
 
   it('a retried 500 that later succeeded: the error line is evented but the run is ok', () => {

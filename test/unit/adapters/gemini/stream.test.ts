@@ -204,9 +204,9 @@ describe('gemini parser: failures', () => {
     assert.equal(outcome.finalText, undefined);
   });
 
-  it('exit 41 with an empty stdout (auth) is provider_error', () => {
+  it('exit 41 with an empty stdout is auth', () => {
     const { outcome } = run([], 41);
-    assert.equal(outcome.failure?.class, 'provider_error');
+    assert.equal(outcome.failure?.class, 'auth');
     assert.match(outcome.failure?.reason ?? '', /authentication failed.*stderr/);
   });
 

@@ -206,7 +206,8 @@ describe('opencode parser: rules', () => {
     assert.equal(rate.ok, false);
     assert.equal(rate.failure?.class, 'rate_limit');
     assert.equal(run([err('APIError', { message: 'prompt is too long: 210000 tokens > 200000 maximum', statusCode: 400 })], 1).outcome.failure?.class, 'context_exhausted');
-    assert.equal(run([err('ProviderAuthError', { message: 'invalid x-api-key', providerID: 'anthropic' })], 1).outcome.failure?.class, 'provider_error');
+    assert.equal(run([err('ProviderAuthError', { message: 'invalid x-api-key', providerID: 'anthropic' })], 1).outcome.failure?.class, 'auth');
+    assert.equal(run([err('APIError', { message: 'permission denied', statusCode: 403 })], 1).outcome.failure?.class, 'auth');
     assert.equal(run([err('UnknownError', { message: 'something odd' })], 1).outcome.failure?.class, 'unknown');
     assert.equal(run([line({ type: 'error', error: 'plain string' })], 1).outcome.failure?.class, 'unknown');
   });
