@@ -9,7 +9,9 @@ import type { AgentAdapter } from './types.js';
 export type * from './types.js';
 export { contextTokens } from './types.js';
 
-const ADAPTERS: ReadonlyMap<string, AgentAdapter> = new Map([[claudeAdapter.name, claudeAdapter], [codexAdapter.name, codexAdapter], [geminiAdapter.name, geminiAdapter], [opencodeAdapter.name, opencodeAdapter]]);
+const ADAPTERS: ReadonlyMap<string, AgentAdapter> = new Map(
+  [claudeAdapter, codexAdapter, geminiAdapter, opencodeAdapter].map((adapter) => [adapter.name, adapter]),
+);
 
 export function adapterFor(name: string): AgentAdapter | undefined {
   return ADAPTERS.get(name);

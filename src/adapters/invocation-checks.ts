@@ -9,7 +9,8 @@ import type { AgentInvocationInput } from './types.js';
 export type InvalidInput = (message: string, hint?: string) => WaveError;
 
 export function invalidInputOf(adapter: string): InvalidInput {
-  return (message, hint) => new WaveError('manifest_invalid', `${adapter} adapter: ${message}`, hint === undefined ? {} : { hint });
+  return (message, hint) =>
+    new WaveError('manifest_invalid', `${adapter} adapter: ${message}`, hint === undefined ? {} : { hint });
 }
 
 /** The model name goes on argv after `flag`: it must not be empty, look like a flag, or hold white space or NUL. */
@@ -27,7 +28,9 @@ export function gatewayUrl(baseUrl: string, invalid: InvalidInput): URL {
   } catch {
     throw invalid(`gateway base URL '${baseUrl}' is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`gateway base URL '${baseUrl}' is not http(s)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`gateway base URL '${baseUrl}' is not http(s)`);
+  }
   return url;
 }
 
@@ -40,7 +43,8 @@ export interface StepInputChecks {
 
 /** maxTurns, HOME, the gateway URL and the gateway key, in that order. */
 export function checkStepInput(input: AgentInvocationInput, invalid: InvalidInput, checks: StepInputChecks = {}): void {
-  if (checks.maxTurns !== false && input.maxTurns !== undefined && !(Number.isInteger(input.maxTurns) && input.maxTurns > 0)) {
+  const turns = input.maxTurns;
+  if (checks.maxTurns !== false && turns !== undefined && !(Number.isInteger(turns) && turns > 0)) {
     throw invalid(`maxTurns must be a positive integer, got ${String(input.maxTurns)}`);
   }
   if (!posix.isAbsolute(input.paths.home)) throw invalid(`HOME '${input.paths.home}' is not an absolute path`);

@@ -12,7 +12,12 @@ export {
   CLAUDE_QUIET_ENV,
   CLAUDE_SETTINGS_FILE,
 } from './invocation.js';
-export { projectClaudePermissions, projectClaudeRule, type ClaudePermissionMode, type ClaudePermissions } from './permissions.js';
+export {
+  projectClaudePermissions,
+  projectClaudeRule,
+  type ClaudePermissionMode,
+  type ClaudePermissions,
+} from './permissions.js';
 export { createClaudeParser, summarizeClaudeToolInput } from './stream.js';
 
 export const claudeAdapter: AgentAdapter = {

@@ -14,7 +14,8 @@ import { unique } from '../unique.js';
 //  R2  `*` in deny (no tool at all): every allow rule is dropped and the mode stays dontAsk, which denies every
 //      tool that is not allow-listed (§1.1 "Permission modes"). Deny beats `*` in allowed_tools.
 //  R3  A bare tool name maps to itself: `Read` → `Read`, `Bash` → `Bash`, `WebFetch` → `WebFetch`,
-//      `mcp__srv__tool` → itself (§1.2 "A rule is `Tool` or `Tool(spec)`"). `Tool(*)` and `Tool()` are the bare name.
+//      `mcp__srv__tool` → itself (§1.2 "A rule is `Tool` or `Tool(spec)`"). `Tool(*)` and `Tool()` are the bare
+//      name.
 //  R4  Bash specs pass through unchanged: the persona's `Bash(git log*)` already is Claude's current wildcard form
 //      (§1.2 "Bash rules": `Bash(git * main)`; `*` matches any text, so `Bash(git log*)` also matches
 //      `git log -p`). Legacy `Bash(npm test:*)` specs also pass through; Claude still understands them.

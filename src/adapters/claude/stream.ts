@@ -4,9 +4,18 @@ import type { FailureEvidence } from '../stream/classify.js';
 import { arr, defined, int, isObject, num, str, type JsonObject } from '../stream/json.js';
 import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
 import { AgentStream, type OutcomeFigures } from '../stream/parser.js';
+import { anyOf } from '../stream/patterns.js';
 import { commandSummary, fileWriteSummary, summarizeInput, type InputSummaries } from '../stream/summary.js';
 import { toolResult } from '../stream/tools.js';
-import type { AdapterEvent, FailureClass, PermissionDenial, ResultEvent, StreamParser, ToolInputSummary, UsageTotals } from '../types.js';
+import type {
+  AdapterEvent,
+  FailureClass,
+  PermissionDenial,
+  ResultEvent,
+  StreamParser,
+  ToolInputSummary,
+  UsageTotals,
+} from '../types.js';
 import { unique } from '../unique.js';
 
 /** Tool input summaries for the audit trace (which field shows what: §1.5 `extractToolTarget`). */
@@ -83,7 +92,11 @@ function errorStrings(value: unknown): string[] {
  * a tool removed by a bare deny rule ("No such tool available: Write. Write is disabled for this session") or a
  * call refused in dontAsk mode. Checked against 2.1.330's real output (test/e2e/claude.test.ts).
  */
-const REFUSAL = /No such tool available|disabled for this session|permission to use .* (?:has been denied|haven't granted)|was denied by|denied by (?:the )?permission/i;
+const REFUSAL = anyOf([
+  /No such tool available|disabled for this session/,
+  /permission to use .* (?:has been denied|haven't granted)/,
+  /was denied by|denied by (?:the )?permission/,
+]);
 
 function denialsOf(value: unknown): PermissionDenial[] {
   const out: PermissionDenial[] = [];
@@ -146,8 +159,14 @@ class ClaudeStream extends AgentStream {
       const model = str(obj.model);
       this.mainModel = model ?? this.mainModel;
       const tools = arr(obj.tools).filter((t): t is string => typeof t === 'string');
-      const fields = { model, cwd: str(obj.cwd), version: str(obj.claude_code_version), sessionId: str(obj.session_id) };
-      return [{ kind: 'init', tools, ...defined({ ...fields, permissionMode: str(obj.permissionMode) }) }];
+      const fields = {
+        model,
+        cwd: str(obj.cwd),
+        version: str(obj.claude_code_version),
+        sessionId: str(obj.session_id),
+        permissionMode: str(obj.permissionMode),
+      };
+      return [{ kind: 'init', tools, ...defined(fields) }];
     }
     if (obj.subtype === 'compact_boundary') {
       const meta = isObject(obj.compact_metadata) ? obj.compact_metadata : {};
@@ -160,7 +179,8 @@ class ClaudeStream extends AgentStream {
     const message = isObject(obj.message) ? obj.message : undefined;
     if (!message) return [];
     const parentId = str(obj.parent_tool_use_id);
-    const blocks = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : arr(message.content);
+    const content = message.content;
+    const blocks = typeof content === 'string' ? [{ type: 'text', text: content }] : arr(content);
 
     // A synthetic API-error message (§1.3 "API failures"): an error, not model output.
     if (obj.is_api_error_message === true || typeof obj.error === 'string') {
@@ -192,7 +212,8 @@ class ClaudeStream extends AgentStream {
       } else if (block.type === 'tool_use') {
         const id = str(block.id);
         const name = str(block.name) ?? 'unknown';
-        if (id !== undefined) events.push(...this.tools.call(id, name, summarizeClaudeToolInput(name, block.input), parentId));
+        const input = summarizeClaudeToolInput(name, block.input);
+        if (id !== undefined) events.push(...this.tools.call(id, name, input, parentId));
       }
       // thinking, redacted_thinking, server_tool_use, …: not part of the event model.
     }
@@ -212,7 +233,9 @@ class ClaudeStream extends AgentStream {
       events.push(result);
       // A denied bare tool is removed from the session: its refusal is only an error result, never in the list.
       const call = this.tools.get(id);
-      if (result.isError && call && REFUSAL.test(result.text)) events.push(...this.denials.add({ tool: call.name, input: call.input, id }));
+      if (result.isError && call && REFUSAL.test(result.text)) {
+        events.push(...this.denials.add({ tool: call.name, input: call.input, id }));
+      }
     }
     return events;
   }
@@ -239,7 +262,9 @@ class ClaudeStream extends AgentStream {
 
   protected override figures(): OutcomeFigures {
     const r = this.result;
-    return { numTurns: r?.numTurns, durationMs: r?.durationMs, totalCostUsd: r?.totalCostUsd, contextWindow: r?.contextWindow };
+    if (!r) return {};
+    const { numTurns, durationMs, totalCostUsd, contextWindow } = r;
+    return { numTurns, durationMs, totalCostUsd, contextWindow };
   }
 
   /**
@@ -250,8 +275,8 @@ class ClaudeStream extends AgentStream {
     const r = this.result;
     if (!r && this.apiError) {
       const { code, text } = this.apiError;
-      const reason = `API error${code !== undefined ? ` (${code})` : ''}: ${text} (no result line; ${exitReason(exitCode)})`;
-      return classified(this.evidence([text], 'provider_error'), reason);
+      const what = `API error${code !== undefined ? ` (${code})` : ''}: ${text}`;
+      return classified(this.evidence([text], 'provider_error'), `${what} (no result line; ${exitReason(exitCode)})`);
     }
     if (!r) return failed('exit', `${exitReason(exitCode)} without a result line`);
     if (r.isError || r.terminalReason === 'api_error') return this.resultFailure(r, exitCode);
@@ -272,7 +297,8 @@ class ClaudeStream extends AgentStream {
     // Wave's classifier treats max turns as context exhaustion (§1.5 errors.go ClassifyFailure).
     const maxTurns = r.subtype === 'error_max_turns' || r.terminalReason === 'max_turns';
     const evidence = this.evidence(texts, fromApi ? 'provider_error' : 'unknown');
-    return classified({ ...evidence, reported: maxTurns ? 'context_exhausted' : evidence.reported, status: r.apiErrorStatus }, reason);
+    const reported = maxTurns ? 'context_exhausted' : evidence.reported;
+    return classified({ ...evidence, reported, status: r.apiErrorStatus }, reason);
   }
 
   /** The synthetic error's code, then the texts, then a rejected rate_limit_event. */

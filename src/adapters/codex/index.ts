@@ -14,7 +14,13 @@ export {
   CODEX_PROVIDER,
   CODEX_RULES_FILE,
 } from './invocation.js';
-export { codexCommandPrefix, codexRules, codexUnenforceable, projectCodexPermissions, type CodexPermissions } from './permissions.js';
+export {
+  codexCommandPrefix,
+  codexRules,
+  codexUnenforceable,
+  projectCodexPermissions,
+  type CodexPermissions,
+} from './permissions.js';
 export { classifyCodexError, createCodexParser, summarizeCodexItem } from './stream.js';
 
 export const codexAdapter: AgentAdapter = {

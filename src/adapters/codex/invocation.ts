@@ -20,7 +20,11 @@ export const CODEX_KEY_ENV = 'OPENAI_API_KEY';
  * ~/.codex/config.toml for one step. It replaces the image's seed (images/codex/home/.codex/config.toml), so the
  * seed's settings are repeated here.
  */
-export function codexConfigToml(input: { instructions: string; gatewayBaseUrl: string; permissions: CodexPermissions }): string {
+export function codexConfigToml(input: {
+  instructions: string;
+  gatewayBaseUrl: string;
+  permissions: CodexPermissions;
+}): string {
   const p = input.permissions;
   const config = {
     // The gateway as a provider of its own: 0.169 ignores OPENAI_BASE_URL for the built-in provider and would try
@@ -46,10 +50,16 @@ export function codexConfigToml(input: { instructions: string; gatewayBaseUrl: s
     // 0.169 calls `[features] multi_agent` deprecated and names this switch for every sub-agent version.
     ...(p.subagents ? {} : { agents: { enabled: false } }),
     model_providers: {
-      [CODEX_PROVIDER]: { name: 'Wave model gateway', base_url: input.gatewayBaseUrl, env_key: CODEX_KEY_ENV, wire_api: 'responses' },
+      [CODEX_PROVIDER]: {
+        name: 'Wave model gateway',
+        base_url: input.gatewayBaseUrl,
+        env_key: CODEX_KEY_ENV,
+        wire_api: 'responses',
+      },
     },
   };
-  return `# Written by Wave for one step; replaces the image seed (whose settings are repeated here).\n${stringifyToml(config).trimEnd()}\n`;
+  const header = '# Written by Wave for one step; replaces the image seed (whose settings are repeated here).';
+  return `${header}\n${stringifyToml(config).trimEnd()}\n`;
 }
 
 const invalid = invalidInputOf('codex');
@@ -63,7 +73,8 @@ function checkInput(input: AgentInvocationInput): void {
 export function codexInvocation(input: AgentInvocationInput): AgentInvocation {
   checkInput(input);
   const projected = projectCodexPermissions(input.permissions);
-  const permissions = { ...projected, webSearch: projected.webSearch && (input.providerTools ?? []).includes('web_search') };
+  const webSearch = projected.webSearch && (input.providerTools ?? []).includes('web_search');
+  const permissions = { ...projected, webSearch };
   const argv = [
     CODEX_BINARY,
     'exec',

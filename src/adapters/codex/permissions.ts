@@ -123,9 +123,11 @@ export function codexUnenforceable(permissions: AgentPermissions): string[] {
   const shellOff = denied.map(parsePersonaRule).some((r) => SHELL_TOOLS.has(r.tool) && r.spec === undefined);
   const commandAllows = allowRules.filter((r) => SHELL_TOOLS.has(r.tool) && r.spec !== undefined);
   if (commandAllows.length > 0 && !wholeShell && !shellOff) {
-    out.push(`an allow list of shell commands (${commandAllows.map((r) => `Bash(${r.spec})`).join(', ')}): it offers the whole shell or none`);
+    const rules = commandAllows.map((r) => `Bash(${r.spec})`).join(', ');
+    out.push(`an allow list of shell commands (${rules}): it offers the whole shell or none`);
   }
-  const pathRules = [...allowRules.filter((r) => r.spec !== undefined), ...denied.map(parsePersonaRule).filter((r) => r.spec !== undefined)].filter((r) => PATH_TOOLS.has(r.tool));
+  const rules = [...allowRules, ...denied.map(parsePersonaRule)];
+  const pathRules = rules.filter((r) => r.spec !== undefined && PATH_TOOLS.has(r.tool));
   if (pathRules.length > 0) {
     out.push(`path rules (${pathRules.map((r) => `${r.tool}(${r.spec})`).join(', ')}): it has no per-path tool rules`);
   }

@@ -5,7 +5,15 @@ import { classifyFailure } from '../stream/classify.js';
 import { arr, defined, isObject, num, str, type JsonObject } from '../stream/json.js';
 import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
 import { AgentStream } from '../stream/parser.js';
-import { commandSummary, jsonSummary, summarizeInput, truncate, TOOL_JSON_MAX, type InputSummaries } from '../stream/summary.js';
+import { sequence } from '../stream/patterns.js';
+import {
+  commandSummary,
+  jsonSummary,
+  summarizeInput,
+  truncate,
+  TOOL_JSON_MAX,
+  type InputSummaries,
+} from '../stream/summary.js';
 import { toolResult } from '../stream/tools.js';
 import { usageEvent } from '../stream/usage.js';
 import type { AdapterEvent, FailureClass, StreamParser, ToolInputSummary, UsageTotals } from '../types.js';
@@ -54,14 +62,16 @@ function mcpResultText(result: unknown): string {
   for (const block of arr(result.content)) {
     if (isObject(block) && typeof block.text === 'string') parts.push(block.text);
   }
-  return parts.length > 0 ? parts.join('\n') : result.structured_content !== undefined ? JSON.stringify(result.structured_content) : '';
+  if (parts.length > 0) return parts.join('\n');
+  return result.structured_content !== undefined ? JSON.stringify(result.structured_content) : '';
 }
 
 function itemResult(item: JsonObject): { isError: boolean; text: string } {
   const status = str(item.status);
   const exitCode = typeof item.exit_code === 'number' ? item.exit_code : undefined;
   const mcpError = isObject(item.error) ? (str(item.error.message) ?? 'error') : undefined;
-  const isError = status === 'failed' || status === 'declined' || (exitCode !== undefined && exitCode !== 0) || mcpError !== undefined;
+  const failedCommand = exitCode !== undefined && exitCode !== 0;
+  const isError = status === 'failed' || status === 'declined' || failedCommand || mcpError !== undefined;
   let text: string;
   switch (item.type) {
     case 'command_execution':
@@ -113,8 +123,10 @@ const exitReason = (exitCode: number | null): string =>
   describeExit('codex', exitCode, (code) => (code === 2 ? 'a command-line usage error' : undefined));
 
 /** A refusal in Codex's stderr log: an unsupported (switched-off) tool, or a command an execpolicy rule rejected. */
-const REFUSED_ON_STDERR =
-  /codex_core::tools::router: error=(?:unsupported call: ([\w.-]+)|([\w.-]+) failed: .*Rejected\(\\?"(?:`((?:[^`])*)`)?)/;
+const REFUSED_ON_STDERR = sequence([
+  /codex_core::tools::router: error=/,
+  /(?:unsupported call: ([\w.-]+)|([\w.-]+) failed: .*Rejected\(\\?"(?:`((?:[^`])*)`)?)/,
+]);
 
 class CodexStream extends AgentStream {
   private readonly errors: string[] = [];
@@ -168,7 +180,9 @@ class CodexStream extends AgentStream {
     if (id === undefined || !this.tools.end(id)) return [];
     const { isError, text } = itemResult(item);
     const events: AdapterEvent[] = [...this.call(item), toolResult(id, isError, text)];
-    if (item.status === 'declined') events.push(...this.denials.add({ tool: toolName(item), input: summarizeCodexItem(item), id }));
+    if (item.status === 'declined') {
+      events.push(...this.denials.add({ tool: toolName(item), input: summarizeCodexItem(item), id }));
+    }
     return events;
   }
 
@@ -196,7 +210,8 @@ class CodexStream extends AgentStream {
    * Codex 0.169 answers a refused call (shell tool switched off, a forbidden prefix rule) in the tool output it
    * sends the model and logs it on stderr, with no JSONL item: this line is the only trace the parser can see.
    *   ERROR codex_core::tools::router: error=unsupported call: exec_command
-   *   ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message: "Rejected(\"`…` rejected: …\")" }
+   *   ERROR codex_core::tools::router: error=exec_command failed:
+   *     CreateProcess { message: "Rejected(\"`…` rejected: …\")" }
    */
   pushStderr(line: string): AdapterEvent[] {
     const m = REFUSED_ON_STDERR.exec(line);
@@ -215,9 +230,8 @@ class CodexStream extends AgentStream {
     if (this.turnFailed !== undefined) {
       return failed(classifyCodexError(this.turnFailed), `codex turn failed: ${this.turnFailed}`);
     }
-    if (exitCode === 0) {
-      return this.turnCompleted ? succeeded(this.lastText) : failed('exit', 'codex exited with code 0 without turn.completed');
-    }
+    if (exitCode === 0 && this.turnCompleted) return succeeded(this.lastText);
+    if (exitCode === 0) return failed('exit', 'codex exited with code 0 without turn.completed');
     const last = this.errors.at(-1);
     if (last === undefined || exitCode === null || exitCode === 137 || exitCode === 143 || exitCode === 2) {
       return failed('exit', exitReason(exitCode));

@@ -141,12 +141,18 @@ function pathSpec(spec: string, ctx: GeminiPathContext): string {
 function bashRule(spec: string, decision: 'allow' | 'deny'): Omit<GeminiPolicyRule, 'priority'> {
   const legacy = /^(.*?):\*$/.exec(spec);
   const prefix = legacy ? legacy[1]! : /^(.*\S)\s+\*$/.exec(spec)?.[1];
-  if (prefix !== undefined && !prefix.includes('*')) return { toolName: 'run_shell_command', commandPrefix: prefix.trim(), decision };
+  if (prefix !== undefined && !prefix.includes('*')) {
+    return { toolName: 'run_shell_command', commandPrefix: prefix.trim(), decision };
+  }
   return { toolName: 'run_shell_command', argsPattern: valuePattern('command', spec, wildcard(decision)), decision };
 }
 
 /** One persona rule → policy rules without priorities (G5-G8). `*` alone is handled by projectGeminiPermissions. */
-export function projectGeminiRule(entry: string, decision: 'allow' | 'deny', ctx: GeminiPathContext): Omit<GeminiPolicyRule, 'priority'>[] {
+export function projectGeminiRule(
+  entry: string,
+  decision: 'allow' | 'deny',
+  ctx: GeminiPathContext,
+): Omit<GeminiPolicyRule, 'priority'>[] {
   if (entry.trim() === '') return [];
   const { tool, spec } = parsePersonaRule(entry);
 
@@ -159,7 +165,8 @@ export function projectGeminiRule(entry: string, decision: 'allow' | 'deny', ctx
   const dirTools = DIR_PATH_TOOLS[tool];
   if (fileTools || dirTools) {
     const key = fileTools ? 'file_path' : 'dir_path';
-    return [{ toolName: [...(fileTools ?? dirTools)!], argsPattern: valuePattern(key, pathSpec(spec, ctx), wildcard(decision)), decision }];
+    const argsPattern = valuePattern(key, pathSpec(spec, ctx), wildcard(decision));
+    return [{ toolName: [...(fileTools ?? dirTools)!], argsPattern, decision }];
   }
   // A tool without a known argument to match (WebFetch(domain:x), Task(…)): the spec cannot be expressed, so an
   // allow applies to the whole tool (as the persona asked for the tool) and a deny does too (stricter).
@@ -188,7 +195,8 @@ function traversalGuards(allow: Omit<GeminiPolicyRule, 'priority'>[]): GeminiPol
 }
 
 function ruleKey(rule: GeminiPolicyRule): string {
-  return JSON.stringify([rule.toolName, rule.mcpName, rule.argsPattern, rule.commandPrefix, rule.decision, rule.priority]);
+  const { toolName, mcpName, argsPattern, commandPrefix, decision, priority } = rule;
+  return JSON.stringify([toolName, mcpName, argsPattern, commandPrefix, decision, priority]);
 }
 
 function dedupe(rules: GeminiPolicyRule[]): GeminiPolicyRule[] {
@@ -200,7 +208,9 @@ export function projectGeminiPermissions(permissions: AgentPermissions, ctx: Gem
   const { allowed, denied } = personaRuleLists(permissions);
   const denyMessage = { denyMessage: DENY_MESSAGE };
   if (denied.includes('*')) return [{ toolName: '*', decision: 'deny', priority: DENY_PRIORITY, ...denyMessage }]; // G1
-  const deny = denied.flatMap((r) => projectGeminiRule(r, 'deny', ctx)).map((r) => ({ ...r, priority: DENY_PRIORITY, ...denyMessage }));
+  const deny = denied
+    .flatMap((r) => projectGeminiRule(r, 'deny', ctx))
+    .map((r) => ({ ...r, priority: DENY_PRIORITY, ...denyMessage }));
   if (allowed.includes('*')) return dedupe(deny); // G2
   const allow = allowed.flatMap((r) => projectGeminiRule(r, 'allow', ctx));
   return dedupe([
@@ -218,9 +228,12 @@ export function geminiPolicyToml(rules: GeminiPolicyRule[]): string {
     const { mcpName, commandPrefix, argsPattern, decision, priority, denyMessage } = r;
     // Key order as the CLI's docs show them; absent fields are left out, not written empty.
     return Object.fromEntries(
-      Object.entries({ toolName, mcpName, commandPrefix, argsPattern, decision, priority, denyMessage }).filter(([, v]) => v !== undefined),
+      Object.entries({ toolName, mcpName, commandPrefix, argsPattern, decision, priority, denyMessage }).filter(
+        ([, v]) => v !== undefined,
+      ),
     );
   });
-  const header = "# Written by Wave from the persona's permissions (src/adapters/gemini/permissions.ts). Deny beats allow.";
+  const header =
+    "# Written by Wave from the persona's permissions (src/adapters/gemini/permissions.ts). Deny beats allow.";
   return `${header}\n${rules.length > 0 ? `\n${stringifyToml({ rule }).trimEnd()}\n` : ''}`;
 }

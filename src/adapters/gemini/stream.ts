@@ -50,7 +50,7 @@ export function httpStatusOfExit(exitCode: number): number | undefined {
   return HTTP_STATUSES.find((s) => s % 256 === exitCode);
 }
 
-/** What an exit code means to the CLI: a FatalError code, else the HTTP status it stands for (neither is 137 or 143). */
+/** What an exit code means to the CLI: a FatalError code, else the HTTP status it stands for (not 137 or 143). */
 function exitMeaning(exitCode: number): string | undefined {
   const meaning = EXIT_MEANING[exitCode];
   if (meaning !== undefined) return meaning;
@@ -202,8 +202,8 @@ class GeminiStream extends AgentStream {
 
 function withoutResult(exitCode: number): Verdict {
   // Auth failures with stream-json print nothing on stdout, only stderr (§3.4, checked on 0.61.0).
-  const reason =
-    exitCode === 41 ? `${exitReason(exitCode)}; no output (the reason is on stderr)` : `${exitReason(exitCode)} without a result line`;
+  const why = exitCode === 41 ? '; no output (the reason is on stderr)' : ' without a result line';
+  const reason = `${exitReason(exitCode)}${why}`;
   return classified({ reported: exitClass(exitCode), status: httpStatusOfExit(exitCode), otherwise: 'exit' }, reason);
 }
 
@@ -213,10 +213,14 @@ function withoutResult(exitCode: number): Verdict {
  */
 function resultFailure(r: ResultEvent, exitCode: number): Verdict {
   const texts = r.errors.filter((t) => t !== '');
-  const what = [r.subtype !== undefined ? `error type ${r.subtype}` : undefined, exitCode !== 0 ? exitReason(exitCode) : undefined]
+  const what = [
+    r.subtype !== undefined ? `error type ${r.subtype}` : undefined,
+    exitCode !== 0 ? exitReason(exitCode) : undefined,
+  ]
     .filter((s): s is string => s !== undefined)
     .join(', ');
-  const reason = `gemini reported an error${what !== '' ? ` (${what})` : ''}${texts.length > 0 ? `: ${texts.join(' | ')}` : ''}`;
+  const detail = texts.length > 0 ? `: ${texts.join(' | ')}` : '';
+  const reason = `gemini reported an error${what !== '' ? ` (${what})` : ''}${detail}`;
   const status = httpStatusOfExit(exitCode);
   const fatal = exitCode !== 0 && exitCode !== 1 && EXIT_MEANING[exitCode] !== undefined;
   const otherwise = status !== undefined ? 'provider_error' : fatal ? 'exit' : 'unknown';

@@ -36,7 +36,8 @@ const PROVIDERS: Readonly<Record<string, { gateway: AgentProvider; basePath: str
 };
 
 const MODEL_HINT =
-  'name the model as provider/model, e.g. --model "anthropic/claude-sonnet-4-5" (providers: anthropic, openai, google, openai-compatible)';
+  'name the model as provider/model, e.g. --model "anthropic/claude-sonnet-4-5" ' +
+  '(providers: anthropic, openai, google, openai-compatible)';
 
 export function splitOpencodeModel(model: string): { provider: string; model: string } {
   const slash = model.indexOf('/');
@@ -90,7 +91,10 @@ function providerConfig(provider: string, model: string, baseURL: string): JsonO
   return { npm: spec.npm, name: provider, options, models: { [model]: { name: model, tool_call: true } } };
 }
 
-/** The inline config (OPENCODE_CONFIG_CONTENT): applied over the (empty) global config; nothing is written to the source. */
+/**
+ * The inline config (OPENCODE_CONFIG_CONTENT): applied over the (empty) global config; nothing is written to the
+ * source.
+ */
 export function opencodeConfig(input: AgentInvocationInput): JsonObject {
   const { provider, model } = splitOpencodeModel(input.model);
   const spec = PROVIDERS[provider]!;
@@ -117,7 +121,8 @@ export function opencodeConfig(input: AgentInvocationInput): JsonObject {
       [OPENCODE_AGENT]: {
         mode: 'primary',
         description: 'The Wave step',
-        // Replaces OpenCode's provider prompt; `{file:…}` is read when the config loads (§0.1: no file in the source).
+        // Replaces OpenCode's provider prompt; `{file:…}` is read when the config loads (§0.1: no file in the
+        // source).
         prompt: `{file:${posix.join(input.paths.meta, OPENCODE_INSTRUCTIONS_FILE)}}`,
         permission,
         ...(input.maxTurns !== undefined ? { steps: input.maxTurns } : {}),

@@ -16,7 +16,8 @@ import { unique } from '../unique.js';
 //  O2  Persona tool → OpenCode permission keys: Read → read, grep, glob, list (the read-only tools); Glob → glob;
 //      Grep → grep; LS/List → list; Bash → bash; Write, Edit, MultiEdit, NotebookEdit, Patch → edit (OpenCode's
 //      edit covers write, edit and apply_patch); WebFetch → webfetch; WebSearch → websearch; Task → task;
-//      TodoWrite/TodoRead → todowrite/todoread; Skill → skill; `mcp__srv__tool` → `srv_tool` (`mcp__srv` → `srv_*`).
+//      TodoWrite/TodoRead → todowrite/todoread; Skill → skill; `mcp__srv__tool` → `srv_tool` (`mcp__srv` →
+//      `srv_*`).
 //      A lowercase name is taken as an OpenCode key already; anything else passes through unchanged.
 //  O3  Bash specs are command patterns and pass through (`git log*`); Claude's legacy `npm test:*` becomes
 //      `npm test *`. `Bash(*)` and `Bash()` are the bare tool.
@@ -95,7 +96,8 @@ export function projectOpencodeRule(entry: string): Rule[] {
     if (PATH_KEYS.has(key)) return pathPatterns(spec).map((pattern) => ({ key, pattern }));
     if (key === 'webfetch' && spec.startsWith('domain:')) {
       const host = spec.slice('domain:'.length);
-      return [`https://${host}`, `https://${host}/*`, `http://${host}`, `http://${host}/*`].map((pattern) => ({ key, pattern }));
+      const urls = [`https://${host}`, `https://${host}/*`, `http://${host}`, `http://${host}/*`];
+      return urls.map((pattern) => ({ key, pattern }));
     }
     // grep, glob and list match their own argument (a regex, a glob), not a path: a path spec cannot narrow them,
     // so Read(path) grants only `read` for that path.
@@ -131,7 +133,9 @@ export function projectOpencodePermissions(
     const bareAllowed = allowRules.some((r) => r.key === key && r.pattern === undefined);
     const bare: OpencodeAction = bareAllowed ? 'allow' : base;
     const patterns: Record<string, OpencodeAction> = { '*': bare };
-    for (const r of allowRules) if (r.key === key && r.pattern !== undefined && r.pattern !== '*') patterns[r.pattern] = 'allow';
+    for (const r of allowRules) {
+      if (r.key === key && r.pattern !== undefined && r.pattern !== '*') patterns[r.pattern] = 'allow';
+    }
     for (const r of denyRules) {
       if (r.key !== key || r.pattern === undefined || r.pattern === '*') continue;
       // Re-inserting moves a pattern behind the allows: deny beats allow (O5).

@@ -4,7 +4,15 @@
 import { arr, defined, int, isObject, num, str, type JsonObject } from '../stream/json.js';
 import { classified, describeExit, failed, succeeded, type Verdict } from '../stream/outcome.js';
 import { AgentStream, type OutcomeFigures } from '../stream/parser.js';
-import { commandSummary, fileWriteSummary, summarizeInput, truncate, TOOL_RESULT_MAX, type InputSummaries } from '../stream/summary.js';
+import { anyOf } from '../stream/patterns.js';
+import {
+  commandSummary,
+  fileWriteSummary,
+  summarizeInput,
+  truncate,
+  TOOL_RESULT_MAX,
+  type InputSummaries,
+} from '../stream/summary.js';
 import { toolResult } from '../stream/tools.js';
 import type { AdapterEvent, StreamParser, ToolInputSummary } from '../types.js';
 import { unique } from '../unique.js';
@@ -34,7 +42,11 @@ export function summarizeOpencodeToolInput(name: string, input: unknown): ToolIn
  * anyway ("Model tried to call unavailable tool 'bash'…", through the `invalid` tool). Checked against the real
  * binary (test/e2e/opencode.test.ts). A tool that merely failed ("File not found: …") is no refusal.
  */
-const REFUSAL = /prevents you from using this specific tool call|rejected permission to use this specific tool call|unavailable tool '/i;
+const REFUSAL = anyOf([
+  /prevents you from using this specific tool call/,
+  /rejected permission to use this specific tool call/,
+  /unavailable tool '/,
+]);
 
 function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
@@ -162,7 +174,8 @@ class OpencodeStream extends AgentStream {
   private done(obj: JsonObject): AdapterEvent[] {
     const events: AdapterEvent[] = [];
     for (const entry of arr(obj.rejected)) {
-      const tool = typeof entry === 'string' ? entry : isObject(entry) ? (str(entry.permission) ?? str(entry.tool)) : undefined;
+      const named = isObject(entry) ? (str(entry.permission) ?? str(entry.tool)) : undefined;
+      const tool = typeof entry === 'string' ? entry : named;
       if (tool === undefined) continue;
       const id = isObject(entry) ? str(entry.callID) : undefined;
       // A bare name also answers one of the refused calls already reported: count it once.
@@ -203,7 +216,11 @@ class OpencodeStream extends AgentStream {
     const fromApi = names.has('APIError');
     return classified(
       {
-        reported: names.has('ProviderAuthError') ? 'auth' : names.has('ContextOverflowError') ? 'context_exhausted' : undefined,
+        reported: names.has('ProviderAuthError')
+          ? 'auth'
+          : names.has('ContextOverflowError')
+            ? 'context_exhausted'
+            : undefined,
         status: this.errors.find((e) => e.status !== undefined)?.status,
         texts: detail,
         otherwise: fromApi ? 'provider_error' : 'unknown',

@@ -4,6 +4,7 @@
 // read, never the model's answer: a run whose answer discusses "rate limits" is not rate limited (agent-clis.md
 // §7, the false matches described at claude.go:185-188).
 import type { FailureClass } from '../types.js';
+import { anyOf } from './patterns.js';
 
 export interface FailureEvidence {
   /** The class a structured field of the CLI names: its error code or type, an exit code with a fixed meaning. */
@@ -42,15 +43,30 @@ export function classifyHttpStatus(status: number): FailureClass | undefined {
 // Each CLI's own wording is here too, so that one place knows every phrase: Codex's "ran out of room" (0.169, on a
 // 400 context_length_exceeded), and the Google API's error shape (`{"error":{"code":429,"status":
 // "RESOURCE_EXHAUSTED"}}`) and token-limit message that Gemini CLI passes on.
-const CONTEXT_RE =
-  /prompt is too long|context[ _-]?(window|length)[ _-]?(exceeded|limit|overflow)|context_length_exceeded|maximum context length|exceeds? the (model'?s? )?(maximum )?context|input is too long|too many (input )?tokens|ran out of room in the model'?s context window|input token count.*exceeds the maximum|exceeds the maximum number of tokens/i;
+const CONTEXT_RE = anyOf([
+  /prompt is too long/,
+  /context[ _-]?(window|length)[ _-]?(exceeded|limit|overflow)/,
+  /context_length_exceeded|maximum context length/,
+  /exceeds? the (model'?s? )?(maximum )?context/,
+  /input is too long|too many (input )?tokens/,
+  /ran out of room in the model'?s context window/,
+  /input token count.*exceeds the maximum|exceeds the maximum number of tokens/,
+]);
 const STATUS_RE = /\bAPI Error:?\s*(\d{3})\b|\b(?:status|status code|HTTP)\s*:?\s*(\d{3})\b|"code"\s*:\s*(\d{3})\b/i;
 /** A refused key or account in the providers' own words (Anthropic, OpenAI, Google), when no status is given. */
-const AUTH_RE =
-  /authentication[_ ](?:error|failed)|invalid (?:x-)?api[ _-]?key|incorrect api key|api key not valid|\bUNAUTHENTICATED\b|billing[_ ]error|credit balance is too low/i;
-const RATE_RE = /rate[ _-]?limit|too many requests|\b429\b|quota exceeded|usage limit|RESOURCE_EXHAUSTED|Resource has been exhausted|check quota/i;
-const PROVIDER_RE =
-  /overloaded|\b5\d\d\b|internal server error|service unavailable|bad gateway|gateway timeout|server_error|api_error|API Error|connection (error|refused|reset)|ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed/i;
+const AUTH_RE = anyOf([
+  /authentication[_ ](?:error|failed)|billing[_ ]error|credit balance is too low/,
+  /invalid (?:x-)?api[ _-]?key|incorrect api key|api key not valid|\bUNAUTHENTICATED\b/,
+]);
+const RATE_RE = anyOf([
+  /rate[ _-]?limit|too many requests|\b429\b|quota exceeded|usage limit/,
+  /RESOURCE_EXHAUSTED|Resource has been exhausted|check quota/,
+]);
+const PROVIDER_RE = anyOf([
+  /overloaded|\b5\d\d\b|internal server error|service unavailable|bad gateway|gateway timeout/,
+  /server_error|api_error|API Error/,
+  /connection (error|refused|reset)|ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed/,
+]);
 /** Google API status words: upper case only, a lower-case "internal" is no status. */
 const GOOGLE_PROVIDER_RE = /\b(UNAVAILABLE|INTERNAL|DEADLINE_EXCEEDED)\b/;
 

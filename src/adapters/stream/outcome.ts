@@ -27,7 +27,11 @@ export function classified(evidence: FailureEvidence, reason: string): Verdict {
  * How a CLI's exit reads in a failure reason: killed (no code), SIGTERM (143), SIGKILL (137), or the code, with the
  * CLI's own meaning for it when `meaning` knows one.
  */
-export function describeExit(cli: string, exitCode: number | null, meaning?: (exitCode: number) => string | undefined): string {
+export function describeExit(
+  cli: string,
+  exitCode: number | null,
+  meaning?: (exitCode: number) => string | undefined,
+): string {
   if (exitCode === null) return `${cli} was killed (no exit code)`;
   const own = meaning?.(exitCode);
   if (own !== undefined) return `${cli} exited with code ${exitCode} (${own})`;

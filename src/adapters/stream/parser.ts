@@ -59,7 +59,8 @@ export abstract class AgentStream implements StreamParser {
       permissionDenials: this.denials.list(),
       ...defined({ ...this.figures(), sessionId: this.session }),
     };
-    if (verdict.failure) outcome.failure = { class: verdict.failure.class, reason: truncate(verdict.failure.reason, REASON_MAX) };
+    const { failure } = verdict;
+    if (failure) outcome.failure = { class: failure.class, reason: truncate(failure.reason, REASON_MAX) };
     else if (verdict.finalText !== undefined) outcome.finalText = verdict.finalText;
     return outcome;
   }
