@@ -28,7 +28,7 @@ const TOOL_ITEMS: Readonly<Record<string, string>> = {
 };
 
 function isToolItem(item: JsonObject): boolean {
-  return typeof item.type === 'string' && item.type in TOOL_ITEMS;
+  return typeof item.type === 'string' && Object.hasOwn(TOOL_ITEMS, item.type);
 }
 
 function toolName(item: JsonObject): string {

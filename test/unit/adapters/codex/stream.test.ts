@@ -246,6 +246,11 @@ describe('codex stream parser: behaviour', () => {
     assert.doesNotThrow(() => parser.finish(1));
   });
 
+  it('an item type named like an Object property (constructor, toString) is no tool call', () => {
+    const lines = ['constructor', 'toString', '__proto__'].map((type) => JSON.stringify({ type: 'item.completed', item: { id: type, type } }));
+    assert.deepEqual(run(lines, 0).events, []);
+  });
+
   it('several lines in one push are split', () => {
     const parser = createCodexParser();
     assert.deepEqual(parser.push(HI.join('\n')).map((e) => e.kind), ['init', 'text', 'usage', 'result']);
