@@ -247,7 +247,8 @@ describe('codex stream parser: behaviour', () => {
   });
 
   it('an item type named like an Object property (constructor, toString) is no tool call', () => {
-    const lines = ['constructor', 'toString', '__proto__'].map((type) => JSON.stringify({ type: 'item.completed', item: { id: type, type } }));
+    const item = (type: string) => JSON.stringify({ type: 'item.completed', item: { id: type, type } });
+    const lines = ['constructor', 'toString', '__proto__'].map(item);
     assert.deepEqual(run(lines, 0).events, []);
   });
 
