@@ -245,14 +245,16 @@ describe('claude stream parser: behaviour', () => {
     const parser = createClaudeParser();
     const call = { type: 'tool_use', id: 't1', name: 'Write', input: { file_path: '/wave/src/x', content: 'abc' } };
     parser.push(JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [call] } }));
-    const refusal = { type: 'tool_result', tool_use_id: 't1', is_error: true, content: 'No such tool available: Write' };
+    const refusal = { type: 'tool_result', tool_use_id: 't1', is_error: true, content: 'No such tool available' };
     const denial = { tool: 'Write', input: { file_path: '/wave/src/x', content_length: 3 }, id: 't1' };
+    const refused = parser.push(JSON.stringify({ type: 'user', message: { content: [refusal] } }));
     assert.deepEqual(
-      parser.push(JSON.stringify({ type: 'user', message: { content: [refusal] } })).filter((e) => e.kind === 'permission_denial'),
+      refused.filter((e) => e.kind === 'permission_denial'),
       [{ kind: 'permission_denial', ...denial }],
     );
     const listed = { tool_name: 'Write', tool_use_id: 't1', tool_input: call.input };
-    const events = parser.push(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'ok', permission_denials: [listed] }));
+    const result = { type: 'result', subtype: 'success', is_error: false, result: 'ok', permission_denials: [listed] };
+    const events = parser.push(JSON.stringify(result));
     assert.deepEqual(events.map((e) => e.kind), ['result']);
     assert.deepEqual(parser.finish(0).permissionDenials, [denial]);
   });

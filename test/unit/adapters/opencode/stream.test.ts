@@ -207,7 +207,8 @@ describe('opencode parser: rules', () => {
     assert.equal(rate.failure?.class, 'rate_limit');
     assert.equal(run([err('APIError', { message: 'prompt is too long: 210000 tokens > 200000 maximum', statusCode: 400 })], 1).outcome.failure?.class, 'context_exhausted');
     assert.equal(run([err('ProviderAuthError', { message: 'invalid x-api-key', providerID: 'anthropic' })], 1).outcome.failure?.class, 'auth');
-    assert.equal(run([err('APIError', { message: 'permission denied', statusCode: 403 })], 1).outcome.failure?.class, 'auth');
+    const forbidden = err('APIError', { message: 'permission denied', statusCode: 403 });
+    assert.equal(run([forbidden], 1).outcome.failure?.class, 'auth');
     assert.equal(run([err('UnknownError', { message: 'something odd' })], 1).outcome.failure?.class, 'unknown');
     assert.equal(run([line({ type: 'error', error: 'plain string' })], 1).outcome.failure?.class, 'unknown');
   });

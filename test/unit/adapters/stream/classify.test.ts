@@ -7,14 +7,17 @@ import { classifyErrorText, classifyFailure, classifyHttpStatus } from '../../..
 describe('classifyFailure: the strongest evidence first', () => {
   it('the class the CLI reports beats the status, the status beats the texts', () => {
     const texts = ['Too many requests'];
-    assert.equal(classifyFailure({ reported: 'context_exhausted', status: 429, texts, otherwise: 'unknown' }), 'context_exhausted');
-    assert.equal(classifyFailure({ status: 529, texts, otherwise: 'unknown' }), 'provider_error');
-    assert.equal(classifyFailure({ status: 400, texts, otherwise: 'unknown' }), 'rate_limit', 'a status that says nothing');
+    const otherwise = 'unknown';
+    const reported = 'context_exhausted';
+    assert.equal(classifyFailure({ reported, status: 429, texts, otherwise }), 'context_exhausted');
+    assert.equal(classifyFailure({ status: 529, texts, otherwise }), 'provider_error');
+    assert.equal(classifyFailure({ status: 400, texts, otherwise }), 'rate_limit', 'a status that says nothing');
   });
 
   it('the hint only when the texts say nothing, `otherwise` when nothing is known', () => {
-    assert.equal(classifyFailure({ texts: ['request failed'], hint: 'rate_limit', otherwise: 'unknown' }), 'rate_limit');
-    assert.equal(classifyFailure({ texts: ['prompt is too long'], hint: 'rate_limit', otherwise: 'unknown' }), 'context_exhausted');
+    const hint = 'rate_limit';
+    assert.equal(classifyFailure({ texts: ['request failed'], hint, otherwise: 'unknown' }), 'rate_limit');
+    assert.equal(classifyFailure({ texts: ['prompt is too long'], hint, otherwise: 'unknown' }), 'context_exhausted');
     assert.equal(classifyFailure({ texts: ['something odd'], otherwise: 'exit' }), 'exit');
     assert.equal(classifyFailure({ otherwise: 'unknown' }), 'unknown');
   });
@@ -37,7 +40,8 @@ describe('classifyHttpStatus and classifyErrorText', () => {
     assert.equal(classifyErrorText("Codex ran out of room in the model's context window."), 'context_exhausted');
     assert.equal(classifyErrorText('[API Error: Resource has been exhausted (e.g. check quota).]'), 'rate_limit');
     assert.equal(classifyErrorText('[API Error: {"error":{"code":500,"status":"INTERNAL"}}]'), 'provider_error');
-    assert.equal(classifyErrorText('EACCES: permission denied, open /wave/src/x'), undefined, 'a file error is no refused key');
+    const fileError = 'EACCES: permission denied, open /wave/src/x';
+    assert.equal(classifyErrorText(fileError), undefined, 'a file error is no refused key');
     assert.equal(classifyErrorText(''), undefined);
   });
 });
