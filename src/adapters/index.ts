@@ -1,5 +1,6 @@
-// The agent adapters: one per CLI, looked up by the manifest's adapter name. Codex, Gemini CLI and OpenCode come
-// later; an unknown name returns undefined so the caller can report it against the manifest.
+// The agent adapters: one folder per CLI (invocation, permissions, stream) on the shared mechanism in ./stream,
+// looked up by the manifest's adapter name; an unknown name returns undefined so the caller can report it against
+// the manifest.
 import { claudeAdapter } from './claude/index.js';
 import { codexAdapter } from './codex/index.js';
 import { geminiAdapter } from './gemini/index.js';
