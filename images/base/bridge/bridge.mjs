@@ -11,7 +11,7 @@
 // "wave-bridge: ready" on stdout once every listener is up and run until SIGTERM/SIGINT.
 // Dependency-free on purpose: the base image has node and nothing else needs to be installed.
 import { spawn } from 'node:child_process';
-import { createServer, connect, Socket } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { constants } from 'node:os';
 
 const READY = 'wave-bridge: ready';
@@ -42,11 +42,12 @@ function parseArgs(argv) {
   return { listens, command };
 }
 
-// The relay is the hot path: each socket reads into one reused buffer (net.Socket `onread`) that is written
-// straight to the other side, instead of Node allocating a fresh 64 KiB buffer per read and pushing it through a
-// Readable/pipe; on loopback that halves the bridge's CPU. While a write is still pending the source stops reading
-// (backpressure), and only the write that empties the queue frees the buffer. src/sandbox/egress/relay.ts is the
-// same logic on the host side.
+// The relay is the hot path: the upstream socket reads into one reused buffer (net.connect's documented `onread`
+// option) that is written straight to the client, instead of Node allocating a fresh 64 KiB buffer per read and
+// pushing it through a Readable/pipe; on loopback that halves the bridge's CPU. While a write is still pending the
+// upstream stops reading (backpressure), and only the write that empties the queue frees the buffer. The client
+// direction (an accepted socket, which cannot be given `onread`) is piped. src/sandbox/egress/relay.ts is the same
+// logic on the host side.
 const RELAY_BUFFER_BYTES = 256 * 1024;
 
 function forwardReads(route) {
@@ -69,26 +70,9 @@ function forwardReads(route) {
   };
 }
 
-// `onread` exists only for sockets Node creates itself: an accepted one (taken paused, so it has read nothing)
-// moves its handle into a new Socket, as Node's own servers build theirs. Without that slot: undefined, and the
-// caller pipes.
-function adopt(socket, onread) {
-  const handle = socket._handle;
-  if (!handle || typeof handle.useUserBuffer !== 'function' || socket.readableLength > 0) return undefined;
-  socket._handle = null;
-  const adopted = new Socket({ handle, allowHalfOpen: true, readable: true, writable: true, onread, pauseOnCreate: true });
-  socket.destroy();
-  return adopted;
-}
-
-function pipeConnection(accepted, socketPath) {
-  const up = {};
+function pipeConnection(client, socketPath) {
   const down = {};
-  const adopted = adopt(accepted, forwardReads(up));
-  const client = adopted ?? accepted;
   const upstream = connect({ path: socketPath, allowHalfOpen: true, onread: forwardReads(down) });
-  up.src = adopted;
-  up.dst = upstream;
   down.src = upstream;
   down.dst = client;
   client.setNoDelay(true);
@@ -103,14 +87,13 @@ function pipeConnection(accepted, socketPath) {
   // Half-close travels on: a client that ends its request still gets the whole answer.
   client.on('end', () => upstream.end());
   upstream.on('end', () => client.end());
-  if (!adopted) client.pipe(upstream, { end: false });
+  client.pipe(upstream, { end: false });
   client.resume();
 }
 
 function listen({ host, port, socket }) {
   return new Promise((resolve, reject) => {
-    // Paused on accept, so the socket can be re-wrapped before it reads anything.
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => pipeConnection(client, socket));
+    const server = createServer({ allowHalfOpen: true }, (client) => pipeConnection(client, socket));
     server.once('error', reject);
     server.listen({ host, port, exclusive: true }, () => {
       server.off('error', reject);

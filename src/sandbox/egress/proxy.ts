@@ -22,13 +22,19 @@ import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyRe
 import { resolveName, systemLookup, type LookupFn } from './resolve.js';
 import { listenOnSocket } from './listen.js';
 import { DEFAULT_EGRESS_LIMITS } from './limits.js';
-import { relay } from './relay.js';
+import { dialForRelay, relay } from './relay.js';
 import { connected, cutWhenIdle, limitUpstream, upstreamFailure } from './timeouts.js';
 
-/** Opens the upstream TCP connection. The only place the proxy dials out; tests instrument it. */
-export type ConnectFn = (target: { host: string; port: number }) => Socket;
+/**
+ * Opens the upstream TCP connection. The only place the proxy dials out; tests instrument it. A tunnel's upstream
+ * is dialled for the relay (it reads into one reused buffer, see relay.ts); a forwarded request's is a plain socket.
+ */
+export type ConnectFn = (target: { host: string; port: number }, use?: 'tunnel' | 'request') => Socket;
 
-export const defaultConnect: ConnectFn = ({ host, port }) => netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+export const defaultConnect: ConnectFn = ({ host, port }, use = 'request') => {
+  const options = { host, port, allowHalfOpen: true, noDelay: true };
+  return use === 'tunnel' ? dialForRelay(options) : netConnect(options);
+};
 
 export interface EgressProxyOptions {
   socketPath: string;
@@ -185,11 +191,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       }
     }
 
-    const upstream = connectFn({ host: address, port });
+    const upstream = connectFn({ host: address, port }, 'tunnel');
     track(upstream);
     upstream.on('error', () => undefined);
-    /** The socket whose byte counters go into the log (the relay may move the upstream into a new object). */
-    let counted: Socket = upstream;
     let error: string | undefined;
     let failed: number | undefined;
     let logged = false;
@@ -204,8 +208,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
         ...(error ? { error } : {}),
         status: failed ?? 200,
         ...(sni !== undefined ? { sni } : {}),
-        bytesUp: counted.bytesWritten ?? 0,
-        bytesDown: counted.bytesRead ?? 0,
+        bytesUp: upstream.bytesWritten ?? 0,
+        bytesDown: upstream.bytesRead ?? 0,
       });
     };
     try {
@@ -227,17 +231,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       upstream.destroy();
       return finishLog();
     }
-    // From here on the proxy only copies bytes: hand both sockets to the relay (which may re-wrap them), and
-    // listen on the sockets it returns.
-    const tunnel = relay(client, upstream, { toUpstream: hello, ...(isTls ? {} : { toClient: 'HTTP/1.1 200 Connection Established\r\n\r\n' }) });
-    counted = tunnel.upstream;
-    for (const s of [tunnel.client, tunnel.upstream]) {
-      track(s);
-      s.on('error', () => undefined);
-    }
-    tunnel.upstream.once('close', finishLog);
+    // From here on the proxy only copies bytes (relay.ts handles both sockets' errors).
+    relay(client, upstream, { toUpstream: hello, ...(isTls ? {} : { toClient: 'HTTP/1.1 200 Connection Established\r\n\r\n' }) });
+    upstream.once('close', finishLog);
     // Idle only: a tunnel carrying a long stream stays up as long as bytes flow one way or the other.
-    cutWhenIdle(tunnel.upstream, tunnelIdle, (err) => { error = `tunnel ${err.message}`; });
+    cutWhenIdle(upstream, tunnelIdle, (err) => { error = `tunnel ${err.message}`; });
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

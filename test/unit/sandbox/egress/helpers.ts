@@ -64,9 +64,9 @@ export async function tcpServer(onConnection?: (s: Socket) => void): Promise<{ p
 /** A ConnectFn that records every dial; `redirect` lets a test send a dial for port P somewhere loopback. */
 export function countingConnect(redirect?: (target: { host: string; port: number }) => { host: string; port: number }): ConnectFn & { calls: Array<{ host: string; port: number }> } {
   const calls: Array<{ host: string; port: number }> = [];
-  const fn = ((target: { host: string; port: number }) => {
+  const fn = ((target: { host: string; port: number }, use?: 'tunnel' | 'request') => {
     calls.push(target);
-    return defaultConnect(redirect ? redirect(target) : target);
+    return defaultConnect(redirect ? redirect(target) : target, use);
   }) as ConnectFn & { calls: typeof calls };
   fn.calls = calls;
   return fn;

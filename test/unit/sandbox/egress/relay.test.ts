@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, describe, it } from 'node:test';
 import { compilePolicy } from '../../../../src/sandbox/egress/policy.js';
 import { startEgressProxy } from '../../../../src/sandbox/egress/proxy.js';
-import { relay } from '../../../../src/sandbox/egress/relay.js';
+import { dialForRelay, relay } from '../../../../src/sandbox/egress/relay.js';
 import { memoryLog, sendConnect, tempDir, within } from './helpers.js';
 
 const BRIDGE = fileURLToPath(new URL('../../../../images/base/bridge/bridge.mjs', import.meta.url));
@@ -87,7 +87,7 @@ async function relayedPair(): Promise<{ client: Socket; server: Socket; fast: bo
   const targetPort = await listenTcp(target);
   let fast = false;
   const front = createServer({ allowHalfOpen: true }, (accepted) => {
-    const upstream = connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
+    const upstream = dialForRelay({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
     upstream.once('connect', () => {
       // The accepted socket has been reading meanwhile: `early` sits in its buffer and must go first.
       setTimeout(() => { fast = relay(accepted, upstream).fast; }, 50);
@@ -104,7 +104,7 @@ async function relayedPair(): Promise<{ client: Socket; server: Socket; fast: bo
 }
 
 describe('egress relay', () => {
-  it('re-wraps the upstream socket and moves 24 MiB each way intact through a stalling receiver', async () => {
+  it('reads the upstream into one reused buffer and moves 24 MiB each way intact through a stalling receiver', async () => {
     const { client, server, fast, early } = await relayedPair();
     assert.equal(fast, true, 'the reused-buffer path was not taken');
     const up = pattern(24 * 1024 * 1024, 1);
@@ -130,10 +130,10 @@ describe('egress relay', () => {
     assert.match((await within(answer, 5000, 'answer')).toString(), /answer after the client finished$/);
   });
 
-  it('pipes a client stream that is not a socket (the upstream still re-wrapped), and relays both ways', async () => {
+  it('pipes a client stream that is not a socket (the upstream still on the reused buffer), and relays both ways', async () => {
     const target = createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
     const port = await listenTcp(target);
-    const upstream = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const upstream = dialForRelay({ port, host: '127.0.0.1', allowHalfOpen: true });
     await once(upstream, 'connect');
     const fromClient = new PassThrough();
     const toClient = new PassThrough();
@@ -199,13 +199,14 @@ describe('egress proxy tunnel and bridge, end to end on the host', () => {
   });
 
   it('the proxy takes the fast path for a CONNECT socket from its HTTP server', async () => {
-    // The proxy's client socket comes from http.Server's 'connect' event: check that one can be re-wrapped too.
+    // The proxy's client socket comes from http.Server's 'connect' event: check that the relay takes it too.
     const server = createHttpServer();
     const tcp = createServer((s) => s.pipe(s));
     const tcpPort = await listenTcp(tcp);
     const result = new Promise<boolean>((resolve) => {
       server.on('connect', (_req, socket: Duplex, head: Buffer) => {
-        const upstream = connect({ port: tcpPort, host: '127.0.0.1' }, () => {
+        const upstream = dialForRelay({ port: tcpPort, host: '127.0.0.1' });
+        upstream.once('connect', () => {
           resolve(relay(socket, upstream, { toUpstream: head, toClient: 'HTTP/1.1 200 OK\r\n\r\n' }).fast);
         });
       });
