@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { WaveError } from '../errors.js';
 import { isRunOwnerAlive } from '../state/index.js';
 import type { CliContext } from './context.js';
-import { printJson } from './render.js';
+import { printJson, warn } from './render.js';
 import { withStore } from './store-access.js';
 
 const WAIT_MS = 15_000;
@@ -20,7 +20,7 @@ export async function cancelCommand(ctx: CliContext, runId: string): Promise<num
     const ownerAlive = run.ownerHost === hostname() && isRunOwnerAlive(run);
     let removed = 0;
     if (!ownerAlive) {
-      removed = await removeRunContainers(runId);
+      removed = await removeRunContainers(ctx, runId);
       for (const step of store.steps.list(runId)) {
         if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending') store.steps.cancel(runId, step.stepId, 'run cancelled');
       }
@@ -36,15 +36,12 @@ export async function cancelCommand(ctx: CliContext, runId: string): Promise<num
   });
 }
 
-async function removeRunContainers(runId: string): Promise<number> {
-  const { connectDocker, LABELS } = await import('../sandbox/index.js');
-  let docker;
-  try {
-    ({ docker } = await connectDocker());
-  } catch {
-    return 0; // no engine: nothing of this run can be running in it
-  }
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.run}=${runId}`] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
-  return containers.length;
+/** The run's containers and /wave/out volumes, whoever started them; none when no engine answers. */
+async function removeRunContainers(ctx: CliContext, runId: string): Promise<number> {
+  const { DockerEngine } = await import('../sandbox/index.js');
+  const engine = await DockerEngine.connectIfAvailable();
+  if (!engine) return 0; // no engine: nothing of this run can be running in it
+  const { removed, warning } = await engine.removeRun(runId);
+  if (warning) warn(ctx, warning);
+  return removed.length;
 }

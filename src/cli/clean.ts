@@ -8,7 +8,7 @@ import { durationForms, parseDuration } from '../config/index.js';
 import { WaveError } from '../errors.js';
 import type { RunRecord, Store } from '../state/index.js';
 import type { CliContext } from './context.js';
-import { printJson } from './render.js';
+import { printJson, warn } from './render.js';
 import { withStore } from './store-access.js';
 
 /** Running or pending runs are kept even when their process died: `wave resume` may still want them. */
@@ -40,14 +40,13 @@ function compactStateDb(store: Store): { before: number; after: number; error?: 
 }
 
 /** Containers whose Wave process is gone (the reaper's rule); none when no engine answers. */
-async function reapContainers(): Promise<number> {
-  const { connectDocker, reapOrphans } = await import('../sandbox/index.js');
-  try {
-    const { docker } = await connectDocker();
-    return (await reapOrphans(docker)).length;
-  } catch {
-    return 0;
-  }
+async function reapContainers(ctx: CliContext): Promise<number> {
+  const { DockerEngine } = await import('../sandbox/index.js');
+  const engine = await DockerEngine.connectIfAvailable();
+  if (!engine) return 0;
+  const { removed, warning } = await engine.reapOrphans();
+  if (warning) warn(ctx, warning);
+  return removed.length;
 }
 
 function mib(bytes: number): string {
@@ -71,7 +70,7 @@ export async function cleanCommand(ctx: CliContext, opts: { keep?: string; older
     const finished = store.runs.list({ limit: 1_000_000 }).filter((r) => !isActive(r));
     const cutoff = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
     const doomed = finished.slice(keep).filter((r) => cutoff === undefined || Date.parse(r.finishedAt ?? r.createdAt) < cutoff);
-    const containers = opts.dryRun ? 0 : await reapContainers();
+    const containers = opts.dryRun ? 0 : await reapContainers(ctx);
     if (!opts.dryRun) {
       for (const run of doomed) {
         await fs.rm(path.join(workspaceRoot, run.id), { recursive: true, force: true });

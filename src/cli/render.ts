@@ -1,9 +1,9 @@
 // Text output helpers: colour that respects --no-color/NO_COLOR, aligned tables, JSON. Text that may come from a
 // step (errors, reasons) goes through terminalSafe before it is printed; JSON is escaped the same way.
-import { terminalSafeJson } from '../events/terminal-safe.js';
+import { terminalSafe, terminalSafeJson } from '../events/terminal-safe.js';
 import type { CliContext } from './context.js';
 
-export { terminalSafe } from '../events/terminal-safe.js';
+export { terminalSafe };
 
 const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 export type Style = keyof typeof codes;
@@ -31,4 +31,9 @@ export function elapsed(ms: number): string {
 
 export function printJson(value: unknown): void {
   process.stdout.write(terminalSafeJson(value, 2) + '\n');
+}
+
+/** A warning that does not stop the command, on stderr (so -o json's stdout stays one document). */
+export function warn(ctx: Pick<CliContext, 'color'>, message: string): void {
+  process.stderr.write(`${paint(ctx, 'yellow', 'wave: warning:')} ${terminalSafe(message)}\n`);
 }

@@ -1,7 +1,6 @@
 // The sandbox a run uses: the manifest's backend, connected, with the orphans of dead Wave processes reaped, the
 // run's logger attached (so what the sandbox reports reaches the user and the log file), and every image present.
 import type { LoadedManifest } from '../config/index.js';
-import { WaveError } from '../errors.js';
 import type { Sandbox, SandboxLogger } from '../sandbox/types.js';
 import { isRunOwnerAlive, type Store } from '../state/index.js';
 import type { ExecutorStep } from './executor.js';
@@ -12,37 +11,24 @@ export async function connectSandbox(
   note: (m: string) => void,
   logger: SandboxLogger,
 ): Promise<Sandbox> {
-  const { createDockerSandbox, connectDocker, reapOrphans, HostSandbox } = await import('../sandbox/index.js');
+  const { createDockerSandbox, DockerEngine, HostSandbox } = await import('../sandbox/index.js');
   if (manifest.manifest.runtime.sandbox.backend === 'host') return new HostSandbox({ warn: note });
-  const { docker } = await connectDocker();
+  const engine = await DockerEngine.connect();
   // "Active elsewhere" means another live process drives the run: a run this process has just resumed still has
   // the dead owner's containers, and those must go.
-  const removed = await reapOrphans(docker, {
+  const { removed, warning } = await engine.reapOrphans({
     isRunActive: (runId) => {
       const run = store.runs.get(runId);
       return Boolean(run && run.status === 'running' && run.ownerPid !== process.pid && isRunOwnerAlive(run));
     },
   });
+  // Housekeeping: the run goes on, and the user sees why the leftovers are still there.
+  if (warning) logger.warn({}, warning);
   if (removed.length) note(`removed ${removed.length} container(s) left behind by a Wave process that died`);
-  return createDockerSandbox({ docker, logger });
+  return createDockerSandbox({ docker: engine.docker, logger });
 }
 
 /** Fails before anything runs when an image is missing, naming the command that builds it. */
 export async function checkImages(sandbox: Sandbox, steps: readonly ExecutorStep[]): Promise<void> {
-  if (sandbox.kind !== 'docker') return;
-  const { connectDocker, buildHintFor } = await import('../sandbox/index.js');
-  const { docker } = await connectDocker();
-  const missing: string[] = [];
-  for (const image of new Set(steps.map((s) => s.start.image))) {
-    try {
-      await docker.getImage(image).inspect();
-    } catch {
-      missing.push(image);
-    }
-  }
-  if (missing.length) {
-    throw new WaveError('image_missing', `image(s) missing: ${missing.join(', ')}`, {
-      hint: missing.map(buildHintFor).join('; '),
-    });
-  }
+  await sandbox.requireImages?.(steps.map((s) => s.start.image));
 }

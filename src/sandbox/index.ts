@@ -9,10 +9,9 @@ export {
 } from './collect.js';
 export { HostSandbox, HOST_SANDBOX_WARNING, type HostSandboxOptions } from './host.js';
 export { DockerSandbox, createDockerSandbox, type DockerSandboxOptions } from './docker/sandbox.js';
-export { connectDocker, resolveEngineTarget, DEFAULT_SOCKET, type EngineTarget, type EngineConnection } from './docker/engine.js';
+export { resolveEngineTarget, DEFAULT_SOCKET, type EngineTarget } from './docker/engine.js';
 export { buildContainerSpec, containerUser, currentHostIdentity, withoutInit, type BuildContext, type HostIdentity } from './docker/spec.js';
-export { startDocker, type DockerStartup } from './docker/startup.js';
-export { reapOrphans, findOrphans, findOrphanVolumes, type ReapOptions, type OrphanContainer } from './docker/reaper.js';
+export { DockerEngine, type Removal } from './docker/facade.js';
+export type { ReapOptions, OrphanContainer } from './docker/reaper.js';
 export { dockerDoctor, type DockerDoctorReport, type DoctorCheck, type DockerDoctorOptions, type CheckStatus } from './docker/doctor.js';
-export { buildHintFor } from './docker/images.js';
 export { LABELS } from './docker/labels.js';

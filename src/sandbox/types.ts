@@ -151,6 +151,8 @@ export interface OutputRefusal {
 export interface Sandbox {
   readonly kind: 'docker' | 'host';
   run(spec: SandboxSpec, options?: SandboxRunOptions): Promise<SandboxResult>;
+  /** Throws image_missing, naming every image the backend lacks and how to build it; absent where images do not apply. */
+  requireImages?(images: Iterable<string>): Promise<void>;
 }
 
 /** The subset of pino's API the sandbox logs through. Nothing logged ever carries env values. */

@@ -1,10 +1,9 @@
 // Docker checks for `wave doctor`, as data (the CLI renders them): is the engine reachable and which one, can it
 // enforce the limits Wave relies on, are the images there, are there orphaned containers.
-import type Docker from 'dockerode';
 import { isWaveError } from '../../errors.js';
-import { connectDocker, resolveEngineTarget, type EngineTarget } from './engine.js';
+import { resolveEngineTarget, type EngineTarget } from './engine.js';
+import { DockerEngine } from './facade.js';
 import { buildHintFor } from './images.js';
-import { findOrphans, type OrphanContainer } from './reaper.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -26,8 +25,17 @@ export interface DockerDoctorOptions {
   /** Image references to look for (e.g. wave/base:latest and the adapters' images). */
   images?: string[];
   env?: NodeJS.ProcessEnv;
-  /** Use this client instead of connecting (tests). */
-  docker?: Docker;
+  /** Use this engine instead of connecting (tests). */
+  engine?: DockerEngine;
+}
+
+/** The engine DOCKER_HOST names, or undefined when it is malformed (the failure's message says so). */
+function targetOf(env: NodeJS.ProcessEnv | undefined): EngineTarget | undefined {
+  try {
+    return resolveEngineTarget(env);
+  } catch {
+    return undefined;
+  }
 }
 
 function skipped(id: DoctorCheck['id']): DoctorCheck {
@@ -36,12 +44,11 @@ function skipped(id: DoctorCheck['id']): DoctorCheck {
 
 export async function dockerDoctor(options: DockerDoctorOptions = {}): Promise<DockerDoctorReport> {
   const checks: DoctorCheck[] = [];
-  let docker = options.docker;
-  let target: EngineTarget | undefined;
+  let engine = options.engine;
   try {
-    target = resolveEngineTarget(options.env);
-    if (!docker) docker = (await connectDocker({ env: options.env ?? process.env })).docker;
+    engine ??= await DockerEngine.connect({ env: options.env ?? process.env });
   } catch (err) {
+    const target = targetOf(options.env);
     checks.push({
       id: 'engine',
       status: 'fail',
@@ -52,6 +59,7 @@ export async function dockerDoctor(options: DockerDoctorOptions = {}): Promise<D
     checks.push(skipped('limits'), skipped('images'), skipped('orphans'));
     return { ok: false, checks };
   }
+  const { docker, target } = engine;
 
   const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<Record<string, unknown>>]);
   checks.push({
@@ -78,26 +86,10 @@ export async function dockerDoctor(options: DockerDoctorOptions = {}): Promise<D
     details: { cgroupVersion: info.CgroupVersion ?? null, cgroupDriver: info.CgroupDriver ?? null, securityOptions: info.SecurityOptions ?? [] },
   });
 
-  const images = options.images ?? [];
-  const absent: string[] = [];
-  for (const ref of images) {
-    try {
-      await docker.getImage(ref).inspect();
-    } catch {
-      absent.push(ref);
-    }
-  }
-  checks.push({
-    id: 'images',
-    status: absent.length ? 'fail' : 'ok',
-    summary: absent.length ? `missing: ${absent.join(', ')}` : images.length ? `present: ${images.join(', ')}` : 'no images to check',
-    ...(absent.length ? { hint: absent.map((ref) => `${ref}: ${buildHintFor(ref)}`).join('; ') } : {}),
-    details: { present: images.filter((r) => !absent.includes(r)), missing: absent },
-  });
+  checks.push(await imagesCheck(engine, options.images ?? []));
 
-  let orphans: OrphanContainer[] = [];
   try {
-    orphans = await findOrphans(docker);
+    const orphans = await engine.findOrphans();
     checks.push({
       id: 'orphans',
       status: orphans.length ? 'warn' : 'ok',
@@ -109,4 +101,20 @@ export async function dockerDoctor(options: DockerDoctorOptions = {}): Promise<D
     checks.push({ id: 'orphans', status: 'warn', summary: `could not list containers: ${(err as Error).message}` });
   }
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+async function imagesCheck(engine: DockerEngine, images: string[]): Promise<DoctorCheck> {
+  let absent: string[];
+  try {
+    absent = await engine.missingImages(images);
+  } catch (err) {
+    return { id: 'images', status: 'fail', summary: (err as Error).message };
+  }
+  return {
+    id: 'images',
+    status: absent.length ? 'fail' : 'ok',
+    summary: absent.length ? `missing: ${absent.join(', ')}` : images.length ? `present: ${images.join(', ')}` : 'no images to check',
+    ...(absent.length ? { hint: absent.map((ref) => `${ref}: ${buildHintFor(ref)}`).join('; ') } : {}),
+    details: { present: images.filter((r) => !absent.includes(r)), missing: absent },
+  };
 }

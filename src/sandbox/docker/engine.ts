@@ -108,8 +108,15 @@ export interface EngineConnection {
   target: EngineTarget;
 }
 
+export interface ConnectOptions {
+  /** Where DOCKER_HOST and friends are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** How long the engine has to answer the ping; default 5 s. */
+  timeoutMs?: number;
+}
+
 /** Creates a client for the selected engine and checks that it answers. Lazily imports dockerode. */
-export async function connectDocker(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<EngineConnection> {
+export async function connectDocker(options: ConnectOptions = {}): Promise<EngineConnection> {
   const target = resolveEngineTarget(options.env);
   const { default: DockerCtor } = await import('dockerode');
   let docker: Docker;

@@ -3,9 +3,11 @@
 // when it is labelled wave.managed, its owner (wave.owner = <host>:<pid>) ran on this host and is gone, and its
 // run is not active elsewhere. Containers of other hosts (shared engines) are never touched. The /wave/out volumes
 // (out-volume.ts) carry the same labels and go by the same rule, after the containers that use them.
+// removeLabelled is the same removal without the rule, for `wave cancel` of a run whose process is gone.
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { isOwnerAlive } from '../../liveness.js';
+import { isGoneOrGoing } from './engine-errors.js';
 import { LABELS, parseOwner } from './labels.js';
 
 export interface OrphanContainer {
@@ -74,22 +76,35 @@ export async function findOrphanVolumes(docker: Docker, options: ReapOptions = {
  * they used; returns the removed container ids.
  */
 export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Promise<string[]> {
+  const containers = (await findOrphans(docker, options)).map((o) => o.id);
+  return removeResources(docker, containers, () => findOrphanVolumes(docker, options));
+}
+
+/**
+ * Removes every Wave container and /wave/out volume carrying `labels` (a run's, say), whoever owns them; returns
+ * the removed container ids.
+ */
+export async function removeLabelled(docker: Docker, labels: Record<string, string>): Promise<string[]> {
+  const filters = { label: labelFilter({ labels }) };
+  const containers = (await docker.listContainers({ all: true, filters })).map((c) => c.Id);
+  return removeResources(docker, containers, async () => ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name));
+}
+
+/** Containers first, then the volumes they used (listed only then, so none is still in use by a removed one). */
+async function removeResources(docker: Docker, containers: string[], volumes: () => Promise<string[]>): Promise<string[]> {
   const removed: string[] = [];
-  for (const orphan of await findOrphans(docker, options)) {
+  for (const id of containers) {
     try {
-      await docker.getContainer(orphan.id).remove({ force: true, v: true });
-      removed.push(orphan.id);
+      await docker.getContainer(id).remove({ force: true, v: true });
+      removed.push(id);
     } catch (err) {
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code === 404 || code === 409) continue; // gone already, or another reaper is on it
-      throw err;
+      if (!isGoneOrGoing(err)) throw err; // else: gone already, or another reaper is on it
     }
   }
-  for (const name of await findOrphanVolumes(docker, options)) {
+  for (const name of await volumes()) {
     await docker.getVolume(name).remove({ force: true }).catch((err: unknown) => {
-      const code = (err as { statusCode?: number }).statusCode;
-      // 404: gone already; 409: still in use (a container another reaper has not removed yet): next time.
-      if (code !== 404 && code !== 409) throw err;
+      // 409 here: still in use (by a container another reaper has not removed yet): next time.
+      if (!isGoneOrGoing(err)) throw err;
     });
   }
   return removed;

@@ -18,7 +18,7 @@ import type { Sandbox, SandboxLogger, SandboxResult, SandboxRunOptions, SandboxS
 import { DockerDemuxer } from './demux.js';
 import { connectDocker } from './engine.js';
 import { ImageConfigCache } from './image-config.js';
-import { imageMissing, isNoSuchImage } from './images.js';
+import { imageMissing, isNoSuchImage, requireImages } from './images.js';
 import { currentOwner, type OwnerIdentity } from '../../liveness.js';
 import { OutVolume, outVolumeName } from './out-volume.js';
 import { imageHasBridge } from '../egress/attachment.js';
@@ -86,6 +86,10 @@ export class DockerSandbox implements Sandbox {
     // A failed connection is not cached: the next run may find the engine up.
     this.client.catch(() => (this.client = undefined));
     return this.client;
+  }
+
+  async requireImages(images: Iterable<string>): Promise<void> {
+    await requireImages(await this.docker(), images);
   }
 
   async run(spec: SandboxSpec, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> {
