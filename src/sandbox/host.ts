@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WaveError } from '../errors.js';
-import { OutputSink } from './output.js';
+import { CommandOutput, type OutputSink } from './output.js';
 import { loadSandboxProfile, type SandboxProfile } from './profile.js';
+import { StopControl } from './stop.js';
 import type { Sandbox, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from './types.js';
 
 export interface HostSandboxOptions {
@@ -22,6 +23,13 @@ export const HOST_SANDBOX_WARNING =
   'no read-only source, no resource limits, no network restrictions. For developing Wave only.';
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+/** Sequential async iteration: the next chunk is read only after its lines were handled (backpressure). */
+async function pump(from: NodeJS.ReadableStream | null, sink: OutputSink): Promise<void> {
+  if (!from) return;
+  for await (const chunk of from) await sink.write(chunk as Buffer);
+  await sink.end();
+}
 
 export class HostSandbox implements Sandbox {
   readonly kind = 'host' as const;
@@ -50,9 +58,8 @@ export class HostSandbox implements Sandbox {
       WAVE_IN: spec.mounts.in ?? '',
       WAVE_OUT: spec.mounts.out,
     };
-    let killReason: 'timed_out' | 'cancelled' | undefined;
-    const timers: NodeJS.Timeout[] = [];
-    let consumerError: unknown;
+    const graceMs = spec.killGraceMs ?? this.profile.killGraceMs;
+    const stop = new StopControl({ graceMs, signal, timeoutMs: spec.timeoutMs });
     try {
       const child = spawn(spec.argv[0] as string, spec.argv.slice(1), {
         cwd: spec.mounts.src,
@@ -65,36 +72,15 @@ export class HostSandbox implements Sandbox {
         child.once('close', (code, sig) => resolve({ code, signal: sig }));
       });
       if (child.pid !== undefined) runOptions.onCreated?.(`host:${child.pid}`);
-      const killGroup = (sig: NodeJS.Signals) => {
+      stop.attach((sig) => {
         try {
           if (child.pid !== undefined) process.kill(-child.pid, sig);
         } catch {
           /* already gone */
         }
-      };
-      const kill = (reason: 'timed_out' | 'cancelled') => {
-        if (killReason) return;
-        killReason = reason;
-        killGroup('SIGTERM');
-        timers.push(setTimeout(() => killGroup('SIGKILL'), spec.killGraceMs ?? this.profile.killGraceMs));
-      };
-      const onAbort = () => kill('cancelled');
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (spec.timeoutMs !== undefined) timers.push(setTimeout(() => kill('timed_out'), spec.timeoutMs));
-
-      const onConsumerError = (err: unknown) => {
-        consumerError ??= err;
-        kill('cancelled');
-      };
-      const stdout = new OutputSink('stdout', this.profile.maxLineBytes, runOptions.onLine, onConsumerError);
-      const stderr = new OutputSink('stderr', this.profile.maxLineBytes, runOptions.onLine, onConsumerError);
-      // Sequential async iteration: the next chunk is read only after the lines were handled (backpressure).
-      const pump = async (from: NodeJS.ReadableStream | null, sink: OutputSink) => {
-        if (!from) return;
-        for await (const chunk of from) await sink.write(chunk as Buffer);
-        await sink.end();
-      };
-      const pumps = Promise.all([pump(child.stdout, stdout), pump(child.stderr, stderr)]);
+      });
+      const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
+      const pumps = Promise.all([pump(child.stdout, output.stdout), pump(child.stderr, output.stderr)]);
       if (spec.stdin !== undefined && child.stdin) {
         child.stdin.on('error', () => undefined); // the command may exit without reading its input
         child.stdin.end(typeof spec.stdin === 'string' ? spec.stdin : Buffer.from(spec.stdin));
@@ -103,19 +89,17 @@ export class HostSandbox implements Sandbox {
         throw new WaveError('sandbox_failed', `cannot run ${spec.argv[0]}: ${(err as Error).message}`, { cause: err });
       });
       await pumps;
-      signal?.removeEventListener('abort', onAbort);
-      if (consumerError !== undefined) throw consumerError;
-      const status: SandboxStatus = killReason ?? 'exited';
+      if (stop.consumerError) throw stop.consumerError.err;
+      const status: SandboxStatus = stop.reason ?? 'exited';
       return {
         status,
         exitCode: code ?? (sig ? 128 + (SIGNALS[sig] ?? 0) : null),
         durationMs: performance.now() - started,
         containerId: `host:${child.pid ?? 0}`,
-        stdoutTail: stdout.tail.toString(),
-        stderrTail: stderr.tail.toString(),
+        ...output.tails(),
       };
     } finally {
-      for (const t of timers) clearTimeout(t);
+      stop.dispose();
       await rm(home, { recursive: true, force: true });
     }
   }

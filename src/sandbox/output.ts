@@ -27,11 +27,6 @@ export class OutputSink {
     for (const line of this.splitter.end()) await this.emit(line.text, line.truncatedBytes);
   }
 
-  /** The first error the consumer threw, if any. */
-  get consumerError(): unknown {
-    return this.failure;
-  }
-
   private async emit(text: string, truncatedBytes: number): Promise<void> {
     this.tail.add(text);
     if (!this.onLine || this.failure !== undefined) return;
@@ -41,5 +36,24 @@ export class OutputSink {
       this.failure = err ?? new Error('onLine failed');
       this.onConsumerError?.(this.failure);
     }
+  }
+}
+
+/** A command's two streams, with the tails the result reports. */
+export class CommandOutput {
+  readonly stdout: OutputSink;
+  readonly stderr: OutputSink;
+
+  constructor(
+    maxLineBytes: number,
+    onLine?: (line: OutputLine) => void | Promise<void>,
+    onConsumerError?: (err: unknown) => void,
+  ) {
+    this.stdout = new OutputSink('stdout', maxLineBytes, onLine, onConsumerError);
+    this.stderr = new OutputSink('stderr', maxLineBytes, onLine, onConsumerError);
+  }
+
+  tails(): { stdoutTail: string; stderrTail: string } {
+    return { stdoutTail: this.stdout.tail.toString(), stderrTail: this.stderr.tail.toString() };
   }
 }

@@ -151,7 +151,7 @@ export interface OutputRefusal {
 export interface Sandbox {
   readonly kind: 'docker' | 'host';
   run(spec: SandboxSpec, options?: SandboxRunOptions): Promise<SandboxResult>;
-  /** Throws image_missing, naming every image the backend lacks and how to build it; absent where images do not apply. */
+  /** Throws image_missing naming every image the backend lacks and how to build it; absent without images. */
   requireImages?(images: Iterable<string>): Promise<void>;
 }
 

@@ -113,7 +113,9 @@ async function imagesCheck(engine: DockerEngine, images: string[]): Promise<Doct
   return {
     id: 'images',
     status: absent.length ? 'fail' : 'ok',
-    summary: absent.length ? `missing: ${absent.join(', ')}` : images.length ? `present: ${images.join(', ')}` : 'no images to check',
+    summary: absent.length
+      ? `missing: ${absent.join(', ')}`
+      : images.length ? `present: ${images.join(', ')}` : 'no images to check',
     ...(absent.length ? { hint: absent.map((ref) => `${ref}: ${buildHintFor(ref)}`).join('; ') } : {}),
     details: { present: images.filter((r) => !absent.includes(r)), missing: absent },
   };

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { detailOf } from './engine-errors.js';
 import { connectDocker, type ConnectOptions, type EngineTarget } from './engine.js';
-import { missingImages, requireImages } from './images.js';
+import { missingImages } from './images.js';
 import { LABELS } from './labels.js';
 import { findOrphans, reapOrphans, removeLabelled, type OrphanContainer, type ReapOptions } from './reaper.js';
 
@@ -26,7 +26,8 @@ async function settle(work: Promise<string[]>, what: string): Promise<Removal> {
 }
 
 export class DockerEngine {
-  private constructor(
+  /** A connected client; connect() makes one that is known to answer. */
+  constructor(
     /** For the sandbox and the image service, which drive the Engine API themselves. */
     readonly docker: Docker,
     readonly target: EngineTarget,
@@ -55,15 +56,11 @@ export class DockerEngine {
 
   /** Removes every container (step, /wave/out holder, bridge) and /wave/out volume of a run, whoever owns them. */
   removeRun(runId: string): Promise<Removal> {
-    return settle(removeLabelled(this.docker, { [LABELS.run]: runId }), `could not remove the containers of run ${runId}`);
+    const removal = removeLabelled(this.docker, { [LABELS.run]: runId });
+    return settle(removal, `could not remove the containers of run ${runId}`);
   }
 
   missingImages(refs: Iterable<string>): Promise<string[]> {
     return missingImages(this.docker, refs);
-  }
-
-  /** Throws image_missing naming every missing image and the command that builds each. */
-  requireImages(refs: Iterable<string>): Promise<void> {
-    return requireImages(this.docker, refs);
   }
 }

@@ -14,6 +14,7 @@ import type Docker from 'dockerode';
 import { WaveError } from '../../errors.js';
 import { SANDBOX_PATHS } from '../../config/sandbox-paths.js';
 import type { SandboxLogger, SandboxSpec } from '../types.js';
+import { detailOf, removeContainer, statusOf } from './engine-errors.js';
 import { LABELS } from './labels.js';
 import { extractOutputs, type ExtractOutcome } from './out-extract.js';
 import { buildContainerSpec, sandboxLabels, type BuildContext, type OutQuota } from './spec.js';
@@ -51,12 +52,6 @@ export function outVolumeOptions(
     Labels: { ...labels, [LABELS.role]: OUT_ROLE },
   };
 }
-
-const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | undefined)?.statusCode;
-const detailOf = (err: unknown): string => {
-  const e = err as { json?: { message?: string }; message?: string };
-  return (e?.json?.message ?? e?.message ?? String(err)).split('\n')[0] ?? '';
-};
 
 export interface OutVolumeContext {
   spec: SandboxSpec;
@@ -163,11 +158,9 @@ export class OutVolume {
   async removeHolder(): Promise<void> {
     const holder = this.holder;
     this.holder = undefined;
-    await holder?.remove({ force: true }).catch((err: unknown) => {
-      const code = statusOf(err);
-      if (code === 404 || code === 409) return;
-      const fields = { ...this.ids(), containerId: holder.id, err: detailOf(err) };
-      this.ctx.logger?.warn(fields, 'could not remove the /wave/out holder');
+    if (!holder) return;
+    await removeContainer(holder, (err) => {
+      this.ctx.logger?.warn({ ...this.ids(), containerId: holder.id, err }, 'could not remove the /wave/out holder');
     });
   }
 

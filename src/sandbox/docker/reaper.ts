@@ -87,11 +87,16 @@ export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Pr
 export async function removeLabelled(docker: Docker, labels: Record<string, string>): Promise<string[]> {
   const filters = { label: labelFilter({ labels }) };
   const containers = (await docker.listContainers({ all: true, filters })).map((c) => c.Id);
-  return removeResources(docker, containers, async () => ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name));
+  const volumes = async () => ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name);
+  return removeResources(docker, containers, volumes);
 }
 
 /** Containers first, then the volumes they used (listed only then, so none is still in use by a removed one). */
-async function removeResources(docker: Docker, containers: string[], volumes: () => Promise<string[]>): Promise<string[]> {
+async function removeResources(
+  docker: Docker,
+  containers: string[],
+  volumes: () => Promise<string[]>,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const id of containers) {
     try {

@@ -7,23 +7,25 @@
 // and the inspect for OOMKilled (the wait answer does not carry it) overlaps the output drain.
 import { lstat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
-import type { Readable, Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import type Docker from 'dockerode';
-import { WaveError, isWaveError } from '../../errors.js';
+import { WaveError } from '../../errors.js';
+import { currentOwner, type OwnerIdentity } from '../../liveness.js';
+import { imageHasBridge } from '../egress/attachment.js';
+import { CommandOutput } from '../output.js';
 import { loadSandboxProfile, type SandboxProfile } from '../profile.js';
-import { OutputSink } from '../output.js';
+import { StopControl } from '../stop.js';
 import type { Sandbox, SandboxLogger, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from '../types.js';
-import { DockerDemuxer } from './demux.js';
+import { StepCompanions } from './companions.js';
 import { connectDocker } from './engine.js';
+import { sandboxFailed } from './engine-errors.js';
 import { ImageConfigCache } from './image-config.js';
 import { imageMissing, isNoSuchImage, requireImages } from './images.js';
-import { currentOwner, type OwnerIdentity } from '../../liveness.js';
-import { OutVolume, outVolumeName } from './out-volume.js';
-import { imageHasBridge } from '../egress/attachment.js';
-import { startSidecar } from './sidecar.js';
-import { buildContainerSpec, containerName, containerUser, currentHostIdentity, outQuota, type BuildContext, type HostIdentity } from './spec.js';
+import { outVolumeName } from './out-volume.js';
+import {
+  buildContainerSpec, containerName, containerUser, currentHostIdentity, outQuota, type HostIdentity,
+} from './spec.js';
+import { StepContainer } from './step-container.js';
 
 export interface DockerSandboxOptions {
   /** A connected client; by default connectDocker() is called on first use. */
@@ -35,15 +37,6 @@ export interface DockerSandboxOptions {
   owner?: OwnerIdentity;
   /** How long to wait for the engine to close the output stream after the container exited. */
   drainTimeoutMs?: number;
-}
-
-const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | undefined)?.statusCode;
-
-function sandboxFailed(what: string, err: unknown): WaveError {
-  if (isWaveError(err)) return err;
-  const e = err as { json?: { message?: string }; message?: string };
-  const detail = (e?.json?.message ?? e?.message ?? String(err)).split('\n')[0];
-  return new WaveError('sandbox_failed', `${what}: ${detail}`, { cause: err });
 }
 
 /**
@@ -100,172 +93,87 @@ export class DockerSandbox implements Sandbox {
     const host = this.options.host ?? currentHostIdentity();
     const inner = containerUser(host, this.profile);
     const name = containerName(spec, nanoid(8).replace(/[^a-zA-Z0-9]/g, 'x'));
-    const base = {
-      profile: this.profile,
-      host,
-      owner: this.options.owner ?? currentOwner(),
-      name,
-      outVolume: outVolumeName(name),
-    };
-    const build = (extra: Pick<BuildContext, 'imageEntrypoint' | 'egress' | 'networkMode'> = {}) => buildContainerSpec(spec, { ...base, ...extra });
-    build(); // validate the spec before touching anything
-    const quota = outQuota(spec, this.profile);
+    const owner = this.options.owner ?? currentOwner();
+    const base = { profile: this.profile, host, owner, name, outVolume: outVolumeName(name) };
+    buildContainerSpec(spec, base); // validate the spec before touching anything
     const { signal } = runOptions;
-    const empty = (status: SandboxStatus): SandboxResult => ({
-      status, exitCode: null, durationMs: performance.now() - started, containerId: null, stdoutTail: '', stderrTail: '',
-    });
-    if (signal?.aborted) return empty('cancelled');
+    const notStarted = (containerId: string | null): SandboxResult => {
+      const durationMs = performance.now() - started;
+      return { status: 'cancelled', exitCode: null, durationMs, containerId, stdoutTail: '', stderrTail: '' };
+    };
+    if (signal?.aborted) return notStarted(null);
 
     await checkMounts(spec, host, inner);
     const docker = await this.docker();
     // Never pulled: a missing image fails here, with the command that builds it.
     const image = await this.images.get(docker, spec.image).catch((err: unknown) => {
-      throw isNoSuchImage(err) ? imageMissing(spec.image, err) : sandboxFailed(`cannot inspect image ${spec.image}`, err);
+      if (isNoSuchImage(err)) throw imageMissing(spec.image, err);
+      throw sandboxFailed(`cannot inspect image ${spec.image}`, err);
     });
     const attachment = spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.labels)) : undefined;
-    const outputs = new OutVolume(docker, { spec, build: base, quota, user: inner, ...(log ? { logger: log } : {}) });
-    // The holder's start (a container start, the slow part) overlaps the sidecar's and the step's create and
-    // attach; the step itself starts only once the holder holds the volume (see out-volume.ts).
-    let held: Promise<void> | undefined;
-    let sidecar: Docker.Container | undefined;
-    try {
-      await outputs.create();
-      held = outputs.hold();
-      held.catch(() => undefined); // awaited before the step starts
-      if (attachment?.sidecar) sidecar = await startSidecar(docker, attachment.sidecar, spec, base);
-    } catch (err) {
-      await held?.catch(() => undefined);
-      await sidecar?.remove({ force: true, v: true }).catch(() => undefined);
-      await outputs.close();
-      throw err;
-    }
-    const createOptions = build({
-      imageEntrypoint: image.entrypoint,
-      ...(attachment ? { egress: attachment } : {}),
-      ...(sidecar && attachment?.sidecar ? { networkMode: attachment.sidecar.stepNetworkMode(sidecar.id) } : {}),
+    const quota = outQuota(spec, this.profile);
+    const companions = await StepCompanions.start(docker, {
+      spec, build: base, quota, user: inner, sidecar: attachment?.sidecar, ...(log ? { logger: log } : {}),
     });
-    let container: Docker.Container | undefined;
-    let consumerError: unknown;
-    const internal = new AbortController(); // fired by a throwing line consumer
-    const stdout = new OutputSink('stdout', this.profile.maxLineBytes, runOptions.onLine, (err) => { consumerError = err; internal.abort(); });
-    const stderr = new OutputSink('stderr', this.profile.maxLineBytes, runOptions.onLine, (err) => { consumerError = err; internal.abort(); });
-    let killReason: 'timed_out' | 'cancelled' | undefined;
-    const timers: NodeJS.Timeout[] = [];
-    const onAbort = () => void kill('cancelled');
-
-    const kill = async (reason: 'timed_out' | 'cancelled'): Promise<void> => {
-      if (killReason || !container) return;
-      killReason = reason;
-      const c = container;
-      log?.info({ ...ids, containerId: c.id, reason }, 'stopping sandbox');
-      const grace = spec.killGraceMs ?? this.profile.killGraceMs;
-      timers.push(setTimeout(() => void c.kill({ signal: 'SIGKILL' }).catch(() => undefined), grace));
-      // 409/404: it already stopped, which is what we wanted.
-      await c.kill({ signal: 'SIGTERM' }).catch(() => undefined);
-    };
-
+    let container: StepContainer | undefined;
+    const stop = new StopControl({
+      graceMs: spec.killGraceMs ?? this.profile.killGraceMs,
+      signal,
+      timeoutMs: spec.timeoutMs,
+      onStop: (reason) => log?.info({ ...ids, containerId: container?.id, reason }, 'stopping sandbox'),
+    });
     try {
-      try {
-        container = await docker.createContainer(createOptions);
-      } catch (err) {
-        if (isNoSuchImage(err)) {
-          this.images.forget(spec.image);
-          throw imageMissing(spec.image, err);
-        }
-        throw sandboxFailed(`cannot create the container for step ${spec.labels.step}`, err);
-      }
-      const c = container;
-      log?.info({ ...ids, containerId: c.id, image: spec.image }, 'sandbox created');
+      const networkMode = companions.networkMode();
+      const createOptions = buildContainerSpec(spec, {
+        ...base,
+        imageEntrypoint: image.entrypoint,
+        ...(attachment ? { egress: attachment } : {}),
+        ...(networkMode ? { networkMode } : {}),
+      });
+      container = await StepContainer.create(docker, createOptions, {
+        step: spec.labels.step,
+        image: spec.image,
+        onNoSuchImage: () => this.images.forget(spec.image),
+        debug: (fields, message) => log?.debug({ ...ids, ...fields }, message),
+      });
+      const { id } = container;
+      log?.info({ ...ids, containerId: id, image: spec.image }, 'sandbox created');
       const envKeys = Object.keys(spec.env ?? {});
       const network = spec.network ?? 'none';
-      log?.debug({ ...ids, containerId: c.id, envKeys, network, egress: attachment?.mode }, 'sandbox spec');
-      runOptions.onCreated?.(c.id);
+      log?.debug({ ...ids, containerId: id, envKeys, network, egress: attachment?.mode }, 'sandbox spec');
+      runOptions.onCreated?.(id);
 
-      const hasStdin = spec.stdin !== undefined;
-      // Attach before start so no early output is lost; hijack only when stdin must be written.
-      const stream = (await c.attach({ stream: true, stdin: hasStdin, stdout: true, stderr: true, hijack: hasStdin })) as unknown as Duplex;
-      let streamEnded = false;
-      stream.once('end', () => (streamEnded = true));
-      const drained = pipeline(stream as Readable, new DockerDemuxer(stdout, stderr)).catch((err: unknown) => {
-        // Destroyed by us after a drain timeout, or the engine dropped the connection: output is best effort then.
-        if (streamEnded) return;
-        log?.debug({ ...ids, containerId: c.id, err: (err as Error).message }, 'output stream closed early');
-      });
-
-      if (signal?.aborted) return { ...empty('cancelled'), containerId: c.id };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      internal.signal.addEventListener('abort', onAbort, { once: true });
+      const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
+      await container.attach(output, spec.stdin !== undefined);
+      if (signal?.aborted) return notStarted(id);
       // The holder must hold /wave/out before the step can write to it.
-      await held.catch((err: unknown) => {
-        stream.destroy();
-        throw err;
-      });
-      try {
-        await c.start();
-      } catch (err) {
-        stream.destroy();
-        throw sandboxFailed(`cannot start the container for step ${spec.labels.step}`, err);
-      }
-      // Cancelled while starting: the first SIGTERM hit a container that was not running yet.
-      if (killReason) await c.kill({ signal: 'SIGTERM' }).catch(() => undefined);
-      if (spec.timeoutMs !== undefined) timers.push(setTimeout(() => void kill('timed_out'), spec.timeoutMs));
-      if (hasStdin) {
-        const data = spec.stdin as string | Uint8Array;
-        // end() half-closes the socket: with StdinOnce the engine then closes the command's stdin (EOF).
-        stream.end(typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
-      }
+      await container.start(companions.held);
+      stop.attach(container.signal);
+      if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
+      const exit = await container.exit(this.options.drainTimeoutMs ?? 10_000);
 
-      // condition 'not-running' after start returns at once if the command already finished: no lost exit.
-      const lost = (err: unknown) => sandboxFailed(`lost the container of step ${spec.labels.step} (removed from outside?)`, err);
-      const waited = (await c.wait().catch((err: unknown) => { throw lost(err); })) as { StatusCode?: number };
-      const drainTimer = setTimeout(() => {
-        if (!streamEnded) stream.destroy();
-      }, this.options.drainTimeoutMs ?? 10_000);
-      // The container has exited: its state is final, so asking for it need not wait for the last output bytes.
-      const inspected = c.inspect();
-      inspected.catch(() => undefined); // awaited below; not an unhandled rejection while the drain runs
-      await drained;
-      clearTimeout(drainTimer);
-
-      const state = (await inspected.catch((err: unknown) => { throw lost(err); })).State;
-      const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : state.ExitCode;
-      const status: SandboxStatus = killReason ?? (state.OOMKilled ? 'oom_killed' : 'exited');
-      if (consumerError !== undefined) throw consumerError;
+      const status: SandboxStatus = stop.reason ?? (exit.oomKilled ? 'oom_killed' : 'exited');
+      if (stop.consumerError) throw stop.consumerError.err;
       // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded.
-      const copied = status === 'cancelled' ? undefined : await outputs.copyOut();
+      const copied = status === 'cancelled' ? undefined : await companions.copyOut();
       const result: SandboxResult = {
         status,
-        exitCode,
+        exitCode: exit.exitCode,
         durationMs: performance.now() - started,
-        containerId: c.id,
-        stdoutTail: stdout.tail.toString(),
-        stderrTail: stderr.tail.toString(),
+        containerId: id,
+        ...output.tails(),
         ...(copied && !copied.ok ? { outputRefused: copied.refusal } : {}),
       };
       const durationMs = Math.round(result.durationMs);
-      log?.debug({ ...ids, containerId: c.id, status, exitCode, durationMs }, 'sandbox finished');
+      log?.debug({ ...ids, containerId: id, status, exitCode: exit.exitCode, durationMs }, 'sandbox finished');
       return result;
     } finally {
-      for (const t of timers) clearTimeout(t);
-      signal?.removeEventListener('abort', onAbort);
+      stop.dispose();
       const step = container;
-      await Promise.all([
-        step?.remove({ force: true, v: true }).catch((err: unknown) => {
-          // 404: already gone; 409: removal already in progress. Anything else leaves work for the reaper.
-          const code = statusOf(err);
-          if (code === 404 || code === 409) return;
-          const detail = (err as Error).message;
-          log?.warn({ ...ids, containerId: step.id, err: detail }, 'could not remove sandbox container');
-        }),
-        sidecar?.remove({ force: true, v: true }).catch((err: unknown) => {
-          const code = statusOf(err);
-          if (code === 404 || code === 409) return;
-          const detail = (err as Error).message;
-          log?.warn({ ...ids, containerId: sidecar?.id, err: detail }, 'could not remove the egress bridge container');
-        }),
-        held?.catch(() => undefined).then(() => outputs.removeHolder()),
-      ]);
-      await outputs.close(); // the volume, now that no container uses it
+      const removal = step?.remove((err) => {
+        log?.warn({ ...ids, containerId: step.id, err }, 'could not remove sandbox container');
+      });
+      await companions.release(removal ?? Promise.resolve());
     }
   }
 }

@@ -232,7 +232,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       return finishLog();
     }
     // From here on the proxy only copies bytes (relay.ts handles both sockets' errors).
-    relay(client, upstream, { toUpstream: hello, ...(isTls ? {} : { toClient: 'HTTP/1.1 200 Connection Established\r\n\r\n' }) });
+    const established = isTls ? {} : { toClient: 'HTTP/1.1 200 Connection Established\r\n\r\n' };
+    relay(client, upstream, { toUpstream: hello, ...established });
     upstream.once('close', finishLog);
     // Idle only: a tunnel carrying a long stream stays up as long as bytes flow one way or the other.
     cutWhenIdle(upstream, tunnelIdle, (err) => { error = `tunnel ${err.message}`; });

@@ -104,7 +104,7 @@ async function relayedPair(): Promise<{ client: Socket; server: Socket; fast: bo
 }
 
 describe('egress relay', () => {
-  it('reads the upstream into one reused buffer and moves 24 MiB each way intact through a stalling receiver', async () => {
+  it('the upstream reads into one reused buffer; 24 MiB each way arrive intact past a stalling receiver', async () => {
     const { client, server, fast, early } = await relayedPair();
     assert.equal(fast, true, 'the reused-buffer path was not taken');
     const up = pattern(24 * 1024 * 1024, 1);
@@ -130,7 +130,7 @@ describe('egress relay', () => {
     assert.match((await within(answer, 5000, 'answer')).toString(), /answer after the client finished$/);
   });
 
-  it('pipes a client stream that is not a socket (the upstream still on the reused buffer), and relays both ways', async () => {
+  it('pipes a client stream that is not a socket (the upstream on the reused buffer), both ways', async () => {
     const target = createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
     const port = await listenTcp(target);
     const upstream = dialForRelay({ port, host: '127.0.0.1', allowHalfOpen: true });

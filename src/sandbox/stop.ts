@@ -1,0 +1,77 @@
+// When and how a sandboxed command is stopped, the same for every backend: on cancel (the caller's signal), at
+// its deadline, or when a line consumer threw (the output is then unwanted); SIGTERM first, SIGKILL once the grace
+// period is over. The backend supplies only how to deliver a signal (to a container, to a process group).
+import type { SandboxStatus } from './types.js';
+
+export type StopReason = Extract<SandboxStatus, 'timed_out' | 'cancelled'>;
+
+/** Delivers a signal to what runs; must not throw (something already gone is what a stop wants). */
+export type SignalTarget = (signal: 'SIGTERM' | 'SIGKILL') => Promise<void> | void;
+
+export interface StopOptions {
+  /** Delay between SIGTERM and SIGKILL. */
+  graceMs: number;
+  /** The caller's cancellation. */
+  signal?: AbortSignal | undefined;
+  /** Wall-clock limit, counted from attach(). */
+  timeoutMs?: number | undefined;
+  /** Told once, when a stop begins (for a log line). */
+  onStop?: (reason: StopReason) => void;
+}
+
+export class StopControl {
+  private stopReason: StopReason | undefined;
+  private target: SignalTarget | undefined;
+  private failure: { err: unknown } | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly onAbort = () => void this.stop('cancelled');
+
+  /** Listens to the caller's signal from now on; a stop asked for before attach() waits for the target. */
+  constructor(private readonly options: StopOptions) {
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Why the command was stopped, if it was. */
+  get reason(): StopReason | undefined {
+    return this.stopReason;
+  }
+
+  /** The first error a line consumer threw, if one did. */
+  get consumerError(): { err: unknown } | undefined {
+    return this.failure;
+  }
+
+  /** The command runs now: signals go to `target`, the deadline starts, and a stop asked for earlier happens. */
+  attach(target: SignalTarget): void {
+    this.target = target;
+    const { timeoutMs } = this.options;
+    if (timeoutMs !== undefined) this.timers.push(setTimeout(() => void this.stop('timed_out'), timeoutMs));
+    if (this.stopReason) void this.signal();
+  }
+
+  /** Stops the command (once: a later reason does not replace the first). */
+  async stop(reason: StopReason): Promise<void> {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    if (this.target) await this.signal();
+  }
+
+  /** For OutputSink: a throwing consumer stops the command, and its error becomes the run's. */
+  readonly consumerFailed = (err: unknown): void => {
+    this.failure ??= { err };
+    void this.stop('cancelled');
+  };
+
+  /** Clears the timers and stops listening to the caller's signal; call on every way out. */
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private async signal(): Promise<void> {
+    const target = this.target as SignalTarget;
+    this.options.onStop?.(this.stopReason as StopReason);
+    this.timers.push(setTimeout(() => void target('SIGKILL'), this.options.graceMs));
+    await target('SIGTERM');
+  }
+}

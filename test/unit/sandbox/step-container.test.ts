@@ -1,0 +1,117 @@
+// The step container piece (src/sandbox/docker/step-container.ts) against a fake engine: a create that finds no
+// image is image_missing (and the image cache is told), other create failures are sandbox_failed naming the step;
+// the exit code comes from the wait answer, else from the inspect, which also says whether the kernel OOM-killed it;
+// output attached before the start reaches its sinks; a removal the engine refuses is a warning, a 404 is fine.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { isWaveError } from '../../../src/errors.js';
+import { StepContainer } from '../../../src/sandbox/docker/step-container.js';
+import { CommandOutput } from '../../../src/sandbox/output.js';
+
+const status = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
+
+/** A docker frame: type 1 stdout, 2 stderr. */
+function frame(type: 1 | 2, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+interface FakeOptions {
+  wait?: object;
+  state?: object;
+  removeError?: Error;
+}
+
+function fakeContainer(o: FakeOptions): { container: Docker.Container; stream: PassThrough } {
+  const stream = new PassThrough();
+  const container = {
+    id: 'c1',
+    attach: async () => stream,
+    start: async () => undefined,
+    wait: async () => o.wait ?? {},
+    inspect: async () => ({ State: { ExitCode: 0, OOMKilled: false, ...o.state } }),
+    remove: async () => {
+      if (o.removeError) throw o.removeError;
+    },
+  } as unknown as Docker.Container;
+  return { container, stream };
+}
+
+const dockerCreating = (result: Docker.Container | Error) =>
+  ({
+    createContainer: async () => {
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  }) as unknown as Docker;
+
+const ctx = (onNoSuchImage: () => void = () => undefined) => ({
+  step: 'build',
+  image: 'wave/claude:latest',
+  onNoSuchImage,
+});
+
+describe('StepContainer', () => {
+  it('create: no such image is image_missing with the build hint; the cache is told to forget it', async () => {
+    let forgot = false;
+    const docker = dockerCreating(status(404, 'No such image: wave/claude:latest'));
+    const created = StepContainer.create(docker, {}, ctx(() => (forgot = true)));
+    await assert.rejects(created, (err: unknown) => {
+      assert.ok(isWaveError(err));
+      assert.equal(err.code, 'image_missing');
+      assert.match(err.hint ?? '', /wave images build claude/);
+      return true;
+    });
+    assert.equal(forgot, true);
+  });
+
+  it('create: any other failure is sandbox_failed naming the step and the engine’s message', async () => {
+    const err = Object.assign(status(500, '(HTTP code 500) server error'), { json: { message: 'out of space' } });
+    await assert.rejects(StepContainer.create(dockerCreating(err), {}, ctx()), {
+      code: 'sandbox_failed',
+      message: 'cannot create the container for step build: out of space',
+    });
+  });
+
+  it('output attached before the start reaches the sinks; the exit code is the wait answer’s', async () => {
+    const { container, stream } = fakeContainer({ wait: { StatusCode: 3 }, state: { ExitCode: 99 } });
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    const output = new CommandOutput(1024);
+    await step.attach(output, false);
+    await step.start(Promise.resolve());
+    stream.end(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')]));
+    assert.deepEqual(await step.exit(1000), { exitCode: 3, oomKilled: false });
+    assert.deepEqual(output.tails(), { stdoutTail: 'out\n', stderrTail: 'err\n' });
+  });
+
+  it('without a status in the wait answer, the inspect gives the exit code and the OOM kill', async () => {
+    const { container, stream } = fakeContainer({ state: { ExitCode: 137, OOMKilled: true } });
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    await step.attach(new CommandOutput(1024), false);
+    stream.end();
+    assert.deepEqual(await step.exit(1000), { exitCode: 137, oomKilled: true });
+  });
+
+  it('a holder that never held /wave/out: the start fails with its error and the stream is let go', async () => {
+    const { container, stream } = fakeContainer({});
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    await step.attach(new CommandOutput(1024), false);
+    await assert.rejects(step.start(Promise.reject(new Error('holder failed'))), /holder failed/);
+    assert.equal(stream.destroyed, true);
+  });
+
+  it('remove: gone already is fine; anything else is a warning, never an exception', async () => {
+    const warnings: string[] = [];
+    const errors = [status(404, 'no such container'), status(409, 'removal in progress'), status(500, 'busy')];
+    for (const removeError of errors) {
+      const step = await StepContainer.create(dockerCreating(fakeContainer({ removeError }).container), {}, ctx());
+      await step.remove((w) => warnings.push(w));
+    }
+    assert.deepEqual(warnings, ['busy']);
+  });
+});
