@@ -22,16 +22,21 @@ export async function cancelCommand(ctx: CliContext, runId: string): Promise<num
     if (!ownerAlive) {
       removed = await removeRunContainers(ctx, runId);
       for (const step of store.steps.list(runId)) {
-        if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending') store.steps.cancel(runId, step.stepId, 'run cancelled');
+        if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending')
+          store.steps.cancel(runId, step.stepId, 'run cancelled');
       }
       store.runs.finish(runId, 'cancelled', { error: 'cancelled (its Wave process was gone)' });
     } else {
       const deadline = Date.now() + WAIT_MS;
-      while (Date.now() < deadline && store.runs.get(runId)?.status === 'running') await new Promise((r) => setTimeout(r, 200));
+      while (Date.now() < deadline && store.runs.get(runId)?.status === 'running')
+        await new Promise((r) => setTimeout(r, 200));
     }
     const status = store.runs.get(runId)?.status;
     if (ctx.output === 'json') printJson({ runId, status, containersRemoved: removed });
-    else process.stdout.write(`run ${runId}: ${status === 'cancelled' ? 'cancelled' : `cancel requested (status: ${status})`}\n`);
+    else
+      process.stdout.write(
+        `run ${runId}: ${status === 'cancelled' ? 'cancelled' : `cancel requested (status: ${status})`}\n`,
+      );
     return 0;
   });
 }

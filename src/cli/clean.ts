@@ -53,7 +53,10 @@ function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-export async function cleanCommand(ctx: CliContext, opts: { keep?: string; olderThan?: string; dryRun?: boolean }): Promise<number> {
+export async function cleanCommand(
+  ctx: CliContext,
+  opts: { keep?: string; olderThan?: string; dryRun?: boolean },
+): Promise<number> {
   const keep = opts.keep === undefined ? 0 : Number(opts.keep);
   if (!Number.isInteger(keep) || keep < 0) throw new WaveError('usage', `--keep ${opts.keep}: expected a whole number`);
   const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan, { days: true });
@@ -69,7 +72,9 @@ export async function cleanCommand(ctx: CliContext, opts: { keep?: string; older
   return withStore(ctx, async (store) => {
     const finished = store.runs.list({ limit: 1_000_000 }).filter((r) => !isActive(r));
     const cutoff = olderThanMs === undefined ? undefined : Date.now() - olderThanMs;
-    const doomed = finished.slice(keep).filter((r) => cutoff === undefined || Date.parse(r.finishedAt ?? r.createdAt) < cutoff);
+    const doomed = finished
+      .slice(keep)
+      .filter((r) => cutoff === undefined || Date.parse(r.finishedAt ?? r.createdAt) < cutoff);
     const containers = opts.dryRun ? 0 : await reapContainers(ctx);
     if (!opts.dryRun) {
       for (const run of doomed) {
@@ -85,14 +90,27 @@ export async function cleanCommand(ctx: CliContext, opts: { keep?: string; older
         dryRun: Boolean(opts.dryRun),
         removed: doomed.map((r) => r.id),
         containersRemoved: containers,
-        ...(compacted ? { stateDb: { bytesBefore: compacted.before, bytesAfter: compacted.after, ...(compacted.error ? { error: compacted.error } : {}) } } : {}),
+        ...(compacted
+          ? {
+              stateDb: {
+                bytesBefore: compacted.before,
+                bytesAfter: compacted.after,
+                ...(compacted.error ? { error: compacted.error } : {}),
+              },
+            }
+          : {}),
       });
     } else {
-      for (const run of doomed) process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${run.id} (${run.status})\n`);
-      process.stdout.write(`${doomed.length} run(s) ${opts.dryRun ? 'would be ' : ''}removed, ${finished.length - doomed.length} finished run(s) kept\n`);
+      for (const run of doomed)
+        process.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${run.id} (${run.status})\n`);
+      process.stdout.write(
+        `${doomed.length} run(s) ${opts.dryRun ? 'would be ' : ''}removed, ${finished.length - doomed.length} finished run(s) kept\n`,
+      );
       if (containers) process.stdout.write(`removed ${containers} orphaned container(s)\n`);
-      if (compacted?.error) process.stdout.write(`state db not compacted (${compacted.error}); the next wave clean tries again\n`);
-      else if (compacted) process.stdout.write(`state db compacted: ${mib(compacted.before)} → ${mib(compacted.after)}\n`);
+      if (compacted?.error)
+        process.stdout.write(`state db not compacted (${compacted.error}); the next wave clean tries again\n`);
+      else if (compacted)
+        process.stdout.write(`state db compacted: ${mib(compacted.before)} → ${mib(compacted.after)}\n`);
     }
     return 0;
   });

@@ -23,10 +23,16 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   if (ctx.output === 'json') {
     printJson(report);
   } else {
-    const mark = { ok: paint(ctx, 'green', 'ok  '), warn: paint(ctx, 'yellow', 'warn'), fail: paint(ctx, 'red', 'FAIL'), skipped: paint(ctx, 'dim', 'skip') };
+    const mark = {
+      ok: paint(ctx, 'green', 'ok  '),
+      warn: paint(ctx, 'yellow', 'warn'),
+      fail: paint(ctx, 'red', 'FAIL'),
+      skipped: paint(ctx, 'dim', 'skip'),
+    };
     for (const check of report.checks) {
       process.stdout.write(`${mark[check.status]}  ${check.id.padEnd(8)} ${check.summary}\n`);
-      if (check.hint && check.status !== 'ok') process.stdout.write(`      ${paint(ctx, 'dim', 'hint:')} ${check.hint}\n`);
+      if (check.hint && check.status !== 'ok')
+        process.stdout.write(`      ${paint(ctx, 'dim', 'hint:')} ${check.hint}\n`);
     }
   }
   return report.ok ? ExitCode.ok : ExitCode.infrastructure;

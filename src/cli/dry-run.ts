@@ -13,23 +13,35 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
       pipeline: prepared.pipeline.pipeline.metadata.name,
       file: prepared.pipeline.file,
       levels: prepared.levels,
-      ...(prepared.fromStep ? { fromStep: prepared.fromStep.fromStep, reusedFrom: source?.run.id ?? null, reuse: prepared.fromStep.reuse, run: prepared.fromStep.run } : {}),
+      ...(prepared.fromStep
+        ? {
+            fromStep: prepared.fromStep.fromStep,
+            reusedFrom: source?.run.id ?? null,
+            reuse: prepared.fromStep.reuse,
+            run: prepared.fromStep.run,
+          }
+        : {}),
       steps,
     });
     return 0;
   }
   for (const n of notes) process.stderr.write(`wave: ${n}\n`);
-  process.stdout.write(`pipeline ${prepared.pipeline.pipeline.metadata.name} (${prepared.pipeline.file}): ${steps.length} step(s) in ${prepared.levels.length} level(s)\n`);
+  process.stdout.write(
+    `pipeline ${prepared.pipeline.pipeline.metadata.name} (${prepared.pipeline.file}): ${steps.length} step(s) in ${prepared.levels.length} level(s)\n`,
+  );
   prepared.levels.forEach((level, i) => process.stdout.write(`  level ${i}: ${level.join(', ')}\n`));
   if (prepared.fromStep) {
     const { reuse, run } = prepared.fromStep;
     process.stdout.write(`from step ${prepared.fromStep.fromStep}: run ${run.join(', ')}`);
-    process.stdout.write(source ? `; reuse ${reuse.join(', ')} from run ${source.run.id}\n` : '; nothing upstream to reuse\n');
+    process.stdout.write(
+      source ? `; reuse ${reuse.join(', ')} from run ${source.run.id}\n` : '; nothing upstream to reuse\n',
+    );
   }
   for (const s of steps) {
     if (s.action === 'reuse') {
       process.stdout.write(`\n${s.id}  [reused from ${s.reusedFrom}: not run again]\n`);
-      for (const a of s.reusedArtifacts ?? []) process.stdout.write(`  artifact ${a.name}: ${a.path} (sha256 ${a.sha256.slice(0, 12)}…, checked)\n`);
+      for (const a of s.reusedArtifacts ?? [])
+        process.stdout.write(`  artifact ${a.name}: ${a.path} (sha256 ${a.sha256.slice(0, 12)}…, checked)\n`);
       continue;
     }
     process.stdout.write(`\n${s.id}  [${s.kind}]  image ${s.image}\n`);

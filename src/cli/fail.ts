@@ -9,11 +9,15 @@ export function reportError(err: unknown, ctx: Pick<CliContext, 'output' | 'colo
   if (isWaveError(err)) {
     if (ctx.output === 'json') {
       process.stdout.write(
-        terminalSafeJson({ error: { code: err.code, message: err.message, details: err.details, hint: err.hint } }) + '\n',
+        terminalSafeJson({ error: { code: err.code, message: err.message, details: err.details, hint: err.hint } }) +
+          '\n',
       );
     } else {
       // A message may quote what a step wrote (a file name in /wave/out, an exit reason): printed terminal-safe.
-      const lines = [`${paint(ctx, 'red', 'error:')} ${terminalSafe(err.message)}`, ...err.details.map((d) => `  ${terminalSafe(d)}`)];
+      const lines = [
+        `${paint(ctx, 'red', 'error:')} ${terminalSafe(err.message)}`,
+        ...err.details.map((d) => `  ${terminalSafe(d)}`),
+      ];
       if (err.hint) lines.push(`${paint(ctx, 'dim', 'hint:')} ${terminalSafe(err.hint)}`);
       process.stderr.write(lines.join('\n') + '\n');
     }

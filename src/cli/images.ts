@@ -82,7 +82,19 @@ export async function imagesListCommand(ctx: CliContext): Promise<number> {
   const rows = await listImages({ adapterImages: (await manifestFacts(ctx)).adapterImages });
   if (ctx.output === 'json') printJson(rows);
   else if (rows.length === 0) process.stdout.write('no Wave images; build them with: wave images build\n');
-  else process.stdout.write(table(['image', 'tag', 'size', 'created', 'used by'], rows.map((r) => [r.repository, r.tag, mb(r.sizeBytes), r.created.toISOString().slice(0, 16).replace('T', ' '), r.usedBy.join(',')])));
+  else
+    process.stdout.write(
+      table(
+        ['image', 'tag', 'size', 'created', 'used by'],
+        rows.map((r) => [
+          r.repository,
+          r.tag,
+          mb(r.sizeBytes),
+          r.created.toISOString().slice(0, 16).replace('T', ' '),
+          r.usedBy.join(','),
+        ]),
+      ),
+    );
   return 0;
 }
 

@@ -19,7 +19,12 @@ export async function listCommand(ctx: CliContext, what: string): Promise<number
     process.stdout.write(`no ${what}\n`);
   } else {
     const headers = Object.keys(rows[0] ?? {});
-    process.stdout.write(table(headers, rows.map((r) => headers.map((h) => cell(r[h])))));
+    process.stdout.write(
+      table(
+        headers,
+        rows.map((r) => headers.map((h) => cell(r[h]))),
+      ),
+    );
   }
   return 0;
 }

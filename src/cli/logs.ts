@@ -22,7 +22,11 @@ export function outputLine(e: WaveEvent): string | undefined {
   return undefined;
 }
 
-export async function logsCommand(ctx: CliContext, runId: string, opts: { step?: string; follow?: boolean }): Promise<number> {
+export async function logsCommand(
+  ctx: CliContext,
+  runId: string,
+  opts: { step?: string; follow?: boolean },
+): Promise<number> {
   const { ttySink } = await import('../events/index.js');
   const out = process.stdout;
   const write = async (text: string): Promise<void> => {

@@ -19,8 +19,8 @@ const examples: Array<[string, string]> = [
   ['wave run code-review --dry-run', 'show the plan without running it'],
   ['wave resume hello-world-20261121-101500-ab12', 'continue a failed or interrupted run'],
   ['wave status -o json', 'the latest run and its steps'],
-  ['wave logs RUN_ID --follow', 'a run\'s events and output, live'],
-  ['wave artifacts RUN_ID --export ./out', 'copy a run\'s outputs'],
+  ['wave logs RUN_ID --follow', "a run's events and output, live"],
+  ['wave artifacts RUN_ID --export ./out', "copy a run's outputs"],
   ['wave cancel RUN_ID', 'stop a run from another terminal'],
   ['wave clean --keep 10', 'remove all but the 10 newest finished runs'],
   ['wave images build claude', 'build an agent image'],
@@ -49,7 +49,10 @@ export async function main(argv: string[]): Promise<void> {
     .hook('preAction', (_cmd, action) => {
       ctx = contextFromFlags(action.optsWithGlobals<GlobalFlags>());
     })
-    .addHelpText('after', '\nExamples:\n' + examples.map(([cmd, what]) => `  ${cmd.padEnd(40)} ${what}`).join('\n') + '\n');
+    .addHelpText(
+      'after',
+      '\nExamples:\n' + examples.map(([cmd, what]) => `  ${cmd.padEnd(40)} ${what}`).join('\n') + '\n',
+    );
 
   const finish = (code: number | void) => {
     if (typeof code === 'number') process.exitCode = code;
@@ -93,7 +96,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--adapter <name>', 'use this adapter for every prompt step')
     .option('--model <model>', 'use this model (or tier: cheapest|balanced|strongest) for every prompt step')
     .option('--steps <a,b>', 'run only these steps')
-    .option('--from-step <step>', "run this step and everything downstream; reuse the steps upstream from the newest run where they completed")
+    .option(
+      '--from-step <step>',
+      'run this step and everything downstream; reuse the steps upstream from the newest run where they completed',
+    )
     .option('--from-run <run-id>', 'with --from-step: reuse the upstream steps of this run')
     .option('--max-workers <n>', 'steps running at once (1-32; default runtime.max_concurrent_workers)')
     .option('--detach', 'run in the background and print the run id')
@@ -114,7 +120,9 @@ export async function main(argv: string[]): Promise<void> {
     .description('continue a failed, cancelled or interrupted run without re-running completed steps')
     .argument('<run-id>')
     .option('--max-workers <n>', 'steps running at once')
-    .action(async (runId: string, opts: { maxWorkers?: string }) => finish(await (await import('./run.js')).resumeCommand(ctx, runId, opts)));
+    .action(async (runId: string, opts: { maxWorkers?: string }) =>
+      finish(await (await import('./run.js')).resumeCommand(ctx, runId, opts)),
+    );
 
   program
     .command('status')
@@ -128,7 +136,9 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<run-id>')
     .option('--step <id>', 'only this step')
     .option('-f, --follow', 'keep printing until the run ends')
-    .action(async (runId: string, opts: { step?: string; follow?: boolean }) => finish(await (await import('./logs.js')).logsCommand(ctx, runId, opts)));
+    .action(async (runId: string, opts: { step?: string; follow?: boolean }) =>
+      finish(await (await import('./logs.js')).logsCommand(ctx, runId, opts)),
+    );
 
   program
     .command('artifacts')
@@ -136,7 +146,9 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<run-id>')
     .option('--step <id>', 'only this step')
     .option('--export <dir>', 'copy the artifacts here')
-    .action(async (runId: string, opts: { step?: string; export?: string }) => finish(await (await import('./artifacts.js')).artifactsCommand(ctx, runId, opts)));
+    .action(async (runId: string, opts: { step?: string; export?: string }) =>
+      finish(await (await import('./artifacts.js')).artifactsCommand(ctx, runId, opts)),
+    );
 
   program
     .command('cancel')
@@ -150,7 +162,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--keep <n>', 'keep the n newest finished runs')
     .option('--older-than <duration>', 'only runs finished longer ago than this (e.g. 12h, 7d, 2w)')
     .option('--dry-run', 'only say what would be removed')
-    .action(async (opts: { keep?: string; olderThan?: string; dryRun?: boolean }) => finish(await (await import('./clean.js')).cleanCommand(ctx, opts)));
+    .action(async (opts: { keep?: string; olderThan?: string; dryRun?: boolean }) =>
+      finish(await (await import('./clean.js')).cleanCommand(ctx, opts)),
+    );
 
   const images = program.command('images').description('build, list and prune the images steps run in');
   images
@@ -158,11 +172,17 @@ export async function main(argv: string[]): Promise<void> {
     .description('build images (base and the adapters), only what changed')
     .argument('[names...]', 'base, claude, codex, gemini, opencode (default: all)')
     .option('--base-image <ref>', 'FROM for the base image (default: a local debian:trixie-slim or the bootstrap)')
-    .option('--extra-ca <file>', 'trust this PEM bundle in every image (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--extra-ca <file>',
+      'trust this PEM bundle in every image (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--no-cache', 'rebuild every layer')
     .option('--bootstrap-base', "build the base's Debian from Debian's packages when no base image is present")
     .action(async (names: string[], opts: import('./images.js').ImagesBuildOptions & { cache?: boolean }) =>
-      finish(await (await import('./images.js')).imagesBuildCommand(ctx, names, { ...opts, noCache: opts.cache === false })),
+      finish(
+        await (await import('./images.js')).imagesBuildCommand(ctx, names, { ...opts, noCache: opts.cache === false }),
+      ),
     );
   images
     .command('list', { isDefault: true })
@@ -172,7 +192,9 @@ export async function main(argv: string[]): Promise<void> {
     .command('prune')
     .description('remove superseded image builds no container uses')
     .option('--dry-run', 'only say what would be removed')
-    .action(async (opts: { dryRun?: boolean }) => finish(await (await import('./images.js')).imagesPruneCommand(ctx, opts)));
+    .action(async (opts: { dryRun?: boolean }) =>
+      finish(await (await import('./images.js')).imagesPruneCommand(ctx, opts)),
+    );
 
   program
     .command('doctor')

@@ -35,12 +35,16 @@ function parseWorkers(value: string | undefined): number | undefined {
 }
 
 function readInput(input: string | undefined, file: string | undefined): string {
-  if (input !== undefined && file !== undefined) throw new WaveError('usage', 'give the input either as an argument or with --input-file, not both');
+  if (input !== undefined && file !== undefined)
+    throw new WaveError('usage', 'give the input either as an argument or with --input-file, not both');
   if (file === undefined) return input ?? '';
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
-    throw new WaveError('file_not_found', `--input-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new WaveError(
+      'file_not_found',
+      `--input-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -92,12 +96,24 @@ function note(ctx: CliContext): (m: string) => void {
   return (m) => process.stderr.write(`${paint(ctx, 'dim', 'wave:')} ${m}\n`);
 }
 
-export async function runCommand(ctx: CliContext, pipeline: string, inputArg: string | undefined, opts: RunCommandOptions): Promise<number> {
+export async function runCommand(
+  ctx: CliContext,
+  pipeline: string,
+  inputArg: string | undefined,
+  opts: RunCommandOptions,
+): Promise<number> {
   const input = readInput(inputArg, opts.inputFile);
   const flags = {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     ...(opts.model ? { model: opts.model } : {}),
-    ...(opts.steps ? { steps: opts.steps.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(opts.steps
+      ? {
+          steps: opts.steps
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(opts.maxWorkers ? { maxWorkers: parseWorkers(opts.maxWorkers) as number } : {}),
     ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep.trim() } : {}),
     ...(opts.fromRun !== undefined ? { fromRun: opts.fromRun.trim() } : {}),
@@ -164,7 +180,8 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
 function report(ctx: CliContext, runId: string, status: string): void {
   if (ctx.output === 'json') return; // the NDJSON stream ended with run_completed
   // The TTY view ended with the run's outcome and its error: only where to look next is left to say.
-  if (status !== 'completed') process.stdout.write(`details: wave status ${runId}; wave logs ${runId}; wave resume ${runId}\n`);
+  if (status !== 'completed')
+    process.stdout.write(`details: wave status ${runId}; wave logs ${runId}; wave resume ${runId}\n`);
   else process.stdout.write(`outputs: wave artifacts ${runId}\n`);
 }
 
@@ -213,6 +230,9 @@ async function detach(ctx: CliContext, pipelineRef: string, stdinInput: string |
   }
   child.unref();
   if (ctx.output === 'json') printJson({ runId, pid: child.pid, log: logPath });
-  else process.stdout.write(`${runId}\nstarted in the background (pid ${child.pid}); follow it: wave logs ${runId} --follow\n`);
+  else
+    process.stdout.write(
+      `${runId}\nstarted in the background (pid ${child.pid}); follow it: wave logs ${runId} --follow\n`,
+    );
   return 0;
 }

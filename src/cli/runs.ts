@@ -7,18 +7,43 @@ import { duration, withStore } from './store-access.js';
 
 export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; status?: string }): Promise<number> {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new WaveError('usage', `--limit ${opts.limit}: expected a positive whole number`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new WaveError('usage', `--limit ${opts.limit}: expected a positive whole number`);
   const statuses = opts.status?.split(',').map((s) => s.trim()) ?? [];
   const bad = statuses.filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
-  if (bad.length) throw new WaveError('usage', `--status ${bad.join(',')}: unknown status`, { hint: `one of: ${RUN_STATUSES.join(', ')}` });
+  if (bad.length)
+    throw new WaveError('usage', `--status ${bad.join(',')}: unknown status`, {
+      hint: `one of: ${RUN_STATUSES.join(', ')}`,
+    });
   return withStore(ctx, (store) => {
     const runs = store.runs.list({ limit, ...(statuses.length ? { status: statuses as RunStatus[] } : {}) });
     if (ctx.output === 'json') {
-      printJson(runs.map((r) => ({ id: r.id, pipeline: r.pipeline, status: r.status, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, exitCode: r.exitCode })));
+      printJson(
+        runs.map((r) => ({
+          id: r.id,
+          pipeline: r.pipeline,
+          status: r.status,
+          createdAt: r.createdAt,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          exitCode: r.exitCode,
+        })),
+      );
     } else if (runs.length === 0) {
       process.stdout.write('no runs\n');
     } else {
-      process.stdout.write(table(['run', 'pipeline', 'status', 'started', 'time'], runs.map((r) => [r.id, r.pipeline, r.status, r.startedAt ?? r.createdAt, duration(r.startedAt, r.finishedAt)])));
+      process.stdout.write(
+        table(
+          ['run', 'pipeline', 'status', 'started', 'time'],
+          runs.map((r) => [
+            r.id,
+            r.pipeline,
+            r.status,
+            r.startedAt ?? r.createdAt,
+            duration(r.startedAt, r.finishedAt),
+          ]),
+        ),
+      );
     }
     return 0;
   });

@@ -31,20 +31,35 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           reusedFrom: s.reusedFrom,
           attemptHistory: attempts
             .filter((a) => a.stepId === s.stepId)
-            .map((a) => ({ attempt: a.attempt, status: a.status, exitCode: a.exitCode, reason: a.reason, failureClass: a.failureClass, delayMs: a.delayMs })),
+            .map((a) => ({
+              attempt: a.attempt,
+              status: a.status,
+              exitCode: a.exitCode,
+              reason: a.reason,
+              failureClass: a.failureClass,
+              delayMs: a.delayMs,
+            })),
         })),
       });
       return 0;
     }
     const colour = run.status === 'completed' ? 'green' : run.status === 'running' ? 'yellow' : 'red';
-    process.stdout.write(`run ${run.id}  ${paint(ctx, colour, run.status)}  pipeline ${run.pipeline}  ${duration(run.startedAt, run.finishedAt)}\n`);
+    process.stdout.write(
+      `run ${run.id}  ${paint(ctx, colour, run.status)}  pipeline ${run.pipeline}  ${duration(run.startedAt, run.finishedAt)}\n`,
+    );
     // Errors and step notes quote what steps produced (exit reasons, file names): printed terminal-safe.
     if (run.error) process.stdout.write(`error: ${terminalSafe(run.error)}\n`);
     process.stdout.write('\n');
     process.stdout.write(
       table(
         ['step', 'status', 'attempts', 'time', 'note'],
-        steps.map((s) => [s.stepId, s.status, String(s.attempts), duration(s.startedAt, s.finishedAt), s.reusedFrom ? `reused from ${s.reusedFrom}` : terminalSafe(s.error ?? '')]),
+        steps.map((s) => [
+          s.stepId,
+          s.status,
+          String(s.attempts),
+          duration(s.startedAt, s.finishedAt),
+          s.reusedFrom ? `reused from ${s.reusedFrom}` : terminalSafe(s.error ?? ''),
+        ]),
       ),
     );
     return 0;

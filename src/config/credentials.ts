@@ -40,7 +40,8 @@ export function stepPassthrough(manifest: Manifest, step: Step): PassthroughName
     for (const name of names ?? []) if (!out.has(name)) out.set(name, from);
   };
   add(manifest.runtime.sandbox.env_passthrough, 'runtime');
-  if (step.exec.type === 'prompt' && step.persona) add(manifest.personas[step.persona]?.sandbox?.env_passthrough, 'persona');
+  if (step.exec.type === 'prompt' && step.persona)
+    add(manifest.personas[step.persona]?.sandbox?.env_passthrough, 'persona');
   add(step.sandbox?.env_passthrough, 'step');
   return [...out].map(([name, from]) => ({ name, from }));
 }
@@ -61,8 +62,12 @@ export function refusedCredentialPassthrough(manifest: Manifest, step: Step): Pa
 }
 
 /** Why a provider credential may not be passed through at this level, and what to do; one text everywhere. */
-export function credentialRefusal(name: string, level: PassthroughLevel, owner?: string): { message: string; hint: string } {
-  const gateway = "the model gateway adds the real key on the host, so a step does not need it";
+export function credentialRefusal(
+  name: string,
+  level: PassthroughLevel,
+  owner?: string,
+): { message: string; hint: string } {
+  const gateway = 'the model gateway adds the real key on the host, so a step does not need it';
   switch (level) {
     case 'runtime':
       return {

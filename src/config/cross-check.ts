@@ -27,7 +27,11 @@ export function checkPipelineAgainstManifest(loaded: LoadedPipeline, manifest: M
       resolveStepAgent(manifest, step);
     } catch (err) {
       if (!isWaveError(err)) throw err;
-      const at: DocPath = ['steps', i, step.model !== undefined ? 'model' : step.persona !== undefined ? 'persona' : 'id'];
+      const at: DocPath = [
+        'steps',
+        i,
+        step.model !== undefined ? 'model' : step.persona !== undefined ? 'persona' : 'id',
+      ];
       error(err.message, at, err.hint);
     }
     if (step.sandbox) checkNarrowing(step, i, manifest, error);
@@ -56,18 +60,30 @@ function checkNarrowing(
   };
   const s = step.sandbox ?? {};
   const who = step.persona === undefined ? 'the runtime defaults' : `persona '${step.persona}'`;
-  const hint = 'a step may only narrow its persona\'s sandbox; change the persona instead';
+  const hint = "a step may only narrow its persona's sandbox; change the persona instead";
   if (s.network !== undefined && NETWORK_RANK[s.network] > NETWORK_RANK[base.network]) {
-    error(`step '${step.id}': sandbox.network '${s.network}' widens ${who} (${base.network})`, ['steps', i, 'sandbox', 'network'], hint);
+    error(
+      `step '${step.id}': sandbox.network '${s.network}' widens ${who} (${base.network})`,
+      ['steps', i, 'sandbox', 'network'],
+      hint,
+    );
   }
   (s.allowed_domains ?? []).forEach((d, j) => {
     if (base.network !== 'open' && !base.allowed_domains.some((allowed) => domainCovers(allowed, d))) {
-      error(`step '${step.id}': sandbox.allowed_domains '${d}' is not allowed for ${who}`, ['steps', i, 'sandbox', 'allowed_domains', j], hint);
+      error(
+        `step '${step.id}': sandbox.allowed_domains '${d}' is not allowed for ${who}`,
+        ['steps', i, 'sandbox', 'allowed_domains', j],
+        hint,
+      );
     }
   });
   (s.env_passthrough ?? []).forEach((v, j) => {
     if (!base.env_passthrough.includes(v)) {
-      error(`step '${step.id}': sandbox.env_passthrough '${v}' is not passed through for ${who}`, ['steps', i, 'sandbox', 'env_passthrough', j], hint);
+      error(
+        `step '${step.id}': sandbox.env_passthrough '${v}' is not passed through for ${who}`,
+        ['steps', i, 'sandbox', 'env_passthrough', j],
+        hint,
+      );
     }
   });
 }

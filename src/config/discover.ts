@@ -64,7 +64,8 @@ export async function findPipeline(name: string, projectDir: string): Promise<Fo
       if (!existsSync(p)) continue;
       // A pipeline found by name is the project's (or Wave's) file: a link out of them would be read and quoted.
       const refused = linkEscape(p, projectDir);
-      if (refused) throw new WaveError('pipeline_invalid', `pipeline '${name}' (${p}) ${refused}`, { hint: CONTAINED_PATH_HINT });
+      if (refused)
+        throw new WaveError('pipeline_invalid', `pipeline '${name}' (${p}) ${refused}`, { hint: CONTAINED_PATH_HINT });
       return { name, path: p, source };
     }
   }

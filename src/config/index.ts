@@ -43,7 +43,13 @@ export {
   PROJECT_DIR_NAME,
   type ResolvedPath,
 } from './paths.js';
-export { resolveStepAgent, effectivePermissions, type EffectivePermissions, type ResolveFlags, type ResolvedAgent } from './resolve.js';
+export {
+  resolveStepAgent,
+  effectivePermissions,
+  type EffectivePermissions,
+  type ResolveFlags,
+  type ResolvedAgent,
+} from './resolve.js';
 export { resolveRetry, retryDelayMs, type ResolvedRetry } from './retry.js';
 export { checkPipelineAgainstManifest, domainCovers, DEFAULT_PERSONA_NETWORK } from './cross-check.js';
 export {

@@ -50,7 +50,16 @@ export async function readManifest(manifestPath: string): Promise<ManifestReadRe
   // A wave.yaml that is a link out of its folder would have another file's content read and quoted in errors.
   const escape = linkEscape(file, path.dirname(file));
   if (escape) {
-    return { problems: [{ severity: 'error', file, message: `the manifest ${escape}`, hint: `pass the file itself: --manifest <its real path>; ${CONTAINED_PATH_HINT}` }] };
+    return {
+      problems: [
+        {
+          severity: 'error',
+          file,
+          message: `the manifest ${escape}`,
+          hint: `pass the file itself: --manifest <its real path>; ${CONTAINED_PATH_HINT}`,
+        },
+      ],
+    };
   }
   const text = await readManifestText(file);
   const src = parseYamlSource(file, text);
@@ -76,7 +85,14 @@ export async function readManifest(manifestPath: string): Promise<ManifestReadRe
     const raw = src.value as RawManifest;
     const manifest = withDefaults(raw);
     const explicitSummarizer = raw.runtime?.relay?.summarizer_persona !== undefined;
-    const systemPromptPaths = checkManifestSemantics(manifest, projectDir, file, src.locate, problems, explicitSummarizer);
+    const systemPromptPaths = checkManifestSemantics(
+      manifest,
+      projectDir,
+      file,
+      src.locate,
+      problems,
+      explicitSummarizer,
+    );
     loaded = { manifest, file, projectDir, systemPromptPaths, locate: src.locate };
   }
   const all = sortProblems(dedupeProblems(problems));
@@ -183,7 +199,11 @@ function checkManifestSemantics(
     }
     const prompt = resolveProjectPath(persona.system_prompt_file, projectDir);
     if (prompt.refused) {
-      error(`persona '${name}': system_prompt_file '${persona.system_prompt_file}' ${prompt.refused}`, ['personas', name, 'system_prompt_file'], CONTAINED_PATH_HINT);
+      error(
+        `persona '${name}': system_prompt_file '${persona.system_prompt_file}' ${prompt.refused}`,
+        ['personas', name, 'system_prompt_file'],
+        CONTAINED_PATH_HINT,
+      );
     } else if (!prompt.exists) {
       error(
         `persona '${name}': system_prompt_file '${persona.system_prompt_file}' not found (looked for ${prompt.path})`,
@@ -250,11 +270,16 @@ function checkManifestSemantics(
     error(`${at.join('.')}: '${value}' ${refused}`, at, CONTAINED_PATH_HINT);
   }
   const ca = m.runtime.sandbox.extra_ca_certs;
-  if (ca !== undefined && !refusedPaths.has('runtime.sandbox.extra_ca_certs') && !existsSync(path.resolve(projectDir, ca))) {
-    error(
-      `runtime.sandbox.extra_ca_certs: '${ca}' not found (looked for ${path.resolve(projectDir, ca)})`,
-      ['runtime', 'sandbox', 'extra_ca_certs'],
-    );
+  if (
+    ca !== undefined &&
+    !refusedPaths.has('runtime.sandbox.extra_ca_certs') &&
+    !existsSync(path.resolve(projectDir, ca))
+  ) {
+    error(`runtime.sandbox.extra_ca_certs: '${ca}' not found (looked for ${path.resolve(projectDir, ca)})`, [
+      'runtime',
+      'sandbox',
+      'extra_ca_certs',
+    ]);
   }
   checkResources(m.runtime.sandbox.resources, ['runtime', 'sandbox', 'resources'], error);
   return promptPaths;
@@ -284,7 +309,11 @@ function checkResources(
       error(`out_size '${String(res.out_size)}' is not a size`, [...at, 'out_size'], 'write it like 64m, 1g or 2GiB');
     } else if (memoryBytes !== undefined && outBytes > memoryBytes) {
       // /wave/out is a tmpfs charged to the step's memory: a larger quota could never be reached.
-      error(`out_size '${String(res.out_size)}' is larger than memory '${String(res.memory)}'`, [...at, 'out_size'], '/wave/out is held in the step\'s memory while it runs: raise memory too, or lower out_size');
+      error(
+        `out_size '${String(res.out_size)}' is larger than memory '${String(res.memory)}'`,
+        [...at, 'out_size'],
+        "/wave/out is held in the step's memory while it runs: raise memory too, or lower out_size",
+      );
     }
   }
 }

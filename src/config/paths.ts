@@ -86,12 +86,15 @@ export function resolveProjectPath(rel: string, projectDir: string): ResolvedPat
   if (lexical) return { path: inProject, exists: false, fromDefaults: false, refused: lexical };
   if (existsSync(inProject)) {
     const refused = linkEscape(inProject, projectDir);
-    return refused ? { path: inProject, exists: false, fromDefaults: false, refused } : { path: inProject, exists: true, fromDefaults: false };
+    return refused
+      ? { path: inProject, exists: false, fromDefaults: false, refused }
+      : { path: inProject, exists: true, fromDefaults: false };
   }
   const normalised = path.normalize(rel).split(path.sep).join('/');
   if (normalised.startsWith(`${PROJECT_DIR_NAME}/`)) {
     const fallback = path.join(defaultsDir(), normalised.slice(PROJECT_DIR_NAME.length + 1));
-    if (existsSync(fallback) && !linkEscape(fallback, projectDir)) return { path: fallback, exists: true, fromDefaults: true };
+    if (existsSync(fallback) && !linkEscape(fallback, projectDir))
+      return { path: fallback, exists: true, fromDefaults: true };
   }
   // Nothing there yet; a link on the way (a folder of the project pointing elsewhere) still must not lead out.
   const refused = linkEscape(inProject, projectDir);
@@ -127,8 +130,13 @@ function lexicalEscape(rel: string): string | undefined {
 export function linkEscape(file: string, projectDir: string): string | undefined {
   const real = realpathOfExisting(file);
   if (real === undefined) return undefined;
-  const roots = [realpathOfExisting(projectDir) ?? path.resolve(projectDir), realpathOfExisting(defaultsDir()) ?? defaultsDir()];
-  return roots.some((root) => isInside(real, root)) ? undefined : `leads outside the project through a symbolic link (to ${real})`;
+  const roots = [
+    realpathOfExisting(projectDir) ?? path.resolve(projectDir),
+    realpathOfExisting(defaultsDir()) ?? defaultsDir(),
+  ];
+  return roots.some((root) => isInside(real, root))
+    ? undefined
+    : `leads outside the project through a symbolic link (to ${real})`;
 }
 
 /** The real path of `p`, or of its deepest existing ancestor joined with the rest. */

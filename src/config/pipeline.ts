@@ -118,11 +118,22 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   void rawExec;
 
   if (exec.type === 'prompt' && raw.persona === undefined) {
-    report(ctx, 'error', `step '${raw.id}': a prompt step needs a persona`, [...at, 'id'], 'add persona: <name>, or make it a command step (exec: {type: command, script: ...})');
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': a prompt step needs a persona`,
+      [...at, 'id'],
+      'add persona: <name>, or make it a command step (exec: {type: command, script: ...})',
+    );
   }
   if (exec.type === 'command' && (raw.persona !== undefined || raw.model !== undefined || raw.adapter !== undefined)) {
     const keys = (['persona', 'adapter', 'model'] as const).filter((k) => raw[k] !== undefined);
-    report(ctx, 'warning', `step '${raw.id}': ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not used by a command step`, [...at, keys[0] ?? 'id']);
+    report(
+      ctx,
+      'warning',
+      `step '${raw.id}': ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not used by a command step`,
+      [...at, keys[0] ?? 'id'],
+    );
   }
   checkStepCredentials(raw, exec, at, ctx);
 
@@ -138,7 +149,12 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const seenNames = new Map<string, number>();
   outputs.forEach((o, j) => {
     if (seenNames.has(o.name)) {
-      report(ctx, 'error', `step '${raw.id}': duplicate output artifact name '${o.name}'`, [...at, 'output_artifacts', j, 'name']);
+      report(ctx, 'error', `step '${raw.id}': duplicate output artifact name '${o.name}'`, [
+        ...at,
+        'output_artifacts',
+        j,
+        'name',
+      ]);
     }
     seenNames.set(o.name, j);
   });
@@ -146,7 +162,11 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   let contracts: Contract[] = [];
   let contractsAt: DocPath = [...at, 'handover', 'contracts'];
   if (handover?.contract && handover.contracts) {
-    report(ctx, 'error', `step '${raw.id}': use either handover.contract or handover.contracts, not both`, [...at, 'handover', 'contract']);
+    report(ctx, 'error', `step '${raw.id}': use either handover.contract or handover.contracts, not both`, [
+      ...at,
+      'handover',
+      'contract',
+    ]);
   }
   if (handover?.contracts) contracts = handover.contracts;
   else if (handover?.contract) {
@@ -170,7 +190,11 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   return {
     ...others,
     ...(workspace?.mount
-      ? { workspace: { mount: workspace.mount.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' })) } }
+      ? {
+          workspace: {
+            mount: workspace.mount.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' })),
+          },
+        }
       : {}),
     dependencies: raw.dependencies ?? [],
     exec,
@@ -183,11 +207,20 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
 function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
   const legacy = raw.type === 'command' || raw.script !== undefined;
   if (legacy && raw.exec) {
-    report(ctx, 'error', `step '${raw.id}': use either exec or the step-level type: command + script, not both`, [...at, raw.type ? 'type' : 'script']);
+    report(ctx, 'error', `step '${raw.id}': use either exec or the step-level type: command + script, not both`, [
+      ...at,
+      raw.type ? 'type' : 'script',
+    ]);
   }
   if (legacy && !raw.exec) {
     if (raw.type !== 'command') {
-      report(ctx, 'error', `step '${raw.id}': script needs type: command`, [...at, 'script'], 'or write exec: {type: command, script: ...}');
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': script needs type: command`,
+        [...at, 'script'],
+        'or write exec: {type: command, script: ...}',
+      );
     }
     if (raw.script === undefined || raw.script.trim() === '') {
       report(ctx, 'error', `step '${raw.id}': a command step needs a script`, [...at, 'type']);
@@ -196,13 +229,23 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
   }
   const e = raw.exec;
   if (!e) {
-    report(ctx, 'error', `step '${raw.id}': missing exec`, [...at, 'id'], 'add exec: {type: prompt, source: "..."} or exec: {type: command, script: "..."}');
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': missing exec`,
+      [...at, 'id'],
+      'add exec: {type: prompt, source: "..."} or exec: {type: command, script: "..."}',
+    );
     return { type: 'prompt', source: '' };
   }
   const where = [...at, 'exec'];
   if (e.type === 'command') {
     for (const k of ['source', 'source_path'] as const) {
-      if (e[k] !== undefined) report(ctx, 'error', `step '${raw.id}': exec.${k} is for prompt steps; a command step runs exec.script`, [...where, k]);
+      if (e[k] !== undefined)
+        report(ctx, 'error', `step '${raw.id}': exec.${k} is for prompt steps; a command step runs exec.script`, [
+          ...where,
+          k,
+        ]);
     }
     if (e.script === undefined || e.script.trim() === '') {
       report(ctx, 'error', `step '${raw.id}': a command step needs exec.script`, [...where, 'type']);
@@ -210,21 +253,42 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
     return { type: 'command', script: e.script ?? '', ...(e.image === undefined ? {} : { image: e.image }) };
   }
   for (const k of ['script', 'image'] as const) {
-    if (e[k] !== undefined) report(ctx, 'error', `step '${raw.id}': exec.${k} is for command steps (exec.type: command)`, [...where, k]);
+    if (e[k] !== undefined)
+      report(ctx, 'error', `step '${raw.id}': exec.${k} is for command steps (exec.type: command)`, [...where, k]);
   }
   if (e.source !== undefined && e.source_path !== undefined) {
-    report(ctx, 'error', `step '${raw.id}': use either exec.source or exec.source_path, not both`, [...where, 'source_path']);
+    report(ctx, 'error', `step '${raw.id}': use either exec.source or exec.source_path, not both`, [
+      ...where,
+      'source_path',
+    ]);
   } else if (e.source === undefined && e.source_path === undefined) {
-    report(ctx, 'error', `step '${raw.id}': a prompt step needs exec.source (the prompt) or exec.source_path (a file)`, [...where, 'type']);
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': a prompt step needs exec.source (the prompt) or exec.source_path (a file)`,
+      [...where, 'type'],
+    );
   } else if (e.source !== undefined && e.source.trim() === '') {
     report(ctx, 'error', `step '${raw.id}': exec.source is empty`, [...where, 'source']);
   }
   if (e.source_path !== undefined) {
     const resolved = resolveProjectPath(e.source_path, ctx.projectDir);
     if (resolved.refused) {
-      report(ctx, 'error', `step '${raw.id}': prompt file '${e.source_path}' ${resolved.refused}`, [...where, 'source_path'], CONTAINED_PATH_HINT);
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': prompt file '${e.source_path}' ${resolved.refused}`,
+        [...where, 'source_path'],
+        CONTAINED_PATH_HINT,
+      );
     } else if (!resolved.exists) {
-      report(ctx, 'error', `step '${raw.id}': prompt file '${e.source_path}' not found (looked for ${resolved.path})`, [...where, 'source_path'], 'paths are relative to the project folder (the one holding wave.yaml)');
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': prompt file '${e.source_path}' not found (looked for ${resolved.path})`,
+        [...where, 'source_path'],
+        'paths are relative to the project folder (the one holding wave.yaml)',
+      );
     }
   }
   return {
@@ -241,7 +305,13 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
 function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): void {
   if (exec.type === 'prompt' && raw.credentials !== undefined) {
     const persona = raw.persona === undefined ? 'its persona' : `persona '${raw.persona}'`;
-    report(ctx, 'error', `step '${raw.id}': credentials is decided by the persona for a prompt step`, [...at, 'credentials'], `set credentials: passthrough on ${persona} in wave.yaml, or drop it here`);
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': credentials is decided by the persona for a prompt step`,
+      [...at, 'credentials'],
+      `set credentials: passthrough on ${persona} in wave.yaml, or drop it here`,
+    );
   }
   if (exec.type !== 'command' || raw.credentials === 'passthrough') return;
   (raw.sandbox?.env_passthrough ?? []).forEach((variable, j) => {
@@ -276,7 +346,10 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
   const wrongSource = c.source === undefined ? undefined : outPathProblem(c.source);
   if (wrongSource) report(ctx, 'error', `${label}: source '${c.source}' ${wrongSource}`, [...at, 'source']);
   if (FILE_CONTRACTS.has(c.type) && c.source === undefined && outputs.length === 0) {
-    report(ctx, 'error', `${label} has nothing to check: give it a source or declare output_artifacts`, [...at, 'type']);
+    report(ctx, 'error', `${label} has nothing to check: give it a source or declare output_artifacts`, [
+      ...at,
+      'type',
+    ]);
   }
   if (c.type === 'json_schema') {
     if (c.schema === undefined && c.schema_path === undefined) {
@@ -302,7 +375,8 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
     report(ctx, 'error', `${label}: command is only used by test_suite contracts`, [...at, 'command']);
   }
   for (const key of ['required_headings', 'headings', 'max_length'] as const) {
-    if (c[key] !== undefined && c.type !== 'markdown_spec') report(ctx, 'error', `${label}: ${key} is only used by markdown_spec contracts`, [...at, key]);
+    if (c[key] !== undefined && c.type !== 'markdown_spec')
+      report(ctx, 'error', `${label}: ${key} is only used by markdown_spec contracts`, [...at, key]);
   }
   if (c.interface !== undefined && c.type !== 'typescript_interface') {
     report(ctx, 'error', `${label}: interface is only used by typescript_interface contracts`, [...at, 'interface']);
@@ -331,9 +405,21 @@ function checkContract(c: Contract, at: DocPath, stepId: string, outputs: Output
   if (c.schema_path !== undefined) {
     const resolved = resolveProjectPath(c.schema_path, ctx.projectDir);
     if (resolved.refused) {
-      report(ctx, 'error', `${label}: schema_path '${c.schema_path}' ${resolved.refused}`, [...at, 'schema_path'], CONTAINED_PATH_HINT);
+      report(
+        ctx,
+        'error',
+        `${label}: schema_path '${c.schema_path}' ${resolved.refused}`,
+        [...at, 'schema_path'],
+        CONTAINED_PATH_HINT,
+      );
     } else if (!resolved.exists) {
-      report(ctx, 'error', `${label}: schema_path '${c.schema_path}' not found (looked for ${resolved.path})`, [...at, 'schema_path'], 'paths are relative to the project folder; .wave/… falls back to the embedded defaults');
+      report(
+        ctx,
+        'error',
+        `${label}: schema_path '${c.schema_path}' not found (looked for ${resolved.path})`,
+        [...at, 'schema_path'],
+        'paths are relative to the project folder; .wave/… falls back to the embedded defaults',
+      );
     }
   }
 }
@@ -344,10 +430,19 @@ function checkRetry(raw: RawStep, at: DocPath, ctx: Ctx): void {
   const base = r.base_delay === undefined ? undefined : parseDuration(r.base_delay);
   const max = r.max_delay === undefined ? undefined : parseDuration(r.max_delay);
   if (base !== undefined && max !== undefined && base > max) {
-    report(ctx, 'error', `step '${raw.id}': retry.base_delay (${r.base_delay}) is longer than retry.max_delay (${r.max_delay})`, [...at, 'retry', 'base_delay']);
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': retry.base_delay (${r.base_delay}) is longer than retry.max_delay (${r.max_delay})`,
+      [...at, 'retry', 'base_delay'],
+    );
   }
   if (r.policy === 'none' && r.max_attempts !== undefined && r.max_attempts > 1) {
-    report(ctx, 'warning', `step '${raw.id}': retry.max_attempts ${r.max_attempts} overrides policy: none`, [...at, 'retry', 'max_attempts']);
+    report(ctx, 'warning', `step '${raw.id}': retry.max_attempts ${r.max_attempts} overrides policy: none`, [
+      ...at,
+      'retry',
+      'max_attempts',
+    ]);
   }
 }
 
@@ -356,7 +451,14 @@ function checkRetry(raw: RawStep, at: DocPath, ctx: Ctx): void {
  * profile's HOME): a mount on, above or below one would hide it. /wave/src is the step's source: a mount may replace
  * it or sit below it.
  */
-const RESERVED_TARGETS = [SANDBOX_PATHS.out, SANDBOX_PATHS.in, SANDBOX_PATHS.meta, SANDBOX_PATHS.run, '/tmp', '/home/wave'];
+const RESERVED_TARGETS = [
+  SANDBOX_PATHS.out,
+  SANDBOX_PATHS.in,
+  SANDBOX_PATHS.meta,
+  SANDBOX_PATHS.run,
+  '/tmp',
+  '/home/wave',
+];
 const SOURCE_TARGET = SANDBOX_PATHS.src;
 
 function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
@@ -364,7 +466,13 @@ function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
   (raw.workspace?.mount ?? []).forEach((m, j) => {
     const where = [...at, 'workspace', 'mount', j];
     if (!path.posix.isAbsolute(m.target)) {
-      report(ctx, 'error', `step '${raw.id}': mount target '${m.target}' must be an absolute path inside the container`, [...where, 'target'], 'for example /wave/src or /project');
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': mount target '${m.target}' must be an absolute path inside the container`,
+        [...where, 'target'],
+        'for example /wave/src or /project',
+      );
     } else {
       const target = path.posix.normalize(m.target).replace(/(.)\/$/, '$1');
       const under = (outer: string, inner: string) =>
@@ -385,9 +493,18 @@ function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
     }
     const resolved = resolveProjectPath(m.source, ctx.projectDir);
     if (resolved.refused) {
-      report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' ${resolved.refused}`, [...where, 'source'], CONTAINED_PATH_HINT);
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': mount source '${m.source}' ${resolved.refused}`,
+        [...where, 'source'],
+        CONTAINED_PATH_HINT,
+      );
     } else if (!resolved.exists) {
-      report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' not found (looked for ${resolved.path})`, [...where, 'source']);
+      report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' not found (looked for ${resolved.path})`, [
+        ...where,
+        'source',
+      ]);
     }
   });
 }

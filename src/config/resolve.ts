@@ -43,7 +43,10 @@ export function resolveStepAgent(
     persona = manifest.personas[step.persona];
     if (!persona) {
       const names = Object.keys(manifest.personas);
-      fail(`unknown persona '${step.persona}'${didYouMean(step.persona, names)}`, `personas in the manifest: ${names.join(', ') || 'none'}`);
+      fail(
+        `unknown persona '${step.persona}'${didYouMean(step.persona, names)}`,
+        `personas in the manifest: ${names.join(', ') || 'none'}`,
+      );
     }
   }
 
@@ -54,7 +57,8 @@ export function resolveStepAgent(
   const adapter = manifest.adapters[adapterName];
   if (!adapter) {
     const names = Object.keys(manifest.adapters);
-    const from = flags.adapter !== undefined ? '--adapter' : step.adapter !== undefined ? 'step' : `persona '${step.persona}'`;
+    const from =
+      flags.adapter !== undefined ? '--adapter' : step.adapter !== undefined ? 'step' : `persona '${step.persona}'`;
     return fail(
       `unknown adapter '${adapterName}' (from ${from})${didYouMean(adapterName, names)}`,
       `adapters in the manifest: ${names.join(', ') || 'none'}`,
@@ -71,7 +75,10 @@ export function resolveStepAgent(
   ];
   const chosen = candidates.find(([, m]) => m !== undefined && m !== '');
   if (!chosen || chosen[1] === undefined) {
-    return fail(`no model for adapter '${adapterName}'`, `set adapters.${adapterName}.default_model, or model: on the persona or step`);
+    return fail(
+      `no model for adapter '${adapterName}'`,
+      `set adapters.${adapterName}.default_model, or model: on the persona or step`,
+    );
   }
   const [modelSource, requested] = chosen;
   let model = requested;

@@ -21,7 +21,12 @@ const PRESETS: Record<RetryPolicy, Omit<ResolvedRetry, 'onFailure'>> = {
 };
 
 /** Without a policy: one attempt, linear backoff from 1s, capped at 60s (the original's defaults). */
-const NO_POLICY: Omit<ResolvedRetry, 'onFailure'> = { maxAttempts: 1, backoff: 'linear', baseDelayMs: 1_000, maxDelayMs: 60_000 };
+const NO_POLICY: Omit<ResolvedRetry, 'onFailure'> = {
+  maxAttempts: 1,
+  backoff: 'linear',
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+};
 
 export function resolveRetry(retry: Retry | undefined): ResolvedRetry {
   const preset = retry?.policy === undefined ? NO_POLICY : PRESETS[retry.policy];

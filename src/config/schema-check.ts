@@ -113,7 +113,10 @@ function notAWaveDocument(kind: SchemaKind, src: YamlSource): Problem | undefine
     line: 1,
     column: 1,
     message: `not a Wave ${kind}: it has no 'kind: ${KIND_OF[kind]}'`,
-    hint: kind === 'manifest' ? 'wave init writes a manifest to start from' : `a pipeline starts with kind: ${KIND_OF[kind]} and metadata: {name: …}`,
+    hint:
+      kind === 'manifest'
+        ? 'wave init writes a manifest to start from'
+        : `a pipeline starts with kind: ${KIND_OF[kind]} and metadata: {name: …}`,
   };
 }
 
@@ -211,7 +214,8 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
   const parentSchema = err.parentSchema as Record<string, unknown> | undefined;
   if (err.propertyName !== undefined) {
     // A map key that is not a valid name (adapters, personas): point at the key itself.
-    const expected = typeof parentSchema?.['x-wave-expected'] === 'string' ? parentSchema['x-wave-expected'] : 'a valid name';
+    const expected =
+      typeof parentSchema?.['x-wave-expected'] === 'string' ? parentSchema['x-wave-expected'] : 'a valid name';
     return problem(`name '${err.propertyName}' in ${name} must be ${expected}`, [...path, err.propertyName], 'key');
   }
   switch (err.keyword) {
@@ -309,7 +313,8 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 

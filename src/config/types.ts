@@ -23,8 +23,17 @@ export interface SandboxPolicy {
  * The provider's own server-side tools: the provider, not the step, reaches the network or runs code for them,
  * outside the egress allowlist. The model gateway refuses a request that uses one unless the persona lists it.
  */
-export type ProviderTool = 'web_search' | 'web_fetch' | 'code_execution' | 'mcp' | 'file_search' | 'image_generation' | 'computer_use';
-export const PROVIDER_TOOLS: readonly ProviderTool[] = ['web_search', 'web_fetch', 'code_execution', 'mcp', 'file_search', 'image_generation', 'computer_use'];
+export type ProviderTool =
+  'web_search' | 'web_fetch' | 'code_execution' | 'mcp' | 'file_search' | 'image_generation' | 'computer_use';
+export const PROVIDER_TOOLS: readonly ProviderTool[] = [
+  'web_search',
+  'web_fetch',
+  'code_execution',
+  'mcp',
+  'file_search',
+  'image_generation',
+  'computer_use',
+];
 
 /** A persona's sandbox: a step's policy, plus what only a persona may grant. */
 export interface PersonaSandboxPolicy extends SandboxPolicy {

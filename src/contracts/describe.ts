@@ -27,11 +27,15 @@ export async function describeContracts(specs: readonly ContractInput[], env: De
     lines.push('No automatic checks run on your outputs.');
     return lines.join('\n');
   }
-  lines.push(`When you finish, your outputs are checked by machine, in this order. The step passes only if every required check passes; otherwise you are asked to fix what failed.`);
+  lines.push(
+    `When you finish, your outputs are checked by machine, in this order. The step passes only if every required check passes; otherwise you are asked to fix what failed.`,
+  );
   for (const [i, input] of specs.entries()) {
     const problems = validateContractSpec(input);
     if (problems.length > 0) {
-      throw new WaveError('pipeline_invalid', `contract ${i + 1}: ${problems.join('; ')}`, { hint: 'run `wave validate`' });
+      throw new WaveError('pipeline_invalid', `contract ${i + 1}: ${problems.join('; ')}`, {
+        hint: 'run `wave validate`',
+      });
     }
     const spec = input as ContractSpec;
     let body: string;
@@ -39,7 +43,10 @@ export async function describeContracts(specs: readonly ContractInput[], env: De
       body = await definitionOf(spec).describe(spec, env);
     } catch (err) {
       if (err instanceof ContractConfigError) {
-        throw new WaveError('pipeline_invalid', `contract ${i + 1} (${spec.type}): ${err.message}`, { hint: 'run `wave validate`', cause: err });
+        throw new WaveError('pipeline_invalid', `contract ${i + 1} (${spec.type}): ${err.message}`, {
+          hint: 'run `wave validate`',
+          cause: err,
+        });
       }
       throw err;
     }
@@ -55,7 +62,10 @@ function renderError(path: string, message: string): string {
   const [first, ...rest] = message.split('\n');
   const head = path ? `  - ${code(path)}: ${first}` : `  - ${first}`;
   if (rest.length === 0) return head;
-  return `${head}\n${fenced('', rest.join('\n')).split('\n').map((l) => `    ${l}`).join('\n')}`;
+  return `${head}\n${fenced('', rest.join('\n'))
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}`;
 }
 
 /** A compact Markdown list of what failed, for the retry prompt; '' when nothing failed. */
@@ -68,8 +78,10 @@ export function describeFailures(results: readonly ContractRunResult[]): string 
     const label = r.hard ? '' : ' (advisory)';
     lines.push(`- Check ${r.index + 1} (${r.type}${source})${label}:`);
     for (const e of r.errors.slice(0, MAX_ERRORS_PER_CONTRACT)) lines.push(renderError(e.path, e.message));
-    if (r.errors.length > MAX_ERRORS_PER_CONTRACT) lines.push(`  - … and ${r.errors.length - MAX_ERRORS_PER_CONTRACT} more`);
-    if (r.details.recovered === true) lines.push('  - (the JSON had to be extracted from surrounding text: write only the JSON)');
+    if (r.errors.length > MAX_ERRORS_PER_CONTRACT)
+      lines.push(`  - … and ${r.errors.length - MAX_ERRORS_PER_CONTRACT} more`);
+    if (r.details.recovered === true)
+      lines.push('  - (the JSON had to be extracted from surrounding text: write only the JSON)');
   }
   let text = lines.join('\n');
   if (text.length > MAX_FAILURES_CHARS) text = `${text.slice(0, MAX_FAILURES_CHARS)}\n… (cut)`;

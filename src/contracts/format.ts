@@ -43,7 +43,9 @@ export const formatContract: ContractDefinition<FormatSpec> = {
 
   validate(spec) {
     if (spec.format === undefined) return [`format: 'format' is required (${FILE_FORMATS.join(' | ')})`];
-    return FILE_FORMATS.includes(spec.format as FileFormat) ? [] : [`format: unknown format '${String(spec.format)}' (${FILE_FORMATS.join(' | ')})`];
+    return FILE_FORMATS.includes(spec.format as FileFormat)
+      ? []
+      : [`format: unknown format '${String(spec.format)}' (${FILE_FORMATS.join(' | ')})`];
   },
 
   async check(spec, ctx) {
@@ -59,8 +61,15 @@ export const formatContract: ContractDefinition<FormatSpec> = {
       case 'markdown': {
         noNul(text, src.rel);
         const hasHeading = outline(text).length > 0;
-        const hasParagraph = text.split(/\r?\n/).some((l) => l.trim() !== '' && !/^ {0,3}#{1,6}(\s|$)/.test(l) && l.trim() !== '---');
-        return hasHeading || hasParagraph ? { errors: [], details } : { errors: [{ path: src.rel, message: 'has no heading and no paragraph: not a Markdown document' }], details };
+        const hasParagraph = text
+          .split(/\r?\n/)
+          .some((l) => l.trim() !== '' && !/^ {0,3}#{1,6}(\s|$)/.test(l) && l.trim() !== '---');
+        return hasHeading || hasParagraph
+          ? { errors: [], details }
+          : {
+              errors: [{ path: src.rel, message: 'has no heading and no paragraph: not a Markdown document' }],
+              details,
+            };
       }
       case 'text':
         noNul(text, src.rel);

@@ -3,7 +3,14 @@
 // validateContractSpec and checkContractFiles; `wave run --junit` calls toJUnitXml.
 export * from './types.js';
 export { runContracts, type ContractRunResult, type ContractsRun, type ContractOutcome } from './run.js';
-export { validateContractSpec, checkContractFiles, knownContractTypes, isContractType, asContractSpec, ON_FAILURE_VALUES } from './registry.js';
+export {
+  validateContractSpec,
+  checkContractFiles,
+  knownContractTypes,
+  isContractType,
+  asContractSpec,
+  ON_FAILURE_VALUES,
+} from './registry.js';
 export { describeContracts, describeFailures } from './describe.js';
 export { toJUnitXml, type JUnitRun, type JUnitStep } from './junit.js';
 export { CheckFailed, ContractConfigError } from './failure.js';

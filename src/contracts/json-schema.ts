@@ -57,7 +57,10 @@ export const jsonSchemaContract: ContractDefinition<JsonSchemaSpec> = {
       const recovered = recoverJson(text);
       if (!recovered) {
         throw new CheckFailed(
-          err.errors.map((e) => ({ ...e, message: `${e.message} (recovery found no JSON object or array in the file either)` })),
+          err.errors.map((e) => ({
+            ...e,
+            message: `${e.message} (recovery found no JSON object or array in the file either)`,
+          })),
           err.details,
         );
       }

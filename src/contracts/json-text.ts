@@ -53,7 +53,9 @@ class Scanner {
         return;
       }
     }
-    this.fail(c === undefined ? 'unexpected end of input, expected a value' : `unexpected ${this.describe()}, expected a value`);
+    this.fail(
+      c === undefined ? 'unexpected end of input, expected a value' : `unexpected ${this.describe()}, expected a value`,
+    );
   }
   object(): void {
     this.i++;

@@ -32,7 +32,9 @@ function errorLines(r: ContractRunResult): string {
 
 function summary(r: ContractRunResult): string {
   const first = r.errors[0];
-  const line = first ? (first.path ? `${first.path}: ${first.message}` : first.message).split('\n')[0] ?? '' : 'failed';
+  const line = first
+    ? ((first.path ? `${first.path}: ${first.message}` : first.message).split('\n')[0] ?? '')
+    : 'failed';
   return r.errors.length > 1 ? `${r.errors.length} errors; first: ${line}` : line;
 }
 

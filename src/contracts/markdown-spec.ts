@@ -4,7 +4,13 @@ import { code } from './markdown-text.js';
 import { normalizeHeading, outline, type Heading } from './markdown-outline.js';
 import { containerPath, decodeUtf8, locateSource, readSource, sourceOf } from './source.js';
 import { expectPositiveInteger } from './spec-checks.js';
-import type { ContractDefinition, ContractError, ContractInput, HeadingRequirement, MarkdownSpecSpec } from './types.js';
+import type {
+  ContractDefinition,
+  ContractError,
+  ContractInput,
+  HeadingRequirement,
+  MarkdownSpecSpec,
+} from './types.js';
 
 export interface RequiredHeading {
   text: string;
@@ -51,13 +57,19 @@ export function checkOutline(headings: readonly Heading[], required: readonly Re
     }
     if (atLevel.length === 0) {
       const first = sameText[0]?.h as Heading;
-      errors.push({ path: req.label, message: `is a level ${first.level} heading (line ${first.line + 1}); expected level ${req.level}` });
+      errors.push({
+        path: req.label,
+        message: `is a level ${first.level} heading (line ${first.line + 1}); expected level ${req.level}`,
+      });
       continue;
     }
     const next = atLevel.find(({ index }) => index > cursor);
     if (!next) {
       const where = (atLevel[0]?.h as Heading).line + 1;
-      errors.push({ path: req.label, message: `out of order (line ${where}): it must come after ${previous ? `'${previous.label}'` : 'the headings before it'}` });
+      errors.push({
+        path: req.label,
+        message: `out of order (line ${where}): it must come after ${previous ? `'${previous.label}'` : 'the headings before it'}`,
+      });
       continue;
     }
     cursor = next.index;
@@ -81,7 +93,9 @@ export const markdownSpecContract: ContractDefinition<MarkdownSpecSpec> = {
       else {
         list.forEach((h, i) => {
           if (!parseRequirement(h)) {
-            problems.push(`markdown_spec: headings[${i}] must be a heading such as "## Summary", "Summary" or {text: Summary, level: 2} (level 1-6)`);
+            problems.push(
+              `markdown_spec: headings[${i}] must be a heading such as "## Summary", "Summary" or {text: Summary, level: 2} (level 1-6)`,
+            );
           }
         });
       }
@@ -98,7 +112,10 @@ export const markdownSpecContract: ContractDefinition<MarkdownSpecSpec> = {
     if (spec.max_length !== undefined && length > spec.max_length) {
       errors.push({ path: src.rel, message: `is ${length} characters long; the limit is ${spec.max_length}` });
     }
-    return { errors, details: { source: src.rel, length, headings: headings.map((h) => `${'#'.repeat(h.level)} ${h.text}`) } };
+    return {
+      errors,
+      details: { source: src.rel, length, headings: headings.map((h) => `${'#'.repeat(h.level)} ${h.text}`) },
+    };
   },
 
   async describe(spec, env) {
@@ -106,10 +123,14 @@ export const markdownSpecContract: ContractDefinition<MarkdownSpecSpec> = {
     const required = requirementsOf(spec);
     const parts = [`\`${target}\` must be a Markdown document.`];
     if (required.length > 0) {
-      parts[0] += ' It must contain these headings, in this order, each followed by non-empty content (headings are matched case-insensitively; headings inside code blocks do not count):';
+      parts[0] +=
+        ' It must contain these headings, in this order, each followed by non-empty content (headings are matched case-insensitively; headings inside code blocks do not count):';
       parts.push(
         '',
-        ...required.map((r, i) => `${i + 1}. ${code(r.level === undefined ? r.text : r.label)}${r.level === undefined ? ' (any level)' : ''}`),
+        ...required.map(
+          (r, i) =>
+            `${i + 1}. ${code(r.level === undefined ? r.text : r.label)}${r.level === undefined ? ' (any level)' : ''}`,
+        ),
       );
     }
     if (spec.max_length !== undefined) parts.push('', `It must be at most ${spec.max_length} characters long.`);

@@ -25,7 +25,12 @@ export const nonEmptyFileContract: ContractDefinition<NonEmptyFileSpec> = {
     if (src.size === 0) return { errors: [{ path: src.rel, message: 'is empty (0 bytes)' }], details };
     const max = maxSizeOf(spec);
     if (max !== undefined && src.size > max) {
-      return { errors: [{ path: src.rel, message: `is ${src.size} bytes; the limit is ${max} bytes (${String(spec.max_size)})` }], details };
+      return {
+        errors: [
+          { path: src.rel, message: `is ${src.size} bytes; the limit is ${max} bytes (${String(spec.max_size)})` },
+        ],
+        details,
+      };
     }
     return { errors: [], details };
   },

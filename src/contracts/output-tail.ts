@@ -22,7 +22,10 @@ export class OutputTail {
     let text = line;
     if (Buffer.byteLength(text) > this.maxBytes - 8) {
       // Keep the end of an enormous line: its start is what scrolled away.
-      text = `…${Buffer.from(text).subarray(-(this.maxBytes - 8)).toString('utf8').replace(/^\uFFFD+/, '')}`;
+      text = `…${Buffer.from(text)
+        .subarray(-(this.maxBytes - 8))
+        .toString('utf8')
+        .replace(/^\uFFFD+/, '')}`;
     }
     this.lines.push(text);
     this.bytes += bytesOf(text);
@@ -79,8 +82,14 @@ export class StreamTails {
   toString(): string {
     if (this.stderr.empty) return this.stdout.render();
     if (this.stdout.empty) return this.stderr.render();
-    const errLines = Math.min(this.stderr.lineCount, Math.max(TAIL_MAX_LINES / 2, TAIL_MAX_LINES - this.stdout.lineCount));
-    const errBytes = Math.min(this.stderr.byteCount, Math.max(TAIL_MAX_BYTES / 2, TAIL_MAX_BYTES - this.stdout.byteCount));
+    const errLines = Math.min(
+      this.stderr.lineCount,
+      Math.max(TAIL_MAX_LINES / 2, TAIL_MAX_LINES - this.stdout.lineCount),
+    );
+    const errBytes = Math.min(
+      this.stderr.byteCount,
+      Math.max(TAIL_MAX_BYTES / 2, TAIL_MAX_BYTES - this.stdout.byteCount),
+    );
     return [
       '[stdout]',
       this.stdout.render(TAIL_MAX_LINES - errLines, TAIL_MAX_BYTES - errBytes),

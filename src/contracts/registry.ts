@@ -37,7 +37,8 @@ export function definitionOf(spec: ContractSpec): ContractDefinition {
 
 /** Everything wrong with a contract's configuration, as messages; empty when it can run. */
 export function validateContractSpec(spec: unknown): string[] {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return ['a contract must be a mapping with a type'];
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    return ['a contract must be a mapping with a type'];
   const input = spec as Record<string, unknown>;
   if (input.type === undefined) return [`a contract needs a type (one of: ${knownContractTypes.join(', ')})`];
   if (!isContractType(input.type)) {
@@ -50,7 +51,9 @@ export function validateContractSpec(spec: unknown): string[] {
     if (unsafe) problems.push(`${typed.type}: source '${String(typed.source)}' ${unsafe}`);
   }
   if (typed.on_failure !== undefined && !ON_FAILURE_VALUES.includes(typed.on_failure as OnFailure)) {
-    problems.push(`${typed.type}: on_failure '${String(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`);
+    problems.push(
+      `${typed.type}: on_failure '${String(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`,
+    );
   }
   problems.push(...foreignKeys(typed), ...registry[input.type].validate(typed));
   return problems;

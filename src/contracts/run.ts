@@ -34,7 +34,11 @@ function onFailureOf(input: ContractInput): OnFailure {
 async function evaluate(input: ContractInput, ctx: ContractContext): Promise<CheckOutcome & { configError: boolean }> {
   const problems = validateContractSpec(input);
   if (problems.length > 0) {
-    return { errors: problems.map((message) => ({ path: '', message })), details: { invalidSpec: true }, configError: true };
+    return {
+      errors: problems.map((message) => ({ path: '', message })),
+      details: { invalidSpec: true },
+      configError: true,
+    };
   }
   try {
     const spec = input as ContractSpec;

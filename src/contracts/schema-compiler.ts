@@ -53,7 +53,9 @@ export function compileSchema(schema: unknown, label: string, cacheKey?: string)
       try {
         return ajv.compile(schema);
       } catch (err) {
-        throw new ContractConfigError(`${label} is not a valid ${draft} JSON Schema: ${(err as Error).message}`, { cause: err });
+        throw new ContractConfigError(`${label} is not a valid ${draft} JSON Schema: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     })();
     // A failure is not cached: the user may fix the file while a long process keeps running.
@@ -74,7 +76,9 @@ export async function readSchemaFile(file: string, shownAs: string): Promise<{ s
     // Only the position: the parser's own message quotes the file's first bytes, and the file may not be a schema
     // at all (a path that escaped the project is refused earlier, but no error should ever show a file's content).
     const at = findJsonSyntaxProblem(text);
-    throw new ContractConfigError(`schema_path '${shownAs}' is not JSON${at ? ` (syntax error at line ${at.line}, column ${at.column})` : ''}`);
+    throw new ContractConfigError(
+      `schema_path '${shownAs}' is not JSON${at ? ` (syntax error at line ${at.line}, column ${at.column})` : ''}`,
+    );
   }
 }
 

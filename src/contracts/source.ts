@@ -23,7 +23,8 @@ export function unsafeRelativePath(p: string): string | undefined {
   if (p.trim() === '') return 'is empty';
   if (p.includes('\0')) return 'contains a NUL byte';
   if (path.isAbsolute(p) || path.win32.isAbsolute(p)) return 'is absolute; give a path relative to the out folder';
-  if (p.split(/[\\/]+/).some((seg) => seg === '..')) return "contains '..'; only files inside the out folder are checked";
+  if (p.split(/[\\/]+/).some((seg) => seg === '..'))
+    return "contains '..'; only files inside the out folder are checked";
   return undefined;
 }
 
@@ -38,7 +39,13 @@ export function sourceOf(spec: ContractInput, outputs: readonly DeclaredOutput[]
 
 /** Where the file is in the container, for messages the model reads. */
 export function containerPath(rel: string): string {
-  return path.posix.join(SANDBOX_PATHS.out, rel.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/'));
+  return path.posix.join(
+    SANDBOX_PATHS.out,
+    rel
+      .split(/[\\/]+/)
+      .filter((s) => s !== '' && s !== '.')
+      .join('/'),
+  );
 }
 
 /**
@@ -50,7 +57,8 @@ export async function locateSource(spec: ContractInput, ctx: ContractContext): P
   const unsafe = unsafeRelativePath(rel);
   if (unsafe) throw new CheckFailed({ path: rel, message: `source path ${unsafe}` });
   const segments = rel.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-  if (segments.length === 0) throw new CheckFailed({ path: rel, message: 'source path names the out folder itself, not a file' });
+  if (segments.length === 0)
+    throw new CheckFailed({ path: rel, message: 'source path names the out folder itself, not a file' });
   let current = path.resolve(ctx.outDir);
   for (const [i, segment] of segments.entries()) {
     current = path.join(current, segment);
@@ -59,12 +67,20 @@ export async function locateSource(spec: ContractInput, ctx: ContractContext): P
       throw err;
     });
     const shown = segments.slice(0, i + 1).join('/');
-    if (!st) throw new CheckFailed({ path: rel, message: `missing: ${containerPath(rel)} was not written` }, { missing: true });
-    if (st.isSymbolicLink()) throw new CheckFailed({ path: rel, message: `${shown} is a symbolic link; links are not followed` });
+    if (!st)
+      throw new CheckFailed(
+        { path: rel, message: `missing: ${containerPath(rel)} was not written` },
+        { missing: true },
+      );
+    if (st.isSymbolicLink())
+      throw new CheckFailed({ path: rel, message: `${shown} is a symbolic link; links are not followed` });
     const last = i === segments.length - 1;
     if (!last && !st.isDirectory()) throw new CheckFailed({ path: rel, message: `${shown} is not a directory` });
     if (last && !st.isFile()) {
-      throw new CheckFailed({ path: rel, message: `${containerPath(rel)} is not a regular file${st.isDirectory() ? ' (a directory)' : ''}` });
+      throw new CheckFailed({
+        path: rel,
+        message: `${containerPath(rel)} is not a regular file${st.isDirectory() ? ' (a directory)' : ''}`,
+      });
     }
     if (last) return { rel, abs: current, size: st.size };
   }
@@ -75,14 +91,18 @@ export async function locateSource(spec: ContractInput, ctx: ContractContext): P
 /** Reads a located source (O_NOFOLLOW: a link swapped in after the lstat is refused, not followed). */
 export async function readSource(src: SourceFile, maxBytes = MAX_CHECKED_BYTES): Promise<Buffer> {
   const handle = await open(src.abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ELOOP') throw new CheckFailed({ path: src.rel, message: 'is a symbolic link; links are not followed' });
+    if (err.code === 'ELOOP')
+      throw new CheckFailed({ path: src.rel, message: 'is a symbolic link; links are not followed' });
     throw err;
   });
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new CheckFailed({ path: src.rel, message: 'is not a regular file' });
     if (st.size > maxBytes) {
-      throw new CheckFailed({ path: src.rel, message: `is ${st.size} bytes; files above ${maxBytes} bytes are not checked` });
+      throw new CheckFailed({
+        path: src.rel,
+        message: `is ${st.size} bytes; files above ${maxBytes} bytes are not checked`,
+      });
     }
     return await handle.readFile();
   } finally {
@@ -106,7 +126,10 @@ export function decodeUtf8(bytes: Buffer, rel: string): string {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch {
-    throw new CheckFailed({ path: rel, message: `is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)})` });
+    throw new CheckFailed({
+      path: rel,
+      message: `is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)})`,
+    });
   }
 }
 

@@ -14,7 +14,9 @@ export function expectBoolean(spec: ContractInput, key: string): string[] {
 
 export function expectPositiveInteger(spec: ContractInput, key: string): string[] {
   const v = spec[key];
-  return v === undefined || (Number.isInteger(v) && (v as number) > 0) ? [] : [`${spec.type}: '${key}' must be a positive integer`];
+  return v === undefined || (Number.isInteger(v) && (v as number) > 0)
+    ? []
+    : [`${spec.type}: '${key}' must be a positive integer`];
 }
 
 export function expectStringList(spec: ContractInput, key: string): string[] {

@@ -28,7 +28,10 @@ const NETWORKS: readonly string[] = ['none', 'allowlist', 'open'];
 function timeoutOf(spec: ContractInput): number {
   if (spec.timeout === undefined) return DEFAULT_TEST_TIMEOUT_MS;
   const ms = typeof spec.timeout === 'string' ? parseDuration(spec.timeout) : undefined;
-  if (ms === undefined || ms <= 0) throw new ContractConfigError(`test_suite: timeout '${String(spec.timeout)}' is not a duration such as "30s" or "5m"`);
+  if (ms === undefined || ms <= 0)
+    throw new ContractConfigError(
+      `test_suite: timeout '${String(spec.timeout)}' is not a duration such as "30s" or "5m"`,
+    );
   return ms;
 }
 
@@ -93,7 +96,7 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
     const timeoutMs = timeoutOf(spec);
     if (!ctx.runCommand) throw new ContractConfigError('test_suite: no sandbox was given to run the command in');
     const image = spec.image ?? ctx.image;
-    if (!image) throw new ContractConfigError('test_suite: no image (set the contract\'s image or the step\'s)');
+    if (!image) throw new ContractConfigError("test_suite: no image (set the contract's image or the step's)");
     const outCopy = await copyOutputs(ctx.outDir);
     const tail = new StreamTails();
     const network = networkOf(spec);
@@ -108,10 +111,20 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
         onLine: (stream, text) => tail.push(stream, text),
       });
       if (result.status === 'cancelled') throw new WaveError('cancelled', 'test_suite: cancelled');
-      const details = { command: spec.command, image, status: result.status, exitCode: result.exitCode, durationMs: result.durationMs, outputTail: tail.toString() };
+      const details = {
+        command: spec.command,
+        image,
+        status: result.status,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        outputTail: tail.toString(),
+      };
       if (result.status === 'exited' && result.exitCode === 0) return { errors: [], details };
       const output = tail.empty ? '(no output)' : `last output:\n${tail.toString()}`;
-      return { errors: [{ path: '', message: `\`${spec.command}\` ${outcome(result, timeoutMs)}; ${output}` }], details };
+      return {
+        errors: [{ path: '', message: `\`${spec.command}\` ${outcome(result, timeoutMs)}; ${output}` }],
+        details,
+      };
     } finally {
       await rm(path.dirname(outCopy), { recursive: true, force: true });
     }

@@ -15,7 +15,9 @@ type TypeScript = typeof TS;
 
 let tsModule: Promise<TypeScript> | undefined;
 export function loadTypeScript(): Promise<TypeScript> {
-  tsModule ??= import('typescript').then((m) => ((m as unknown as { default?: TypeScript }).default ?? (m as unknown as TypeScript)));
+  tsModule ??= import('typescript').then(
+    (m) => (m as unknown as { default?: TypeScript }).default ?? (m as unknown as TypeScript),
+  );
   return tsModule;
 }
 
@@ -26,9 +28,21 @@ export function exportedTypeNames(ts: TypeScript, fileName: string, text: string
   const exported = (node: TS.Node) =>
     ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
   for (const st of sf.statements) {
-    if ((ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isClassDeclaration(st) || ts.isEnumDeclaration(st)) && st.name && exported(st)) {
+    if (
+      (ts.isInterfaceDeclaration(st) ||
+        ts.isTypeAliasDeclaration(st) ||
+        ts.isClassDeclaration(st) ||
+        ts.isEnumDeclaration(st)) &&
+      st.name &&
+      exported(st)
+    ) {
       if (!names.includes(st.name.text)) names.push(st.name.text);
-    } else if (ts.isExportDeclaration(st) && !st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause)) {
+    } else if (
+      ts.isExportDeclaration(st) &&
+      !st.moduleSpecifier &&
+      st.exportClause &&
+      ts.isNamedExports(st.exportClause)
+    ) {
       for (const el of st.exportClause.elements) if (!names.includes(el.name.text)) names.push(el.name.text);
     }
   }
@@ -43,10 +57,15 @@ export interface InterfaceFile {
 }
 
 /** Reads the interface file and picks the type: the one named, else the only exported one. */
-export async function loadInterfaceFile(file: string, shownAs: string, wanted: string | undefined): Promise<InterfaceFile> {
+export async function loadInterfaceFile(
+  file: string,
+  shownAs: string,
+  wanted: string | undefined,
+): Promise<InterfaceFile> {
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile()) throw new ContractConfigError(`schema_path '${shownAs}' not found (looked for ${file})`);
-  if (!/\.(d\.)?[mc]?tsx?$/.test(file)) throw new ContractConfigError(`schema_path '${shownAs}' is not a TypeScript file (.ts)`);
+  if (!/\.(d\.)?[mc]?tsx?$/.test(file))
+    throw new ContractConfigError(`schema_path '${shownAs}' is not a TypeScript file (.ts)`);
   const text = await readFile(file, 'utf8');
   const ts = await loadTypeScript();
   const names = exportedTypeNames(ts, file, text);
@@ -136,7 +155,10 @@ export async function checkJsonAgainstInterface(iface: InterfaceFile, jsonText: 
     const { line, character } = ts.getLineAndCharacterOfPosition(d.file, d.start);
     if (path.normalize(d.file.fileName) !== checkPath || line === 0) {
       // The interface file (or the import of it) is broken: the pipeline's problem, not the output's.
-      const where = path.normalize(d.file.fileName) === checkPath ? path.basename(iface.file) : `${path.basename(d.file.fileName)}:${line + 1}:${character + 1}`;
+      const where =
+        path.normalize(d.file.fileName) === checkPath
+          ? path.basename(iface.file)
+          : `${path.basename(d.file.fileName)}:${line + 1}:${character + 1}`;
       elsewhere.push(`${where}: ${message}`);
     } else if (line < CHECK_PREFIX_LINES) {
       mapped.push({ line: 0, column: 0, message });
@@ -145,7 +167,9 @@ export async function checkJsonAgainstInterface(iface: InterfaceFile, jsonText: 
     }
   }
   if (elsewhere.length > 0) {
-    throw new ContractConfigError(`the interface '${iface.name}' in ${path.basename(iface.file)} does not compile: ${elsewhere.join('; ')}`);
+    throw new ContractConfigError(
+      `the interface '${iface.name}' in ${path.basename(iface.file)} does not compile: ${elsewhere.join('; ')}`,
+    );
   }
   return mapped;
 }

@@ -73,12 +73,7 @@ export type NonEmptyFileSpec = Common & {
 };
 
 export type ContractSpec =
-  | JsonSchemaSpec
-  | TypeScriptInterfaceSpec
-  | TestSuiteSpec
-  | MarkdownSpecSpec
-  | FormatSpec
-  | NonEmptyFileSpec;
+  JsonSchemaSpec | TypeScriptInterfaceSpec | TestSuiteSpec | MarkdownSpecSpec | FormatSpec | NonEmptyFileSpec;
 
 /** A contract as it comes from a pipeline file: not yet validated (see validateContractSpec). */
 export type ContractInput = { type: string; [key: string]: unknown };

@@ -30,7 +30,8 @@ export const typescriptInterfaceContract: ContractDefinition<TypeScriptInterface
       path: d.line === 0 ? src.rel : `${src.rel}:${d.line}:${d.column}`,
       message: d.message,
     }));
-    if (diagnostics.length > MAX_TS_ERRORS) errors.push({ path: src.rel, message: `… and ${diagnostics.length - MAX_TS_ERRORS} more type errors` });
+    if (diagnostics.length > MAX_TS_ERRORS)
+      errors.push({ path: src.rel, message: `… and ${diagnostics.length - MAX_TS_ERRORS} more type errors` });
     return { errors, details: { source: src.rel, interface: iface.name, interfaceFile: spec.schema_path } };
   },
 

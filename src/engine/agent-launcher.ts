@@ -5,7 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createToolTrace, scrubber, secretValuesOf } from '../audit/index.js';
-import { adapterFor, contextTokens, type AdapterEvent, type AgentAdapter, type AgentOutcome } from '../adapters/index.js';
+import {
+  adapterFor,
+  contextTokens,
+  type AdapterEvent,
+  type AgentAdapter,
+  type AgentOutcome,
+} from '../adapters/index.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import {
   PROVIDER_CREDENTIAL_ENV,
@@ -42,12 +48,20 @@ export async function createAgentLauncher(
   const { manifest, runId, bus } = context;
   const runtime = manifest.manifest.runtime;
   const profile = loadSandboxProfile();
-  const extraCaPem = runtime.sandbox.extra_ca_certs ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8') : undefined;
-  const upstreams: Record<string, string> = Object.fromEntries(Object.entries(runtime.models).filter(([, m]) => m.base_url).map(([id, m]) => [id, m.base_url as string]));
+  const extraCaPem = runtime.sandbox.extra_ca_certs
+    ? await readFile(path.resolve(manifest.projectDir, runtime.sandbox.extra_ca_certs), 'utf8')
+    : undefined;
+  const upstreams: Record<string, string> = Object.fromEntries(
+    Object.entries(runtime.models)
+      .filter(([, m]) => m.base_url)
+      .map(([id, m]) => [id, m.base_url as string]),
+  );
   const offline = options.offlineModel ? await offlineModel(context, upstreams, options.offlineModel) : undefined;
   // The gateway reads provider keys from here; the offline demo's key never touches process.env.
   const hostEnv: Record<string, string | undefined> = { ...process.env, ...offline?.hostEnv };
-  const trace = runtime.audit.log_all_tool_calls ? createToolTrace(path.join(context.tracesDir, runId, 'tools.ndjson')) : undefined;
+  const trace = runtime.audit.log_all_tool_calls
+    ? createToolTrace(path.join(context.tracesDir, runId, 'tools.ndjson'))
+    : undefined;
 
   return {
     close: async () => offline?.close(),
@@ -55,7 +69,11 @@ export async function createAgentLauncher(
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapterName);
       if (!adapter) {
-        throw new WaveError('usage', `step '${step.id}': adapter '${agent.adapterName}' has no implementation in this Wave`, { hint: 'use --adapter claude, or set the persona\'s adapter' });
+        throw new WaveError(
+          'usage',
+          `step '${step.id}': adapter '${agent.adapterName}' has no implementation in this Wave`,
+          { hint: "use --adapter claude, or set the persona's adapter" },
+        );
       }
       const persona = agent.persona;
       const { egress: resolved, session } = await openStepEgress(context.egress, {
@@ -81,10 +99,15 @@ export async function createAgentLauncher(
       try {
         const provider = egress.PROVIDERS[PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]];
         const passthrough = resolved.credentials === 'passthrough';
-        const apiKey = passthrough ? (hostEnv[provider.hostKeyEnv[0] ?? ''] ?? egress.PLACEHOLDER_KEY) : egress.PLACEHOLDER_KEY;
+        const apiKey = passthrough
+          ? (hostEnv[provider.hostKeyEnv[0] ?? ''] ?? egress.PLACEHOLDER_KEY)
+          : egress.PLACEHOLDER_KEY;
         // Tool calls and traces are scrubbed of the same values as the step's output: every passthrough variable and
         // every provider credential of the host, whether or not this step could have seen them.
-        const hostSecrets = secretValuesOf(hostEnv, [...stepPassthrough(manifest.manifest, step).map((p) => p.name), ...PROVIDER_CREDENTIAL_ENV]);
+        const hostSecrets = secretValuesOf(hostEnv, [
+          ...stepPassthrough(manifest.manifest, step).map((p) => p.name),
+          ...PROVIDER_CREDENTIAL_ENV,
+        ]);
         const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : []), ...hostSecrets]);
         const invocation = adapter.invocation({
           prompt: await userPrompt(context, step, templates, request),
@@ -110,18 +133,38 @@ export async function createAgentLauncher(
             case 'tool_result': {
               const name = names.get(e.id) ?? 'unknown';
               bus.emit({ ...ids, type: 'tool_call', name, input: '', status: e.isError ? 'error' : 'ok' });
-              trace?.write({ ...ids, tool: name, id: e.id, result: e.isError ? 'error' : 'ok', ...(e.isError ? { text: scrub(e.text).slice(0, 500) } : {}) });
+              trace?.write({
+                ...ids,
+                tool: name,
+                id: e.id,
+                result: e.isError ? 'error' : 'ok',
+                ...(e.isError ? { text: scrub(e.text).slice(0, 500) } : {}),
+              });
               break;
             }
             case 'usage': {
               const window = e.contextWindow ?? runtime.relay.context_window;
               const used = contextTokens(e);
-              bus.emit({ ...ids, type: 'usage', inputTokens: e.inputTokens, outputTokens: e.outputTokens, cacheReadTokens: e.cacheReadTokens, cacheWriteTokens: e.cacheCreationTokens, contextWindow: window, contextPercent: Math.round((used / window) * 1000) / 10 });
+              bus.emit({
+                ...ids,
+                type: 'usage',
+                inputTokens: e.inputTokens,
+                outputTokens: e.outputTokens,
+                cacheReadTokens: e.cacheReadTokens,
+                cacheWriteTokens: e.cacheCreationTokens,
+                contextWindow: window,
+                contextPercent: Math.round((used / window) * 1000) / 10,
+              });
               break;
             }
             case 'permission_denial': {
               const input = scrub(JSON.stringify(e.input));
-              bus.emit({ ...ids, type: 'warning', code: 'permission_denied', message: `${e.tool} denied by the persona's permissions: ${input}` });
+              bus.emit({
+                ...ids,
+                type: 'warning',
+                code: 'permission_denied',
+                message: `${e.tool} denied by the persona's permissions: ${input}`,
+              });
               trace?.write({ ...ids, tool: e.tool, denied: true, input });
               break;
             }
@@ -145,7 +188,15 @@ export async function createAgentLauncher(
           },
           verdict: (sandboxResult) => {
             const outcome = parser.finish(sandboxResult.exitCode);
-            for (const denial of outcome.permissionDenials) trace?.write({ runId, stepId: step.id, attempt: request.attempt, time: eventTime(), tool: denial.tool, denied: true });
+            for (const denial of outcome.permissionDenials)
+              trace?.write({
+                runId,
+                stepId: step.id,
+                attempt: request.attempt,
+                time: eventTime(),
+                tool: denial.tool,
+                denied: true,
+              });
             return outcome.ok ? undefined : agentFailure(adapter, outcome);
           },
           cleanup: () => session.close(),
@@ -172,7 +223,9 @@ async function offlineModel(
 ): Promise<{ hostEnv: Record<string, string>; close(): Promise<void> } | undefined> {
   const { PROVIDERS, hostKey } = await import('../sandbox/egress/index.js');
   const used = providersUsed(context);
-  const offline = Object.values(PROVIDERS).filter((spec) => used.has(spec.id) && !upstreams[spec.id] && hostKey(spec, process.env) === undefined);
+  const offline = Object.values(PROVIDERS).filter(
+    (spec) => used.has(spec.id) && !upstreams[spec.id] && hostKey(spec, process.env) === undefined,
+  );
   if (offline.length === 0) return undefined;
   const server = await start({
     pipelineName: context.pipeline.pipeline.metadata.name,
@@ -214,13 +267,26 @@ const OFFLINE_KEY = 'wave-offline-demo-key';
 function agentFailure(adapter: AgentAdapter, outcome: AgentOutcome): AttemptFailure {
   const failure = outcome.failure ?? { class: 'unknown' as const, reason: 'the agent failed' };
   const reason = `${adapter.name}: ${failure.reason}`;
-  return { ok: false, failureClass: failure.class, reason, exitCode: null, outputTail: '', feedback: `The previous attempt failed: ${reason}` };
+  return {
+    ok: false,
+    failureClass: failure.class,
+    reason,
+    exitCode: null,
+    outputTail: '',
+    feedback: `The previous attempt failed: ${reason}`,
+  };
 }
 
-async function userPrompt(context: AgentContext, step: Step, templates: TemplateContext, request: AttemptRequest): Promise<string> {
+async function userPrompt(
+  context: AgentContext,
+  step: Step,
+  templates: TemplateContext,
+  request: AttemptRequest,
+): Promise<string> {
   if (step.exec.type !== 'prompt') throw new Error('not a prompt step');
   let source = step.exec.source ?? '';
-  if (step.exec.source_path) source = await readFile(projectFile(step.exec.source_path, context.pipeline.projectDir), 'utf8');
+  if (step.exec.source_path)
+    source = await readFile(projectFile(step.exec.source_path, context.pipeline.projectDir), 'utf8');
   let prompt = renderTemplate(source, templates, `step '${step.id}' prompt`);
   if (request.previousFailure) {
     prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;
@@ -269,7 +335,9 @@ async function instructions(
     `- Write every output to ${SANDBOX_PATHS.out}. Only files declared below are passed on, after they are checked.`,
     '- Work without asking questions: nobody can answer them. Finish by stating briefly what you did.',
   ].join('\n');
-  const outputs = step.output_artifacts.map((o) => `- ${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`).join('\n');
+  const outputs = step.output_artifacts
+    .map((o) => `- ${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`)
+    .join('\n');
   const restrictions = [
     '## Restrictions (enforced by the machine, not by this text)',
     `- Tools allowed: ${perms.allowed_tools.join(', ') || 'none'}${perms.deny.length ? `; denied: ${perms.deny.join(', ')}` : ''}.`,
@@ -280,5 +348,9 @@ async function instructions(
         : `- Network: only these hosts, through the proxy: ${allow.join(', ') || '(none)'}; the model API is reached through Wave's gateway.`,
     `- Writes outside ${SANDBOX_PATHS.out} and /tmp fail.`,
   ].join('\n');
-  return [base, persona.trim(), outputs ? `## Declared outputs\n${outputs}` : '', contracts, restrictions].filter(Boolean).join('\n\n') + '\n';
+  return (
+    [base, persona.trim(), outputs ? `## Declared outputs\n${outputs}` : '', contracts, restrictions]
+      .filter(Boolean)
+      .join('\n\n') + '\n'
+  );
 }

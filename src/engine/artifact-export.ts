@@ -19,13 +19,18 @@ export async function exportArtifacts(artifacts: readonly ExportedArtifact[], di
   for (const row of artifacts) {
     const target = path.join(dir, row.step, row.path);
     if ((await artifactDigest(row.file)) === undefined) {
-      throw new WaveError('file_not_found', `artifact ${row.step}/${row.name}: ${row.file} is gone`, { hint: 'was the workspace cleaned (wave clean)?' });
+      throw new WaveError('file_not_found', `artifact ${row.step}/${row.name}: ${row.file} is gone`, {
+        hint: 'was the workspace cleaned (wave clean)?',
+      });
     }
     // The copy is what is checked: a change between a check of the source and the copy cannot slip through.
     await copyArtifact(row.file, target);
     if ((await artifactDigest(target))?.sha256 !== row.sha256) {
       await fs.rm(target, { recursive: true, force: true });
-      throw new WaveError('artifact_rejected', `artifact ${row.step}/${row.name} changed since the run collected it (${row.file})`);
+      throw new WaveError(
+        'artifact_rejected',
+        `artifact ${row.step}/${row.name} changed since the run collected it (${row.file})`,
+      );
     }
   }
 }

@@ -45,28 +45,51 @@ function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
     return {
       id: step.id,
       action: reused ? ('reuse' as const) : ('run' as const),
-      ...(reused && source ? { reusedFrom: source.run.id, reusedArtifacts: reused.artifacts.map((a) => ({ name: a.name, path: a.file, sha256: a.sha256 })) } : {}),
+      ...(reused && source
+        ? {
+            reusedFrom: source.run.id,
+            reusedArtifacts: reused.artifacts.map((a) => ({ name: a.name, path: a.file, sha256: a.sha256 })),
+          }
+        : {}),
       level: prepared.levels.findIndex((l) => l.includes(step.id)),
       kind: step.exec.type,
       image: plan?.start.image,
       adapter: plan?.start.adapter,
       persona: plan?.start.persona || undefined,
       model: plan?.start.model || undefined,
-      network: step.exec.type === 'command' ? 'none' : (step.sandbox?.network ?? persona?.sandbox?.network ?? DEFAULT_PERSONA_NETWORK),
+      network:
+        step.exec.type === 'command'
+          ? 'none'
+          : (step.sandbox?.network ?? persona?.sandbox?.network ?? DEFAULT_PERSONA_NETWORK),
       dependencies: step.dependencies,
-      outputs: step.output_artifacts.map((o) => `${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`),
-      contracts: step.handover.contracts.map((c) => `${c.type}${c.source ? ` ${c.source}` : ''}${c.on_failure && c.on_failure !== 'fail' ? ` (on_failure: ${c.on_failure})` : ''}`),
-      retry: plan ? `${plan.retry.maxAttempts} attempt(s), ${plan.retry.backoff} backoff, on_failure ${plan.retry.onFailure}` : undefined,
+      outputs: step.output_artifacts.map(
+        (o) => `${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`,
+      ),
+      contracts: step.handover.contracts.map(
+        (c) =>
+          `${c.type}${c.source ? ` ${c.source}` : ''}${c.on_failure && c.on_failure !== 'fail' ? ` (on_failure: ${c.on_failure})` : ''}`,
+      ),
+      retry: plan
+        ? `${plan.retry.maxAttempts} attempt(s), ${plan.retry.backoff} backoff, on_failure ${plan.retry.onFailure}`
+        : undefined,
     };
   });
 }
 
 /** The run --from-step would reuse; without a state db there is no earlier run, which the resolver reports. */
-async function reuseSourceFor(projectDir: string, prepared: Prepared, flags: RunFlags): Promise<ReuseSource | undefined> {
+async function reuseSourceFor(
+  projectDir: string,
+  prepared: Prepared,
+  flags: RunFlags,
+): Promise<ReuseSource | undefined> {
   // A dry run must not create the state db as a side effect.
   if (!existsSync(defaultStatePath(projectDir))) {
-    if (prepared.fromStep?.reuse.length) throw noEarlierRun(prepared.pipeline.pipeline.metadata.name, prepared.fromStep);
-    if (flags.fromRun) throw new WaveError('run_not_found', `no run "${flags.fromRun}": there are no runs yet`, { hint: 'list runs with: wave list runs' });
+    if (prepared.fromStep?.reuse.length)
+      throw noEarlierRun(prepared.pipeline.pipeline.metadata.name, prepared.fromStep);
+    if (flags.fromRun)
+      throw new WaveError('run_not_found', `no run "${flags.fromRun}": there are no runs yet`, {
+        hint: 'list runs with: wave list runs',
+      });
     return undefined;
   }
   const store = openStore(projectDir);

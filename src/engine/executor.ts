@@ -7,7 +7,14 @@ import type { ResolvedRetry } from '../config/retry.js';
 import { retryDelayMs } from '../config/retry.js';
 import type { FailureClass, RunFinalStatus } from '../events/types.js';
 import type { StepStartInput, Store } from '../state/index.js';
-import { failureFromThrown, isRetryable, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
+import {
+  failureFromThrown,
+  isRetryable,
+  type AttemptFailure,
+  type AttemptOutcome,
+  type AttemptRequest,
+  type AttemptRunner,
+} from './attempt.js';
 import { abortableSleep } from './sleep.js';
 
 export interface ExecutorStep {
@@ -132,7 +139,11 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         continue;
       }
       if (result.failureClass === 'timeout') {
-        store.steps.timeOut(runId, step.id, { exitCode: result.exitCode, outputTail: result.outputTail, timeoutMs: result.timeoutMs ?? 0 });
+        store.steps.timeOut(runId, step.id, {
+          exitCode: result.exitCode,
+          outputTail: result.outputTail,
+          timeoutMs: result.timeoutMs ?? 0,
+        });
       } else {
         store.steps.fail(runId, step.id, end);
       }
@@ -243,7 +254,11 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     failed,
     contractFailure,
     ...(failureClass ? { failureClass } : {}),
-    ...(status === 'cancelled' ? { error: 'cancelled' } : firstError && status === 'failed' ? { error: firstError } : {}),
+    ...(status === 'cancelled'
+      ? { error: 'cancelled' }
+      : firstError && status === 'failed'
+        ? { error: firstError }
+        : {}),
   };
 }
 

@@ -33,9 +33,13 @@ export interface FromStepPlan {
 export function planFromStep(steps: readonly DagNode[], fromStep: string, pipelineName: string): FromStepPlan {
   const byId = new Map(steps.map((s) => [s.id, s]));
   if (!byId.has(fromStep)) {
-    throw new WaveError('usage', `--from-step ${fromStep}: pipeline ${pipelineName} has no such step${didYouMean(fromStep, byId.keys())}`, {
-      hint: `steps: ${[...byId.keys()].join(', ')}`,
-    });
+    throw new WaveError(
+      'usage',
+      `--from-step ${fromStep}: pipeline ${pipelineName} has no such step${didYouMean(fromStep, byId.keys())}`,
+      {
+        hint: `steps: ${[...byId.keys()].join(', ')}`,
+      },
+    );
   }
   const dependents = new Map<string, string[]>();
   for (const step of steps) {
@@ -61,9 +65,13 @@ function closure(start: readonly string[], next: (id: string) => readonly string
 }
 
 export function noEarlierRun(pipelineName: string, plan: FromStepPlan): WaveError {
-  return new WaveError('run_not_found', `--from-step ${plan.fromStep}: no earlier run of ${pipelineName} in which ${listOf(plan.reuse)} completed`, {
-    hint: `run the whole pipeline first: wave run ${pipelineName}`,
-  });
+  return new WaveError(
+    'run_not_found',
+    `--from-step ${plan.fromStep}: no earlier run of ${pipelineName} in which ${listOf(plan.reuse)} completed`,
+    {
+      hint: `run the whole pipeline first: wave run ${pipelineName}`,
+    },
+  );
 }
 
 /** One artifact of a reused step as found in the earlier run. */
@@ -106,9 +114,13 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
   const { pipelineName, plan } = input;
   const explicit = input.fromRun === undefined ? undefined : store.runs.require(input.fromRun);
   if (explicit && explicit.pipeline !== pipelineName) {
-    throw new WaveError('usage', `--from-run ${explicit.id} is a run of pipeline ${explicit.pipeline}, not ${pipelineName}`, {
-      hint: `list this pipeline's runs: wave list runs (or drop --from-run to use the newest that fits)`,
-    });
+    throw new WaveError(
+      'usage',
+      `--from-run ${explicit.id} is a run of pipeline ${explicit.pipeline}, not ${pipelineName}`,
+      {
+        hint: `list this pipeline's runs: wave list runs (or drop --from-run to use the newest that fits)`,
+      },
+    );
   }
   if (plan.reuse.length === 0) return undefined; // X has nothing upstream: nothing to take over
   const run = explicit ?? store.runs.latestWithCompletedSteps(pipelineName, plan.reuse, input.exceptRunId);
@@ -117,9 +129,13 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
   const notCompleted = plan.reuse.filter((id) => stepRows.get(id)?.status !== 'completed');
   if (notCompleted.length) {
     const what = notCompleted.map((id) => `${id} (${stepRows.get(id)?.status ?? 'not part of that run'})`).join(', ');
-    throw new WaveError('usage', `--from-run ${run.id}: ${plural(notCompleted, 'step')} ${what} did not complete there`, {
-      hint: `--from-step ${plan.fromStep} reuses ${listOf(plan.reuse)}; pick a run where they completed, or drop --from-run`,
-    });
+    throw new WaveError(
+      'usage',
+      `--from-run ${run.id}: ${plural(notCompleted, 'step')} ${what} did not complete there`,
+      {
+        hint: `--from-step ${plan.fromStep} reuses ${listOf(plan.reuse)}; pick a run where they completed, or drop --from-run`,
+      },
+    );
   }
 
   const byId = new Map(input.steps.map((s) => [s.id, s]));
@@ -132,9 +148,13 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
       const label = `artifact ${stepId}.${output.name} of run ${run.id}`;
       if (!record) {
         if (!output.required) continue; // optional and not written then: dependents handle its absence
-        throw new WaveError('file_not_found', `--from-step ${plan.fromStep}: ${label} was never recorded (the pipeline declares it now)`, {
-          hint: `run the whole pipeline again: wave run ${pipelineName}`,
-        });
+        throw new WaveError(
+          'file_not_found',
+          `--from-step ${plan.fromStep}: ${label} was never recorded (the pipeline declares it now)`,
+          {
+            hint: `run the whole pipeline again: wave run ${pipelineName}`,
+          },
+        );
       }
       const actual = await artifactDigest(record.path);
       if (actual === undefined) {
@@ -143,11 +163,21 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
         });
       }
       if (actual.sha256 !== record.sha256) {
-        throw new WaveError('usage', `--from-step ${plan.fromStep}: ${label} changed on disk since it was recorded: ${record.path} (sha256 ${actual.sha256.slice(0, 12)}…, recorded ${record.sha256.slice(0, 12)}…)`, {
-          hint: `it is not reused as it is now; run the whole pipeline again (wave run ${pipelineName}) or pick another run with --from-run`,
-        });
+        throw new WaveError(
+          'usage',
+          `--from-step ${plan.fromStep}: ${label} changed on disk since it was recorded: ${record.path} (sha256 ${actual.sha256.slice(0, 12)}…, recorded ${record.sha256.slice(0, 12)}…)`,
+          {
+            hint: `it is not reused as it is now; run the whole pipeline again (wave run ${pipelineName}) or pick another run with --from-run`,
+          },
+        );
       }
-      artifacts.push({ name: output.name, relPath: safeRelative(output.path, `output ${stepId}.${output.name}`), file: record.path, size: actual.size, sha256: record.sha256 });
+      artifacts.push({
+        name: output.name,
+        relPath: safeRelative(output.path, `output ${stepId}.${output.name}`),
+        file: record.path,
+        size: actual.size,
+        sha256: record.sha256,
+      });
     }
     steps.push({ stepId, artifacts });
   }
@@ -158,7 +188,11 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
  * Copies a reused step's artifacts to `<run dir>/<step>/out/<path>`, where the step would have written them,
  * and checks each copy against the recorded hash (the source could change between the check and the copy).
  */
-export async function copyReusedArtifacts(runDir: string, source: ReusedStepSource, fromRun: string): Promise<ReusedArtifact[]> {
+export async function copyReusedArtifacts(
+  runDir: string,
+  source: ReusedStepSource,
+  fromRun: string,
+): Promise<ReusedArtifact[]> {
   const out = path.join(runDir, source.stepId, 'out');
   const copied: ReusedArtifact[] = [];
   for (const artifact of source.artifacts) {
@@ -168,15 +202,23 @@ export async function copyReusedArtifacts(runDir: string, source: ReusedStepSour
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Checked a moment ago; removed since (a `wave clean` running at the same time).
-      throw new WaveError('file_not_found', `artifact ${source.stepId}.${artifact.name} of run ${fromRun} is gone: ${artifact.file}`, {
-        hint: 'its workspace was removed while this run started; pick another run with --from-run, or run the whole pipeline',
-      });
+      throw new WaveError(
+        'file_not_found',
+        `artifact ${source.stepId}.${artifact.name} of run ${fromRun} is gone: ${artifact.file}`,
+        {
+          hint: 'its workspace was removed while this run started; pick another run with --from-run, or run the whole pipeline',
+        },
+      );
     }
     const hashed = await artifactDigest(target);
     if (hashed?.sha256 !== artifact.sha256) {
-      throw new WaveError('usage', `artifact ${source.stepId}.${artifact.name} of run ${fromRun} changed while it was being copied: ${artifact.file}`, {
-        hint: 'something is writing to the earlier run\'s workspace; try again, or run the whole pipeline',
-      });
+      throw new WaveError(
+        'usage',
+        `artifact ${source.stepId}.${artifact.name} of run ${fromRun} changed while it was being copied: ${artifact.file}`,
+        {
+          hint: "something is writing to the earlier run's workspace; try again, or run the whole pipeline",
+        },
+      );
     }
     copied.push({ name: artifact.name, path: target, size: hashed.size, sha256: hashed.sha256 });
   }

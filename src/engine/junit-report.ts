@@ -12,7 +12,9 @@ import type { Store } from '../state/index.js';
 export async function checkReportPath(file: string, flag = '--junit'): Promise<void> {
   const target = path.resolve(file);
   const fail = (why: string): never => {
-    throw new WaveError('usage', `${flag} ${file}: ${why}`, { hint: 'give a file path whose folder can be created, e.g. reports/junit.xml' });
+    throw new WaveError('usage', `${flag} ${file}: ${why}`, {
+      hint: 'give a file path whose folder can be created, e.g. reports/junit.xml',
+    });
   };
   const stat = await fs.stat(target).catch(() => undefined);
   if (stat?.isDirectory()) fail('is a folder');

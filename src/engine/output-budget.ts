@@ -99,7 +99,10 @@ export class StreamBudget {
   finish(): StreamSummary {
     const tail = this.tail.drain();
     for (const held of tail) this.droppedBytes += held.cutBytes;
-    const dropped = this.droppedLines > 0 || this.droppedBytes > 0 ? { lines: this.droppedLines, bytes: this.droppedBytes } : undefined;
+    const dropped =
+      this.droppedLines > 0 || this.droppedBytes > 0
+        ? { lines: this.droppedLines, bytes: this.droppedBytes }
+        : undefined;
     return { dropped, tail: tail.map(({ keptBytes: _keptBytes, ...line }) => line) };
   }
 

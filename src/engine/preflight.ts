@@ -2,14 +2,24 @@
 // each prompt step's adapter can honour what its persona asks (adapters). `wave validate` and `wave run` both run
 // them, so a broken schema or an unenforceable restriction is reported before any container starts.
 import type { Problem } from '../config/index.js';
-import { effectivePermissions, projectFile, resolveProjectPath, resolveStepAgent, type ResolveFlags } from '../config/index.js';
+import {
+  effectivePermissions,
+  projectFile,
+  resolveProjectPath,
+  resolveStepAgent,
+  type ResolveFlags,
+} from '../config/index.js';
 import type { LoadedPipeline, Manifest } from '../config/types.js';
 import { checkContractFiles } from '../contracts/index.js';
 import { adapterFor } from '../adapters/index.js';
 import { WaveError } from '../errors.js';
 
 /** `flags`: a run's --adapter/--model, which decide the agent as they will when the steps start. */
-export async function preflightPipeline(loaded: LoadedPipeline, manifest?: Manifest, flags: ResolveFlags = {}): Promise<Problem[]> {
+export async function preflightPipeline(
+  loaded: LoadedPipeline,
+  manifest?: Manifest,
+  flags: ResolveFlags = {},
+): Promise<Problem[]> {
   return [...(await contractFileProblems(loaded)), ...(manifest ? adapterProblems(loaded, manifest, flags) : [])];
 }
 
@@ -20,11 +30,19 @@ async function contractFileProblems(loaded: LoadedPipeline): Promise<Problem[]> 
   for (const [i, step] of loaded.pipeline.steps.entries()) {
     for (const [j, contract] of step.handover.contracts.entries()) {
       // Missing and refused files are already reported against schema_path by the config layer.
-      if (contract.schema_path !== undefined && !resolveProjectPath(contract.schema_path, loaded.projectDir).exists) continue;
+      if (contract.schema_path !== undefined && !resolveProjectPath(contract.schema_path, loaded.projectDir).exists)
+        continue;
       const messages = await checkContractFiles(contract, resolvePath);
-      const pos = loaded.locate(['steps', i, 'handover', 'contracts', j]) ?? loaded.locate(['steps', i, 'handover', 'contract']);
+      const pos =
+        loaded.locate(['steps', i, 'handover', 'contracts', j]) ?? loaded.locate(['steps', i, 'handover', 'contract']);
       for (const message of messages) {
-        problems.push({ severity: 'error', file: loaded.file, line: pos?.line, column: pos?.column, message: `step '${step.id}': ${contract.type} contract: ${message}` });
+        problems.push({
+          severity: 'error',
+          file: loaded.file,
+          line: pos?.line,
+          column: pos?.column,
+          message: `step '${step.id}': ${contract.type} contract: ${message}`,
+        });
       }
     }
   }
@@ -50,10 +68,20 @@ function adapterProblems(loaded: LoadedPipeline, manifest: Manifest, flags: Reso
       adapter.providerFor?.(agent.model);
     } catch (err) {
       if (!(err instanceof WaveError)) throw err;
-      problems.push({ severity: 'error', ...at, message: `step '${step.id}': ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) });
+      problems.push({
+        severity: 'error',
+        ...at,
+        message: `step '${step.id}': ${err.message}`,
+        ...(err.hint ? { hint: err.hint } : {}),
+      });
     }
     for (const warning of adapter.unenforceable?.(effectivePermissions(agent)) ?? []) {
-      problems.push({ severity: 'warning', ...at, message: `step '${step.id}': ${adapter.name} cannot refuse ${warning}; only the container's limits apply`, hint: 'see the adapter notes in README.md, or use an adapter that enforces this rule' });
+      problems.push({
+        severity: 'warning',
+        ...at,
+        message: `step '${step.id}': ${adapter.name} cannot refuse ${warning}; only the container's limits apply`,
+        hint: 'see the adapter notes in README.md, or use an adapter that enforces this rule',
+      });
     }
   }
   return problems;

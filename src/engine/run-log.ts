@@ -32,24 +32,26 @@ export function describeLogLine(message: string, fields: Record<string, unknown>
 
 export function createRunLogger(options: RunLoggerOptions): SandboxLogger {
   const { runId, bus } = options;
-  const write = (level: RunLogLevel) => (obj: object, message = '') => {
-    const fields = { ...(obj as Record<string, unknown>) };
-    if (level === 'warn') {
-      // The log file records the warning as an event (at level warn): no second line for it.
-      const { step, attempt } = fields;
-      bus.emit({
-        type: 'warning',
-        runId,
-        time: eventTime(),
-        message: describeLogLine(message, fields),
-        code: 'sandbox',
-        ...(typeof step === 'string' ? { stepId: step } : {}),
-        ...(typeof attempt === 'number' ? { attempt } : {}),
-      });
-    } else {
-      options.file?.log(level, { component: 'sandbox', ...fields }, message);
-    }
-    options.echo?.({ level, message, fields });
-  };
+  const write =
+    (level: RunLogLevel) =>
+    (obj: object, message = '') => {
+      const fields = { ...(obj as Record<string, unknown>) };
+      if (level === 'warn') {
+        // The log file records the warning as an event (at level warn): no second line for it.
+        const { step, attempt } = fields;
+        bus.emit({
+          type: 'warning',
+          runId,
+          time: eventTime(),
+          message: describeLogLine(message, fields),
+          code: 'sandbox',
+          ...(typeof step === 'string' ? { stepId: step } : {}),
+          ...(typeof attempt === 'number' ? { attempt } : {}),
+        });
+      } else {
+        options.file?.log(level, { component: 'sandbox', ...fields }, message);
+      }
+      options.echo?.({ level, message, fields });
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn') };
 }

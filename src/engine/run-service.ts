@@ -28,7 +28,13 @@ import { prepareRun } from '../workspace/layout.js';
 import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
-import { copyReusedArtifacts, planFromStep, resolveReuseSource, type FromStepPlan, type ReuseSource } from './from-step.js';
+import {
+  copyReusedArtifacts,
+  planFromStep,
+  resolveReuseSource,
+  type FromStepPlan,
+  type ReuseSource,
+} from './from-step.js';
 import type { RunEgress } from './egress.js';
 import { createRunLogger, type RunLogLine } from './run-log.js';
 import { checkImages, connectSandbox } from './sandbox-setup.js';
@@ -114,15 +120,22 @@ function selectSteps(steps: readonly Step[], only: string[] | undefined): Step[]
   if (!only?.length) return [...steps];
   const known = new Set(steps.map((s) => s.id));
   const unknown = only.filter((s) => !known.has(s));
-  if (unknown.length) throw new WaveError('usage', `--steps: unknown step(s) ${unknown.join(', ')}`, { hint: `steps: ${[...known].join(', ')}` });
+  if (unknown.length)
+    throw new WaveError('usage', `--steps: unknown step(s) ${unknown.join(', ')}`, {
+      hint: `steps: ${[...known].join(', ')}`,
+    });
   const chosen = new Set(only);
   for (const step of steps) {
     if (!chosen.has(step.id)) continue;
     const outside = step.dependencies.filter((d) => !chosen.has(d));
     if (outside.length) {
-      throw new WaveError('usage', `--steps: step '${step.id}' depends on ${outside.join(', ')}, which is not selected`, {
-        hint: 'add the dependencies to --steps, or use wave resume <run-id> to reuse a run whose earlier steps completed',
-      });
+      throw new WaveError(
+        'usage',
+        `--steps: step '${step.id}' depends on ${outside.join(', ')}, which is not selected`,
+        {
+          hint: 'add the dependencies to --steps, or use wave resume <run-id> to reuse a run whose earlier steps completed',
+        },
+      );
     }
   }
   return steps.filter((s) => chosen.has(s.id));
@@ -143,7 +156,9 @@ export interface Prepared {
 /** --from-step and --from-run against the other selection flags; a combination that would be ambiguous is refused. */
 function checkSelectionFlags(flags: RunFlags): void {
   if (flags.fromRun !== undefined && flags.fromStep === undefined) {
-    throw new WaveError('usage', '--from-run needs --from-step', { hint: 'wave run <pipeline> --from-step <step> --from-run <run-id>' });
+    throw new WaveError('usage', '--from-run needs --from-step', {
+      hint: 'wave run <pipeline> --from-step <step> --from-run <run-id>',
+    });
   }
   if (flags.fromStep !== undefined && flags.steps?.length) {
     throw new WaveError('usage', '--from-step and --steps cannot be combined', {
@@ -160,7 +175,10 @@ export async function preparePipeline(
 ): Promise<Prepared> {
   const manifest = await loadProjectManifest(options.manifestPath, note);
   const found = await findPipeline(pipelineRef, options.projectDir);
-  const agentFlags = { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) };
+  const agentFlags = {
+    ...(flags.adapter ? { adapter: flags.adapter } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
+  };
   // The same checks as `wave validate`, with the agents this run's flags choose.
   const preflight = (loaded: LoadedPipeline, m?: Manifest) => preflightPipeline(loaded, m, agentFlags);
   const checked = await checkPipelineFile(found.path, options.projectDir, manifest.manifest, preflight);
@@ -168,20 +186,40 @@ export async function preparePipeline(
   if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
   for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
   checkSelectionFlags(flags);
-  const fromStep = flags.fromStep === undefined ? undefined : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
+  const fromStep =
+    flags.fromStep === undefined
+      ? undefined
+      : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
   const steps = fromStep
     ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
     : selectSteps(pipeline.pipeline.steps, flags.steps);
   const { levels } = checkDag({ ...pipeline.pipeline, steps });
   // Reused steps start no container, so they need neither an image nor an agent.
-  const executorSteps = steps.filter((s) => !fromStep?.reuse.includes(s.id)).map((step): ExecutorStep => {
-    const retry = resolveRetry(step.retry);
-    if (step.exec.type === 'command') {
-      return { id: step.id, dependencies: step.dependencies, retry, start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE } };
-    }
-    const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
-    return { id: step.id, dependencies: step.dependencies, retry, start: { persona: agent.personaName ?? '', adapter: agent.adapterName, model: agent.model, image: agent.adapter.image } };
-  });
+  const executorSteps = steps
+    .filter((s) => !fromStep?.reuse.includes(s.id))
+    .map((step): ExecutorStep => {
+      const retry = resolveRetry(step.retry);
+      if (step.exec.type === 'command') {
+        return {
+          id: step.id,
+          dependencies: step.dependencies,
+          retry,
+          start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE },
+        };
+      }
+      const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
+      return {
+        id: step.id,
+        dependencies: step.dependencies,
+        retry,
+        start: {
+          persona: agent.personaName ?? '',
+          adapter: agent.adapterName,
+          model: agent.model,
+          image: agent.adapter.image,
+        },
+      };
+    });
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
 }
 
@@ -223,7 +261,12 @@ async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<voi
   }
 }
 
-async function execute(options: RunServiceOptions, exec: Execution, bus: EventBus, note: (m: string) => void): Promise<RunOutcome> {
+async function execute(
+  options: RunServiceOptions,
+  exec: Execution,
+  bus: EventBus,
+  note: (m: string) => void,
+): Promise<RunOutcome> {
   const { store, runId, prepared } = exec;
   const runtime = prepared.manifest.manifest.runtime;
   const projectDir = options.projectDir;
@@ -243,7 +286,12 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   const inner = containerUser(host, profile);
   const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? inner : undefined;
   const egress: RunEgress = { runId, bus, tracesDir, containerUser: inner, limits: profile.egress };
-  const runWorkspace = await prepareRun(path.resolve(projectDir, runtime.workspace_root), runId, projectDir, stepUser ? { owner: stepUser } : {});
+  const runWorkspace = await prepareRun(
+    path.resolve(projectDir, runtime.workspace_root),
+    runId,
+    projectDir,
+    stepUser ? { owner: stepUser } : {},
+  );
   await takeOverReusedSteps(exec, runWorkspace.dir);
 
   const running = new Set(prepared.executorSteps.map((s) => s.id));
@@ -251,7 +299,17 @@ async function execute(options: RunServiceOptions, exec: Execution, bus: EventBu
   const { manifest, pipeline } = prepared;
   const agents =
     options.agents && hasPromptSteps
-      ? await options.agents({ manifest, pipeline, runId, input: exec.input, flags: exec.flags, bus, tracesDir, note, egress })
+      ? await options.agents({
+          manifest,
+          pipeline,
+          runId,
+          input: exec.input,
+          flags: exec.flags,
+          bus,
+          tracesDir,
+          note,
+          egress,
+        })
       : undefined;
   const runAttempt = createAttemptRunner({
     runId,
@@ -310,7 +368,12 @@ function newBus(options: RunServiceOptions): EventBus {
   return bus;
 }
 
-export async function startRun(options: RunServiceOptions, pipelineRef: string, input: string, flags: RunFlags): Promise<RunOutcome> {
+export async function startRun(
+  options: RunServiceOptions,
+  pipelineRef: string,
+  input: string,
+  flags: RunFlags,
+): Promise<RunOutcome> {
   const note = options.note ?? (() => undefined);
   const prepared = await preparePipeline(options, pipelineRef, flags, note);
   const bus = newBus(options);
@@ -327,10 +390,21 @@ export async function startRun(options: RunServiceOptions, pipelineRef: string, 
       pipelinePath: prepared.pipeline.file,
       input,
       options: flagsToJson(recorded),
-      steps: prepared.steps.map((s, position) => ({ stepId: s.id, position, level: prepared.levels.findIndex((l) => l.includes(s.id)) })),
+      steps: prepared.steps.map((s, position) => ({
+        stepId: s.id,
+        position,
+        level: prepared.levels.findIndex((l) => l.includes(s.id)),
+      })),
     });
     store.runs.start(run.id);
-    const exec: Execution = { store, runId: run.id, prepared, input, flags: recorded, ...(reuseSource ? { reuseSource } : {}) };
+    const exec: Execution = {
+      store,
+      runId: run.id,
+      prepared,
+      input,
+      flags: recorded,
+      ...(reuseSource ? { reuseSource } : {}),
+    };
     return await failRunOnError(store, run.id, () => execute(options, exec, bus, note));
   } finally {
     store.close();
@@ -338,7 +412,11 @@ export async function startRun(options: RunServiceOptions, pipelineRef: string, 
 }
 
 /** --from-step: the earlier run whose results the reused steps take over (undefined when nothing is upstream). */
-export async function findReuseSource(store: Store, prepared: Prepared, flags: RunFlags): Promise<ReuseSource | undefined> {
+export async function findReuseSource(
+  store: Store,
+  prepared: Prepared,
+  flags: RunFlags,
+): Promise<ReuseSource | undefined> {
   if (!prepared.fromStep) return undefined;
   return resolveReuseSource(store, {
     pipelineName: prepared.pipeline.pipeline.metadata.name,
@@ -349,24 +427,33 @@ export async function findReuseSource(store: Store, prepared: Prepared, flags: R
 }
 
 /** Continues a failed, cancelled or abandoned run under the same id; completed steps are not run again. */
-export async function resumeRun(options: RunServiceOptions, runId: string, overrides: RunFlags = {}): Promise<RunOutcome> {
+export async function resumeRun(
+  options: RunServiceOptions,
+  runId: string,
+  overrides: RunFlags = {},
+): Promise<RunOutcome> {
   const note = options.note ?? (() => undefined);
   const bus = newBus(options);
   const store = openStore(options.projectDir, (e) => bus.emit(e));
   bus.subscribe(storeSink(store.events));
   try {
     const run = store.runs.require(runId);
-    if (run.status === 'completed') throw new WaveError('usage', `run ${runId} already completed`, { hint: 'start a new one with wave run' });
+    if (run.status === 'completed')
+      throw new WaveError('usage', `run ${runId} already completed`, { hint: 'start a new one with wave run' });
     if (run.status === 'running' || run.status === 'pending') {
       if (run.ownerHost !== null && isRunOwnerAlive(run) && run.ownerHost === (await import('node:os')).hostname()) {
-        throw new WaveError('usage', `run ${runId} is still running (pid ${run.ownerPid})`, { hint: `wave cancel ${runId} stops it` });
+        throw new WaveError('usage', `run ${runId} is still running (pid ${run.ownerPid})`, {
+          hint: `wave cancel ${runId} stops it`,
+        });
       }
       store.runs.abandon(runId, 'the Wave process running it died');
     }
     const flags = { ...jsonToFlags(run.options), ...overrides };
     const prepared = await preparePipeline(options, run.pipelinePath, flags, note);
     store.runs.resume(runId);
-    return await failRunOnError(store, runId, () => execute(options, { store, runId, prepared, input: run.input, flags }, bus, note));
+    return await failRunOnError(store, runId, () =>
+      execute(options, { store, runId, prepared, input: run.input, flags }, bus, note),
+    );
   } finally {
     store.close();
   }

@@ -9,7 +9,12 @@ import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { parseMemory } from '../config/units.js';
 import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
 import { chainScrubs, scrubber, secretValuesOf, type Scrub } from '../audit/index.js';
-import { PROVIDER_CREDENTIAL_ENV, credentialRefusal, refusedCredentialPassthrough, stepPassthrough } from '../config/credentials.js';
+import {
+  PROVIDER_CREDENTIAL_ENV,
+  credentialRefusal,
+  refusedCredentialPassthrough,
+  stepPassthrough,
+} from '../config/credentials.js';
 import { WaveError, isWaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { StepGraph } from '../plan/graph.js';
@@ -20,7 +25,13 @@ import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxS
 import type { ArtifactRecord, Store } from '../state/index.js';
 import { artifactIn } from '../workspace/artifacts.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
-import { failureFromThrown, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
+import {
+  failureFromThrown,
+  type AttemptFailure,
+  type AttemptOutcome,
+  type AttemptRequest,
+  type AttemptRunner,
+} from './attempt.js';
 import type { AgentLauncher } from './agent.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
@@ -55,7 +66,11 @@ function tail(result: SandboxResult): string {
   return text.length > TAIL_CHARS ? text.slice(-TAIL_CHARS) : text;
 }
 
-function failure(failureClass: AttemptFailure['failureClass'], reason: string, extra: Partial<AttemptFailure> = {}): AttemptFailure {
+function failure(
+  failureClass: AttemptFailure['failureClass'],
+  reason: string,
+  extra: Partial<AttemptFailure> = {},
+): AttemptFailure {
   return { ok: false, failureClass, reason, exitCode: null, outputTail: '', feedback: reason, ...extra };
 }
 
@@ -73,7 +88,8 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
     } catch (err) {
       if (request.signal.aborted) return failure('cancelled', 'run cancelled');
       if (isWaveError(err)) {
-        const cls = err.code === 'artifact_rejected' ? 'contract' : err.code === 'cancelled' ? 'cancelled' : 'infrastructure';
+        const cls =
+          err.code === 'artifact_rejected' ? 'contract' : err.code === 'cancelled' ? 'cancelled' : 'infrastructure';
         return failure(cls, err.message + (err.hint ? ` (${err.hint})` : ''));
       }
       // EMFILE, a full disk, a bug: still this attempt's failure, so the step row ends and the run can resume.
@@ -145,7 +161,13 @@ async function runInvocation(
   const spec: SandboxSpec = {
     image: invocation.image,
     argv: invocation.argv,
-    env: { ...passthroughEnv(deps, step), ...invocation.env, WAVE_RUN_ID: runId, WAVE_STEP_ID: step.id, WAVE_ATTEMPT: String(request.attempt) },
+    env: {
+      ...passthroughEnv(deps, step),
+      ...invocation.env,
+      WAVE_RUN_ID: runId,
+      WAVE_STEP_ID: step.id,
+      WAVE_ATTEMPT: String(request.attempt),
+    },
     mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
     labels: { run: runId, step: step.id, attempt: request.attempt },
     resources: resourcesFor(deps, step),
@@ -156,13 +178,25 @@ async function runInvocation(
     extraMounts: [
       ...ws.mounts,
       ...(invocation.files || invocation.homeFiles
-        ? [{ host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}), container: SANDBOX_PATHS.meta, readOnly: true }]
+        ? [
+            {
+              host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}),
+              container: SANDBOX_PATHS.meta,
+              readOnly: true,
+            },
+          ]
         : []),
     ],
   };
 
   // Stored output is bounded (head + tail per stream); the parser still sees every line.
-  const output = createOutputRecorder({ bounds: storedOutputBounds(deps.manifest.manifest, step), runId, stepId: step.id, attempt: request.attempt, emit: (e) => bus.emit(e) });
+  const output = createOutputRecorder({
+    bounds: storedOutputBounds(deps.manifest.manifest, step),
+    runId,
+    stepId: step.id,
+    attempt: request.attempt,
+    emit: (e) => bus.emit(e),
+  });
   const result = await deps.sandbox
     .run(spec, {
       signal: request.signal,
@@ -180,21 +214,33 @@ async function runInvocation(
     case 'cancelled':
       return failure('cancelled', 'run cancelled', base);
     case 'timed_out':
-      return failure('timeout', `timed out after ${Math.round((spec.timeoutMs ?? 0) / 1000)} s`, { ...base, timeoutMs: spec.timeoutMs ?? 0 });
+      return failure('timeout', `timed out after ${Math.round((spec.timeoutMs ?? 0) / 1000)} s`, {
+        ...base,
+        timeoutMs: spec.timeoutMs ?? 0,
+      });
     case 'oom_killed':
-      return failure('exit', 'killed: out of memory (raise resources.memory)', { ...base, feedback: `The container ran out of memory.\n${outputTail}` });
+      return failure('exit', 'killed: out of memory (raise resources.memory)', {
+        ...base,
+        feedback: `The container ran out of memory.\n${outputTail}`,
+      });
     case 'exited':
       break;
   }
   if (result.outputRefused) {
     // Before the exit code: a step that hit its quota usually also exited non-zero (ENOSPC), and the quota is why.
     const { kind, message, hint } = result.outputRefused;
-    return failure(kind === 'quota' ? 'quota' : 'contract', `${message} (${hint})`, { ...base, feedback: `${message}.\n${outputTail}` });
+    return failure(kind === 'quota' ? 'quota' : 'contract', `${message} (${hint})`, {
+      ...base,
+      feedback: `${message}.\n${outputTail}`,
+    });
   }
   const agentFailure = invocation.verdict?.(result);
   if (agentFailure) return { ...agentFailure, ...base };
   if (result.exitCode !== 0) {
-    return failure('exit', `exited with code ${result.exitCode}`, { ...base, feedback: `The step exited with code ${result.exitCode}. Output tail:\n${outputTail}` });
+    return failure('exit', `exited with code ${result.exitCode}`, {
+      ...base,
+      feedback: `The step exited with code ${result.exitCode}. Output tail:\n${outputTail}`,
+    });
   }
 
   const declared = step.output_artifacts.map((o) => o.path);
@@ -207,7 +253,10 @@ async function runInvocation(
   const missingRequired = step.output_artifacts.filter((o) => o.required && missing.has(normalizeDeclaredPath(o.path)));
   if (missingRequired.length) {
     const names = missingRequired.map((o) => `${o.name} (/wave/out/${o.path})`).join(', ');
-    return failure('contract', `declared output not written: ${names}`, { ...base, feedback: `These declared outputs were not written: ${names}` });
+    return failure('contract', `declared output not written: ${names}`, {
+      ...base,
+      feedback: `These declared outputs were not written: ${names}`,
+    });
   }
 
   const contracts = await runContracts(step.handover.contracts as unknown as ContractInput[], {
@@ -235,10 +284,14 @@ async function runInvocation(
   }
   if (!contracts.passed) {
     const first = contracts.results.find((r) => r.outcome === 'failed');
-    return failure('contract', `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`, {
-      ...base,
-      feedback: describeFailures(contracts.results),
-    });
+    return failure(
+      'contract',
+      `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`,
+      {
+        ...base,
+        feedback: describeFailures(contracts.results),
+      },
+    );
   }
 
   // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file. Without any
@@ -253,7 +306,11 @@ async function runInvocation(
   return { ok: true, exitCode: result.exitCode, outputTail };
 }
 
-async function writeMetaFiles(ws: StepWorkspace, files: Record<string, string>, homeFiles: Record<string, string>): Promise<string> {
+async function writeMetaFiles(
+  ws: StepWorkspace,
+  files: Record<string, string>,
+  homeFiles: Record<string, string>,
+): Promise<string> {
   const dir = path.join(ws.dir, 'meta');
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
@@ -263,7 +320,8 @@ async function writeMetaFiles(ws: StepWorkspace, files: Record<string, string>, 
   // wave-entrypoint copies meta/home/ into the container's HOME before the CLI starts.
   for (const [rel, content] of Object.entries(homeFiles)) {
     const clean = path.posix.normalize(rel);
-    if (path.posix.isAbsolute(clean) || clean === '..' || clean.startsWith('../')) throw new Error(`home file '${rel}' must stay inside HOME`);
+    if (path.posix.isAbsolute(clean) || clean === '..' || clean.startsWith('../'))
+      throw new Error(`home file '${rel}' must stay inside HOME`);
     const file = path.join(dir, 'home', clean);
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, content, { mode: 0o644 });
@@ -285,7 +343,8 @@ async function injectInputs(
   const missing: string[] = [];
   const records = new Map<string, Map<string, ArtifactRecord>>();
   const recordsOf = (stepId: string): Map<string, ArtifactRecord> => {
-    const byName = records.get(stepId) ?? new Map(deps.store.artifacts.list(deps.runId, stepId).map((a) => [a.name, a]));
+    const byName =
+      records.get(stepId) ?? new Map(deps.store.artifacts.list(deps.runId, stepId).map((a) => [a.name, a]));
     records.set(stepId, byName);
     return byName;
   };
@@ -331,9 +390,18 @@ function passthroughEnv(deps: StepRunnerDeps, step: Step): Record<string, string
   if (refused) {
     const owner = refused.from === 'persona' ? step.persona : step.id;
     const { message, hint } = credentialRefusal(refused.name, refused.from, owner);
-    const at = refused.from === 'step' ? undefined : deps.manifest.locate(refused.from === 'runtime' ? ['runtime', 'sandbox', 'env_passthrough'] : ['personas', owner ?? '', 'sandbox', 'env_passthrough']);
+    const at =
+      refused.from === 'step'
+        ? undefined
+        : deps.manifest.locate(
+            refused.from === 'runtime'
+              ? ['runtime', 'sandbox', 'env_passthrough']
+              : ['personas', owner ?? '', 'sandbox', 'env_passthrough'],
+          );
     const where = at ? `${deps.manifest.file}:${at.line}:${at.column}: ` : '';
-    throw new WaveError(refused.from === 'step' ? 'pipeline_invalid' : 'manifest_invalid', `${where}${message}`, { hint });
+    throw new WaveError(refused.from === 'step' ? 'pipeline_invalid' : 'manifest_invalid', `${where}${message}`, {
+      hint,
+    });
   }
   const out: Record<string, string> = {};
   for (const { name } of stepPassthrough(manifest, step)) {

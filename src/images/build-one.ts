@@ -38,7 +38,11 @@ export async function buildOne(docker: Docker, req: BuildOneRequest, emit: Progr
   const hash = hashContext(entries, hashedArgs(req.buildArgs), req.parent.id);
   const ref = hashTagFor(spec.name, hash, namespace);
   const latestRef = `${namespace}/${spec.name}:latest`;
-  emit({ image: spec.name, phase: 'hash', message: `context ${hash.slice(0, 12)} (${entries.length} entries, FROM ${req.parent.ref})` });
+  emit({
+    image: spec.name,
+    phase: 'hash',
+    message: `context ${hash.slice(0, 12)} (${entries.length} entries, FROM ${req.parent.ref})`,
+  });
 
   let imageId = req.noCache ? undefined : await imageIdOf(docker, ref);
   const status: BuildResult['status'] = imageId === undefined ? 'built' : 'cached';
@@ -64,7 +68,13 @@ export async function buildOne(docker: Docker, req: BuildOneRequest, emit: Progr
   return result;
 }
 
-async function runBuild(docker: Docker, req: BuildOneRequest, ref: string, hash: string, emit: ProgressListener): Promise<string> {
+async function runBuild(
+  docker: Docker,
+  req: BuildOneRequest,
+  ref: string,
+  hash: string,
+  emit: ProgressListener,
+): Promise<string> {
   const { spec } = req;
   emit({ image: spec.name, phase: 'build', message: `building ${ref}` });
   const context = await packContext(spec.dir, req.extraFiles);
@@ -79,7 +89,12 @@ async function runBuild(docker: Docker, req: BuildOneRequest, ref: string, hash:
       rm: true,
       forcerm: true,
       // Labels find Wave's builds again (prune); images built FROM one inherit them until they set their own.
-      labels: { 'wave.image': spec.name, 'wave.namespace': req.namespace, 'wave.context-hash': hash, 'wave.version': packageVersion() },
+      labels: {
+        'wave.image': spec.name,
+        'wave.namespace': req.namespace,
+        'wave.context-hash': hash,
+        'wave.version': packageVersion(),
+      },
     });
     for await (const chunk of stream as AsyncIterable<Buffer>) parser.write(chunk);
   } catch (err) {
@@ -102,7 +117,11 @@ async function runBuild(docker: Docker, req: BuildOneRequest, ref: string, hash:
 /** A TLS-inspecting network is the usual reason a fetch fails in the build: say how to trust its CA. */
 export function failureHint(output: string[], contextDir: string): string {
   const text = output.join('\n');
-  if (/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|certificate verify failed|self[- ]signed certificate/i.test(text)) {
+  if (
+    /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|certificate verify failed|self[- ]signed certificate/i.test(
+      text,
+    )
+  ) {
     return 'TLS verification failed inside the build: if your network inspects TLS, rebuild with its CA, e.g. wave images build --extra-ca /etc/ssl/certs/ca-certificates.crt';
   }
   return `the build context is ${contextDir}; retry with --no-cache if a cached layer is stale`;

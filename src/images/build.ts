@@ -17,18 +17,26 @@ import { planBuild } from './order.js';
 import { resolveOsBase, type OsBase } from './os-base.js';
 import type { BuildOptions, BuildResult, ImageSpec, ProgressListener } from './types.js';
 
-export async function buildImages(opts: BuildOptions = {}, onProgress: ProgressListener = () => {}): Promise<BuildResult[]> {
+export async function buildImages(
+  opts: BuildOptions = {},
+  onProgress: ProgressListener = () => {},
+): Promise<BuildResult[]> {
   const docker = await connectEngine(opts.docker);
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const catalog = opts.catalog ?? defaultCatalog();
   const caFiles = await extraCaFiles(opts.extraCa ?? []);
 
   const present = new Map<string, boolean>();
-  for (const spec of catalog) present.set(spec.name, (await imageIdOf(docker, imageRefFor(spec.name, namespace))) !== undefined);
+  for (const spec of catalog)
+    present.set(spec.name, (await imageIdOf(docker, imageRefFor(spec.name, namespace))) !== undefined);
   // The extra CA lives in the base image: asking for it means rebuilding base (its hash changes anyway).
   const alsoBuild = caFiles.length > 0 ? [BASE] : [];
   const plan = planBuild(catalog, opts.names ?? [], (name) => present.get(name) === true, alsoBuild);
-  onProgress({ image: plan.map((s) => s.name).join(','), phase: 'plan', message: `images: ${plan.map((s) => s.name).join(' → ')}` });
+  onProgress({
+    image: plan.map((s) => s.name).join(','),
+    phase: 'plan',
+    message: `images: ${plan.map((s) => s.name).join(' → ')}`,
+  });
 
   let registry: Promise<string | undefined> | undefined;
   const npmRegistry = (): Promise<string | undefined> =>
@@ -72,7 +80,13 @@ async function resolveParent(
     try {
       return await resolveOsBase(
         docker,
-        { baseImage: opts.baseImage, bootstrap: opts.bootstrapBase === true, baseDir: spec.dir, extraCaFile: caBundle?.file, image: spec.name },
+        {
+          baseImage: opts.baseImage,
+          bootstrap: opts.bootstrapBase === true,
+          baseDir: spec.dir,
+          extraCaFile: caBundle?.file,
+          image: spec.name,
+        },
         emit,
       );
     } finally {
@@ -86,7 +100,9 @@ async function resolveParent(
   const ref = parent.kind === 'wave' ? imageRefFor(parent.name, namespace) : parent.ref;
   const id = await imageIdOf(docker, ref);
   if (id === undefined) {
-    throw new WaveError('image_missing', `${spec.name} builds FROM ${ref}, which is missing`, { hint: missingImageHint(ref, namespace) });
+    throw new WaveError('image_missing', `${spec.name} builds FROM ${ref}, which is missing`, {
+      hint: missingImageHint(ref, namespace),
+    });
   }
   return { ref, id };
 }

@@ -34,7 +34,12 @@ export function imageRefFor(name: string, namespace: string = DEFAULT_NAMESPACE)
 }
 
 /** The immutable tag of one build: `<namespace>/<name>:<package version>-<first 12 hex of the context hash>`. */
-export function hashTagFor(name: string, hash: string, namespace: string = DEFAULT_NAMESPACE, version = packageVersion()): string {
+export function hashTagFor(
+  name: string,
+  hash: string,
+  namespace: string = DEFAULT_NAMESPACE,
+  version = packageVersion(),
+): string {
   return `${namespace}/${name}:${version}-${hash.slice(0, 12)}`;
 }
 

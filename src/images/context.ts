@@ -34,7 +34,8 @@ export async function readContext(dir: string, extra: VirtualFile[] = []): Promi
       const abs = path.join(dir, relPath);
       const st = await lstat(abs);
       const mode = st.mode & 0o7777;
-      if (st.isSymbolicLink()) entries.push({ path: relPath, type: 'symlink', mode, digest: sha256(await readlink(abs)) });
+      if (st.isSymbolicLink())
+        entries.push({ path: relPath, type: 'symlink', mode, digest: sha256(await readlink(abs)) });
       else if (st.isDirectory()) {
         entries.push({ path: relPath, type: 'directory', mode, digest: '' });
         await walk(relPath);

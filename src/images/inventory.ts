@@ -32,5 +32,10 @@ export async function inventory(docker: Docker, namespace: string): Promise<Tagg
   }
   const latest = new Map(rows.filter((r) => r.tag === 'latest').map((r) => [r.repository, r.imageId]));
   for (const row of rows) row.current = latest.get(row.repository) === row.imageId;
-  return rows.sort((a, b) => a.name.localeCompare(b.name) || Number(b.current) - Number(a.current) || b.created.getTime() - a.created.getTime());
+  return rows.sort(
+    (a, b) =>
+      a.name.localeCompare(b.name) ||
+      Number(b.current) - Number(a.current) ||
+      b.created.getTime() - a.created.getTime(),
+  );
 }

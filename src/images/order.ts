@@ -16,7 +16,9 @@ export function planBuild(
   const byName = new Map(catalog.map((s) => [s.name, s]));
   for (const name of requested) {
     if (!byName.has(name)) {
-      throw new WaveError('usage', `unknown image "${name}"`, { hint: `images: ${catalog.map((s) => s.name).join(', ')}` });
+      throw new WaveError('usage', `unknown image "${name}"`, {
+        hint: `images: ${catalog.map((s) => s.name).join(', ')}`,
+      });
     }
   }
   const wanted = new Set(requested.length === 0 ? catalog.map((s) => s.name) : requested);
@@ -28,7 +30,8 @@ export function planBuild(
     for (const name of [...wanted]) {
       const parent = byName.get(name)?.parent;
       if (parent?.kind === 'wave' && !wanted.has(parent.name) && !present(parent.name)) {
-        if (!byName.has(parent.name)) throw new WaveError('usage', `image "${name}" builds FROM unknown image "${parent.name}"`);
+        if (!byName.has(parent.name))
+          throw new WaveError('usage', `image "${name}" builds FROM unknown image "${parent.name}"`);
         wanted.add(parent.name);
         grew = true;
       }
@@ -38,7 +41,8 @@ export function planBuild(
   const visiting = new Set<string>();
   const visit = (spec: ImageSpec): void => {
     if (ordered.includes(spec)) return;
-    if (visiting.has(spec.name)) throw new WaveError('usage', `images build FROM each other in a cycle through "${spec.name}"`);
+    if (visiting.has(spec.name))
+      throw new WaveError('usage', `images build FROM each other in a cycle through "${spec.name}"`);
     visiting.add(spec.name);
     const parent = spec.parent.kind === 'wave' ? byName.get(spec.parent.name) : undefined;
     if (parent && wanted.has(parent.name)) visit(parent);

@@ -34,7 +34,11 @@ export async function resolveOsBase(docker: Docker, req: OsBaseRequest, emit: Pr
   const target = req.baseImage ?? (req.bootstrap ? BOOTSTRAP_TAG : DEFAULT_OS_IMAGE);
   const started = Date.now();
   if (req.bootstrap) {
-    emit({ image: req.image, phase: 'bootstrap', message: `${target} is not present: bootstrapping it from Debian's packages` });
+    emit({
+      image: req.image,
+      phase: 'bootstrap',
+      message: `${target} is not present: bootstrapping it from Debian's packages`,
+    });
     await bootstrapBaseImage(req.baseDir, target, req.extraCaFile, (line) =>
       emit({ image: req.image, phase: 'bootstrap', message: line }),
     );
@@ -70,9 +74,13 @@ async function pull(docker: Docker, ref: string, image: string, emit: ProgressLi
       );
     });
   } catch (err) {
-    throw new WaveError('image_missing', `the base image's parent ${ref} is not present and cannot be pulled: ${(err as Error).message}`, {
-      hint: 'without a reachable registry run: wave images build base --bootstrap-base   (or pass --base-image REF of a local image)',
-      cause: err,
-    });
+    throw new WaveError(
+      'image_missing',
+      `the base image's parent ${ref} is not present and cannot be pulled: ${(err as Error).message}`,
+      {
+        hint: 'without a reachable registry run: wave images build base --bootstrap-base   (or pass --base-image REF of a local image)',
+        cause: err,
+      },
+    );
   }
 }

@@ -69,7 +69,9 @@ export class BuildStreamParser {
     }
     if (msg.error !== undefined || msg.errorDetail?.message !== undefined) {
       this.outcome.error = simplifyError((msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim());
-      this.outcome.failedStep = this.step ? `step ${this.step.index}/${this.step.total} (${shorten(this.step.instruction)})` : undefined;
+      this.outcome.failedStep = this.step
+        ? `step ${this.step.index}/${this.step.total} (${shorten(this.step.instruction)})`
+        : undefined;
       this.outcome.stepOutput = [...this.output];
       return;
     }

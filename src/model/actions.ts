@@ -90,7 +90,8 @@ function resolveAction(action: ScriptAction, declared: ReadonlySet<string>, inpu
 
 /** Why a path cannot be sent to every CLI as written; undefined when it can. */
 export function pathProblem(path: string): string | undefined {
-  if (!path.startsWith('/')) return `must be an absolute path (CLIs differ on relative ones), got ${JSON.stringify(path)}`;
+  if (!path.startsWith('/'))
+    return `must be an absolute path (CLIs differ on relative ones), got ${JSON.stringify(path)}`;
   if (findTemplateVars(path).length > 0) return 'a path is sent as written: it cannot hold a {{ }} placeholder';
   return undefined;
 }

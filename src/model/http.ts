@@ -1,7 +1,12 @@
 // Small HTTP helpers the protocols share: JSON answers, SSE headers, reading a JSON body, tool names.
 import type { ServerResponse } from 'node:http';
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(value);
   res.writeHead(status, {
     ...headers,

@@ -14,8 +14,7 @@ import type { TurnSelector } from './turns.js';
 import type { ExpectToolResult, ModelScript, RequestKind } from './types.js';
 
 export type Decision =
-  | { kind: 'answer'; answer: Answer; delayMs: number }
-  | { kind: 'error'; error: ProtocolError; delayMs: number };
+  { kind: 'answer'; answer: Answer; delayMs: number } | { kind: 'error'; error: ProtocolError; delayMs: number };
 
 export interface DecisionContext {
   kind: RequestKind;
@@ -36,7 +35,11 @@ export function decide(
   input = '',
 ): { decision: Decision; ctx: DecisionContext } {
   const invalid = (message: string, ctx: Partial<DecisionContext> = {}) => ({
-    decision: { kind: 'error' as const, error: { status: 400, type: 'invalid_request_error' as const, message }, delayMs: 0 },
+    decision: {
+      kind: 'error' as const,
+      error: { status: 400, type: 'invalid_request_error' as const, message },
+      delayMs: 0,
+    },
     ctx: { ...ctx, kind: 'invalid' as const, note: message },
   });
   const model = view.model;
@@ -47,7 +50,10 @@ export function decide(
   if (!view.offersTools) {
     const usage = { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
     const ctx: DecisionContext = { kind: 'side_request', ...(stepId !== undefined ? { stepId } : {}) };
-    return { decision: { kind: 'answer', answer: { model, text: SIDE_REQUEST_TEXT, toolCalls: [], usage }, delayMs: 0 }, ctx };
+    return {
+      decision: { kind: 'answer', answer: { model, text: SIDE_REQUEST_TEXT, toolCalls: [], usage }, delayMs: 0 },
+      ctx,
+    };
   }
   if (stepId === undefined) {
     return invalid(
@@ -68,7 +74,12 @@ export function decide(
     return {
       decision: {
         kind: 'error',
-        error: { status: e.status, type: e.type, message: e.message, ...(e.retry_after !== undefined ? { retryAfter: e.retry_after } : {}) },
+        error: {
+          status: e.status,
+          type: e.type,
+          message: e.message,
+          ...(e.retry_after !== undefined ? { retryAfter: e.retry_after } : {}),
+        },
         delayMs: sel.turn.delay_ms,
       },
       ctx: { ...base, kind: 'provider_error', note: `${e.status} ${e.type} (${sel.turn.at ?? 'script'})` },
@@ -84,7 +95,14 @@ export function decide(
       const note =
         `scripted model: step "${stepId}" turn ${sel.index} (${turn.at ?? 'script'}) expected a tool result ` +
         `${describeExpect(turn.expect_tool_result)}, but ${mismatch}`;
-      return { decision: { kind: 'answer', answer: { model, text: note, toolCalls: [], usage: turn.usage }, delayMs: turn.delay_ms }, ctx: { ...base, kind: 'turn', note } };
+      return {
+        decision: {
+          kind: 'answer',
+          answer: { model, text: note, toolCalls: [], usage: turn.usage },
+          delayMs: turn.delay_ms,
+        },
+        ctx: { ...base, kind: 'turn', note },
+      };
     }
   }
   const resolved = resolveCalls(turn.tool_calls, view.toolNames, input);

@@ -45,14 +45,10 @@ export function parseModelScript(text: string, file = '<model script>'): ModelSc
   }
   const first = problems[0];
   const count = problems.length === 1 ? '' : ` (and ${problems.length - 1} more)`;
-  throw new WaveError(
-    'manifest_invalid',
-    `invalid model script: ${first ? formatProblem(first) : file}${count}`,
-    {
-      details: problems.map((p) => formatProblem(p)),
-      hint: 'the model script format is described in src/model/README.md',
-    },
-  );
+  throw new WaveError('manifest_invalid', `invalid model script: ${first ? formatProblem(first) : file}${count}`, {
+    details: problems.map((p) => formatProblem(p)),
+    hint: 'the model script format is described in src/model/README.md',
+  });
 }
 
 /** Validates a script written inline (tests); throws with document paths instead of line numbers. */

@@ -18,7 +18,8 @@ async function main(): Promise<void> {
       input: { type: 'string', default: '' },
     },
   });
-  if (!values.script) throw new WaveError('usage', 'missing --script FILE', { hint: 'serve.ts --script FILE [--port N]' });
+  if (!values.script)
+    throw new WaveError('usage', 'missing --script FILE', { hint: 'serve.ts --script FILE [--port N]' });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WaveError('usage', `bad --port ${values.port}`);
   const script = await loadModelScript(values.script);

@@ -85,14 +85,25 @@ export async function startScriptedModel(opts: ScriptedModelOptions): Promise<Sc
     const route = routeOf(method, path, parsed.searchParams);
     // Errors before a protocol answers use the matched protocol's error shape (Anthropic's for unknown paths).
     const errorProtocol = route?.protocol ?? anthropicProtocol;
-    const refuse = (status: number, type: 'request_too_large' | 'authentication_error', note: string, message: string) => {
+    const refuse = (
+      status: number,
+      type: 'request_too_large' | 'authentication_error',
+      note: string,
+      message: string,
+    ) => {
       rec.kind = 'invalid';
       rec.note = note;
       errorProtocol.writeError(res, { status, type, message }, requestId);
       finish(status);
     };
 
-    if (raw.tooLarge) return refuse(413, 'request_too_large', `request body larger than ${MAX_BODY_BYTES} bytes`, `scripted model: request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (raw.tooLarge)
+      return refuse(
+        413,
+        'request_too_large',
+        `request body larger than ${MAX_BODY_BYTES} bytes`,
+        `scripted model: request body larger than ${MAX_BODY_BYTES} bytes`,
+      );
     if (opts.requireApiKey !== undefined && !apiKeysOf(req, parsed.searchParams).includes(opts.requireApiKey)) {
       return refuse(401, 'authentication_error', 'missing or wrong API key', 'invalid x-api-key');
     }
@@ -202,7 +213,11 @@ function parseBody(text: string): unknown {
 }
 
 /** The protocol whose answering route this request is. */
-function routeOf(method: string, path: string, query: URLSearchParams): { protocol: Protocol; match: RouteMatch } | undefined {
+function routeOf(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+): { protocol: Protocol; match: RouteMatch } | undefined {
   for (const protocol of PROTOCOLS) {
     const match = protocol.match(method, path, query);
     if (match) return { protocol, match };

@@ -43,10 +43,11 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
     const first = graph.byId.get(step.id);
     if (first && first.index !== i) {
       const firstPos = opts.locate?.(['steps', first.index]);
-      error(
-        `duplicate step id '${step.id}'${firstPos ? ` (first defined at line ${firstPos.line})` : ''}`,
-        ['steps', i, 'id'],
-      );
+      error(`duplicate step id '${step.id}'${firstPos ? ` (first defined at line ${firstPos.line})` : ''}`, [
+        'steps',
+        i,
+        'id',
+      ]);
     }
     const listed = new Set<string>();
     step.dependencies.forEach((dep, j) => {

@@ -35,7 +35,12 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
         error(`step '${step.id}': inject_artifacts: ${problem.message}`, at, problem.hint);
       }
       const as = inj.as ?? inj.artifact;
-      if (names.has(as)) error(`step '${step.id}': two injected artifacts are both named '${as}'`, [...at, 'as'], 'give one a different `as:`');
+      if (names.has(as))
+        error(
+          `step '${step.id}': two injected artifacts are both named '${as}'`,
+          [...at, 'as'],
+          'give one a different `as:`',
+        );
       names.add(as);
     });
     problems.push(...checkStepTexts(inlineTexts(step), { graph, step, index, ...opts }));

@@ -46,17 +46,21 @@ export function defaultCollectLimits(): Required<CollectLimits> {
   return { maxTotalBytes: maxBytes, maxEntries: maxFiles, maxDepth };
 }
 
-export const OUTPUT_RULES_HINT = 'outputs must be regular files (no links, devices, fifos or sockets) inside /wave/out, within the size limits';
+export const OUTPUT_RULES_HINT =
+  'outputs must be regular files (no links, devices, fifos or sockets) inside /wave/out, within the size limits';
 
 /** The one wording of "this output is refused", for the host-side walk and the docker backend's extraction. */
 export function outputRejected(path: string, why: string): WaveError {
-  return new WaveError('artifact_rejected', `output ${JSON.stringify(path)} rejected: ${why}`, { hint: OUTPUT_RULES_HINT });
+  return new WaveError('artifact_rejected', `output ${JSON.stringify(path)} rejected: ${why}`, {
+    hint: OUTPUT_RULES_HINT,
+  });
 }
 
 /** Throws unless a file name (one path segment, already decoded) is free of control characters. */
 function checkNameText(text: string, parent: string): void {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw outputRejected(`${parent}${JSON.stringify(text).slice(1, -1)}`, 'file name contains a control character');
+  if (/[\u0000-\u001f\u007f]/.test(text))
+    throw outputRejected(`${parent}${JSON.stringify(text).slice(1, -1)}`, 'file name contains a control character');
 }
 
 /**
@@ -67,7 +71,8 @@ export function normalizeDeclaredPath(path: string): string {
   if (typeof path !== 'string' || path.length === 0) throw outputRejected(String(path), 'empty path');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) throw outputRejected(path, 'contains a NUL or control character');
-  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) throw outputRejected(path, 'absolute path (paths are relative to /wave/out)');
+  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path))
+    throw outputRejected(path, 'absolute path (paths are relative to /wave/out)');
   const segments = path.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw outputRejected(path, 'path traversal (`..`)');
   if (segments.length === 0) throw outputRejected(path, 'names out/ itself');
@@ -97,17 +102,25 @@ export function decodeName(name: Buffer, parent: string): string {
 }
 
 /** Reads and hashes one file without following links, checking it is still what lstat saw. */
-async function hashFile(abs: string, rel: string, expected: { dev: number; ino: number }, budget: number): Promise<{ size: number; sha256: string }> {
+async function hashFile(
+  abs: string,
+  rel: string,
+  expected: { dev: number; ino: number },
+  budget: number,
+): Promise<{ size: number; sha256: string }> {
   // O_NONBLOCK: if a fifo were swapped in after lstat, open must not hang waiting for a writer.
-  const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ELOOP' ? outputRejected(rel, 'symbolic link') : err;
-  });
+  const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw err.code === 'ELOOP' ? outputRejected(rel, 'symbolic link') : err;
+    },
+  );
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw outputRejected(rel, 'not a regular file');
     if (st.dev !== expected.dev || st.ino !== expected.ino) throw outputRejected(rel, 'changed while being collected');
     if (st.nlink > 1) throw outputRejected(rel, 'hard link (more than one link to the file)');
-    if (st.size > budget) throw outputRejected(rel, `over the size limit (${st.size} bytes; ${budget} bytes left of the step's limit)`);
+    if (st.size > budget)
+      throw outputRejected(rel, `over the size limit (${st.size} bytes; ${budget} bytes left of the step's limit)`);
     const hash = createHash('sha256');
     const buf = Buffer.allocUnsafe(1024 * 1024);
     let size = 0;
@@ -164,7 +177,13 @@ export async function collectOutputs(outDir: string, options: CollectOptions = {
         totalBytes += size;
         files.push({ path: rel, size, sha256 });
       } else {
-        const kind = st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'device' : 'special file';
+        const kind = st.isFIFO()
+          ? 'fifo'
+          : st.isSocket()
+            ? 'socket'
+            : st.isCharacterDevice() || st.isBlockDevice()
+              ? 'device'
+              : 'special file';
         throw outputRejected(rel, kind);
       }
     }
@@ -174,4 +193,3 @@ export async function collectOutputs(outDir: string, options: CollectOptions = {
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, totalBytes, missing: missingDeclared(files, declared) };
 }
-

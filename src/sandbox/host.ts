@@ -42,7 +42,11 @@ export class HostSandbox implements Sandbox {
   async run(spec: SandboxSpec, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> {
     const started = performance.now();
     (this.options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(HOST_SANDBOX_WARNING);
-    if ((spec.network ?? 'none') !== 'none') throw new WaveError('sandbox_failed', `invalid sandbox spec: network ${JSON.stringify(spec.network)} is not supported`);
+    if ((spec.network ?? 'none') !== 'none')
+      throw new WaveError(
+        'sandbox_failed',
+        `invalid sandbox spec: network ${JSON.stringify(spec.network)} is not supported`,
+      );
     if (!spec.argv.length) throw new WaveError('sandbox_failed', 'invalid sandbox spec: argv is empty');
     const { signal } = runOptions;
     const tails = { stdoutTail: '', stderrTail: '' };

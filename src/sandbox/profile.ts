@@ -90,7 +90,8 @@ export function parseSandboxProfile(doc: unknown): SandboxProfile {
   }
   const home = root.home;
   if (typeof home !== 'string' || !home.startsWith('/')) throw new Error('home: expected an absolute path');
-  if (root.network !== 'none') throw new Error(`network: only "none" is supported, got ${JSON.stringify(root.network)}`);
+  if (root.network !== 'none')
+    throw new Error(`network: only "none" is supported, got ${JSON.stringify(root.network)}`);
   if (typeof tmpfs.exec !== 'boolean') throw new Error('tmpfs.exec: expected true or false');
   return {
     memoryBytes: parseSize(limits.memory, 'limits.memory'),

@@ -150,8 +150,7 @@ export class StateSchemaTooNewError extends WaveError {
 
 export function schemaVersion(db: Database): number {
   const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
-    | { version: number | null }
-    | undefined;
+    { version: number | null } | undefined;
   return row?.version ?? 0;
 }
 

@@ -39,7 +39,10 @@ export async function prepareRun(
   const dir = runWorkspaceDir(workspaceRoot, runId);
   const source = path.join(dir, '_source');
   const done = path.join(dir, '.source-complete');
-  const exists = await fs.access(done).then(() => true, () => false);
+  const exists = await fs.access(done).then(
+    () => true,
+    () => false,
+  );
   if (!exists) {
     await fs.rm(source, { recursive: true, force: true });
     await snapshotSource(sourceDir, source, options);

@@ -19,9 +19,7 @@ async function listSourceFiles(dir: string): Promise<string[]> {
       cwd: dir,
       maxBuffer: 256 * 1024 * 1024,
     });
-    return stdout
-      .split('\0')
-      .filter((f) => f !== '' && !alwaysSkipped.has(f.split('/')[0] ?? ''));
+    return stdout.split('\0').filter((f) => f !== '' && !alwaysSkipped.has(f.split('/')[0] ?? ''));
   } catch {
     return walk(dir, '');
   }
@@ -59,7 +57,11 @@ export interface SnapshotOptions {
 }
 
 /** Copy `sourceDir` into `target` (created), preserving modes and symlinks; copy-on-write where the filesystem can. */
-export async function snapshotSource(sourceDir: string, target: string, options: SnapshotOptions = {}): Promise<SnapshotResult> {
+export async function snapshotSource(
+  sourceDir: string,
+  target: string,
+  options: SnapshotOptions = {},
+): Promise<SnapshotResult> {
   const { owner } = options;
   await fs.mkdir(target, { recursive: true });
   if (owner) await fs.chown(target, owner.uid, owner.gid);
@@ -94,7 +96,12 @@ export async function snapshotSource(sourceDir: string, target: string, options:
 }
 
 /** chown the directories `mkdir -p` just made, from the first one created down to `leaf`. */
-async function chownTree(root: string, first: string, leaf: string, owner: { uid: number; gid: number }): Promise<void> {
+async function chownTree(
+  root: string,
+  first: string,
+  leaf: string,
+  owner: { uid: number; gid: number },
+): Promise<void> {
   for (let dir = leaf; dir.length >= first.length && dir.startsWith(root); dir = path.dirname(dir)) {
     await fs.chown(dir, owner.uid, owner.gid);
   }

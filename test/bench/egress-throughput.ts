@@ -50,8 +50,13 @@ function sinkServer(): Server {
       const total = Number(n);
       let got = Buffer.byteLength(head.slice(nl + 1), 'latin1');
       if (mode === 'up') {
-        const check = () => { if (got >= total) s.end('ok'); };
-        s.on('data', (c: Buffer) => { got += c.length; check(); });
+        const check = () => {
+          if (got >= total) s.end('ok');
+        };
+        s.on('data', (c: Buffer) => {
+          got += c.length;
+          check();
+        });
         check();
       } else {
         let sent = 0;
@@ -80,31 +85,33 @@ function firstByteServer(): Server {
 type Opener = () => Promise<Socket>;
 
 function directOpener(port: number): Opener {
-  return () => new Promise((resolve, reject) => {
-    const s = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(s));
-    s.once('error', reject);
-  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const s = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(s));
+      s.once('error', reject);
+    });
 }
 
 /** Connects to the bridge port and sends CONNECT; resolves once the 200 has been read (surplus is unshifted). */
 function tunnelOpener(bridgePort: number, target: string): Opener {
-  return () => new Promise((resolve, reject) => {
-    const s = connect({ port: bridgePort, host: '127.0.0.1', noDelay: true });
-    s.once('error', reject);
-    let buf = Buffer.alloc(0);
-    const onData = (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      s.off('data', onData);
-      s.pause();
-      if (!buf.subarray(0, 12).toString().includes(' 200')) return reject(new Error(buf.toString()));
-      if (buf.length > end + 4) s.unshift(buf.subarray(end + 4));
-      resolve(s);
-    };
-    s.on('data', onData);
-    s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
-  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const s = connect({ port: bridgePort, host: '127.0.0.1', noDelay: true });
+      s.once('error', reject);
+      let buf = Buffer.alloc(0);
+      const onData = (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        s.off('data', onData);
+        s.pause();
+        if (!buf.subarray(0, 12).toString().includes(' 200')) return reject(new Error(buf.toString()));
+        if (buf.length > end + 4) s.unshift(buf.subarray(end + 4));
+        resolve(s);
+      };
+      s.on('data', onData);
+      s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    });
 }
 
 async function upload(open: Opener): Promise<number> {
@@ -135,7 +142,9 @@ async function download(open: Opener): Promise<number> {
   let got = 0;
   await new Promise<void>((resolve, reject) => {
     s.on('error', reject);
-    s.on('data', (c: Buffer) => { got += c.length; });
+    s.on('data', (c: Buffer) => {
+      got += c.length;
+    });
     s.on('end', () => resolve());
     s.write(`down ${BYTES}\n`);
     s.resume();
@@ -177,7 +186,10 @@ function cpuOf(pids: readonly number[]): number | undefined {
   return total;
 }
 
-interface Sample { mibs: number; cpuMs: number | undefined }
+interface Sample {
+  mibs: number;
+  cpuMs: number | undefined;
+}
 
 async function sample(pids: readonly number[], fn: () => Promise<number>): Promise<Sample> {
   const before = cpuOf(pids);
@@ -187,7 +199,12 @@ async function sample(pids: readonly number[], fn: () => Promise<number>): Promi
 }
 
 /** Alternates direct and tunnel runs (flipping the order each pair); medians of throughput, per-pair ratio, CPU. */
-async function comparePairs(name: string, pids: readonly number[], direct: () => Promise<number>, tunnel: () => Promise<number>): Promise<void> {
+async function comparePairs(
+  name: string,
+  pids: readonly number[],
+  direct: () => Promise<number>,
+  tunnel: () => Promise<number>,
+): Promise<void> {
   const d: Sample[] = [];
   const t: Sample[] = [];
   for (let i = 0; i < PAIRS; i++) {
@@ -201,7 +218,10 @@ async function comparePairs(name: string, pids: readonly number[], direct: () =>
   }
   const gib = BYTES / 1024 ** 3;
   // Summed over all samples: one 64 MiB transfer is only a few clock ticks.
-  const cpu = (xs: Sample[]) => (xs.every((x) => x.cpuMs !== undefined) ? xs.reduce((sum, x) => sum + (x.cpuMs ?? 0), 0) / (gib * xs.length) : Number.NaN);
+  const cpu = (xs: Sample[]) =>
+    xs.every((x) => x.cpuMs !== undefined)
+      ? xs.reduce((sum, x) => sum + (x.cpuMs ?? 0), 0) / (gib * xs.length)
+      : Number.NaN;
   report(`egress-throughput ${name}`, {
     directMiBs: median(d.map((x) => x.mibs)),
     tunnelMiBs: median(t.map((x) => x.mibs)),
@@ -215,7 +235,11 @@ async function comparePairs(name: string, pids: readonly number[], direct: () =>
 
 /** The proxy runs in its own process, as it does in Wave (client and sink stand for container and internet). */
 async function proxyChild(socketPath: string, sinkPort: number, fbPort: number): Promise<void> {
-  const { policy } = compilePolicy({ mode: 'allowlist', allow: [`tcp://sink.wave.test:${sinkPort}`, `tcp://first.wave.test:${fbPort}`], hosts: { 'sink.wave.test': '127.0.0.1', 'first.wave.test': '127.0.0.1' } });
+  const { policy } = compilePolicy({
+    mode: 'allowlist',
+    allow: [`tcp://sink.wave.test:${sinkPort}`, `tcp://first.wave.test:${fbPort}`],
+    hosts: { 'sink.wave.test': '127.0.0.1', 'first.wave.test': '127.0.0.1' },
+  });
   const log = createEgressLog({});
   const proxy = await startEgressProxy({ socketPath, policy, log, step: 'bench', cap: createConnectionCap(1024) });
   process.stdout.write('proxy ready\n');
@@ -232,8 +256,16 @@ async function sinkChild(): Promise<void> {
 function waitForLine(child: ReturnType<typeof spawn>, line: string, what: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not become ready`)), 15_000);
-    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes(line)) { clearTimeout(timer); resolve(); } });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited ${code}`)); });
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited ${code}`));
+    });
   });
 }
 
@@ -246,7 +278,9 @@ async function main(): Promise<void> {
   const children: Array<ReturnType<typeof spawn>> = [];
   const self = fileURLToPath(import.meta.url);
   if (SINK_IN_PROCESS) {
-    const child = spawn(process.execPath, ['--import', 'tsx', self, '--sink-child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', self, '--sink-child'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     [sinkPort, fbPort] = await new Promise<[number, number]>((resolve, reject) => {
       child.stdout?.on('data', (d: Buffer) => {
@@ -257,7 +291,11 @@ async function main(): Promise<void> {
     });
   }
   const socketPath = join(dir, 'egress.sock');
-  const proxy = spawn(process.execPath, ['--import', 'tsx', self, '--proxy-child', socketPath, String(sinkPort), String(fbPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proxy = spawn(
+    process.execPath,
+    ['--import', 'tsx', self, '--proxy-child', socketPath, String(sinkPort), String(fbPort)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   children.push(proxy);
   // A free loopback port for the bridge (it takes a fixed port, as in the container).
   const probe = createServer();
@@ -265,7 +303,9 @@ async function main(): Promise<void> {
   await new Promise((r) => probe.close(r));
   try {
     await waitForLine(proxy, 'proxy ready', 'proxy');
-    const bridge = spawn(process.execPath, [BRIDGE, '--listen', `127.0.0.1:${port}=${socketPath}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const bridge = spawn(process.execPath, [BRIDGE, '--listen', `127.0.0.1:${port}=${socketPath}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(bridge);
     await waitForLine(bridge, 'wave-bridge: ready', 'bridge');
     // Every process either path may use: idle ones add nothing.
@@ -279,13 +319,31 @@ async function main(): Promise<void> {
       await download(direct);
       await download(tunnel);
     }
-    report('egress-throughput setup', { cores: cpus().length, load1: loadavg()[0] ?? 0, mib: BYTES / 1024 ** 2, sink: SINK_IN_PROCESS ? 'own-process' : 'bench-process' });
-    await comparePairs('upload', pids, () => upload(direct), () => upload(tunnel));
-    await comparePairs('download', pids, () => download(direct), () => download(tunnel));
+    report('egress-throughput setup', {
+      cores: cpus().length,
+      load1: loadavg()[0] ?? 0,
+      mib: BYTES / 1024 ** 2,
+      sink: SINK_IN_PROCESS ? 'own-process' : 'bench-process',
+    });
+    await comparePairs(
+      'upload',
+      pids,
+      () => upload(direct),
+      () => upload(tunnel),
+    );
+    await comparePairs(
+      'download',
+      pids,
+      () => download(direct),
+      () => download(tunnel),
+    );
 
     const fbDirect = directOpener(fbPort);
     const fbTunnel = tunnelOpener(port, `first.wave.test:${fbPort}`);
-    for (let i = 0; i < 20; i++) { await firstByte(fbDirect); await firstByte(fbTunnel); }
+    for (let i = 0; i < 20; i++) {
+      await firstByte(fbDirect);
+      await firstByte(fbTunnel);
+    }
     const directTimes: number[] = [];
     const tunnelTimes: number[] = [];
     for (let i = 0; i < LATENCY_RUNS; i++) {
@@ -294,7 +352,13 @@ async function main(): Promise<void> {
     }
     const d = median(directTimes);
     const t = median(tunnelTimes);
-    report('egress-latency connect+first-byte', { directMs: d, tunnelMs: t, addedMs: t - d, runs: LATENCY_RUNS, goal: 'added<=2ms' });
+    report('egress-latency connect+first-byte', {
+      directMs: d,
+      tunnelMs: t,
+      addedMs: t - d,
+      runs: LATENCY_RUNS,
+      goal: 'added<=2ms',
+    });
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => sink.close(r));

@@ -6,7 +6,11 @@ import type Docker from 'dockerode';
 
 export type CallLog = Map<string, number[]>;
 
-const WRAPPED_RESULTS: Record<string, string> = { getImage: 'image.', getContainer: 'container.', createContainer: 'container.' };
+const WRAPPED_RESULTS: Record<string, string> = {
+  getImage: 'image.',
+  getContainer: 'container.',
+  createContainer: 'container.',
+};
 
 function wrap<T extends object>(target: T, prefix: string, log: CallLog): T {
   return new Proxy(target, {

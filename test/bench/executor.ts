@@ -37,23 +37,40 @@ const dir = mkdtempSync(path.join(tmpdir(), 'wave-bench-exec-'));
 try {
   execFileSync('git', ['init', '-q'], { cwd: dir });
   mkdirSync(path.join(dir, '.wave', 'pipelines'), { recursive: true });
-  const steps = (n: number) => Array.from({ length: n }, (_, i) => `  - id: s${i}\n    exec: {type: command, script: "true"}\n`).join('');
-  writeFileSync(path.join(dir, '.wave', 'pipelines', 'one.yaml'), `kind: WavePipeline\nmetadata: {name: one}\nsteps:\n${steps(1)}`);
-  writeFileSync(path.join(dir, '.wave', 'pipelines', 'hundred.yaml'), `kind: WavePipeline\nmetadata: {name: hundred}\nsteps:\n${steps(STEPS)}`);
+  const steps = (n: number) =>
+    Array.from({ length: n }, (_, i) => `  - id: s${i}\n    exec: {type: command, script: "true"}\n`).join('');
+  writeFileSync(
+    path.join(dir, '.wave', 'pipelines', 'one.yaml'),
+    `kind: WavePipeline\nmetadata: {name: one}\nsteps:\n${steps(1)}`,
+  );
+  writeFileSync(
+    path.join(dir, '.wave', 'pipelines', 'hundred.yaml'),
+    `kind: WavePipeline\nmetadata: {name: hundred}\nsteps:\n${steps(STEPS)}`,
+  );
   const options = { projectDir: dir, manifestPath: path.join(dir, 'wave.yaml'), sinks: [] };
   const run = (name: string, workers: number) => async () => {
     const outcome = await startRun(options, name, '', { maxWorkers: workers });
     if (outcome.summary.status !== 'completed') throw new Error(`${name}: ${outcome.summary.status}`);
   };
   const { docker } = await connectDocker();
-  const engineStep = await engineBaselineStep({ docker, image: DEFAULT_COMMAND_IMAGE, argv: ['sh', '-c', 'true'], dir: path.join(dir, 'engine') });
+  const engineStep = await engineBaselineStep({
+    docker,
+    image: DEFAULT_COMMAND_IMAGE,
+    argv: ['sh', '-c', 'true'],
+    dir: path.join(dir, 'engine'),
+  });
 
   // Warm-up: image and page caches, the db, the JIT for both paths.
   await run('one', 1)();
   await timeRuns(2, engineStep);
 
   // Interleaved rounds, alternating the order, so a change of load on the machine (other Docker users) hits both.
-  const t = { waveOne: [] as number[], engineOne: [] as number[], waveHundred: [] as number[], engineHundred: [] as number[] };
+  const t = {
+    waveOne: [] as number[],
+    engineOne: [] as number[],
+    waveHundred: [] as number[],
+    engineHundred: [] as number[],
+  };
   for (let r = 0; r < rounds; r++) {
     const wavePass = async () => {
       t.waveOne.push(...(await timeRuns(3, run('one', 1))));
@@ -84,9 +101,10 @@ try {
     'wave over engine at 10 workers': waveHundred / engineHundred,
     'wave over engine one step': waveOne / engineOne,
     goal: waveRatio <= GOAL ? `met (<=${GOAL})` : `MISSED (>${GOAL})`,
-    bound: engineRatio > GOAL
-      ? `engine alone is ${engineRatio.toFixed(2)} > ${GOAL}: the goal is out of reach on this machine for any orchestrator`
-      : `engine alone is ${engineRatio.toFixed(2)}: reachable`,
+    bound:
+      engineRatio > GOAL
+        ? `engine alone is ${engineRatio.toFixed(2)} > ${GOAL}: the goal is out of reach on this machine for any orchestrator`
+        : `engine alone is ${engineRatio.toFixed(2)}: reachable`,
   });
 
   await breakdownOne(options);
@@ -94,12 +112,26 @@ try {
 
   const store = new Store(path.join(dir, '.wave', 'state.db'));
   store.transaction(() => {
-    for (let i = 0; i < 10_000; i++) store.runs.create({ id: `p${i % 7}-bench-${String(i).padStart(5, "0")}`, pipeline: `p${i % 7}`, pipelinePath: 'p.yaml', input: `input ${i}` });
+    for (let i = 0; i < 10_000; i++)
+      store.runs.create({
+        id: `p${i % 7}-bench-${String(i).padStart(5, '0')}`,
+        pipeline: `p${i % 7}`,
+        pipelinePath: 'p.yaml',
+        input: `input ${i}`,
+      });
   });
   store.close();
-  const list = median(await timeRuns(7, () => execFileSync(process.execPath, [wave, 'list', 'runs'], { cwd: dir, stdio: 'ignore' })));
-  const version = median(await timeRuns(7, () => execFileSync(process.execPath, [wave, '--version'], { cwd: dir, stdio: 'ignore' })));
-  report('list-runs-10k', { 'wave list runs ms': list, 'wave --version ms (same run)': version, goal: list <= 250 ? 'met (<=250 ms)' : 'MISSED (>250 ms)' });
+  const list = median(
+    await timeRuns(7, () => execFileSync(process.execPath, [wave, 'list', 'runs'], { cwd: dir, stdio: 'ignore' })),
+  );
+  const version = median(
+    await timeRuns(7, () => execFileSync(process.execPath, [wave, '--version'], { cwd: dir, stdio: 'ignore' })),
+  );
+  report('list-runs-10k', {
+    'wave list runs ms': list,
+    'wave --version ms (same run)': version,
+    goal: list <= 250 ? 'met (<=250 ms)' : 'MISSED (>250 ms)',
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -171,7 +203,9 @@ async function breakdown(options: { projectDir: string; manifestPath: string }):
   const firstStart = Math.min(...startedAt.values());
   const lastEnd = Math.max(...events.filter((e) => e.event.type === 'step_completed').map((e) => e.at));
   const apiPerStep = [...calls.values()].reduce((n, list) => n + list.length, 0) / STEPS;
-  const apiMedians = Object.fromEntries([...calls.entries()].map(([name, list]) => [`api ${name} ms (x${list.length})`, median(list)]));
+  const apiMedians = Object.fromEntries(
+    [...calls.entries()].map(([name, list]) => [`api ${name} ms (x${list.length})`, median(list)]),
+  );
   // Means, not medians, for the split: the parts of one sandbox run add up, medians of the parts do not.
   const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / Math.max(1, list.length);
   const apiMsPerStep = [...calls.values()].flat().reduce((a, b) => a + b, 0) / STEPS;

@@ -26,12 +26,34 @@ try {
   const { docker } = await connectDocker();
   const sandbox = new DockerSandbox({ docker });
   const step = () =>
-    sandbox.run({ image, argv: ['true'], mounts: { src, out }, labels: { run: 'bench', step: 'true', attempt: 1 } }).then((r) => {
-      if (r.exitCode !== 0) throw new Error(`sandbox run failed: ${JSON.stringify(r)}`);
-    });
-  const cli = (args: string[]) => () => execFileSync('docker', ['run', '--rm', ...args, image, 'true'], { stdio: 'ignore' });
+    sandbox
+      .run({ image, argv: ['true'], mounts: { src, out }, labels: { run: 'bench', step: 'true', attempt: 1 } })
+      .then((r) => {
+        if (r.exitCode !== 0) throw new Error(`sandbox run failed: ${JSON.stringify(r)}`);
+      });
+  const cli = (args: string[]) => () =>
+    execFileSync('docker', ['run', '--rm', ...args, image, 'true'], { stdio: 'ignore' });
   const engine = await engineBaselineStep({ docker, image, argv: ['true'], dir: join(root, 'engine') });
-  const hardened = ['--read-only', '--network', 'none', '--init', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--user', '10001:10001', '--pids-limit', '1024', '--memory', '4g', '--log-driver', 'none', '--entrypoint', ''];
+  const hardened = [
+    '--read-only',
+    '--network',
+    'none',
+    '--init',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--user',
+    '10001:10001',
+    '--pids-limit',
+    '1024',
+    '--memory',
+    '4g',
+    '--log-driver',
+    'none',
+    '--entrypoint',
+    '',
+  ];
 
   // Warm-up: page cache, engine caches, the JIT for our code.
   await timeRuns(2, step);
@@ -40,7 +62,12 @@ try {
   await timeRuns(2, engine);
 
   // Interleaved, so a load change on the machine hits all three alike.
-  const times: Record<'sandbox' | 'cli' | 'hardened' | 'engine', number[]> = { sandbox: [], cli: [], hardened: [], engine: [] };
+  const times: Record<'sandbox' | 'cli' | 'hardened' | 'engine', number[]> = {
+    sandbox: [],
+    cli: [],
+    hardened: [],
+    engine: [],
+  };
   for (let i = 0; i < runs; i++) {
     times.sandbox.push(...(await timeRuns(1, step)));
     times.cli.push(...(await timeRuns(1, cli([]))));

@@ -18,7 +18,11 @@ export async function timeRuns(runs: number, fn: () => Promise<unknown> | unknow
 }
 
 /** Runs `fn` `total` times with at most `concurrency` at once (a worker pool, like the executor's); returns ms. */
-export async function timePool(total: number, concurrency: number, fn: (index: number) => Promise<unknown>): Promise<number> {
+export async function timePool(
+  total: number,
+  concurrency: number,
+  fn: (index: number) => Promise<unknown>,
+): Promise<number> {
   const start = performance.now();
   let next = 0;
   const worker = async () => {

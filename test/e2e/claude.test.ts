@@ -55,7 +55,10 @@ const script = modelScriptFromObject({
     },
     flaky: {
       attempts: [
-        [{ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' }, times: 50 }, { text: 'unreachable' }],
+        [
+          { error: { status: 529, type: 'overloaded_error', message: 'Overloaded' }, times: 50 },
+          { text: 'unreachable' },
+        ],
         [{ tool_calls: [write('/wave/out/ok.md', '# Fine now\n')] }, { text: 'Done.' }],
       ],
     },
@@ -65,10 +68,20 @@ const script = modelScriptFromObject({
 let dir: string;
 let model: ScriptedModel;
 
-const OUTPUT: Record<string, string> = { writer: 'note.md', denied: 'blocked.md', big: 'big.md', flaky: 'ok.md', schema: 'result.json' };
+const OUTPUT: Record<string, string> = {
+  writer: 'note.md',
+  denied: 'blocked.md',
+  big: 'big.md',
+  flaky: 'ok.md',
+  schema: 'result.json',
+};
 const SCHEMA_CONTRACT = JSON.stringify({
   type: 'json_schema',
-  schema: { type: 'object', required: ['verdict', 'score'], properties: { verdict: { enum: ['pass', 'fail'] }, score: { type: 'integer' } } },
+  schema: {
+    type: 'object',
+    required: ['verdict', 'score'],
+    properties: { verdict: { enum: ['pass', 'fail'] }, score: { type: 'integer' } },
+  },
 });
 
 const step = (id: string, persona: string, extra = '') =>
@@ -103,16 +116,24 @@ before(async () => {
 });
 after(() => removeE2eProject(dir, model));
 
-const run = (pipeline: string, env: NodeJS.ProcessEnv = {}) => runPipeline(dir, pipeline, { env: { ANTHROPIC_API_KEY: TEST_KEY, ...env } });
+const run = (pipeline: string, env: NodeJS.ProcessEnv = {}) =>
+  runPipeline(dir, pipeline, { env: { ANTHROPIC_API_KEY: TEST_KEY, ...env } });
 
 describe('Claude Code end to end', { skip }, () => {
   test('the step writes its output through a tool call; the gateway adds the key; the container never holds it', async () => {
     const { status, events, stderr } = await run('writer');
-    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying')));
+    assert.equal(
+      status,
+      0,
+      stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying')),
+    );
     const runId = events[0]?.runId as string;
     const tools = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => e.name);
     assert.deepEqual(tools, ['Write', 'Bash']);
-    assert.ok(events.some((e) => e.type === 'usage'), 'usage evented');
+    assert.ok(
+      events.some((e) => e.type === 'usage'),
+      'usage evented',
+    );
     assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
 
     const out = path.join(dir, 'export-writer');
@@ -122,9 +143,12 @@ describe('Claude Code end to end', { skip }, () => {
     const env = containerEnv(dir, runId, 'writer');
     assert.match(env, /ANTHROPIC_API_KEY=wave-placeholder-key/);
     assertKeyNotInContainerEnv(env, TEST_KEY);
-    const keys = model.requests.filter((r) => r.path === '/v1/messages').map((r) => r.headers['x-api-key'] ?? r.headers.authorization);
+    const keys = model.requests
+      .filter((r) => r.path === '/v1/messages')
+      .map((r) => r.headers['x-api-key'] ?? r.headers.authorization);
     assert.ok(keys.length > 0);
-    for (const key of keys) assert.ok(String(key).includes(TEST_KEY), 'the model saw the real key, added by the gateway');
+    for (const key of keys)
+      assert.ok(String(key).includes(TEST_KEY), 'the model saw the real key, added by the gateway');
 
     assertKeyInNoWaveFile(dir, runId, TEST_KEY);
   });
@@ -133,8 +157,14 @@ describe('Claude Code end to end', { skip }, () => {
     const { status, events } = await run('denied');
     assert.equal(status, 4, 'the step failed on its contract');
     const runId = events[0]?.runId as string;
-    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'Write' && e.status === 'error'), 'the Write came back as an error');
-    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied'), 'the denial is evented');
+    assert.ok(
+      events.some((e) => e.type === 'tool_call' && e.name === 'Write' && e.status === 'error'),
+      'the Write came back as an error',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'warning' && e.code === 'permission_denied'),
+      'the denial is evented',
+    );
     const failed = events.find((e) => e.type === 'step_failed');
     assert.equal(failed?.failureClass, 'contract');
     const trace = readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8');
@@ -146,12 +176,19 @@ describe('Claude Code end to end', { skip }, () => {
     const { status, events } = await run('big');
     assert.equal(status, 0);
     const usage = events.filter((e) => e.type === 'usage');
-    assert.ok(usage.some((e) => e.contextWindow === 200_000 && e.contextPercent === 85), JSON.stringify(usage));
+    assert.ok(
+      usage.some((e) => e.contextWindow === 200_000 && e.contextPercent === 85),
+      JSON.stringify(usage),
+    );
   });
 
   test('a scripted 529 fails the attempt as provider_error and the step is retried per its policy', async () => {
     const { status, events } = await run('flaky', { CLAUDE_CODE_MAX_RETRIES: '0' });
-    assert.equal(status, 0, JSON.stringify(events.filter((e) => e.type === 'step_retrying' || e.type === 'step_failed')));
+    assert.equal(
+      status,
+      0,
+      JSON.stringify(events.filter((e) => e.type === 'step_retrying' || e.type === 'step_failed')),
+    );
     const retry = events.find((e) => e.type === 'step_retrying');
     assert.equal(retry?.failureClass, 'provider_error');
     assert.ok(events.some((e) => e.type === 'step_completed' && e.attempt === 2));
@@ -161,9 +198,21 @@ describe('Claude Code end to end', { skip }, () => {
 describe('handover contracts end to end', { skip }, () => {
   test('invalid JSON on attempt 1, valid on attempt 2: the step passes and the second prompt carried the schema error', async () => {
     const { status, events } = await run('schema');
-    assert.equal(status, 0, JSON.stringify(events.filter((e) => e.type === 'step_retrying' || e.type === 'step_failed' || e.type === 'contract_result')));
+    assert.equal(
+      status,
+      0,
+      JSON.stringify(
+        events.filter((e) => e.type === 'step_retrying' || e.type === 'step_failed' || e.type === 'contract_result'),
+      ),
+    );
     const results = events.filter((e) => e.type === 'contract_result');
-    assert.deepEqual(results.map((e) => [e.attempt, e.ok]), [[1, false], [2, true]]);
+    assert.deepEqual(
+      results.map((e) => [e.attempt, e.ok]),
+      [
+        [1, false],
+        [2, true],
+      ],
+    );
     assert.equal(events.find((e) => e.type === 'step_retrying')?.failureClass, 'contract');
     const second = model.requests.filter((r) => r.stepId === 'schema' && r.attempt === 2 && r.kind === 'turn')[0];
     assert.ok(second, 'attempt 2 reached the model');

@@ -52,23 +52,37 @@ const script = modelScriptFromObject({
     // The persona denies the shell: Codex offers no exec_command, and answers a call anyway with this text.
     noshell: [
       { tool_calls: [shell("printf 'x' > /wave/out/blocked.md")] },
-      { expect_tool_result: { is_error: true, contains: 'unsupported call: exec_command' }, text: 'The shell was refused.' },
+      {
+        expect_tool_result: { is_error: true, contains: 'unsupported call: exec_command' },
+        text: 'The shell was refused.',
+      },
     ],
     // The persona denies `Bash(rm*)`: an execpolicy rule makes Codex refuse the command before it runs.
     normrf: [
       { tool_calls: [shell('rm -rf /wave/out/keep.md')] },
-      { expect_tool_result: { is_error: true, contains: 'rejected: `rm` is denied' }, tool_calls: [shell("printf 'kept\\n' > /wave/out/keep.md")] },
+      {
+        expect_tool_result: { is_error: true, contains: 'rejected: `rm` is denied' },
+        tool_calls: [shell("printf 'kept\\n' > /wave/out/keep.md")],
+      },
       { text: 'rm was refused; the file was written.' },
     ],
     // An adapter-neutral write for a model from Codex's catalog without a shell: it becomes an apply_patch call.
-    patcher: [{ tool_calls: [{ write: { path: '/wave/out/patched.md', content: '# Patched\n\nFor {{ input }}.\n' } }] }, { text: 'Done.' }],
+    patcher: [
+      { tool_calls: [{ write: { path: '/wave/out/patched.md', content: '# Patched\n\nFor {{ input }}.\n' } }] },
+      { text: 'Done.' },
+    ],
   },
 });
 
 let dir: string;
 let model: ScriptedModel;
 
-const OUTPUT: Record<string, string> = { writer: 'note.md', noshell: 'blocked.md', normrf: 'keep.md', patcher: 'patched.md' };
+const OUTPUT: Record<string, string> = {
+  writer: 'note.md',
+  noshell: 'blocked.md',
+  normrf: 'keep.md',
+  patcher: 'patched.md',
+};
 
 const step = (id: string, persona: string, extra = '') => stepPipeline({ id, persona, output: OUTPUT[id]!, extra });
 
@@ -84,10 +98,16 @@ before(async () => {
       manifest.adapters.codex.image = IMAGE;
       const persona = personaOf('codex', 'balanced');
       manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
-      manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
+      manifest.personas.noshell = persona('e2e: no shell', {
+        allowed_tools: ['Read', 'Write(/wave/out/*)'],
+        deny: ['Bash'],
+      });
       manifest.personas.normrf = persona('e2e: no rm', { allowed_tools: ['*'], deny: ['Bash(rm*)'] });
       // gpt-5.5 is in Codex's catalog, which gives it apply_patch.
-      manifest.personas.patcher = personaOf('codex', 'gpt-5.5')('e2e: writes, no shell', { allowed_tools: ['Write'], deny: ['Bash'] });
+      manifest.personas.patcher = personaOf('codex', 'gpt-5.5')('e2e: writes, no shell', {
+        allowed_tools: ['Write'],
+        deny: ['Bash'],
+      });
     },
     pipelines: {
       writer: step('writer', 'coder'),
@@ -105,10 +125,20 @@ const turns = (stepId: string) => modelTurns(model, stepId);
 describe('Codex CLI end to end', { skip }, () => {
   test('the step writes its output through a shell call; usage is evented; the gateway adds the key; the container never holds it', async () => {
     const { status, events, stderr } = await run('writer');
-    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying')));
+    assert.equal(
+      status,
+      0,
+      stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying')),
+    );
     const runId = events[0]?.runId as string;
     const calls = events.filter((e) => e.type === 'tool_call');
-    assert.deepEqual(calls.map((e) => [e.name, e.status]), [['Bash', 'started'], ['Bash', 'ok']]);
+    assert.deepEqual(
+      calls.map((e) => [e.name, e.status]),
+      [
+        ['Bash', 'started'],
+        ['Bash', 'ok'],
+      ],
+    );
     assert.match(String(calls[0]?.input), /printf '# Note/);
     const usage = events.filter((e) => e.type === 'usage');
     assert.equal(usage.length, 1, 'Codex reports usage once, at the end of the turn');
@@ -117,15 +147,25 @@ describe('Codex CLI end to end', { skip }, () => {
     assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
 
     const requests = turns('writer');
-    assert.deepEqual(requests.map((r) => [r.path, r.protocol, r.turnIndex, r.note]), [
-      ['/v1/responses', 'openai-responses', 0, undefined],
-      ['/v1/responses', 'openai-responses', 1, undefined],
-    ]);
+    assert.deepEqual(
+      requests.map((r) => [r.path, r.protocol, r.turnIndex, r.note]),
+      [
+        ['/v1/responses', 'openai-responses', 0, undefined],
+        ['/v1/responses', 'openai-responses', 1, undefined],
+      ],
+    );
     const body = requests[0]?.body as { tools: { name?: string }[]; stream: boolean };
     assert.equal(body.stream, true);
-    assert.ok(body.tools.some((t) => t.name === 'exec_command'), 'the shell tool was offered');
-    for (const r of model.requests) assert.equal(r.headers.authorization, `Bearer ${TEST_KEY}`, 'the model saw the real key, added by the gateway');
-    assert.ok(model.requests.every((r) => r.path === '/v1/responses'), 'no other request (model lists, websockets) reached the model');
+    assert.ok(
+      body.tools.some((t) => t.name === 'exec_command'),
+      'the shell tool was offered',
+    );
+    for (const r of model.requests)
+      assert.equal(r.headers.authorization, `Bearer ${TEST_KEY}`, 'the model saw the real key, added by the gateway');
+    assert.ok(
+      model.requests.every((r) => r.path === '/v1/responses'),
+      'no other request (model lists, websockets) reached the model',
+    );
 
     const out = path.join(dir, 'export-writer');
     assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
@@ -136,7 +176,10 @@ describe('Codex CLI end to end', { skip }, () => {
     assertKeyNotInContainerEnv(env, TEST_KEY);
     assertKeyInNoWaveFile(dir, runId, TEST_KEY);
     const egress = logFiles(dir, runId).join('\n');
-    assert.ok(!/"kind":"(connect|http)"/.test(egress), 'codex made no request through the egress proxy (no analytics, updates or plugins)');
+    assert.ok(
+      !/"kind":"(connect|http)"/.test(egress),
+      'codex made no request through the egress proxy (no analytics, updates or plugins)',
+    );
   });
 
   test('a persona that denies the shell: Codex offers no shell tool and refuses the call; nothing is written', async () => {
@@ -146,12 +189,28 @@ describe('Codex CLI end to end', { skip }, () => {
     const requests = turns('noshell');
     assert.equal(requests.length, 2);
     const tools = (requests[0]?.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
-    assert.ok(!tools.includes('exec_command') && !tools.includes('write_stdin'), `no shell tool offered: ${tools.join(', ')}`);
-    assert.equal(requests[1]?.note, undefined, 'the model saw the refusal "unsupported call: exec_command" as the tool output');
+    assert.ok(
+      !tools.includes('exec_command') && !tools.includes('write_stdin'),
+      `no shell tool offered: ${tools.join(', ')}`,
+    );
+    assert.equal(
+      requests[1]?.note,
+      undefined,
+      'the model saw the refusal "unsupported call: exec_command" as the tool output',
+    );
     // 0.169 logs a refused call on stderr only (no JSONL item): the parser reads it there.
     assert.ok(!events.some((e) => e.type === 'tool_call' && e.status === 'ok'), 'no tool ran');
-    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).includes('exec_command')), 'the refusal is evented');
-    assert.match(readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8'), /"denied":true/, 'and in the audit trace');
+    assert.ok(
+      events.some(
+        (e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).includes('exec_command'),
+      ),
+      'the refusal is evented',
+    );
+    assert.match(
+      readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8'),
+      /"denied":true/,
+      'and in the audit trace',
+    );
     assert.equal(events.find((e) => e.type === 'step_failed')?.failureClass, 'contract');
     assert.ok(!existsSync(path.join(dir, '.wave', 'workspaces', runId, 'noshell', 'out', 'blocked.md')));
   });
@@ -160,11 +219,17 @@ describe('Codex CLI end to end', { skip }, () => {
     const { status, events } = await run('normrf');
     assert.equal(status, 0, JSON.stringify(events.filter((e) => e.type === 'step_failed')));
     const requests = turns('normrf');
-    assert.deepEqual(requests.map((r) => r.note), [undefined, undefined, undefined], 'the rm refusal reached the model as an error result');
+    assert.deepEqual(
+      requests.map((r) => r.note),
+      [undefined, undefined, undefined],
+      'the rm refusal reached the model as an error result',
+    );
     const calls = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => String(e.input));
     assert.equal(calls.length, 1, 'only the printf ran (the refused rm has no JSONL item in 0.169)');
     assert.match(calls[0]!, /printf 'kept/);
-    const denied = events.filter((e) => e.type === 'warning' && e.code === 'permission_denied').map((e) => String(e.message));
+    const denied = events
+      .filter((e) => e.type === 'warning' && e.code === 'permission_denied')
+      .map((e) => String(e.message));
     assert.equal(denied.length, 1, 'the refused rm is evented (read from stderr)');
     assert.match(denied[0]!, /rm /);
   });
@@ -174,9 +239,21 @@ describe('Codex CLI end to end', { skip }, () => {
     assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
     const tools = (turns('patcher')[0]?.body as { tools: { name?: string }[] }).tools.map((t) => t.name);
     assert.ok(tools.includes('apply_patch') && !tools.includes('exec_command'), tools.join(', '));
-    assert.deepEqual(turns('patcher').map((r) => r.note), [undefined, undefined]);
-    assert.deepEqual(events.filter((e) => e.type === 'tool_call').map((e) => [e.name, e.status]), [['Edit', 'started'], ['Edit', 'ok']]);
+    assert.deepEqual(
+      turns('patcher').map((r) => r.note),
+      [undefined, undefined],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'tool_call').map((e) => [e.name, e.status]),
+      [
+        ['Edit', 'started'],
+        ['Edit', 'ok'],
+      ],
+    );
     const runId = events[0]?.runId as string;
-    assert.equal(readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'patcher', 'out', 'patched.md'), 'utf8'), '# Patched\n\nFor Ada.\n');
+    assert.equal(
+      readFileSync(path.join(dir, '.wave', 'workspaces', runId, 'patcher', 'out', 'patched.md'), 'utf8'),
+      '# Patched\n\nFor Ada.\n',
+    );
   });
 });

@@ -47,7 +47,10 @@ const script = modelScriptFromObject({
     ],
     gnoshell: [
       { tool_calls: [shell('echo escaped > /wave/out/shell.txt')] },
-      { expect_tool_result: { is_error: true }, tool_calls: [writeFile('/wave/out/report.md', '# Report\n\nThe shell was refused.\n')] },
+      {
+        expect_tool_result: { is_error: true },
+        tool_calls: [writeFile('/wave/out/report.md', '# Report\n\nThe shell was refused.\n')],
+      },
       { text: 'The shell was refused; the report is written.' },
     ],
   },
@@ -56,7 +59,8 @@ const script = modelScriptFromObject({
 let dir: string;
 let model: ScriptedModel;
 
-const pipeline = (id: string, persona: string, output: string) => stepPipeline({ id, persona, output, extra: NO_RETRY });
+const pipeline = (id: string, persona: string, output: string) =>
+  stepPipeline({ id, persona, output, extra: NO_RETRY });
 
 before(async () => {
   if (skip) return;
@@ -67,7 +71,10 @@ before(async () => {
     files: {
       '.env': 'WAVE_LEAK_DOTENV=from-dotenv\n',
       '.gemini/.env': 'WAVE_LEAK_GEMINI_DOTENV=from-gemini-dotenv\n',
-      '.gemini/settings.json': JSON.stringify({ tools: { exclude: ['write_file'] }, advanced: { ignoreLocalEnv: false } }),
+      '.gemini/settings.json': JSON.stringify({
+        tools: { exclude: ['write_file'] },
+        advanced: { ignoreLocalEnv: false },
+      }),
     },
     manifest: (manifest) => {
       manifest.runtime.models = { gemini: { base_url: model.url } };
@@ -87,12 +94,18 @@ after(() => removeE2eProject(dir, model));
 const run = (name: string) => runPipeline(dir, name, { env: { GEMINI_API_KEY: TEST_KEY }, timeoutMs: 120_000 });
 
 const declaredTools = (body: unknown): string[] =>
-  ((body as { tools?: { functionDeclarations?: { name: string }[] }[] }).tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).map((f) => f.name));
+  ((body as { tools?: { functionDeclarations?: { name: string }[] }[] }).tools ?? []).flatMap((t) =>
+    (t.functionDeclarations ?? []).map((f) => f.name),
+  );
 
 describe('Gemini CLI end to end', { skip }, () => {
   test('the step writes its output through write_file; usage and tool calls are evented; the gateway adds the key; the container never holds it; the repo cannot configure the CLI', async () => {
     const { status, events, stderr } = await run('gwriter');
-    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'warning')));
+    assert.equal(
+      status,
+      0,
+      stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'warning')),
+    );
     const runId = events[0]?.runId as string;
     const tools = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => e.name);
     assert.deepEqual(tools, ['write_file', 'run_shell_command']);
@@ -117,26 +130,51 @@ describe('Gemini CLI end to end', { skip }, () => {
       assert.match(r.path, /^\/v1beta\/models\/gemini-2\.5-flash:streamGenerateContent$/);
       assert.equal(r.headers['x-goog-api-key'], TEST_KEY, 'the model saw the real key, added by the gateway');
     }
-    assert.ok(declaredTools(turns[0]!.body).includes('write_file'), "the source's .gemini/settings.json was not applied");
-    assert.ok(!model.requests.some((r) => r.kind === 'invalid'), JSON.stringify(model.requests.filter((r) => r.kind === 'invalid').map((r) => r.note)));
+    assert.ok(
+      declaredTools(turns[0]!.body).includes('write_file'),
+      "the source's .gemini/settings.json was not applied",
+    );
+    assert.ok(
+      !model.requests.some((r) => r.kind === 'invalid'),
+      JSON.stringify(model.requests.filter((r) => r.kind === 'invalid').map((r) => r.note)),
+    );
 
     assertKeyInNoWaveFile(dir, runId, TEST_KEY);
   });
 
   test('a persona that denies Bash: the shell is not offered, the call is refused by the CLI, the audit and the events show it', async () => {
     const { status, events, stderr } = await run('gnoshell');
-    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'warning')));
+    assert.equal(
+      status,
+      0,
+      stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'warning')),
+    );
     const runId = events[0]?.runId as string;
-    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'run_shell_command' && e.status === 'error'), 'the shell call came back as an error');
-    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).startsWith('run_shell_command')), 'the denial is evented');
+    assert.ok(
+      events.some((e) => e.type === 'tool_call' && e.name === 'run_shell_command' && e.status === 'error'),
+      'the shell call came back as an error',
+    );
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'warning' && e.code === 'permission_denied' && String(e.message).startsWith('run_shell_command'),
+      ),
+      'the denial is evented',
+    );
     assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'write_file' && e.status === 'ok'));
-    assert.ok(!existsSync(path.join(dir, '.wave', 'workspaces', runId, 'gnoshell', 'out', 'shell.txt')), 'the command never ran');
+    assert.ok(
+      !existsSync(path.join(dir, '.wave', 'workspaces', runId, 'gnoshell', 'out', 'shell.txt')),
+      'the command never ran',
+    );
     const trace = readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8');
     assert.match(trace, /"tool":"run_shell_command".*"denied":true/);
 
     const turns = modelTurns(model, 'gnoshell');
     assert.equal(turns.length, 3);
-    assert.ok(!declaredTools(turns[0]!.body).includes('run_shell_command'), 'the policy removed the shell from the tools');
+    assert.ok(
+      !declaredTools(turns[0]!.body).includes('run_shell_command'),
+      'the policy removed the shell from the tools',
+    );
     assert.ok(declaredTools(turns[0]!.body).includes('write_file'));
     // The refusal the model read: the expect_tool_result turn was served, not replaced by a mismatch note.
     assert.equal(turns[1]!.note, undefined, String(turns[1]!.note));

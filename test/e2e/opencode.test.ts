@@ -41,13 +41,14 @@ const script = modelScriptFromObject({
     writer: [
       {
         text: 'Writing the note.',
-        tool_calls: [
-          write('/wave/out/note.md', '# Note\n\nWritten by the real OpenCode.\n'),
-          bash(DUMP_ENV_COMMAND),
-        ],
+        tool_calls: [write('/wave/out/note.md', '# Note\n\nWritten by the real OpenCode.\n'), bash(DUMP_ENV_COMMAND)],
         usage: { input_tokens: 3000, output_tokens: 40, cache_read_input_tokens: 1000 },
       },
-      { expect_tool_result: { is_error: false, contains: 'Wrote file successfully' }, text: 'Done.', usage: { input_tokens: 3100, output_tokens: 5 } },
+      {
+        expect_tool_result: { is_error: false, contains: 'Wrote file successfully' },
+        text: 'Done.',
+        usage: { input_tokens: 3100, output_tokens: 5 },
+      },
     ],
     // The persona denies the shell: OpenCode removes bash from the tools and answers a call anyway through its
     // `invalid` tool; the write the persona allows goes through.
@@ -72,17 +73,27 @@ before(async () => {
     name: 'opencode',
     // The workspace's own OpenCode files must not widen the persona's permissions or reach the model.
     files: {
-      'opencode.json': JSON.stringify({ permission: { '*': 'allow', bash: 'allow' }, agent: { wave: { permission: { bash: 'allow' }, prompt: 'PROJECT-AGENT-PROMPT' } } }),
+      'opencode.json': JSON.stringify({
+        permission: { '*': 'allow', bash: 'allow' },
+        agent: { wave: { permission: { bash: 'allow' }, prompt: 'PROJECT-AGENT-PROMPT' } },
+      }),
       'AGENTS.md': 'PROJECT-AGENTS-MD\n',
     },
     manifest: (manifest) => {
       // The gateway maps the container's /v1/… onto this base: /v1/chat/completions reaches the model's.
-      manifest.runtime.models = { openai: { base_url: `${model.url}/v1` }, anthropic: { base_url: model.url }, gemini: { base_url: model.url } };
+      manifest.runtime.models = {
+        openai: { base_url: `${model.url}/v1` },
+        anthropic: { base_url: model.url },
+        gemini: { base_url: model.url },
+      };
       manifest.runtime.audit.log_all_tool_calls = true;
       manifest.adapters.opencode.image = IMAGE;
       const persona = personaOf('opencode', 'openai-compatible/scripted-chat');
       manifest.personas.coder = persona('e2e: every tool', { allowed_tools: ['*'], deny: [] });
-      manifest.personas.noshell = persona('e2e: no shell', { allowed_tools: ['Read', 'Write(/wave/out/*)'], deny: ['Bash'] });
+      manifest.personas.noshell = persona('e2e: no shell', {
+        allowed_tools: ['Read', 'Write(/wave/out/*)'],
+        deny: ['Bash'],
+      });
     },
     pipelines: {
       writer: step('writer', 'coder'),
@@ -93,9 +104,11 @@ before(async () => {
 after(() => removeE2eProject(dir, model));
 
 const KEYS = { OPENAI_API_KEY: TEST_KEY, ANTHROPIC_API_KEY: TEST_KEY, GEMINI_API_KEY: TEST_KEY };
-const run = (pipeline: string, flags: string[] = []) => runPipeline(dir, pipeline, { env: KEYS, flags, timeoutMs: 120_000 });
+const run = (pipeline: string, flags: string[] = []) =>
+  runPipeline(dir, pipeline, { env: KEYS, flags, timeoutMs: 120_000 });
 const turns = (stepId: string) => modelTurns(model, stepId);
-const failures = (events: WaveEvent[]) => JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
+const failures = (events: WaveEvent[]) =>
+  JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
 
 describe('OpenCode end to end', { skip }, () => {
   test('the step writes its output through the write tool over Chat Completions; the gateway adds the key; the container never holds it', async () => {
@@ -107,7 +120,10 @@ describe('OpenCode end to end', { skip }, () => {
     assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'write' && e.status === 'ok'));
     const usage = events.filter((e) => e.type === 'usage');
     // Chat Completions reports cached tokens inside prompt_tokens; OpenCode subtracts them again.
-    assert.ok(usage.some((e) => e.inputTokens === 3000 && e.cacheReadTokens === 1000 && e.outputTokens === 40), JSON.stringify(usage));
+    assert.ok(
+      usage.some((e) => e.inputTokens === 3000 && e.cacheReadTokens === 1000 && e.outputTokens === 40),
+      JSON.stringify(usage),
+    );
     assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
 
     const out = path.join(dir, 'export-writer');
@@ -123,7 +139,10 @@ describe('OpenCode end to end', { skip }, () => {
     }
     const body = JSON.stringify(served[0]!.body);
     assert.match(body, /wave-step: writer/, 'the instructions reached the model as the agent prompt');
-    assert.ok(!body.includes('PROJECT-AGENT-PROMPT') && !body.includes('PROJECT-AGENTS-MD'), "the workspace's opencode.json and AGENTS.md were ignored");
+    assert.ok(
+      !body.includes('PROJECT-AGENT-PROMPT') && !body.includes('PROJECT-AGENTS-MD'),
+      "the workspace's opencode.json and AGENTS.md were ignored",
+    );
 
     const refused = events.filter((e) => e.type === 'egress_decision' && e.allowed === false).map((e) => e.host);
     assert.deepEqual(refused, [], 'no start-up download (npm plugin install, ripgrep, models.dev) was tried');
@@ -139,14 +158,30 @@ describe('OpenCode end to end', { skip }, () => {
     const { status, events, stderr } = await run('noshell');
     assert.equal(status, 0, stderr + failures(events));
     const runId = events[0]?.runId as string;
-    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'bash' && e.status === 'error'), 'the bash call came back as an error');
-    assert.ok(events.some((e) => e.type === 'tool_call' && e.name === 'write' && e.status === 'ok'), 'the allowed write went through');
-    assert.ok(events.some((e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).startsWith('bash')), 'the denial is evented');
+    assert.ok(
+      events.some((e) => e.type === 'tool_call' && e.name === 'bash' && e.status === 'error'),
+      'the bash call came back as an error',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'tool_call' && e.name === 'write' && e.status === 'ok'),
+      'the allowed write went through',
+    );
+    assert.ok(
+      events.some(
+        (e) => e.type === 'warning' && e.code === 'permission_denied' && String(e.message).startsWith('bash'),
+      ),
+      'the denial is evented',
+    );
     const trace = readFileSync(path.join(dir, '.wave', 'traces', runId, 'tools.ndjson'), 'utf8');
     assert.match(trace, /"tool":"bash","denied":true/);
-    assert.ok(!existsSync(path.join(dir, '.wave', 'workspaces', runId, 'noshell', 'out', 'shell.md')), 'the command never ran');
+    assert.ok(
+      !existsSync(path.join(dir, '.wave', 'workspaces', runId, 'noshell', 'out', 'shell.md')),
+      'the command never ran',
+    );
     const [first] = turns('noshell');
-    const tools = ((first?.body as { tools?: { function: { name: string } }[] }).tools ?? []).map((t) => t.function.name);
+    const tools = ((first?.body as { tools?: { function: { name: string } }[] }).tools ?? []).map(
+      (t) => t.function.name,
+    );
     assert.ok(!tools.includes('bash'), `bash is not offered to the model: ${tools.join(', ')}`);
     assert.ok(tools.includes('write') && tools.includes('read'));
   });
@@ -160,7 +195,11 @@ describe('OpenCode end to end', { skip }, () => {
     test(`--adapter opencode --model ${modelName}: the ${protocol} API through its own gateway`, async () => {
       model.reset();
       const { status, events, stderr } = await run('writer', ['--adapter', 'opencode', '--model', modelName]);
-      assert.equal(status, 0, stderr + failures(events) + JSON.stringify(model.requests.map((r) => [r.kind, r.path, r.status, r.note])));
+      assert.equal(
+        status,
+        0,
+        stderr + failures(events) + JSON.stringify(model.requests.map((r) => [r.kind, r.path, r.status, r.note])),
+      );
       assert.ok(events.some((e) => e.type === 'contract_result' && e.ok === true));
       const served = turns('writer');
       assert.equal(served.length, 2, JSON.stringify(model.requests.map((r) => [r.kind, r.path, r.note])));

@@ -17,12 +17,19 @@ export function createCommandProject(prefix: string): string {
 
 /** Writes `.wave/pipelines/<name>.yaml` with the given (already indented) step list. */
 export function writePipeline(dir: string, name: string, steps: string): void {
-  writeFileSync(path.join(dir, '.wave', 'pipelines', `${name}.yaml`), `kind: WavePipeline\nmetadata: {name: ${name}}\nsteps:\n${steps}`);
+  writeFileSync(
+    path.join(dir, '.wave', 'pipelines', `${name}.yaml`),
+    `kind: WavePipeline\nmetadata: {name: ${name}}\nsteps:\n${steps}`,
+  );
 }
 
 /** The NDJSON events of `wave run -o json`. */
 export function ndjsonEvents<T = { type: string; runId: string }>(stdout: string): T[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** The run id from the first NDJSON line, which must be run_started. */

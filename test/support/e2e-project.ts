@@ -63,7 +63,11 @@ export async function removeE2eProject(dir: string | undefined, model: ScriptedM
 
 /** A manifest persona for the adapter and model every persona of a test shares. */
 export function personaOf(adapter: string, model: string) {
-  return (description: string, permissions: { allowed_tools: string[]; deny: string[] }, systemPromptFile = '.wave/personas/craftsman.md') => ({
+  return (
+    description: string,
+    permissions: { allowed_tools: string[]; deny: string[] },
+    systemPromptFile = '.wave/personas/craftsman.md',
+  ) => ({
     adapter,
     description,
     model,
@@ -84,7 +88,13 @@ export interface StepPipeline {
 }
 
 /** A pipeline of one prompt step named after itself, with one output artifact and a handover contract. */
-export function stepPipeline({ id, persona, output, contract = '{type: non_empty_file}', extra = '' }: StepPipeline): string {
+export function stepPipeline({
+  id,
+  persona,
+  output,
+  contract = '{type: non_empty_file}',
+  extra = '',
+}: StepPipeline): string {
   return `kind: WavePipeline
 metadata: {name: ${id}}
 steps:
@@ -109,8 +119,16 @@ export async function runPipeline(
   pipeline: string,
   options: { env: NodeJS.ProcessEnv; flags?: string[]; timeoutMs?: number },
 ): Promise<PipelineRun> {
-  const res = await runWaveAsync(['run', pipeline, '-o', 'json', ...(options.flags ?? [])], dir, options.env, options.timeoutMs);
-  const events = res.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as WaveEvent);
+  const res = await runWaveAsync(
+    ['run', pipeline, '-o', 'json', ...(options.flags ?? [])],
+    dir,
+    options.env,
+    options.timeoutMs,
+  );
+  const events = res.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as WaveEvent);
   return { status: res.status, events, stderr: res.stderr };
 }
 
@@ -122,7 +140,11 @@ export function modelTurns(model: ScriptedModel, stepId: string) {
 /** The run's log, audit trace and egress log, those that exist. */
 export function logFiles(dir: string, runId: string): string[] {
   const traces = path.join(dir, '.wave', 'traces');
-  const files = [path.join(traces, `${runId}.log`), path.join(traces, runId, 'tools.ndjson'), path.join(traces, runId, 'egress.ndjson')];
+  const files = [
+    path.join(traces, `${runId}.log`),
+    path.join(traces, runId, 'tools.ndjson'),
+    path.join(traces, runId, 'egress.ndjson'),
+  ];
   return files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
 }
 

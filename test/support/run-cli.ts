@@ -33,7 +33,11 @@ export function spawnWave(args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 }
 
 /** Resolves with the first NDJSON event on the child's stdout that matches, or rejects after `timeoutMs`. */
-export function waitForEvent<T = Record<string, unknown>>(child: ChildProcess, match: (e: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<T> {
+export function waitForEvent<T = Record<string, unknown>>(
+  child: ChildProcess,
+  match: (e: Record<string, unknown>) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {
@@ -64,7 +68,12 @@ export function waitForEvent<T = Record<string, unknown>>(child: ChildProcess, m
 }
 
 /** Like runWave, without blocking this process's event loop (for tests that serve the model in-process). */
-export async function runWaveAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000): Promise<CliRun> {
+export async function runWaveAsync(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 300_000,
+): Promise<CliRun> {
   const child = spawnWave(args, cwd, env);
   let stdout = '';
   let stderr = '';

@@ -47,7 +47,8 @@ const READ_TOOLS = new Set(['Read', 'Glob', 'Grep']);
 function projectPath(spec: string): string {
   let path = spec;
   if (path.startsWith('/') && !path.startsWith('//')) path = `/${path}`; // R6
-  if (path.endsWith('/*') && !path.endsWith('**')) path = `${path}*`; // R7
+  if (path.endsWith('/*') && !path.endsWith('**'))
+    path = `${path}*`; // R7
   else if (path.endsWith('/') && path.length > 1 && !path.endsWith('//')) path = `${path}**`;
   return path;
 }

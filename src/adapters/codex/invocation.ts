@@ -116,4 +116,3 @@ export function codexInvocation(input: AgentInvocationInput): AgentInvocation {
     stdin: input.prompt,
   };
 }
-

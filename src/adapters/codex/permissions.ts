@@ -83,13 +83,13 @@ export function projectCodexPermissions(permissions: AgentPermissions): CodexPer
   for (const rule of denyRules) {
     if (!SHELL_TOOLS.has(rule.tool) || rule.spec === undefined) continue;
     const prefix = codexCommandPrefix(rule.spec);
-    if (prefix === undefined) shell = false; // `Bash( *)`-like: every command
+    if (prefix === undefined)
+      shell = false; // `Bash( *)`-like: every command
     else prefixes.push(prefix);
   }
   const forbiddenPrefixes = shell ? uniqueBy(prefixes, (p) => JSON.stringify(p)) : [];
   return { shell, forbiddenPrefixes, webSearch: enabled(WEB_TOOLS), subagents: enabled(AGENT_TOOLS) };
 }
-
 
 /** A Starlark string literal (JSON's escaping is a subset Starlark reads). */
 function starlarkString(value: string): string {
@@ -133,4 +133,3 @@ export function codexUnenforceable(permissions: AgentPermissions): string[] {
   }
   return out;
 }
-

@@ -104,7 +104,10 @@ const DIR_PATH_TOOLS: Readonly<Record<string, readonly string[]>> = {
  * look like a nested quantifier to the CLI's ReDoS guard.
  */
 function literal(text: string): string {
-  return text.replace(/[.*+?^${}|[\]\\]/g, '\\$&').replace(/\(/g, '[(]').replace(/\)/g, '[)]');
+  return text
+    .replace(/[.*+?^${}|[\]\\]/g, '\\$&')
+    .replace(/\(/g, '[(]')
+    .replace(/\)/g, '[)]');
 }
 
 /** How a string appears inside the stable JSON of the arguments (without the quotes). */

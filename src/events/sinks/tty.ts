@@ -272,7 +272,8 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return;
       }
       // Step state lines are what the block shows; everything else worth reading scrolls above it.
-      const shownInBlock = event.type.startsWith('step_') && event.type !== 'step_retrying' && event.type !== 'step_output_truncated';
+      const shownInBlock =
+        event.type.startsWith('step_') && event.type !== 'step_retrying' && event.type !== 'step_output_truncated';
       if (line !== undefined && !shownInBlock) printAbove(line);
       else scheduleRedraw();
     },

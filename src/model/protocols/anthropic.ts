@@ -82,7 +82,12 @@ export const anthropicProtocol: Protocol = {
     if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
       const id = path.startsWith('/v1/models/') ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
       if (id === undefined) {
-        sendJson(res, 200, { data: MODEL_LIST.map(modelInfo), has_more: false, first_id: MODEL_LIST[0], last_id: MODEL_LIST.at(-1) });
+        sendJson(res, 200, {
+          data: MODEL_LIST.map(modelInfo),
+          has_more: false,
+          first_id: MODEL_LIST[0],
+          last_id: MODEL_LIST.at(-1),
+        });
       } else {
         // Any id is "available": the script, not the model name, decides the answers.
         sendJson(res, 200, modelInfo(id));

@@ -142,7 +142,9 @@ export function neutralJson(schema: unknown): unknown {
       return null;
     default: {
       const props = isObj(schema.properties) ? schema.properties : {};
-      const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === 'string') : [];
+      const required = Array.isArray(schema.required)
+        ? schema.required.filter((k): k is string => typeof k === 'string')
+        : [];
       return Object.fromEntries(required.map((k) => [k, neutralJson(props[k])]));
     }
   }
@@ -162,7 +164,12 @@ export function usageMetadata(u: TurnUsage, final: boolean): Obj {
   const prompt = u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
   const cached = u.cache_read_input_tokens > 0 ? { cachedContentTokenCount: u.cache_read_input_tokens } : {};
   if (!final) return { promptTokenCount: prompt, totalTokenCount: prompt, ...cached };
-  return { promptTokenCount: prompt, candidatesTokenCount: u.output_tokens, totalTokenCount: prompt + u.output_tokens, ...cached };
+  return {
+    promptTokenCount: prompt,
+    candidatesTokenCount: u.output_tokens,
+    totalTokenCount: prompt + u.output_tokens,
+    ...cached,
+  };
 }
 
 type Part = { text: string } | { functionCall: { name: string; args: Record<string, unknown> } };
@@ -191,7 +198,9 @@ export function answerResponse(answer: Answer, responseId: string, text: string 
     ...answer.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.input } })),
   ];
   return {
-    candidates: [{ content: { role: 'model', parts: parts.length > 0 ? parts : [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
+    candidates: [
+      { content: { role: 'model', parts: parts.length > 0 ? parts : [{ text: '' }] }, finishReason: 'STOP', index: 0 },
+    ],
     usageMetadata: usageMetadata(answer.usage, true),
     modelVersion: answer.model,
     responseId,
@@ -243,7 +252,10 @@ export const geminiProtocol: Protocol = {
     const responseId = randomBytes(16).toString('base64url');
     const json = view ? jsonAnswerOf.get(view) : undefined;
     // A request that asks for JSON gets JSON, whatever the script's text (side requests get "ok").
-    const text = json && answer.toolCalls.length === 0 && !isJsonText(answer.text ?? '') ? JSON.stringify(neutralJson(json.schema)) : answer.text;
+    const text =
+      json && answer.toolCalls.length === 0 && !isJsonText(answer.text ?? '')
+        ? JSON.stringify(neutralJson(json.schema))
+        : answer.text;
     if (!stream) return sendJson(res, 200, answerResponse(answer, responseId, text));
     const chunks = answerChunks(answer, responseId, text);
     if (view && arrayStreamViews.has(view)) return sendJson(res, 200, chunks);
@@ -253,8 +265,15 @@ export const geminiProtocol: Protocol = {
   },
   writeError(res, error) {
     const details =
-      error.retryAfter !== undefined ? { details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${error.retryAfter}s` }] } : {};
-    sendJson(res, error.status, { error: { code: error.status, message: error.message, status: googleStatus(error.status), ...details } }, retryAfterHeader(error.retryAfter));
+      error.retryAfter !== undefined
+        ? { details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${error.retryAfter}s` }] }
+        : {};
+    sendJson(
+      res,
+      error.status,
+      { error: { code: error.status, message: error.message, status: googleStatus(error.status), ...details } },
+      retryAfterHeader(error.retryAfter),
+    );
   },
   serveOther(method, path, rawBody, res) {
     const m = ROUTE.exec(path);

@@ -5,4 +5,9 @@ import { geminiProtocol } from './gemini.js';
 import { openaiChatProtocol } from './openai-chat.js';
 import { openaiResponsesProtocol } from './openai-responses.js';
 
-export const PROTOCOLS: readonly Protocol[] = [anthropicProtocol, openaiResponsesProtocol, openaiChatProtocol, geminiProtocol];
+export const PROTOCOLS: readonly Protocol[] = [
+  anthropicProtocol,
+  openaiResponsesProtocol,
+  openaiChatProtocol,
+  geminiProtocol,
+];

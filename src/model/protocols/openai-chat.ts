@@ -20,7 +20,11 @@ import { responsesError } from './openai-responses.js';
 function contentTexts(content: unknown): string[] {
   if (typeof content === 'string') return [content];
   if (!Array.isArray(content)) return [];
-  return content.filter(isObj).flatMap((part) => (typeof part.text === 'string' ? [part.text] : typeof part.refusal === 'string' ? [part.refusal] : []));
+  return content
+    .filter(isObj)
+    .flatMap((part) =>
+      typeof part.text === 'string' ? [part.text] : typeof part.refusal === 'string' ? [part.refusal] : [],
+    );
 }
 
 const SYSTEM_ROLES = new Set(['system', 'developer']);
@@ -35,11 +39,17 @@ const SYSTEM_ROLES = new Set(['system', 'developer']);
  * file whose content mentions an error is not one.
  */
 export function chatToolResultIsError(text: string): boolean {
-  if (/prevents you from using this specific tool call|rejected permission to use this specific tool call|The arguments provided to the tool are invalid|unavailable tool '/.test(text)) {
+  if (
+    /prevents you from using this specific tool call|rejected permission to use this specific tool call|The arguments provided to the tool are invalid|unavailable tool '/.test(
+      text,
+    )
+  ) {
     return true;
   }
   const first = text.trimStart().split('\n', 1)[0] ?? '';
-  return /^(?:error|fatal)\b|^File not found: |^Path is a directory|^Permission denied\b|^[\w.-]+ failed: |^Tool execution (?:failed|aborted)/i.test(first);
+  return /^(?:error|fatal)\b|^File not found: |^Path is a directory|^Permission denied\b|^[\w.-]+ failed: |^Tool execution (?:failed|aborted)/i.test(
+    first,
+  );
 }
 
 /** The `tool` messages after the last other message: the answers to the previous turn's calls, in order. */
@@ -49,7 +59,11 @@ function lastToolResults(messages: Obj[]): ToolResultSeen[] {
     const message = messages[i]!;
     if (message.role !== 'tool') break;
     const text = contentTexts(message.content).join('\n');
-    out.unshift({ ...(typeof message.tool_call_id === 'string' ? { id: message.tool_call_id } : {}), isError: chatToolResultIsError(text), text });
+    out.unshift({
+      ...(typeof message.tool_call_id === 'string' ? { id: message.tool_call_id } : {}),
+      isError: chatToolResultIsError(text),
+      text,
+    });
   }
   return out;
 }
@@ -78,7 +92,8 @@ const includeUsageOf = new WeakMap<ConversationView, boolean>();
 
 function readRequest(body: unknown): ConversationView | string {
   const view = readChatRequest(body);
-  if (typeof view !== 'string' && isObj(body) && isObj(body.stream_options)) includeUsageOf.set(view, body.stream_options.include_usage === true);
+  if (typeof view !== 'string' && isObj(body) && isObj(body.stream_options))
+    includeUsageOf.set(view, body.stream_options.include_usage === true);
   return view;
 }
 
@@ -90,7 +105,12 @@ export interface ChatUsage {
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details: { cached_tokens: number; audio_tokens: number };
-  completion_tokens_details: { reasoning_tokens: number; audio_tokens: number; accepted_prediction_tokens: number; rejected_prediction_tokens: number };
+  completion_tokens_details: {
+    reasoning_tokens: number;
+    audio_tokens: number;
+    accepted_prediction_tokens: number;
+    rejected_prediction_tokens: number;
+  };
 }
 
 /** The script's (Anthropic-named) usage in Chat Completions terms: prompt_tokens counts cached tokens too. */
@@ -102,7 +122,12 @@ export function chatUsage(answer: Answer): ChatUsage {
     completion_tokens: u.output_tokens,
     total_tokens: prompt + u.output_tokens,
     prompt_tokens_details: { cached_tokens: u.cache_read_input_tokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -120,7 +145,11 @@ export interface ChatToolCall {
 }
 
 function toolCallsOf(answer: Answer): ChatToolCall[] {
-  return answer.toolCalls.map((call) => ({ id: randomId('call_', 24), type: 'function', function: { name: call.name, arguments: JSON.stringify(call.input) } }));
+  return answer.toolCalls.map((call) => ({
+    id: randomId('call_', 24),
+    type: 'function',
+    function: { name: call.name, arguments: JSON.stringify(call.input) },
+  }));
 }
 
 function finishReason(calls: ChatToolCall[]): 'tool_calls' | 'stop' {
@@ -158,7 +187,13 @@ export function chatCompletion(id: string, created: number, answer: Answer, call
  * The stream's chunks in the real API's order: the role, the text in pieces, each tool call (id, type and name in
  * its first chunk, the arguments split over the following ones), the finish reason, then the usage chunk.
  */
-export function chatChunks(id: string, created: number, answer: Answer, calls: ChatToolCall[], includeUsage: boolean): Obj[] {
+export function chatChunks(
+  id: string,
+  created: number,
+  answer: Answer,
+  calls: ChatToolCall[],
+  includeUsage: boolean,
+): Obj[] {
   const chunk = (delta: Obj, finish: string | null = null): Obj => ({
     id,
     object: 'chat.completion.chunk',
@@ -171,12 +206,25 @@ export function chatChunks(id: string, created: number, answer: Answer, calls: C
   const chunks: Obj[] = [chunk({ role: 'assistant', content: answer.text !== undefined ? '' : null, refusal: null })];
   for (const piece of splitChunks(answer.text ?? '', 6, 8)) chunks.push(chunk({ content: piece }));
   calls.forEach((call, index) => {
-    chunks.push(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
-    for (const piece of splitChunks(call.function.arguments, 4)) chunks.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    chunks.push(
+      chunk({
+        tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }],
+      }),
+    );
+    for (const piece of splitChunks(call.function.arguments, 4))
+      chunks.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   chunks.push(chunk({}, finishReason(calls)));
   if (includeUsage) {
-    chunks.push({ id, object: 'chat.completion.chunk', created, model: answer.model, system_fingerprint: null, choices: [], usage: chatUsage(answer) });
+    chunks.push({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: answer.model,
+      system_fingerprint: null,
+      choices: [],
+      usage: chatUsage(answer),
+    });
   }
   return chunks;
 }
@@ -200,13 +248,19 @@ export const openaiChatProtocol: Protocol = {
     }
     startEventStream(res, headers);
     const includeUsage = view !== undefined && includeUsageOf.get(view) === true;
-    for (const chunk of chatChunks(id, created, answer, calls, includeUsage)) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    for (const chunk of chatChunks(id, created, answer, calls, includeUsage))
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     res.write('data: [DONE]\n\n');
     res.end();
   },
   writeError(res, error, requestId) {
     // The platform's error body and codes, the same for every OpenAI API.
     const { type, code, param } = responsesError(error.type);
-    sendJson(res, error.status, { error: { message: error.message, type, param, code } }, { 'x-request-id': requestId, ...retryAfterHeader(error.retryAfter) });
+    sendJson(
+      res,
+      error.status,
+      { error: { message: error.message, type, param, code } },
+      { 'x-request-id': requestId, ...retryAfterHeader(error.retryAfter) },
+    );
   },
 };

@@ -18,12 +18,26 @@ import type { ApiErrorType, ScriptToolCall } from '../types.js';
 // Reading a request.
 
 /** Items the model produced (echoed back by the client): consecutive ones are one model turn. */
-const MODEL_ITEM_TYPES = new Set(['function_call', 'custom_tool_call', 'reasoning', 'local_shell_call', 'web_search_call', 'tool_search_call']);
+const MODEL_ITEM_TYPES = new Set([
+  'function_call',
+  'custom_tool_call',
+  'reasoning',
+  'local_shell_call',
+  'web_search_call',
+  'tool_search_call',
+]);
 /** Items that answer a tool call. */
-const OUTPUT_ITEM_TYPES = new Set(['function_call_output', 'custom_tool_call_output', 'local_shell_call_output', 'tool_search_output']);
+const OUTPUT_ITEM_TYPES = new Set([
+  'function_call_output',
+  'custom_tool_call_output',
+  'local_shell_call_output',
+  'tool_search_output',
+]);
 
 function isModelItem(item: Obj): boolean {
-  return (item.type === 'message' || item.type === undefined) && item.role === 'assistant' ? true : MODEL_ITEM_TYPES.has(String(item.type));
+  return (item.type === 'message' || item.type === undefined) && item.role === 'assistant'
+    ? true
+    : MODEL_ITEM_TYPES.has(String(item.type));
 }
 
 /** The texts of a message's content: a string, or parts with `text` (input_text, output_text, …). */
@@ -51,12 +65,15 @@ export function outputIsError(text: string): boolean {
   if (/^\s*\{/.test(text)) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (isObj(parsed) && isObj(parsed.metadata) && typeof parsed.metadata.exit_code === 'number') return parsed.metadata.exit_code !== 0;
+      if (isObj(parsed) && isObj(parsed.metadata) && typeof parsed.metadata.exit_code === 'number')
+        return parsed.metadata.exit_code !== 0;
     } catch {
       // not JSON: read it as text
     }
   }
-  return /^unsupported call: |^[\w.-]+ failed: |\brejected: |Rejected\(|approval required by policy|^aborted\b/m.test(text);
+  return /^unsupported call: |^[\w.-]+ failed: |\brejected: |Rejected\(|approval required by policy|^aborted\b/m.test(
+    text,
+  );
 }
 
 /** The outputs after the model's last item: the answers to its last turn's calls, in order. */
@@ -66,7 +83,11 @@ function lastToolResults(items: Obj[]): ToolResultSeen[] {
     const item = items[i]!;
     if (!OUTPUT_ITEM_TYPES.has(String(item.type))) break;
     const text = outputText(item.output);
-    out.unshift({ ...(typeof item.call_id === 'string' ? { id: item.call_id } : {}), isError: outputIsError(text), text });
+    out.unshift({
+      ...(typeof item.call_id === 'string' ? { id: item.call_id } : {}),
+      isError: outputIsError(text),
+      text,
+    });
   }
   return out;
 }
@@ -90,10 +111,14 @@ export function readResponsesRequest(body: unknown): ConversationView | string {
   if (!isObj(body) || !(typeof body.input === 'string' || Array.isArray(body.input))) {
     return 'scripted model: the request body must be a JSON object with "input" (a string or a list of items)';
   }
-  const items: Obj[] = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input.filter(isObj);
+  const items: Obj[] =
+    typeof body.input === 'string'
+      ? [{ type: 'message', role: 'user', content: body.input }]
+      : body.input.filter(isObj);
   const texts: string[] = typeof body.instructions === 'string' ? [body.instructions] : [];
   for (const item of items) {
-    if (item.type === 'message' || (item.type === undefined && typeof item.role === 'string')) texts.push(...contentTexts(item.content));
+    if (item.type === 'message' || (item.type === undefined && typeof item.role === 'string'))
+      texts.push(...contentTexts(item.content));
     else if (OUTPUT_ITEM_TYPES.has(String(item.type))) texts.push(outputText(item.output));
   }
   const tools = Array.isArray(body.tools) ? body.tools.filter(isObj) : [];
@@ -106,7 +131,10 @@ export function readResponsesRequest(body: unknown): ConversationView | string {
     assistantTurns: countModelTurns(items),
     lastToolResults: lastToolResults(items),
   };
-  customToolsOf.set(view, new Set(tools.filter((t) => t.type === 'custom' && typeof t.name === 'string').map((t) => t.name as string)));
+  customToolsOf.set(
+    view,
+    new Set(tools.filter((t) => t.type === 'custom' && typeof t.name === 'string').map((t) => t.name as string)),
+  );
   return view;
 }
 
@@ -165,8 +193,22 @@ export function buildOutput(answer: Answer, customTools: ReadonlySet<string>): O
   for (const call of answer.toolCalls) {
     output.push(
       customTools.has(call.name)
-        ? { id: hexId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: callId(), input: customInput(call), name: call.name }
-        : { id: hexId('fc'), type: 'function_call', status: 'completed', arguments: JSON.stringify(call.input), call_id: callId(), name: call.name },
+        ? {
+            id: hexId('ctc'),
+            type: 'custom_tool_call',
+            status: 'completed',
+            call_id: callId(),
+            input: customInput(call),
+            name: call.name,
+          }
+        : {
+            id: hexId('fc'),
+            type: 'function_call',
+            status: 'completed',
+            arguments: JSON.stringify(call.input),
+            call_id: callId(),
+            name: call.name,
+          },
     );
   }
   return output;
@@ -186,7 +228,14 @@ export function responsesUsage(answer: Answer): ResponsesUsage {
 }
 
 /** The response object, with the real API's fields; `status`, `output` and `usage` vary along the stream. */
-function responseObject(id: string, createdAt: number, model: string, status: 'in_progress' | 'completed', output: OutputItem[], usage: ResponsesUsage | null): Obj {
+function responseObject(
+  id: string,
+  createdAt: number,
+  model: string,
+  status: 'in_progress' | 'completed',
+  output: OutputItem[],
+  usage: ResponsesUsage | null,
+): Obj {
   return {
     id,
     object: 'response',
@@ -216,7 +265,13 @@ function responseObject(id: string, createdAt: number, model: string, status: 'i
 }
 
 /** The stream's events, in the real API's order (data only; the SSE `event:` name is the data's `type`). */
-export function responseEvents(id: string, createdAt: number, model: string, output: OutputItem[], usage: ResponsesUsage): Obj[] {
+export function responseEvents(
+  id: string,
+  createdAt: number,
+  model: string,
+  output: OutputItem[],
+  usage: ResponsesUsage,
+): Obj[] {
   const events: Obj[] = [];
   const inProgress = responseObject(id, createdAt, model, 'in_progress', [], null);
   events.push({ type: 'response.created', response: inProgress });
@@ -226,25 +281,43 @@ export function responseEvents(id: string, createdAt: number, model: string, out
       const text = item.content[0]?.text ?? '';
       const part = (t: string): OutputText => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
       const at = { item_id: item.id, output_index, content_index: 0 };
-      events.push({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', content: [] } });
+      events.push({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, status: 'in_progress', content: [] },
+      });
       events.push({ type: 'response.content_part.added', ...at, part: part('') });
-      for (const delta of splitChunks(text, 6, 8)) events.push({ type: 'response.output_text.delta', ...at, delta, logprobs: [] });
+      for (const delta of splitChunks(text, 6, 8))
+        events.push({ type: 'response.output_text.delta', ...at, delta, logprobs: [] });
       events.push({ type: 'response.output_text.done', ...at, text, logprobs: [] });
       events.push({ type: 'response.content_part.done', ...at, part: part(text) });
     } else if (item.type === 'function_call') {
       const at = { item_id: item.id, output_index };
-      events.push({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', arguments: '' } });
-      for (const delta of splitChunks(item.arguments, 4)) events.push({ type: 'response.function_call_arguments.delta', ...at, delta });
+      events.push({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      });
+      for (const delta of splitChunks(item.arguments, 4))
+        events.push({ type: 'response.function_call_arguments.delta', ...at, delta });
       events.push({ type: 'response.function_call_arguments.done', ...at, arguments: item.arguments });
     } else {
       const at = { item_id: item.id, output_index };
-      events.push({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', input: '' } });
-      for (const delta of splitChunks(item.input, 4)) events.push({ type: 'response.custom_tool_call_input.delta', ...at, delta });
+      events.push({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, status: 'in_progress', input: '' },
+      });
+      for (const delta of splitChunks(item.input, 4))
+        events.push({ type: 'response.custom_tool_call_input.delta', ...at, delta });
       events.push({ type: 'response.custom_tool_call_input.done', ...at, input: item.input });
     }
     events.push({ type: 'response.output_item.done', output_index, item });
   });
-  events.push({ type: 'response.completed', response: responseObject(id, createdAt, model, 'completed', output, usage) });
+  events.push({
+    type: 'response.completed',
+    response: responseObject(id, createdAt, model, 'completed', output, usage),
+  });
   return events.map((e, sequence_number) => ({ type: e.type, sequence_number, ...e }));
 }
 
@@ -289,11 +362,17 @@ export const openaiResponsesProtocol: Protocol = {
       return;
     }
     startEventStream(res, headers);
-    for (const e of responseEvents(id, createdAt, answer.model, output, usage)) res.write(`event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+    for (const e of responseEvents(id, createdAt, answer.model, output, usage))
+      res.write(`event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
     res.end();
   },
   writeError(res, error, requestId) {
     const { type, code, param } = responsesError(error.type);
-    sendJson(res, error.status, { error: { message: error.message, type, param, code } }, { 'x-request-id': requestId, ...retryAfterHeader(error.retryAfter) });
+    sendJson(
+      res,
+      error.status,
+      { error: { message: error.message, type, param, code } },
+      { 'x-request-id': requestId, ...retryAfterHeader(error.retryAfter) },
+    );
   },
 };

@@ -23,11 +23,17 @@ export class DockerDemuxer extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.consume(chunk).then(() => callback(), (err: unknown) => callback(err as Error));
+    this.consume(chunk).then(
+      () => callback(),
+      (err: unknown) => callback(err as Error),
+    );
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    Promise.all([this.stdout.end(), this.stderr.end()]).then(() => callback(), (err: unknown) => callback(err as Error));
+    Promise.all([this.stdout.end(), this.stderr.end()]).then(
+      () => callback(),
+      (err: unknown) => callback(err as Error),
+    );
   }
 
   private async consume(chunk: Buffer): Promise<void> {

@@ -81,9 +81,17 @@ export async function dockerDoctor(options: DockerDoctorOptions = {}): Promise<D
   checks.push({
     id: 'limits',
     status: missing.length ? 'warn' : 'ok',
-    summary: missing.length ? `the engine cannot enforce: ${missing.join(', ')}` : 'memory, swap, pids and CPU limits are enforced',
-    ...(missing.length ? { hint: 'enable the missing cgroup controllers (e.g. swapaccount=1 on the kernel command line)' } : {}),
-    details: { cgroupVersion: info.CgroupVersion ?? null, cgroupDriver: info.CgroupDriver ?? null, securityOptions: info.SecurityOptions ?? [] },
+    summary: missing.length
+      ? `the engine cannot enforce: ${missing.join(', ')}`
+      : 'memory, swap, pids and CPU limits are enforced',
+    ...(missing.length
+      ? { hint: 'enable the missing cgroup controllers (e.g. swapaccount=1 on the kernel command line)' }
+      : {}),
+    details: {
+      cgroupVersion: info.CgroupVersion ?? null,
+      cgroupDriver: info.CgroupDriver ?? null,
+      securityOptions: info.SecurityOptions ?? [],
+    },
   });
 
   checks.push(await imagesCheck(engine, options.images ?? []));
@@ -115,7 +123,9 @@ async function imagesCheck(engine: DockerEngine, images: string[]): Promise<Doct
     status: absent.length ? 'fail' : 'ok',
     summary: absent.length
       ? `missing: ${absent.join(', ')}`
-      : images.length ? `present: ${images.join(', ')}` : 'no images to check',
+      : images.length
+        ? `present: ${images.join(', ')}`
+        : 'no images to check',
     ...(absent.length ? { hint: absent.map((ref) => `${ref}: ${buildHintFor(ref)}`).join('; ') } : {}),
     details: { present: images.filter((r) => !absent.includes(r)), missing: absent },
   };

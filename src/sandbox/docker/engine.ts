@@ -35,10 +35,14 @@ function tlsFiles(env: NodeJS.ProcessEnv, address: string): Pick<Docker.DockerOp
       key: readFileSync(join(dir, 'key.pem')),
     };
   } catch (err) {
-    throw new WaveError('docker_unavailable', `cannot read TLS certificates for ${address} from ${dir}: ${(err as Error).message}`, {
-      hint: 'set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem, or unset DOCKER_TLS_VERIFY',
-      cause: err,
-    });
+    throw new WaveError(
+      'docker_unavailable',
+      `cannot read TLS certificates for ${address} from ${dir}: ${(err as Error).message}`,
+      {
+        hint: 'set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem, or unset DOCKER_TLS_VERIFY',
+        cause: err,
+      },
+    );
   }
 }
 
@@ -47,7 +51,13 @@ export function resolveEngineTarget(env: NodeJS.ProcessEnv = process.env): Engin
   const dockerHost = env.DOCKER_HOST?.trim() || undefined;
   const none = { host: undefined, port: undefined, socketPath: undefined, protocol: undefined } as const;
   if (!dockerHost) {
-    return { kind: 'unix', address: `unix://${DEFAULT_SOCKET}`, dockerHost, tls: false, options: { ...none, socketPath: DEFAULT_SOCKET } };
+    return {
+      kind: 'unix',
+      address: `unix://${DEFAULT_SOCKET}`,
+      dockerHost,
+      tls: false,
+      options: { ...none, socketPath: DEFAULT_SOCKET },
+    };
   }
   const bad = (why: string) =>
     new WaveError('docker_unavailable', `DOCKER_HOST=${dockerHost} is not usable: ${why}`, {
@@ -80,7 +90,8 @@ export function resolveEngineTarget(env: NodeJS.ProcessEnv = process.env): Engin
     if (url.username) options.username = decodeURIComponent(url.username);
     return { kind: 'ssh', address, dockerHost, tls: false, options };
   }
-  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`unsupported scheme ${url.protocol}`);
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw bad(`unsupported scheme ${url.protocol}`);
   const port = url.port || (truthy(env.DOCKER_TLS_VERIFY) ? '2376' : '2375');
   const tls = truthy(env.DOCKER_TLS_VERIFY) || url.protocol === 'https:' || port === '2376';
   const address = `tcp://${url.hostname}:${port}`;
@@ -92,15 +103,26 @@ export function resolveEngineTarget(env: NodeJS.ProcessEnv = process.env): Engin
 /** A one-line explanation of why the engine could not be reached, with a hint that fits the cause. */
 export function engineUnavailable(target: EngineTarget, err: unknown): WaveError {
   const e = err as NodeJS.ErrnoException;
-  const reason = e?.code === 'ENOENT' ? 'no socket there'
-    : e?.code === 'EACCES' ? 'permission denied'
-    : e?.code === 'ECONNREFUSED' ? 'connection refused'
-    : e?.name === 'TimeoutError' || e?.name === 'AbortError' ? 'no answer in time'
-    : (e?.message ?? String(err)).split('\n')[0];
-  const hint = e?.code === 'EACCES'
-    ? `your user may not use ${target.address}: add it to the docker group, or set DOCKER_HOST`
-    : target.dockerHost ? `check DOCKER_HOST=${target.dockerHost}; ${unavailableHint}` : unavailableHint;
-  return new WaveError('docker_unavailable', `cannot reach the Docker engine at ${target.address} (${reason})`, { hint, cause: err });
+  const reason =
+    e?.code === 'ENOENT'
+      ? 'no socket there'
+      : e?.code === 'EACCES'
+        ? 'permission denied'
+        : e?.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : e?.name === 'TimeoutError' || e?.name === 'AbortError'
+            ? 'no answer in time'
+            : (e?.message ?? String(err)).split('\n')[0];
+  const hint =
+    e?.code === 'EACCES'
+      ? `your user may not use ${target.address}: add it to the docker group, or set DOCKER_HOST`
+      : target.dockerHost
+        ? `check DOCKER_HOST=${target.dockerHost}; ${unavailableHint}`
+        : unavailableHint;
+  return new WaveError('docker_unavailable', `cannot reach the Docker engine at ${target.address} (${reason})`, {
+    hint,
+    cause: err,
+  });
 }
 
 export interface EngineConnection {

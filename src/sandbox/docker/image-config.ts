@@ -25,10 +25,13 @@ export class ImageConfigCache {
     const hit = this.entries.get(image);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.config;
     // Concurrent steps of the same image share one request.
-    const config = docker.getImage(image).inspect().then((info) => ({
-      entrypoint: info.Config?.Entrypoint as string[] | null | undefined,
-      labels: info.Config?.Labels ?? undefined,
-    }));
+    const config = docker
+      .getImage(image)
+      .inspect()
+      .then((info) => ({
+        entrypoint: info.Config?.Entrypoint as string[] | null | undefined,
+        labels: info.Config?.Labels ?? undefined,
+      }));
     const entry = { at: this.now(), config };
     this.entries.set(image, entry);
     config.catch(() => {

@@ -29,7 +29,11 @@ const CONFIG_HINT = "in wave.yaml, under runtime.sandbox.resources or the person
 
 /** "1 GiB", "8 MiB", "1536 bytes": quotas as people wrote them. */
 export function describeBytes(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} bytes`;
@@ -84,7 +88,8 @@ function segmentsOf(header: Header, root: string): string[] {
   const segments = parts.slice(1);
   const rel = segments.join('/');
   for (const segment of segments) {
-    if (segment === '' || segment === '.' || segment === '..') throw unsafe(rel, 'path traversal or an empty path segment');
+    if (segment === '' || segment === '.' || segment === '..')
+      throw unsafe(rel, 'path traversal or an empty path segment');
     decodeName(Buffer.from(segment, 'utf8'), ''); // control characters
   }
   return segments;
@@ -108,7 +113,9 @@ function kindOf(type: Header['type'] | string): string {
 
 /** A name that already exists as something else (a file where a directory goes) is a name given twice. */
 const twice = (err: NodeJS.ErrnoException, rel: string): unknown =>
-  err.code === 'EEXIST' || err.code === 'EISDIR' || err.code === 'ENOTDIR' ? unsafe(rel, 'appears twice in /wave/out') : err;
+  err.code === 'EEXIST' || err.code === 'EISDIR' || err.code === 'ENOTDIR'
+    ? unsafe(rel, 'appears twice in /wave/out')
+    : err;
 
 async function makeDir(path: string, rel: string): Promise<void> {
   // Parents first is the engine's order; recursive only covers an archive that skips one. Everything in dest was
@@ -123,7 +130,12 @@ async function makeDir(path: string, rel: string): Promise<void> {
  * emptied first. Resolves with what was written, or with the refusal (dest then empty); rejects only when the
  * stream or the disk fails.
  */
-export async function extractOutputs(archive: Readable, dest: string, quota: OutQuota, root = 'out'): Promise<ExtractOutcome> {
+export async function extractOutputs(
+  archive: Readable,
+  dest: string,
+  quota: OutQuota,
+  root = 'out',
+): Promise<ExtractOutcome> {
   await emptyDir(dest);
   // latin1: one char per byte, so names can be checked as UTF-8 here (the types omit the parser's own option).
   const tar = extract({ filenameEncoding: 'latin1' } as Parameters<typeof extract>[0]);
@@ -157,7 +169,11 @@ export async function extractOutputs(archive: Readable, dest: string, quota: Out
       // O_EXCL: a name twice in one archive is refused rather than one copy silently replacing the other.
       // Modes: the step's rwx bits without setuid/setgid/sticky and without group/other write; always owner rw.
       const mode = (header.mode & 0o755) | 0o600;
-      const handle = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode).catch((err: NodeJS.ErrnoException) => {
+      const handle = await open(
+        target,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        mode,
+      ).catch((err: NodeJS.ErrnoException) => {
         throw twice(err, rel);
       });
       try {
@@ -175,7 +191,12 @@ export async function extractOutputs(archive: Readable, dest: string, quota: Out
   } catch (err) {
     archive.destroy(); // stop the engine sending the rest
     tar.destroy();
-    const refusal = err instanceof Refused ? err.refusal : isWaveError(err) && err.code === 'artifact_rejected' ? { kind: 'unsafe' as const, message: err.message, hint: err.hint ?? '' } : undefined;
+    const refusal =
+      err instanceof Refused
+        ? err.refusal
+        : isWaveError(err) && err.code === 'artifact_rejected'
+          ? { kind: 'unsafe' as const, message: err.message, hint: err.hint ?? '' }
+          : undefined;
     await emptyDir(dest);
     if (refusal) return { ok: false, refusal };
     throw err;

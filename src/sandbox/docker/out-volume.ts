@@ -48,7 +48,11 @@ export function outVolumeOptions(
   return {
     Name: name,
     Driver: 'local',
-    DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: `size=${size},nr_inodes=${inodes},mode=0700,uid=${user.uid},gid=${user.gid},${flags}` },
+    DriverOpts: {
+      type: 'tmpfs',
+      device: 'tmpfs',
+      o: `size=${size},nr_inodes=${inodes},mode=0700,uid=${user.uid},gid=${user.gid},${flags}`,
+    },
     Labels: { ...labels, [LABELS.role]: OUT_ROLE },
   };
 }
@@ -82,10 +86,16 @@ export class OutVolume {
   async create(): Promise<void> {
     const { spec, build, quota, user } = this.ctx;
     try {
-      await this.docker.createVolume(outVolumeOptions(this.name, quota, user, sandboxLabels(spec, build.owner), build.profile.tmpfsExec));
+      await this.docker.createVolume(
+        outVolumeOptions(this.name, quota, user, sandboxLabels(spec, build.owner), build.profile.tmpfsExec),
+      );
       this.created = true;
     } catch (err) {
-      throw new WaveError('sandbox_failed', `cannot create the /wave/out volume of step ${spec.labels.step}: ${detailOf(err)}`, { cause: err });
+      throw new WaveError(
+        'sandbox_failed',
+        `cannot create the /wave/out volume of step ${spec.labels.step}: ${detailOf(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -102,10 +112,14 @@ export class OutVolume {
       this.holder = await this.docker.createContainer(options);
       await this.holder.start();
     } catch (err) {
-      throw new WaveError('sandbox_failed', `cannot start the /wave/out holder of step ${spec.labels.step}: ${detailOf(err)}`, {
-        hint: `the image ${spec.image} must have \`sleep\` on its PATH: a container running it keeps /wave/out's volume mounted while the step runs`,
-        cause: err,
-      });
+      throw new WaveError(
+        'sandbox_failed',
+        `cannot start the /wave/out holder of step ${spec.labels.step}: ${detailOf(err)}`,
+        {
+          hint: `the image ${spec.image} must have \`sleep\` on its PATH: a container running it keeps /wave/out's volume mounted while the step runs`,
+          cause: err,
+        },
+      );
     }
     if ((await readdir(spec.mounts.out)).length > 0) await this.seed();
   }
@@ -120,12 +134,18 @@ export class OutVolume {
     // Not dereferenced: a link is copied as a link, to be resolved inside the container, never on the host.
     const pack = tar.pack(this.ctx.spec.mounts.out, { dereference: false, map: (header) => ({ ...header, uid, gid }) });
     try {
-      await (this.holder as Docker.Container).putArchive(pack as unknown as NodeJS.ReadableStream, { path: SANDBOX_PATHS.out });
-    } catch (err) {
-      throw new WaveError('sandbox_failed', `cannot put ${this.ctx.spec.mounts.out} into /wave/out of step ${this.ctx.spec.labels.step}: ${detailOf(err)}`, {
-        hint: 'what a step starts with in /wave/out counts against its quota (resources.out_size, resources.out_files)',
-        cause: err,
+      await (this.holder as Docker.Container).putArchive(pack as unknown as NodeJS.ReadableStream, {
+        path: SANDBOX_PATHS.out,
       });
+    } catch (err) {
+      throw new WaveError(
+        'sandbox_failed',
+        `cannot put ${this.ctx.spec.mounts.out} into /wave/out of step ${this.ctx.spec.labels.step}: ${detailOf(err)}`,
+        {
+          hint: 'what a step starts with in /wave/out counts against its quota (resources.out_size, resources.out_files)',
+          cause: err,
+        },
+      );
     }
   }
 
@@ -137,13 +157,21 @@ export class OutVolume {
     try {
       archive = (await holder.getArchive({ path: SANDBOX_PATHS.out })) as unknown as Readable;
     } catch (err) {
-      throw new WaveError('sandbox_failed', `cannot read /wave/out of step ${spec.labels.step}: ${detailOf(err)}`, { cause: err });
+      throw new WaveError('sandbox_failed', `cannot read /wave/out of step ${spec.labels.step}: ${detailOf(err)}`, {
+        cause: err,
+      });
     }
     const outcome = await extractOutputs(archive, spec.mounts.out, quota);
     // A holder that stopped would have let the volume go: the archive would then be an empty remount, not outputs.
-    const state = await holder.inspect().then((i) => i.State, () => undefined);
+    const state = await holder.inspect().then(
+      (i) => i.State,
+      () => undefined,
+    );
     if (!state?.Running) {
-      throw new WaveError('sandbox_failed', `the /wave/out holder of step ${spec.labels.step} stopped before the outputs were copied (${state ? `exit ${state.ExitCode}` : 'gone'})`);
+      throw new WaveError(
+        'sandbox_failed',
+        `the /wave/out holder of step ${spec.labels.step} stopped before the outputs were copied (${state ? `exit ${state.ExitCode}` : 'gone'})`,
+      );
     }
     return outcome;
   }
@@ -172,10 +200,13 @@ export class OutVolume {
     const log = this.ctx.logger;
     await this.removeHolder();
     if (this.created) {
-      await this.docker.getVolume(this.name).remove({ force: true }).catch((err: unknown) => {
-        if (statusOf(err) === 404) return;
-        log?.warn({ ...this.ids(), volume: this.name, err: detailOf(err) }, 'could not remove the /wave/out volume');
-      });
+      await this.docker
+        .getVolume(this.name)
+        .remove({ force: true })
+        .catch((err: unknown) => {
+          if (statusOf(err) === 404) return;
+          log?.warn({ ...this.ids(), volume: this.name, err: detailOf(err) }, 'could not remove the /wave/out volume');
+        });
     }
   }
 }

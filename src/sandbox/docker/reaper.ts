@@ -107,10 +107,13 @@ async function removeResources(
     }
   }
   for (const name of await volumes()) {
-    await docker.getVolume(name).remove({ force: true }).catch((err: unknown) => {
-      // 409 here: still in use (by a container another reaper has not removed yet): next time.
-      if (!isGoneOrGoing(err)) throw err;
-    });
+    await docker
+      .getVolume(name)
+      .remove({ force: true })
+      .catch((err: unknown) => {
+        // 409 here: still in use (by a container another reaper has not removed yet): next time.
+        if (!isGoneOrGoing(err)) throw err;
+      });
   }
   return removed;
 }

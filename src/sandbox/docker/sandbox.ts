@@ -23,7 +23,12 @@ import { ImageConfigCache } from './image-config.js';
 import { imageMissing, isNoSuchImage, requireImages } from './images.js';
 import { outVolumeName } from './out-volume.js';
 import {
-  buildContainerSpec, containerName, containerUser, currentHostIdentity, outQuota, type HostIdentity,
+  buildContainerSpec,
+  containerName,
+  containerUser,
+  currentHostIdentity,
+  outQuota,
+  type HostIdentity,
 } from './spec.js';
 import { StepContainer } from './step-container.js';
 
@@ -56,9 +61,13 @@ async function checkMounts(spec: SandboxSpec, host: HostIdentity, inner: { uid: 
     if (name === 'out' || host.uid === inner.uid) continue;
     const bits = st.uid === inner.uid ? (st.mode >> 6) & 5 : st.gid === inner.gid ? (st.mode >> 3) & 5 : st.mode & 5;
     if (bits !== 5) {
-      throw new WaveError('sandbox_failed', `mounts.${name}: ${path} is not readable by the container user ${inner.uid}:${inner.gid}`, {
-        hint: `make it readable (chmod o+rx ${path}, and the files in it o+r)`,
-      });
+      throw new WaveError(
+        'sandbox_failed',
+        `mounts.${name}: ${path} is not readable by the container user ${inner.uid}:${inner.gid}`,
+        {
+          hint: `make it readable (chmod o+rx ${path}, and the files in it o+r)`,
+        },
+      );
     }
   }
 }
@@ -110,10 +119,16 @@ export class DockerSandbox implements Sandbox {
       if (isNoSuchImage(err)) throw imageMissing(spec.image, err);
       throw sandboxFailed(`cannot inspect image ${spec.image}`, err);
     });
-    const attachment = spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.labels)) : undefined;
+    const attachment =
+      spec.network && spec.network !== 'none' ? spec.egress?.(imageHasBridge(image.labels)) : undefined;
     const quota = outQuota(spec, this.profile);
     const companions = await StepCompanions.start(docker, {
-      spec, build: base, quota, user: inner, sidecar: attachment?.sidecar, ...(log ? { logger: log } : {}),
+      spec,
+      build: base,
+      quota,
+      user: inner,
+      sidecar: attachment?.sidecar,
+      ...(log ? { logger: log } : {}),
     });
     let container: StepContainer | undefined;
     const stop = new StopControl({

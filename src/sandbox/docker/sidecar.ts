@@ -25,13 +25,23 @@ export async function startSidecar(
     extraMounts: sidecar.mounts,
     resources: SIDECAR_RESOURCES,
   };
-  const options = buildContainerSpec(spec, { ...ctx, ...(ctx.name ? { name: `${ctx.name}-bridge` } : {}), imageEntrypoint: [] });
+  const options = buildContainerSpec(spec, {
+    ...ctx,
+    ...(ctx.name ? { name: `${ctx.name}-bridge` } : {}),
+    imageEntrypoint: [],
+  });
   const container = await docker.createContainer(options);
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
     const ready = new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => reject(new WaveError('sandbox_failed', `egress bridge sidecar did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new WaveError('sandbox_failed', `egress bridge sidecar did not start within ${READY_TIMEOUT_MS / 1000} s`),
+          ),
+        READY_TIMEOUT_MS,
+      );
       stream.on('data', (chunk: Buffer) => {
         // Multiplexed frames: the ready line's text appears verbatim inside them.
         seen = (seen + chunk.toString('latin1')).slice(-4096);

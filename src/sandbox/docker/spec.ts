@@ -61,7 +61,10 @@ function invalid(message: string, hint?: string): WaveError {
 }
 
 /** The uid:gid inside the container: the invoking user's, or the profile's unprivileged user when that is root. */
-export function containerUser(host: HostIdentity, profile: Pick<SandboxProfile, 'rootUser'>): { uid: number; gid: number; user: string } {
+export function containerUser(
+  host: HostIdentity,
+  profile: Pick<SandboxProfile, 'rootUser'>,
+): { uid: number; gid: number; user: string } {
   if (host.uid === 0) {
     const [uid, gid] = profile.rootUser.split(':').map(Number) as [number, number];
     return { uid, gid, user: profile.rootUser };
@@ -75,7 +78,8 @@ export function currentHostIdentity(): HostIdentity {
 }
 
 function absolute(path: unknown, what: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0')) throw invalid(`${what} must be an absolute host path`);
+  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0'))
+    throw invalid(`${what} must be an absolute host path`);
   return path;
 }
 
@@ -89,7 +93,8 @@ function limit(value: number | undefined, fallback: number, what: string, intege
 
 function labelText(value: unknown, what: string): string {
   // eslint-disable-next-line no-control-regex
-  if (typeof value !== 'string' || value.length === 0 || /[\u0000-\u001f]/.test(value)) throw invalid(`labels.${what} must be a non-empty single-line string`);
+  if (typeof value !== 'string' || value.length === 0 || /[\u0000-\u001f]/.test(value))
+    throw invalid(`labels.${what} must be a non-empty single-line string`);
   return value;
 }
 
@@ -114,7 +119,7 @@ export function outQuota(spec: Pick<SandboxSpec, 'resources'>, profile: SandboxP
   if (maxBytes > memory) {
     throw invalid(
       `the /wave/out quota (${maxBytes} bytes, resources.out_size) is larger than the memory limit (${memory} bytes, resources.memory)`,
-      '/wave/out is held in the step\'s memory while it runs: raise resources.memory too, or lower resources.out_size',
+      "/wave/out is held in the step's memory while it runs: raise resources.memory too, or lower resources.out_size",
     );
   }
   return { maxBytes, maxFiles, maxDepth: profile.outputs.maxDepth };
@@ -135,15 +140,25 @@ export function sandboxLabels(spec: Pick<SandboxSpec, 'labels'>, owner: OwnerIde
 export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker.ContainerCreateOptions {
   const { profile } = ctx;
   if (typeof spec.image !== 'string' || spec.image.trim() === '') throw invalid('image is empty');
-  if (!Array.isArray(spec.argv) || spec.argv.length === 0 || spec.argv.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+  if (
+    !Array.isArray(spec.argv) ||
+    spec.argv.length === 0 ||
+    spec.argv.some((a) => typeof a !== 'string' || a.includes('\0'))
+  ) {
     throw invalid('argv must be a non-empty list of strings without NUL');
   }
   const network = spec.network ?? profile.network;
   if (!['none', 'allowlist', 'open'].includes(network)) {
-    throw invalid(`network ${JSON.stringify(network)} is not supported`, 'one of none, allowlist, open: the container itself only ever has loopback');
+    throw invalid(
+      `network ${JSON.stringify(network)} is not supported`,
+      'one of none, allowlist, open: the container itself only ever has loopback',
+    );
   }
   if (network !== 'none' && !spec.egress) {
-    throw invalid(`network ${JSON.stringify(network)} needs an egress session`, 'the container only has loopback; its way out is the egress proxy');
+    throw invalid(
+      `network ${JSON.stringify(network)} needs an egress session`,
+      'the container only has loopback; its way out is the egress proxy',
+    );
   }
   const egress = network === 'none' ? undefined : ctx.egress;
   const src = absolute(spec.mounts?.src, 'mounts.src');
@@ -153,7 +168,8 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   if (!home.startsWith('/') || home === '/' || home.startsWith('/wave') || home.includes('\0') || home.includes(',')) {
     throw invalid(`home ${JSON.stringify(home)} must be an absolute path outside /wave`);
   }
-  if (!Number.isSafeInteger(spec.labels?.attempt) || spec.labels.attempt < 0) throw invalid('labels.attempt must be a non-negative integer');
+  if (!Number.isSafeInteger(spec.labels?.attempt) || spec.labels.attempt < 0)
+    throw invalid('labels.attempt must be a non-negative integer');
 
   const env: string[] = [];
   for (const [key, value] of Object.entries(spec.env ?? {})) {
@@ -166,7 +182,12 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   for (const [key, value] of Object.entries(egress?.env ?? {})) {
     if (!(key in (spec.env ?? {}))) env.push(`${key}=${value}`);
   }
-  env.push(`HOME=${home}`, `WAVE_SRC=${SANDBOX_PATHS.src}`, `WAVE_IN=${SANDBOX_PATHS.in}`, `WAVE_OUT=${SANDBOX_PATHS.out}`);
+  env.push(
+    `HOME=${home}`,
+    `WAVE_SRC=${SANDBOX_PATHS.src}`,
+    `WAVE_IN=${SANDBOX_PATHS.in}`,
+    `WAVE_OUT=${SANDBOX_PATHS.out}`,
+  );
 
   const r = spec.resources ?? {};
   const memory = Math.trunc(limit(r.memoryBytes, profile.memoryBytes, 'memoryBytes', true));
@@ -174,26 +195,59 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
   const pids = Math.trunc(limit(r.pids, profile.pids, 'pids', true));
   const tmpBytes = limit(r.tmpBytes, profile.tmpBytes, 'tmpBytes', true);
   const homeBytes = limit(r.homeBytes, profile.homeBytes, 'homeBytes', true);
-  if (typeof ctx.outVolume !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(ctx.outVolume)) throw invalid('the /wave/out volume needs a name');
+  if (typeof ctx.outVolume !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(ctx.outVolume))
+    throw invalid('the /wave/out volume needs a name');
   const user = containerUser(ctx.host, profile);
   const exec = profile.tmpfsExec ? 'exec' : 'noexec';
   const hasStdin = spec.stdin !== undefined;
 
   const mounts: Docker.MountSettings[] = [
-    { Type: 'bind', Source: src, Target: SANDBOX_PATHS.src, ReadOnly: !spec.mounts.srcWritable, BindOptions: { Propagation: 'rprivate' } },
+    {
+      Type: 'bind',
+      Source: src,
+      Target: SANDBOX_PATHS.src,
+      ReadOnly: !spec.mounts.srcWritable,
+      BindOptions: { Propagation: 'rprivate' },
+    },
     // NoCopy: the volume must start empty (seeded by Wave from mounts.out), not with the image's /wave/out.
-    { Type: 'volume', Source: ctx.outVolume, Target: SANDBOX_PATHS.out, ReadOnly: false, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] },
+    {
+      Type: 'volume',
+      Source: ctx.outVolume,
+      Target: SANDBOX_PATHS.out,
+      ReadOnly: false,
+      VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'],
+    },
   ];
-  if (inDir) mounts.push({ Type: 'bind', Source: inDir, Target: SANDBOX_PATHS.in, ReadOnly: true, BindOptions: { Propagation: 'rprivate' } });
+  if (inDir)
+    mounts.push({
+      Type: 'bind',
+      Source: inDir,
+      Target: SANDBOX_PATHS.in,
+      ReadOnly: true,
+      BindOptions: { Propagation: 'rprivate' },
+    });
   for (const m of egress?.mounts ?? []) {
-    mounts.push({ Type: 'bind', Source: absolute(m.host, 'egress mount'), Target: m.container, ReadOnly: m.readOnly, BindOptions: { Propagation: 'rprivate' } });
+    mounts.push({
+      Type: 'bind',
+      Source: absolute(m.host, 'egress mount'),
+      Target: m.container,
+      ReadOnly: m.readOnly,
+      BindOptions: { Propagation: 'rprivate' },
+    });
   }
   for (const [i, extra] of (spec.extraMounts ?? []).entries()) {
     const target = extra.container;
     // Below /wave/src is allowed (a project mount on a mount point of the step's source); nothing else of Wave's.
     const egressTargets = (egress?.mounts ?? []).map((m) => m.container);
     const fixed = [SANDBOX_PATHS.in, SANDBOX_PATHS.out, home, '/tmp', ...egressTargets];
-    if (typeof target !== 'string' || !target.startsWith('/') || target.includes('\0') || target.includes(',') || posix.normalize(target) !== target || target === '/') {
+    if (
+      typeof target !== 'string' ||
+      !target.startsWith('/') ||
+      target.includes('\0') ||
+      target.includes(',') ||
+      posix.normalize(target) !== target ||
+      target === '/'
+    ) {
       throw invalid(`extraMounts[${i}].container ${JSON.stringify(target)} must be a normalized absolute path`);
     }
     const overlaps = (f: string) => target === f || target.startsWith(`${f}/`) || f.startsWith(`${target}/`);
@@ -202,7 +256,13 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
       const taken = [SANDBOX_PATHS.src, ...fixed].join(', ');
       throw invalid(`extraMounts[${i}].container ${target} overlaps another mount (${taken} or an earlier one)`);
     }
-    mounts.push({ Type: 'bind', Source: absolute(extra.host, `extraMounts[${i}].host`), Target: target, ReadOnly: extra.readOnly, BindOptions: { Propagation: 'rprivate' } });
+    mounts.push({
+      Type: 'bind',
+      Source: absolute(extra.host, `extraMounts[${i}].host`),
+      Target: target,
+      ReadOnly: extra.readOnly,
+      BindOptions: { Propagation: 'rprivate' },
+    });
   }
 
   const options: Docker.ContainerCreateOptions = {
@@ -259,6 +319,12 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
 
 /** A readable, unique container name: wave-<run>-<step>-<attempt>-<suffix>. */
 export function containerName(spec: SandboxSpec, suffix: string): string {
-  const clean = (s: string) => s.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[-.]+/, '').slice(0, 40);
-  return ['wave', clean(spec.labels.run), clean(spec.labels.step), String(spec.labels.attempt), suffix].filter(Boolean).join('-');
+  const clean = (s: string) =>
+    s
+      .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+      .replace(/^[-.]+/, '')
+      .slice(0, 40);
+  return ['wave', clean(spec.labels.run), clean(spec.labels.step), String(spec.labels.attempt), suffix]
+    .filter(Boolean)
+    .join('-');
 }

@@ -87,7 +87,11 @@ export class StepContainer {
   }
 
   /** 409/404 mean it has stopped already, which is what a stop wants. */
-  readonly signal: SignalTarget = (signal) => this.container.kill({ signal }).then(() => undefined, () => undefined);
+  readonly signal: SignalTarget = (signal) =>
+    this.container.kill({ signal }).then(
+      () => undefined,
+      () => undefined,
+    );
 
   /**
    * Waits for the command to exit, then for the rest of its output (at most `drainTimeoutMs`). The inspect for
@@ -107,7 +111,11 @@ export class StepContainer {
     inspected.catch(() => undefined); // awaited below; not an unhandled rejection while the drain runs
     await this.drained;
     clearTimeout(drainTimer);
-    const state = (await inspected.catch((err: unknown) => { throw lost(err); })).State;
+    const state = (
+      await inspected.catch((err: unknown) => {
+        throw lost(err);
+      })
+    ).State;
     const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : state.ExitCode;
     return { exitCode, oomKilled: state.OOMKilled };
   }

@@ -18,14 +18,18 @@ export function parseAdapterEgressProfile(doc: unknown, what = 'profile'): Adapt
   if (typeof egress !== 'object' || Array.isArray(egress)) throw new Error(`${what}: egress must be a mapping`);
   const domains = egress.allowed_domains ?? [];
   const gateway = egress.gateway ?? [];
-  if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string')) throw new Error(`${what}: egress.allowed_domains must be a list of strings`);
+  if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string'))
+    throw new Error(`${what}: egress.allowed_domains must be a list of strings`);
   if (!Array.isArray(gateway) || !gateway.every((g) => typeof g === 'string' && isProviderId(g))) {
     throw new Error(`${what}: egress.gateway must list providers among anthropic, openai, gemini`);
   }
   return { allowedDomains: domains as string[], providers: gateway as ProviderId[] };
 }
 
-export async function readAdapterEgressProfile(adapter: string, dir: string = PROFILES_DIR): Promise<AdapterEgressProfile> {
+export async function readAdapterEgressProfile(
+  adapter: string,
+  dir: string = PROFILES_DIR,
+): Promise<AdapterEgressProfile> {
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(adapter) || adapter === 'default') return { allowedDomains: [], providers: [] };
   const path = join(dir, `${adapter}.yaml`);
   let text: string;

@@ -14,15 +14,7 @@ export interface IpAddress {
 
 /** Why an address is off-limits. `public` is the only class a non-exact rule may reach. */
 export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link_local'
-  | 'cgnat'
-  | 'multicast'
-  | 'unspecified'
-  | 'broadcast'
-  | 'reserved';
+  'public' | 'loopback' | 'private' | 'link_local' | 'cgnat' | 'multicast' | 'unspecified' | 'broadcast' | 'reserved';
 
 export function parseIp(text: string): IpAddress | undefined {
   const family = isIP(text);
@@ -71,11 +63,17 @@ export function formatIp(ip: IpAddress): string {
   // Compress the longest run of zero words (RFC 5952), as Node and the URL parser do.
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i > 1) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = words.map((w) => w.toString(16));
@@ -176,5 +174,9 @@ export function cidrContains(cidr: Cidr, input: IpAddress): boolean {
 
 /** True when every address of `inner` is inside `outer`. */
 export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
-  return outer.family === inner.family && outer.prefix <= inner.prefix && inRange({ family: inner.family, value: inner.base }, outer.base, outer.prefix);
+  return (
+    outer.family === inner.family &&
+    outer.prefix <= inner.prefix &&
+    inRange({ family: inner.family, value: inner.base }, outer.base, outer.prefix)
+  );
 }

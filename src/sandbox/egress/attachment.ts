@@ -101,7 +101,9 @@ export function bridgeArgs(listens: readonly BridgeListen[]): string[] {
 
 export function buildAttachment(input: AttachmentInput): EgressAttachment {
   const runMount: EgressMount = { host: input.hostRunDir, container: RUN_DIR, readOnly: true };
-  const scriptMount: EgressMount[] = input.bridgeScriptHostPath ? [{ host: input.bridgeScriptHostPath, container: BRIDGE_SCRIPT, readOnly: true }] : [];
+  const scriptMount: EgressMount[] = input.bridgeScriptHostPath
+    ? [{ host: input.bridgeScriptHostPath, container: BRIDGE_SCRIPT, readOnly: true }]
+    : [];
   const bridge = ['node', BRIDGE_SCRIPT, ...bridgeArgs(input.listens)];
   if (input.imageHasBridge) {
     return {

@@ -17,9 +17,16 @@ const MAX_RECORD = 16384 + 2048; // TLSPlaintext is at most 2^14; allow the ciph
 export const MAX_CLIENT_HELLO_BYTES = 64 * 1024;
 
 class Reader {
-  constructor(private readonly buf: Buffer, public pos = 0) {}
-  get left(): number { return this.buf.length - this.pos; }
-  u8(): number | undefined { return this.left >= 1 ? this.buf[this.pos++] : undefined; }
+  constructor(
+    private readonly buf: Buffer,
+    public pos = 0,
+  ) {}
+  get left(): number {
+    return this.buf.length - this.pos;
+  }
+  u8(): number | undefined {
+    return this.left >= 1 ? this.buf[this.pos++] : undefined;
+  }
   u16(): number | undefined {
     if (this.left < 2) return undefined;
     const v = this.buf.readUInt16BE(this.pos);
@@ -42,7 +49,8 @@ export function parseClientHello(data: Buffer): ClientHelloResult {
   let need: number | undefined;
   let pos = 0;
   while (need === undefined || have < need) {
-    if (data.length - pos < 5) return data.length > MAX_CLIENT_HELLO_BYTES ? { kind: 'invalid', why: 'too large' } : { kind: 'incomplete' };
+    if (data.length - pos < 5)
+      return data.length > MAX_CLIENT_HELLO_BYTES ? { kind: 'invalid', why: 'too large' } : { kind: 'incomplete' };
     const type = data[pos];
     const major = data[pos + 1];
     const length = data.readUInt16BE(pos + 3);
@@ -57,7 +65,8 @@ export function parseClientHello(data: Buffer): ClientHelloResult {
     pos += 5 + length;
     if (need === undefined && have >= 4) {
       const head = Buffer.concat(fragments);
-      if (head[0] !== HANDSHAKE_CLIENT_HELLO) return { kind: 'invalid', why: 'first handshake message is not a ClientHello' };
+      if (head[0] !== HANDSHAKE_CLIENT_HELLO)
+        return { kind: 'invalid', why: 'first handshake message is not a ClientHello' };
       need = 4 + head.readUIntBE(1, 3);
       if (need > MAX_CLIENT_HELLO_BYTES) return { kind: 'invalid', why: 'too large' };
     }
@@ -75,7 +84,8 @@ function parseHelloBody(body: Buffer): { sni: string | undefined } | { why: stri
   const sessionLen = r.u8();
   if (sessionLen === undefined || sessionLen > 32 || !r.bytes(sessionLen)) return { why: 'bad session id' };
   const suitesLen = r.u16();
-  if (suitesLen === undefined || suitesLen < 2 || suitesLen % 2 !== 0 || !r.bytes(suitesLen)) return { why: 'bad cipher suites' };
+  if (suitesLen === undefined || suitesLen < 2 || suitesLen % 2 !== 0 || !r.bytes(suitesLen))
+    return { why: 'bad cipher suites' };
   const compLen = r.u8();
   if (compLen === undefined || compLen < 1 || !r.bytes(compLen)) return { why: 'bad compression methods' };
   if (r.left === 0) return { sni: undefined }; // no extensions at all (pre-TLS 1.2 style)
@@ -141,7 +151,10 @@ export function readClientHello(
       const result = parseClientHello(data);
       if (result.kind !== 'incomplete') finish(result);
     };
-    const onData = (chunk: Buffer) => { data = Buffer.concat([data, chunk]); check(); };
+    const onData = (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      check();
+    };
     const onEnd = () => finish({ kind: 'invalid', why: 'client closed before a complete ClientHello' });
     const late = `no complete ClientHello within ${timeoutMs} ms`;
     const timer = setTimeout(() => finish({ kind: 'invalid', why: late }), timeoutMs);

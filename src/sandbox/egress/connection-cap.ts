@@ -27,7 +27,9 @@ export function createConnectionCap(max: number = DEFAULT_MAX_CONNECTIONS): Conn
         return false;
       }
       active++;
-      socket.once('close', () => { active--; });
+      socket.once('close', () => {
+        active--;
+      });
       return true;
     },
     active: () => active,

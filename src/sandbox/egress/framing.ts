@@ -33,8 +33,12 @@ export function judgeFraming(method: string, httpVersion: string, rawHeaders: re
   const hosts = valuesOf(rawHeaders, 'host');
   if (hosts.length > 1) return refuse('more than one Host header');
   for (const value of valuesOf(rawHeaders, 'connection')) {
-    for (const token of value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)) {
-      if (!CONNECTION_OPTIONS.has(token)) return refuse(`Connection names ${JSON.stringify(token)}, which is not a hop-by-hop option`);
+    for (const token of value
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean)) {
+      if (!CONNECTION_OPTIONS.has(token))
+        return refuse(`Connection names ${JSON.stringify(token)}, which is not a hop-by-hop option`);
     }
   }
   if (valuesOf(rawHeaders, 'upgrade').length > 0) return refuse('protocol upgrades are not forwarded');
@@ -43,7 +47,8 @@ export function judgeFraming(method: string, httpVersion: string, rawHeaders: re
   const bodyless = BODYLESS.has(method.toUpperCase());
   if (te.length > 0) {
     if (httpVersion !== '1.1') return refuse(`Transfer-Encoding on HTTP/${httpVersion}`);
-    if (te.length > 1 || (te[0] as string).trim().toLowerCase() !== 'chunked') return refuse(`Transfer-Encoding ${JSON.stringify(te.join(', '))}: only a single "chunked" is accepted`);
+    if (te.length > 1 || (te[0] as string).trim().toLowerCase() !== 'chunked')
+      return refuse(`Transfer-Encoding ${JSON.stringify(te.join(', '))}: only a single "chunked" is accepted`);
     if (bodyless) return refuse(`a ${method} request with a body (Transfer-Encoding)`);
     return { ok: true, body: { kind: 'chunked' } };
   }

@@ -21,7 +21,8 @@ export function parseStrictJson(body: Uint8Array): StrictJson {
     return { ok: false, error: `the body is not valid JSON (${(err as Error).message})` };
   }
   const duplicate = findDuplicateKey(text);
-  if (duplicate !== undefined) return { ok: false, error: `the body gives the key ${JSON.stringify(duplicate)} twice in one object` };
+  if (duplicate !== undefined)
+    return { ok: false, error: `the body gives the key ${JSON.stringify(duplicate)} twice in one object` };
   return { ok: true, value };
 }
 

@@ -35,7 +35,8 @@ type Obj = Record<string, Json>;
 
 const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const norm = (key: string): string => key.toLowerCase().replace(/[_-]/g, '');
-const at = (where: string, key: string | number): string => (typeof key === 'number' ? `${where}[${key}]` : where ? `${where}.${key}` : key);
+const at = (where: string, key: string | number): string =>
+  typeof key === 'number' ? `${where}[${key}]` : where ? `${where}.${key}` : key;
 
 /** Every value of `obj` whose key reads as `name` (normalised), with its path. */
 function fields(obj: Obj, name: string, where: string): { value: Json; where: string }[] {
@@ -77,8 +78,10 @@ function anthropicBlocks(value: Json, where: string, depth: number, out: Finding
     const block = item.value;
     if (!isObj(block)) continue;
     const type = typeOf(block);
-    if (type === 'mcp_tool_use' || type === 'mcp_tool_result') out.push({ kind: 'mcp', where: item.where, what: `a ${type} block` });
-    if (type === 'container_upload') out.push({ kind: 'code_execution', where: item.where, what: 'a container_upload block' });
+    if (type === 'mcp_tool_use' || type === 'mcp_tool_result')
+      out.push({ kind: 'mcp', where: item.where, what: `a ${type} block` });
+    if (type === 'container_upload')
+      out.push({ kind: 'code_execution', where: item.where, what: 'a container_upload block' });
     for (const source of fields(block, 'source', item.where)) {
       if (!isObj(source.value)) continue;
       const sourceType = typeOf(source.value);
@@ -87,7 +90,8 @@ function anthropicBlocks(value: Json, where: string, depth: number, out: Finding
       } else if (sourceType === 'file' || fields(source.value, 'file_id', source.where).length > 0) {
         out.push({ kind: 'file_search', where: source.where, what: 'a file stored at the provider (file_id)' });
       }
-      for (const inner of fields(source.value, 'content', source.where)) anthropicBlocks(inner.value, inner.where, depth + 1, out);
+      for (const inner of fields(source.value, 'content', source.where))
+        anthropicBlocks(inner.value, inner.where, depth + 1, out);
     }
     // tool_result and search_result blocks hold blocks of their own.
     for (const inner of fields(block, 'content', item.where)) anthropicBlocks(inner.value, inner.where, depth + 1, out);
@@ -96,8 +100,10 @@ function anthropicBlocks(value: Json, where: string, depth: number, out: Finding
 
 export function anthropicFindings(body: Obj): Finding[] {
   const out: Finding[] = [];
-  for (const f of fields(body, 'mcp_servers', '')) out.push({ kind: 'mcp', where: f.where, what: 'a list of MCP servers the provider connects to' });
-  for (const f of fields(body, 'container', '')) out.push({ kind: 'code_execution', where: f.where, what: 'a code execution container' });
+  for (const f of fields(body, 'mcp_servers', ''))
+    out.push({ kind: 'mcp', where: f.where, what: 'a list of MCP servers the provider connects to' });
+  for (const f of fields(body, 'container', ''))
+    out.push({ kind: 'code_execution', where: f.where, what: 'a code execution container' });
   for (const tools of fields(body, 'tools', '')) {
     for (const item of arrayItems(tools.value, tools.where)) {
       if (!isObj(item.value)) continue;
@@ -134,7 +140,10 @@ const ANTHROPIC_BETA_FAMILIES: readonly [RegExp, ProviderTool][] = [
 
 export function anthropicBetaFindings(values: readonly string[]): Finding[] {
   const out: Finding[] = [];
-  for (const beta of values.flatMap((v) => v.split(',')).map((b) => b.trim().toLowerCase()).filter(Boolean)) {
+  for (const beta of values
+    .flatMap((v) => v.split(','))
+    .map((b) => b.trim().toLowerCase())
+    .filter(Boolean)) {
     const family = ANTHROPIC_BETA_FAMILIES.find(([re]) => re.test(beta));
     if (family) out.push({ kind: family[1], where: 'header anthropic-beta', what: `beta ${JSON.stringify(beta)}` });
   }
@@ -180,7 +189,8 @@ function openaiTools(value: Json, where: string, depth: number, out: Finding[]):
     if (!isObj(item.value)) continue;
     const kind = openaiToolKind(item.value);
     if (kind === 'namespace') {
-      for (const inner of fields(item.value, 'tools', item.where)) openaiTools(inner.value, inner.where, depth + 1, out);
+      for (const inner of fields(item.value, 'tools', item.where))
+        openaiTools(inner.value, inner.where, depth + 1, out);
     } else if (kind !== 'client') {
       out.push({ kind, where: item.where, what: `type ${JSON.stringify(typeOf(item.value) ?? null)}` });
     }
@@ -199,18 +209,25 @@ function openaiContent(value: Json, where: string, depth: number, out: Finding[]
     for (const image of fields(part, 'image_url', item.where)) {
       // Responses: image_url is the URL; Chat Completions: { url }.
       const url = isObj(image.value) ? image.value.url : image.value;
-      if (fetchedUrl(url)) out.push({ kind: 'web_fetch', where: image.where, what: 'an image the provider fetches by URL' });
+      if (fetchedUrl(url))
+        out.push({ kind: 'web_fetch', where: image.where, what: 'an image the provider fetches by URL' });
     }
     for (const file of fields(part, 'file_url', item.where)) {
-      if (fetchedUrl(file.value)) out.push({ kind: 'web_fetch', where: file.where, what: 'a file the provider fetches by URL' });
+      if (fetchedUrl(file.value))
+        out.push({ kind: 'web_fetch', where: file.where, what: 'a file the provider fetches by URL' });
     }
     const file = fields(part, 'file', item.where).find((f) => isObj(f.value));
-    const fileIds = [...fields(part, 'file_id', item.where), ...(file && isObj(file.value) ? fields(file.value, 'file_id', file.where) : [])];
+    const fileIds = [
+      ...fields(part, 'file_id', item.where),
+      ...(file && isObj(file.value) ? fields(file.value, 'file_id', file.where) : []),
+    ];
     for (const id of fileIds) {
-      if (typeof id.value === 'string') out.push({ kind: 'file_search', where: id.where, what: 'a file stored at the provider (file_id)' });
+      if (typeof id.value === 'string')
+        out.push({ kind: 'file_search', where: id.where, what: 'a file stored at the provider (file_id)' });
     }
     // Messages hold content parts; a function call's output may be a list of parts.
-    for (const inner of [...fields(part, 'content', item.where), ...fields(part, 'output', item.where)]) openaiContent(inner.value, inner.where, depth + 1, out);
+    for (const inner of [...fields(part, 'content', item.where), ...fields(part, 'output', item.where)])
+      openaiContent(inner.value, inner.where, depth + 1, out);
   }
 }
 
@@ -219,10 +236,16 @@ export function openaiResponsesFindings(body: Obj): Finding[] {
   for (const tools of fields(body, 'tools', '')) openaiTools(tools.value, tools.where, 1, out);
   for (const choice of fields(body, 'tool_choice', '')) {
     // { type: "allowed_tools", tools: [...] } may name hosted tools too.
-    if (isObj(choice.value)) for (const inner of fields(choice.value, 'tools', choice.where)) openaiTools(inner.value, inner.where, 1, out);
+    if (isObj(choice.value))
+      for (const inner of fields(choice.value, 'tools', choice.where)) openaiTools(inner.value, inner.where, 1, out);
   }
   for (const f of fields(body, 'prompt', '')) {
-    if (f.value !== undefined && f.value !== null) out.push({ kind: 'stored_config', where: f.where, what: 'a prompt stored at the provider, which may enable tools of its own' });
+    if (f.value !== undefined && f.value !== null)
+      out.push({
+        kind: 'stored_config',
+        where: f.where,
+        what: 'a prompt stored at the provider, which may enable tools of its own',
+      });
   }
   for (const input of fields(body, 'input', '')) openaiContent(input.value, input.where, 1, out);
   return out;
@@ -231,7 +254,8 @@ export function openaiResponsesFindings(body: Obj): Finding[] {
 export function openaiChatFindings(body: Obj): Finding[] {
   const out: Finding[] = [];
   for (const tools of fields(body, 'tools', '')) openaiTools(tools.value, tools.where, 1, out);
-  for (const f of fields(body, 'web_search_options', '')) out.push({ kind: 'web_search', where: f.where, what: 'web_search_options' });
+  for (const f of fields(body, 'web_search_options', ''))
+    out.push({ kind: 'web_search', where: f.where, what: 'web_search_options' });
   for (const messages of fields(body, 'messages', '')) {
     for (const m of arrayItems(messages.value, messages.where)) {
       if (!isObj(m.value)) continue;
@@ -262,10 +286,13 @@ function geminiParts(value: Json, where: string, depth: number, out: Finding[]):
   for (const item of arrayItems(value, where)) {
     const part = item.value;
     if (!isObj(part)) continue;
-    for (const file of fields(part, 'file_data', item.where)) out.push({ kind: 'web_fetch', where: file.where, what: 'a file the provider reads by URI' });
+    for (const file of fields(part, 'file_data', item.where))
+      out.push({ kind: 'web_fetch', where: file.where, what: 'a file the provider reads by URI' });
     // A function response may carry parts of its own (images, files).
     for (const response of fields(part, 'function_response', item.where)) {
-      if (isObj(response.value)) for (const inner of fields(response.value, 'parts', response.where)) geminiParts(inner.value, inner.where, depth + 1, out);
+      if (isObj(response.value))
+        for (const inner of fields(response.value, 'parts', response.where))
+          geminiParts(inner.value, inner.where, depth + 1, out);
     }
   }
 }
@@ -274,7 +301,8 @@ function geminiContents(value: Json, where: string, out: Finding[]): void {
   // contents is a list of Content; systemInstruction is one.
   const contents = Array.isArray(value) ? arrayItems(value, where) : [{ value, where }];
   for (const c of contents) {
-    if (isObj(c.value)) for (const parts of fields(c.value, 'parts', c.where)) geminiParts(parts.value, parts.where, 1, out);
+    if (isObj(c.value))
+      for (const parts of fields(c.value, 'parts', c.where)) geminiParts(parts.value, parts.where, 1, out);
   }
 }
 
@@ -291,11 +319,17 @@ export function geminiFindings(body: Obj, where = '', depth = 0): Finding[] {
     }
   }
   for (const f of fields(body, 'cached_content', where)) {
-    if (f.value !== undefined && f.value !== null) out.push({ kind: 'stored_config', where: f.where, what: 'cached content stored at the provider, which may enable tools of its own' });
+    if (f.value !== undefined && f.value !== null)
+      out.push({
+        kind: 'stored_config',
+        where: f.where,
+        what: 'cached content stored at the provider, which may enable tools of its own',
+      });
   }
   for (const contents of fields(body, 'contents', where)) geminiContents(contents.value, contents.where, out);
   for (const system of fields(body, 'system_instruction', where)) geminiContents(system.value, system.where, out);
   // countTokens may wrap a whole generateContent request.
-  for (const inner of fields(body, 'generate_content_request', where)) if (isObj(inner.value)) out.push(...geminiFindings(inner.value, inner.where, depth + 1));
+  for (const inner of fields(body, 'generate_content_request', where))
+    if (isObj(inner.value)) out.push(...geminiFindings(inner.value, inner.where, depth + 1));
   return out;
 }

@@ -81,15 +81,50 @@ const ID = '[A-Za-z0-9][A-Za-z0-9._-]{0,199}';
 
 const ROUTES: Readonly<Record<ProviderId, readonly Route[]>> = {
   anthropic: [
-    { name: 'anthropic.messages', method: 'POST', path: /^\/v1\/messages$/, display: 'POST /v1/messages', inspect: anthropicFindings },
-    { name: 'anthropic.count_tokens', method: 'POST', path: /^\/v1\/messages\/count_tokens$/, display: 'POST /v1/messages/count_tokens', inspect: anthropicFindings },
-    { name: 'anthropic.models', method: 'GET', path: new RegExp(`^/v1/models(/${ID})?$`), display: 'GET /v1/models[/<id>]' },
+    {
+      name: 'anthropic.messages',
+      method: 'POST',
+      path: /^\/v1\/messages$/,
+      display: 'POST /v1/messages',
+      inspect: anthropicFindings,
+    },
+    {
+      name: 'anthropic.count_tokens',
+      method: 'POST',
+      path: /^\/v1\/messages\/count_tokens$/,
+      display: 'POST /v1/messages/count_tokens',
+      inspect: anthropicFindings,
+    },
+    {
+      name: 'anthropic.models',
+      method: 'GET',
+      path: new RegExp(`^/v1/models(/${ID})?$`),
+      display: 'GET /v1/models[/<id>]',
+    },
   ],
   openai: [
-    { name: 'openai.responses', method: 'POST', path: /^\/responses$/, display: 'POST /responses', inspect: openaiResponsesFindings },
+    {
+      name: 'openai.responses',
+      method: 'POST',
+      path: /^\/responses$/,
+      display: 'POST /responses',
+      inspect: openaiResponsesFindings,
+    },
     // Codex compacts a long conversation through the same API shape.
-    { name: 'openai.responses_compact', method: 'POST', path: /^\/responses\/compact$/, display: 'POST /responses/compact', inspect: openaiResponsesFindings },
-    { name: 'openai.chat_completions', method: 'POST', path: /^\/chat\/completions$/, display: 'POST /chat/completions', inspect: openaiChatFindings },
+    {
+      name: 'openai.responses_compact',
+      method: 'POST',
+      path: /^\/responses\/compact$/,
+      display: 'POST /responses/compact',
+      inspect: openaiResponsesFindings,
+    },
+    {
+      name: 'openai.chat_completions',
+      method: 'POST',
+      path: /^\/chat\/completions$/,
+      display: 'POST /chat/completions',
+      inspect: openaiChatFindings,
+    },
     { name: 'openai.models', method: 'GET', path: new RegExp(`^/models(/${ID})?$`), display: 'GET /models[/<id>]' },
   ],
   gemini: [
@@ -100,7 +135,12 @@ const ROUTES: Readonly<Record<ProviderId, readonly Route[]>> = {
       display: 'POST /v1beta/models/<model>:generateContent|streamGenerateContent|countTokens',
       inspect: (b) => geminiFindings(b),
     },
-    { name: 'gemini.models', method: 'GET', path: new RegExp(`^/v1beta/models(/${ID})?$`), display: 'GET /v1beta/models[/<model>]' },
+    {
+      name: 'gemini.models',
+      method: 'GET',
+      path: new RegExp(`^/v1beta/models(/${ID})?$`),
+      display: 'GET /v1beta/models[/<model>]',
+    },
   ],
 };
 
@@ -108,7 +148,7 @@ const ROUTES: Readonly<Record<ProviderId, readonly Route[]>> = {
 const KIND_TEXT: Readonly<Record<ProviderTool, string>> = {
   web_search: "the provider's own web search",
   web_fetch: 'the provider fetching a URL',
-  code_execution: "code execution at the provider",
+  code_execution: 'code execution at the provider',
   mcp: 'MCP servers or connectors the provider connects to',
   file_search: 'files stored at the provider',
   image_generation: "the provider's image generation",
@@ -127,7 +167,12 @@ export function checkGatewayRequest(req: GatewayRequest): GatewayCheck {
       ? `${shown} is not allowed (only ${samePath.map((r) => r.method).join(', ')})`
       : `${shown} is not an endpoint the agent CLIs need`;
     const paths = routes.map((r) => r.display.replace(' ', ` ${base}`)).join('; ');
-    return refuse(samePath.length ? 405 : 404, 'gateway_path', detail, `${detail}; the ${req.provider} gateway forwards ${paths}`);
+    return refuse(
+      samePath.length ? 405 : 404,
+      'gateway_path',
+      detail,
+      `${detail}; the ${req.provider} gateway forwards ${paths}`,
+    );
   }
 
   const betas = headerValues(req.headers, 'anthropic-beta');
@@ -135,20 +180,42 @@ export function checkGatewayRequest(req: GatewayRequest): GatewayCheck {
   const fromHeaders = req.provider === 'anthropic' ? anthropicBetaFindings(betas) : [];
 
   if (route.method === 'GET') {
-    if (req.body.length > 0) return refuse(400, 'gateway_body', `${req.method} ${req.path} has a body`, `${req.method} ${req.path} must not have a body`);
+    if (req.body.length > 0)
+      return refuse(
+        400,
+        'gateway_body',
+        `${req.method} ${req.path} has a body`,
+        `${req.method} ${req.path} must not have a body`,
+      );
     return toolVerdict(route, req, fromHeaders, allow);
   }
 
   const max = req.maxBodyBytes ?? DEFAULT_GATEWAY_MAX_BODY_BYTES;
-  if (req.body.length > max) return refuse(413, 'gateway_body', `the body has ${req.body.length} bytes, more than ${max}`, `the request body is larger than ${max} bytes`);
+  if (req.body.length > max)
+    return refuse(
+      413,
+      'gateway_body',
+      `the body has ${req.body.length} bytes, more than ${max}`,
+      `the request body is larger than ${max} bytes`,
+    );
   const encoding = headerValues(req.headers, 'content-encoding').join(',').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity') {
     // A compressed body could hide what it asks for; the CLIs send plain JSON.
-    return refuse(415, 'gateway_body', `content-encoding ${JSON.stringify(encoding)}`, 'the gateway accepts only uncompressed request bodies (no content-encoding)');
+    return refuse(
+      415,
+      'gateway_body',
+      `content-encoding ${JSON.stringify(encoding)}`,
+      'the gateway accepts only uncompressed request bodies (no content-encoding)',
+    );
   }
   const type = headerValues(req.headers, 'content-type');
   if (type.length !== 1 || !/^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i.test(type[0]!.trim())) {
-    return refuse(415, 'gateway_body', `content-type ${type.length ? JSON.stringify(type.join(', ').slice(0, 80)) : 'missing'}`, 'the request body must be JSON (content-type: application/json)');
+    return refuse(
+      415,
+      'gateway_body',
+      `content-type ${type.length ? JSON.stringify(type.join(', ').slice(0, 80)) : 'missing'}`,
+      'the request body must be JSON (content-type: application/json)',
+    );
   }
   const parsed = parseStrictJson(req.body);
   if (!parsed.ok) return refuse(400, 'gateway_body', parsed.error, parsed.error);
@@ -165,7 +232,12 @@ export function checkGatewayRequest(req: GatewayRequest): GatewayCheck {
   return toolVerdict(route, req, findings, allow);
 }
 
-function toolVerdict(route: Route, req: GatewayRequest, findings: readonly Finding[], allow: ReadonlySet<string>): GatewayCheck {
+function toolVerdict(
+  route: Route,
+  req: GatewayRequest,
+  findings: readonly Finding[],
+  allow: ReadonlySet<string>,
+): GatewayCheck {
   const refused = findings.find((f) => !allow.has(f.kind));
   if (!refused) return { ok: true, route: route.name, body: req.body, headers: req.headers };
   const more = findings.filter((f) => !allow.has(f.kind)).length - 1;
@@ -203,12 +275,18 @@ function headerValues(headers: GatewayHeaders, name: string): string[] {
  * the model as a failed tool call, or to the log as the step's failure) and does not retry a 4xx (it retries the
  * 503 of a full body budget, as it would an overloaded provider).
  */
-export function gatewayRefusalResponse(provider: ProviderId, refusal: { status: number; message: string }): { status: number; headers: Record<string, string>; body: Buffer } {
+export function gatewayRefusalResponse(
+  provider: ProviderId,
+  refusal: { status: number; message: string },
+): { status: number; headers: Record<string, string>; body: Buffer } {
   const { status, message } = refusal;
   let payload: unknown;
   if (provider === 'anthropic') {
     const types: Record<number, string> = {
-      403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 503: 'overloaded_error',
+      403: 'permission_error',
+      404: 'not_found_error',
+      413: 'request_too_large',
+      503: 'overloaded_error',
     };
     const type = types[status] ?? 'invalid_request_error';
     payload = { type: 'error', error: { type, message } };

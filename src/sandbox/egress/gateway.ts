@@ -6,7 +6,15 @@
 // one upstream request; responses stream with backpressure (SSE arrives token by token), never buffered whole.
 // Upstream connections are kept alive per step connection only: a connection never carries another one's key.
 // A step connection carries one request at a time (framing.ts: a pipelined request ends it).
-import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent as HttpAgent,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,7 +22,12 @@ import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
 import {
-  badFramingResponse, createRequestGate, frameHeaders, judgeFraming, parserErrorDetail, PIPELINED_DETAIL,
+  badFramingResponse,
+  createRequestGate,
+  frameHeaders,
+  judgeFraming,
+  parserErrorDetail,
+  PIPELINED_DETAIL,
 } from './framing.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { ProviderTool } from '../../config/types.js';
@@ -25,7 +38,6 @@ import { listenOnSocket } from './listen.js';
 import { createBodyBudget, type BodyBudget, type BodyLease } from './body-budget.js';
 import { DEFAULT_EGRESS_LIMITS } from './limits.js';
 import { limitUpstream, upstreamFailure } from './timeouts.js';
-
 
 export type CredentialMode = 'placeholder' | 'passthrough';
 
@@ -71,7 +83,12 @@ export interface ModelGateway {
 const AUTH_HEADERS = ['x-api-key', 'authorization', 'x-goog-api-key'];
 
 /** Maps a container path onto the upstream base; undefined when the path is outside the container base path. */
-export function upstreamPath(spec: ProviderSpec, upstream: URL, requestUrl: string, stripKeyParam: boolean): { path: string; logPath: string } | undefined {
+export function upstreamPath(
+  spec: ProviderSpec,
+  upstream: URL,
+  requestUrl: string,
+  stripKeyParam: boolean,
+): { path: string; logPath: string } | undefined {
   const url = new URL(requestUrl, 'http://gateway.invalid');
   const base = spec.containerBasePath;
   if (base && url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return undefined;
@@ -85,7 +102,13 @@ export function upstreamPath(spec: ProviderSpec, upstream: URL, requestUrl: stri
 }
 
 /** Outgoing headers: hop-by-hop removed, Host set to the upstream, auth replaced unless passthrough. */
-export function upstreamHeaders(spec: ProviderSpec, incoming: IncomingMessage['headers'], upstream: URL, key: string | undefined, mode: CredentialMode): OutgoingHttpHeaders {
+export function upstreamHeaders(
+  spec: ProviderSpec,
+  incoming: IncomingMessage['headers'],
+  upstream: URL,
+  key: string | undefined,
+  mode: CredentialMode,
+): OutgoingHttpHeaders {
   const headers = stripHopByHop(incoming);
   headers.host = upstream.host;
   if (mode === 'passthrough') return headers;
@@ -148,7 +171,8 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   const spec = options.provider;
   const mode = options.credentials ?? 'placeholder';
   const upstream = new URL(options.upstream ?? spec.defaultUpstream);
-  if (upstream.protocol !== 'https:' && upstream.protocol !== 'http:') throw new Error(`model gateway: upstream ${upstream.href} must be http(s)`);
+  if (upstream.protocol !== 'https:' && upstream.protocol !== 'http:')
+    throw new Error(`model gateway: upstream ${upstream.href} must be http(s)`);
   const key = hostKey(spec, options.hostEnv ?? process.env);
   const isHttps = upstream.protocol === 'https:';
   const cap = options.cap ?? createConnectionCap();
@@ -167,7 +191,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
   const agentFor = (client: Socket): HttpAgent => {
     let agent = agents.get(client);
     if (!agent) {
-      const created = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+      const created = isHttps
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...ca })
+        : new HttpAgent({ keepAlive: true, maxSockets: 1 });
       client.once('close', () => created.destroy());
       agents.set(client, created);
       agent = created;
@@ -175,7 +201,10 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     return agent;
   };
 
-  const baseRecord = (method: string, started: number): Omit<EgressRecord, 'allowed' | 'reason' | 'bytesUp' | 'bytesDown'> => ({
+  const baseRecord = (
+    method: string,
+    started: number,
+  ): Omit<EgressRecord, 'allowed' | 'reason' | 'bytesUp' | 'bytesDown'> => ({
     time: new Date().toISOString(),
     ...(options.run !== undefined ? { run: options.run } : {}),
     step: options.step,
@@ -196,7 +225,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     let bytesDown = 0;
     let status: number | undefined;
     let error: string | undefined;
-    const mapped = /^\//.test(req.url ?? '') ? upstreamPath(spec, upstream, req.url ?? '/', mode === 'placeholder') : undefined;
+    const mapped = /^\//.test(req.url ?? '')
+      ? upstreamPath(spec, upstream, req.url ?? '/', mode === 'placeholder')
+      : undefined;
     const entry = gate.enter(req.socket, res);
     if (entry === 'pipelined') {
       const record = { ...baseRecord(method, started), allowed: false, reason: 'bad_framing' };
@@ -205,8 +236,19 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     if (entry !== 'ok') return;
     const refuse = (code: number, reason: string, detail: string) => {
       gate.shut(req.socket);
-      res.writeHead(code, { 'content-type': 'text/plain', 'x-wave-egress-reason': reason, connection: 'close' }).end(`wave model gateway: ${spec.id} refused the request (${reason}: ${detail})\n`);
-      options.log.record({ ...baseRecord(method, started), allowed: false, reason, detail, status: code, path: mapped?.logPath ?? '', bytesUp: 0, bytesDown: 0 });
+      res
+        .writeHead(code, { 'content-type': 'text/plain', 'x-wave-egress-reason': reason, connection: 'close' })
+        .end(`wave model gateway: ${spec.id} refused the request (${reason}: ${detail})\n`);
+      options.log.record({
+        ...baseRecord(method, started),
+        allowed: false,
+        reason,
+        detail,
+        status: code,
+        path: mapped?.logPath ?? '',
+        bytesUp: 0,
+        bytesDown: 0,
+      });
     };
     /** A refusal in the provider's own error shape, so the CLI shows the message (and retries a 503). */
     const refuseAsProvider = (status: number, reason: string, detail: string, message: string, extra = {}) => {
@@ -236,9 +278,10 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       };
       const declared = framing.body.kind === 'length' ? framing.body.length : undefined;
       if (declared !== undefined && declared > maxBody) return tooLarge();
-      const refused = declared !== undefined && !lease.take(declared)
-        ? { size: declared, declared: true, others: lease.others() }
-        : undefined;
+      const refused =
+        declared !== undefined && !lease.take(declared)
+          ? { size: declared, declared: true, others: lease.others() }
+          : undefined;
       // A client waiting for 100 Continue has sent nothing yet: it can have its answer at once.
       if (refused && expectsContinue) return overBudget(refused);
       if (expectsContinue) res.writeContinue();
@@ -249,11 +292,24 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       body = read.body;
     }
     // Only the endpoints the CLIs need, with no server-side tool the persona did not allow (gateway-rules.ts).
-    const rulePath = new URL(req.url ?? '/', 'http://gateway.invalid').pathname.slice(spec.containerBasePath.length) || '/';
-    const verdict = checkGatewayRequest({ provider: spec.id, method, path: rulePath, headers: req.headers, body, maxBodyBytes: maxBody, ...(options.allow ? { allow: options.allow } : {}) });
+    const rulePath =
+      new URL(req.url ?? '/', 'http://gateway.invalid').pathname.slice(spec.containerBasePath.length) || '/';
+    const verdict = checkGatewayRequest({
+      provider: spec.id,
+      method,
+      path: rulePath,
+      headers: req.headers,
+      body,
+      maxBodyBytes: maxBody,
+      ...(options.allow ? { allow: options.allow } : {}),
+    });
     if (!verdict.ok) return refuseAsProvider(verdict.status, verdict.reason, verdict.detail, verdict.message);
     bytesUp = body.length;
-    const headers = frameHeaders(upstreamHeaders(spec, req.headers, upstream, key, mode), method, body.length > 0 ? { kind: 'length', length: body.length } : { kind: 'none' });
+    const headers = frameHeaders(
+      upstreamHeaders(spec, req.headers, upstream, key, mode),
+      method,
+      body.length > 0 ? { kind: 'length', length: body.length } : { kind: 'none' },
+    );
     const send = isHttps ? httpsRequest : httpRequest;
     const upReq = send({
       protocol: upstream.protocol,
@@ -275,7 +331,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
       status = upRes.statusCode ?? 502;
       res.writeHead(status, upRes.statusMessage, stripHopByHop(upRes.headers));
       res.flushHeaders(); // an SSE client waits for the headers before the first event
-      upRes.on('data', (chunk: Buffer) => { bytesDown += chunk.length; });
+      upRes.on('data', (chunk: Buffer) => {
+        bytesDown += chunk.length;
+      });
       upRes.pipe(res);
       upRes.on('error', () => res.destroy());
     });
@@ -298,7 +356,9 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
         ...baseRecord(method, started),
         allowed: true,
         reason: 'gateway',
-        ...(mode === 'placeholder' && key === undefined ? { detail: `no ${spec.hostKeyEnv.join('/')} in the host environment` } : {}),
+        ...(mode === 'placeholder' && key === undefined
+          ? { detail: `no ${spec.hostKeyEnv.join('/')} in the host environment` }
+          : {}),
         ...(error ? { error } : {}),
         ...(status !== undefined ? { status } : {}),
         path: mapped.logPath,
@@ -308,7 +368,10 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     });
   }
 
-  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true }, (req, res) => void handle(req, res).catch(() => res.destroy()));
+  const server: Server = createServer(
+    { requestTimeout: 0, headersTimeout: 30_000, noDelay: true },
+    (req, res) => void handle(req, res).catch(() => res.destroy()),
+  );
   // Without this listener Node sends 100 Continue before we could refuse a body the step may not send.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res, true).catch(() => res.destroy());
@@ -321,14 +384,35 @@ export async function startModelGateway(options: ModelGatewayOptions): Promise<M
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     const detail = parserErrorDetail(err);
     socket.end(badFramingResponse('wave model gateway', detail));
-    options.log.record({ ...baseRecord('', performance.now()), allowed: false, reason: 'bad_framing', detail, status: 400, path: '', bytesUp: 0, bytesDown: 0 });
+    options.log.record({
+      ...baseRecord('', performance.now()),
+      allowed: false,
+      reason: 'bad_framing',
+      detail,
+      status: 400,
+      path: '',
+      bytesUp: 0,
+      bytesDown: 0,
+    });
   });
   const listener = await listenOnSocket(server, options.socketPath, {
     cap,
     onRefuse: (socket) => {
       const detail = `limit ${cap.max} connections per step; ${cap.refused()} refused so far`;
-      socket.write(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nX-Wave-Egress-Reason: too_many_connections\r\nConnection: close\r\nContent-Length: ${detail.length + 1}\r\n\r\n${detail}\n`);
-      if (worthLogging(cap.refused())) options.log.record({ ...baseRecord('', performance.now()), allowed: false, reason: 'too_many_connections', detail, status: 503, path: '', bytesUp: 0, bytesDown: 0 });
+      socket.write(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nX-Wave-Egress-Reason: too_many_connections\r\nConnection: close\r\nContent-Length: ${detail.length + 1}\r\n\r\n${detail}\n`,
+      );
+      if (worthLogging(cap.refused()))
+        options.log.record({
+          ...baseRecord('', performance.now()),
+          allowed: false,
+          reason: 'too_many_connections',
+          detail,
+          status: 503,
+          path: '',
+          bytesUp: 0,
+          bytesDown: 0,
+        });
     },
     ...(options.onListening ? { onListening: options.onListening } : {}),
   });

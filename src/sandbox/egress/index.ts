@@ -34,5 +34,11 @@ export { startEgressProxy, type ConnectFn, type EgressProxy, type EgressProxyOpt
 export { systemLookup, type LookupFn } from './resolve.js';
 export { createRunDir, type ContainerIdentity } from './run-dir.js';
 export { startEgressSession, type EgressSession, type EgressSessionOptions } from './session.js';
-export { entryCovers, resolveEgressSources, type AdapterEgressProfile, type EgressSourcesInput, type ResolvedEgress } from './sources.js';
+export {
+  entryCovers,
+  resolveEgressSources,
+  type AdapterEgressProfile,
+  type EgressSourcesInput,
+  type ResolvedEgress,
+} from './sources.js';
 export { DEFAULT_EGRESS_LIMITS, type EgressLimits } from './limits.js';

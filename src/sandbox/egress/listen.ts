@@ -28,7 +28,11 @@ export interface Listener {
 }
 
 /** Listens on `socketPath` (replacing a stale socket) and feeds admitted connections to `server`. */
-export async function listenOnSocket(server: HttpServer, socketPath: string, options: ListenOptions): Promise<Listener> {
+export async function listenOnSocket(
+  server: HttpServer,
+  socketPath: string,
+  options: ListenOptions,
+): Promise<Listener> {
   await removeStaleSocket(socketPath);
   const front = createNetServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => undefined);

@@ -2,7 +2,17 @@
 // browser would read it, and decide. A decision happens in two steps so that the address that was checked is the
 // address that gets dialled (no second lookup, no DNS rebinding): checkTarget() judges the name and port and, for
 // a name, asks for resolution; checkAddresses() judges every resolved address and picks the one to connect to.
-import { classifyIp, cidrContains, formatIp, parseCidr, parseIp, unmapV4, type AddressClass, type Cidr, type IpAddress } from './address.js';
+import {
+  classifyIp,
+  cidrContains,
+  formatIp,
+  parseCidr,
+  parseIp,
+  unmapV4,
+  type AddressClass,
+  type Cidr,
+  type IpAddress,
+} from './address.js';
 
 export type NetworkMode = 'none' | 'allowlist' | 'open';
 
@@ -55,9 +65,7 @@ export interface EgressPolicy {
 }
 
 export type NormalisedHost =
-  | { kind: 'name'; name: string }
-  | { kind: 'ip'; ip: IpAddress; text: string }
-  | { kind: 'invalid'; why: string };
+  { kind: 'name'; name: string } | { kind: 'ip'; ip: IpAddress; text: string } | { kind: 'invalid'; why: string };
 
 const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
@@ -67,7 +75,8 @@ const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
  * them, so a name that a client would dial as an address is treated as that address.
  */
 export function normaliseHost(input: string): NormalisedHost {
-  if (typeof input !== 'string' || input.length === 0 || input.length > 300) return { kind: 'invalid', why: 'empty or too long' };
+  if (typeof input !== 'string' || input.length === 0 || input.length > 300)
+    return { kind: 'invalid', why: 'empty or too long' };
   // Characters that would change how the URL parser splits the authority never belong in a host.
   if (/[\s/\\?#@%]/.test(input)) return { kind: 'invalid', why: 'forbidden character' };
   const bracketed = input.startsWith('[') || input.includes(':');
@@ -110,7 +119,9 @@ function splitHostPort(raw: string): { host: string; port?: string } {
     const close = raw.indexOf(']');
     if (close < 0) return { host: raw };
     const rest = raw.slice(close + 1);
-    return rest.startsWith(':') ? { host: raw.slice(1, close), port: rest.slice(1) } : { host: rest ? raw : raw.slice(1, close) };
+    return rest.startsWith(':')
+      ? { host: raw.slice(1, close), port: rest.slice(1) }
+      : { host: rest ? raw : raw.slice(1, close) };
   }
   const first = raw.indexOf(':');
   if (first >= 0 && first === raw.lastIndexOf(':')) return { host: raw.slice(0, first), port: raw.slice(first + 1) };
@@ -127,7 +138,8 @@ export function parseAllowEntry(raw: string): AllowEntry | { error: string } {
   if (/^tcp:\/\//i.test(raw.trim())) {
     const inner = parseAllowEntry(raw.trim().slice('tcp://'.length));
     if ('error' in inner) return fail(inner.error.replace(/^allowed domain "[^"]*": /, ''));
-    if (inner.kind !== 'exact' || inner.port === undefined) return fail('a tcp:// entry needs one exact host or IP and a port (tcp://host:port)');
+    if (inner.kind !== 'exact' || inner.port === undefined)
+      return fail('a tcp:// entry needs one exact host or IP and a port (tcp://host:port)');
     return { ...inner, raw, rawTunnel: true };
   }
   const { host: hostPart, port: portText } = splitHostPort(raw.trim());
@@ -145,7 +157,8 @@ export function parseAllowEntry(raw: string): AllowEntry | { error: string } {
   if (hostPart.startsWith('*.')) {
     const n = normaliseHost(hostPart.slice(2));
     if (n.kind !== 'name') return fail('a wildcard must be followed by a domain name');
-    if (!n.name.includes('.')) return fail('a wildcard needs at least two labels after it (not a whole top-level domain)');
+    if (!n.name.includes('.'))
+      return fail('a wildcard needs at least two labels after it (not a whole top-level domain)');
     return withPort({ raw, kind: 'suffix', host: n.name });
   }
   if (hostPart.includes('*')) return fail('only a leading "*." wildcard is supported; use network: open for any host');
@@ -174,7 +187,8 @@ export function compilePolicy(input: PolicyInput): { policy: EgressPolicy; error
     const n = normaliseHost(name);
     const ip = parseIp(address);
     if (n.kind !== 'name') errors.push(`hosts: ${JSON.stringify(name)} is not a host name`);
-    else if (!ip) errors.push(`hosts: ${JSON.stringify(name)} must map to an IP address, got ${JSON.stringify(address)}`);
+    else if (!ip)
+      errors.push(`hosts: ${JSON.stringify(name)} must map to an IP address, got ${JSON.stringify(address)}`);
     else hosts.set(n.name, formatIp(unmapV4(ip)));
   }
   return { policy: { mode: input.mode, entries, hosts }, errors };
@@ -208,14 +222,16 @@ function rawTunnelListed(policy: EgressPolicy, host: string, port: number): bool
 /** Judges a requested host and port before anything is resolved or dialled. */
 export function checkTarget(policy: EgressPolicy, rawHost: string, port: number): TargetCheck {
   if (policy.mode === 'none') return { allowed: false, reason: 'network_none', host: rawHost };
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return { allowed: false, reason: 'bad_request', host: rawHost, detail: 'bad port' };
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return { allowed: false, reason: 'bad_request', host: rawHost, detail: 'bad port' };
   const n = normaliseHost(rawHost);
   if (n.kind === 'invalid') return { allowed: false, reason: 'invalid_host', host: rawHost, detail: n.why };
 
   if (n.kind === 'ip') {
     const host = n.text;
     const rawTunnel = rawTunnelListed(policy, host, port);
-    if (exactlyListed(policy, host, port)) return { allowed: true, kind: 'ip', host, address: host, reason: 'exact_entry', rawTunnel };
+    if (exactlyListed(policy, host, port))
+      return { allowed: true, kind: 'ip', host, address: host, reason: 'exact_entry', rawTunnel };
     const cls = classifyIp(n.ip);
     const exactNoPort = policy.entries.some((e) => e.kind === 'exact' && e.host === host && portAllowed(e, port));
     const cidr = policy.entries.find((e) => e.kind === 'cidr' && e.cidr && cidrContains(e.cidr, n.ip));
@@ -224,7 +240,8 @@ export function checkTarget(policy: EgressPolicy, rawHost: string, port: number)
     if (!mentioned) return { allowed: false, reason: 'ip_literal', host, detail: cls };
     // A CIDR never unlocks loopback/private/link-local: only the exact host:port does (checked above).
     if (cls !== 'public') return { allowed: false, reason: 'private_address', host, detail: cls };
-    if (exactNoPort || (cidr !== undefined && portAllowed(cidr, port))) return { allowed: true, kind: 'ip', host, address: host, reason: 'allowlisted', rawTunnel };
+    if (exactNoPort || (cidr !== undefined && portAllowed(cidr, port)))
+      return { allowed: true, kind: 'ip', host, address: host, reason: 'allowlisted', rawTunnel };
     return { allowed: false, reason: 'port_not_allowed', host };
   }
 
@@ -233,7 +250,8 @@ export function checkTarget(policy: EgressPolicy, rawHost: string, port: number)
   const rawTunnel = rawTunnelListed(policy, host, port);
   if (isLocalhostName(host) && !exact) return { allowed: false, reason: 'private_address', host, detail: 'loopback' };
   if (exact) return { allowed: true, kind: 'name', host, reason: 'exact_entry', exact: true, rawTunnel };
-  if (policy.mode === 'open') return { allowed: true, kind: 'name', host, reason: 'open_mode', exact: false, rawTunnel };
+  if (policy.mode === 'open')
+    return { allowed: true, kind: 'name', host, reason: 'open_mode', exact: false, rawTunnel };
   const matching = policy.entries.filter((e) => nameMatches(e, host));
   if (matching.length === 0) return { allowed: false, reason: 'not_allowlisted', host };
   if (!matching.some((e) => portAllowed(e, port))) return { allowed: false, reason: 'port_not_allowed', host };

@@ -7,18 +7,37 @@
 // passes the framing policy (framing.ts) and is re-framed by us on a connection of its own, one request at a time
 // per step connection (a pipelined request ends it). An upstream must connect, and then carry a byte either way,
 // within the step's time limits (limits.ts, timeouts.ts); a cut is answered 504 where a status can still be sent.
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { readClientHello } from './client-hello.js';
 import { createConnectionCap, worthLogging, type ConnectionCap } from './connection-cap.js';
 import {
-  badFramingResponse, createRequestGate, frameHeaders, judgeFraming, parserErrorDetail, PIPELINED_DETAIL,
+  badFramingResponse,
+  createRequestGate,
+  frameHeaders,
+  judgeFraming,
+  parserErrorDetail,
+  PIPELINED_DETAIL,
 } from './framing.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { EgressLog, EgressRecord } from './log.js';
-import { checkAddresses, checkTarget, normaliseHost, parseAuthority, type DenyReason, type EgressPolicy, type TargetCheck } from './policy.js';
+import {
+  checkAddresses,
+  checkTarget,
+  normaliseHost,
+  parseAuthority,
+  type DenyReason,
+  type EgressPolicy,
+  type TargetCheck,
+} from './policy.js';
 import { resolveName, systemLookup, type LookupFn } from './resolve.js';
 import { listenOnSocket } from './listen.js';
 import { DEFAULT_EGRESS_LIMITS } from './limits.js';
@@ -70,7 +89,11 @@ interface Refusal {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 function refusalBody(host: string, port: number, r: Refusal): string {
@@ -117,9 +140,20 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   });
 
   /** Policy + host-side resolution. Returns the address to dial, or why not. */
-  async function decide(host: string, port: number): Promise<{ check: Extract<TargetCheck, { allowed: true }>; address: string } | (Refusal & { host: string; address?: string })> {
+  async function decide(
+    host: string,
+    port: number,
+  ): Promise<
+    { check: Extract<TargetCheck, { allowed: true }>; address: string } | (Refusal & { host: string; address?: string })
+  > {
     const check = checkTarget(policy, host, port);
-    if (!check.allowed) return { status: check.reason === 'bad_request' || check.reason === 'invalid_host' ? 400 : 403, reason: check.reason, host: check.host, ...(check.detail ? { detail: check.detail } : {}) };
+    if (!check.allowed)
+      return {
+        status: check.reason === 'bad_request' || check.reason === 'invalid_host' ? 400 : 403,
+        reason: check.reason,
+        host: check.host,
+        ...(check.detail ? { detail: check.detail } : {}),
+      };
     if (check.kind === 'ip') return { check, address: check.address };
     let addresses: string[];
     try {
@@ -129,7 +163,13 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     const verdict = checkAddresses(addresses, check.exact);
     if (!verdict.allowed) {
-      return { status: verdict.reason === 'dns_failed' ? 502 : 403, reason: verdict.reason, host: check.host, detail: verdict.detail, ...(verdict.address ? { address: verdict.address } : {}) };
+      return {
+        status: verdict.reason === 'dns_failed' ? 502 : 403,
+        reason: verdict.reason,
+        host: check.host,
+        detail: verdict.detail,
+        ...(verdict.address ? { address: verdict.address } : {}),
+      };
     }
     return { check, address: verdict.address };
   }
@@ -178,7 +218,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       hello = data;
       if (result.kind !== 'ok') {
         const why = result.kind === 'invalid' ? result.why : 'incomplete';
-        return deny({ status: 403, reason: 'raw_tunnel', host: check.host, detail: `not a TLS ClientHello (${why}); list tcp://${check.host}:${port} to allow a non-TLS tunnel` }, false);
+        return deny(
+          {
+            status: 403,
+            reason: 'raw_tunnel',
+            host: check.host,
+            detail: `not a TLS ClientHello (${why}); list tcp://${check.host}:${port} to allow a non-TLS tunnel`,
+          },
+          false,
+        );
       }
       sni = result.sni;
       if (sni === undefined) {
@@ -187,7 +235,16 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       } else {
         const n = normaliseHost(sni);
         const sniHost = n.kind === 'name' ? n.name : n.kind === 'ip' ? n.text : undefined;
-        if (sniHost !== check.host) return deny({ status: 403, reason: 'sni_mismatch', host: check.host, detail: `SNI ${JSON.stringify(sni)} != CONNECT host` }, false);
+        if (sniHost !== check.host)
+          return deny(
+            {
+              status: 403,
+              reason: 'sni_mismatch',
+              host: check.host,
+              detail: `SNI ${JSON.stringify(sni)} != CONNECT host`,
+            },
+            false,
+          );
       }
     }
 
@@ -236,7 +293,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     relay(client, upstream, { toUpstream: hello, ...established });
     upstream.once('close', finishLog);
     // Idle only: a tunnel carrying a long stream stays up as long as bytes flow one way or the other.
-    cutWhenIdle(upstream, tunnelIdle, (err) => { error = `tunnel ${err.message}`; });
+    cutWhenIdle(upstream, tunnelIdle, (err) => {
+      error = `tunnel ${err.message}`;
+    });
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -254,7 +313,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       gate.shut(req.socket);
       const body = refusalBody(r.host ?? host, port, r);
       if (!res.headersSent) {
-        res.writeHead(r.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'x-wave-egress-reason': r.reason, connection: 'close' });
+        res.writeHead(r.status, {
+          'content-type': 'text/plain',
+          'content-length': Buffer.byteLength(body),
+          'x-wave-egress-reason': r.reason,
+          connection: 'close',
+        });
       }
       res.end(body);
       log.record({
@@ -275,7 +339,12 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     if (entry !== 'ok') return;
     // Origin-form requests (GET /path) mean someone is talking to the proxy as if it were a server: refuse.
-    if (!url) return deny({ status: 400, reason: 'bad_request', detail: 'a proxy request needs an absolute http:// URL (use CONNECT for https)' });
+    if (!url)
+      return deny({
+        status: 400,
+        reason: 'bad_request',
+        detail: 'a proxy request needs an absolute http:// URL (use CONNECT for https)',
+      });
     const framing = judgeFraming(method, req.httpVersion, req.rawHeaders);
     if (!framing.ok) return deny({ status: 400, reason: 'bad_framing', detail: framing.detail });
 
@@ -356,23 +425,50 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
 
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 30_000, noDelay: true });
   server.on('connection', (s: Socket) => track(s));
-  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void onConnect(req, socket, head).catch(() => socket.destroy()));
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy()));
+  server.on(
+    'connect',
+    (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      void onConnect(req, socket, head).catch(() => socket.destroy()),
+  );
+  server.on(
+    'request',
+    (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res).catch(() => res.destroy()),
+  );
   // Requests Node's parser refuses (TE with Content-Length, duplicate lengths, obs-fold…) get a 400 and a log line.
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     const detail = parserErrorDetail(err);
     socket.end(badFramingResponse('wave egress', detail));
-    log.record({ ...base('http', '', '', 0, performance.now()), allowed: false, reason: 'bad_framing', detail, status: 400, bytesUp: 0, bytesDown: 0 });
+    log.record({
+      ...base('http', '', '', 0, performance.now()),
+      allowed: false,
+      reason: 'bad_framing',
+      detail,
+      status: 400,
+      bytesUp: 0,
+      bytesDown: 0,
+    });
   });
 
   const listener = await listenOnSocket(server, options.socketPath, {
     cap,
     onRefuse: (socket) => {
-      const r: Refusal = { status: 503, reason: 'too_many_connections', detail: `limit ${cap.max} connections per step; ${cap.refused()} refused so far` };
+      const r: Refusal = {
+        status: 503,
+        reason: 'too_many_connections',
+        detail: `limit ${cap.max} connections per step; ${cap.refused()} refused so far`,
+      };
       refuseRaw(socket, '', 0, r);
       if (worthLogging(cap.refused())) {
-        log.record({ ...base('connect', '', '', 0, performance.now()), allowed: false, reason: r.reason, detail: r.detail as string, status: 503, bytesUp: 0, bytesDown: 0 });
+        log.record({
+          ...base('connect', '', '', 0, performance.now()),
+          allowed: false,
+          reason: r.reason,
+          detail: r.detail as string,
+          status: 503,
+          bytesUp: 0,
+          bytesDown: 0,
+        });
       }
     },
     ...(options.onListening ? { onListening: options.onListening } : {}),

@@ -31,7 +31,10 @@ interface Route {
 }
 
 /** onread options: each read lands in one buffer that is written straight to route.dst and reused afterwards. */
-export function forwardReads(route: Route, bufferBytes = RELAY_BUFFER_BYTES): { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean } {
+export function forwardReads(
+  route: Route,
+  bufferBytes = RELAY_BUFFER_BYTES,
+): { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean } {
   let waiting = false;
   const onWritten = (err?: Error | null) => {
     // A callback of an earlier, synchronous write may arrive while a later one is still pending: only the write
@@ -72,8 +75,14 @@ export function dialForRelay(options: NetConnectOpts): Socket {
 }
 
 function wire(a: Duplex, b: Duplex): void {
-  const destroyBoth = () => { a.destroy(); b.destroy(); };
-  for (const [s, other] of [[a, b], [b, a]] as const) {
+  const destroyBoth = () => {
+    a.destroy();
+    b.destroy();
+  };
+  for (const [s, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     s.on('error', destroyBoth);
     // Half-close travels on; the tunnel ends when either side is gone.
     s.on('end', () => other.end());

@@ -11,7 +11,12 @@ export const systemLookup: LookupFn = async (name) => {
   return results.map((r) => r.address);
 };
 
-export async function resolveName(policy: EgressPolicy, name: string, lookup: LookupFn, timeoutMs = 5000): Promise<string[]> {
+export async function resolveName(
+  policy: EgressPolicy,
+  name: string,
+  lookup: LookupFn,
+  timeoutMs = 5000,
+): Promise<string[]> {
   const override = policy.hosts.get(name);
   if (override !== undefined) return [override];
   let timer: NodeJS.Timeout | undefined;

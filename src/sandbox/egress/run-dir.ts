@@ -37,9 +37,13 @@ export async function createRunDir(user: ContainerIdentity, root: string = tmpdi
   const sameUser = self === user.uid;
   if (!sameUser && self !== 0) {
     await rm(path, { recursive: true, force: true });
-    throw new WaveError('sandbox_failed', `egress: cannot give container uid ${user.uid} access to the proxy socket while running as uid ${self}`, {
-      hint: 'run the step as the invoking user (the default when Wave is not root)',
-    });
+    throw new WaveError(
+      'sandbox_failed',
+      `egress: cannot give container uid ${user.uid} access to the proxy socket while running as uid ${self}`,
+      {
+        hint: 'run the step as the invoking user (the default when Wave is not root)',
+      },
+    );
   }
   if (sameUser) {
     await chmod(path, 0o700);
@@ -52,7 +56,9 @@ export async function createRunDir(user: ContainerIdentity, root: string = tmpdi
     socketPath(name) {
       const p = join(path, name);
       if (p.length > MAX_SOCKET_PATH) {
-        throw new WaveError('sandbox_failed', `egress: socket path ${p} is too long for a Unix socket`, { hint: 'set TMPDIR to a shorter directory' });
+        throw new WaveError('sandbox_failed', `egress: socket path ${p} is too long for a Unix socket`, {
+          hint: 'set TMPDIR to a shorter directory',
+        });
       }
       return p;
     },

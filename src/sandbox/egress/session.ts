@@ -4,7 +4,14 @@
 import { WaveError } from '../../errors.js';
 import { createBodyBudget } from './body-budget.js';
 import { createConnectionCap } from './connection-cap.js';
-import { buildAttachment, PROXY_PORT, PROXY_SOCKET, proxyEnv, type BridgeListen, type EgressAttachment } from './attachment.js';
+import {
+  buildAttachment,
+  PROXY_PORT,
+  PROXY_SOCKET,
+  proxyEnv,
+  type BridgeListen,
+  type EgressAttachment,
+} from './attachment.js';
 import { startModelGateway, type ModelGateway } from './gateway.js';
 import { DEFAULT_EGRESS_LIMITS, type EgressLimits } from './limits.js';
 import { createEgressLog, type EgressRecord } from './log.js';
@@ -79,8 +86,15 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
   if (errors.length) {
     throw new WaveError('sandbox_failed', `egress policy for step ${options.step} is invalid`, { details: errors });
   }
-  const log = createEgressLog({ ...(options.logPath ? { path: options.logPath } : {}), ...(options.onRecord ? { onRecord: options.onRecord } : {}) });
-  const ids = { step: options.step, ...(options.run !== undefined ? { run: options.run } : {}), ...(options.attempt !== undefined ? { attempt: options.attempt } : {}) };
+  const log = createEgressLog({
+    ...(options.logPath ? { path: options.logPath } : {}),
+    ...(options.onRecord ? { onRecord: options.onRecord } : {}),
+  });
+  const ids = {
+    step: options.step,
+    ...(options.run !== undefined ? { run: options.run } : {}),
+    ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+  };
   let dir: RunDir | undefined;
   let proxy: EgressProxy | undefined;
   const gateways: ModelGateway[] = [];

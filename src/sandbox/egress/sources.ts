@@ -21,7 +21,12 @@ export interface EgressSourcesInput {
   runtimeDefaultAllowed?: readonly string[];
   /** runtime.sandbox.hosts */
   hosts?: Readonly<Record<string, string>>;
-  persona?: { network?: NetworkMode; allowedDomains?: readonly string[]; credentials?: CredentialMode; providerTools?: readonly ProviderTool[] };
+  persona?: {
+    network?: NetworkMode;
+    allowedDomains?: readonly string[];
+    credentials?: CredentialMode;
+    providerTools?: readonly ProviderTool[];
+  };
   step?: { network?: NetworkMode; allowedDomains?: readonly string[] };
   /** Mode when neither persona nor step sets one. Default 'allowlist' (agent steps). */
   defaultMode?: NetworkMode;
@@ -53,8 +58,10 @@ function ports(e: AllowEntry): readonly number[] {
 export function entryCovers(outer: AllowEntry, inner: AllowEntry): boolean {
   const outerPorts = ports(outer);
   if (!ports(inner).every((p) => outerPorts.includes(p))) return false;
-  if (inner.kind === 'cidr') return outer.kind === 'cidr' && !!outer.cidr && !!inner.cidr && cidrCovers(outer.cidr, inner.cidr);
-  if (inner.kind === 'suffix') return outer.kind === 'suffix' && (inner.host === outer.host || inner.host.endsWith(`.${outer.host}`));
+  if (inner.kind === 'cidr')
+    return outer.kind === 'cidr' && !!outer.cidr && !!inner.cidr && cidrCovers(outer.cidr, inner.cidr);
+  if (inner.kind === 'suffix')
+    return outer.kind === 'suffix' && (inner.host === outer.host || inner.host.endsWith(`.${outer.host}`));
   if (outer.kind === 'exact') return outer.host === inner.host;
   if (outer.kind === 'suffix') return inner.host.endsWith(`.${outer.host}`);
   const ip = parseIp(inner.host);
@@ -98,7 +105,9 @@ export function resolveEgressSources(input: EgressSourcesInput): EgressSourcesRe
       if ('error' in e) {
         errors.push(`step ${e.error}`);
       } else if (personaMode !== 'open' && !personaEntries.some((outer) => entryCovers(outer, e))) {
-        errors.push(`step allowed domain ${JSON.stringify(raw)} is not covered by the persona's allowed domains (a step may only narrow)`);
+        errors.push(
+          `step allowed domain ${JSON.stringify(raw)} is not covered by the persona's allowed domains (a step may only narrow)`,
+        );
       }
     }
   }
@@ -110,7 +119,9 @@ export function resolveEgressSources(input: EgressSourcesInput): EgressSourcesRe
   if (errors.length) return { ok: false, errors };
 
   if (mode === 'open') {
-    warnings.push('network "open": the step may reach any public host (loopback, private and link-local addresses stay blocked)');
+    warnings.push(
+      'network "open": the step may reach any public host (loopback, private and link-local addresses stay blocked)',
+    );
   }
   const none = mode === 'none';
   return {

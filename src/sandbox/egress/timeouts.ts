@@ -5,7 +5,10 @@ import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 
 export class UpstreamTimeout extends Error {
-  constructor(readonly kind: 'connect' | 'idle', ms: number) {
+  constructor(
+    readonly kind: 'connect' | 'idle',
+    ms: number,
+  ) {
     const time = ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
     super(kind === 'connect' ? `connect timed out after ${time}` : `timed out: no byte either way for ${time}`);
   }
@@ -19,8 +22,14 @@ export function connected(socket: Socket, timeoutMs: number): Promise<void> {
       cleanup();
       reject(new UpstreamTimeout('connect', timeoutMs));
     }, timeoutMs);
-    const onConnect = () => { cleanup(); resolve(); };
-    const onError = (err: Error) => { cleanup(); reject(err); };
+    const onConnect = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
     const cleanup = () => {
       clearTimeout(timer);
       socket.off('connect', onConnect);

@@ -31,7 +31,11 @@ async function step(files: Record<string, string>) {
   return { src, out };
 }
 
-async function check(command: string, extra: Partial<ContractInput> = {}, files: Record<string, string> = { 'answer.txt': '42\n' }) {
+async function check(
+  command: string,
+  extra: Partial<ContractInput> = {},
+  files: Record<string, string> = { 'answer.txt': '42\n' },
+) {
   const ws = await step(files);
   const run = await runContracts([{ type: 'test_suite', command, ...extra }], {
     outDir: ws.out,
@@ -51,14 +55,25 @@ async function check(command: string, extra: Partial<ContractInput> = {}, files:
 
 describe('test_suite in the Docker sandbox', { skip }, () => {
   after(async () => {
-    const left = await docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${runId}`] } }).catch(() => []);
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    const left = await docker
+      .listContainers({ all: true, filters: { label: [`${LABELS.run}=${runId}`] } })
+      .catch(() => []);
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true })));
     assert.equal(left.length, 0, 'the sandbox removes every container it created');
   });
 
   it('passes when the command exits 0; it sees the outputs and the source', async () => {
-    const { result } = await check('test "$(cat /wave/out/answer.txt)" = 42 && grep -q snapshot /wave/src/README.md && echo ok');
+    const { result } = await check(
+      'test "$(cat /wave/out/answer.txt)" = 42 && grep -q snapshot /wave/src/README.md && echo ok',
+    );
     assert.deepEqual(result.errors, []);
     assert.equal(result.ok, true);
     assert.equal(result.details.exitCode, 0);
@@ -66,7 +81,8 @@ describe('test_suite in the Docker sandbox', { skip }, () => {
   });
 
   it('a failing suite reports its exit code and the tail of its output (stdout and stderr)', async () => {
-    const script = 'for i in $(seq 1 80); do echo "test $i passed"; done; echo "FAIL: expected 42, got 41" >&2; echo "1 failed, 80 passed"; exit 3';
+    const script =
+      'for i in $(seq 1 80); do echo "test $i passed"; done; echo "FAIL: expected 42, got 41" >&2; echo "1 failed, 80 passed"; exit 3';
     const { result } = await check(script);
     assert.equal(result.ok, false);
     assert.equal(result.hard, true);
@@ -74,13 +90,18 @@ describe('test_suite in the Docker sandbox', { skip }, () => {
     const message = result.errors[0]?.message ?? '';
     // stdout (81 lines) and stderr (1 line) are shown apart: the engine keeps each stream's order, not the order
     // between them. stderr takes its line, stdout the other 49 of the 50.
-    assert.match(message, /exited with code 3; last output:\n\[stdout\]\n… \(32 earlier lines omitted\)\ntest 33 passed\n/);
+    assert.match(
+      message,
+      /exited with code 3; last output:\n\[stdout\]\n… \(32 earlier lines omitted\)\ntest 33 passed\n/,
+    );
     assert.match(message, /test 80 passed\n1 failed, 80 passed\n\[stderr\]\nFAIL: expected 42, got 41$/);
     assert.ok(!message.includes('test 32 passed'));
   });
 
   it('has no network and cannot change the outputs the next step receives', async () => {
-    const { result, out } = await check('test "$(ls /sys/class/net)" = lo && echo 41 > /wave/out/answer.txt && cat /wave/out/answer.txt');
+    const { result, out } = await check(
+      'test "$(ls /sys/class/net)" = lo && echo 41 > /wave/out/answer.txt && cat /wave/out/answer.txt',
+    );
     assert.deepEqual(result.errors, []);
     assert.equal(result.details.outputTail, '41');
     assert.equal(await readFile(path.join(out, 'answer.txt'), 'utf8'), '42\n');

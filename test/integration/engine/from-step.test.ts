@@ -8,7 +8,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Store } from '../../../src/state/index.js';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
-import { createCommandProject, ndjsonEvents, runIdOf as runIdFromStdout, runStatus, writePipeline } from '../../support/command-project.js';
+import {
+  createCommandProject,
+  ndjsonEvents,
+  runIdOf as runIdFromStdout,
+  runStatus,
+  writePipeline,
+} from '../../support/command-project.js';
 import { runWave, type CliRun } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
@@ -108,9 +114,16 @@ describe('wave run --from-step', { skip }, () => {
     second = runIdOf(res);
     assert.notEqual(second, first, 'a new run');
     const evs = events(res);
-    assert.deepEqual(evs.filter((e) => e.type === 'step_started').map((e) => e.stepId), ['b', 'c'], 'no container started for a');
+    assert.deepEqual(
+      evs.filter((e) => e.type === 'step_started').map((e) => e.stepId),
+      ['b', 'c'],
+      'no container started for a',
+    );
     const reused = evs.filter((e) => e.type === 'step_reused');
-    assert.deepEqual(reused.map((e) => [e.stepId, e.fromRun]), [['a', first]]);
+    assert.deepEqual(
+      reused.map((e) => [e.stepId, e.fromRun]),
+      [['a', first]],
+    );
     assert.ok(
       evs.findIndex((e) => e.type === 'step_reused') < evs.findIndex((e) => e.type === 'step_started'),
       'a is completed before b starts',
@@ -120,7 +133,11 @@ describe('wave run --from-step', { skip }, () => {
     assert.equal(s.status, 'completed');
     assert.deepEqual(
       s.steps.map((x) => [x.id, x.status, x.attempts, x.reusedFrom]),
-      [['a', 'completed', 0, first], ['b', 'completed', 1, null], ['c', 'completed', 1, null]],
+      [
+        ['a', 'completed', 0, first],
+        ['b', 'completed', 1, null],
+        ['c', 'completed', 1, null],
+      ],
     );
 
     // a's artifact is a copy in the new run's workspace with the same hash, announced in the event.
@@ -129,7 +146,10 @@ describe('wave run --from-step', { skip }, () => {
     assert.equal(copy.sha256, original.sha256);
     assert.notEqual(copy.path, original.path);
     assert.ok(copy.path.includes(`${path.sep}${second}${path.sep}a${path.sep}out${path.sep}`), copy.path);
-    assert.deepEqual(reused[0]?.artifacts?.map((a) => [a.name, a.path, a.sha256]), [['a', copy.path, copy.sha256]]);
+    assert.deepEqual(
+      reused[0]?.artifacts?.map((a) => [a.name, a.path, a.sha256]),
+      [['a', copy.path, copy.sha256]],
+    );
 
     // b read a's output through /wave/in/a/…, c through {{ deps.b.b }}: a did not run again.
     assert.equal(exported(second, 'c', 'c.txt'), `${aLine}b\nc\n`);
@@ -138,17 +158,33 @@ describe('wave run --from-step', { skip }, () => {
   test('--dry-run --from-step shows what would be reused from which run and what would run', () => {
     const json = runWave(['run', 'chain', '--dry-run', '--from-step', 'c', '-o', 'json'], dir);
     assert.equal(json.status, 0, json.stderr);
-    const plan = JSON.parse(json.stdout) as { reusedFrom: string; reuse: string[]; run: string[]; steps: Array<{ id: string; action: string; reusedFrom?: string }> };
+    const plan = JSON.parse(json.stdout) as {
+      reusedFrom: string;
+      reuse: string[];
+      run: string[];
+      steps: Array<{ id: string; action: string; reusedFrom?: string }>;
+    };
     assert.equal(plan.reusedFrom, second, 'the newest run where a and b completed');
     assert.deepEqual([plan.reuse, plan.run], [['a', 'b'], ['c']]);
-    assert.deepEqual(plan.steps.map((s) => [s.id, s.action, s.reusedFrom]), [['a', 'reuse', second], ['b', 'reuse', second], ['c', 'run', undefined]]);
+    assert.deepEqual(
+      plan.steps.map((s) => [s.id, s.action, s.reusedFrom]),
+      [
+        ['a', 'reuse', second],
+        ['b', 'reuse', second],
+        ['c', 'run', undefined],
+      ],
+    );
 
     const text = runWave(['run', 'chain', '--dry-run', '--from-step', 'b', '--from-run', first], dir);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`from step b: run b, c; reuse a from run ${first}`));
     assert.match(text.stdout, new RegExp(`\\na  \\[reused from ${first}: not run again\\]`));
     assert.match(text.stdout, /nothing was started/);
-    assert.equal(withStore((s) => s.runs.list({ pipeline: 'chain' }).length), 2, 'a dry run creates no run');
+    assert.equal(
+      withStore((s) => s.runs.list({ pipeline: 'chain' }).length),
+      2,
+      'a dry run creates no run',
+    );
   });
 
   test("removing the earlier run's workspace does not break the new run; --from-run then names the missing file", () => {
@@ -171,33 +207,86 @@ describe('wave run --from-step', { skip }, () => {
     rmSync(path.join(dir, 'FAIL_C'));
     assert.equal(failed.status, 3, failed.stderr + failed.stdout.slice(-2000));
     const third = runIdOf(failed);
-    assert.deepEqual(events(failed).filter((e) => e.type === 'step_started').map((e) => e.stepId), ['c']);
+    assert.deepEqual(
+      events(failed)
+        .filter((e) => e.type === 'step_started')
+        .map((e) => e.stepId),
+      ['c'],
+    );
 
     const resumed = runWave(['resume', third, '-o', 'json'], dir);
     assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout.slice(-2000));
-    assert.deepEqual(events(resumed).filter((e) => e.type === 'step_started').map((e) => e.stepId), ['c']);
-    assert.deepEqual(events(resumed).filter((e) => e.type === 'step_reused'), [], 'nothing is taken over twice');
+    assert.deepEqual(
+      events(resumed)
+        .filter((e) => e.type === 'step_started')
+        .map((e) => e.stepId),
+      ['c'],
+    );
+    assert.deepEqual(
+      events(resumed).filter((e) => e.type === 'step_reused'),
+      [],
+      'nothing is taken over twice',
+    );
     const s = status(third);
     assert.equal(s.status, 'completed');
     assert.deepEqual(
       s.steps.map((x) => [x.id, x.status, x.attempts, x.reusedFrom]),
-      [['a', 'completed', 0, second], ['b', 'completed', 0, second], ['c', 'completed', 2, null]],
+      [
+        ['a', 'completed', 0, second],
+        ['b', 'completed', 0, second],
+        ['c', 'completed', 2, null],
+      ],
     );
     assert.equal(exported(third, 'c', 'c.txt'), `${aLine}b\nc\n`);
   });
 
   test('user errors: exit 2 with one line and a hint, and no run is created', () => {
     const before = withStore((s) => s.runs.list({ limit: 1000 }).length);
-    assertUsageError(runWave(['run', 'chain', '--from-step', 'B'], dir), /--from-step B: pipeline chain has no such step \(did you mean 'b'\?\)/, /steps: a, b, c/);
-    assertUsageError(runWave(['run', 'chain', '--from-step', 'zz'], dir), /--from-step zz: pipeline chain has no such step$/, /steps: a, b, c/);
-    assertUsageError(runWave(['run', 'chain', '--from-step', 'b', '--steps', 'b,c'], dir), /--from-step and --steps cannot be combined/, /--steps runs exactly/);
-    assertUsageError(runWave(['run', 'chain', '--from-run', second], dir), /--from-run needs --from-step/, /--from-step <step>/);
+    assertUsageError(
+      runWave(['run', 'chain', '--from-step', 'B'], dir),
+      /--from-step B: pipeline chain has no such step \(did you mean 'b'\?\)/,
+      /steps: a, b, c/,
+    );
+    assertUsageError(
+      runWave(['run', 'chain', '--from-step', 'zz'], dir),
+      /--from-step zz: pipeline chain has no such step$/,
+      /steps: a, b, c/,
+    );
+    assertUsageError(
+      runWave(['run', 'chain', '--from-step', 'b', '--steps', 'b,c'], dir),
+      /--from-step and --steps cannot be combined/,
+      /--steps runs exactly/,
+    );
+    assertUsageError(
+      runWave(['run', 'chain', '--from-run', second], dir),
+      /--from-run needs --from-step/,
+      /--from-step <step>/,
+    );
 
-    pipeline('other', `  - id: a\n    exec: {type: command, script: "true"}\n  - id: b\n    dependencies: [a]\n    exec: {type: command, script: "true"}\n`);
-    assertUsageError(runWave(['run', 'other', '--from-step', 'b'], dir), /no earlier run of other in which step a completed/, /run the whole pipeline first: wave run other/);
-    assertUsageError(runWave(['run', 'other', '--dry-run', '--from-step', 'b'], dir), /no earlier run of other/, /run the whole pipeline first/);
-    assertUsageError(runWave(['run', 'other', '--from-step', 'b', '--from-run', second], dir), new RegExp(`--from-run ${second} is a run of pipeline chain, not other`), /wave list runs/);
-    assertUsageError(runWave(['run', 'chain', '--from-step', 'b', '--from-run', 'chain-nope'], dir), /no run "chain-nope"/, /wave list runs/);
+    pipeline(
+      'other',
+      `  - id: a\n    exec: {type: command, script: "true"}\n  - id: b\n    dependencies: [a]\n    exec: {type: command, script: "true"}\n`,
+    );
+    assertUsageError(
+      runWave(['run', 'other', '--from-step', 'b'], dir),
+      /no earlier run of other in which step a completed/,
+      /run the whole pipeline first: wave run other/,
+    );
+    assertUsageError(
+      runWave(['run', 'other', '--dry-run', '--from-step', 'b'], dir),
+      /no earlier run of other/,
+      /run the whole pipeline first/,
+    );
+    assertUsageError(
+      runWave(['run', 'other', '--from-step', 'b', '--from-run', second], dir),
+      new RegExp(`--from-run ${second} is a run of pipeline chain, not other`),
+      /wave list runs/,
+    );
+    assertUsageError(
+      runWave(['run', 'chain', '--from-step', 'b', '--from-run', 'chain-nope'], dir),
+      /no run "chain-nope"/,
+      /wave list runs/,
+    );
 
     // The newest run where a and b completed is the resumed one; tamper with its a.txt, then take it away.
     const latest = withStore((s) => s.runs.latestWithCompletedSteps('chain', ['a', 'b']));
@@ -206,18 +295,36 @@ describe('wave run --from-step', { skip }, () => {
     appendFileSync(file, 'tampered\n');
     assertUsageError(
       runWave(['run', 'chain', '--from-step', 'c'], dir),
-      new RegExp(`artifact a\\.a of run ${latest.id} changed on disk since it was recorded: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      new RegExp(
+        `artifact a\\.a of run ${latest.id} changed on disk since it was recorded: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+      ),
       /run the whole pipeline again|--from-run/,
     );
     writeFileSync(file, aLine);
     renameSync(file, `${file}.away`);
-    assertUsageError(runWave(['run', 'chain', '--from-step', 'c'], dir), new RegExp(`artifact a\\.a of run ${latest.id} is gone`), /wave clean|--from-run/);
+    assertUsageError(
+      runWave(['run', 'chain', '--from-step', 'c'], dir),
+      new RegExp(`artifact a\\.a of run ${latest.id} is gone`),
+      /wave clean|--from-run/,
+    );
     renameSync(`${file}.away`, file);
-    assert.equal(withStore((s) => s.runs.list({ limit: 1000 }).length), before, 'no run was created by a refused command');
+    assert.equal(
+      withStore((s) => s.runs.list({ limit: 1000 }).length),
+      before,
+      'no run was created by a refused command',
+    );
 
     // Restored as recorded: reusable again.
     const ok = runWave(['run', 'chain', '--from-step', 'c', '-o', 'json'], dir);
     assert.equal(ok.status, 0, ok.stderr + ok.stdout.slice(-2000));
-    assert.deepEqual(events(ok).filter((e) => e.type === 'step_reused').map((e) => [e.stepId, e.fromRun]), [['a', latest.id], ['b', latest.id]]);
+    assert.deepEqual(
+      events(ok)
+        .filter((e) => e.type === 'step_reused')
+        .map((e) => [e.stepId, e.fromRun]),
+      [
+        ['a', latest.id],
+        ['b', latest.id],
+      ],
+    );
   });
 });

@@ -23,7 +23,13 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Status {
   status: string;
-  steps: Array<{ id: string; status: string; attempts: number; error: string | null; attemptHistory: Array<{ status: string; failureClass: string | null }> }>;
+  steps: Array<{
+    id: string;
+    status: string;
+    attempts: number;
+    error: string | null;
+    attemptHistory: Array<{ status: string; failureClass: string | null }>;
+  }>;
 }
 const status = (runId: string) => runStatus<Status>(dir, runId);
 const stepsOf = (s: Status) => Object.fromEntries(s.steps.map((x) => [x.id, x.status]));
@@ -84,7 +90,13 @@ describe('a step whose attempt throws on the host', { skip }, () => {
     assert.deepEqual(stepsOf(afterBroken), { up1: 'completed', up2: 'completed', left: 'failed', right: 'completed' });
     const left = afterBroken.steps.find((s) => s.id === 'left');
     assert.match(left?.error ?? '', /^host error: ENOENT/);
-    assert.deepEqual(left?.attemptHistory.map((a) => [a.status, a.failureClass]), [['failed', 'exit'], ['failed', 'infrastructure']]);
+    assert.deepEqual(
+      left?.attemptHistory.map((a) => [a.status, a.failureClass]),
+      [
+        ['failed', 'exit'],
+        ['failed', 'infrastructure'],
+      ],
+    );
     const logged = readFileSync(path.join(dir, '.wave', 'traces', `${runId}.log`), 'utf8')
       .split('\n')
       .filter(Boolean)
@@ -98,12 +110,15 @@ describe('a step whose attempt throws on the host', { skip }, () => {
     assert.equal(fixed.status, 0, fixed.stderr + fixed.stdout.slice(-2000));
     const done = status(runId);
     assert.equal(done.status, 'completed');
-    assert.deepEqual(done.steps.map((s) => [s.id, s.status, s.attempts]), [
-      ['up1', 'completed', 1],
-      ['up2', 'completed', 1],
-      ['left', 'completed', 3],
-      ['right', 'completed', 2],
-    ]);
+    assert.deepEqual(
+      done.steps.map((s) => [s.id, s.status, s.attempts]),
+      [
+        ['up1', 'completed', 1],
+        ['up2', 'completed', 1],
+        ['left', 'completed', 3],
+        ['right', 'completed', 2],
+      ],
+    );
     assert.equal(readFileSync(artifactPath(runId, 'left'), 'utf8'), 'one\n');
   });
 });

@@ -37,7 +37,10 @@ describe('wave run: /wave/out quotas per step, retries start empty (issue 13 #5)
 
   before(() => {
     dir = createCommandProject('wave-out-quota-');
-    writeFileSync(path.join(dir, 'wave.yaml'), 'apiVersion: v1\nkind: WaveManifest\nmetadata: {name: quota}\nruntime:\n  sandbox:\n    resources: {out_size: 8m, out_files: 100}\n');
+    writeFileSync(
+      path.join(dir, 'wave.yaml'),
+      'apiVersion: v1\nkind: WaveManifest\nmetadata: {name: quota}\nruntime:\n  sandbox:\n    resources: {out_size: 8m, out_files: 100}\n',
+    );
     writePipeline(
       dir,
       'quota',

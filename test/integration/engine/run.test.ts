@@ -23,7 +23,14 @@ const pipeline = (name: string, steps: string) => writePipeline(dir, name, steps
 interface Status {
   runId: string;
   status: string;
-  steps: Array<{ id: string; status: string; attempts: number; startedAt: string; finishedAt: string; attemptHistory: Array<{ attempt: number; delayMs: number; status: string }> }>;
+  steps: Array<{
+    id: string;
+    status: string;
+    attempts: number;
+    startedAt: string;
+    finishedAt: string;
+    attemptHistory: Array<{ attempt: number; delayMs: number; status: string }>;
+  }>;
 }
 const status = (runId: string) => runStatus<Status>(dir, runId);
 /** The run's step containers (not the holders of their /wave/out volumes, labelled wave.role=out). */
@@ -56,10 +63,20 @@ describe('wave run with command steps', { skip }, () => {
     const res = runWave(['run', 'diamond', '-o', 'json'], dir);
     assert.equal(res.status, 0, res.stderr + res.stdout.slice(-2000));
     const runId = runIdOf(res.stdout);
-    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; stepId?: string; time: string });
-    const at = (type: string, step: string) => Date.parse(events.find((e) => e.type === type && e.stepId === step)?.time ?? '');
-    assert.ok(at('step_started', 'security') < at('step_completed', 'quality'), 'security started before quality ended');
-    assert.ok(at('step_started', 'quality') < at('step_completed', 'security'), 'quality started before security ended');
+    const events = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; stepId?: string; time: string });
+    const at = (type: string, step: string) =>
+      Date.parse(events.find((e) => e.type === type && e.stepId === step)?.time ?? '');
+    assert.ok(
+      at('step_started', 'security') < at('step_completed', 'quality'),
+      'security started before quality ended',
+    );
+    assert.ok(
+      at('step_started', 'quality') < at('step_completed', 'security'),
+      'quality started before security ended',
+    );
 
     const out = path.join(dir, 'exported');
     assert.equal(runWave(['artifacts', runId, '--export', out], dir).status, 0);
@@ -80,11 +97,21 @@ describe('wave run with command steps', { skip }, () => {
     assert.equal(res.status, 0, res.stderr);
     const step = status(runIdOf(res.stdout)).steps[0];
     assert.equal(step?.attempts, 3);
-    assert.deepEqual(step?.attemptHistory.map((a) => [a.status, a.delayMs]), [['failed', 0], ['failed', 100], ['completed', 200]]);
+    assert.deepEqual(
+      step?.attemptHistory.map((a) => [a.status, a.delayMs]),
+      [
+        ['failed', 0],
+        ['failed', 100],
+        ['completed', 200],
+      ],
+    );
   });
 
   test('a failing step halts the run with exit code 3 and skips its dependents', () => {
-    pipeline('broken', `  - id: a\n    exec: {type: command, script: "exit 7"}\n  - id: b\n    dependencies: [a]\n    exec: {type: command, script: "true"}\n`);
+    pipeline(
+      'broken',
+      `  - id: a\n    exec: {type: command, script: "exit 7"}\n  - id: b\n    dependencies: [a]\n    exec: {type: command, script: "true"}\n`,
+    );
     const res = runWave(['run', 'broken'], dir);
     assert.equal(res.status, 3, res.stdout + res.stderr);
     assert.match(res.stdout, /exited with code 7/);
@@ -110,7 +137,8 @@ describe('wave run with command steps', { skip }, () => {
     const started = await waitForEvent<{ runId: string }>(child, (e) => e.type === 'run_started');
     await waitForEvent(child, (e) => e.type === 'step_started' && e.stepId === 'three');
     // Wait until step three's container exists, then kill Wave without a chance to clean up.
-    for (let i = 0; i < 100 && (await containersOf(started.runId)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await containersOf(started.runId)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.equal((await containersOf(started.runId)).length, 1, 'the killed Wave left its container behind');
@@ -119,21 +147,40 @@ describe('wave run with command steps', { skip }, () => {
     assert.equal(res.status, 0, res.stderr + res.stdout.slice(-2000));
     const s = status(started.runId);
     assert.equal(s.status, 'completed');
-    assert.deepEqual(s.steps.map((x) => [x.id, x.attempts]), [['one', 1], ['two', 1], ['three', 2]]);
+    assert.deepEqual(
+      s.steps.map((x) => [x.id, x.attempts]),
+      [
+        ['one', 1],
+        ['two', 1],
+        ['three', 2],
+      ],
+    );
     assert.equal((await containersOf(started.runId)).length, 0, 'no orphan container');
-    assert.deepEqual((await docker.listVolumes({ filters: { label: [`wave.run=${started.runId}`] } })).Volumes ?? [], [], 'no orphan /wave/out volume');
-    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`wave.run=${started.runId}`] } }), [], 'no orphan holder');
+    assert.deepEqual(
+      (await docker.listVolumes({ filters: { label: [`wave.run=${started.runId}`] } })).Volumes ?? [],
+      [],
+      'no orphan /wave/out volume',
+    );
+    assert.deepEqual(
+      await docker.listContainers({ all: true, filters: { label: [`wave.run=${started.runId}`] } }),
+      [],
+      'no orphan holder',
+    );
     const out = path.join(dir, 'resumed');
     runWave(['artifacts', started.runId, '--export', out], dir);
     assert.equal(readFileSync(path.join(out, 'three', 'three.txt'), 'utf8'), '1\n2\n');
   });
 
   test('wave cancel from a second process stops the run, its containers and its process', async () => {
-    pipeline('sleepy', `  - id: nap\n    exec: {type: command, script: "sleep 300"}\n  - id: later\n    dependencies: [nap]\n    exec: {type: command, script: "true"}\n`);
+    pipeline(
+      'sleepy',
+      `  - id: nap\n    exec: {type: command, script: "sleep 300"}\n  - id: later\n    dependencies: [nap]\n    exec: {type: command, script: "true"}\n`,
+    );
     const child = spawnWave(['run', 'sleepy', '-o', 'json'], dir);
     const { runId } = await waitForEvent<{ runId: string }>(child, (e) => e.type === 'run_started');
     await waitForEvent(child, (e) => e.type === 'step_started' && e.stepId === 'nap');
-    for (let i = 0; i < 100 && (await containersOf(runId)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await containersOf(runId)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     const res = runWave(['cancel', runId], dir);
     const exit = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -143,12 +190,19 @@ describe('wave run with command steps', { skip }, () => {
     assert.ok(elapsed < 60_000, `stopped in ${elapsed} ms (cancel command start-up included)`);
     assert.equal(exit, 5, 'wave run exits with the cancelled code');
     assert.equal(status(runId).status, 'cancelled');
-    assert.deepEqual(status(runId).steps.map((s) => s.status), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      status(runId).steps.map((s) => s.status),
+      ['cancelled', 'cancelled'],
+    );
     assert.equal((await containersOf(runId)).length, 0);
   });
 
   test('200 command steps fanned out at 8 workers: all complete, rows intact, no orphan', async () => {
-    const fan = Array.from({ length: 200 }, (_, i) => `  - id: s${i}\n    exec: {type: command, script: "echo ${i} > /wave/out/n.txt"}\n    output_artifacts: [{name: n, path: n.txt}]\n`).join('');
+    const fan = Array.from(
+      { length: 200 },
+      (_, i) =>
+        `  - id: s${i}\n    exec: {type: command, script: "echo ${i} > /wave/out/n.txt"}\n    output_artifacts: [{name: n, path: n.txt}]\n`,
+    ).join('');
     pipeline('load', fan);
     // Not a speed check (test/bench/ has those): 400 container starts on a 2-core runner take their time.
     const res = await runWaveAsync(['run', 'load', '--max-workers', '8', '-o', 'json'], dir, {}, 600_000);

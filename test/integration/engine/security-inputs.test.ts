@@ -43,11 +43,21 @@ function storedText(): string {
 
 describe('finding 6: provider credentials and passthrough', { skip }, () => {
   test('a command step passing ANTHROPIC_API_KEY through is refused by validate and run, at file:line', () => {
-    writePipeline(dir, 'grab-key', '  - id: grab\n    exec: {type: command, script: "echo $ANTHROPIC_API_KEY"}\n    sandbox: {env_passthrough: [ANTHROPIC_API_KEY]}\n');
-    for (const args of [['validate', '-p', 'grab-key'], ['run', 'grab-key']]) {
+    writePipeline(
+      dir,
+      'grab-key',
+      '  - id: grab\n    exec: {type: command, script: "echo $ANTHROPIC_API_KEY"}\n    sandbox: {env_passthrough: [ANTHROPIC_API_KEY]}\n',
+    );
+    for (const args of [
+      ['validate', '-p', 'grab-key'],
+      ['run', 'grab-key'],
+    ]) {
       const res = runWave(args, dir, hostEnv);
       assert.equal(res.status, 2, `${args.join(' ')}: ${res.stdout}${res.stderr}`);
-      assert.match(res.stderr, /grab-key\.yaml:6:33: error: step 'grab': sandbox\.env_passthrough 'ANTHROPIC_API_KEY' is a provider credential, and the step does not opt in/);
+      assert.match(
+        res.stderr,
+        /grab-key\.yaml:6:33: error: step 'grab': sandbox\.env_passthrough 'ANTHROPIC_API_KEY' is a provider credential, and the step does not opt in/,
+      );
       assert.match(res.stderr, /credentials: passthrough/);
       assert.doesNotMatch(res.stdout + res.stderr, new RegExp(PROVIDER_KEY));
     }
@@ -77,7 +87,12 @@ describe('finding 6: provider credentials and passthrough', { skip }, () => {
     assert.equal(logs.status, 0, logs.stderr);
     assert.match(logs.stdout, /key=\[REDACTED\]/);
     const status = runWave(['status', runId, '-o', 'json'], dir);
-    for (const [what, text] of [['events', res.stdout + res.stderr], ['wave logs', logs.stdout + logs.stderr], ['wave status', status.stdout], ['stored files', storedText()]]) {
+    for (const [what, text] of [
+      ['events', res.stdout + res.stderr],
+      ['wave logs', logs.stdout + logs.stderr],
+      ['wave status', status.stdout],
+      ['stored files', storedText()],
+    ]) {
       assert.equal(text?.includes(PROVIDER_KEY), false, `${what} hold the provider key`);
       assert.equal(text?.includes(SERVICE_TOKEN), false, `${what} hold the passthrough token`);
     }
@@ -100,7 +115,10 @@ describe('finding 9: paths leave the project', { skip }, () => {
         'read-host',
         `  - id: a\n    exec: {type: command, script: "echo {} > /wave/out/r.json"}\n    output_artifacts: [{name: r, path: r.json}]\n    handover:\n      contract: {type: json_schema, schema_path: ${schemaPath}}\n`,
       );
-      for (const args of [['validate', '-p', 'read-host'], ['run', 'read-host']]) {
+      for (const args of [
+        ['validate', '-p', 'read-host'],
+        ['run', 'read-host'],
+      ]) {
         const res = runWave(args, dir);
         const shown = res.stdout + res.stderr;
         assert.equal(res.status, 2, `${args.join(' ')}: ${shown}`);
@@ -131,16 +149,22 @@ describe('finding 10: the input reaches command scripts as data', { skip }, () =
         '',
       ].join('\n'),
     );
-    const input = "$(touch /wave/out/pwned)`touch /wave/out/pwned`'; touch /wave/out/pwned; '\"; touch /wave/out/pwned; \"\nsecond line";
+    const input =
+      '$(touch /wave/out/pwned)`touch /wave/out/pwned`\'; touch /wave/out/pwned; \'"; touch /wave/out/pwned; "\nsecond line';
     const res = runWave(['run', 'echo-input', input, '-o', 'json'], dir);
     assert.equal(res.status, 0, res.stderr + res.stdout.slice(-2000));
     const out = path.join(dir, 'exported-input');
     assert.equal(runWave(['artifacts', runIdOf(res.stdout), '--export', out], dir).status, 0);
-    for (const name of ['arg.txt', 'dq.txt', 'env.txt']) assert.equal(readFileSync(path.join(out, 'echo', name), 'utf8'), input, name);
+    for (const name of ['arg.txt', 'dq.txt', 'env.txt'])
+      assert.equal(readFileSync(path.join(out, 'echo', name), 'utf8'), input, name);
   });
 
   test('a placeholder in a here-document is refused before the run, with the WAVE_INPUT hint', () => {
-    writePipeline(dir, 'heredoc', '  - id: h\n    exec:\n      type: command\n      script: |\n        cat > /wave/out/x <<EOF\n        {{ input }}\n        EOF\n');
+    writePipeline(
+      dir,
+      'heredoc',
+      '  - id: h\n    exec:\n      type: command\n      script: |\n        cat > /wave/out/x <<EOF\n        {{ input }}\n        EOF\n',
+    );
     const res = runWave(['run', 'heredoc', '$(touch /wave/out/pwned)'], dir);
     assert.equal(res.status, 2, res.stdout + res.stderr);
     assert.match(res.stderr, /heredoc\.yaml:\d+:\d+: error: step 'h': \{\{ input \}\} is inside a here-document/);

@@ -35,10 +35,19 @@ function bytesOf(file: string): number {
 }
 
 /** state.db and its write-ahead log. */
-const dbBytes = (dir: string) => bytesOf(path.join(dir, '.wave', 'state.db')) + bytesOf(path.join(dir, '.wave', 'state.db-wal'));
+const dbBytes = (dir: string) =>
+  bytesOf(path.join(dir, '.wave', 'state.db')) + bytesOf(path.join(dir, '.wave', 'state.db-wal'));
 
 type Output = { type: 'step_output'; stepId: string; stream: string; line: string; truncatedBytes?: number };
-type Truncated = { type: 'step_output_truncated'; stepId: string; stream: string; droppedLines: number; droppedBytes: number; headBytes: number; tailBytes: number };
+type Truncated = {
+  type: 'step_output_truncated';
+  stepId: string;
+  stream: string;
+  droppedLines: number;
+  droppedBytes: number;
+  headBytes: number;
+  tailBytes: number;
+};
 type Logged = Output | Truncated | { type: string; stepId?: string };
 
 const FLOOD_LINES = 200_000;
@@ -76,7 +85,10 @@ describe('stored step output is bounded (issue 13 #5) and printed terminal-safe 
 
   const outputOf = (step: string) => events.filter((e): e is Output => e.type === 'step_output' && e.stepId === step);
   const markerOf = (step: string, stream = 'stdout') =>
-    events.find((e): e is Truncated => e.type === 'step_output_truncated' && e.stepId === step && (e as Truncated).stream === stream);
+    events.find(
+      (e): e is Truncated =>
+        e.type === 'step_output_truncated' && e.stepId === step && (e as Truncated).stream === stream,
+    );
 
   test('20 MB of stdout: a small state.db and log file, the head and the tail kept, the dropped lines counted exactly', () => {
     assert.ok(dbBytes(dir) < 2 * MiB, `state.db is ${dbBytes(dir)} bytes`);
@@ -95,15 +107,27 @@ describe('stored step output is bounded (issue 13 #5) and printed terminal-safe 
     assert.equal(marker.droppedLines + stdout.length, FLOOD_LINES + 2, 'every line is either stored or counted');
     assert.equal(marker.droppedBytes, marker.droppedLines * 101, 'every dropped line was 100 bytes and a newline');
     const at = events.indexOf(marker);
-    assert.ok(events.indexOf(stdout[0] as Logged) < at && at < events.indexOf(stdout.at(-1) as Logged), 'the marker sits between head and tail');
+    assert.ok(
+      events.indexOf(stdout[0] as Logged) < at && at < events.indexOf(stdout.at(-1) as Logged),
+      'the marker sits between head and tail',
+    );
 
-    assert.deepEqual(outputOf('flood').filter((e) => e.stream === 'stderr').map((e) => e.line), ['on-stderr'], 'stderr has its own bound');
+    assert.deepEqual(
+      outputOf('flood')
+        .filter((e) => e.stream === 'stderr')
+        .map((e) => e.line),
+      ['on-stderr'],
+      'stderr has its own bound',
+    );
     assert.equal(markerOf('flood', 'stderr'), undefined);
   });
 
   test('one 30 MB line without a newline is cut, and the cut is counted', () => {
     const [long, next] = outputOf('longline');
-    assert.ok(long && long.line.length > 0 && long.line.length <= 64 * KiB, `the long line keeps ${long?.line.length} bytes`);
+    assert.ok(
+      long && long.line.length > 0 && long.line.length <= 64 * KiB,
+      `the long line keeps ${long?.line.length} bytes`,
+    );
     assert.match(long.line, /^x+$/);
     assert.equal(long.line.length + (long.truncatedBytes ?? 0), LONG_LINE, 'kept + cut = the whole line');
     assert.equal(markerOf('longline')?.droppedBytes, long.truncatedBytes);
@@ -117,12 +141,20 @@ describe('stored step output is bounded (issue 13 #5) and printed terminal-safe 
     assert.ok(res.stdout.length < 256 * KiB, `wave logs printed ${res.stdout.length} bytes`);
     const lines = res.stdout.split('\n');
     const marker = markerOf('flood') as Truncated;
-    const markerLine = lines.findIndex((l) => l.startsWith(`flood | … ${marker.droppedLines} lines (${marker.droppedBytes} bytes) dropped …`));
+    const markerLine = lines.findIndex((l) =>
+      l.startsWith(`flood | … ${marker.droppedLines} lines (${marker.droppedBytes} bytes) dropped …`),
+    );
     assert.ok(markerLine > 0, 'the marker line');
     assert.ok(lines.indexOf('flood | FIRST-LINE') < markerLine && markerLine < lines.indexOf('flood | LAST-LINE'));
 
     const long = runWave(['logs', runId, '--step', 'longline'], dir);
-    assert.match(long.stdout, new RegExp(`^longline \\| x+ … \\[${LONG_LINE - (outputOf('longline')[0]?.line.length ?? 0)} bytes dropped\\]$`, 'm'));
+    assert.match(
+      long.stdout,
+      new RegExp(
+        `^longline \\| x+ … \\[${LONG_LINE - (outputOf('longline')[0]?.line.length ?? 0)} bytes dropped\\]$`,
+        'm',
+      ),
+    );
   });
 
   test('escape sequences a step prints are shown as visible escapes by wave logs, never sent to the terminal', () => {
@@ -131,11 +163,16 @@ describe('stored step output is bounded (issue 13 #5) and printed terminal-safe 
     // Nothing a terminal acts on: no ESC, BEL, C1 control or bidi override (NO_COLOR is set by runWave).
     assert.doesNotMatch(res.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
     assert.ok(
-      res.stdout.includes(String.raw`escapes | \x1b]0;pwned-title\x07\x1b[2J\x1b[H\x1b]52;c;cm0gLXJmIH4=\x07\x1b[?2004h\x9b2J\u202edesrever`),
+      res.stdout.includes(
+        String.raw`escapes | \x1b]0;pwned-title\x07\x1b[2J\x1b[H\x1b]52;c;cm0gLXJmIH4=\x07\x1b[?2004h\x9b2J\u202edesrever`,
+      ),
       res.stdout,
     );
     // The stored event keeps the bytes as printed (scripts reading --json get the real text) …
-    assert.equal(outputOf('escapes')[0]?.line, '\x1b]0;pwned-title\x07\x1b[2J\x1b[H\x1b]52;c;cm0gLXJmIH4=\x07\x1b[?2004h\u009b2J\u202edesrever');
+    assert.equal(
+      outputOf('escapes')[0]?.line,
+      '\x1b]0;pwned-title\x07\x1b[2J\x1b[H\x1b]52;c;cm0gLXJmIH4=\x07\x1b[?2004h\u009b2J\u202edesrever',
+    );
     // … and the JSON text itself is escaped too.
     const json = runWave(['logs', runId, '--step', 'escapes', '-o', 'json'], dir);
     assert.doesNotMatch(json.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
@@ -150,7 +187,11 @@ describe('wave clean gives the state db space back (issue 13 #5)', { skip }, () 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('after deleting a run with a large log, state.db shrinks', () => {
-    writePipeline(dir, 'big', `  - id: big\n    exec: {type: command, script: "yes $(printf '%0100d' 0) | head -n 60000"}\n`);
+    writePipeline(
+      dir,
+      'big',
+      `  - id: big\n    exec: {type: command, script: "yes $(printf '%0100d' 0) | head -n 60000"}\n`,
+    );
     // Text mode: the NDJSON of 60,000 lines would overflow the test's output buffer.
     const res = runWave(['run', 'big'], dir);
     assert.equal(res.status, 0, res.stderr + res.stdout.slice(-2000));
@@ -159,7 +200,10 @@ describe('wave clean gives the state db space back (issue 13 #5)', { skip }, () 
 
     const clean = runWave(['clean', '-o', 'json'], dir);
     assert.equal(clean.status, 0, clean.stderr);
-    const report = JSON.parse(clean.stdout) as { removed: string[]; stateDb?: { bytesBefore: number; bytesAfter: number } };
+    const report = JSON.parse(clean.stdout) as {
+      removed: string[];
+      stateDb?: { bytesBefore: number; bytesAfter: number };
+    };
     assert.equal(report.removed.length, 1);
     const after = dbBytes(dir);
     assert.ok(after < 1 * MiB, `state.db after wave clean: ${after} bytes (was ${before})`);

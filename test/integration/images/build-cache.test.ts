@@ -22,7 +22,10 @@ describe('image build service (test-only image)', async () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'wave-probe-'));
-    await writeFile(path.join(dir, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY hello.txt /etc/wave/hello.txt\n');
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY hello.txt /etc/wave/hello.txt\n',
+    );
     await writeFile(path.join(dir, 'hello.txt'), 'one\n');
     catalog = [{ name: 'probe', dir, parent: { kind: 'ref', ref: TEST_IMAGE } }];
   });
@@ -31,7 +34,12 @@ describe('image build service (test-only image)', async () => {
     await rm(dir, { recursive: true, force: true });
     if (skip) return;
     for (const info of await docker.listImages()) {
-      for (const tag of info.RepoTags ?? []) if (tag.startsWith(`${namespace}/`)) await docker.getImage(tag).remove().catch(() => {});
+      for (const tag of info.RepoTags ?? [])
+        if (tag.startsWith(`${namespace}/`))
+          await docker
+            .getImage(tag)
+            .remove()
+            .catch(() => {});
     }
   });
 
@@ -50,7 +58,10 @@ describe('image build service (test-only image)', async () => {
     assert.match(first.ref, new RegExp(`^${namespace}/probe:\\d+\\.\\d+\\.\\d+.*-[0-9a-f]{12}$`));
     assert.equal(first.latestRef, `${namespace}/probe:latest`);
     assert.equal((await docker.getImage(first.latestRef).inspect()).Id, first.imageId);
-    assert.ok(events.some((e) => e.phase === 'build' && e.step?.index === 3 && /COPY hello/.test(e.step.instruction)), 'Step progress');
+    assert.ok(
+      events.some((e) => e.phase === 'build' && e.step?.index === 3 && /COPY hello/.test(e.step.instruction)),
+      'Step progress',
+    );
     assert.ok(events.some((e) => e.phase === 'done'));
   });
 
@@ -72,7 +83,11 @@ describe('image build service (test-only image)', async () => {
     assert.equal((await docker.getImage(`${namespace}/probe:latest`).inspect()).Id, second.imageId);
     assert.equal((await docker.getImage(first.ref).inspect()).Id, first.imageId);
 
-    const rows = await listImages({ namespace, docker: docker as Docker, adapterImages: { probe: `${namespace}/probe:latest` } });
+    const rows = await listImages({
+      namespace,
+      docker: docker as Docker,
+      adapterImages: { probe: `${namespace}/probe:latest` },
+    });
     const byTag = new Map(rows.map((r) => [r.tag, r]));
     assert.equal(byTag.get('latest')?.current, true);
     assert.deepEqual(byTag.get('latest')?.usedBy, ['probe']);
@@ -85,7 +100,11 @@ describe('image build service (test-only image)', async () => {
   });
 
   it('prune keeps an old build a container still uses, and removes it once unused', { skip }, async () => {
-    const holder = await docker.createContainer({ Image: first.ref, Cmd: ['true'], Labels: { 'wave.owner': 'test-images' } });
+    const holder = await docker.createContainer({
+      Image: first.ref,
+      Cmd: ['true'],
+      Labels: { 'wave.owner': 'test-images' },
+    });
     try {
       const held = await pruneImages({ namespace, docker: docker as Docker });
       assert.deepEqual(held.removed, []);
@@ -96,7 +115,10 @@ describe('image build service (test-only image)', async () => {
     const pruned = await pruneImages({ namespace, docker: docker as Docker });
     assert.deepEqual(pruned.removed, [first.ref]);
     assert.deepEqual(pruned.failed, []);
-    await assert.rejects(docker.getImage(first.ref).inspect(), (err: { statusCode?: number }) => err.statusCode === 404);
+    await assert.rejects(
+      docker.getImage(first.ref).inspect(),
+      (err: { statusCode?: number }) => err.statusCode === 404,
+    );
     await ensureImage(docker as Docker, `${namespace}/probe:latest`, namespace);
   });
 
@@ -110,11 +132,17 @@ describe('image build service (test-only image)', async () => {
   });
 
   it('a failing step surfaces its output', { skip }, async () => {
-    await writeFile(path.join(dir, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo probe-went-wrong >&2; exit 7\n');
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo probe-went-wrong >&2; exit 7\n',
+    );
     await assert.rejects(build(), (err: unknown) => {
       assert.ok(err instanceof WaveError);
       assert.match(err.message, /step 3\/\d+ \(RUN echo probe-went-wrong.*\): the command exited with code 7/);
-      assert.ok(err.details.some((l) => l.includes('probe-went-wrong')), err.details.join('\n'));
+      assert.ok(
+        err.details.some((l) => l.includes('probe-went-wrong')),
+        err.details.join('\n'),
+      );
       return true;
     });
   });

@@ -24,7 +24,16 @@ describe('agent CLI images under the sandbox hardening', async () => {
   before(async () => {
     if (skip) return;
     for (const spec of defaultCatalog()) {
-      present.set(spec.name, await docker.getImage(imageRefFor(spec.name, namespace)).inspect().then(() => true, () => false));
+      present.set(
+        spec.name,
+        await docker
+          .getImage(imageRefFor(spec.name, namespace))
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          ),
+      );
     }
   });
 

@@ -10,7 +10,12 @@ export interface RunResult {
   stderr: string;
 }
 
-export async function runHardened(docker: Docker, image: string, argv: string[], timeoutMs = 120_000): Promise<RunResult> {
+export async function runHardened(
+  docker: Docker,
+  image: string,
+  argv: string[],
+  timeoutMs = 120_000,
+): Promise<RunResult> {
   const container = await docker.createContainer({
     Image: image,
     Cmd: argv,
@@ -44,7 +49,11 @@ export async function runHardened(docker: Docker, image: string, argv: string[],
     clearTimeout(timer);
     // Let the attach stream drain the last frames.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    return { exitCode: StatusCode, stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() };
+    return {
+      exitCode: StatusCode,
+      stdout: Buffer.concat(chunks.stdout).toString(),
+      stderr: Buffer.concat(chunks.stderr).toString(),
+    };
   } finally {
     await container.remove({ force: true }).catch(() => {});
   }

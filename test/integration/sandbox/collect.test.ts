@@ -15,7 +15,9 @@ const run = uniqueRunId('col');
 
 async function stepWrites(script: string) {
   const ws = await makeWorkspace();
-  const result = await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['sh', '-c', `set -e; cd /wave/out; ${script}`]));
+  const result = await new DockerSandbox({ docker: env.docker }).run(
+    stepSpec(run, ws, ['sh', '-c', `set -e; cd /wave/out; ${script}`]),
+  );
   assert.equal(result.exitCode, 0, result.stderrTail);
   return { ...ws, result };
 }
@@ -59,12 +61,18 @@ describe('collection of what a step wrote', { skip: env.skip }, () => {
 
   it('rejects output over the size limit', async () => {
     const ws = await stepWrites('head -c 2m /dev/zero > big');
-    await assert.rejects(collectOutputs(ws.out, { maxTotalBytes: 1024 * 1024 }), { code: 'artifact_rejected', message: /"big".*size limit/ });
+    await assert.rejects(collectOutputs(ws.out, { maxTotalBytes: 1024 * 1024 }), {
+      code: 'artifact_rejected',
+      message: /"big".*size limit/,
+    });
   });
 
   it('rejects too many entries', async () => {
     const ws = await stepWrites('for i in $(seq 1 50); do : > f$i; done');
-    await assert.rejects(collectOutputs(ws.out, { maxEntries: 20 }), { code: 'artifact_rejected', message: /too many entries/ });
+    await assert.rejects(collectOutputs(ws.out, { maxEntries: 20 }), {
+      code: 'artifact_rejected',
+      message: /too many entries/,
+    });
   });
 
   it('rejects declared paths that traverse (../x, absolute, NUL)', async () => {

@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { DockerSandbox } from '../../../src/sandbox/docker/sandbox.js';
-import { TEST_IMAGE, cleanup, lineCollector, makeWorkspace, recordingLogger, sandboxTestEnv, stepSpec, uniqueRunId } from './support.js';
+import {
+  TEST_IMAGE,
+  cleanup,
+  lineCollector,
+  makeWorkspace,
+  recordingLogger,
+  sandboxTestEnv,
+  stepSpec,
+  uniqueRunId,
+} from './support.js';
 
 const env = await sandboxTestEnv();
 const run = uniqueRunId('env');
@@ -18,12 +27,30 @@ describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
       const ws = await makeWorkspace();
       const sandbox = new DockerSandbox({ docker: env.docker });
       const lines = lineCollector();
-      const result = await sandbox.run(stepSpec(run, ws, ['env'], { env: { FOO: 'bar', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' } }), { onLine: lines.onLine });
+      const result = await sandbox.run(
+        stepSpec(run, ws, ['env'], { env: { FOO: 'bar', ANTHROPIC_BASE_URL: 'http://127.0.0.1:1' } }),
+        { onLine: lines.onLine },
+      );
       assert.equal(result.exitCode, 0);
-      const seen = Object.fromEntries(lines.stdout.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-      const imageEnv = ((await env.docker.getImage(TEST_IMAGE).inspect()).Config.Env ?? []).map((e) => e.slice(0, e.indexOf('=')));
+      const seen = Object.fromEntries(
+        lines.stdout.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      const imageEnv = ((await env.docker.getImage(TEST_IMAGE).inspect()).Config.Env ?? []).map((e) =>
+        e.slice(0, e.indexOf('=')),
+      );
       // PWD: the image's entrypoint is a shell script, and a shell exports the working directory it starts in.
-      const expected = new Set(['FOO', 'ANTHROPIC_BASE_URL', 'PATH', 'HOME', 'HOSTNAME', 'PWD', 'WAVE_SRC', 'WAVE_IN', 'WAVE_OUT', ...imageEnv]);
+      const expected = new Set([
+        'FOO',
+        'ANTHROPIC_BASE_URL',
+        'PATH',
+        'HOME',
+        'HOSTNAME',
+        'PWD',
+        'WAVE_SRC',
+        'WAVE_IN',
+        'WAVE_OUT',
+        ...imageEnv,
+      ]);
       assert.deepEqual(Object.keys(seen).sort(), [...expected].sort());
       assert.equal(seen.FOO, 'bar');
       assert.equal(seen.HOME, '/home/wave');
@@ -39,8 +66,12 @@ describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
   it('the spec cannot override the runtime variables', async () => {
     const ws = await makeWorkspace();
     const sandbox = new DockerSandbox({ docker: env.docker });
-    await assert.rejects(sandbox.run(stepSpec(run, ws, ['env'], { env: { WAVE_OUT: '/etc' } })), { code: 'sandbox_failed' });
-    await assert.rejects(sandbox.run(stepSpec(run, ws, ['env'], { env: { 'BAD NAME': 'x' } })), { code: 'sandbox_failed' });
+    await assert.rejects(sandbox.run(stepSpec(run, ws, ['env'], { env: { WAVE_OUT: '/etc' } })), {
+      code: 'sandbox_failed',
+    });
+    await assert.rejects(sandbox.run(stepSpec(run, ws, ['env'], { env: { 'BAD NAME': 'x' } })), {
+      code: 'sandbox_failed',
+    });
   });
 
   it('a canary secret appears only in Config.Env: not in inspect, labels, argv, or the sandbox log', async () => {
@@ -52,9 +83,14 @@ describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
     const lines = lineCollector();
     const result = await sandbox.run(
       // The step itself proves it got the value, without printing it.
-      stepSpec(run, ws, ['sh', '-c', 'printf %s "$API_KEY" | wc -c; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done'], {
-        env: { API_KEY: canary },
-      }),
+      stepSpec(
+        run,
+        ws,
+        ['sh', '-c', 'printf %s "$API_KEY" | wc -c; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done'],
+        {
+          env: { API_KEY: canary },
+        },
+      ),
       {
         onLine: lines.onLine,
         onCreated: (id) => {
@@ -65,7 +101,10 @@ describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
     assert.equal(result.exitCode, 0, result.stderrTail);
     assert.equal(lines.stdout[0], String(canary.length));
     // argv of every process inside the container
-    assert.ok(lines.stdout.some((l) => l.includes('docker-init')), 'process list was read');
+    assert.ok(
+      lines.stdout.some((l) => l.includes('docker-init')),
+      'process list was read',
+    );
     assert.ok(!lines.stdout.join('\n').includes(canary), 'canary on a process argv inside');
     const info = (await inspected) as { Config: { Env: string[] } & Record<string, unknown> } & Record<string, unknown>;
     assert.ok(info.Config.Env.includes(`API_KEY=${canary}`), 'canary passed via Config.Env');

@@ -42,8 +42,14 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
     const result = await sandbox.run(stepSpec(run, ws, ['sh', '-c', script]), { onLine: lines.onLine });
     assert.equal(result.exitCode, 0);
     assert.deepEqual(lines.stdout, [
-      'denied /etc/evil', 'denied /usr/bin/evil', 'denied /evil', 'denied /wave/evil', 'denied /wave/in/evil',
-      'tmp-ok', 'home-ok', 'home=/home/wave',
+      'denied /etc/evil',
+      'denied /usr/bin/evil',
+      'denied /evil',
+      'denied /wave/evil',
+      'denied /wave/in/evil',
+      'tmp-ok',
+      'home-ok',
+      'home=/home/wave',
     ]);
   });
 
@@ -51,7 +57,9 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
     const ws = await makeWorkspace();
     const lines = lineCollector();
     await sandbox.run(
-      stepSpec(run, ws, ['sh', '-c', 'head -c 3m /dev/zero > /tmp/big; echo rc=$?'], { resources: { tmpBytes: 2 * 1024 * 1024 } }),
+      stepSpec(run, ws, ['sh', '-c', 'head -c 3m /dev/zero > /tmp/big; echo rc=$?'], {
+        resources: { tmpBytes: 2 * 1024 * 1024 },
+      }),
       { onLine: lines.onLine },
     );
     assert.deepEqual(lines.stdout, ['rc=1']);
@@ -60,7 +68,9 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
 
   it('writes to /wave/out reach the host, owned by the invoking user (root → 0:0)', async () => {
     const ws = await makeWorkspace();
-    const result = await sandbox.run(stepSpec(run, ws, ['sh', '-c', 'mkdir /wave/out/d && echo hello > /wave/out/d/result.txt && id -u']));
+    const result = await sandbox.run(
+      stepSpec(run, ws, ['sh', '-c', 'mkdir /wave/out/d && echo hello > /wave/out/d/result.txt && id -u']),
+    );
     assert.equal(result.exitCode, 0, result.stderrTail);
     assert.equal(await readFile(join(ws.out, 'd', 'result.txt'), 'utf8'), 'hello\n');
     const uid = process.getuid?.() ?? 0;
@@ -75,7 +85,10 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
     await chown(ws.out, 1000, 1000); // the user's own workspace
     const asUser = new DockerSandbox({ docker: env.docker, host: { uid: 1000, gid: 1000 } });
     const lines = lineCollector();
-    const result = await asUser.run(stepSpec(run, ws, ['sh', '-c', 'id -u; id -g; echo x > /wave/out/f; stat -c %u:%g /wave/out /wave/out/f']), { onLine: lines.onLine });
+    const result = await asUser.run(
+      stepSpec(run, ws, ['sh', '-c', 'id -u; id -g; echo x > /wave/out/f; stat -c %u:%g /wave/out /wave/out/f']),
+      { onLine: lines.onLine },
+    );
     assert.equal(result.exitCode, 0, result.stderrTail);
     assert.deepEqual(lines.stdout, ['1000', '1000', '1000:1000', '1000:1000']);
     // Copied out by the Wave process itself (here root, pretending to be 1000): its files, whoever Wave is.
@@ -85,7 +98,9 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
 
   it('setuid bits written by a step are stripped on the host', async () => {
     const ws = await makeWorkspace();
-    const result = await sandbox.run(stepSpec(run, ws, ['sh', '-c', 'cp /bin/true /wave/out/t && chmod 6755 /wave/out/t && stat -c %a /wave/out/t']));
+    const result = await sandbox.run(
+      stepSpec(run, ws, ['sh', '-c', 'cp /bin/true /wave/out/t && chmod 6755 /wave/out/t && stat -c %a /wave/out/t']),
+    );
     assert.equal(result.exitCode, 0, result.stderrTail);
     assert.equal(result.stdoutTail.trim(), '6755');
     const st = await stat(join(ws.out, 't'));
@@ -96,8 +111,14 @@ describe('docker sandbox: filesystem boundary', { skip: env.skip }, () => {
   it('refuses a source the container user could not read, and a missing out/, before creating anything', async () => {
     const ws = await makeWorkspace();
     await chmod(ws.src, 0o700);
-    await assert.rejects(sandbox.run(stepSpec(run, ws, ['ls'])), { code: 'sandbox_failed', message: /mounts.src: .* is not readable by the container user 10001:10001/ });
+    await assert.rejects(sandbox.run(stepSpec(run, ws, ['ls'])), {
+      code: 'sandbox_failed',
+      message: /mounts.src: .* is not readable by the container user 10001:10001/,
+    });
     await chmod(ws.src, 0o755);
-    await assert.rejects(sandbox.run(stepSpec(run, { ...ws, out: `${ws.out}-missing` }, ['true'])), { code: 'sandbox_failed', message: /mounts.out: .* is not a directory/ });
+    await assert.rejects(sandbox.run(stepSpec(run, { ...ws, out: `${ws.out}-missing` }, ['true'])), {
+      code: 'sandbox_failed',
+      message: /mounts.out: .* is not a directory/,
+    });
   });
 });

@@ -4,14 +4,28 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { DockerSandbox } from '../../../src/sandbox/docker/sandbox.js';
-import { cleanup, containersOf, lineCollector, makeWorkspace, sandboxTestEnv, stepSpec, uniqueRunId } from './support.js';
+import {
+  cleanup,
+  containersOf,
+  lineCollector,
+  makeWorkspace,
+  sandboxTestEnv,
+  stepSpec,
+  uniqueRunId,
+} from './support.js';
 
 const env = await sandboxTestEnv();
 const run = uniqueRunId('lim');
 
 async function gone(id: string | null): Promise<boolean> {
   assert.ok(id);
-  return env.docker.getContainer(id).inspect().then(() => false, (err: { statusCode?: number }) => err.statusCode === 404);
+  return env.docker
+    .getContainer(id)
+    .inspect()
+    .then(
+      () => false,
+      (err: { statusCode?: number }) => err.statusCode === 404,
+    );
 }
 
 describe('docker sandbox: resource limits', { skip: env.skip }, () => {
@@ -22,7 +36,8 @@ describe('docker sandbox: resource limits', { skip: env.skip }, () => {
     const lines = lineCollector();
     // The bomb saturates the limit; the main shell then fails to fork `sleep` and exits, and with it PID 1 and
     // every bomb process. The timeout is only a safety net.
-    const script = 'bomb() { bomb | bomb & }; bomb; sleep 3; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; echo end';
+    const script =
+      'bomb() { bomb | bomb & }; bomb; sleep 3; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; echo end';
     const result = await new DockerSandbox({ docker: env.docker }).run(
       stepSpec(run, ws, ['sh', '-c', script], { resources: { pids: 64 }, timeoutMs: 20_000, killGraceMs: 1000 }),
       { onLine: lines.onLine },
@@ -36,7 +51,10 @@ describe('docker sandbox: resource limits', { skip: env.skip }, () => {
   it('allocating past the memory limit is reported as oom_killed', async () => {
     const ws = await makeWorkspace();
     const result = await new DockerSandbox({ docker: env.docker }).run(
-      stepSpec(run, ws, ['sh', '-c', 'head -c 300m /dev/zero | tail; echo survived'], { resources: { memoryBytes: 64 * 1024 * 1024 }, timeoutMs: 30_000 }),
+      stepSpec(run, ws, ['sh', '-c', 'head -c 300m /dev/zero | tail; echo survived'], {
+        resources: { memoryBytes: 64 * 1024 * 1024 },
+        timeoutMs: 30_000,
+      }),
     );
     assert.equal(result.status, 'oom_killed', JSON.stringify(result));
     assert.ok(await gone(result.containerId));
@@ -44,18 +62,26 @@ describe('docker sandbox: resource limits', { skip: env.skip }, () => {
 
   it('sleep 1000 with a 2 s timeout ends as timed_out within the grace, and the container is gone', async () => {
     const ws = await makeWorkspace();
-    const result = await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['sleep', '1000'], { timeoutMs: 2000 }));
+    const result = await new DockerSandbox({ docker: env.docker }).run(
+      stepSpec(run, ws, ['sleep', '1000'], { timeoutMs: 2000 }),
+    );
     assert.equal(result.status, 'timed_out');
     assert.equal(result.exitCode, 143); // SIGTERM was enough
     assert.ok(result.durationMs < 2000 + 5000, `took ${result.durationMs} ms`);
     assert.ok(await gone(result.containerId));
-    assert.deepEqual((await containersOf(env.docker, run)).map((c) => c.Id), []);
+    assert.deepEqual(
+      (await containersOf(env.docker, run)).map((c) => c.Id),
+      [],
+    );
   });
 
   it('a step that ignores SIGTERM is SIGKILLed after the grace', async () => {
     const ws = await makeWorkspace();
     const result = await new DockerSandbox({ docker: env.docker }).run(
-      stepSpec(run, ws, ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'], { timeoutMs: 1000, killGraceMs: 1000 }),
+      stepSpec(run, ws, ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'], {
+        timeoutMs: 1000,
+        killGraceMs: 1000,
+      }),
     );
     assert.equal(result.status, 'timed_out');
     assert.equal(result.exitCode, 137);
@@ -66,11 +92,17 @@ describe('docker sandbox: resource limits', { skip: env.skip }, () => {
   it('limits land in the engine as configured (memory = swap, NanoCpus, pids)', async () => {
     const ws = await makeWorkspace();
     let host: unknown;
-    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['true'], { resources: { cpus: 0.5, pids: 77, memoryBytes: 128 * 1024 * 1024 } }), {
-      onCreated: (id) => {
-        host = env.docker.getContainer(id).inspect().then((i) => i.HostConfig);
+    await new DockerSandbox({ docker: env.docker }).run(
+      stepSpec(run, ws, ['true'], { resources: { cpus: 0.5, pids: 77, memoryBytes: 128 * 1024 * 1024 } }),
+      {
+        onCreated: (id) => {
+          host = env.docker
+            .getContainer(id)
+            .inspect()
+            .then((i) => i.HostConfig);
+        },
       },
-    });
+    );
     const hc = (await host) as Record<string, unknown>;
     assert.equal(hc.Memory, 128 * 1024 * 1024);
     assert.equal(hc.MemorySwap, 128 * 1024 * 1024);

@@ -10,7 +10,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DockerSandbox } from '../../../src/sandbox/docker/sandbox.js';
 import { findOrphans, reapOrphans } from '../../../src/sandbox/docker/reaper.js';
 import { LABELS } from '../../../src/sandbox/docker/labels.js';
-import { TEST_IMAGE, cleanup, containersOf, makeWorkspace, sandboxTestEnv, stepSpec, uniqueRunId, volumesOf } from './support.js';
+import {
+  TEST_IMAGE,
+  cleanup,
+  containersOf,
+  makeWorkspace,
+  sandboxTestEnv,
+  stepSpec,
+  uniqueRunId,
+  volumesOf,
+} from './support.js';
 
 const env = await sandboxTestEnv();
 const run = uniqueRunId('orph');
@@ -22,7 +31,10 @@ describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
 
   it('kill -9 of Wave mid-step leaves a labelled container, holder and volume; reapOrphans removes them', async () => {
     const ws = await makeWorkspace();
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, run, ws.src, ws.out, TEST_IMAGE], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, run, ws.src, ws.out, TEST_IMAGE], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = once(proc, 'exit');
@@ -53,7 +65,10 @@ describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
       assert.equal((await volumesOf(env.docker, run)).length, 1, 'and its /wave/out volume');
 
       // A run that is active elsewhere is kept.
-      assert.deepEqual(await reapOrphans(env.docker, { labels: { [LABELS.run]: run }, isRunActive: (id) => id === run }), []);
+      assert.deepEqual(
+        await reapOrphans(env.docker, { labels: { [LABELS.run]: run }, isRunActive: (id) => id === run }),
+        [],
+      );
       assert.equal((await containersOf(env.docker, run)).length, 2);
       assert.equal((await volumesOf(env.docker, run)).length, 1);
 
@@ -71,22 +86,43 @@ describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
     // Another host's container: its owner pid is meaningless here.
     const otherHost = new DockerSandbox({ docker: env.docker, owner: { host: 'some-other-host', pid: 999_999 } });
     // This host, a pid that does not exist: a true orphan.
-    const deadOwner = new DockerSandbox({ docker: env.docker, owner: { host: (await import('node:os')).hostname(), pid: 2 ** 22 + 7 } });
+    const deadOwner = new DockerSandbox({
+      docker: env.docker,
+      owner: { host: (await import('node:os')).hostname(), pid: 2 ** 22 + 7 },
+    });
     const controller = new AbortController();
     const runs = [
-      otherHost.run(stepSpec(run, ws, ['sleep', '60'], { labels: { run, step: 'other-host', attempt: 1 } }), { signal: controller.signal }),
-      deadOwner.run(stepSpec(run, ws, ['sleep', '60'], { labels: { run, step: 'dead-owner', attempt: 1 } }), { signal: controller.signal }),
-      new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['sleep', '60'], { labels: { run, step: 'live', attempt: 1 } }), { signal: controller.signal }),
+      otherHost.run(stepSpec(run, ws, ['sleep', '60'], { labels: { run, step: 'other-host', attempt: 1 } }), {
+        signal: controller.signal,
+      }),
+      deadOwner.run(stepSpec(run, ws, ['sleep', '60'], { labels: { run, step: 'dead-owner', attempt: 1 } }), {
+        signal: controller.signal,
+      }),
+      new DockerSandbox({ docker: env.docker }).run(
+        stepSpec(run, ws, ['sleep', '60'], { labels: { run, step: 'live', attempt: 1 } }),
+        { signal: controller.signal },
+      ),
     ].map((running) => running.catch((err: unknown) => err)); // the reaped one fails (its container and /wave/out are gone)
     try {
-      for (let i = 0; i < 100 && (await containersOf(env.docker, run, 'step')).filter((c) => c.State === 'running').length < 3; i++) await delay(100);
+      for (
+        let i = 0;
+        i < 100 && (await containersOf(env.docker, run, 'step')).filter((c) => c.State === 'running').length < 3;
+        i++
+      )
+        await delay(100);
       const orphans = await findOrphans(env.docker, { labels: { [LABELS.run]: run } });
-      assert.deepEqual(orphans.map((o) => o.step), ['dead-owner', 'dead-owner'], 'the step and its /wave/out holder');
+      assert.deepEqual(
+        orphans.map((o) => o.step),
+        ['dead-owner', 'dead-owner'],
+        'the step and its /wave/out holder',
+      );
       const removed = await reapOrphans(env.docker, { labels: { [LABELS.run]: run } });
       assert.equal(removed.length, 2);
       const left = (await containersOf(env.docker, run, 'step')).map((c) => c.Labels[LABELS.step]).sort();
       assert.deepEqual(left, ['live', 'other-host']);
-      const volumeSteps = (await env.docker.listVolumes({ filters: { label: [`${LABELS.run}=${run}`] } })).Volumes.map((v) => v.Labels[LABELS.step]).sort();
+      const volumeSteps = (await env.docker.listVolumes({ filters: { label: [`${LABELS.run}=${run}`] } })).Volumes.map(
+        (v) => v.Labels[LABELS.step],
+      ).sort();
       assert.deepEqual(volumeSteps, ['live', 'other-host'], "the dead owner's volume went with its containers");
     } finally {
       controller.abort();

@@ -36,10 +36,18 @@ async function usage(dir: string): Promise<{ bytes: number; entries: number }> {
 
 async function attack(step: string, script: string, resources: SandboxResources = QUOTA) {
   const ws = await makeWorkspace();
-  const result = await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['sh', '-c', script], { labels: { run, step, attempt: 1 }, resources }));
+  const result = await new DockerSandbox({ docker: env.docker }).run(
+    stepSpec(run, ws, ['sh', '-c', script], { labels: { run, step, attempt: 1 }, resources }),
+  );
   // Gone on the way out: nothing of this step is left on the engine.
-  assert.deepEqual((await containersOf(env.docker, run)).filter((c) => c.Labels['wave.step'] === step), []);
-  assert.deepEqual((await volumesOf(env.docker, run)).filter((v) => v.includes(`-${step}-`)), []);
+  assert.deepEqual(
+    (await containersOf(env.docker, run)).filter((c) => c.Labels['wave.step'] === step),
+    [],
+  );
+  assert.deepEqual(
+    (await volumesOf(env.docker, run)).filter((v) => v.includes(`-${step}-`)),
+    [],
+  );
   return { ws, result, usage: await usage(ws.out) };
 }
 
@@ -60,8 +68,14 @@ describe('docker sandbox: /wave/out quotas (issue 13 #5)', { skip: env.skip }, (
   });
 
   it('more files than the file quota: refused naming resources.out_files, host bounded', async () => {
-    const { result, usage: used } = await attack('many', 'cd /wave/out; mkdir d; i=0; while [ $i -lt 500 ]; do : > d/f$i 2>/dev/null; i=$((i+1)); done; ls d | wc -l');
-    assert.ok(Number(result.stdoutTail.trim()) < 500, `the kernel let the step create ${result.stdoutTail.trim()} files`);
+    const { result, usage: used } = await attack(
+      'many',
+      'cd /wave/out; mkdir d; i=0; while [ $i -lt 500 ]; do : > d/f$i 2>/dev/null; i=$((i+1)); done; ls d | wc -l',
+    );
+    assert.ok(
+      Number(result.stdoutTail.trim()) < 500,
+      `the kernel let the step create ${result.stdoutTail.trim()} files`,
+    );
     assert.equal(result.outputRefused?.kind, 'quota');
     assert.match(result.outputRefused?.message ?? '', /quota of 50 files and directories \(resources\.out_files\)/);
     assert.ok(used.entries <= QUOTA.outFiles, `host out/ holds ${used.entries} entries`);
@@ -88,10 +102,19 @@ describe('docker sandbox: /wave/out quotas (issue 13 #5)', { skip: env.skip }, (
     const ws = await makeWorkspace();
     await writeFile(join(ws.out, 'given.txt'), 'given\n');
     const result = await new DockerSandbox({ docker: env.docker }).run(
-      stepSpec(run, ws, ['sh', '-c', 'cat /wave/out/given.txt && echo more >> /wave/out/given.txt && rm -f /wave/out/gone && echo new > /wave/out/new.txt'], {
-        labels: { run, step: 'seeded', attempt: 1 },
-        resources: QUOTA,
-      }),
+      stepSpec(
+        run,
+        ws,
+        [
+          'sh',
+          '-c',
+          'cat /wave/out/given.txt && echo more >> /wave/out/given.txt && rm -f /wave/out/gone && echo new > /wave/out/new.txt',
+        ],
+        {
+          labels: { run, step: 'seeded', attempt: 1 },
+          resources: QUOTA,
+        },
+      ),
     );
     assert.equal(result.exitCode, 0, result.stderrTail);
     assert.equal(result.stdoutTail.trim(), 'given');
@@ -102,9 +125,17 @@ describe('docker sandbox: /wave/out quotas (issue 13 #5)', { skip: env.skip }, (
   it('refuses a quota larger than the memory limit before creating anything', async () => {
     const ws = await makeWorkspace();
     await assert.rejects(
-      new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['true'], { labels: { run, step: 'toolarge', attempt: 1 }, resources: { outBytes: 64 * MiB, memoryBytes: 32 * MiB } })),
+      new DockerSandbox({ docker: env.docker }).run(
+        stepSpec(run, ws, ['true'], {
+          labels: { run, step: 'toolarge', attempt: 1 },
+          resources: { outBytes: 64 * MiB, memoryBytes: 32 * MiB },
+        }),
+      ),
       { code: 'sandbox_failed', message: /quota .* is larger than the memory limit/ },
     );
-    assert.deepEqual((await volumesOf(env.docker, run)).filter((v) => v.includes('-toolarge-')), []);
+    assert.deepEqual(
+      (await volumesOf(env.docker, run)).filter((v) => v.includes('-toolarge-')),
+      [],
+    );
   });
 });

@@ -14,7 +14,11 @@ describe('docker sandbox: privileges and network', { skip: env.skip }, () => {
     const ws = await makeWorkspace();
     const lines = lineCollector();
     const result = await new DockerSandbox({ docker: env.docker }).run(
-      stepSpec(run, ws, ['sh', '-c', 'grep -E "^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; echo "uid=$(id -u)"; echo "pid1=$(cat /proc/1/comm)"']),
+      stepSpec(run, ws, [
+        'sh',
+        '-c',
+        'grep -E "^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; echo "uid=$(id -u)"; echo "pid1=$(cat /proc/1/comm)"',
+      ]),
       { onLine: lines.onLine },
     );
     assert.equal(result.exitCode, 0, result.stderrTail);
@@ -30,7 +34,9 @@ describe('docker sandbox: privileges and network', { skip: env.skip }, () => {
   it('only the loopback interface exists', async () => {
     const ws = await makeWorkspace();
     const lines = lineCollector();
-    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['ls', '/sys/class/net']), { onLine: lines.onLine });
+    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['ls', '/sys/class/net']), {
+      onLine: lines.onLine,
+    });
     assert.deepEqual(lines.stdout, ['lo']);
   });
 
@@ -42,7 +48,9 @@ describe('docker sandbox: privileges and network', { skip: env.skip }, () => {
       'mount -t tmpfs x /tmp 2>/dev/null && echo mount-ok || echo mount-denied',
       'su -c id root </dev/null 2>/dev/null && echo su-ok || echo su-denied',
     ].join('; ');
-    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['sh', '-c', script]), { onLine: lines.onLine });
+    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['sh', '-c', script]), {
+      onLine: lines.onLine,
+    });
     assert.deepEqual(lines.stdout, ['mknod-denied', 'mount-denied', 'su-denied']);
   });
 });

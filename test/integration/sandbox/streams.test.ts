@@ -6,7 +6,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DockerSandbox } from '../../../src/sandbox/docker/sandbox.js';
 import { loadSandboxProfile } from '../../../src/sandbox/profile.js';
 import type { OutputLine } from '../../../src/sandbox/types.js';
-import { cleanup, containersOf, lineCollector, makeWorkspace, sandboxTestEnv, stepSpec, uniqueRunId } from './support.js';
+import {
+  cleanup,
+  containersOf,
+  lineCollector,
+  makeWorkspace,
+  sandboxTestEnv,
+  stepSpec,
+  uniqueRunId,
+} from './support.js';
 
 const env = await sandboxTestEnv();
 const run = uniqueRunId('io');
@@ -49,7 +57,9 @@ describe('docker sandbox: streams, exit codes, cancellation', { skip: env.skip }
     const ws = await makeWorkspace();
     const prompt = 'line one\nline two ✓\n';
     const lines = lineCollector();
-    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['cat'], { stdin: prompt }), { onLine: lines.onLine });
+    await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['cat'], { stdin: prompt }), {
+      onLine: lines.onLine,
+    });
     assert.deepEqual(lines.stdout, ['line one', 'line two ✓']);
   });
 
@@ -57,7 +67,11 @@ describe('docker sandbox: streams, exit codes, cancellation', { skip: env.skip }
     const ws = await makeWorkspace();
     const lines = lineCollector();
     const result = await new DockerSandbox({ docker: env.docker }).run(
-      stepSpec(run, ws, ['sh', '-c', 'for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; printf tail-without-newline']),
+      stepSpec(run, ws, [
+        'sh',
+        '-c',
+        'for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; printf tail-without-newline',
+      ]),
       { onLine: lines.onLine },
     );
     assert.deepEqual(lines.stdout, ['out1', 'out2', 'out3', 'out4', 'out5', 'tail-without-newline']);
@@ -117,7 +131,9 @@ describe('docker sandbox: streams, exit codes, cancellation', { skip: env.skip }
   it('an already aborted signal creates nothing', async () => {
     const ws = await makeWorkspace();
     const before = (await containersOf(env.docker, run)).length;
-    const result = await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['true']), { signal: AbortSignal.abort() });
+    const result = await new DockerSandbox({ docker: env.docker }).run(stepSpec(run, ws, ['true']), {
+      signal: AbortSignal.abort(),
+    });
     assert.deepEqual([result.status, result.containerId], ['cancelled', null]);
     assert.equal((await containersOf(env.docker, run)).length, before);
   });
@@ -142,6 +158,9 @@ describe('docker sandbox: streams, exit codes, cancellation', { skip: env.skip }
       code: 'image_missing',
       hint: 'build it with: wave images build definitely-missing',
     });
-    await assert.rejects(sandbox.run({ ...stepSpec(run, ws, ['true']), network: 'bridge' as 'none' }), { code: 'sandbox_failed', message: /network "bridge" is not supported/ });
+    await assert.rejects(sandbox.run({ ...stepSpec(run, ws, ['true']), network: 'bridge' as 'none' }), {
+      code: 'sandbox_failed',
+      message: /network "bridge" is not supported/,
+    });
   });
 });

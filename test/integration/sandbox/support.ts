@@ -58,15 +58,35 @@ export function stepSpec(run: string, ws: Workspace, argv: string[], extra: Part
 
 /** Removes every container and /wave/out volume of this test run (only ones labelled with its run id) and the temp dirs. */
 export async function cleanup(docker: Docker, run: string): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${run}`, `${LABELS.managed}=true`] } }).catch(() => []);
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const list = await docker
+    .listContainers({ all: true, filters: { label: [`${LABELS.run}=${run}`, `${LABELS.managed}=true`] } })
+    .catch(() => []);
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const volumes = await volumesOf(docker, run).catch(() => []);
-  await Promise.all(volumes.map((name) => docker.getVolume(name).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    volumes.map((name) =>
+      docker
+        .getVolume(name)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   await Promise.all(workspaces.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 /** Containers of a run: steps, and (with role `out`) the holders of their /wave/out volumes. */
-export async function containersOf(docker: Docker, run: string, role?: 'step' | 'out'): Promise<Docker.ContainerInfo[]> {
+export async function containersOf(
+  docker: Docker,
+  run: string,
+  role?: 'step' | 'out',
+): Promise<Docker.ContainerInfo[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${run}`] } });
   if (role === undefined) return list;
   return list.filter((c) => (c.Labels[LABELS.role] ?? 'step') === role);
@@ -91,6 +111,7 @@ export function lineCollector() {
   return {
     stdout,
     stderr,
-    onLine: (l: { stream: 'stdout' | 'stderr'; text: string }) => void (l.stream === 'stdout' ? stdout : stderr).push(l.text),
+    onLine: (l: { stream: 'stdout' | 'stderr'; text: string }) =>
+      void (l.stream === 'stdout' ? stdout : stderr).push(l.text),
   };
 }

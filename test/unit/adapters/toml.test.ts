@@ -28,7 +28,10 @@ describe('the files Wave writes are valid TOML', () => {
     const instructions = TRICKY.join('\n');
     const permissions = projectCodexPermissions({ allowed_tools: ['*'], deny: [] });
     const doc = readToml(codexConfigToml({ instructions, gatewayBaseUrl: 'http://127.0.0.1:4002/v1', permissions }));
-    assert.equal(doc.developer_instructions, instructions.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+    assert.equal(
+      doc.developer_instructions,
+      instructions.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+    );
     const providers = doc.model_providers as Record<string, Record<string, unknown>>;
     assert.equal(providers.wave?.base_url, 'http://127.0.0.1:4002/v1');
   });
@@ -48,7 +51,9 @@ describe('the files Wave writes are valid TOML', () => {
   });
   it('lone surrogates become U+FFFD (UTF-8 cannot carry them); pairs stay', () => {
     const permissions = projectCodexPermissions({ allowed_tools: ['*'], deny: [] });
-    const doc = readToml(codexConfigToml({ instructions: 'a\ud800b\udc00c\ud83d\ude00', gatewayBaseUrl: 'http://x', permissions }));
+    const doc = readToml(
+      codexConfigToml({ instructions: 'a\ud800b\udc00c\ud83d\ude00', gatewayBaseUrl: 'http://x', permissions }),
+    );
     assert.equal(doc.developer_instructions, 'a\ufffdb\ufffdc😀');
   });
 

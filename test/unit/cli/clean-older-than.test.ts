@@ -39,7 +39,10 @@ function runFinishedAgo(days: number, pipeline: string): string {
 function runIds(): string[] {
   const store = new Store(defaultStatePath(dir));
   try {
-    return store.runs.list({ limit: 100 }).map((r) => r.id).sort();
+    return store.runs
+      .list({ limit: 100 })
+      .map((r) => r.id)
+      .sort();
   } finally {
     store.close();
   }

@@ -19,10 +19,23 @@ describe('wave logs --follow', () => {
   it('prints lines written after it started and exits when the run ends', async () => {
     const store = new Store(path.join(dir, '.wave', 'state.db'));
     after(() => store.close());
-    const runId = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] }).id;
+    const runId = store.runs.create({
+      pipeline: 'p',
+      pipelinePath: 'p.yaml',
+      input: '',
+      steps: [{ stepId: 's', level: 0, position: 0 }],
+    }).id;
     store.runs.start(runId);
     const line = (text: string) =>
-      store.events.append({ type: 'step_output', runId, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stdout', line: text });
+      store.events.append({
+        type: 'step_output',
+        runId,
+        stepId: 's',
+        attempt: 1,
+        time: new Date().toISOString(),
+        stream: 'stdout',
+        line: text,
+      });
     line('before follow');
 
     const child = spawn(process.execPath, ['--import', tsxLoader, entry, 'logs', runId, '--follow'], {

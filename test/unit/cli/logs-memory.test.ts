@@ -28,7 +28,15 @@ describe('wave logs memory', () => {
       store.runs.start(runId);
       for (let i = 0; i < ROWS; i++) {
         const line = String.fromCharCode(97 + (i % 26)).repeat(LINE_BYTES);
-        store.events.append({ type: 'step_output', runId, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stdout', line });
+        store.events.append({
+          type: 'step_output',
+          runId,
+          stepId: 's',
+          attempt: 1,
+          time: new Date().toISOString(),
+          stream: 'stdout',
+          line,
+        });
       }
     } finally {
       store.close();

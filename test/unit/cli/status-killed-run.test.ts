@@ -20,11 +20,21 @@ const STEP = { persona: '', adapter: 'command', model: '', image: 'wave/base:lat
 
 describe('wave status', () => {
   test('a run whose Wave process died reads as failed, its running step interrupted, and stays so', () => {
-    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const gone = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+    );
     const store = new Store(defaultStatePath(dir));
     let runId: string;
     try {
-      const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'one', level: 0, position: 0 }, { stepId: 'two', level: 1, position: 1 }] });
+      const run = store.runs.create({
+        pipeline: 'p',
+        pipelinePath: 'p.yaml',
+        input: '',
+        steps: [
+          { stepId: 'one', level: 0, position: 0 },
+          { stepId: 'two', level: 1, position: 1 },
+        ],
+      });
       store.runs.start(run.id, { host: hostname(), pid: gone });
       store.steps.start(run.id, 'one', STEP);
       store.steps.complete(run.id, 'one');
@@ -36,10 +46,20 @@ describe('wave status', () => {
 
     const res = runWave(['status', runId, '-o', 'json'], dir);
     assert.equal(res.status, 0, res.stderr);
-    const status = JSON.parse(res.stdout) as { status: string; error: string; steps: Array<{ id: string; status: string; error: string | null }> };
+    const status = JSON.parse(res.stdout) as {
+      status: string;
+      error: string;
+      steps: Array<{ id: string; status: string; error: string | null }>;
+    };
     assert.equal(status.status, 'failed');
     assert.match(status.error, /the Wave process running it \(pid \d+\) died/);
-    assert.deepEqual(status.steps.map((s) => [s.id, s.status]), [['one', 'completed'], ['two', 'failed']]);
+    assert.deepEqual(
+      status.steps.map((s) => [s.id, s.status]),
+      [
+        ['one', 'completed'],
+        ['two', 'failed'],
+      ],
+    );
 
     const text = runWave(['status', runId], dir);
     assert.equal(text.status, 0, text.stderr);

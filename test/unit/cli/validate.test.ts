@@ -43,7 +43,10 @@ describe('wave init + validate in an empty git repository', () => {
   });
 
   test('a cycle prints its path and exits non-zero', () => {
-    writePipeline('cyclic', `kind: WavePipeline\nmetadata: {name: cyclic}\nsteps:\n${commandStep('a', ['c'])}${commandStep('b', ['a'])}${commandStep('c', ['b'])}`);
+    writePipeline(
+      'cyclic',
+      `kind: WavePipeline\nmetadata: {name: cyclic}\nsteps:\n${commandStep('a', ['c'])}${commandStep('b', ['a'])}${commandStep('c', ['b'])}`,
+    );
     const res = runWave(['validate', '--pipeline', 'cyclic'], dir);
     assert.equal(res.status, 2);
     assert.match(res.stderr, /dependency cycle: ([abc]) -> (?!\1)[abc] -> (?!\1)[abc] -> \1\b/);
@@ -51,7 +54,10 @@ describe('wave init + validate in an empty git repository', () => {
   });
 
   test('an unknown key suggests the known one, with line and column', () => {
-    writePipeline('typo', `kind: WavePipeline\nmetadata: {name: typo}\nsteps:\n  - id: a\n    dependecies: []\n    exec: {type: command, script: "true"}\n`);
+    writePipeline(
+      'typo',
+      `kind: WavePipeline\nmetadata: {name: typo}\nsteps:\n  - id: a\n    dependecies: []\n    exec: {type: command, script: "true"}\n`,
+    );
     const res = runWave(['validate', '--pipeline', 'typo'], dir);
     assert.equal(res.status, 2);
     assert.match(res.stderr, /typo\.yaml:5:5: error: .*dependecies.*did you mean 'dependencies'/);
@@ -65,26 +71,41 @@ describe('wave init + validate in an empty git repository', () => {
   });
 
   test('every problem is listed, not only the first; -o json carries them', () => {
-    writePipeline('many', `kind: WavePipeline\nmetadata: {name: many}\nsteps:\n${commandStep('a', ['nope'])}${commandStep('a', [])}${commandStep('b', ['b'])}`);
+    writePipeline(
+      'many',
+      `kind: WavePipeline\nmetadata: {name: many}\nsteps:\n${commandStep('a', ['nope'])}${commandStep('a', [])}${commandStep('b', ['b'])}`,
+    );
     const res = runWave(['validate', '--pipeline', 'many', '-o', 'json'], dir);
     assert.equal(res.status, 2);
     const report = JSON.parse(res.stdout) as { valid: boolean; problems: Array<{ severity: string; message: string }> };
     assert.equal(report.valid, false);
-    const errors = report.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('\n');
+    const errors = report.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => p.message)
+      .join('\n');
     assert.match(errors, /nope/);
     assert.match(errors, /duplicate/i);
     assert.match(errors, /itself/i);
   });
 
   test('a schema file that does not compile is an error at the contract, before any run', () => {
-    writeFileSync(path.join(dir, '.wave', 'contracts', 'bad.schema.json'), '{"type": "object", "properties": {"x": {"type": "nonsense"}}}');
+    writeFileSync(
+      path.join(dir, '.wave', 'contracts', 'bad.schema.json'),
+      '{"type": "object", "properties": {"x": {"type": "nonsense"}}}',
+    );
     writeFileSync(path.join(dir, '.wave', 'contracts', 'broken.schema.json'), '{"type": ');
     const step = (id: string, schema: string) =>
       `  - id: ${id}\n    exec: {type: command, script: "true"}\n    output_artifacts: [{name: r, path: r.json}]\n    handover:\n      contract: {type: json_schema, schema_path: .wave/contracts/${schema}}\n`;
-    writePipeline('badschema', `kind: WavePipeline\nmetadata: {name: badschema}\nsteps:\n${step('a', 'bad.schema.json')}${step('b', 'broken.schema.json')}`);
+    writePipeline(
+      'badschema',
+      `kind: WavePipeline\nmetadata: {name: badschema}\nsteps:\n${step('a', 'bad.schema.json')}${step('b', 'broken.schema.json')}`,
+    );
     const res = runWave(['validate', '--pipeline', 'badschema'], dir);
     assert.equal(res.status, 2, res.stdout);
-    assert.match(res.stderr, /badschema\.yaml:8:\d+: error: step 'a': json_schema contract: .*not a valid .*JSON Schema.*properties\/x\/type/);
+    assert.match(
+      res.stderr,
+      /badschema\.yaml:8:\d+: error: step 'a': json_schema contract: .*not a valid .*JSON Schema.*properties\/x\/type/,
+    );
     assert.match(res.stderr, /badschema\.yaml:13:\d+: error: step 'b': json_schema contract: .*(JSON|parse)/i);
     const run = runWave(['run', 'badschema'], dir);
     assert.equal(run.status, 2, 'wave run refuses it too');
@@ -92,10 +113,16 @@ describe('wave init + validate in an empty git repository', () => {
   });
 
   test('a restriction the adapter cannot enforce is a warning at validate time (exit 0)', () => {
-    writePipeline('codexnav', `kind: WavePipeline\nmetadata: {name: codexnav}\nsteps:\n  - id: map\n    persona: navigator\n    adapter: codex\n    exec: {type: prompt, source: "map it"}\n`);
+    writePipeline(
+      'codexnav',
+      `kind: WavePipeline\nmetadata: {name: codexnav}\nsteps:\n  - id: map\n    persona: navigator\n    adapter: codex\n    exec: {type: prompt, source: "map it"}\n`,
+    );
     const res = runWave(['validate', '--pipeline', 'codexnav'], dir);
     assert.equal(res.status, 0, res.stderr);
-    assert.match(res.stderr, /codexnav\.yaml:4:\d+: warning: step 'map': codex cannot refuse an allow list of shell commands \(Bash\(git log\*\)/);
+    assert.match(
+      res.stderr,
+      /codexnav\.yaml:4:\d+: warning: step 'map': codex cannot refuse an allow list of shell commands \(Bash\(git log\*\)/,
+    );
     assert.match(res.stderr, /codex cannot refuse path rules/);
     assert.match(res.stdout, /valid: .*\(2 warning\(s\)\)/);
   });
@@ -156,7 +183,10 @@ steps:
 
   test('a YAML alias bomb is a user error at the file (exit 2), for validate and run', () => {
     writePipeline('bomb', aliasBombPipeline('bomb', 9));
-    for (const args of [['validate', '--pipeline', 'bomb'], ['run', 'bomb']]) {
+    for (const args of [
+      ['validate', '--pipeline', 'bomb'],
+      ['run', 'bomb'],
+    ]) {
       const res = runWave(args, dir);
       assert.equal(res.status, 2, `${args[0]}: ${res.stderr}`);
       assert.match(res.stderr, /bomb\.yaml:4:10: error: YAML: the aliases \(\*name\) expand to more than 1000 nodes/);

@@ -66,7 +66,10 @@ describe('loadManifest', () => {
       assert.equal(err.code, 'manifest_invalid');
       assert.equal(err.exitCode, 2);
       assert.equal(err.details.length, 2);
-      assert.match(err.details[0] ?? '', /wave\.yaml:18:1: error: unknown key 'adaptors' \(did you mean 'adapters'\?\)/);
+      assert.match(
+        err.details[0] ?? '',
+        /wave\.yaml:18:1: error: unknown key 'adaptors' \(did you mean 'adapters'\?\)/,
+      );
       assert.match(err.details[1] ?? '', /wave\.yaml:20:27: error: 'runtime\.max_concurrent_workers' must be >= 1/);
       return true;
     });
@@ -107,7 +110,7 @@ describe('manifest problems (position and message)', () => {
     {
       name: 'ignored top-level key: one warning',
       extra: 'project:\n  language: go\n',
-      expect: ["18:1 warning ignored: project"],
+      expect: ['18:1 warning ignored: project'],
     },
     {
       name: 'runtime keys Wave does not implement yet: one error naming both',
@@ -132,17 +135,23 @@ describe('manifest problems (position and message)', () => {
     {
       name: 'enum with suggestion',
       extra: 'runtime:\n  sandbox:\n    backend: dockr\n',
-      expect: ["20:14 error 'runtime.sandbox.backend': unknown value 'dockr'; expected one of docker, host (did you mean 'docker'?)"],
+      expect: [
+        "20:14 error 'runtime.sandbox.backend': unknown value 'dockr'; expected one of docker, host (did you mean 'docker'?)",
+      ],
     },
     {
       name: 'memory that is not a size',
       extra: '    resources: {memory: 4 gigs}\n',
-      expect: [`18:25 error 'personas.navigator.resources.memory' must be a size like 512m, 4g or 2GiB, or a number of bytes (got string "4 gigs")`],
+      expect: [
+        `18:25 error 'personas.navigator.resources.memory' must be a size like 512m, 4g or 2GiB, or a number of bytes (got string "4 gigs")`,
+      ],
     },
     {
       name: 'network mode',
       extra: '    sandbox: {network: closed}\n',
-      expect: ["18:24 error 'personas.navigator.sandbox.network': unknown value 'closed'; expected one of none, allowlist, open"],
+      expect: [
+        "18:24 error 'personas.navigator.sandbox.network': unknown value 'closed'; expected one of none, allowlist, open",
+      ],
     },
     {
       name: 'persona with an unknown adapter',
@@ -167,7 +176,10 @@ describe('manifest problems (position and message)', () => {
   }
 
   it('unknown key inside an adapter (tier_models), with suggestion', async () => {
-    const yaml = manifestYaml().replace('      strongest: claude-opus-4-1', '      strongest: claude-opus-4-1\n      balancd: x');
+    const yaml = manifestYaml().replace(
+      '      strongest: claude-opus-4-1',
+      '      strongest: claude-opus-4-1\n      balancd: x',
+    );
     const problems = await problemsOf(yaml);
     assert.deepEqual(problems.map(brief), [
       "14:7 error unknown key 'balancd' in 'adapters.claude.tier_models' (did you mean 'balanced'?)",
@@ -189,7 +201,9 @@ describe('manifest problems (position and message)', () => {
   });
 
   it('an invalid persona name points at the key', async () => {
-    const problems = await problemsOf(manifestYaml('  my persona:\n    adapter: claude\n    system_prompt_file: prompts/navigator.md\n'));
+    const problems = await problemsOf(
+      manifestYaml('  my persona:\n    adapter: claude\n    system_prompt_file: prompts/navigator.md\n'),
+    );
     assert.deepEqual(problems.map(brief), [
       "18:3 error name 'my persona' in 'personas' must be a name of letters, digits, '.', '_' and '-'",
     ]);
@@ -197,9 +211,12 @@ describe('manifest problems (position and message)', () => {
 
   it('a missing adapter image says what it is', async () => {
     const problems = await problemsOf(manifestYaml().replace('    image: wave/claude:latest\n', ''));
-    assert.deepEqual(problems.map((p) => `${brief(p)} | ${p.hint}`), [
-      "7:5 error missing required key 'image' in 'adapters.claude' | image: The container image the CLI runs in, e.g. wave/claude:latest.",
-    ]);
+    assert.deepEqual(
+      problems.map((p) => `${brief(p)} | ${p.hint}`),
+      [
+        "7:5 error missing required key 'image' in 'adapters.claude' | image: The container image the CLI runs in, e.g. wave/claude:latest.",
+      ],
+    );
   });
 
   it('missing required keys name the key and the mapping', async () => {

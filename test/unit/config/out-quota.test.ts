@@ -13,7 +13,12 @@ async function problemsOf(extra: string): Promise<string[]> {
 
 describe('resources.out_size and out_files', () => {
   it('accepts sizes and counts, in the runtime and in a persona', async () => {
-    assert.deepEqual(await problemsOf('    resources: {out_size: 64m, out_files: 500}\nruntime:\n  sandbox:\n    resources: {out_size: 2GiB, out_files: 20000, memory: 4g}\n'), []);
+    assert.deepEqual(
+      await problemsOf(
+        '    resources: {out_size: 64m, out_files: 500}\nruntime:\n  sandbox:\n    resources: {out_size: 2GiB, out_files: 20000, memory: 4g}\n',
+      ),
+      [],
+    );
   });
 
   it('refuses a size that is not one, with its line', async () => {

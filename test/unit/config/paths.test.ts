@@ -23,8 +23,10 @@ import { PROMPT_FILES, manifestYaml, pipelineYaml, tempProject } from './_helper
 const SECRET = 'root:$6$SECRETHASHVALUE$abcdefgh:19000:0:99999:7:::';
 
 /** A folder outside the project holding the "host" file, and a project next to it. */
-async function hostAndProject(files: Record<string, string> = {}): Promise<{ host: string; secret: string; dir: string }> {
-  const host = await tempProject({ 'shadow': SECRET, 'prompt.md': SECRET, 'dir/x': SECRET });
+async function hostAndProject(
+  files: Record<string, string> = {},
+): Promise<{ host: string; secret: string; dir: string }> {
+  const host = await tempProject({ shadow: SECRET, 'prompt.md': SECRET, 'dir/x': SECRET });
   const dir = await tempProject({ 'wave.yaml': manifestYaml(), ...PROMPT_FILES, ...files });
   return { host, secret: path.join(host, 'shadow'), dir };
 }
@@ -37,7 +39,9 @@ function assertNoSecret(problems: Problem[]): void {
 }
 
 const contractStep = (schemaPath: string) =>
-  pipelineYaml(`  - id: a\n    exec: {type: command, script: "true"}\n    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema, schema_path: ${JSON.stringify(schemaPath)}}\n`);
+  pipelineYaml(
+    `  - id: a\n    exec: {type: command, script: "true"}\n    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema, schema_path: ${JSON.stringify(schemaPath)}}\n`,
+  );
 
 describe('paths in pipelines stay inside the project', () => {
   it('schema_path: an absolute path, a .. escape and a link out are refused at file:line, without content', async () => {
@@ -66,8 +70,15 @@ describe('paths in pipelines stay inside the project', () => {
   it('wave validate (with the contract preflight) reports /etc/shadow-like schema_path without reading it', async () => {
     const { secret, dir } = await hostAndProject();
     writeFileSync(path.join(dir, 'p.yaml'), contractStep(secret));
-    const { problems } = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml'), extraChecks: preflightPipeline });
-    assert.deepEqual(problems.filter((p) => p.severity === 'error').map((p) => p.message), [`step 'a': json_schema contract: schema_path '${secret}' is an absolute path`]);
+    const { problems } = await validateProject({
+      manifestPath: path.join(dir, 'wave.yaml'),
+      pipeline: path.join(dir, 'p.yaml'),
+      extraChecks: preflightPipeline,
+    });
+    assert.deepEqual(
+      problems.filter((p) => p.severity === 'error').map((p) => p.message),
+      [`step 'a': json_schema contract: schema_path '${secret}' is an absolute path`],
+    );
     assertNoSecret(problems);
   });
 
@@ -91,12 +102,18 @@ describe('paths in pipelines stay inside the project', () => {
     );
     writeFileSync(path.join(dir, 'p.yaml'), yaml);
     const { problems } = await readPipeline(path.join(dir, 'p.yaml'), { projectDir: dir });
-    assert.deepEqual(problems.map((p) => p.message.replace(/ \(to .*\)$/, '')), [
-      `step 'a': prompt file '${path.join(host, 'prompt.md')}' is an absolute path`,
-      "step 'b': prompt file 'prompt-link.md' leads outside the project through a symbolic link",
-      `step 'c': mount source '../${path.basename(host)}/dir' leaves the project ('..')`,
-    ]);
-    assert.deepEqual(problems.map((p) => p.line), [7, 10, 14]);
+    assert.deepEqual(
+      problems.map((p) => p.message.replace(/ \(to .*\)$/, '')),
+      [
+        `step 'a': prompt file '${path.join(host, 'prompt.md')}' is an absolute path`,
+        "step 'b': prompt file 'prompt-link.md' leads outside the project through a symbolic link",
+        `step 'c': mount source '../${path.basename(host)}/dir' leaves the project ('..')`,
+      ],
+    );
+    assert.deepEqual(
+      problems.map((p) => p.line),
+      [7, 10, 14],
+    );
     assertNoSecret(problems);
   });
 
@@ -124,11 +141,19 @@ describe('paths in pipelines stay inside the project', () => {
   });
 
   it('a file that is not a Wave document at all is named by kind, never quoted', async () => {
-    const dir = await tempProject({ 'p.yaml': SECRET, 'q.yaml': 'just some text\nSECRETHASH on two lines\n', 'r.json': '{"auths": {"SECRETHASH": 1}}' });
+    const dir = await tempProject({
+      'p.yaml': SECRET,
+      'q.yaml': 'just some text\nSECRETHASH on two lines\n',
+      'r.json': '{"auths": {"SECRETHASH": 1}}',
+    });
     const problemsOf = async (f: string) => (await readPipeline(path.join(dir, f))).problems;
-    assert.deepEqual((await problemsOf('p.yaml')).map(brief), ["1:1 error not a Wave pipeline: it has no 'kind: WavePipeline'"]);
+    assert.deepEqual((await problemsOf('p.yaml')).map(brief), [
+      "1:1 error not a Wave pipeline: it has no 'kind: WavePipeline'",
+    ]);
     assert.deepEqual((await problemsOf('q.yaml')).map(brief), ['1:1 error the document must be a mapping (got text)']);
-    assert.deepEqual((await problemsOf('r.json')).map(brief), ["1:1 error not a Wave pipeline: it has no 'kind: WavePipeline'"]);
+    assert.deepEqual((await problemsOf('r.json')).map(brief), [
+      "1:1 error not a Wave pipeline: it has no 'kind: WavePipeline'",
+    ]);
   });
 });
 
@@ -155,13 +180,16 @@ describe('paths in wave.yaml stay inside the project', () => {
     );
     writeFileSync(path.join(dir, 'wave.yaml'), yaml);
     const { problems } = await readManifest(path.join(dir, 'wave.yaml'));
-    assert.deepEqual(problems.map((p) => `${p.line} ${p.message.replace(/ \(to .*\)$/, '')}`), [
-      `20 persona 'reviewer': system_prompt_file '${secret}' is an absolute path`,
-      "23 persona 'linked': system_prompt_file 'persona-link.md' leads outside the project through a symbolic link",
-      `25 runtime.workspace_root: '${host}/ws' is an absolute path`,
-      "27 runtime.audit.log_dir: '../traces' leaves the project ('..')",
-      `29 runtime.sandbox.extra_ca_certs: '${secret}' is an absolute path`,
-    ]);
+    assert.deepEqual(
+      problems.map((p) => `${p.line} ${p.message.replace(/ \(to .*\)$/, '')}`),
+      [
+        `20 persona 'reviewer': system_prompt_file '${secret}' is an absolute path`,
+        "23 persona 'linked': system_prompt_file 'persona-link.md' leads outside the project through a symbolic link",
+        `25 runtime.workspace_root: '${host}/ws' is an absolute path`,
+        "27 runtime.audit.log_dir: '../traces' leaves the project ('..')",
+        `29 runtime.sandbox.extra_ca_certs: '${secret}' is an absolute path`,
+      ],
+    );
     assert.ok(problems.every((p) => p.hint === CONTAINED_PATH_HINT));
     assertNoSecret(problems);
   });

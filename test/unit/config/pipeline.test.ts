@@ -43,7 +43,9 @@ describe('pipeline problems (position and message)', () => {
     },
     {
       name: 'unknown key in a contract',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema, schema_path: s.json, shema: {}}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema, schema_path: s.json, shema: {}}\n`,
+      ),
       expect: ["10:58 error unknown key 'shema' in 'steps[0].handover.contract' (did you mean 'schema'?)"],
     },
     {
@@ -58,7 +60,9 @@ describe('pipeline problems (position and message)', () => {
     },
     {
       name: 'ignored contract-level key',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, must_pass: true}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, must_pass: true}\n`,
+      ),
       expect: ["10:40 warning ignored: must_pass in handover.contract of step 'a'"],
     },
     {
@@ -69,23 +73,31 @@ describe('pipeline problems (position and message)', () => {
     {
       name: 'bad duration',
       yaml: pipelineYaml(`${GOOD_STEP}    retry: {base_delay: soon}\n`),
-      expect: [`8:25 error 'steps[0].retry.base_delay' must be a duration such as 100ms, 30s, 2m or 1m30s (got string "soon")`],
+      expect: [
+        `8:25 error 'steps[0].retry.base_delay' must be a duration such as 100ms, 30s, 2m or 1m30s (got string "soon")`,
+      ],
     },
     {
       name: 'unknown contract type is an error, with suggestion',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schem, schema_path: s.json}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schem, schema_path: s.json}\n`,
+      ),
       expect: [
         "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file (did you mean 'json_schema'?)",
       ],
     },
     {
       name: 'contract types of the original we do not implement are errors',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: llm_judge}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: llm_judge}\n`,
+      ),
       expect: ["10:24 error 'steps[0].handover.contract.type': 'llm_judge' is not supported yet"],
     },
     {
       name: 'absolute and escaping output paths',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts:\n      - {name: a, path: /etc/passwd}\n      - {name: b, path: ../x.json}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts:\n      - {name: a, path: /etc/passwd}\n      - {name: b, path: ../x.json}\n`,
+      ),
       expect: [
         "9:25 error step 'a': output path '/etc/passwd' must be relative to the step's out folder (no absolute path, no '..')",
         "10:25 error step 'a': output path '../x.json' must be relative to the step's out folder (no absolute path, no '..')",
@@ -93,7 +105,9 @@ describe('pipeline problems (position and message)', () => {
     },
     {
       name: 'duplicate output names',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts:\n      - {name: a, path: a.json}\n      - {name: a, path: b.json}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts:\n      - {name: a, path: a.json}\n      - {name: a, path: b.json}\n`,
+      ),
       expect: ["10:16 error step 'a': duplicate output artifact name 'a'"],
     },
     {
@@ -113,22 +127,30 @@ describe('pipeline problems (position and message)', () => {
     },
     {
       name: 'contract and contracts together',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file}\n      contracts: [{type: non_empty_file}]\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file}\n      contracts: [{type: non_empty_file}]\n`,
+      ),
       expect: ["10:17 error step 'a': use either handover.contract or handover.contracts, not both"],
     },
     {
       name: 'json_schema contract without schema',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema}\n`,
+      ),
       expect: ["10:24 error step 'a': json_schema contract needs schema_path or an inline schema"],
     },
     {
       name: 'contract with nothing to check',
       yaml: pipelineYaml(`${GOOD_STEP}    handover:\n      contract: {type: non_empty_file}\n`),
-      expect: ["9:24 error step 'a': non_empty_file contract has nothing to check: give it a source or declare output_artifacts"],
+      expect: [
+        "9:24 error step 'a': non_empty_file contract has nothing to check: give it a source or declare output_artifacts",
+      ],
     },
     {
       name: 'missing schema_path file',
-      yaml: pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema, schema_path: nope.json}\n`),
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schema, schema_path: nope.json}\n`,
+      ),
       expect: [],
     },
     {
@@ -192,19 +214,26 @@ describe('pipeline problems (position and message)', () => {
       `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, on_failure: rework}\n    retry: {on_failure: warn}\n`,
     );
     const problems = await problemsOf(yaml);
-    assert.deepEqual(problems.map((p) => `${brief(p)} | ${p.hint}`), [
-      "10:52 error 'steps[0].handover.contract.on_failure': 'rework' is not supported yet | supported: fail, warn, skip",
-      "11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue",
-    ]);
+    assert.deepEqual(
+      problems.map((p) => `${brief(p)} | ${p.hint}`),
+      [
+        "10:52 error 'steps[0].handover.contract.on_failure': 'rework' is not supported yet | supported: fail, warn, skip",
+        "11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue",
+      ],
+    );
   });
 
   it('depends_on: did you mean dependencies', async () => {
     const problems = await problemsOf(pipelineYaml(`${GOOD_STEP}    depends_on: [b]\n`));
-    assert.deepEqual(problems.map(brief), ["8:5 error unknown key 'depends_on' in 'steps[0]' (did you mean 'dependencies'?)"]);
+    assert.deepEqual(problems.map(brief), [
+      "8:5 error unknown key 'depends_on' in 'steps[0]' (did you mean 'dependencies'?)",
+    ]);
   });
 
   it('an output path naming /wave/out itself is refused, as a contract source', async () => {
-    const yaml = pipelineYaml(`${GOOD_STEP}    output_artifacts:\n      - {name: a, path: "."}\n      - {name: b, path: ./}\n    handover:\n      contract: {type: non_empty_file, source: ./.}\n`);
+    const yaml = pipelineYaml(
+      `${GOOD_STEP}    output_artifacts:\n      - {name: a, path: "."}\n      - {name: b, path: ./}\n    handover:\n      contract: {type: non_empty_file, source: ./.}\n`,
+    );
     assert.deepEqual((await problemsOf(yaml)).map(brief), [
       "9:25 error step 'a': output path '.' is the out folder itself: name a file or a folder inside it",
       "10:25 error step 'a': output path './' is the out folder itself: name a file or a folder inside it",
@@ -273,7 +302,9 @@ describe('loadPipeline normalisation', () => {
 
   it('folds handover.contract into a one-element contracts list', async () => {
     const dir = await tempProject({
-      'p.yaml': pipelineYaml(`${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: markdown_spec, required_headings: [A]}\n`),
+      'p.yaml': pipelineYaml(
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: markdown_spec, required_headings: [A]}\n`,
+      ),
     });
     const step = (await loadPipeline(path.join(dir, 'p.yaml'))).pipeline.steps[0];
     assert.deepEqual(step?.handover.contracts, [{ type: 'markdown_spec', required_headings: ['A'] }]);
@@ -296,14 +327,27 @@ describe('loadPipeline normalisation', () => {
       "11:32 error step 'a': mount target 'rel' must be an absolute path inside the container",
       "12:32 error step 'a': mount target '/wave/out/x' is reserved for Wave (/wave/out, /wave/in, /wave/meta, /wave/run, /tmp, /home/wave)",
     ]);
-    const dir = await tempProject({ 'p.yaml': pipelineYaml(`${GOOD_STEP}    workspace:\n      mount: [{source: ./, target: /project}]\n`) });
+    const dir = await tempProject({
+      'p.yaml': pipelineYaml(`${GOOD_STEP}    workspace:\n      mount: [{source: ./, target: /project}]\n`),
+    });
     const step = (await loadPipeline(path.join(dir, 'p.yaml'))).pipeline.steps[0];
     assert.deepEqual(step?.workspace, { mount: [{ source: './', target: '/project', mode: 'readonly' }] });
   });
 
   it('mount targets: none above or on what Wave mounts, none nested in another; /wave/src and below it are fine', async () => {
-    const mounts = ['/wave', '/home/wave/.ssh', '/wave/run', '/wave/src', '/wave/src/auth', '/docs', '/docs/api', '/docs'];
-    const yaml = pipelineYaml(`${GOOD_STEP}    workspace:\n      mount:\n${mounts.map((t) => `        - {source: ./, target: ${t}}\n`).join('')}`);
+    const mounts = [
+      '/wave',
+      '/home/wave/.ssh',
+      '/wave/run',
+      '/wave/src',
+      '/wave/src/auth',
+      '/docs',
+      '/docs/api',
+      '/docs',
+    ];
+    const yaml = pipelineYaml(
+      `${GOOD_STEP}    workspace:\n      mount:\n${mounts.map((t) => `        - {source: ./, target: ${t}}\n`).join('')}`,
+    );
     const reserved = '(/wave/out, /wave/in, /wave/meta, /wave/run, /tmp, /home/wave)';
     assert.deepEqual((await problemsOf(yaml)).map(brief), [
       `10:32 error step 'a': mount target '/wave' is reserved for Wave ${reserved}`,
@@ -338,7 +382,9 @@ describe('loadPipeline normalisation', () => {
   });
 
   it('an exec.source_path prompt file must exist (relative to the project)', async () => {
-    const yaml = pipelineYaml('  - id: a\n    persona: navigator\n    exec: {type: prompt, source_path: prompts/a.md}\n');
+    const yaml = pipelineYaml(
+      '  - id: a\n    persona: navigator\n    exec: {type: prompt, source_path: prompts/a.md}\n',
+    );
     assert.deepEqual((await problemsOf(yaml, { 'prompts/a.md': 'do it' })).map(brief), []);
     const problems = await problemsOf(yaml);
     assert.equal(problems.length, 1);

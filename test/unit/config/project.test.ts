@@ -52,14 +52,27 @@ describe('validateProject on the defaults', () => {
     const dir = await tempProject();
     const { written } = await initProject({ dir });
     assert.ok(written.includes(path.join(dir, 'wave.yaml')));
-    for (const f of ['personas/navigator.md', 'personas/summarizer.md', 'pipelines/hello-world.yaml', 'pipelines/code-review.yaml', 'contracts/findings.schema.json', '.gitignore']) {
+    for (const f of [
+      'personas/navigator.md',
+      'personas/summarizer.md',
+      'pipelines/hello-world.yaml',
+      'pipelines/code-review.yaml',
+      'contracts/findings.schema.json',
+      '.gitignore',
+    ]) {
       assert.ok(written.includes(path.join(dir, '.wave', f)), f);
     }
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
     assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world']);
     const listed = await listPipelines(dir);
-    assert.deepEqual(listed.map((p) => [p.name, p.source, p.steps]), [['code-review', 'project', 4], ['hello-world', 'project', 2]]);
+    assert.deepEqual(
+      listed.map((p) => [p.name, p.source, p.steps]),
+      [
+        ['code-review', 'project', 4],
+        ['hello-world', 'project', 2],
+      ],
+    );
   });
 
   it('init rewrites the schema comments to point at the installed package', async () => {
@@ -77,7 +90,10 @@ describe('validateProject on the defaults', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace('dependencies: [greet]', 'dependencies: [gret]'));
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: 'hello-world' });
     assert.equal(r.problems.length, 1);
-    assert.match(brief(r.problems[0] as Problem), /^hello-world\.yaml:\d+:\d+ error step 'review': unknown dependency 'gret' \(did you mean 'greet'\?\)$/);
+    assert.match(
+      brief(r.problems[0] as Problem),
+      /^hello-world\.yaml:\d+:\d+ error step 'review': unknown dependency 'gret' \(did you mean 'greet'\?\)$/,
+    );
   });
 });
 
@@ -104,15 +120,28 @@ describe('initProject', () => {
 
 describe('findPipeline and listPipelines', () => {
   it('project first, then the embedded defaults; by path too', async () => {
-    const dir = await tempProject({ '.wave/pipelines/hello-world.yaml': pipelineYaml('  - id: a\n    type: command\n    script: "true"\n'), 'elsewhere/x.yml': 'kind: WavePipeline\n' });
-    assert.deepEqual(await findPipeline('hello-world', dir), { name: 'hello-world', path: path.join(dir, '.wave/pipelines/hello-world.yaml'), source: 'project' });
+    const dir = await tempProject({
+      '.wave/pipelines/hello-world.yaml': pipelineYaml('  - id: a\n    type: command\n    script: "true"\n'),
+      'elsewhere/x.yml': 'kind: WavePipeline\n',
+    });
+    assert.deepEqual(await findPipeline('hello-world', dir), {
+      name: 'hello-world',
+      path: path.join(dir, '.wave/pipelines/hello-world.yaml'),
+      source: 'project',
+    });
     const def = await findPipeline('code-review', dir);
     assert.equal(def.source, 'default');
     assert.equal(def.path, path.join(packageRoot(), 'defaults/pipelines/code-review.yaml'));
     const byPath = await findPipeline(path.join(dir, 'elsewhere/x.yml'), dir);
     assert.deepEqual([byPath.name, byPath.source], ['x', 'path']);
     const listed = await listPipelines(dir);
-    assert.deepEqual(listed.map((p) => [p.name, p.source, p.steps]), [['code-review', 'default', 4], ['hello-world', 'project', 1]]);
+    assert.deepEqual(
+      listed.map((p) => [p.name, p.source, p.steps]),
+      [
+        ['code-review', 'default', 4],
+        ['hello-world', 'project', 1],
+      ],
+    );
     assert.match(listed[0]?.description ?? '', /security and quality/);
   });
 
@@ -180,7 +209,9 @@ describe('validateProject: cross-checks against the manifest', () => {
     const dir = await tempProject({
       'wave.yaml': yaml,
       ...PROMPT_FILES,
-      'p.yaml': pipelineYaml('  - id: a\n    persona: navigator\n    model: cheapest\n    exec: {type: prompt, source: hi}\n'),
+      'p.yaml': pipelineYaml(
+        '  - id: a\n    persona: navigator\n    model: cheapest\n    exec: {type: prompt, source: hi}\n',
+      ),
     });
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml') });
     assert.deepEqual(r.problems.map(brief), [
@@ -193,7 +224,9 @@ describe('validateProject: cross-checks against the manifest', () => {
       'wave.yaml': manifestYaml(),
       ...PROMPT_FILES,
       'prompts/a.md': 'line one\nuse {{ inputt }}\n',
-      'p.yaml': pipelineYaml('  - id: a\n    persona: navigator\n    exec: {type: prompt, source_path: prompts/a.md}\n'),
+      'p.yaml': pipelineYaml(
+        '  - id: a\n    persona: navigator\n    exec: {type: prompt, source_path: prompts/a.md}\n',
+      ),
     });
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml') });
     assert.deepEqual(r.problems.map(brief), [
@@ -203,6 +236,9 @@ describe('validateProject: cross-checks against the manifest', () => {
 
   it('a missing manifest is a WaveError with the wave init hint', async () => {
     const dir = await tempProject();
-    await assert.rejects(validateProject({ manifestPath: path.join(dir, 'wave.yaml') }), (err: unknown) => err instanceof WaveError && /wave init/.test(err.hint ?? ''));
+    await assert.rejects(
+      validateProject({ manifestPath: path.join(dir, 'wave.yaml') }),
+      (err: unknown) => err instanceof WaveError && /wave init/.test(err.hint ?? ''),
+    );
   });
 });

@@ -15,7 +15,12 @@ const manifest: Manifest = {
       default_model: 'claude-default',
       tier_models: { cheapest: 'claude-haiku', balanced: 'claude-sonnet', strongest: 'claude-opus' },
     },
-    codex: { binary: 'codex', image: 'wave/codex:latest', default_model: 'codex-default', tier_models: { cheapest: 'codex-mini' } },
+    codex: {
+      binary: 'codex',
+      image: 'wave/codex:latest',
+      default_model: 'codex-default',
+      tier_models: { cheapest: 'codex-mini' },
+    },
     bare: { binary: 'bare', image: 'wave/bare:latest' },
   },
   personas: {
@@ -36,19 +41,55 @@ describe('resolveStepAgent: precedence', () => {
   }> = [
     { name: 'persona literal model', step: { persona: 'literal' }, expect: ['claude', 'claude-literal', 'persona'] },
     { name: 'persona tier', step: { persona: 'tiered' }, expect: ['claude', 'claude-opus', 'persona'] },
-    { name: 'adapter default when the persona has no model', step: { persona: 'plain' }, expect: ['claude', 'claude-default', 'adapter default'] },
-    { name: 'step model beats persona', step: { persona: 'literal', model: 'step-model' }, expect: ['claude', 'step-model', 'step'] },
-    { name: 'step tier beats persona', step: { persona: 'literal', model: 'cheapest' }, expect: ['claude', 'claude-haiku', 'step'] },
-    { name: 'flag model beats step', step: { persona: 'literal', model: 'step-model' }, flags: { model: 'flag-model' }, expect: ['claude', 'flag-model', 'flag'] },
-    { name: 'flag tier resolves through the adapter', step: { persona: 'literal' }, flags: { model: 'balanced' }, expect: ['claude', 'claude-sonnet', 'flag'] },
-    { name: 'step adapter beats persona adapter', step: { persona: 'plain', adapter: 'codex' }, expect: ['codex', 'codex-default', 'adapter default'] },
-    { name: 'flag adapter beats step adapter', step: { persona: 'plain', adapter: 'codex' }, flags: { adapter: 'claude' }, expect: ['claude', 'claude-default', 'adapter default'] },
+    {
+      name: 'adapter default when the persona has no model',
+      step: { persona: 'plain' },
+      expect: ['claude', 'claude-default', 'adapter default'],
+    },
+    {
+      name: 'step model beats persona',
+      step: { persona: 'literal', model: 'step-model' },
+      expect: ['claude', 'step-model', 'step'],
+    },
+    {
+      name: 'step tier beats persona',
+      step: { persona: 'literal', model: 'cheapest' },
+      expect: ['claude', 'claude-haiku', 'step'],
+    },
+    {
+      name: 'flag model beats step',
+      step: { persona: 'literal', model: 'step-model' },
+      flags: { model: 'flag-model' },
+      expect: ['claude', 'flag-model', 'flag'],
+    },
+    {
+      name: 'flag tier resolves through the adapter',
+      step: { persona: 'literal' },
+      flags: { model: 'balanced' },
+      expect: ['claude', 'claude-sonnet', 'flag'],
+    },
+    {
+      name: 'step adapter beats persona adapter',
+      step: { persona: 'plain', adapter: 'codex' },
+      expect: ['codex', 'codex-default', 'adapter default'],
+    },
+    {
+      name: 'flag adapter beats step adapter',
+      step: { persona: 'plain', adapter: 'codex' },
+      flags: { adapter: 'claude' },
+      expect: ['claude', 'claude-default', 'adapter default'],
+    },
     {
       name: "a persona's literal model does not follow it to another adapter",
       step: { persona: 'literal', adapter: 'codex' },
       expect: ['codex', 'codex-default', 'adapter default'],
     },
-    { name: "a persona's tier follows it to another adapter", step: { persona: 'tiered' }, flags: { adapter: 'claude' }, expect: ['claude', 'claude-opus', 'persona'] },
+    {
+      name: "a persona's tier follows it to another adapter",
+      step: { persona: 'tiered' },
+      flags: { adapter: 'claude' },
+      expect: ['claude', 'claude-opus', 'persona'],
+    },
     { name: 'tier on the other adapter', step: { persona: 'cheap' }, expect: ['codex', 'codex-mini', 'persona'] },
     { name: 'adapter without persona', step: { adapter: 'codex', model: 'x' }, expect: ['codex', 'x', 'step'] },
   ];
@@ -63,10 +104,27 @@ describe('resolveStepAgent: precedence', () => {
 });
 
 describe('resolveStepAgent: errors name the step', () => {
-  const cases: Array<[string, { persona?: string; adapter?: string; model?: string }, { adapter?: string; model?: string }, RegExp]> = [
-    ['unknown persona', { persona: 'litteral' }, {}, /step 's': unknown persona 'litteral' \(did you mean 'literal'\?\)/],
-    ['unknown adapter flag', { persona: 'plain' }, { adapter: 'gemini' }, /step 's': unknown adapter 'gemini' \(from --adapter\)/],
-    ['tier missing on the adapter', { persona: 'cheap', model: 'strongest' }, {}, /step 's': model tier 'strongest' \(from step\) is not defined for adapter 'codex'/],
+  const cases: Array<
+    [string, { persona?: string; adapter?: string; model?: string }, { adapter?: string; model?: string }, RegExp]
+  > = [
+    [
+      'unknown persona',
+      { persona: 'litteral' },
+      {},
+      /step 's': unknown persona 'litteral' \(did you mean 'literal'\?\)/,
+    ],
+    [
+      'unknown adapter flag',
+      { persona: 'plain' },
+      { adapter: 'gemini' },
+      /step 's': unknown adapter 'gemini' \(from --adapter\)/,
+    ],
+    [
+      'tier missing on the adapter',
+      { persona: 'cheap', model: 'strongest' },
+      {},
+      /step 's': model tier 'strongest' \(from step\) is not defined for adapter 'codex'/,
+    ],
     ['no model at all', { adapter: 'bare' }, {}, /step 's': no model for adapter 'bare'/],
     ['no persona and no adapter', {}, {}, /step 's': no adapter/],
   ];
@@ -86,15 +144,25 @@ describe('resolveRetry', () => {
   });
   it('presets, with explicit keys winning', () => {
     assert.deepEqual(resolveRetry({ policy: 'aggressive' }), {
-      maxAttempts: 5, backoff: 'exponential', baseDelayMs: 200, maxDelayMs: 30_000, onFailure: 'fail',
+      maxAttempts: 5,
+      backoff: 'exponential',
+      baseDelayMs: 200,
+      maxDelayMs: 30_000,
+      onFailure: 'fail',
     });
     const r = resolveRetry({ policy: 'standard', max_attempts: 2, base_delay: '100ms', on_failure: 'skip' });
     assert.deepEqual([r.maxAttempts, r.baseDelayMs, r.maxDelayMs, r.onFailure], [2, 100, 30_000, 'skip']);
   });
   it('delays grow by backoff and are capped', () => {
     const r = resolveRetry({ policy: 'standard', max_delay: '3s' });
-    assert.deepEqual([2, 3, 4, 5].map((n) => retryDelayMs(r, n)), [1000, 2000, 3000, 3000]);
+    assert.deepEqual(
+      [2, 3, 4, 5].map((n) => retryDelayMs(r, n)),
+      [1000, 2000, 3000, 3000],
+    );
     const linear = resolveRetry({ backoff: 'linear', base_delay: '1s', max_attempts: 4 });
-    assert.deepEqual([2, 3, 4].map((n) => retryDelayMs(linear, n)), [1000, 2000, 3000]);
+    assert.deepEqual(
+      [2, 3, 4].map((n) => retryDelayMs(linear, n)),
+      [1000, 2000, 3000],
+    );
   });
 });

@@ -31,7 +31,11 @@ export async function outFolder(files: Record<string, string | Buffer> = {}): Pr
   return out;
 }
 
-export function context(outDir: string, outputs: DeclaredOutput[] = [], extra: Partial<ContractContext> = {}): ContractContext {
+export function context(
+  outDir: string,
+  outputs: DeclaredOutput[] = [],
+  extra: Partial<ContractContext> = {},
+): ContractContext {
   return { outDir, outputs, resolvePath, ...extra };
 }
 

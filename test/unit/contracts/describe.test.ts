@@ -17,9 +17,19 @@ describe('describeContracts', () => {
     const text = await describeContracts(
       [
         { type: 'json_schema', schema_path: 'schemas/report-07.schema.json' },
-        { type: 'typescript_interface', schema_path: 'interfaces/single.ts', source: 'greeting.json', on_failure: 'warn' },
+        {
+          type: 'typescript_interface',
+          schema_path: 'interfaces/single.ts',
+          source: 'greeting.json',
+          on_failure: 'warn',
+        },
         { type: 'test_suite', command: 'node --test /wave/out/check.mjs', timeout: '30s' },
-        { type: 'markdown_spec', source: 'docs/summary.md', headings: ['## Summary', { text: 'Findings', level: 2 }, 'Notes'], max_length: 4000 },
+        {
+          type: 'markdown_spec',
+          source: 'docs/summary.md',
+          headings: ['## Summary', { text: 'Findings', level: 2 }, 'Notes'],
+          max_length: 4000,
+        },
         { type: 'format', format: 'yaml', source: 'meta.yaml', on_failure: 'skip' },
         { type: 'non_empty_file', source: 'docs/summary.md', max_size: '10kb' },
       ],
@@ -30,10 +40,14 @@ describe('describeContracts', () => {
     assert.ok(text.includes('- `summary`: `/wave/out/docs/summary.md`'));
     // json_schema: the schema itself, pretty-printed, and the default source.
     assert.ok(text.includes('### Check 1: json_schema (required)'));
-    assert.ok(text.includes('`/wave/out/report.json` must be a JSON document valid against this JSON Schema (draft-07)'));
+    assert.ok(
+      text.includes('`/wave/out/report.json` must be a JSON document valid against this JSON Schema (draft-07)'),
+    );
     assert.ok(text.includes(JSON.stringify(JSON.parse(await fixture('schemas/report-07.schema.json')), null, 2)));
     // typescript_interface: the interface source.
-    assert.ok(text.includes('### Check 2: typescript_interface (advisory: a failure is reported but does not fail the step)'));
+    assert.ok(
+      text.includes('### Check 2: typescript_interface (advisory: a failure is reported but does not fail the step)'),
+    );
     assert.ok(text.includes('the TypeScript type `Greeting`'));
     assert.ok(text.includes(await fixture('interfaces/single.ts').then((s) => s.trimEnd())));
     // test_suite: the command, its limits.
@@ -48,18 +62,28 @@ describe('describeContracts', () => {
   });
 
   it('truncates a very large schema and says so', async () => {
-    const properties = Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`field_${i}`, { type: 'string', description: 'x'.repeat(20) }]));
-    const text = await describeContracts([{ type: 'json_schema', schema: { type: 'object', properties } }], { outputs, resolvePath });
+    const properties = Object.fromEntries(
+      Array.from({ length: 800 }, (_, i) => [`field_${i}`, { type: 'string', description: 'x'.repeat(20) }]),
+    );
+    const text = await describeContracts([{ type: 'json_schema', schema: { type: 'object', properties } }], {
+      outputs,
+      resolvePath,
+    });
     assert.ok(text.length < 14_000, String(text.length));
     assert.match(text, /The schema is longer than shown: \d+ more characters were cut/);
   });
 
   it('refuses an invalid contract with a pipeline_invalid error instead of describing it', async () => {
-    await assert.rejects(describeContracts([{ type: 'llm_judge' }], { outputs, resolvePath }), { code: 'pipeline_invalid' });
-    await assert.rejects(describeContracts([{ type: 'json_schema', schema_path: 'schemas/nope.json' }], { outputs, resolvePath }), {
+    await assert.rejects(describeContracts([{ type: 'llm_judge' }], { outputs, resolvePath }), {
       code: 'pipeline_invalid',
-      message: /not found/,
     });
+    await assert.rejects(
+      describeContracts([{ type: 'json_schema', schema_path: 'schemas/nope.json' }], { outputs, resolvePath }),
+      {
+        code: 'pipeline_invalid',
+        message: /not found/,
+      },
+    );
   });
 
   it('says when there is nothing to check', async () => {
@@ -81,7 +105,9 @@ describe('describeFailures', () => {
     const text = describeFailures(results);
     assert.match(text, /^Your previous attempt failed these checks:\n/);
     assert.ok(text.includes('- Check 1 (json_schema, `report.json`):'));
-    assert.ok(text.includes('  - `/findings/1/severity`: must be equal to one of the allowed values (enum: low, medium, high)'));
+    assert.ok(
+      text.includes('  - `/findings/1/severity`: must be equal to one of the allowed values (enum: low, medium, high)'),
+    );
     assert.ok(!text.includes('Check 2'));
     assert.ok(text.includes('- Check 3 (non_empty_file, `notes.md`) (advisory):\n  - `notes.md`: is empty (0 bytes)'));
     assert.equal(describeFailures(results.filter((r) => r.ok)), '');
@@ -89,8 +115,21 @@ describe('describeFailures', () => {
 
   it('puts a multi-line message (a test tail) in a code block', () => {
     const text = describeFailures([
-      { ok: false, hard: true, errors: [{ path: '', message: '`make test` exited with code 2; last output:\nFAIL a\nexpected 1' }], details: {}, index: 0, type: 'test_suite', onFailure: 'fail', outcome: 'failed', durationMs: 1 },
+      {
+        ok: false,
+        hard: true,
+        errors: [{ path: '', message: '`make test` exited with code 2; last output:\nFAIL a\nexpected 1' }],
+        details: {},
+        index: 0,
+        type: 'test_suite',
+        onFailure: 'fail',
+        outcome: 'failed',
+        durationMs: 1,
+      },
     ]);
-    assert.ok(text.includes('  - `make test` exited with code 2; last output:\n    ```\n    FAIL a\n    expected 1\n    ```'), text);
+    assert.ok(
+      text.includes('  - `make test` exited with code 2; last output:\n    ```\n    FAIL a\n    expected 1\n    ```'),
+      text,
+    );
   });
 });

@@ -29,14 +29,20 @@ describe('format', () => {
     assert.match(r.errors[0]?.path ?? '', /^f:\d+:\d+$/);
     assert.match(r.errors[0]?.message ?? '', /^invalid YAML/);
     const dup = await check('a: 1\na: 2\n', { type: 'format', format: 'yaml' });
-    assert.deepEqual(dup.errors.map((e) => e.path), ['f:2:1']);
+    assert.deepEqual(
+      dup.errors.map((e) => e.path),
+      ['f:2:1'],
+    );
     assert.match((await check('  \n', { type: 'format', format: 'yaml' })).errors[0]?.message ?? '', /is empty/);
   });
 
   it('markdown: needs a heading or a paragraph', async () => {
     assert.equal((await check('# Title\n', { type: 'format', format: 'markdown' })).ok, true);
     assert.equal((await check('Just a paragraph.\n', { type: 'format', format: 'markdown' })).ok, true);
-    assert.match((await check('\n\n   \n', { type: 'format', format: 'markdown' })).errors[0]?.message ?? '', /no heading and no paragraph/);
+    assert.match(
+      (await check('\n\n   \n', { type: 'format', format: 'markdown' })).errors[0]?.message ?? '',
+      /no heading and no paragraph/,
+    );
   });
 
   it('text: valid UTF-8 without NUL', async () => {
@@ -48,8 +54,12 @@ describe('format', () => {
   });
 
   it('an unknown format is a load-time error', () => {
-    assert.deepEqual(validateContractSpec({ type: 'format', format: 'toml' }), ["format: unknown format 'toml' (json | yaml | markdown | text)"]);
-    assert.deepEqual(validateContractSpec({ type: 'format' }), ["format: 'format' is required (json | yaml | markdown | text)"]);
+    assert.deepEqual(validateContractSpec({ type: 'format', format: 'toml' }), [
+      "format: unknown format 'toml' (json | yaml | markdown | text)",
+    ]);
+    assert.deepEqual(validateContractSpec({ type: 'format' }), [
+      "format: 'format' is required (json | yaml | markdown | text)",
+    ]);
   });
 });
 
@@ -61,7 +71,9 @@ describe('non_empty_file', () => {
   });
 
   it('fails an empty file', async () => {
-    assert.deepEqual((await check('', { type: 'non_empty_file' })).errors, [{ path: 'f', message: 'is empty (0 bytes)' }]);
+    assert.deepEqual((await check('', { type: 'non_empty_file' })).errors, [
+      { path: 'f', message: 'is empty (0 bytes)' },
+    ]);
   });
 
   it('fails a missing file, naming its path in the container', async () => {

@@ -29,12 +29,21 @@ describe('json_schema', () => {
     assert.equal(r.ok, false);
     assert.equal(r.hard, true);
     const lines = r.errors.map((e) => `${e.path}: ${e.message}`);
-    assert.ok(lines.includes('/findings/1/severity: must be equal to one of the allowed values (enum: low, medium, high)'), lines.join('\n'));
+    assert.ok(
+      lines.includes('/findings/1/severity: must be equal to one of the allowed values (enum: low, medium, high)'),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes("/findings/1/location: must have required property 'file' (required)"), lines.join('\n'));
     assert.ok(lines.includes('/findings/1/location/line: must be >= 1 (minimum)'), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('/findings/1/id: must match pattern')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('/findings/1/id: must match pattern')),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes('/generated: must match format "date-time" (format)'), lines.join('\n'));
-    assert.ok(lines.includes("/: must NOT have additional properties (additionalProperties: 'extra')"), lines.join('\n'));
+    assert.ok(
+      lines.includes("/: must NOT have additional properties (additionalProperties: 'extra')"),
+      lines.join('\n'),
+    );
     assert.equal(r.details.errorCount, 6);
   });
 
@@ -44,15 +53,24 @@ describe('json_schema', () => {
     const good = await outFolder({ 'pair.json': '{"pair": ["a", 1], "meta": {"email": "a@b.dev"}}' });
     assert.equal((await runContracts([spec], context(good, outputs))).passed, true);
     const bad = await outFolder({ 'pair.json': '{"pair": ["a", "b", 3], "meta": {"email": "nope"}, "x": 1}' });
-    const lines = (await runContracts([spec], context(bad, outputs))).results[0]?.errors.map((e) => `${e.path}: ${e.message}`) ?? [];
+    const lines =
+      (await runContracts([spec], context(bad, outputs))).results[0]?.errors.map((e) => `${e.path}: ${e.message}`) ??
+      [];
     assert.ok(lines.includes('/pair/1: must be integer (type)'), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('/pair: must NOT have more than 2 items')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('/pair: must NOT have more than 2 items')),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes('/meta/email: must match format "email" (format)'), lines.join('\n'));
     assert.ok(lines.includes("/: must NOT have unevaluated properties (unevaluatedProperties: 'x')"), lines.join('\n'));
   });
 
   it('uses an inline schema, defaulting to 2020-12 when $schema is absent', async () => {
-    const spec = { type: 'json_schema', source: 'a.json', schema: { type: 'object', properties: { n: { type: 'array', prefixItems: [{ type: 'number' }] } } } };
+    const spec = {
+      type: 'json_schema',
+      source: 'a.json',
+      schema: { type: 'object', properties: { n: { type: 'array', prefixItems: [{ type: 'number' }] } } },
+    };
     const out = await outFolder({ 'a.json': '{"n": ["x"]}' });
     const r = (await runContracts([spec], context(out))).results[0];
     assert.deepEqual(r?.errors, [{ path: '/n/0', message: 'must be number (type)' }]);
@@ -109,11 +127,18 @@ describe('json_schema', () => {
   });
 
   it('falls back from .wave/contracts to the packaged defaults', async () => {
-    const spec = { type: 'json_schema', schema_path: '.wave/contracts/hello-review.schema.json', source: 'review.json' };
+    const spec = {
+      type: 'json_schema',
+      schema_path: '.wave/contracts/hello-review.schema.json',
+      source: 'review.json',
+    };
     const out = await outFolder({ 'review.json': '{"verdict": "maybe"}' });
     const r = (await runContracts([spec], context(out))).results[0];
     assert.equal(r?.ok, false);
-    assert.ok(r?.errors.some((e) => e.path === '/verdict'), JSON.stringify(r?.errors));
+    assert.ok(
+      r?.errors.some((e) => e.path === '/verdict'),
+      JSON.stringify(r?.errors),
+    );
   });
 
   it('a broken or missing schema fails hard even under on_failure: warn', async () => {
@@ -127,7 +152,10 @@ describe('json_schema', () => {
       context(out),
     );
     assert.equal(run.passed, false);
-    assert.deepEqual(run.results.map((r) => r.hard), [true, true, true]);
+    assert.deepEqual(
+      run.results.map((r) => r.hard),
+      [true, true, true],
+    );
     assert.match(run.results[0]?.errors[0]?.message ?? '', /schemas\/broken\.schema\.json' is not JSON/);
     assert.match(run.results[1]?.errors[0]?.message ?? '', /schemas\/nope\.schema\.json' not found/);
     assert.match(run.results[2]?.errors[0]?.message ?? '', /not a valid 2020-12 JSON Schema/);
@@ -150,12 +178,27 @@ describe('json_schema', () => {
 
   it('checkContractFiles reports schema files that are missing or do not compile', async () => {
     assert.deepEqual(await checkContractFiles(report07, resolvePath), []);
-    assert.deepEqual(await checkContractFiles({ type: 'json_schema', schema_path: '.wave/contracts/findings.schema.json' }, resolvePath), []);
-    const [broken] = await checkContractFiles({ type: 'json_schema', schema_path: 'schemas/broken.schema.json' }, resolvePath);
+    assert.deepEqual(
+      await checkContractFiles(
+        { type: 'json_schema', schema_path: '.wave/contracts/findings.schema.json' },
+        resolvePath,
+      ),
+      [],
+    );
+    const [broken] = await checkContractFiles(
+      { type: 'json_schema', schema_path: 'schemas/broken.schema.json' },
+      resolvePath,
+    );
     assert.match(broken ?? '', /is not JSON/);
-    const [missing] = await checkContractFiles({ type: 'json_schema', schema_path: 'schemas/missing.json' }, resolvePath);
+    const [missing] = await checkContractFiles(
+      { type: 'json_schema', schema_path: 'schemas/missing.json' },
+      resolvePath,
+    );
     assert.match(missing ?? '', /not found/);
-    const [invalid] = await checkContractFiles({ type: 'json_schema', schema: { type: 'object', required: 'a' } }, resolvePath);
+    const [invalid] = await checkContractFiles(
+      { type: 'json_schema', schema: { type: 'object', required: 'a' } },
+      resolvePath,
+    );
     assert.match(invalid ?? '', /not a valid 2020-12 JSON Schema/);
   });
 });

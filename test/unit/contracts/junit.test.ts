@@ -10,7 +10,18 @@ import { context, fixture, outFolder, removeOutFolders } from './_helpers.js';
 after(removeOutFolders);
 
 function result(partial: Partial<ContractRunResult>): ContractRunResult {
-  return { ok: true, hard: false, errors: [], details: {}, index: 0, type: 'non_empty_file', onFailure: 'fail', outcome: 'passed', durationMs: 5, ...partial };
+  return {
+    ok: true,
+    hard: false,
+    errors: [],
+    details: {},
+    index: 0,
+    type: 'non_empty_file',
+    onFailure: 'fail',
+    outcome: 'passed',
+    durationMs: 5,
+    ...partial,
+  };
 }
 
 describe('toJUnitXml', () => {
@@ -57,7 +68,11 @@ describe('toJUnitXml', () => {
     assert.equal(schemaCase?.classname, 'code-review.analyze');
     assert.equal(schemaCase?.failure?.[0]?.type, 'json_schema');
     assert.match(schemaCase?.failure?.[0]?.message ?? '', /^6 errors; first: /);
-    assert.ok(schemaCase?.failure?.[0]?.inner?.includes('/findings/1/severity: must be equal to one of the allowed values (enum: low, medium, high)'));
+    assert.ok(
+      schemaCase?.failure?.[0]?.inner?.includes(
+        '/findings/1/severity: must be equal to one of the allowed values (enum: low, medium, high)',
+      ),
+    );
     assert.equal(warnCase?.failure, undefined, 'a warning is not a failure');
     assert.match(warnCase?.['system-out']?.[0] ?? '', /warning \(on_failure: warn\):\nnotes\.md: is empty/);
     assert.equal(s?.skipped, 2);
@@ -78,7 +93,15 @@ describe('toJUnitXml', () => {
         {
           stepId: 's\u0007',
           attempt: 1,
-          results: [result({ ok: false, hard: true, outcome: 'failed', type: 'test_suite', errors: [{ path: '', message: nasty }] })],
+          results: [
+            result({
+              ok: false,
+              hard: true,
+              outcome: 'failed',
+              type: 'test_suite',
+              errors: [{ path: '', message: nasty }],
+            }),
+          ],
         },
       ],
     });

@@ -12,7 +12,9 @@ const headings = ['## Summary', '## Security', '## Quality'];
 
 async function check(doc: string, spec: Record<string, unknown>) {
   const out = await outFolder({ 'summary.md': doc });
-  const r = (await runContracts([{ type: 'markdown_spec', ...spec }], context(out, [{ name: 'summary', path: 'summary.md' }]))).results[0];
+  const r = (
+    await runContracts([{ type: 'markdown_spec', ...spec }], context(out, [{ name: 'summary', path: 'summary.md' }]))
+  ).results[0];
   assert.ok(r);
   return r;
 }
@@ -32,7 +34,9 @@ describe('markdown_spec', () => {
 
   it('names a section that is out of order', async () => {
     const r = await check(await fixture('markdown/out-of-order.md'), { headings });
-    assert.deepEqual(r.errors, [{ path: '## Quality', message: "out of order (line 5): it must come after '## Security'" }]);
+    assert.deepEqual(r.errors, [
+      { path: '## Quality', message: "out of order (line 5): it must come after '## Security'" },
+    ]);
   });
 
   it('names a missing section (a heading in a code block does not count) and an empty one', async () => {
@@ -52,16 +56,21 @@ describe('markdown_spec', () => {
     const doc = '## Summary\n\nÉté ✓\n';
     assert.equal((await check(doc, { headings: ['Summary'], max_length: [...doc].length })).ok, true);
     const r = await check(doc, { headings: ['Summary'], max_length: 10 });
-    assert.deepEqual(r.errors, [{ path: 'summary.md', message: `is ${[...doc].length} characters long; the limit is 10` }]);
+    assert.deepEqual(r.errors, [
+      { path: 'summary.md', message: `is ${[...doc].length} characters long; the limit is 10` },
+    ]);
   });
 
   it('reads setext headings and ignores ~~~ fences and closing hashes', () => {
     const hs = outline('Title\n=====\n\ntext\n\nPart ##\n---\n\n~~~\n# not a heading\n~~~\n\n## Last ##\n');
-    assert.deepEqual(hs.map((h) => [h.level, h.text, h.hasContent]), [
-      [1, 'Title', true],
-      [2, 'Part ##', true],
-      [2, 'Last', false],
-    ]);
+    assert.deepEqual(
+      hs.map((h) => [h.level, h.text, h.hasContent]),
+      [
+        [1, 'Title', true],
+        [2, 'Part ##', true],
+        [2, 'Last', false],
+      ],
+    );
   });
 
   it('rejects malformed heading requirements at load time', () => {
@@ -69,6 +78,8 @@ describe('markdown_spec', () => {
       'markdown_spec: headings[0] must be a heading such as "## Summary", "Summary" or {text: Summary, level: 2} (level 1-6)',
       'markdown_spec: headings[1] must be a heading such as "## Summary", "Summary" or {text: Summary, level: 2} (level 1-6)',
     ]);
-    assert.deepEqual(validateContractSpec({ type: 'markdown_spec', max_length: -3 }), ["markdown_spec: 'max_length' must be a positive integer"]);
+    assert.deepEqual(validateContractSpec({ type: 'markdown_spec', max_length: -3 }), [
+      "markdown_spec: 'max_length' must be a positive integer",
+    ]);
   });
 });

@@ -23,7 +23,9 @@ describe('contract sources', () => {
       assert.match(r?.errors[0]?.message ?? '', /contains '\.\.'|is absolute/);
     }
     // A traversal in a declared output (the default source) is refused the same way.
-    const r = (await runContracts([{ type: 'format', format: 'json' }], context(out, [{ name: 'x', path: '../secret.json' }]))).results[0];
+    const r = (
+      await runContracts([{ type: 'format', format: 'json' }], context(out, [{ name: 'x', path: '../secret.json' }]))
+    ).results[0];
     assert.match(r?.errors[0]?.message ?? '', /source path contains '\.\.'/);
   });
 
@@ -55,7 +57,10 @@ describe('contract sources', () => {
 
   it('defaults to the first declared output', async () => {
     const out = await outFolder({ 'b.md': '# B\n' });
-    const outputs = [{ name: 'b', path: 'b.md' }, { name: 'c', path: 'c.md' }];
+    const outputs = [
+      { name: 'b', path: 'b.md' },
+      { name: 'c', path: 'c.md' },
+    ];
     const r = (await runContracts([{ type: 'non_empty_file' }], context(out, outputs))).results[0];
     assert.equal(r?.ok, true);
     assert.equal(r?.details.source, 'b.md');

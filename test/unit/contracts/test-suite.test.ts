@@ -29,7 +29,15 @@ class FakeSandbox implements Sandbox {
       const line: OutputLine = { stream: text.startsWith('E:') ? 'stderr' : 'stdout', text, truncatedBytes: 0 };
       await options.onLine?.(line);
     }
-    return { status: 'exited', exitCode: 0, durationMs: 12, containerId: 'fake', stdoutTail: '', stderrTail: '', ...this.result };
+    return {
+      status: 'exited',
+      exitCode: 0,
+      durationMs: 12,
+      containerId: 'fake',
+      stdoutTail: '',
+      stderrTail: '',
+      ...this.result,
+    };
   }
 }
 
@@ -80,26 +88,33 @@ describe('test_suite (fake sandbox)', () => {
     assert.equal(r?.ok, false);
     assert.equal(r?.hard, true);
     const message = r?.errors[0]?.message ?? '';
-    assert.match(message, /^`test "\$\(cat \/wave\/out\/answer.txt\)" = 42` exited with code 3; last output:\n… \(30 earlier lines omitted\)\nline 31\n/);
+    assert.match(
+      message,
+      /^`test "\$\(cat \/wave\/out\/answer.txt\)" = 42` exited with code 3; last output:\n… \(30 earlier lines omitted\)\nline 31\n/,
+    );
     assert.match(message, /line 80$/);
     assert.ok(!message.includes('line 30\n'));
     assert.equal(r?.details.exitCode, 3);
   });
 
   it('a timeout and an OOM kill say so', async () => {
-    const t = (await runWith(new FakeSandbox([], { status: 'timed_out', exitCode: 143 }), { timeout: '30s' })).run.results[0];
+    const t = (await runWith(new FakeSandbox([], { status: 'timed_out', exitCode: 143 }), { timeout: '30s' })).run
+      .results[0];
     assert.match(t?.errors[0]?.message ?? '', /timed out after 30s; \(no output\)$/);
     const o = (await runWith(new FakeSandbox(['Killed'], { status: 'oom_killed', exitCode: 137 }), {})).run.results[0];
     assert.match(o?.errors[0]?.message ?? '', /was killed: out of memory; last output:\nKilled$/);
   });
 
   it('a cancelled sandbox run cancels the evaluation', async () => {
-    await assert.rejects(runWith(new FakeSandbox([], { status: 'cancelled', exitCode: null }), {}), { code: 'cancelled' });
+    await assert.rejects(runWith(new FakeSandbox([], { status: 'cancelled', exitCode: null }), {}), {
+      code: 'cancelled',
+    });
   });
 
   it('without a sandbox it is a hard configuration error, never a pass', async () => {
     const out = await outFolder();
-    const r = (await runContracts([{ type: 'test_suite', command: 'true', on_failure: 'warn' }], context(out))).results[0];
+    const r = (await runContracts([{ type: 'test_suite', command: 'true', on_failure: 'warn' }], context(out)))
+      .results[0];
     assert.equal(r?.hard, true);
     assert.match(r?.errors[0]?.message ?? '', /no sandbox/);
   });

@@ -10,7 +10,12 @@ import { context, FIXTURES, outFolder, removeOutFolders, resolvePath } from './_
 
 after(removeOutFolders);
 
-const spec = { type: 'typescript_interface', schema_path: 'interfaces/report.ts', interface: 'Report', source: 'report.json' };
+const spec = {
+  type: 'typescript_interface',
+  schema_path: 'interfaces/report.ts',
+  interface: 'Report',
+  source: 'report.json',
+};
 
 async function check(json: string, s: Record<string, unknown> = spec) {
   const out = await outFolder({ 'report.json': json });
@@ -22,14 +27,17 @@ async function check(json: string, s: Record<string, unknown> = spec) {
 
 describe('typescript_interface', () => {
   it('passes an output assignable to the interface', async () => {
-    const r = await check('{"title": "A", "findings": [{"id": "F-1", "severity": "low", "location": {"file": "a.ts"}}]}');
+    const r = await check(
+      '{"title": "A", "findings": [{"id": "F-1", "severity": "low", "location": {"file": "a.ts"}}]}',
+    );
     assert.deepEqual(r.errors, []);
     assert.equal(r.ok, true);
     assert.equal(r.details.interface, 'Report');
   });
 
   it('reports a wrong field type at its line in the output', async () => {
-    const json = '{\n  "title": "A",\n  "findings": [\n    {"id": "F-1", "severity": "urgent", "location": {"file": "a.ts"}}\n  ]\n}';
+    const json =
+      '{\n  "title": "A",\n  "findings": [\n    {"id": "F-1", "severity": "urgent", "location": {"file": "a.ts"}}\n  ]\n}';
     const r = await check(json);
     assert.equal(r.ok, false);
     assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
@@ -51,16 +59,25 @@ describe('typescript_interface', () => {
   });
 
   it('uses the only exported type when no interface is named', async () => {
-    const ok = await check('{"name": "Ada", "words": 3}', { schema_path: 'interfaces/single.ts', source: 'report.json' });
+    const ok = await check('{"name": "Ada", "words": 3}', {
+      schema_path: 'interfaces/single.ts',
+      source: 'report.json',
+    });
     assert.equal(ok.ok, true, JSON.stringify(ok.errors));
-    const bad = await check('{"name": "Ada", "words": "three"}', { schema_path: 'interfaces/single.ts', source: 'report.json' });
+    const bad = await check('{"name": "Ada", "words": "three"}', {
+      schema_path: 'interfaces/single.ts',
+      source: 'report.json',
+    });
     assert.match(bad.errors[0]?.message ?? '', /Type 'string' is not assignable to type 'number'/);
   });
 
   it('is a hard configuration error when several types are exported and none is named', async () => {
     const r = await check('{}', { schema_path: 'interfaces/report.ts', source: 'report.json', on_failure: 'warn' });
     assert.equal(r.hard, true);
-    assert.match(r.errors[0]?.message ?? '', /exports several types \(Severity, Finding, Report\): name one with 'interface'/);
+    assert.match(
+      r.errors[0]?.message ?? '',
+      /exports several types \(Severity, Finding, Report\): name one with 'interface'/,
+    );
   });
 
   it('reports a JSON syntax error as such, with its position', async () => {
@@ -69,7 +86,7 @@ describe('typescript_interface', () => {
     assert.match(r.errors[0]?.message ?? '', /^invalid JSON/);
   });
 
-  it('a broken interface file is a configuration error, not the output\'s fault', async () => {
+  it("a broken interface file is a configuration error, not the output's fault", async () => {
     // Written at test time: as a fixture it would break the repository's own type check.
     const dir = await mkdtemp(path.join(tmpdir(), 'wave-iface-'));
     await writeFile(path.join(dir, 'broken.ts'), 'export interface Oops {\n  name: Strin;\n}\n');
@@ -93,7 +110,13 @@ describe('typescript_interface', () => {
 
   it('checkContractFiles: the file exists and declares the interface', async () => {
     assert.deepEqual(await checkContractFiles(spec, resolvePath), []);
-    assert.match((await checkContractFiles({ ...spec, interface: 'Nope' }, resolvePath))[0] ?? '', /does not export a type named 'Nope' \(it exports: Severity, Finding, Report\)/);
-    assert.match((await checkContractFiles({ ...spec, schema_path: 'interfaces/missing.ts' }, resolvePath))[0] ?? '', /not found/);
+    assert.match(
+      (await checkContractFiles({ ...spec, interface: 'Nope' }, resolvePath))[0] ?? '',
+      /does not export a type named 'Nope' \(it exports: Severity, Finding, Report\)/,
+    );
+    assert.match(
+      (await checkContractFiles({ ...spec, schema_path: 'interfaces/missing.ts' }, resolvePath))[0] ?? '',
+      /not found/,
+    );
   });
 });

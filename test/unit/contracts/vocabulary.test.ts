@@ -8,9 +8,11 @@ import { schemaFile } from '../../../src/config/index.js';
 import { isContractType, validateContractSpec } from '../../../src/contracts/index.js';
 
 type EnumProperty = { enum: string[] };
-const contract = (JSON.parse(readFileSync(schemaFile('pipeline'), 'utf8')) as {
-  definitions: { contract: { properties: Record<string, EnumProperty> } };
-}).definitions.contract.properties;
+const contract = (
+  JSON.parse(readFileSync(schemaFile('pipeline'), 'utf8')) as {
+    definitions: { contract: { properties: Record<string, EnumProperty> } };
+  }
+).definitions.contract.properties;
 
 describe('contract vocabulary', () => {
   it('the pipeline schema lists exactly the contract types, on_failure values and formats', () => {

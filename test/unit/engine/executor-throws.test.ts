@@ -32,7 +32,12 @@ function step(id: string, dependencies: string[] = [], retry?: Retry): ExecutorS
   return { id, dependencies, retry: resolveRetry(retry), start };
 }
 function createRun(steps: ExecutorStep[]): string {
-  const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })) });
+  const run = store.runs.create({
+    pipeline: 'p',
+    pipelinePath: 'p.yaml',
+    input: '',
+    steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })),
+  });
   store.runs.start(run.id);
   return run.id;
 }
@@ -83,7 +88,11 @@ describe('executeRun: an attempt that throws', () => {
     const runId = createRun(steps);
 
     const summary = await executeRun({
-      runId, steps, maxWorkers: 2, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 2,
+      store,
+      signal: new AbortController().signal,
       runAttempt: parallelThrow(() => new TypeError("Cannot read properties of undefined (reading 'path')")),
     });
 
@@ -96,16 +105,27 @@ describe('executeRun: an attempt that throws', () => {
     assert.deepEqual([attempt?.status, attempt?.failureClass], ['failed', 'internal']);
     const failedEvent = events.find((e): e is StepFailedEvent => e.type === 'step_failed');
     assert.equal(failedEvent?.stepId, 'thrower');
-    assert.match(failedEvent?.reason ?? '', /^internal error \(a bug in Wave; the stack is in the run's log\): TypeError: /);
+    assert.match(
+      failedEvent?.reason ?? '',
+      /^internal error \(a bug in Wave; the stack is in the run's log\): TypeError: /,
+    );
     assert.doesNotMatch(failedEvent?.reason ?? '', /\n/, 'the one-line reason carries no stack');
-    assert.match(failedEvent?.detail ?? '', /TypeError: Cannot read properties[\s\S]*\n\s+at /, 'the stack is in the event for the log');
+    assert.match(
+      failedEvent?.detail ?? '',
+      /TypeError: Cannot read properties[\s\S]*\n\s+at /,
+      'the stack is in the event for the log',
+    );
     assert.equal(store.attempts.list(runId).filter((a) => a.status === 'running').length, 0, 'no attempt left running');
 
     store.runs.finish(runId, summary.status, { exitCode: 1 });
     store.runs.resume(runId);
     const ran: string[] = [];
     const resumed = await executeRun({
-      runId, steps, maxWorkers: 2, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 2,
+      store,
+      signal: new AbortController().signal,
       runAttempt: async (r) => (ran.push(`${r.stepId}#${r.attempt}`), ok()),
     });
     assert.equal(resumed.status, 'completed');
@@ -113,12 +133,19 @@ describe('executeRun: an attempt that throws', () => {
     assert.deepEqual(statuses(runId), { thrower: 'completed', sibling: 'completed', after: 'completed' });
   });
 
-  test('EMFILE is the host\'s trouble (infrastructure), not retried, and the step still ends failed', async () => {
+  test("EMFILE is the host's trouble (infrastructure), not retried, and the step still ends failed", async () => {
     const steps = [step('thrower', [], { max_attempts: 3 }), step('sibling')];
     const runId = createRun(steps);
     let throws = 0;
     const inner = parallelThrow(() => (throws++, emfile()));
-    const summary = await executeRun({ runId, steps, maxWorkers: 2, store, signal: new AbortController().signal, runAttempt: inner });
+    const summary = await executeRun({
+      runId,
+      steps,
+      maxWorkers: 2,
+      store,
+      signal: new AbortController().signal,
+      runAttempt: inner,
+    });
 
     assert.equal(summary.status, 'failed');
     assert.equal(summary.failureClass, 'infrastructure');
@@ -131,7 +158,11 @@ describe('executeRun: an attempt that throws', () => {
     const steps = [step('thrower'), step('sibling')];
     const runId = createRun(steps);
     const summary = await executeRun({
-      runId, steps, maxWorkers: 2, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 2,
+      store,
+      signal: new AbortController().signal,
       runAttempt: parallelThrow(() => emfile(), { sync: true }),
     });
     assert.equal(summary.status, 'failed');
@@ -142,7 +173,11 @@ describe('executeRun: an attempt that throws', () => {
     const steps = [step('thrower', [], { on_failure: 'continue' }), step('sibling'), step('next', ['sibling'])];
     const runId = createRun(steps);
     const summary = await executeRun({
-      runId, steps, maxWorkers: 2, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 2,
+      store,
+      signal: new AbortController().signal,
       runAttempt: parallelThrow(() => new Error('boom')),
     });
     assert.equal(summary.status, 'failed');
@@ -153,7 +188,11 @@ describe('executeRun: an attempt that throws', () => {
     const steps = [step('thrower')];
     const runId = createRun(steps);
     const summary = await executeRun({
-      runId, steps, maxWorkers: 1, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
       runAttempt: async () => {
         throw 'disk on fire';
       },
@@ -173,7 +212,14 @@ describe('executeRun: an attempt that throws', () => {
       err.code = 'SQLITE_FULL';
       throw err;
     };
-    const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, runAttempt: async () => ok() });
+    const summary = await executeRun({
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      runAttempt: async () => ok(),
+    });
     store.steps.complete = completeStep;
     assert.equal(refused, 1);
     assert.equal(summary.status, 'failed');

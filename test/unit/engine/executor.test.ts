@@ -31,7 +31,12 @@ function step(id: string, dependencies: string[] = [], retry?: Retry): ExecutorS
   return { id, dependencies, retry: resolveRetry(retry), start };
 }
 function createRun(steps: ExecutorStep[]): string {
-  const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })) });
+  const run = store.runs.create({
+    pipeline: 'p',
+    pipelinePath: 'p.yaml',
+    input: '',
+    steps: steps.map((s, i) => ({ stepId: s.id, level: 0, position: i })),
+  });
   store.runs.start(run.id);
   return run.id;
 }
@@ -48,7 +53,12 @@ const noSleep = async () => undefined;
 
 describe('executeRun', () => {
   test('a diamond runs in dependency order and the middle steps overlap', async () => {
-    const steps = [step('analyze'), step('security', ['analyze']), step('quality', ['analyze']), step('summary', ['security', 'quality'])];
+    const steps = [
+      step('analyze'),
+      step('security', ['analyze']),
+      step('quality', ['analyze']),
+      step('summary', ['security', 'quality']),
+    ];
     const runId = createRun(steps);
     const log: string[] = [];
     let concurrent = 0;
@@ -74,7 +84,10 @@ describe('executeRun', () => {
     assert.equal(log[0], 'start analyze');
     assert.ok(log.indexOf('start summary') > log.indexOf('end security'));
     assert.ok(log.indexOf('start summary') > log.indexOf('end quality'));
-    assert.deepEqual(store.steps.list(runId).map((s) => s.status), ['completed', 'completed', 'completed', 'completed']);
+    assert.deepEqual(
+      store.steps.list(runId).map((s) => s.status),
+      ['completed', 'completed', 'completed', 'completed'],
+    );
   });
 
   test('the worker limit is never exceeded', async () => {
@@ -83,7 +96,11 @@ describe('executeRun', () => {
     let concurrent = 0;
     let maxConcurrent = 0;
     const summary = await executeRun({
-      runId, steps, maxWorkers: 3, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 3,
+      store,
+      signal: new AbortController().signal,
       runAttempt: async () => {
         maxConcurrent = Math.max(maxConcurrent, ++concurrent);
         await new Promise((res) => setTimeout(res, 5));
@@ -101,7 +118,11 @@ describe('executeRun', () => {
     const delays: number[] = [];
     const seen: Array<string | undefined> = [];
     const summary = await executeRun({
-      runId, steps, maxWorkers: 1, store, signal: new AbortController().signal,
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
       sleep: async (ms) => void delays.push(ms),
       runAttempt: async (r) => {
         seen.push(r.previousFailure?.feedback);
@@ -112,8 +133,14 @@ describe('executeRun', () => {
     assert.deepEqual(delays, [100, 200]);
     assert.deepEqual(seen, [undefined, 'feedback contract', 'feedback contract']);
     const attempts = store.attempts.list(runId, 'flaky');
-    assert.deepEqual(attempts.map((a) => a.status), ['failed', 'failed', 'completed']);
-    assert.deepEqual(attempts.map((a) => a.delayMs), [0, 100, 200]);
+    assert.deepEqual(
+      attempts.map((a) => a.status),
+      ['failed', 'failed', 'completed'],
+    );
+    assert.deepEqual(
+      attempts.map((a) => a.delayMs),
+      [0, 100, 200],
+    );
     assert.equal(events.filter((e) => e.type === 'step_retrying').length, 2);
   });
 
@@ -121,7 +148,15 @@ describe('executeRun', () => {
     const steps = [step('s', [], { max_attempts: 5 })];
     const runId = createRun(steps);
     let calls = 0;
-    const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async () => (calls++, fail('infrastructure')) });
+    const summary = await executeRun({
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      sleep: noSleep,
+      runAttempt: async () => (calls++, fail('infrastructure')),
+    });
     assert.equal(calls, 1);
     assert.equal(summary.status, 'failed');
   });
@@ -131,29 +166,61 @@ describe('executeRun', () => {
     const runId = createRun(steps);
     const started: string[] = [];
     const summary = await executeRun({
-      runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, sleep: noSleep,
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      sleep: noSleep,
       runAttempt: async (r) => (started.push(r.stepId), r.stepId === 'a' ? fail('contract') : ok()),
     });
     assert.equal(summary.status, 'failed');
     assert.equal(summary.contractFailure, true);
     assert.deepEqual(started, ['a']);
-    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { a: 'failed', b: 'skipped', c: 'skipped' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), {
+      a: 'failed',
+      b: 'skipped',
+      c: 'skipped',
+    });
   });
 
   test('on_failure continue: independent steps go on, dependents are skipped, the run fails', async () => {
     const steps = [step('a', [], { on_failure: 'continue' }), step('b', ['a']), step('c')];
     const runId = createRun(steps);
-    const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async (r) => (r.stepId === 'a' ? fail() : ok()) });
+    const summary = await executeRun({
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      sleep: noSleep,
+      runAttempt: async (r) => (r.stepId === 'a' ? fail() : ok()),
+    });
     assert.equal(summary.status, 'failed');
-    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { a: 'failed', b: 'skipped', c: 'completed' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), {
+      a: 'failed',
+      b: 'skipped',
+      c: 'completed',
+    });
   });
 
   test('on_failure skip: the step ends skipped and the run can complete', async () => {
     const steps = [step('a', [], { on_failure: 'skip' }), step('c')];
     const runId = createRun(steps);
-    const summary = await executeRun({ runId, steps, maxWorkers: 2, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async (r) => (r.stepId === 'a' ? fail() : ok()) });
+    const summary = await executeRun({
+      runId,
+      steps,
+      maxWorkers: 2,
+      store,
+      signal: new AbortController().signal,
+      sleep: noSleep,
+      runAttempt: async (r) => (r.stepId === 'a' ? fail() : ok()),
+    });
     assert.equal(summary.status, 'completed');
-    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { a: 'skipped', c: 'completed' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), {
+      a: 'skipped',
+      c: 'completed',
+    });
   });
 
   test('cancellation through the signal stops running attempts and cancels pending steps', async () => {
@@ -162,11 +229,18 @@ describe('executeRun', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const summary = await executeRun({
-      runId, steps, maxWorkers: 1, store, signal: controller.signal,
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: controller.signal,
       runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve(fail('cancelled')))),
     });
     assert.equal(summary.status, 'cancelled');
-    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), { long: 'cancelled', after: 'cancelled' });
+    assert.deepEqual(Object.fromEntries(store.steps.list(runId).map((s) => [s.stepId, s.status])), {
+      long: 'cancelled',
+      after: 'cancelled',
+    });
   });
 
   test('a cancel request in the db (wave cancel from another process) cancels the run', async () => {
@@ -175,7 +249,12 @@ describe('executeRun', () => {
     const other = new Store(path.join(dir, 'state.db'));
     setTimeout(() => other.runs.requestCancel(runId), 50);
     const summary = await executeRun({
-      runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, cancelPollMs: 20,
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      cancelPollMs: 20,
       runAttempt: (r) => new Promise((resolve) => r.signal.addEventListener('abort', () => resolve(fail('cancelled')))),
     });
     other.close();
@@ -185,11 +264,26 @@ describe('executeRun', () => {
   test('resume: completed steps are not run again and attempts keep counting', async () => {
     const steps = [step('a'), step('b', ['a'])];
     const runId = createRun(steps);
-    await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, sleep: noSleep, runAttempt: async (r) => (r.stepId === 'b' ? fail() : ok()) });
+    await executeRun({
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      sleep: noSleep,
+      runAttempt: async (r) => (r.stepId === 'b' ? fail() : ok()),
+    });
     store.runs.finish(runId, 'failed');
     store.runs.resume(runId);
     const ran: string[] = [];
-    const summary = await executeRun({ runId, steps, maxWorkers: 1, store, signal: new AbortController().signal, runAttempt: async (r) => (ran.push(`${r.stepId}#${r.attempt}`), ok()) });
+    const summary = await executeRun({
+      runId,
+      steps,
+      maxWorkers: 1,
+      store,
+      signal: new AbortController().signal,
+      runAttempt: async (r) => (ran.push(`${r.stepId}#${r.attempt}`), ok()),
+    });
     assert.equal(summary.status, 'completed');
     assert.deepEqual(ran, ['b#2']);
     assert.equal(store.steps.get(runId, 'a')?.attempts, 1);
@@ -198,10 +292,41 @@ describe('executeRun', () => {
   test('500 steps in a chain and a 200-wide fan-out complete', async () => {
     const chain = Array.from({ length: 500 }, (_, i) => step(`c${i}`, i ? [`c${i - 1}`] : []));
     const runId = createRun(chain);
-    assert.equal((await executeRun({ runId, steps: chain, maxWorkers: 8, store, signal: new AbortController().signal, runAttempt: async () => ok() })).status, 'completed');
-    const fan = [step('root'), ...Array.from({ length: 200 }, (_, i) => step(`f${i}`, ['root'])), step('sink', Array.from({ length: 200 }, (_, i) => `f${i}`))];
+    assert.equal(
+      (
+        await executeRun({
+          runId,
+          steps: chain,
+          maxWorkers: 8,
+          store,
+          signal: new AbortController().signal,
+          runAttempt: async () => ok(),
+        })
+      ).status,
+      'completed',
+    );
+    const fan = [
+      step('root'),
+      ...Array.from({ length: 200 }, (_, i) => step(`f${i}`, ['root'])),
+      step(
+        'sink',
+        Array.from({ length: 200 }, (_, i) => `f${i}`),
+      ),
+    ];
     const fanRun = createRun(fan);
-    assert.equal((await executeRun({ runId: fanRun, steps: fan, maxWorkers: 8, store, signal: new AbortController().signal, runAttempt: async () => ok() })).status, 'completed');
+    assert.equal(
+      (
+        await executeRun({
+          runId: fanRun,
+          steps: fan,
+          maxWorkers: 8,
+          store,
+          signal: new AbortController().signal,
+          runAttempt: async () => ok(),
+        })
+      ).status,
+      'completed',
+    );
     assert.equal(store.integrityCheck(), 'ok');
   });
 });

@@ -18,7 +18,12 @@ import { defaultStatePath, Store } from '../../../src/state/index.js';
 
 const node = (id: string, ...dependencies: string[]) => ({ id, dependencies });
 const CHAIN = [node('a'), node('b', 'a'), node('c', 'b')];
-const DIAMOND = [node('analyze'), node('security', 'analyze'), node('quality', 'analyze'), node('summary', 'security', 'quality')];
+const DIAMOND = [
+  node('analyze'),
+  node('security', 'analyze'),
+  node('quality', 'analyze'),
+  node('summary', 'security', 'quality'),
+];
 
 function userError(code: string, message: RegExp) {
   return (err: unknown) => isWaveError(err) && err.code === code && err.exitCode === 2 && message.test(err.message);
@@ -46,13 +51,16 @@ describe('planFromStep', () => {
   });
 
   it('an unknown step is a usage error with a suggestion and the list of steps', () => {
-    assert.throws(() => planFromStep(DIAMOND, 'secuirty', 'diamond'), (err: unknown) => {
-      assert.ok(isWaveError(err));
-      assert.equal(err.exitCode, 2);
-      assert.equal(err.message, "--from-step secuirty: pipeline diamond has no such step (did you mean 'security'?)");
-      assert.equal(err.hint, 'steps: analyze, security, quality, summary');
-      return true;
-    });
+    assert.throws(
+      () => planFromStep(DIAMOND, 'secuirty', 'diamond'),
+      (err: unknown) => {
+        assert.ok(isWaveError(err));
+        assert.equal(err.exitCode, 2);
+        assert.equal(err.message, "--from-step secuirty: pipeline diamond has no such step (did you mean 'security'?)");
+        assert.equal(err.hint, 'steps: analyze, security, quality, summary');
+        return true;
+      },
+    );
   });
 });
 
@@ -73,11 +81,20 @@ const output = (name: string, file: string, required = true) => ({ name, path: f
 function stepDef(id: string, outputs: Array<{ name: string; path: string; required: boolean }>): Step {
   return { id, dependencies: [], output_artifacts: outputs } as unknown as Step;
 }
-const STEPS = [stepDef('a', [output('a', 'sub/a.txt'), output('extra', 'extra.txt', false)]), stepDef('b', [output('b', 'b.txt')]), stepDef('c', [])];
+const STEPS = [
+  stepDef('a', [output('a', 'sub/a.txt'), output('extra', 'extra.txt', false)]),
+  stepDef('b', [output('b', 'b.txt')]),
+  stepDef('c', []),
+];
 
 /** A finished run of `pipeline` in which `completed` completed, each writing `<step>-<tag>` to its declared files. */
 function earlierRun(completed: string[], tag: string, pipeline = 'chain'): string {
-  const run = store.runs.create({ pipeline, pipelinePath: 'p.yaml', input: '', steps: ['a', 'b', 'c'].map((stepId, i) => ({ stepId, level: i, position: i })) });
+  const run = store.runs.create({
+    pipeline,
+    pipelinePath: 'p.yaml',
+    input: '',
+    steps: ['a', 'b', 'c'].map((stepId, i) => ({ stepId, level: i, position: i })),
+  });
   store.runs.start(run.id);
   for (const stepId of completed) {
     store.steps.start(run.id, stepId, { persona: '', adapter: 'command', model: '', image: 'img' });
@@ -86,7 +103,12 @@ function earlierRun(completed: string[], tag: string, pipeline = 'chain'): strin
       const file = path.join(dir, 'ws', run.id, stepId, 'out', o.path);
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, `${stepId}-${tag}\n`);
-      store.artifacts.record(run.id, stepId, { name: o.name, path: file, size: `${stepId}-${tag}\n`.length, sha256: sha256(`${stepId}-${tag}\n`) });
+      store.artifacts.record(run.id, stepId, {
+        name: o.name,
+        path: file,
+        size: `${stepId}-${tag}\n`.length,
+        sha256: sha256(`${stepId}-${tag}\n`),
+      });
     }
     store.steps.complete(run.id, stepId);
   }
@@ -113,18 +135,24 @@ describe('resolveReuseSource', () => {
   });
 
   it('nothing upstream: nothing to resolve', async () => {
-    assert.equal(await resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planFromStep(CHAIN, 'a', 'chain') }), undefined);
+    assert.equal(
+      await resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planFromStep(CHAIN, 'a', 'chain') }),
+      undefined,
+    );
   });
 
   it('no earlier run where they all completed: tells the user to run the whole pipeline first', async () => {
     earlierRun(['a'], 'one');
-    await assert.rejects(resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planC() }), (err: unknown) => {
-      assert.ok(isWaveError(err));
-      assert.equal(err.exitCode, 2);
-      assert.equal(err.message, '--from-step c: no earlier run of chain in which steps a, b completed');
-      assert.equal(err.hint, 'run the whole pipeline first: wave run chain');
-      return true;
-    });
+    await assert.rejects(
+      resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planC() }),
+      (err: unknown) => {
+        assert.ok(isWaveError(err));
+        assert.equal(err.exitCode, 2);
+        assert.equal(err.message, '--from-step c: no earlier run of chain in which steps a, b completed');
+        assert.equal(err.hint, 'run the whole pipeline first: wave run chain');
+        return true;
+      },
+    );
   });
 
   it('--from-run: that run, refused when it is of another pipeline, unknown, or the steps did not complete there', async () => {
@@ -132,11 +160,18 @@ describe('resolveReuseSource', () => {
     earlierRun(['a', 'b'], 'new');
     const partial = earlierRun(['a'], 'partial');
     const other = earlierRun(['a', 'b'], 'x', 'other-pipeline');
-    const resolve = (fromRun: string) => resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planC(), fromRun });
+    const resolve = (fromRun: string) =>
+      resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planC(), fromRun });
     assert.equal((await resolve(older))?.run.id, older);
-    await assert.rejects(resolve(other), userError('usage', new RegExp(`--from-run ${other} is a run of pipeline other-pipeline, not chain`)));
+    await assert.rejects(
+      resolve(other),
+      userError('usage', new RegExp(`--from-run ${other} is a run of pipeline other-pipeline, not chain`)),
+    );
     await assert.rejects(resolve('chain-nope'), userError('run_not_found', /no run "chain-nope"/));
-    await assert.rejects(resolve(partial), userError('usage', new RegExp(`--from-run ${partial}: step b \\(pending\\) did not complete there`)));
+    await assert.rejects(
+      resolve(partial),
+      userError('usage', new RegExp(`--from-run ${partial}: step b \\(pending\\) did not complete there`)),
+    );
   });
 
   it('a file that is gone, changed on disk, or never recorded is refused, naming it', async () => {
@@ -145,9 +180,18 @@ describe('resolveReuseSource', () => {
     const resolve = () => resolveReuseSource(store, { pipelineName: 'chain', steps: STEPS, plan: planC() });
 
     appendFileSync(file, 'edited\n');
-    await assert.rejects(resolve(), userError('usage', new RegExp(`artifact b\\.b of run ${runId} changed on disk since it was recorded: ${file}.*sha256`)));
+    await assert.rejects(
+      resolve(),
+      userError(
+        'usage',
+        new RegExp(`artifact b\\.b of run ${runId} changed on disk since it was recorded: ${file}.*sha256`),
+      ),
+    );
     rmSync(file);
-    await assert.rejects(resolve(), userError('file_not_found', new RegExp(`artifact b\\.b of run ${runId} is gone: ${file}$`)));
+    await assert.rejects(
+      resolve(),
+      userError('file_not_found', new RegExp(`artifact b\\.b of run ${runId} is gone: ${file}$`)),
+    );
     writeFileSync(file, 'b-one\n');
     assert.ok(await resolve(), 'restored as recorded: fine again');
 
@@ -179,9 +223,15 @@ describe('copyReusedArtifacts', () => {
     const b = resolved?.steps[1];
     assert.ok(b);
     writeFileSync(path.join(dir, 'ws', runId, 'b', 'out', 'b.txt'), 'changed\n');
-    await assert.rejects(copyReusedArtifacts(path.join(dir, 'new-run'), b, runId), userError('usage', /artifact b\.b of run .* changed while it was being copied/));
+    await assert.rejects(
+      copyReusedArtifacts(path.join(dir, 'new-run'), b, runId),
+      userError('usage', /artifact b\.b of run .* changed while it was being copied/),
+    );
     rmSync(path.join(dir, 'ws', runId), { recursive: true });
-    await assert.rejects(copyReusedArtifacts(path.join(dir, 'new-run'), b, runId), userError('file_not_found', /artifact b\.b of run .* is gone/));
+    await assert.rejects(
+      copyReusedArtifacts(path.join(dir, 'new-run'), b, runId),
+      userError('file_not_found', /artifact b\.b of run .* is gone/),
+    );
   });
 });
 
@@ -213,10 +263,18 @@ function scriptedSandbox(started: string[]): Sandbox {
       const inDir = spec.mounts.in ?? '';
       let text = '';
       for (const dep of (await fs.readdir(inDir)).sort()) {
-        for (const f of await fs.readdir(path.join(inDir, dep))) text += await fs.readFile(path.join(inDir, dep, f), 'utf8');
+        for (const f of await fs.readdir(path.join(inDir, dep)))
+          text += await fs.readFile(path.join(inDir, dep, f), 'utf8');
       }
       await fs.writeFile(path.join(spec.mounts.out, `${step}.txt`), `${text}${step}@${spec.labels.run}\n`);
-      return { status: 'exited', exitCode: 0, durationMs: 1, containerId: `fake:${step}`, stdoutTail: '', stderrTail: '' };
+      return {
+        status: 'exited',
+        exitCode: 0,
+        durationMs: 1,
+        containerId: `fake:${step}`,
+        stdoutTail: '',
+        stderrTail: '',
+      };
     },
   };
 }
@@ -248,16 +306,23 @@ describe('run service with --from-step', () => {
     const second = await startRun(p.options, 'chain', '', { fromStep: 'b' });
     assert.equal(second.exitCode, 0, second.summary.error);
     assert.deepEqual(p.started, ['b', 'c'], 'no sandbox for a');
-    assert.deepEqual(p.events.map((e) => `${e.type}:${e.stepId ?? ''}`).slice(0, 3), ['run_started:', 'step_reused:a', 'step_started:b']);
+    assert.deepEqual(p.events.map((e) => `${e.type}:${e.stepId ?? ''}`).slice(0, 3), [
+      'run_started:',
+      'step_reused:a',
+      'step_started:b',
+    ]);
 
     const db = p.open();
     try {
       assert.deepEqual(db.runs.get(second.runId)?.options, { fromStep: 'b', fromRun: first.runId });
-      assert.deepEqual(db.steps.list(second.runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]), [
-        ['a', 'completed', 0, first.runId],
-        ['b', 'completed', 1, null],
-        ['c', 'completed', 1, null],
-      ]);
+      assert.deepEqual(
+        db.steps.list(second.runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]),
+        [
+          ['a', 'completed', 0, first.runId],
+          ['b', 'completed', 1, null],
+          ['c', 'completed', 1, null],
+        ],
+      );
       const c = db.artifacts.list(second.runId, 'c')[0];
       assert.equal(readFileSync(c?.path ?? '', 'utf8'), `a@${first.runId}\nb@${second.runId}\nc@${second.runId}\n`);
     } finally {
@@ -291,7 +356,14 @@ describe('run service with --from-step', () => {
     assert.deepEqual(p.started, ['b', 'c']);
     const after = p.open();
     try {
-      assert.deepEqual(after.steps.list(died).map((s) => [s.stepId, s.attempts, s.reusedFrom]), [['a', 0, first.runId], ['b', 1, null], ['c', 1, null]]);
+      assert.deepEqual(
+        after.steps.list(died).map((s) => [s.stepId, s.attempts, s.reusedFrom]),
+        [
+          ['a', 0, first.runId],
+          ['b', 1, null],
+          ['c', 1, null],
+        ],
+      );
     } finally {
       after.close();
     }
@@ -300,9 +372,18 @@ describe('run service with --from-step', () => {
   it('refuses --from-step with --steps, and --from-run without --from-step, before creating anything', async () => {
     const p = project();
     const ctx = { projectDir: p.projectDir, manifestPath: p.options.manifestPath };
-    await assert.rejects(preparePipeline(ctx, 'chain', { fromStep: 'b', steps: ['b'] }, () => undefined), userError('usage', /--from-step and --steps cannot be combined/));
-    await assert.rejects(preparePipeline(ctx, 'chain', { fromRun: 'x' }, () => undefined), userError('usage', /--from-run needs --from-step/));
-    await assert.rejects(startRun(p.options, 'chain', '', { fromStep: 'c' }), userError('run_not_found', /no earlier run of chain in which steps a, b completed/));
+    await assert.rejects(
+      preparePipeline(ctx, 'chain', { fromStep: 'b', steps: ['b'] }, () => undefined),
+      userError('usage', /--from-step and --steps cannot be combined/),
+    );
+    await assert.rejects(
+      preparePipeline(ctx, 'chain', { fromRun: 'x' }, () => undefined),
+      userError('usage', /--from-run needs --from-step/),
+    );
+    await assert.rejects(
+      startRun(p.options, 'chain', '', { fromStep: 'c' }),
+      userError('run_not_found', /no earlier run of chain in which steps a, b completed/),
+    );
     const db = p.open();
     try {
       assert.deepEqual(db.runs.list(), [], 'no run row for a refused --from-step');

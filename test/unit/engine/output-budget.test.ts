@@ -19,7 +19,11 @@ type Emitted = StepOutputEvent | StepOutputTruncatedEvent;
 function recorder(bounds: OutputBounds) {
   const events: Emitted[] = [];
   const rec = createOutputRecorder({ bounds, runId: 'r', stepId: 's', attempt: 1, emit: (e) => events.push(e) });
-  return { rec, events, lines: () => events.filter((e): e is StepOutputEvent => e.type === 'step_output').map((e) => e.line) };
+  return {
+    rec,
+    events,
+    lines: () => events.filter((e): e is StepOutputEvent => e.type === 'step_output').map((e) => e.line),
+  };
 }
 
 /** What one stored line of `text` costs against the bound. */
@@ -31,7 +35,10 @@ describe('createOutputRecorder', () => {
     for (let i = 0; i < 20; i++) rec.line('stdout', `line ${i}`);
     assert.equal(events.length, 20, 'all emitted as they came');
     rec.finish();
-    assert.deepEqual(lines(), Array.from({ length: 20 }, (_, i) => `line ${i}`));
+    assert.deepEqual(
+      lines(),
+      Array.from({ length: 20 }, (_, i) => `line ${i}`),
+    );
     assert.ok(events.every((e) => e.type === 'step_output' && e.truncatedBytes === undefined));
   });
 
@@ -46,11 +53,20 @@ describe('createOutputRecorder', () => {
     const marker = events.find((e): e is StepOutputTruncatedEvent => e.type === 'step_output_truncated');
     assert.ok(marker, 'a truncation marker');
     assert.deepEqual(
-      { lines: marker.droppedLines, bytes: marker.droppedBytes, head: marker.headBytes, tail: marker.tailBytes, stream: marker.stream },
+      {
+        lines: marker.droppedLines,
+        bytes: marker.droppedBytes,
+        head: marker.headBytes,
+        tail: marker.tailBytes,
+        stream: marker.stream,
+      },
       { lines: total - 15, bytes: (total - 15) * (11 + 1), head: per * 10, tail: per * 5, stream: 'stdout' },
     );
     assert.equal(events.indexOf(marker), 10, 'the marker sits between head and tail');
-    assert.deepEqual(lines(), [...Array.from({ length: 10 }, (_, i) => line(i)), ...Array.from({ length: 5 }, (_, i) => line(total - 5 + i))]);
+    assert.deepEqual(lines(), [
+      ...Array.from({ length: 10 }, (_, i) => line(i)),
+      ...Array.from({ length: 5 }, (_, i) => line(total - 5 + i)),
+    ]);
   });
 
   it('bounds each stream on its own and interleaves the tails as they were printed', () => {
@@ -61,8 +77,16 @@ describe('createOutputRecorder', () => {
     }
     rec.finish();
     const markers = events.filter((e) => e.type === 'step_output_truncated');
-    assert.deepEqual(markers.map((m) => [m.stream, m.droppedLines, m.droppedBytes]), [['stdout', 6, 12], ['stderr', 6, 12]]);
-    const tail = events.slice(events.indexOf(markers[1] as Emitted) + 1).map((e) => (e.type === 'step_output' ? e.stream : ''));
+    assert.deepEqual(
+      markers.map((m) => [m.stream, m.droppedLines, m.droppedBytes]),
+      [
+        ['stdout', 6, 12],
+        ['stderr', 6, 12],
+      ],
+    );
+    const tail = events
+      .slice(events.indexOf(markers[1] as Emitted) + 1)
+      .map((e) => (e.type === 'step_output' ? e.stream : ''));
     assert.deepEqual(tail, ['stdout', 'stderr', 'stdout', 'stderr']);
   });
 
@@ -89,9 +113,18 @@ describe('createOutputRecorder', () => {
     rec.line('stdout', 'y'.repeat(1_000_000));
     rec.finish();
     const stored = events.filter((e): e is StepOutputEvent => e.type === 'step_output');
-    assert.deepEqual(stored.map((e) => [e.line[0], e.line.length]), [['h', 4], ['y', 1000 - LINE_OVERHEAD_BYTES - 1]]);
+    assert.deepEqual(
+      stored.map((e) => [e.line[0], e.line.length]),
+      [
+        ['h', 4],
+        ['y', 1000 - LINE_OVERHEAD_BYTES - 1],
+      ],
+    );
     const marker = events.find((e): e is StepOutputTruncatedEvent => e.type === 'step_output_truncated');
-    assert.deepEqual([marker?.droppedLines, marker?.droppedBytes], [1, 1851 + (1_000_000 - (1000 - LINE_OVERHEAD_BYTES - 1))]);
+    assert.deepEqual(
+      [marker?.droppedLines, marker?.droppedBytes],
+      [1, 1851 + (1_000_000 - (1000 - LINE_OVERHEAD_BYTES - 1))],
+    );
   });
 
   it('a flood of empty lines stores a bounded number of them', () => {
@@ -126,9 +159,15 @@ describe('cutUtf8', () => {
 
 describe('storedOutputBounds', () => {
   const manifest = (runtime: object, persona?: object) =>
-    ({ runtime: { sandbox: { resources: runtime } }, personas: persona ? { p: { resources: persona } } : {} }) as unknown as Manifest;
+    ({
+      runtime: { sandbox: { resources: runtime } },
+      personas: persona ? { p: { resources: persona } } : {},
+    }) as unknown as Manifest;
   it('defaults to 1 MiB head and 1 MiB tail', () => {
-    assert.deepEqual(storedOutputBounds(manifest({}), { id: 's' } as Step), { headBytes: DEFAULT_STORED_OUTPUT_HEAD, tailBytes: DEFAULT_STORED_OUTPUT_TAIL });
+    assert.deepEqual(storedOutputBounds(manifest({}), { id: 's' } as Step), {
+      headBytes: DEFAULT_STORED_OUTPUT_HEAD,
+      tailBytes: DEFAULT_STORED_OUTPUT_TAIL,
+    });
     assert.equal(DEFAULT_STORED_OUTPUT_HEAD, 1024 * 1024);
   });
   it('reads sizes from the runtime, overridden by the persona', () => {

@@ -60,7 +60,14 @@ function sandbox(error: () => unknown, started: string[]): Sandbox {
         await thrown;
       }
       await fs.writeFile(path.join(spec.mounts.out, `${step}.txt`), `${step}\n`);
-      return { status: 'exited', exitCode: 0, durationMs: 1, containerId: `fake:${step}`, stdoutTail: '', stderrTail: '' };
+      return {
+        status: 'exited',
+        exitCode: 0,
+        durationMs: 1,
+        containerId: `fake:${step}`,
+        stdoutTail: '',
+        stderrTail: '',
+      };
     },
   };
 }
@@ -103,25 +110,40 @@ describe('run service: an attempt that throws', () => {
     assert.equal(first.summary.failureClass, 'internal');
     p.read((store) => {
       assert.equal(store.runs.get(first.runId)?.status, 'failed');
-      assert.deepEqual(store.steps.list(first.runId).map((s) => [s.stepId, s.status]), [
-        ['flaky', 'failed'],
-        ['sibling', 'completed'],
-        ['after', 'skipped'],
-      ]);
-      assert.equal(store.steps.get(first.runId, 'flaky')?.error, "internal error (a bug in Wave; the stack is in the run's log): sandbox bookkeeping went wrong");
+      assert.deepEqual(
+        store.steps.list(first.runId).map((s) => [s.stepId, s.status]),
+        [
+          ['flaky', 'failed'],
+          ['sibling', 'completed'],
+          ['after', 'skipped'],
+        ],
+      );
+      assert.equal(
+        store.steps.get(first.runId, 'flaky')?.error,
+        "internal error (a bug in Wave; the stack is in the run's log): sandbox bookkeeping went wrong",
+      );
     });
     const failed = p.events.find((e) => e.type === 'step_failed');
     assert.equal(failed?.type === 'step_failed' && failed.failureClass, 'internal');
     const log = readFileSync(path.join(p.projectDir, '.wave', 'traces', `${first.runId}.log`), 'utf8');
-    const logged = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; detail?: string });
-    assert.match(logged.find((l) => l.msg === 'step_failed')?.detail ?? '', /Error: sandbox bookkeeping went wrong\n\s+at /);
+    const logged = log
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; detail?: string });
+    assert.match(
+      logged.find((l) => l.msg === 'step_failed')?.detail ?? '',
+      /Error: sandbox bookkeeping went wrong\n\s+at /,
+    );
 
     const resumed = await resumeRun(p.options, first.runId);
     assert.equal(resumed.exitCode, ExitCode.ok, resumed.summary.error);
     assert.deepEqual(p.started.filter((s) => s !== 'flaky#1' && s !== 'sibling#1').sort(), ['after#1', 'flaky#2']);
     p.read((store) => {
       assert.equal(store.runs.get(first.runId)?.status, 'completed');
-      assert.deepEqual(store.artifacts.list(first.runId).map((a) => a.name), ['after', 'flaky', 'sibling']);
+      assert.deepEqual(
+        store.artifacts.list(first.runId).map((a) => a.name),
+        ['after', 'flaky', 'sibling'],
+      );
     });
   });
 

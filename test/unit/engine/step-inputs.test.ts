@@ -52,7 +52,14 @@ function recordingSandbox(seen: Map<string, Seen>, writes: Record<string, Record
         await fs.mkdir(path.dirname(file), { recursive: true });
         await fs.writeFile(file, content);
       }
-      return { status: 'exited', exitCode: 0, durationMs: 1, containerId: `fake:${step}`, stdoutTail: '', stderrTail: '' };
+      return {
+        status: 'exited',
+        exitCode: 0,
+        durationMs: 1,
+        containerId: `fake:${step}`,
+        stdoutTail: '',
+        stderrTail: '',
+      };
     },
   };
 }
@@ -98,7 +105,10 @@ describe('step inputs in a run', () => {
     );
     const outcome = await startRun(options, 'p', '', {});
     assert.equal(outcome.exitCode, ExitCode.ok, outcome.summary.error);
-    assert.equal(seen.get('summary')?.script, "cat '/wave/in/analyze/analysis.json' \\\n  '/wave/in/security/findings.json'\n");
+    assert.equal(
+      seen.get('summary')?.script,
+      "cat '/wave/in/analyze/analysis.json' \\\n  '/wave/in/security/findings.json'\n",
+    );
     assert.deepEqual(seen.get('summary')?.inputs, {
       'analyze/analysis.json': '{"a":1}',
       'security/findings.json': '{"s":1}',
@@ -133,7 +143,10 @@ describe('step inputs in a run', () => {
     const store = new Store(defaultStatePath(options.projectDir));
     try {
       const [record] = store.artifacts.list(first.runId, 'report');
-      const digest = treeDigest([{ path: 'index.md', sha256: sha('# i') }, { path: 'sub/a.md', sha256: sha('# a') }]);
+      const digest = treeDigest([
+        { path: 'index.md', sha256: sha('# i') },
+        { path: 'sub/a.md', sha256: sha('# a') },
+      ]);
       assert.deepEqual([record?.name, record?.size, record?.sha256], ['pages', 6, digest]);
     } finally {
       store.close();

@@ -27,7 +27,12 @@ describe('EventBus', () => {
     const before = collector('before');
     const after = collector('after');
     bus.subscribe(before);
-    bus.subscribe({ name: 'broken', write: () => { throw new Error('disk full'); } });
+    bus.subscribe({
+      name: 'broken',
+      write: () => {
+        throw new Error('disk full');
+      },
+    });
     bus.subscribe(after);
     for (const event of sampleEvents()) bus.emit(event);
     assert.equal(before.seen.length, sampleEvents().length);
@@ -37,10 +42,26 @@ describe('EventBus', () => {
   });
 
   it('survives a failing close and a failing reporter', async () => {
-    const bus = new EventBus({ reportTo: () => { throw new Error('stderr gone'); } });
+    const bus = new EventBus({
+      reportTo: () => {
+        throw new Error('stderr gone');
+      },
+    });
     let closed = false;
-    bus.subscribe({ name: 'bad', write: () => { throw new Error('x'); }, close: () => Promise.reject(new Error('y')) });
-    bus.subscribe({ name: 'good', write: () => {}, close: () => { closed = true; } });
+    bus.subscribe({
+      name: 'bad',
+      write: () => {
+        throw new Error('x');
+      },
+      close: () => Promise.reject(new Error('y')),
+    });
+    bus.subscribe({
+      name: 'good',
+      write: () => {},
+      close: () => {
+        closed = true;
+      },
+    });
     bus.emit(sampleEvents()[0] as WaveEvent);
     await bus.close();
     assert.equal(closed, true);

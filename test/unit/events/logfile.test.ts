@@ -18,9 +18,15 @@ describe('log file sink', () => {
     for (const event of sampleEvents()) bus.emit(event);
     await bus.close();
 
-    const lines = readFileSync(sink.path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(sink.path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, sampleEvents().length);
-    assert.deepEqual(lines.map((l) => l.msg), sampleEvents().map((e) => e.type));
+    assert.deepEqual(
+      lines.map((l) => l.msg),
+      sampleEvents().map((e) => e.type),
+    );
     assert.ok(lines.every((l) => l.runId === RUN));
     const retry = lines.find((l) => l.type === 'step_retrying');
     assert.equal(retry?.level, 40, 'retries log at warn');

@@ -17,12 +17,20 @@ describe('ndjsonSink', () => {
     assert.ok(text.endsWith('\n'));
     const lines = text.trimEnd().split('\n');
     assert.equal(lines.length, sampleEvents().length);
-    assert.deepEqual(lines.map((line) => JSON.parse(line) as unknown), sampleEvents());
+    assert.deepEqual(
+      lines.map((line) => JSON.parse(line) as unknown),
+      sampleEvents(),
+    );
   });
 
   it('honours a filter', () => {
     const out: string[] = [];
-    const stream = new Writable({ write(chunk: Buffer, _enc, done) { out.push(chunk.toString()); done(); } });
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        out.push(chunk.toString());
+        done();
+      },
+    });
     const sink = ndjsonSink(stream, { filter: (event) => event.type !== 'step_output' });
     for (const event of sampleEvents()) sink.write(event);
     assert.equal(out.length, sampleEvents().length - 1);

@@ -11,24 +11,34 @@ describe('store sink', () => {
     const bus = new EventBus({ reportTo: (m) => reports.push(m) });
     const { store, delivered } = observedStore();
     bus.subscribe(storeSink(store.events));
-    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] });
+    const run = store.runs.create({
+      pipeline: 'p',
+      pipelinePath: 'p.yaml',
+      input: '',
+      steps: [{ stepId: 's', level: 0, position: 0 }],
+    });
 
     // The executor's wiring: state changes come back from the store (already stored) and go to the bus.
     bus.emit(store.runs.start(run.id));
     bus.emit(store.steps.start(run.id, 's', STEP_INFO));
-    bus.emit({ type: 'tool_call', runId: run.id, stepId: 's', attempt: 1, time: eventTime(), name: 'Bash', input: 'ls', status: 'ok' });
+    bus.emit({
+      type: 'tool_call',
+      runId: run.id,
+      stepId: 's',
+      attempt: 1,
+      time: eventTime(),
+      name: 'Bash',
+      input: 'ls',
+      status: 'ok',
+    });
     bus.emit({ type: 'warning', runId: run.id, time: eventTime(), message: 'slow' });
     bus.emit(store.steps.complete(run.id, 's'));
     bus.emit(store.runs.finish(run.id, 'completed'));
 
-    assert.deepEqual(store.events.since(run.id).map((e) => e.type), [
-      'run_started',
-      'step_started',
-      'tool_call',
-      'warning',
-      'step_completed',
-      'run_completed',
-    ]);
+    assert.deepEqual(
+      store.events.since(run.id).map((e) => e.type),
+      ['run_started', 'step_started', 'tool_call', 'warning', 'step_completed', 'run_completed'],
+    );
     assert.deepEqual(reports, []);
     assert.equal(delivered.length, 4);
   });

@@ -15,7 +15,11 @@ describe('terminalSafe', () => {
     ['window title (OSC 0, BEL)', '\x1b]0;pwned\x07', '\\x1b]0;pwned\\x07'],
     ['window title (OSC 2, ST)', '\x1b]2;pwned\x1b\\', '\\x1b]2;pwned\\x1b\\'],
     ['clipboard (OSC 52)', '\x1b]52;c;cm0gLXJmIH4=\x07', '\\x1b]52;c;cm0gLXJmIH4=\\x07'],
-    ['hyperlink (OSC 8)', '\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\', '\\x1b]8;;http://evil\\x1b\\click\\x1b]8;;\\x1b\\'],
+    [
+      'hyperlink (OSC 8)',
+      '\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\',
+      '\\x1b]8;;http://evil\\x1b\\click\\x1b]8;;\\x1b\\',
+    ],
     ['clear screen (CSI 2J, CSI H)', '\x1b[2J\x1b[H', '\\x1b[2J\\x1b[H'],
     ['cursor up and erase line', 'ok\x1b[1A\x1b[2K', 'ok\\x1b[1A\\x1b[2K'],
     ['bracketed paste on', '\x1b[?2004h', '\\x1b[?2004h'],
@@ -43,7 +47,18 @@ describe('terminalSafe', () => {
   });
 
   it('reaches every string inside an event, and nothing else', () => {
-    const event: WaveEvent = { type: 'contract_result', runId: RUN, stepId: 's', attempt: 1, time: at(1), index: 0, contractType: 'json_schema', ok: false, hard: true, errors: ['bad \x1b]0;x\x07'] };
+    const event: WaveEvent = {
+      type: 'contract_result',
+      runId: RUN,
+      stepId: 's',
+      attempt: 1,
+      time: at(1),
+      index: 0,
+      contractType: 'json_schema',
+      ok: false,
+      hard: true,
+      errors: ['bad \x1b]0;x\x07'],
+    };
     const safe = terminalSafeDeep(event);
     assert.deepEqual(safe, { ...event, errors: ['bad \\x1b]0;x\\x07'] });
     assert.equal(event.errors[0], 'bad \x1b]0;x\x07', 'the original event is not changed');
@@ -69,9 +84,28 @@ describe('printers of step text', () => {
     const sink = ttySink({ stream: { write: (c) => (chunks.push(c), true), isTTY: false }, color: true });
     const events: WaveEvent[] = [
       { type: 'run_started', runId: RUN, time: at(0), pipeline: 'p', input: hostile, resumed: false },
-      { type: 'step_failed', runId: RUN, stepId: 's', attempt: 1, time: at(1), reason: hostile, exitCode: 1, failureClass: 'exit' },
+      {
+        type: 'step_failed',
+        runId: RUN,
+        stepId: 's',
+        attempt: 1,
+        time: at(1),
+        reason: hostile,
+        exitCode: 1,
+        failureClass: 'exit',
+      },
       { type: 'warning', runId: RUN, time: at(2), message: hostile },
-      { type: 'egress_decision', runId: RUN, stepId: 's', attempt: 1, time: at(3), host: hostile, port: 443, allowed: false, reason: hostile },
+      {
+        type: 'egress_decision',
+        runId: RUN,
+        stepId: 's',
+        attempt: 1,
+        time: at(3),
+        host: hostile,
+        port: 443,
+        allowed: false,
+        reason: hostile,
+      },
     ];
     for (const e of events) sink.write(e);
     const text = chunks.join('');
@@ -83,7 +117,18 @@ describe('printers of step text', () => {
   it('the TTY view shows the truncation marker', () => {
     const chunks: string[] = [];
     const sink = ttySink({ stream: { write: (c) => (chunks.push(c), true), isTTY: false } });
-    sink.write({ type: 'step_output_truncated', runId: RUN, stepId: 's', attempt: 1, time: at(1), stream: 'stdout', droppedLines: 12, droppedBytes: 3456, headBytes: 1024, tailBytes: 2048 });
+    sink.write({
+      type: 'step_output_truncated',
+      runId: RUN,
+      stepId: 's',
+      attempt: 1,
+      time: at(1),
+      stream: 'stdout',
+      droppedLines: 12,
+      droppedBytes: 3456,
+      headBytes: 1024,
+      tailBytes: 2048,
+    });
     assert.match(chunks.join(''), /s stdout: … 12 lines \(3456 bytes\) dropped …/);
   });
 
@@ -91,7 +136,15 @@ describe('printers of step text', () => {
     const stream = new PassThrough();
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
-    ndjsonSink(stream).write({ type: 'step_output', runId: RUN, stepId: 's', attempt: 1, time: at(1), stream: 'stdout', line: hostile });
+    ndjsonSink(stream).write({
+      type: 'step_output',
+      runId: RUN,
+      stepId: 's',
+      attempt: 1,
+      time: at(1),
+      stream: 'stdout',
+      line: hostile,
+    });
     stream.end();
     await new Promise((r) => stream.on('end', r));
     const text = Buffer.concat(chunks).toString('utf8');

@@ -28,7 +28,10 @@ describe('ttySink: reused steps', () => {
     const stream = fakeStream(false);
     const sink = ttySink({ stream });
     for (const event of events) sink.write(event);
-    assert.equal(stream.text().trimEnd().split('\n')[1], '[   0.3s] a reused from run chain-20250101-000000-wxyz (1 artifact(s), not run again)');
+    assert.equal(
+      stream.text().trimEnd().split('\n')[1],
+      '[   0.3s] a reused from run chain-20250101-000000-wxyz (1 artifact(s), not run again)',
+    );
   });
 
   it('shows the step as completed, with no attempt, in the terminal block', () => {

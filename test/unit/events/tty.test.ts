@@ -78,7 +78,10 @@ describe('ttySink (terminal)', () => {
     assert.equal(text.split("step 'build' failed").length - 1, 1, `the failure is printed once:\n${text}`);
     const screen = text.split(/\x1b\[\d+A\r\x1b\[J/).at(-1) ?? '';
     assert.deepEqual(
-      screen.trimEnd().split('\n').map((l) => l.replace(/\s+/g, ' ').trimEnd()),
+      screen
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/\s+/g, ' ').trimEnd()),
       ['✗ build failed 2.0s attempt 1', '- ship skipped', `run ${RUN} failed in 4.0s: ${error}`],
     );
   });
@@ -88,9 +91,22 @@ describe('ttySink (terminal)', () => {
     stream.columns = 30;
     const sink = ttySink({ stream, color: false });
     sink.write(sampleEvents()[0]!);
-    sink.write({ type: 'step_started', runId: 'r', stepId: 'a-rather-long-step-name', attempt: 1, time: at(1), persona: 'p', adapter: 'a', model: 'm', image: 'i' });
+    sink.write({
+      type: 'step_started',
+      runId: 'r',
+      stepId: 'a-rather-long-step-name',
+      attempt: 1,
+      time: at(1),
+      persona: 'p',
+      adapter: 'a',
+      model: 'm',
+      image: 'i',
+    });
     void sink.close?.();
-    const stepLines = stream.text().split('\n').filter((line) => line.includes('a-rather'));
+    const stepLines = stream
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('a-rather'));
     assert.ok(stepLines.length > 0);
     for (const line of stepLines) {
       assert.ok(line.length <= 29, `${JSON.stringify(line)} is wider than the terminal`);

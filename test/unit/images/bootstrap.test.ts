@@ -66,12 +66,12 @@ describe('the bootstrap of the base image', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('tells apt\'s chroot warnings from real errors', () => {
+  it("tells apt's chroot warnings from real errors", () => {
     for (const line of NOISE) assert.ok(isHarmlessBootstrapLine(line), line);
     for (const line of REAL) assert.ok(!isHarmlessBootstrapLine(line), line);
   });
 
-  it('shows the real lines whole and no noise, and counts the bootstrap in the base image\'s time', async () => {
+  it("shows the real lines whole and no noise, and counts the bootstrap in the base image's time", async () => {
     const events: BuildProgress[] = [];
     const catalog = [{ name: 'base', dir, parent: { kind: 'os' as const } }];
     const docker = engine as unknown as Docker;
@@ -84,7 +84,7 @@ describe('the bootstrap of the base image', () => {
     assert.ok(base.durationMs >= durationMs, "the base's time includes its bootstrap");
   });
 
-  it('shows how much of a base image\'s time went into its bootstrap', () => {
+  it("shows how much of a base image's time went into its bootstrap", () => {
     const parentFetched = { ref: 'wave/debian-bootstrap:trixie', how: 'bootstrap' as const, durationMs: 181_000 };
     assert.equal(buildTime({ durationMs: 187_800, parentFetched }), '3m08s (bootstrap 3m01s)');
     assert.equal(buildTime({ durationMs: 6_800 }), '6.8s');

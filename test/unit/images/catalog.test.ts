@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ADAPTER_IMAGES, catalogNameOf, defaultCatalog, hashTagFor, imageRefFor, isHashTag, splitRef } from '../../../src/images/catalog.js';
+import {
+  ADAPTER_IMAGES,
+  catalogNameOf,
+  defaultCatalog,
+  hashTagFor,
+  imageRefFor,
+  isHashTag,
+  splitRef,
+} from '../../../src/images/catalog.js';
 import { packageVersion } from '../../../src/images/paths.js';
 
 describe('image catalogue and tags', () => {
@@ -23,14 +31,20 @@ describe('image catalogue and tags', () => {
   it('splits references, keeping a registry port', () => {
     assert.deepEqual(splitRef('wave/claude:latest'), { repository: 'wave/claude', tag: 'latest' });
     assert.deepEqual(splitRef('wave/claude'), { repository: 'wave/claude', tag: 'latest' });
-    assert.deepEqual(splitRef('localhost:5000/wave/claude'), { repository: 'localhost:5000/wave/claude', tag: 'latest' });
+    assert.deepEqual(splitRef('localhost:5000/wave/claude'), {
+      repository: 'localhost:5000/wave/claude',
+      tag: 'latest',
+    });
     assert.equal(catalogNameOf('wave/gemini:0.1.0-0123456789ab'), 'gemini');
     assert.equal(catalogNameOf('other/gemini:latest'), undefined);
   });
 
   it('has base plus one image per adapter, each with a Dockerfile, adapters FROM base', () => {
     const catalog = defaultCatalog();
-    assert.deepEqual(catalog.map((s) => s.name), ['base', ...ADAPTER_IMAGES]);
+    assert.deepEqual(
+      catalog.map((s) => s.name),
+      ['base', ...ADAPTER_IMAGES],
+    );
     for (const spec of catalog) {
       assert.ok(existsSync(path.join(spec.dir, 'Dockerfile')), `${spec.dir}/Dockerfile`);
       if (spec.name !== 'base') assert.deepEqual(spec.parent, { kind: 'wave', name: 'base' });

@@ -32,11 +32,14 @@ describe('build-context hashing', () => {
 
   it('lists entries sorted by path, with types and modes', async () => {
     const entries = await readContext(dir);
-    assert.deepEqual(entries.map((e) => [e.path, e.type]), [
-      ['Dockerfile', 'file'],
-      ['home', 'directory'],
-      ['home/config.toml', 'file'],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.path, e.type]),
+      [
+        ['Dockerfile', 'file'],
+        ['home', 'directory'],
+        ['home/config.toml', 'file'],
+      ],
+    );
     assert.equal(entries.find((e) => e.path === 'home/config.toml')?.mode, 0o644);
   });
 
@@ -84,11 +87,22 @@ describe('build-context hashing', () => {
 
   it('covers in-memory files (an extra CA) and refuses one that shadows a file on disk', async () => {
     const plain = await hashOf(dir);
-    const withCa = hashContext(await readContext(dir, [{ path: 'ca/x.crt', mode: 0o644, content: Buffer.from('pem') }]), {}, PARENT);
-    const otherCa = hashContext(await readContext(dir, [{ path: 'ca/x.crt', mode: 0o644, content: Buffer.from('pem2') }]), {}, PARENT);
+    const withCa = hashContext(
+      await readContext(dir, [{ path: 'ca/x.crt', mode: 0o644, content: Buffer.from('pem') }]),
+      {},
+      PARENT,
+    );
+    const otherCa = hashContext(
+      await readContext(dir, [{ path: 'ca/x.crt', mode: 0o644, content: Buffer.from('pem2') }]),
+      {},
+      PARENT,
+    );
     assert.notEqual(withCa, plain);
     assert.notEqual(withCa, otherCa);
-    await assert.rejects(readContext(dir, [{ path: 'Dockerfile', mode: 0o644, content: Buffer.from('x') }]), /exists on disk and in memory/);
+    await assert.rejects(
+      readContext(dir, [{ path: 'Dockerfile', mode: 0o644, content: Buffer.from('x') }]),
+      /exists on disk and in memory/,
+    );
   });
 
   it('separates fields so a path cannot impersonate a digest', () => {
@@ -97,14 +111,18 @@ describe('build-context hashing', () => {
   });
 
   it('leaves BASE_IMAGE and NPM_REGISTRY out of the hashed arguments', () => {
-    assert.deepEqual(hashedArgs({ BASE_IMAGE: 'x', NPM_REGISTRY: 'https://example.invalid/', CLI_VERSION: '1' }), { CLI_VERSION: '1' });
+    assert.deepEqual(hashedArgs({ BASE_IMAGE: 'x', NPM_REGISTRY: 'https://example.invalid/', CLI_VERSION: '1' }), {
+      CLI_VERSION: '1',
+    });
   });
 });
 
 describe('declared build arguments', () => {
   it('finds every ARG name, with or without a default, across continuations', async () => {
     const { declaredArgs, onlyDeclared } = await import('../../../src/images/dockerfile.js');
-    const names = declaredArgs('ARG BASE_IMAGE=wave/base:latest\nFROM ${BASE_IMAGE}\narg A B=2 \\\n  C\nRUN echo ARG NOT_ME\n');
+    const names = declaredArgs(
+      'ARG BASE_IMAGE=wave/base:latest\nFROM ${BASE_IMAGE}\narg A B=2 \\\n  C\nRUN echo ARG NOT_ME\n',
+    );
     assert.deepEqual([...names].sort(), ['A', 'B', 'BASE_IMAGE', 'C']);
     assert.deepEqual(onlyDeclared({ BASE_IMAGE: 'x', NPM_REGISTRY: 'y' }, names), { BASE_IMAGE: 'x' });
   });

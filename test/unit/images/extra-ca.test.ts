@@ -30,11 +30,17 @@ describe('--extra-ca', () => {
 
   it('splits a bundle into one file per certificate, dropping text around them', async () => {
     const files = await extraCaFiles([await file(`# corp roots\n${PEM}\nsubject=x\n${PEM2}`), await file(PEM2)]);
-    assert.deepEqual(files.map((f) => f.content.toString()), [PEM, PEM2]);
+    assert.deepEqual(
+      files.map((f) => f.content.toString()),
+      [PEM, PEM2],
+    );
   });
 
   it('refuses a file that is not PEM, and a missing file', async () => {
     await assert.rejects(extraCaFiles([await file('not a cert')]), /not a PEM certificate bundle/);
-    await assert.rejects(extraCaFiles(['/nonexistent/ca.pem']), (err: Error & { code?: string }) => err.code === 'file_not_found');
+    await assert.rejects(
+      extraCaFiles(['/nonexistent/ca.pem']),
+      (err: Error & { code?: string }) => err.code === 'file_not_found',
+    );
   });
 });

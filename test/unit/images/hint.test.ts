@@ -25,7 +25,10 @@ describe('missing images', () => {
   });
 
   it('hints docker pull for anything else', () => {
-    assert.match(missingImageHint('example.invalid/acme/agent:2'), /^run: docker pull example\.invalid\/acme\/agent:2\b/);
+    assert.match(
+      missingImageHint('example.invalid/acme/agent:2'),
+      /^run: docker pull example\.invalid\/acme\/agent:2\b/,
+    );
     assert.match(missingImageHint('wave/unknown:latest'), /^run: docker pull wave\/unknown:latest/);
   });
 
@@ -45,7 +48,13 @@ describe('missing images', () => {
   });
 
   it('ensureImage passes other engine errors through', async () => {
-    const docker = { getImage: () => ({ inspect: async () => { throw Object.assign(new Error('boom'), { statusCode: 500 }); } }) } as unknown as Docker;
+    const docker = {
+      getImage: () => ({
+        inspect: async () => {
+          throw Object.assign(new Error('boom'), { statusCode: 500 });
+        },
+      }),
+    } as unknown as Docker;
     await assert.rejects(ensureImage(docker, 'wave/claude:latest'), /boom/);
   });
 });

@@ -29,10 +29,13 @@ describe('build order', () => {
   });
 
   it('rejects an unknown name with the list of images', () => {
-    assert.throws(() => names([], ['claud']), (err: Error & { hint?: string }) => {
-      assert.match(err.message, /unknown image "claud"/);
-      assert.match(err.hint ?? '', /base, claude, codex, gemini, opencode/);
-      return true;
-    });
+    assert.throws(
+      () => names([], ['claud']),
+      (err: Error & { hint?: string }) => {
+        assert.match(err.message, /unknown image "claud"/);
+        assert.match(err.hint ?? '', /base, claude, codex, gemini, opencode/);
+        return true;
+      },
+    );
   });
 });

@@ -39,10 +39,15 @@ describe('build progress stream', () => {
     parser.write(line({ stream: ' ---> Running in a67e577290bf\n' }));
     parser.write(line({ stream: '\u001b[91mnpm ERR! code SELF_SIGNED_CERT_IN_CHAIN\n\u001b[0m' }));
     parser.write(line({ stream: 'Removing intermediate container a67e577290bf\n' }));
-    parser.write(line({
-      errorDetail: { code: 1, message: "The command '/bin/sh -c npm install -g @scope/pkg@1.0.0' returned a non-zero code: 1" },
-      error: "The command '/bin/sh -c npm install -g @scope/pkg@1.0.0' returned a non-zero code: 1",
-    }));
+    parser.write(
+      line({
+        errorDetail: {
+          code: 1,
+          message: "The command '/bin/sh -c npm install -g @scope/pkg@1.0.0' returned a non-zero code: 1",
+        },
+        error: "The command '/bin/sh -c npm install -g @scope/pkg@1.0.0' returned a non-zero code: 1",
+      }),
+    );
     const outcome = parser.end();
     assert.equal(outcome.error, 'the command exited with code 1');
     assert.equal(outcome.failedStep, 'step 6/11 (RUN npm install -g @scope/pkg@1.0.0)');

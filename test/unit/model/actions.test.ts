@@ -103,7 +103,10 @@ describe('adapter-neutral actions over each protocol', () => {
     assert.ok(first.kind === 'answer');
     const resolved = resolveCalls(first.tool_calls, new Set(['bash', 'read', 'write', 'edit']), 'x');
     assert.ok('calls' in resolved);
-    assert.deepEqual(resolved.calls.map((c) => c.name), ['write', 'write', 'bash', 'read']);
+    assert.deepEqual(
+      resolved.calls.map((c) => c.name),
+      ['write', 'write', 'bash', 'read'],
+    );
   });
 
   it('a text gets the input too, and nothing from the environment', async () => {
@@ -126,7 +129,10 @@ describe('adapter-neutral actions over each protocol', () => {
       const tools = [{ name: 'Read', input_schema: { type: 'object' } }];
       const res = await post(m, '/v1/messages', { ...claudeRequest('s'), tools, stream: false });
       assert.equal(res.status, 200);
-      assert.deepEqual(res.json.content.map((b: any) => b.type), ['text']);
+      assert.deepEqual(
+        res.json.content.map((b: any) => b.type),
+        ['text'],
+      );
       const text = String(res.json.content[0].text);
       assert.match(text, /has to run "ls", but the request declares no tool that can \(declared: Read\)$/);
       assert.match(String(m.requests[0]?.note), /declares no tool that can/);

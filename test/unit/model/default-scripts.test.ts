@@ -31,7 +31,9 @@ it('covers the default pipelines', () => assert.deepEqual(pipelines.sort(), ['co
 for (const name of pipelines) {
   describe(`defaults/scripts/${name}.yaml`, () => {
     it('scripts every step of the pipeline and writes outputs that pass each contract', async () => {
-      const pipeline = parse(await readFile(root(`defaults/pipelines/${name}.yaml`), 'utf8')) as { steps: PipelineStep[] };
+      const pipeline = parse(await readFile(root(`defaults/pipelines/${name}.yaml`), 'utf8')) as {
+        steps: PipelineStep[];
+      };
       const script = await loadModelScript(root(`defaults/scripts/${name}.yaml`));
       assert.deepEqual(Object.keys(script.steps).sort(), pipeline.steps.map((s) => s.id).sort());
       for (const step of pipeline.steps) {

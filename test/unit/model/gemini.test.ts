@@ -5,11 +5,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { ConversationView } from '../../../src/model/protocol.js';
-import { functionResponseIsError, geminiProtocol, googleStatus, neutralJson, readGenerateContentRequest } from '../../../src/model/protocols/gemini.js';
+import {
+  functionResponseIsError,
+  geminiProtocol,
+  googleStatus,
+  neutralJson,
+  readGenerateContentRequest,
+} from '../../../src/model/protocols/gemini.js';
 import type { ScriptedModel } from '../../../src/model/server.js';
 import { post, serve } from './helpers.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/gemini-request.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/gemini-request.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const PATH = '/v1beta/models/gemini-2.5-flash';
 const KEY = 'AIza-test-key-3f9c';
 
@@ -31,7 +40,13 @@ function sseChunks(text: string): any[] {
 }
 
 /** What the SDK rebuilds from the chunks: the text joined, the function calls, the last finish reason and usage. */
-function rebuild(chunks: any[]): { text: string; calls: { name: string; args: unknown }[]; finishReason?: string; usage: any; modelVersion: string } {
+function rebuild(chunks: any[]): {
+  text: string;
+  calls: { name: string; args: unknown }[];
+  finishReason?: string;
+  usage: any;
+  modelVersion: string;
+} {
   let text = '';
   const calls: { name: string; args: unknown }[] = [];
   let finishReason: string | undefined;
@@ -51,7 +66,12 @@ function rebuild(chunks: any[]): { text: string; calls: { name: string; args: un
 const userText = (text: string) => ({ role: 'user', parts: [{ text }] });
 const TOOLS = [{ functionDeclarations: [{ name: 'write_file', parametersJsonSchema: { type: 'object' } }] }];
 function request(step: string, contents: unknown[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { systemInstruction: { parts: [{ text: `You are Gemini CLI.\nwave-step: ${step}\n` }] }, contents: [userText('Do it.'), ...contents], tools: TOOLS, ...extra };
+  return {
+    systemInstruction: { parts: [{ text: `You are Gemini CLI.\nwave-step: ${step}\n` }] },
+    contents: [userText('Do it.'), ...contents],
+    tools: TOOLS,
+    ...extra,
+  };
 }
 
 describe('gemini: reading a request', () => {
@@ -78,7 +98,10 @@ describe('gemini: reading a request', () => {
   });
 
   it('a system instruction may be a string; no tools, no function declarations → not the agent loop', () => {
-    const v = view({ systemInstruction: 'wave-step: a', contents: [userText('hi')], tools: [{ functionDeclarations: [] }] }, false);
+    const v = view(
+      { systemInstruction: 'wave-step: a', contents: [userText('hi')], tools: [{ functionDeclarations: [] }] },
+      false,
+    );
     assert.deepEqual(v.texts, ['wave-step: a', 'hi']);
     assert.equal(v.offersTools, false);
     assert.equal(v.stream, false);
@@ -96,7 +119,10 @@ describe('gemini: reading a request', () => {
 
   it('error detection: an error field, or a shell exit code other than 0', () => {
     assert.equal(functionResponseIsError({ error: 'Tool "x" not found.' }), true);
-    assert.equal(functionResponseIsError({ output: '<untrusted_context>\nOutput: x\nExit Code: 2\n</untrusted_context>' }), true);
+    assert.equal(
+      functionResponseIsError({ output: '<untrusted_context>\nOutput: x\nExit Code: 2\n</untrusted_context>' }),
+      true,
+    );
     assert.equal(functionResponseIsError({ output: 'Output: x\nExit Code: 0' }), false);
     assert.equal(functionResponseIsError({ output: 'the docs say "Exit Code: 3" somewhere' }), false);
     assert.equal(functionResponseIsError('text'), false);
@@ -109,8 +135,14 @@ describe('gemini: reading a request', () => {
 
   it('routes: generateContent and streamGenerateContent under v1beta/v1/v1alpha, POST only; countTokens is not an answer route', () => {
     const q = new URLSearchParams('alt=sse');
-    assert.deepEqual(geminiProtocol.match('POST', `${PATH}:streamGenerateContent`, q), { model: 'gemini-2.5-flash', stream: true });
-    assert.deepEqual(geminiProtocol.match('POST', '/v1/models/gemini-2.5-pro:generateContent', new URLSearchParams()), { model: 'gemini-2.5-pro', stream: false });
+    assert.deepEqual(geminiProtocol.match('POST', `${PATH}:streamGenerateContent`, q), {
+      model: 'gemini-2.5-flash',
+      stream: true,
+    });
+    assert.deepEqual(geminiProtocol.match('POST', '/v1/models/gemini-2.5-pro:generateContent', new URLSearchParams()), {
+      model: 'gemini-2.5-pro',
+      stream: false,
+    });
     assert.equal(geminiProtocol.match('GET', `${PATH}:generateContent`, q), undefined);
     assert.equal(geminiProtocol.match('POST', `${PATH}:countTokens`, q), undefined);
     assert.equal(geminiProtocol.match('POST', '/v1/messages', q), undefined);
@@ -119,11 +151,33 @@ describe('gemini: reading a request', () => {
 
 describe('gemini: neutral JSON for the CLI side requests', () => {
   it('next speaker → "user"; loop detection → confidence 0; nested and typed values', () => {
-    const nextSpeaker = { type: 'object', properties: { reasoning: { type: 'string' }, next_speaker: { type: 'string', enum: ['user', 'model'] } }, required: ['reasoning', 'next_speaker'] };
+    const nextSpeaker = {
+      type: 'object',
+      properties: { reasoning: { type: 'string' }, next_speaker: { type: 'string', enum: ['user', 'model'] } },
+      required: ['reasoning', 'next_speaker'],
+    };
     assert.deepEqual(neutralJson(nextSpeaker), { reasoning: '', next_speaker: 'user' });
-    const loop = { type: 'object', properties: { unproductive_state_analysis: { type: 'string' }, unproductive_state_confidence: { type: 'number' } }, required: ['unproductive_state_analysis', 'unproductive_state_confidence'] };
+    const loop = {
+      type: 'object',
+      properties: {
+        unproductive_state_analysis: { type: 'string' },
+        unproductive_state_confidence: { type: 'number' },
+      },
+      required: ['unproductive_state_analysis', 'unproductive_state_confidence'],
+    };
     assert.deepEqual(neutralJson(loop), { unproductive_state_analysis: '', unproductive_state_confidence: 0 });
-    assert.deepEqual(neutralJson({ type: 'OBJECT', properties: { a: { type: 'BOOLEAN' }, b: { type: 'ARRAY' }, c: { type: 'object', properties: { d: { type: 'integer' } }, required: ['d'] } }, required: ['a', 'b', 'c'] }), { a: false, b: [], c: { d: 0 } });
+    assert.deepEqual(
+      neutralJson({
+        type: 'OBJECT',
+        properties: {
+          a: { type: 'BOOLEAN' },
+          b: { type: 'ARRAY' },
+          c: { type: 'object', properties: { d: { type: 'integer' } }, required: ['d'] },
+        },
+        required: ['a', 'b', 'c'],
+      }),
+      { a: false, b: [], c: { d: 0 } },
+    );
     assert.deepEqual(neutralJson(undefined), {});
   });
 });
@@ -145,10 +199,23 @@ describe('gemini: the scripted model over HTTP', () => {
           ],
           plain: [{ text: 'Just text.' }],
           busy: [
-            { error: { status: 429, type: 'rate_limit_error', message: 'Resource has been exhausted (e.g. check quota).', retry_after: 3 } },
+            {
+              error: {
+                status: 429,
+                type: 'rate_limit_error',
+                message: 'Resource has been exhausted (e.g. check quota).',
+                retry_after: 3,
+              },
+            },
             { error: { status: 503, type: 'overloaded_error', message: 'The model is overloaded.' } },
             { error: { status: 500, type: 'api_error', message: 'Internal error encountered.' } },
-            { error: { status: 400, type: 'invalid_request_error', message: 'The input token count exceeds the maximum number of tokens allowed.' } },
+            {
+              error: {
+                status: 400,
+                type: 'invalid_request_error',
+                message: 'The input token count exceeds the maximum number of tokens allowed.',
+              },
+            },
             { text: 'unreachable' },
           ],
         },
@@ -167,10 +234,17 @@ describe('gemini: the scripted model over HTTP', () => {
     assert.ok(chunks.length >= 3, `text split over chunks: ${chunks.length}`);
     const msg = rebuild(chunks);
     assert.equal(msg.text, "I'll write the note now, in a few chunks of text.");
-    assert.deepEqual(msg.calls, [{ name: 'write_file', args: { file_path: '/wave/out/note.md', content: '# Note\n' } }]);
+    assert.deepEqual(msg.calls, [
+      { name: 'write_file', args: { file_path: '/wave/out/note.md', content: '# Note\n' } },
+    ]);
     assert.equal(msg.finishReason, 'STOP');
     assert.equal(chunks.filter((c) => c.candidates[0].finishReason).length, 1, 'only the last chunk finishes');
-    assert.deepEqual(msg.usage, { promptTokenCount: 2500, candidatesTokenCount: 120, totalTokenCount: 2620, cachedContentTokenCount: 500 });
+    assert.deepEqual(msg.usage, {
+      promptTokenCount: 2500,
+      candidatesTokenCount: 120,
+      totalTokenCount: 2620,
+      cachedContentTokenCount: 500,
+    });
     assert.equal(msg.modelVersion, 'gemini-2.5-flash');
     assert.ok(chunks.every((c) => c.candidates[0].content.role === 'model' && typeof c.responseId === 'string'));
     const rec = model.requests.at(-1)!;
@@ -182,7 +256,10 @@ describe('gemini: the scripted model over HTTP', () => {
   it('answers the next turn after a functionResponse (generateContent, not streamed)', async () => {
     const history = [
       { role: 'model', parts: [{ text: 'x' }, { functionCall: { name: 'write_file', args: {} } }] },
-      { role: 'user', parts: [{ functionResponse: { name: 'write_file', response: { output: 'Successfully created' } } }] },
+      {
+        role: 'user',
+        parts: [{ functionResponse: { name: 'write_file', response: { output: 'Successfully created' } } }],
+      },
     ];
     const res = await post(model, `${PATH}:generateContent`, request('writer', history), headers);
     assert.equal(res.status, 200);
@@ -198,8 +275,16 @@ describe('gemini: the scripted model over HTTP', () => {
   });
 
   it("a side request asking for JSON gets a JSON object the CLI's schema accepts, never a scripted turn", async () => {
-    const schema = { type: 'object', properties: { reasoning: { type: 'string' }, next_speaker: { type: 'string', enum: ['user', 'model'] } }, required: ['reasoning', 'next_speaker'] };
-    const body = { contents: [userText('wave-step: writer\nWho speaks next?')], systemInstruction: { parts: [{ text: 'check' }] }, generationConfig: { responseJsonSchema: schema, responseMimeType: 'application/json' } };
+    const schema = {
+      type: 'object',
+      properties: { reasoning: { type: 'string' }, next_speaker: { type: 'string', enum: ['user', 'model'] } },
+      required: ['reasoning', 'next_speaker'],
+    };
+    const body = {
+      contents: [userText('wave-step: writer\nWho speaks next?')],
+      systemInstruction: { parts: [{ text: 'check' }] },
+      generationConfig: { responseJsonSchema: schema, responseMimeType: 'application/json' },
+    };
     const res = await post(model, '/v1beta/models/gemini-2.5-flash-lite:generateContent', body, headers);
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(res.json.candidates[0].content.parts[0].text), { reasoning: '', next_speaker: 'user' });
@@ -239,7 +324,9 @@ describe('gemini: the scripted model over HTTP', () => {
   });
 
   it('the key: x-goog-api-key or ?key=; a wrong one is 401 UNAUTHENTICATED in the Gemini error shape', async () => {
-    const wrong = await post(model, `${PATH}:generateContent`, request('plain'), { 'x-goog-api-key': 'wave-placeholder-key' });
+    const wrong = await post(model, `${PATH}:generateContent`, request('plain'), {
+      'x-goog-api-key': 'wave-placeholder-key',
+    });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.json.error.status, 'UNAUTHENTICATED');
     const query = await post(model, `${PATH}:generateContent?key=${KEY}`, request('plain'), {});

@@ -111,9 +111,17 @@ export const TOOLS = [
  * A request body shaped like Claude Code's agent-loop call: system as text blocks with cache_control, the
  * marker in the appended system prompt, tools, metadata, stream. `history` is the conversation so far.
  */
-export function claudeRequest(stepId: string | undefined, history: unknown[] = [], extra: Record<string, unknown> = {}) {
+export function claudeRequest(
+  stepId: string | undefined,
+  history: unknown[] = [],
+  extra: Record<string, unknown> = {},
+) {
   const system: unknown[] = [
-    { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude.", cache_control: { type: 'ephemeral' } },
+    {
+      type: 'text',
+      text: "You are Claude Code, Anthropic's official CLI for Claude.",
+      cache_control: { type: 'ephemeral' },
+    },
     {
       type: 'text',
       text: `You are an interactive CLI tool...\n\n${stepId ? `<!-- wave-step: ${stepId} -->\n` : ''}# Step instructions\nDo the work.`,

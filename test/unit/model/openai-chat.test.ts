@@ -9,7 +9,9 @@ import type { ConversationView } from '../../../src/model/protocol.js';
 import type { ScriptedModel } from '../../../src/model/server.js';
 import { post, serve } from './helpers.js';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/opencode-chat-request.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/opencode-chat-request.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 function view(body: unknown): ConversationView {
   const v = readChatRequest(body);
@@ -18,7 +20,11 @@ function view(body: unknown): ConversationView {
 }
 
 const TOOLS = [{ type: 'function', function: { name: 'write', parameters: { type: 'object' } } }];
-const call = (id: string, name = 'write', args = '{}') => ({ id, type: 'function', function: { name, arguments: args } });
+const call = (id: string, name = 'write', args = '{}') => ({
+  id,
+  type: 'function',
+  function: { name, arguments: args },
+});
 
 function request(step: string, history: unknown[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -26,7 +32,11 @@ function request(step: string, history: unknown[] = [], extra: Record<string, un
     stream: true,
     stream_options: { include_usage: true },
     tools: TOOLS,
-    messages: [{ role: 'system', content: `wave-step: ${step}\nBe brief.` }, { role: 'user', content: 'Do it.' }, ...history],
+    messages: [
+      { role: 'system', content: `wave-step: ${step}\nBe brief.` },
+      { role: 'user', content: 'Do it.' },
+      ...history,
+    ],
     ...extra,
   };
 }
@@ -73,13 +83,15 @@ describe('openai-chat: reading a request', () => {
   });
 
   it('only the trailing tool messages are the last results', () => {
-    const v = view(request('s', [
-      { role: 'assistant', content: '', tool_calls: [call('a')] },
-      { role: 'tool', tool_call_id: 'a', content: 'File not found: /wave/src/x' },
-      { role: 'assistant', content: 'again', tool_calls: [call('b'), call('c')] },
-      { role: 'tool', tool_call_id: 'b', content: 'Wrote file successfully.' },
-      { role: 'tool', tool_call_id: 'c', content: 'Error: EACCES' },
-    ]));
+    const v = view(
+      request('s', [
+        { role: 'assistant', content: '', tool_calls: [call('a')] },
+        { role: 'tool', tool_call_id: 'a', content: 'File not found: /wave/src/x' },
+        { role: 'assistant', content: 'again', tool_calls: [call('b'), call('c')] },
+        { role: 'tool', tool_call_id: 'b', content: 'Wrote file successfully.' },
+        { role: 'tool', tool_call_id: 'c', content: 'Error: EACCES' },
+      ]),
+    );
     assert.equal(v.assistantTurns, 2);
     assert.deepEqual(v.lastToolResults, [
       { id: 'b', isError: false, text: 'Wrote file successfully.' },
@@ -113,7 +125,11 @@ describe('openai-chat: reading a request', () => {
   });
 
   it('usage: prompt_tokens includes the cached tokens', () => {
-    const usage = chatUsage({ model: 'm', toolCalls: [], usage: { input_tokens: 100, output_tokens: 7, cache_read_input_tokens: 900, cache_creation_input_tokens: 50 } });
+    const usage = chatUsage({
+      model: 'm',
+      toolCalls: [],
+      usage: { input_tokens: 100, output_tokens: 7, cache_read_input_tokens: 900, cache_creation_input_tokens: 50 },
+    });
     assert.equal(usage.prompt_tokens, 1050);
     assert.equal(usage.prompt_tokens_details.cached_tokens, 900);
     assert.equal(usage.completion_tokens, 7);
@@ -128,13 +144,24 @@ const script = {
         text: 'Writing "it" — ünïcödé 🎉.',
         tool_calls: [
           { name: 'write', input: { filePath: '/wave/out/a.md', content: '# A\n\nünïcödé 🎉 "quoted"\n' } },
-          { name: 'bash', input: { command: 'ls /wave/out', description: 'list', nested: { list: [1, { deep: true }] } } },
+          {
+            name: 'bash',
+            input: { command: 'ls /wave/out', description: 'list', nested: { list: [1, { deep: true }] } },
+          },
         ],
-        usage: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 15000, cache_creation_input_tokens: 0 },
+        usage: {
+          input_tokens: 1200,
+          output_tokens: 80,
+          cache_read_input_tokens: 15000,
+          cache_creation_input_tokens: 0,
+        },
       },
       { expect_tool_result: { is_error: true, contains: 'unavailable tool' }, text: 'Done.' },
     ],
-    limited: [{ error: { status: 429, type: 'rate_limit_error', message: 'Rate limit reached', retry_after: 2 } }, { text: 'ok' }],
+    limited: [
+      { error: { status: 429, type: 'rate_limit_error', message: 'Rate limit reached', retry_after: 2 } },
+      { text: 'ok' },
+    ],
   },
 };
 
@@ -160,7 +187,12 @@ function rebuild(chunks: any[]): { content: string | null; calls: any[]; finish:
     const { delta, finish_reason } = c.choices[0];
     if (typeof delta.content === 'string') content = (content ?? '') + delta.content;
     for (const t of delta.tool_calls ?? []) {
-      if (t.id !== undefined) calls[t.index] = { id: t.id, type: t.type, function: { name: t.function.name, arguments: t.function.arguments ?? '' } };
+      if (t.id !== undefined)
+        calls[t.index] = {
+          id: t.id,
+          type: t.type,
+          function: { name: t.function.name, arguments: t.function.arguments ?? '' },
+        };
       else calls[t.index].function.arguments += t.function.arguments;
     }
     if (finish_reason !== null) finish = finish_reason;
@@ -188,15 +220,22 @@ describe('openai-chat: the scripted model over HTTP', () => {
     assert.match([...ids][0], /^chatcmpl-/);
     assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '', refusal: null });
     for (const c of chunks.slice(0, -1)) assert.equal(c.usage, null, 'usage is null on every chunk but the last');
-    assert.ok(chunks.filter((c) => c.choices[0]?.delta.tool_calls && c.choices[0].delta.tool_calls[0].id === undefined).length >= 4, 'arguments come in pieces');
+    assert.ok(
+      chunks.filter((c) => c.choices[0]?.delta.tool_calls && c.choices[0].delta.tool_calls[0].id === undefined)
+        .length >= 4,
+      'arguments come in pieces',
+    );
 
     const message = rebuild(chunks);
     assert.equal(message.content, 'Writing "it" — ünïcödé 🎉.');
     assert.equal(message.finish, 'tool_calls');
-    assert.deepEqual(message.calls.map((c) => [c.type, c.function.name, JSON.parse(c.function.arguments)]), [
-      ['function', 'write', { filePath: '/wave/out/a.md', content: '# A\n\nünïcödé 🎉 "quoted"\n' }],
-      ['function', 'bash', { command: 'ls /wave/out', description: 'list', nested: { list: [1, { deep: true }] } }],
-    ]);
+    assert.deepEqual(
+      message.calls.map((c) => [c.type, c.function.name, JSON.parse(c.function.arguments)]),
+      [
+        ['function', 'write', { filePath: '/wave/out/a.md', content: '# A\n\nünïcödé 🎉 "quoted"\n' }],
+        ['function', 'bash', { command: 'ls /wave/out', description: 'list', nested: { list: [1, { deep: true }] } }],
+      ],
+    );
     for (const c of message.calls) assert.match(c.id, /^call_[0-9A-Za-z]{24}$/);
     assert.equal(message.usage.prompt_tokens, 16200);
     assert.equal(message.usage.prompt_tokens_details.cached_tokens, 15000);
@@ -208,10 +247,18 @@ describe('openai-chat: the scripted model over HTTP', () => {
     const history = [
       { role: 'assistant', content: message.content, tool_calls: message.calls },
       { role: 'tool', tool_call_id: message.calls[0].id, content: 'Wrote file successfully.' },
-      { role: 'tool', tool_call_id: message.calls[1].id, content: "The arguments provided to the tool are invalid: Model tried to call unavailable tool 'bash'." },
+      {
+        role: 'tool',
+        tool_call_id: message.calls[1].id,
+        content: "The arguments provided to the tool are invalid: Model tried to call unavailable tool 'bash'.",
+      },
     ];
     const second = await post(model, '/v1/chat/completions', request('write', history), { authorization: 'Bearer k' });
-    const final = rebuild(dataLines(second.text).slice(0, -1).map((l) => JSON.parse(l)));
+    const final = rebuild(
+      dataLines(second.text)
+        .slice(0, -1)
+        .map((l) => JSON.parse(l)),
+    );
     assert.equal(final.content, 'Done.');
     assert.equal(final.finish, 'stop');
     assert.deepEqual(final.calls, []);
@@ -220,7 +267,9 @@ describe('openai-chat: the scripted model over HTTP', () => {
   it('without stream_options.include_usage there is no usage field and no usage chunk', async () => {
     model.reset();
     const res = await post(model, '/chat/completions', request('write', [], { stream_options: undefined }));
-    const chunks = dataLines(res.text).slice(0, -1).map((l) => JSON.parse(l));
+    const chunks = dataLines(res.text)
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     for (const c of chunks) {
       assert.ok(!('usage' in c));
       assert.equal(c.choices.length, 1);
@@ -239,7 +288,10 @@ describe('openai-chat: the scripted model over HTTP', () => {
     assert.equal(choice.finish_reason, 'tool_calls');
     assert.equal(choice.message.role, 'assistant');
     assert.equal(choice.message.content, 'Writing "it" — ünïcödé 🎉.');
-    assert.deepEqual(choice.message.tool_calls.map((c: any) => c.function.name), ['write', 'bash']);
+    assert.deepEqual(
+      choice.message.tool_calls.map((c: any) => c.function.name),
+      ['write', 'bash'],
+    );
     assert.equal(typeof choice.message.tool_calls[0].function.arguments, 'string');
     assert.equal(body.usage.total_tokens, 16280);
   });
@@ -249,7 +301,9 @@ describe('openai-chat: the scripted model over HTTP', () => {
     const res = await post(model, '/v1/chat/completions', request('limited'));
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '2');
-    assert.deepEqual(res.json, { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } });
+    assert.deepEqual(res.json, {
+      error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+    });
     const next = await post(model, '/v1/chat/completions', request('limited', [], { stream: false }));
     assert.equal(next.json.choices[0].message.content, 'ok');
     assert.equal(next.json.choices[0].finish_reason, 'stop');

@@ -23,22 +23,41 @@ describe('loadModelScript', () => {
     const [e, w, d] = script.steps.greet!.attempts[0]!;
     assert.deepEqual(
       { ...e, at: undefined },
-      { kind: 'error', error: { status: 529, type: 'overloaded_error', message: 'scripted overloaded_error (HTTP 529)' }, times: 2, delay_ms: 0, at: undefined },
+      {
+        kind: 'error',
+        error: { status: 529, type: 'overloaded_error', message: 'scripted overloaded_error (HTTP 529)' },
+        times: 2,
+        delay_ms: 0,
+        at: undefined,
+      },
     );
     assert.equal(w?.kind, 'answer');
     if (w?.kind !== 'answer' || d?.kind !== 'answer') return;
-    assert.deepEqual(w.tool_calls, [{ name: 'Write', input: { file_path: '/wave/out/greeting.md', content: '# Hi\n' } }]);
-    assert.deepEqual(w.usage, { input_tokens: 5000, output_tokens: 42, cache_read_input_tokens: 100, cache_creation_input_tokens: 0 });
+    assert.deepEqual(w.tool_calls, [
+      { name: 'Write', input: { file_path: '/wave/out/greeting.md', content: '# Hi\n' } },
+    ]);
+    assert.deepEqual(w.usage, {
+      input_tokens: 5000,
+      output_tokens: 42,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 0,
+    });
     assert.match(w.at ?? '', /good\.yaml:7$/, 'turns remember file:line for messages');
     assert.equal(d.delay_ms, 5);
     assert.equal(d.usage.output_tokens, 1, 'output estimated from the text when not given');
-    assert.deepEqual(script.steps.retry!.attempts.map((a) => a.map((t) => (t.kind === 'answer' ? t.text : ''))), [['one'], ['two']]);
+    assert.deepEqual(
+      script.steps.retry!.attempts.map((a) => a.map((t) => (t.kind === 'answer' ? t.text : ''))),
+      [['one'], ['two']],
+    );
   });
 
   it('reports unknown keys at file:line:column, every one of them', async () => {
     const err = await loadError(fixture('bad-keys.yaml'));
     assert.equal(err.code, 'manifest_invalid');
-    assert.match(err.message, /bad-keys\.yaml:6:11: error: steps\.greet\[0\]\.tool_calls\[0\]\.inptu: unknown key "inptu" \(allowed: name, input, write, run, read\)/);
+    assert.match(
+      err.message,
+      /bad-keys\.yaml:6:11: error: steps\.greet\[0\]\.tool_calls\[0\]\.inptu: unknown key "inptu" \(allowed: name, input, write, run, read\)/,
+    );
     assert.match(err.message, /\(and \d+ more\)/);
     const all = err.details.join('\n');
     assert.match(all, /bad-keys\.yaml:7:7: error: steps\.greet\[1\]\.txt: unknown key "txt"/);
@@ -50,10 +69,19 @@ describe('loadModelScript', () => {
     const all = err.details.join('\n');
     assert.match(all, /bad-shapes\.yaml:1:23: error: usage\.input_tokens: must be an integer >= 0, got number -5/);
     assert.match(all, /bad-shapes\.yaml:3:3: error: steps\.bad id!: step id "bad id!" may only contain/);
-    assert.match(all, /bad-shapes\.yaml:6:23: error: steps\.err\[0\]\.error\.status: must be an integer 400\.\.599, got number 302/);
-    assert.match(all, /bad-shapes\.yaml:6:34: error: steps\.err\[0\]\.error\.type: "type" must be one of invalid_request_error/);
+    assert.match(
+      all,
+      /bad-shapes\.yaml:6:23: error: steps\.err\[0\]\.error\.status: must be an integer 400\.\.599, got number 302/,
+    );
+    assert.match(
+      all,
+      /bad-shapes\.yaml:6:34: error: steps\.err\[0\]\.error\.type: "type" must be one of invalid_request_error/,
+    );
     assert.match(all, /bad-shapes\.yaml:7:14: error: steps\.err\[0\]\.times: must be an integer >= 1, got number 0/);
-    assert.match(all, /bad-shapes\.yaml:10:7: error: steps\.final-then-more\[1\]: turn 1 can never be served: turn 0 has no tool_calls/);
+    assert.match(
+      all,
+      /bad-shapes\.yaml:10:7: error: steps\.final-then-more\[1\]: turn 1 can never be served: turn 0 has no tool_calls/,
+    );
     assert.match(all, /bad-shapes\.yaml:11:10: error: steps\.empty: a step needs at least one turn/);
   });
 
@@ -69,9 +97,14 @@ describe('loadModelScript', () => {
 
   it('looks up no environment: strings are kept as written ({{ input }} is filled only when served)', () => {
     process.env.WAVE_MODEL_TEST_SECRET = 'leaked';
-    const script = parseModelScript('steps:\n  s:\n    - text: "${env:WAVE_MODEL_TEST_SECRET} {{ input }} $WAVE_MODEL_TEST_SECRET"\n');
+    const script = parseModelScript(
+      'steps:\n  s:\n    - text: "${env:WAVE_MODEL_TEST_SECRET} {{ input }} $WAVE_MODEL_TEST_SECRET"\n',
+    );
     const turn = script.steps.s!.attempts[0]![0]!;
-    assert.equal(turn.kind === 'answer' ? turn.text : '', '${env:WAVE_MODEL_TEST_SECRET} {{ input }} $WAVE_MODEL_TEST_SECRET');
+    assert.equal(
+      turn.kind === 'answer' ? turn.text : '',
+      '${env:WAVE_MODEL_TEST_SECRET} {{ input }} $WAVE_MODEL_TEST_SECRET',
+    );
     delete process.env.WAVE_MODEL_TEST_SECRET;
   });
 
@@ -80,7 +113,10 @@ describe('loadModelScript', () => {
       () => modelScriptFromObject({ steps: { s: [{ tool_calls: [{ input: {} }] }] } }),
       /steps\.s\[0\]\.tool_calls\[0\]\.name: must be a string, got undefined/,
     );
-    assert.throws(() => modelScriptFromObject({ steps: { s: [{ text: 'x', times: 2 }] } }), /"times" only applies to error turns/);
+    assert.throws(
+      () => modelScriptFromObject({ steps: { s: [{ text: 'x', times: 2 }] } }),
+      /"times" only applies to error turns/,
+    );
     assert.throws(() => modelScriptFromObject([]), /must be a mapping with "steps"/);
   });
 

@@ -87,7 +87,10 @@ describe('scripted model through @anthropic-ai/sdk', () => {
     const retrying = new Anthropic({ apiKey: 'k', baseURL: model.url, maxRetries: 2 });
     const m = await retrying.messages.stream(params('flaky')).finalMessage();
     assert.deepEqual(m.content, [{ type: 'text', text: 'made it' }]);
-    assert.deepEqual(model.requests.map((r) => r.status), [529, 529, 200]);
+    assert.deepEqual(
+      model.requests.map((r) => r.status),
+      [529, 529, 200],
+    );
   });
 
   it('errors surface as typed SDK errors with status and type', async () => {
@@ -106,7 +109,10 @@ describe('scripted model through @anthropic-ai/sdk', () => {
   });
 
   it('count_tokens works through the SDK', async () => {
-    const r = await client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
+    const r = await client.messages.countTokens({
+      model: 'claude-sonnet-4-6',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.ok(r.input_tokens > 0);
   });
 });

@@ -14,7 +14,12 @@ const script = {
           { name: 'Write', input: { file_path: '/wave/out/greeting.md', content: GREETING } },
           { name: 'Bash', input: { command: 'ls -la /wave/out', nested: { list: [1, 2, { deep: true }], nil: null } } },
         ],
-        usage: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 15000, cache_creation_input_tokens: 300 },
+        usage: {
+          input_tokens: 1200,
+          output_tokens: 80,
+          cache_read_input_tokens: 15000,
+          cache_creation_input_tokens: 300,
+        },
       },
       { text: 'Done.' },
     ],
@@ -132,7 +137,11 @@ describe('scripted model: /v1/messages', () => {
     model.reset();
     const res = await post(model, '/v1/messages', claudeRequest('nope'));
     assert.equal(res.status, 400);
-    assert.match(res.headers.get('content-type') ?? '', /^application\/json/, 'errors are JSON even when streaming was asked');
+    assert.match(
+      res.headers.get('content-type') ?? '',
+      /^application\/json/,
+      'errors are JSON even when streaming was asked',
+    );
     assert.equal(res.json.error.type, 'invalid_request_error');
     assert.match(res.json.error.message, /no script for step "nope" \(known steps: greet, review\)/);
     assert.equal(model.requests[0]?.kind, 'invalid');
@@ -149,12 +158,17 @@ describe('scripted model: /v1/messages', () => {
   it('finds the marker in a plain-string system prompt or in the first user message', async () => {
     model.reset();
     const viaSystem = await post(model, '/v1/messages', {
-      model: 'm', max_tokens: 10, tools: TOOLS, system: 'wave-step: review',
+      model: 'm',
+      max_tokens: 10,
+      tools: TOOLS,
+      system: 'wave-step: review',
       messages: [{ role: 'user', content: 'hi' }],
     });
     assert.deepEqual(viaSystem.json.content, [{ type: 'text', text: 'Looks good.' }]);
     const viaUser = await post(model, '/v1/messages', {
-      model: 'm', max_tokens: 10, tools: TOOLS,
+      model: 'm',
+      max_tokens: 10,
+      tools: TOOLS,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Instructions\nwave-step: review\n' }] }],
     });
     assert.deepEqual(viaUser.json.content, [{ type: 'text', text: 'Looks good.' }]);
@@ -163,7 +177,9 @@ describe('scripted model: /v1/messages', () => {
   it('answers side requests (no tools, no marker) with short text and records them as side_request', async () => {
     model.reset();
     const quota = await post(model, '/v1/messages', {
-      model: 'claude-haiku-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'quota' }],
+      model: 'claude-haiku-4-5',
+      max_tokens: 1,
+      messages: [{ role: 'user', content: 'quota' }],
     });
     assert.equal(quota.status, 200);
     assert.equal(quota.json.model, 'claude-haiku-4-5');
@@ -172,11 +188,19 @@ describe('scripted model: /v1/messages', () => {
     // A streamed side request with a marker in it (a title request quoting the prompt) still gets the side
     // answer and does not use up the step's turns.
     const title = await post(model, '/v1/messages', {
-      model: 'claude-haiku-4-5', max_tokens: 50, stream: true,
+      model: 'claude-haiku-4-5',
+      max_tokens: 50,
+      stream: true,
       messages: [{ role: 'user', content: 'Give a title for: wave-step: greet ...' }],
     });
     assert.equal(rebuildMessage(parseSse(title.text)).content[0].text, 'ok');
-    assert.deepEqual(model.requests.map((r) => [r.kind, r.stepId]), [['side_request', undefined], ['side_request', 'greet']]);
+    assert.deepEqual(
+      model.requests.map((r) => [r.kind, r.stepId]),
+      [
+        ['side_request', undefined],
+        ['side_request', 'greet'],
+      ],
+    );
     const real = await post(model, '/v1/messages', claudeRequest('greet', [], { stream: false }));
     assert.equal(real.json.content[1].name, 'Write', 'turn 0 is still served to the agent loop');
   });
@@ -230,7 +254,14 @@ describe('scripted model: /v1/messages', () => {
     assert.equal(models.data[0].type, 'model');
     const one = (await (await fetch(`${model.url}/v1/models/claude-x`)).json()) as any;
     assert.equal(one.id, 'claude-x');
-    assert.deepEqual(model.requests.map((r) => [r.kind, r.status]), [['not_found', 404], ['models', 200], ['models', 200]]);
+    assert.deepEqual(
+      model.requests.map((r) => [r.kind, r.status]),
+      [
+        ['not_found', 404],
+        ['models', 200],
+        ['models', 200],
+      ],
+    );
   });
 
   it('refuses a body that is not JSON with 400', async () => {
@@ -264,7 +295,10 @@ describe('scripted model: provider errors', () => {
       assert.equal(b.status, 429);
       assert.equal(c.status, 200);
       assert.equal(c.json.content[0].text, 'finally');
-      assert.deepEqual(model.requests.map((r) => r.kind), ['provider_error', 'provider_error', 'turn']);
+      assert.deepEqual(
+        model.requests.map((r) => r.kind),
+        ['provider_error', 'provider_error', 'turn'],
+      );
     } finally {
       await model.close();
     }
@@ -314,7 +348,10 @@ describe('scripted model: attempts', () => {
         texts.push((await post(model, '/v1/messages', claudeRequest('s', [], { stream: false }))).json.content[0].text);
       }
       assert.deepEqual(texts, ['first attempt', 'second attempt', 'second attempt']);
-      assert.deepEqual(model.requests.map((r) => r.attempt), [1, 2, 3]);
+      assert.deepEqual(
+        model.requests.map((r) => r.attempt),
+        [1, 2, 3],
+      );
     } finally {
       await model.close();
     }
@@ -365,7 +402,10 @@ describe('scripted model: expect_tool_result', () => {
       const history = toolRound(t0, [{ is_error: false, content: 'File written' }]);
       const t1 = await post(model, '/v1/messages', claudeRequest('s', history, { stream: false }));
       assert.equal(t1.json.stop_reason, 'end_turn');
-      assert.match(t1.json.content[0].text, /expected a tool result with is_error=true and containing "denied", but got: is_error=false "File written"/);
+      assert.match(
+        t1.json.content[0].text,
+        /expected a tool result with is_error=true and containing "denied", but got: is_error=false "File written"/,
+      );
       assert.match(model.requests[1]?.note ?? '', /expected a tool result/);
     } finally {
       await model.close();
@@ -380,7 +420,9 @@ describe('scripted model: lifecycle and keys', () => {
       const bad = await post(model, '/v1/messages', claudeRequest('s'), { 'x-api-key': 'placeholder' });
       assert.equal(bad.status, 401);
       assert.equal(bad.json.error.type, 'authentication_error');
-      const good = await post(model, '/v1/messages', claudeRequest('s', [], { stream: false }), { 'x-api-key': 'real-key' });
+      const good = await post(model, '/v1/messages', claudeRequest('s', [], { stream: false }), {
+        'x-api-key': 'real-key',
+      });
       assert.equal(good.status, 200);
       const bearer = await post(model, '/v1/messages', claudeRequest('s', [], { stream: false }), {
         'x-api-key': '',

@@ -19,13 +19,21 @@ describe('sse', () => {
   });
 
   it('a text-only message: start, block start, ping, deltas, stop, message_delta end_turn, message_stop', () => {
-    const m = buildMessage({ model: 'x', text: 'Hello there, this is a longer answer to split.', toolCalls: [], usage });
+    const m = buildMessage({
+      model: 'x',
+      text: 'Hello there, this is a longer answer to split.',
+      toolCalls: [],
+      usage,
+    });
     const events = messageEvents(m);
     const names = events.map((e) => e.event);
     assert.deepEqual(names.slice(0, 3), ['message_start', 'content_block_start', 'ping']);
     assert.deepEqual(names.slice(-3), ['content_block_stop', 'message_delta', 'message_stop']);
     assert.ok(names.filter((n) => n === 'content_block_delta').length > 1);
-    assert.equal(events[0]?.data.message && (events[0].data.message as { usage: { output_tokens: number } }).usage.output_tokens, 0);
+    assert.equal(
+      events[0]?.data.message && (events[0].data.message as { usage: { output_tokens: number } }).usage.output_tokens,
+      0,
+    );
     const rebuilt = rebuildMessage(parseSse(events.map(formatSse).join('')));
     assert.deepEqual(rebuilt, m);
   });

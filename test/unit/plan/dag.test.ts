@@ -27,7 +27,10 @@ const manifest: Manifest = {
   kind: 'WaveManifest',
   metadata: { name: 'm' },
   adapters: { claude: { binary: 'claude', image: 'wave/claude:latest', default_model: 'sonnet' } },
-  personas: { navigator: { adapter: 'claude', system_prompt_file: 'x.md' }, reviewer: { adapter: 'claude', system_prompt_file: 'y.md' } },
+  personas: {
+    navigator: { adapter: 'claude', system_prompt_file: 'x.md' },
+    reviewer: { adapter: 'claude', system_prompt_file: 'y.md' },
+  },
   runtime: RUNTIME_DEFAULTS,
 };
 
@@ -36,7 +39,11 @@ const messages = (p: Pipeline, m?: Manifest): string[] =>
 
 describe('checkDag: problems', () => {
   const cases: Array<{ name: string; steps: Step[]; expect: string[]; withManifest?: boolean }> = [
-    { name: 'valid diamond', steps: [step('a'), step('b', ['a']), step('c', ['a']), step('d', ['b', 'c'])], expect: [] },
+    {
+      name: 'valid diamond',
+      steps: [step('a'), step('b', ['a']), step('c', ['a']), step('d', ['b', 'c'])],
+      expect: [],
+    },
     { name: 'duplicate ids', steps: [step('a'), step('a')], expect: ["error: duplicate step id 'a'"] },
     {
       name: 'unknown dependency with suggestion',
@@ -44,8 +51,16 @@ describe('checkDag: problems', () => {
       expect: ["error: step 'b': unknown dependency 'analyse' (did you mean 'analyze'?)"],
     },
     { name: 'self dependency', steps: [step('a', ['a'])], expect: ["error: step 'a' depends on itself"] },
-    { name: 'dependency listed twice', steps: [step('a'), step('b', ['a', 'a'])], expect: ["warning: step 'b': dependency 'a' is listed twice"] },
-    { name: '2-node cycle', steps: [step('a', ['b']), step('b', ['a'])], expect: ['error: dependency cycle: a -> b -> a'] },
+    {
+      name: 'dependency listed twice',
+      steps: [step('a'), step('b', ['a', 'a'])],
+      expect: ["warning: step 'b': dependency 'a' is listed twice"],
+    },
+    {
+      name: '2-node cycle',
+      steps: [step('a', ['b']), step('b', ['a'])],
+      expect: ['error: dependency cycle: a -> b -> a'],
+    },
     {
       name: '3-node cycle, with a step behind it',
       steps: [step('a', ['c']), step('b', ['a']), step('c', ['b']), step('d', ['c']), step('e')],
@@ -60,7 +75,10 @@ describe('checkDag: problems', () => {
       name: 'unknown persona and adapter (with a manifest)',
       steps: [step('a', [], { persona: 'reviwer' }), step('b', [], { adapter: 'codex' })],
       withManifest: true,
-      expect: ["error: step 'a': unknown persona 'reviwer' (did you mean 'reviewer'?)", "error: step 'b': unknown adapter 'codex'"],
+      expect: [
+        "error: step 'a': unknown persona 'reviwer' (did you mean 'reviewer'?)",
+        "error: step 'b': unknown adapter 'codex'",
+      ],
     },
     { name: 'personas are not checked without a manifest', steps: [step('a', [], { persona: 'ghost' })], expect: [] },
     {
@@ -86,7 +104,9 @@ describe('checkDag: problems', () => {
         step('a', [], { output_artifacts: [{ name: 'analysis', path: 'o.json', type: 'json', required: true }] }),
         step('b', ['a'], { memory: { inject_artifacts: [{ step: 'a', artifact: 'analysys' }] } }),
       ],
-      expect: ["error: step 'b': inject_artifacts: step 'a' declares no artifact 'analysys' (did you mean 'analysis'?)"],
+      expect: [
+        "error: step 'b': inject_artifacts: step 'a' declares no artifact 'analysys' (did you mean 'analysis'?)",
+      ],
     },
     {
       name: 'inject_artifacts from an unknown step',
@@ -178,7 +198,14 @@ describe('checkDag: scale (no recursion limits)', () => {
 
   it('a wide fan-out and fan-in (1 → 2000 → 1)', () => {
     const middle = Array.from({ length: 2000 }, (_, i) => step(`m${i}`, ['root']));
-    const steps = [step('root'), ...middle, step('join', middle.map((s) => s.id))];
+    const steps = [
+      step('root'),
+      ...middle,
+      step(
+        'join',
+        middle.map((s) => s.id),
+      ),
+    ];
     const { problems, levels } = checkDag(pipeline(steps));
     assert.deepEqual(problems, []);
     assert.equal(levels.length, 3);

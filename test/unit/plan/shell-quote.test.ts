@@ -32,7 +32,13 @@ const HOSTILE = [
   '-n',
 ];
 
-const ctx = (input: string) => ({ input, runId: 'r-1', stepId: 's', pipelineName: 'p', deps: { a: { out: '/wave/in/a/my file.txt' } } });
+const ctx = (input: string) => ({
+  input,
+  runId: 'r-1',
+  stepId: 's',
+  pipelineName: 'p',
+  deps: { a: { out: '/wave/in/a/my file.txt' } },
+});
 const render = (script: string, input: string) => renderTemplate(script, ctx(input), 'test', { syntax: 'shell' });
 
 /** Runs the script with sh and, where installed, bash too: both must read the quoting the same way. */
@@ -55,7 +61,7 @@ describe('command scripts: placeholders are shell-quoted for their place', () =>
     [`printf '%s' "<{{ input }}>"`, (v) => `<${v}>`],
     ["printf '%s' \"$(printf '%s' {{ input }})\"", (v) => v.replace(/\n+$/, '')],
     [`printf '%s' "$(printf '%s' "{{ input }}")"`, (v) => v.replace(/\n+$/, '')],
-    ["v={{ input }}; printf '%s' \"$v\"", (v) => v],
+    ['v={{ input }}; printf \'%s\' "$v"', (v) => v],
     ["printf '%s' \"$(case x in x) printf '%s' {{ input }};; esac)\"", (v) => v.replace(/\n+$/, '')],
   ];
   for (const [script, expected] of scripts) {
@@ -82,7 +88,7 @@ describe('command scripts: placeholders are shell-quoted for their place', () =>
   });
 
   it('prompts keep plain rendering', () => {
-    assert.equal(renderTemplate('Review {{ input }}.', ctx('$(id) it\'s')), "Review $(id) it's.");
+    assert.equal(renderTemplate('Review {{ input }}.', ctx("$(id) it's")), "Review $(id) it's.");
   });
 
   it('an escaped \\{{ stays literal and does not shift the quoting of the next placeholder', () => {
@@ -102,19 +108,28 @@ describe('command scripts: placeholders are shell-quoted for their place', () =>
   ];
   for (const [script, reason] of unsafe) {
     it(`refuses ${JSON.stringify(script)}`, () => {
-      assert.throws(() => render(script, '$(id)'), (err: unknown) => err instanceof WaveError && reason.test(err.message) && /WAVE_INPUT/.test(err.hint ?? ''));
+      assert.throws(
+        () => render(script, '$(id)'),
+        (err: unknown) => err instanceof WaveError && reason.test(err.message) && /WAVE_INPUT/.test(err.hint ?? ''),
+      );
     });
   }
 
   it('after a here-document ends, placeholders are words again', () => {
     const script = "cat <<EOF\nplain $HOME\nEOF\nprintf '%s' {{ input }}";
-    assert.deepEqual(shellPlaces(script, findTemplateVars(script)).map((p) => p.kind), ['word']);
+    assert.deepEqual(
+      shellPlaces(script, findTemplateVars(script)).map((p) => p.kind),
+      ['word'],
+    );
     assert.equal(run(render(script, `$(touch ${marker})`)).endsWith(`$(touch ${marker})`), true);
     assert.equal(existsSync(marker), false);
   });
 
   it('a # inside a word is not a comment', () => {
     const script = "printf '%s' a#{{ input }} $#";
-    assert.deepEqual(shellPlaces(script, findTemplateVars(script)).map((p) => p.kind), ['word']);
+    assert.deepEqual(
+      shellPlaces(script, findTemplateVars(script)).map((p) => p.kind),
+      ['word'],
+    );
   });
 });

@@ -43,7 +43,11 @@ describe('renderTemplate', () => {
     it(`rejects ${text}`, () => {
       assert.throws(
         () => renderTemplate(text, ctx, "step 'summary' exec.source"),
-        (err: unknown) => err instanceof WaveError && err.code === 'pipeline_invalid' && pattern.test(err.message) && err.message.startsWith("step 'summary' exec.source: "),
+        (err: unknown) =>
+          err instanceof WaveError &&
+          err.code === 'pipeline_invalid' &&
+          pattern.test(err.message) &&
+          err.message.startsWith("step 'summary' exec.source: "),
       );
     });
   }

@@ -29,7 +29,13 @@ describe('collectOutputs', () => {
     await writeFile(join(out, 'b', 'c', 'x.json'), '{}');
     await writeFile(join(out, 'a.txt'), 'hello');
     const m = await collectOutputs(out, { declared: ['a.txt', './b/c/x.json', 'b', 'nope.md', 'b/c/y'] });
-    assert.deepEqual(m.files.map((f) => [f.path, f.size]), [['a.txt', 5], ['b/c/x.json', 2]]);
+    assert.deepEqual(
+      m.files.map((f) => [f.path, f.size]),
+      [
+        ['a.txt', 5],
+        ['b/c/x.json', 2],
+      ],
+    );
     assert.equal(m.files[0]?.sha256, '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
     assert.equal(m.totalBytes, 7);
     assert.deepEqual(m.missing, ['nope.md', 'b/c/y']);
@@ -71,14 +77,18 @@ describe('collectOutputs', () => {
     }
   });
 
-  it('rejects a device node (when we may create one)', { skip: process.getuid?.() !== 0 ? 'needs root for mknod' : false }, async () => {
-    try {
-      execFileSync('mknod', [join(out, 'null'), 'c', '1', '3']);
-    } catch {
-      return; // no CAP_MKNOD here
-    }
-    await assert.rejects(collectOutputs(out), rejected(/"null".*device/));
-  });
+  it(
+    'rejects a device node (when we may create one)',
+    { skip: process.getuid?.() !== 0 ? 'needs root for mknod' : false },
+    async () => {
+      try {
+        execFileSync('mknod', [join(out, 'null'), 'c', '1', '3']);
+      } catch {
+        return; // no CAP_MKNOD here
+      }
+      await assert.rejects(collectOutputs(out), rejected(/"null".*device/));
+    },
+  );
 
   it('rejects output over the total size limit, counting all files', async () => {
     await writeFile(join(out, 'a'), Buffer.alloc(600));
@@ -108,7 +118,11 @@ describe('collectOutputs', () => {
 
   it('rejects traversal in declared paths before reading anything', async () => {
     for (const bad of ['../x', 'a/../../x', '..', '/etc/passwd', 'C:\\x', 'a\0b', '', '.', './']) {
-      await assert.rejects(collectOutputs(out, { declared: [bad] }), { code: 'artifact_rejected' }, JSON.stringify(bad));
+      await assert.rejects(
+        collectOutputs(out, { declared: [bad] }),
+        { code: 'artifact_rejected' },
+        JSON.stringify(bad),
+      );
     }
   });
 });

@@ -29,7 +29,13 @@ function collector(delayMs = 0): ChunkSink & { data: string; ended: boolean } {
 
 describe('DockerDemuxer', () => {
   it('separates stdout and stderr frames, whatever the chunking', async () => {
-    const bytes = Buffer.concat([frame(1, 'out1\n'), frame(2, 'err1\n'), frame(1, ''), frame(1, 'out2\n'), frame(2, 'err2')]);
+    const bytes = Buffer.concat([
+      frame(1, 'out1\n'),
+      frame(2, 'err1\n'),
+      frame(1, ''),
+      frame(1, 'out2\n'),
+      frame(2, 'err2'),
+    ]);
     for (const size of [1, 3, 7, 8, 9, bytes.length]) {
       const chunks: Buffer[] = [];
       for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));

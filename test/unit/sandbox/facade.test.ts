@@ -63,7 +63,10 @@ describe('DockerEngine', () => {
         { Id: 'gone', Labels: labelsOf('r1') },
         { Id: 'other', Labels: labelsOf('r2') },
       ],
-      volumes: [{ Name: 'r1-out', Labels: labelsOf('r1') }, { Name: 'r2-out', Labels: labelsOf('r2') }],
+      volumes: [
+        { Name: 'r1-out', Labels: labelsOf('r1') },
+        { Name: 'r2-out', Labels: labelsOf('r2') },
+      ],
       images: {},
       calls: [],
       failRemove: { gone: status(404, 'no such container') },
@@ -78,7 +81,10 @@ describe('DockerEngine', () => {
     assert.deepEqual(reaped.removed, []);
     assert.match(reaped.warning ?? '', /^could not remove the containers of Wave processes that died: engine busy$/);
     const f2: Fake = {
-      containers: [{ Id: 'step', Labels: labelsOf('r1') }], volumes: [], images: {}, calls: [],
+      containers: [{ Id: 'step', Labels: labelsOf('r1') }],
+      volumes: [],
+      images: {},
+      calls: [],
       failRemove: { step: status(500, 'device or resource busy') },
     };
     assert.match((await engineOf(f2).removeRun('r1')).warning ?? '', /run r1: device or resource busy/);

@@ -14,7 +14,13 @@ async function spec(argv: string[], extra: Partial<SandboxSpec> = {}): Promise<S
   const root = await mkdtemp(join(tmpdir(), 'wave-host-'));
   dirs.push(root);
   for (const d of ['src', 'in', 'out']) await mkdir(join(root, d));
-  return { image: 'ignored', argv, mounts: { src: join(root, 'src'), in: join(root, 'in'), out: join(root, 'out') }, labels: { run: 'r', step: 's', attempt: 1 }, ...extra };
+  return {
+    image: 'ignored',
+    argv,
+    mounts: { src: join(root, 'src'), in: join(root, 'in'), out: join(root, 'out') },
+    labels: { run: 'r', step: 's', attempt: 1 },
+    ...extra,
+  };
 }
 
 describe('HostSandbox', () => {
@@ -22,17 +28,28 @@ describe('HostSandbox', () => {
     const warnings: string[] = [];
     process.env.WAVE_TEST_HOST_LEAK = 'leak';
     try {
-      const s = await spec(['sh', '-c', 'pwd; env | sort; echo out > "$WAVE_OUT/f"; echo err >&2; exit 7'], { env: { FOO: 'bar' }, stdin: 'ignored' });
+      const s = await spec(['sh', '-c', 'pwd; env | sort; echo out > "$WAVE_OUT/f"; echo err >&2; exit 7'], {
+        env: { FOO: 'bar' },
+        stdin: 'ignored',
+      });
       const lines: OutputLine[] = [];
-      const result = await new HostSandbox({ warn: (m) => warnings.push(m) }).run(s, { onLine: (l) => void lines.push(l) });
+      const result = await new HostSandbox({ warn: (m) => warnings.push(m) }).run(s, {
+        onLine: (l) => void lines.push(l),
+      });
       assert.deepEqual(warnings, [HOST_SANDBOX_WARNING]);
       assert.deepEqual([result.status, result.exitCode], ['exited', 7]);
       const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
       assert.equal(out[0], s.mounts.src);
       const names = out.slice(1).map((l) => l.split('=')[0]);
-      assert.deepEqual(names.filter((n) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(n ?? '')), ['FOO', 'HOME', 'PATH', 'WAVE_IN', 'WAVE_OUT', 'WAVE_SRC']);
+      assert.deepEqual(
+        names.filter((n) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(n ?? '')),
+        ['FOO', 'HOME', 'PATH', 'WAVE_IN', 'WAVE_OUT', 'WAVE_SRC'],
+      );
       assert.ok(out.includes(`WAVE_OUT=${s.mounts.out}`));
-      assert.deepEqual(lines.filter((l) => l.stream === 'stderr').map((l) => l.text), ['err']);
+      assert.deepEqual(
+        lines.filter((l) => l.stream === 'stderr').map((l) => l.text),
+        ['err'],
+      );
       assert.equal(await readFile(join(s.mounts.out, 'f'), 'utf8'), 'out\n');
     } finally {
       delete process.env.WAVE_TEST_HOST_LEAK;

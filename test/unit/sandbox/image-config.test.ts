@@ -19,7 +19,9 @@ function fakeDocker(answers: Record<string, object | Error>): { docker: Docker; 
   return { docker, calls };
 }
 
-const base = { Config: { Entrypoint: ['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint'], Labels: { 'wave.bridge': '1' } } };
+const base = {
+  Config: { Entrypoint: ['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint'], Labels: { 'wave.bridge': '1' } },
+};
 
 describe('image config cache', () => {
   it('asks the engine once for concurrent and later steps of the same image', async () => {

@@ -48,7 +48,11 @@ describe('LineSplitter', () => {
   it('passes a 5 MB line intact under the default 10 MiB limit', () => {
     const s = new LineSplitter();
     const big = Buffer.alloc(5_000_000, 97);
-    const lines = [...s.push(big.subarray(0, 1_000_003)), ...s.push(big.subarray(1_000_003)), ...s.push(Buffer.from('\n'))];
+    const lines = [
+      ...s.push(big.subarray(0, 1_000_003)),
+      ...s.push(big.subarray(1_000_003)),
+      ...s.push(Buffer.from('\n')),
+    ];
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.text.length, 5_000_000);
     assert.equal(lines[0]?.truncatedBytes, 0);

@@ -78,17 +78,30 @@ describe('extractOutputs', () => {
 
   it('accepts exactly the quota: bytes and entries', async () => {
     const dir = await dest();
-    const files = Array.from({ length: 10 }, (_, i) => ({ name: `out/f${i}`, body: Buffer.alloc(i === 0 ? 1024 - 9 : 1) }));
+    const files = Array.from({ length: 10 }, (_, i) => ({
+      name: `out/f${i}`,
+      body: Buffer.alloc(i === 0 ? 1024 - 9 : 1),
+    }));
     const outcome = await extractOutputs(archive(files), dir, quota);
     assert.deepEqual(outcome, { ok: true, files: 10, directories: 0, bytes: 1024 });
   });
 
   it('refuses one byte over the byte quota, naming resources.out_size', async () => {
-    await refused([{ name: 'out/a', body: Buffer.alloc(1000) }, { name: 'out/b', body: Buffer.alloc(25) }], 'quota', /output quota of 1 KiB \(resources.out_size\)/);
+    await refused(
+      [
+        { name: 'out/a', body: Buffer.alloc(1000) },
+        { name: 'out/b', body: Buffer.alloc(25) },
+      ],
+      'quota',
+      /output quota of 1 KiB \(resources.out_size\)/,
+    );
   });
 
   it('refuses one entry over the file quota (directories count), naming resources.out_files', async () => {
-    const entries = [{ name: 'out/d/', type: 'directory' as const }, ...Array.from({ length: 10 }, (_, i) => ({ name: `out/d/f${i}` }))];
+    const entries = [
+      { name: 'out/d/', type: 'directory' as const },
+      ...Array.from({ length: 10 }, (_, i) => ({ name: `out/d/f${i}` })),
+    ];
     await refused(entries, 'quota', /quota of 10 files and directories \(resources.out_files\)/);
   });
 
@@ -109,7 +122,11 @@ describe('extractOutputs', () => {
     p.on('error', () => undefined);
     source.pipe(sink as unknown as NodeJS.WritableStream);
     const dir = await dest();
-    const outcome = await extractOutputs(p as unknown as Readable, dir, { maxBytes: 1024 * 1024, maxFiles: 10, maxDepth: 4 });
+    const outcome = await extractOutputs(p as unknown as Readable, dir, {
+      maxBytes: 1024 * 1024,
+      maxFiles: 10,
+      maxDepth: 4,
+    });
     source.destroy();
     assert.equal(outcome.ok, false);
     assert.ok(sent < 64 * 1024 * 1024, `read ${sent} bytes of a 1 GiB archive for a 1 MiB quota`);
@@ -134,18 +151,46 @@ describe('extractOutputs', () => {
   }
 
   it('refuses a name that appears twice instead of replacing the first', async () => {
-    await refused([{ name: 'out/a', body: 'one' }, { name: 'out/a', body: 'two' }], 'unsafe', /"a".*twice/);
+    await refused(
+      [
+        { name: 'out/a', body: 'one' },
+        { name: 'out/a', body: 'two' },
+      ],
+      'unsafe',
+      /"a".*twice/,
+    );
   });
 
   it('refuses a file where a directory is, and a file below a file', async () => {
-    await refused([{ name: 'out/d/', type: 'directory' }, { name: 'out/d', body: 'x' }], 'unsafe', /twice/);
-    await refused([{ name: 'out/f', body: 'x' }, { name: 'out/f/g', body: 'y' }], 'unsafe', /twice/);
+    await refused(
+      [
+        { name: 'out/d/', type: 'directory' },
+        { name: 'out/d', body: 'x' },
+      ],
+      'unsafe',
+      /twice/,
+    );
+    await refused(
+      [
+        { name: 'out/f', body: 'x' },
+        { name: 'out/f/g', body: 'y' },
+      ],
+      'unsafe',
+      /twice/,
+    );
   });
 
   it('accepts long names (PAX or prefixed headers) inside out/', async () => {
     const dir = await dest();
     const deep = `out/${'d'.repeat(90)}/${'é'.repeat(60)}.txt`;
-    const outcome = await extractOutputs(archive([{ name: `out/${'d'.repeat(90)}/`, type: 'directory' }, { name: deep, body: 'x' }]), dir, quota);
+    const outcome = await extractOutputs(
+      archive([
+        { name: `out/${'d'.repeat(90)}/`, type: 'directory' },
+        { name: deep, body: 'x' },
+      ]),
+      dir,
+      quota,
+    );
     assert.equal(outcome.ok, true);
     assert.deepEqual(await tree(dir), [`${'d'.repeat(90)}/`, `${'d'.repeat(90)}/${'é'.repeat(60)}.txt`]);
   });

@@ -46,10 +46,23 @@ describe('sandbox profile', () => {
   });
 
   it('rejects a root user, an unsupported network, or missing limits', () => {
-    const base = { limits: { memory: '1g', cpus: 1, pids: 10 }, tmpfs: { tmp: '1m', home: '1m', exec: true }, rootUser: '10001:10001', home: '/h', network: 'none', killGrace: '1s', outputs: { maxBytes: '1m', maxFiles: 5, maxDepth: 3 }, maxLineBytes: '1m' };
+    const base = {
+      limits: { memory: '1g', cpus: 1, pids: 10 },
+      tmpfs: { tmp: '1m', home: '1m', exec: true },
+      rootUser: '10001:10001',
+      home: '/h',
+      network: 'none',
+      killGrace: '1s',
+      outputs: { maxBytes: '1m', maxFiles: 5, maxDepth: 3 },
+      maxLineBytes: '1m',
+    };
     const egress = {
-      maxConnections: 8, gatewayBodyBudget: '8m', connectTimeout: '1s',
-      requestIdleTimeout: '1m', tunnelIdleTimeout: '2m', gatewayIdleTimeout: '3m',
+      maxConnections: 8,
+      gatewayBodyBudget: '8m',
+      connectTimeout: '1s',
+      requestIdleTimeout: '1m',
+      tunnelIdleTimeout: '2m',
+      gatewayIdleTimeout: '3m',
     };
     const withEgress = (changed: Record<string, unknown>) =>
       parseSandboxProfile({ ...valid, egress: { ...egress, ...changed } });
@@ -73,7 +86,10 @@ describe('sandbox profile', () => {
     try {
       const file = join(dir, 'bad.yaml');
       await writeFile(file, 'limits: {memory: huge}\n');
-      assert.throws(() => loadSandboxProfile(file), (err: Error & { code?: string }) => err.code === 'manifest_invalid' && err.message.includes(file));
+      assert.throws(
+        () => loadSandboxProfile(file),
+        (err: Error & { code?: string }) => err.code === 'manifest_invalid' && err.message.includes(file),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,13 @@
 // The container create options built from a spec: every hardening field asserted without an engine.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildContainerSpec, containerName, containerUser, withoutInit, type BuildContext } from '../../../src/sandbox/docker/spec.js';
+import {
+  buildContainerSpec,
+  containerName,
+  containerUser,
+  withoutInit,
+  type BuildContext,
+} from '../../../src/sandbox/docker/spec.js';
 import { buildHintFor } from '../../../src/sandbox/docker/images.js';
 import { loadSandboxProfile } from '../../../src/sandbox/profile.js';
 import type { SandboxSpec } from '../../../src/sandbox/types.js';
@@ -16,7 +22,12 @@ const spec: SandboxSpec = {
   labels: { run: 'run-1', step: 'plan', attempt: 2 },
   stdin: 'prompt',
 };
-const ctx = (uid: number, gid = uid): BuildContext => ({ profile, host: { uid, gid }, owner: { host: 'box', pid: 4242, start: '123' }, outVolume: 'wave-run-1-plan-2-x-out' });
+const ctx = (uid: number, gid = uid): BuildContext => ({
+  profile,
+  host: { uid, gid },
+  owner: { host: 'box', pid: 4242, start: '123' },
+  outVolume: 'wave-run-1-plan-2-x-out',
+});
 
 describe('buildContainerSpec', () => {
   const opts = buildContainerSpec(spec, ctx(0));
@@ -50,7 +61,14 @@ describe('buildContainerSpec', () => {
   });
 
   it('lets the spec override limits and HOME', () => {
-    const o = buildContainerSpec({ ...spec, home: '/home/agent', resources: { memoryBytes: 64 * 1024 ** 2, cpus: 0.5, pids: 64, tmpBytes: 1024, homeBytes: 2048 } }, ctx(0));
+    const o = buildContainerSpec(
+      {
+        ...spec,
+        home: '/home/agent',
+        resources: { memoryBytes: 64 * 1024 ** 2, cpus: 0.5, pids: 64, tmpBytes: 1024, homeBytes: 2048 },
+      },
+      ctx(0),
+    );
     assert.equal(o.HostConfig?.Memory, 64 * 1024 ** 2);
     assert.equal(o.HostConfig?.MemorySwap, 64 * 1024 ** 2);
     assert.equal(o.HostConfig?.NanoCpus, 5e8);
@@ -74,7 +92,14 @@ describe('buildContainerSpec', () => {
   });
 
   it('passes env only through Config.Env, always with WAVE_* and HOME', () => {
-    assert.deepEqual(opts.Env, [`ANTHROPIC_API_KEY=${SECRET}`, 'FOO=bar', 'HOME=/home/wave', 'WAVE_SRC=/wave/src', 'WAVE_IN=/wave/in', 'WAVE_OUT=/wave/out']);
+    assert.deepEqual(opts.Env, [
+      `ANTHROPIC_API_KEY=${SECRET}`,
+      'FOO=bar',
+      'HOME=/home/wave',
+      'WAVE_SRC=/wave/src',
+      'WAVE_IN=/wave/in',
+      'WAVE_OUT=/wave/out',
+    ]);
     const withoutEnv = JSON.stringify({ ...opts, Env: undefined });
     assert.ok(!withoutEnv.includes(SECRET), 'secret outside Config.Env');
   });
@@ -93,7 +118,10 @@ describe('buildContainerSpec', () => {
   it('maps the user: root → 10001:10001, otherwise the invoking uid:gid', () => {
     assert.equal(opts.User, '10001:10001');
     assert.equal(buildContainerSpec(spec, ctx(1000, 1001)).User, '1000:1001');
-    assert.match(buildContainerSpec(spec, ctx(1000, 1001)).HostConfig?.Tmpfs?.['/home/wave'] ?? '', /uid=1000,gid=1001/);
+    assert.match(
+      buildContainerSpec(spec, ctx(1000, 1001)).HostConfig?.Tmpfs?.['/home/wave'] ?? '',
+      /uid=1000,gid=1001/,
+    );
     assert.deepEqual(containerUser({ uid: 0, gid: 0 }, profile), { uid: 10001, gid: 10001, user: '10001:10001' });
   });
 
@@ -104,7 +132,11 @@ describe('buildContainerSpec', () => {
   });
 
   it('rejects bad specs clearly (and never echoes env values)', () => {
-    const bad = (s: Partial<SandboxSpec>, re: RegExp) => assert.throws(() => buildContainerSpec({ ...spec, ...s } as SandboxSpec, ctx(0)), { code: 'sandbox_failed', message: re });
+    const bad = (s: Partial<SandboxSpec>, re: RegExp) =>
+      assert.throws(() => buildContainerSpec({ ...spec, ...s } as SandboxSpec, ctx(0)), {
+        code: 'sandbox_failed',
+        message: re,
+      });
     bad({ network: 'bridge' as 'none' }, /network "bridge" is not supported/);
     bad({ argv: [] }, /argv/);
     bad({ image: ' ' }, /image/);
@@ -123,13 +155,18 @@ describe('buildContainerSpec', () => {
   });
 
   it('names containers readably and safely', () => {
-    assert.equal(containerName({ ...spec, labels: { run: 'r/1 x', step: '..plan', attempt: 3 } }, 'abc'), 'wave-r-1-x-plan-3-abc');
+    assert.equal(
+      containerName({ ...spec, labels: { run: 'r/1 x', step: '..plan', attempt: 3 } }, 'abc'),
+      'wave-r-1-x-plan-3-abc',
+    );
   });
 });
 
 describe('withoutInit', () => {
   it("drops the image's own init, keeps the rest of its entrypoint", () => {
-    assert.deepEqual(withoutInit(['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint']), ['/usr/local/bin/wave-entrypoint']);
+    assert.deepEqual(withoutInit(['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint']), [
+      '/usr/local/bin/wave-entrypoint',
+    ]);
     assert.deepEqual(withoutInit(['/usr/bin/tini', '--']), []);
     assert.deepEqual(withoutInit(['tini', '-g', '-s', 'entry.sh']), ['entry.sh']);
     assert.deepEqual(withoutInit(['dumb-init', '--', 'x']), ['x']);
@@ -138,7 +175,10 @@ describe('withoutInit', () => {
   });
 
   it('is what the container gets as Entrypoint', () => {
-    const o = buildContainerSpec(spec, { ...ctx(0), imageEntrypoint: ['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint'] });
+    const o = buildContainerSpec(spec, {
+      ...ctx(0),
+      imageEntrypoint: ['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint'],
+    });
     assert.deepEqual(o.Entrypoint, ['/usr/local/bin/wave-entrypoint']);
     assert.deepEqual(o.Cmd, spec.argv);
   });

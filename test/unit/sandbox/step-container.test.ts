@@ -60,7 +60,11 @@ describe('StepContainer', () => {
   it('create: no such image is image_missing with the build hint; the cache is told to forget it', async () => {
     let forgot = false;
     const docker = dockerCreating(status(404, 'No such image: wave/claude:latest'));
-    const created = StepContainer.create(docker, {}, ctx(() => (forgot = true)));
+    const created = StepContainer.create(
+      docker,
+      {},
+      ctx(() => (forgot = true)),
+    );
     await assert.rejects(created, (err: unknown) => {
       assert.ok(isWaveError(err));
       assert.equal(err.code, 'image_missing');

@@ -16,8 +16,15 @@ describe('cancel requests', () => {
     assert.equal(other.runs.requestCancel(run.id), 'requested');
     assert.equal(other.runs.requestCancel(run.id), 'already_requested');
     assert.equal(store.runs.isCancelRequested(run.id), true);
-    assert.deepEqual(store.events.since(run.id).map((e) => e.type), ['run_started', 'cancel_requested']);
-    assert.deepEqual(delivered.map((e) => e.type), ['run_started'], 'the other process delivers its own events');
+    assert.deepEqual(
+      store.events.since(run.id).map((e) => e.type),
+      ['run_started', 'cancel_requested'],
+    );
+    assert.deepEqual(
+      delivered.map((e) => e.type),
+      ['run_started'],
+      'the other process delivers its own events',
+    );
 
     store.runs.finish(run.id, 'cancelled', { exitCode: 5 });
     assert.equal(other.runs.requestCancel(run.id), 'not_active', 'a finished run cannot be cancelled');
@@ -57,7 +64,10 @@ describe('dead owners', () => {
     await exited;
 
     const dead = store.runs.ownedByDeadProcesses(host);
-    assert.deepEqual(dead.map((r) => r.input), ['orphan']);
+    assert.deepEqual(
+      dead.map((r) => r.input),
+      ['orphan'],
+    );
     store.runs.abandon(orphan.id, `owner process ${pid} on ${host} is gone`);
     assert.deepEqual(store.runs.ownedByDeadProcesses(host), []);
   });
@@ -72,7 +82,10 @@ describe('dead owners', () => {
     const recycled = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: 'recycled' });
     store.runs.start(recycled.id, { host, pid: process.pid, start: '1' });
 
-    assert.deepEqual(store.runs.ownedByDeadProcesses(host).map((r) => r.input), ['recycled']);
+    assert.deepEqual(
+      store.runs.ownedByDeadProcesses(host).map((r) => r.input),
+      ['recycled'],
+    );
     assert.equal(store.runs.abandonIfOwnerDied(mine.id, host), false);
     assert.equal(store.runs.abandonIfOwnerDied(recycled.id, host), true);
     assert.equal(store.runs.get(recycled.id)?.status, 'failed');

@@ -17,7 +17,15 @@ describe('concurrent writers', () => {
     for (let i = 0; i < 200; i++) {
       const [first, second] = i % 2 ? [a, b] : [b, a];
       first.steps.start(run.id, `s${i}`, STEP_INFO);
-      second.events.append({ type: 'step_output', runId: run.id, stepId: `s${i}`, attempt: 1, time: new Date().toISOString(), stream: 'stdout', line: 'x' });
+      second.events.append({
+        type: 'step_output',
+        runId: run.id,
+        stepId: `s${i}`,
+        attempt: 1,
+        time: new Date().toISOString(),
+        stream: 'stdout',
+        line: 'x',
+      });
       second.steps.complete(run.id, `s${i}`);
       if (i === 100) b.runs.requestCancel(run.id);
       assert.equal(first.runs.isCancelRequested(run.id), i >= 100);
@@ -31,12 +39,19 @@ describe('concurrent writers', () => {
   it('a second process writing at the same time waits for the lock instead of failing', async () => {
     const path = tempDbPath();
     const store = openStore(path);
-    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 's', level: 0, position: 0 }] });
+    const run = store.runs.create({
+      pipeline: 'p',
+      pipelinePath: 'p.yaml',
+      input: '',
+      steps: [{ stepId: 's', level: 0, position: 0 }],
+    });
     store.runs.start(run.id);
     store.steps.start(run.id, 's', STEP_INFO);
 
     const writer = fileURLToPath(new URL('./fixtures/event-writer.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, run.id, '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, run.id, '2000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -45,7 +60,15 @@ describe('concurrent writers', () => {
     await ready;
     // Meanwhile this process writes too, in small transactions, yielding so the child gets turns.
     for (let i = 0; i < 2000; i++) {
-      store.events.append({ type: 'step_output', runId: run.id, stepId: 's', attempt: 1, time: new Date().toISOString(), stream: 'stderr', line: `parent ${i}` });
+      store.events.append({
+        type: 'step_output',
+        runId: run.id,
+        stepId: 's',
+        attempt: 1,
+        time: new Date().toISOString(),
+        stream: 'stderr',
+        line: `parent ${i}`,
+      });
       if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     assert.equal(await exited, 0, stderr);

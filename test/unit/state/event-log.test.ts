@@ -21,22 +21,41 @@ function dbBytes(path: string): number {
 describe('Store.events.iterate', () => {
   it('yields every event after the cursor, oldest first, with no page limit, filtered like events.since', () => {
     const store = openStore();
-    const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'a', level: 0, position: 0 }] });
+    const run = store.runs.create({
+      pipeline: 'p',
+      pipelinePath: 'p.yaml',
+      input: '',
+      steps: [{ stepId: 'a', level: 0, position: 0 }],
+    });
     store.runs.start(run.id);
     store.steps.start(run.id, 'a', STEP_INFO);
     store.transaction(() => {
       for (let i = 0; i < 2500; i++) {
-        store.events.append({ type: 'step_output', runId: run.id, stepId: i % 2 ? 'a' : 'b', attempt: 1, time, stream: 'stdout', line: `l${i}` });
+        store.events.append({
+          type: 'step_output',
+          runId: run.id,
+          stepId: i % 2 ? 'a' : 'b',
+          attempt: 1,
+          time,
+          stream: 'stdout',
+          line: `l${i}`,
+        });
       }
     });
     const all = [...store.events.iterate(run.id)];
     assert.equal(all.length, 2 + 2500, 'more than one page of eventsSince (1000)');
-    assert.deepEqual(all.map((e) => e.eventId), [...all.map((e) => e.eventId)].sort((x, y) => (x ?? 0) - (y ?? 0)));
+    assert.deepEqual(
+      all.map((e) => e.eventId),
+      [...all.map((e) => e.eventId)].sort((x, y) => (x ?? 0) - (y ?? 0)),
+    );
     const cursor = all[100]?.eventId ?? 0;
     assert.equal([...store.events.iterate(run.id, cursor)].length, all.length - 101);
     const onlyA = [...store.events.iterate(run.id, 0, { stepId: 'a', types: ['step_output'] })];
     assert.equal(onlyA.length, 1250);
-    assert.deepEqual(onlyA.slice(0, 2).map((e) => (e.type === 'step_output' ? e.line : '')), ['l1', 'l3']);
+    assert.deepEqual(
+      onlyA.slice(0, 2).map((e) => (e.type === 'step_output' ? e.line : '')),
+      ['l1', 'l3'],
+    );
   });
 
   it('a loop left early releases the connection for other statements', () => {
@@ -61,7 +80,16 @@ describe('Store.compact', () => {
       const run = store.runs.create({ pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
       ids.push(run.id);
       store.transaction(() => {
-        for (let i = 0; i < 2000; i++) store.events.append({ type: 'step_output', runId: run.id, stepId: 's', attempt: 1, time, stream: 'stdout', line: big });
+        for (let i = 0; i < 2000; i++)
+          store.events.append({
+            type: 'step_output',
+            runId: run.id,
+            stepId: 's',
+            attempt: 1,
+            time,
+            stream: 'stdout',
+            line: big,
+          });
       });
     }
     const full = dbBytes(path);

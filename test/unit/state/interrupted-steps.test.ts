@@ -48,19 +48,29 @@ describe('Store.runs.resume: steps a failed run left open', () => {
 
     const events = store.runs.resume(runId, { host: 'h', pid: 2 });
 
-    assert.deepEqual(events.map((e) => `${e.type}:${e.stepId ?? ''}`), ['step_failed:stuck', 'step_reset:stuck', 'run_started:']);
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${e.stepId ?? ''}`),
+      ['step_failed:stuck', 'step_reset:stuck', 'run_started:'],
+    );
     const failedEvent = events[0] as StepFailedEvent;
     assert.equal(failedEvent.failureClass, 'infrastructure');
     assert.match(failedEvent.reason, /^interrupted: /);
     assert.equal(store.runs.get(runId)?.status, 'running');
     assert.deepEqual(
       store.steps.list(runId).map((s) => [s.stepId, s.status]),
-      [['done', 'completed'], ['stuck', 'pending'], ['later', 'pending']],
+      [
+        ['done', 'completed'],
+        ['stuck', 'pending'],
+        ['later', 'pending'],
+      ],
     );
     const [attempt] = store.attempts.list(runId, 'stuck');
     assert.equal(attempt?.status, 'failed', 'the interrupted attempt is closed, not left running');
     assert.match(attempt?.reason ?? '', /^interrupted: /);
-    assert.deepEqual(store.artifacts.list(runId, 'done').map((a) => [a.name, a.sha256]), [['report', 'ab']]);
+    assert.deepEqual(
+      store.artifacts.list(runId, 'done').map((a) => [a.name, a.sha256]),
+      [['report', 'ab']],
+    );
 
     // The next attempt counts on.
     assert.equal(store.steps.start(runId, 'stuck', STEP_INFO).attempt, 2);
@@ -74,7 +84,10 @@ describe('Store.runs.resume: steps a failed run left open', () => {
 
     const events = store.runs.resume(runId);
 
-    assert.deepEqual(events.map((e) => e.type), ['step_failed', 'step_reset', 'run_started']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['step_failed', 'step_reset', 'run_started'],
+    );
     assert.equal(store.steps.get(runId, 's')?.status, 'pending');
     assert.equal(store.attempts.list(runId, 's')[0]?.status, 'failed', 'the retried attempt keeps its own end');
     assert.equal(store.attempts.list(runId, 's')[0]?.reason, 'exit 1');
@@ -92,7 +105,10 @@ describe('Store.runs.resume: steps a failed run left open', () => {
     store.runs.resume(runId);
 
     assert.equal(store.steps.get(runId, 's')?.status, 'pending');
-    assert.deepEqual(store.attempts.list(runId, 's').map((a) => [a.attempt, a.status, a.failureClass]), [[1, 'failed', 'infrastructure']]);
+    assert.deepEqual(
+      store.attempts.list(runId, 's').map((a) => [a.attempt, a.status, a.failureClass]),
+      [[1, 'failed', 'infrastructure']],
+    );
     assert.equal(store.steps.start(runId, 's', STEP_INFO).attempt, 2);
   });
 
@@ -103,11 +119,20 @@ describe('Store.runs.resume: steps a failed run left open', () => {
     store.steps.retry(runId, 'b', { reason: 'exit 1', failureClass: 'exit', exitCode: 1, delayMs: 10 });
 
     const abandoned = store.runs.abandon(runId, 'the Wave process running it died');
-    assert.deepEqual(abandoned.map((e) => `${e.type}:${e.stepId ?? ''}`), ['step_failed:a', 'step_failed:b', 'run_completed:']);
-    assert.deepEqual(store.attempts.list(runId).map((a) => a.status), ['failed', 'failed']);
+    assert.deepEqual(
+      abandoned.map((e) => `${e.type}:${e.stepId ?? ''}`),
+      ['step_failed:a', 'step_failed:b', 'run_completed:'],
+    );
+    assert.deepEqual(
+      store.attempts.list(runId).map((a) => a.status),
+      ['failed', 'failed'],
+    );
 
     store.runs.resume(runId);
-    assert.deepEqual(store.steps.list(runId).map((s) => s.status), ['pending', 'pending']);
+    assert.deepEqual(
+      store.steps.list(runId).map((s) => s.status),
+      ['pending', 'pending'],
+    );
   });
 
   it('a resume that is refused changes nothing (all in one transaction)', () => {
@@ -125,14 +150,22 @@ describe('Store.steps.fail: a thrown attempt', () => {
   it('puts the stack into the step_failed event only; the row and the attempt keep the one-line reason', () => {
     const { store, runId, delivered } = runWithSteps(['s']);
     store.steps.start(runId, 's', STEP_INFO);
-    store.steps.fail(runId, 's', { reason: 'internal error: boom', failureClass: 'internal', exitCode: null, detail: 'Error: boom\n    at x.ts:1:1' });
+    store.steps.fail(runId, 's', {
+      reason: 'internal error: boom',
+      failureClass: 'internal',
+      exitCode: null,
+      detail: 'Error: boom\n    at x.ts:1:1',
+    });
     const event = delivered.at(-1) as StepFailedEvent;
     assert.equal(event.type, 'step_failed');
     assert.equal(event.failureClass, 'internal');
     assert.equal(event.detail, 'Error: boom\n    at x.ts:1:1');
     assert.equal(store.steps.get(runId, 's')?.status, 'failed');
     assert.equal(store.steps.get(runId, 's')?.error, 'internal error: boom');
-    assert.deepEqual(store.attempts.list(runId, 's').map((a) => [a.status, a.failureClass, a.reason]), [['failed', 'internal', 'internal error: boom']]);
+    assert.deepEqual(
+      store.attempts.list(runId, 's').map((a) => [a.status, a.failureClass, a.reason]),
+      [['failed', 'internal', 'internal error: boom']],
+    );
   });
 });
 
@@ -145,7 +178,15 @@ function deadPid(): number {
 describe('Store.runs.abandonIfOwnerDied: a killed Wave does not leave a run `running` forever', () => {
   it('abandons a run whose owner on this host is gone: failed, open steps interrupted, completed ones kept', () => {
     const ctx = observedStore();
-    const run = ctx.store.runs.create({ pipeline: 'demo', pipelinePath: 'demo.yaml', input: '', steps: [{ stepId: 'a', level: 0, position: 0 }, { stepId: 'b', level: 1, position: 1 }] });
+    const run = ctx.store.runs.create({
+      pipeline: 'demo',
+      pipelinePath: 'demo.yaml',
+      input: '',
+      steps: [
+        { stepId: 'a', level: 0, position: 0 },
+        { stepId: 'b', level: 1, position: 1 },
+      ],
+    });
     const pid = deadPid();
     ctx.store.runs.start(run.id, { host: hostname(), pid });
     ctx.store.steps.start(run.id, 'a', STEP_INFO);
@@ -155,10 +196,16 @@ describe('Store.runs.abandonIfOwnerDied: a killed Wave does not leave a run `run
     assert.equal(ctx.store.runs.abandonIfOwnerDied(run.id), true);
     assert.equal(ctx.store.runs.get(run.id)?.status, 'failed');
     assert.match(ctx.store.runs.get(run.id)?.error ?? '', new RegExp(`pid ${pid}\\) died`));
-    assert.deepEqual(ctx.store.steps.list(run.id).map((s) => s.status), ['completed', 'failed']);
+    assert.deepEqual(
+      ctx.store.steps.list(run.id).map((s) => s.status),
+      ['completed', 'failed'],
+    );
     assert.equal(ctx.store.runs.abandonIfOwnerDied(run.id), false, 'once');
     ctx.store.runs.resume(run.id);
-    assert.deepEqual(ctx.store.steps.list(run.id).map((s) => s.status), ['completed', 'pending']);
+    assert.deepEqual(
+      ctx.store.steps.list(run.id).map((s) => s.status),
+      ['completed', 'pending'],
+    );
   });
 
   it('leaves a live owner and an owner on another host alone', () => {

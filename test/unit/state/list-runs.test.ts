@@ -17,18 +17,39 @@ describe('listRuns', () => {
       if (i >= 2) store.runs.start(run.id);
       if (i >= 4) store.runs.finish(run.id, 'completed');
     }
-    assert.deepEqual(store.runs.list().map((r) => r.input), ['5', '4', '3', '2', '1', '0']);
-    assert.deepEqual(store.runs.list({ limit: 2 }).map((r) => r.input), ['5', '4']);
-    assert.deepEqual(store.runs.list({ status: 'running' }).map((r) => r.input), ['3', '2']);
-    assert.deepEqual(store.runs.list({ status: ['pending', 'completed'] }).map((r) => r.input), ['5', '4', '1', '0']);
-    assert.deepEqual(store.runs.list({ pipeline: 'odd' }).map((r) => r.input), ['5', '3', '1']);
-    assert.deepEqual(store.runs.list({ pipeline: 'odd', status: 'pending' }).map((r) => r.input), ['1']);
+    assert.deepEqual(
+      store.runs.list().map((r) => r.input),
+      ['5', '4', '3', '2', '1', '0'],
+    );
+    assert.deepEqual(
+      store.runs.list({ limit: 2 }).map((r) => r.input),
+      ['5', '4'],
+    );
+    assert.deepEqual(
+      store.runs.list({ status: 'running' }).map((r) => r.input),
+      ['3', '2'],
+    );
+    assert.deepEqual(
+      store.runs.list({ status: ['pending', 'completed'] }).map((r) => r.input),
+      ['5', '4', '1', '0'],
+    );
+    assert.deepEqual(
+      store.runs.list({ pipeline: 'odd' }).map((r) => r.input),
+      ['5', '3', '1'],
+    );
+    assert.deepEqual(
+      store.runs.list({ pipeline: 'odd', status: 'pending' }).map((r) => r.input),
+      ['1'],
+    );
   });
 
   it('breaks ties in creation time by id', () => {
     const store = openStore(undefined, { clock: new TestClock().now });
     for (const id of ['r-b', 'r-c', 'r-a']) store.runs.create({ id, pipeline: 'p', pipelinePath: 'p.yaml', input: '' });
-    assert.deepEqual(store.runs.list().map((r) => r.id), ['r-c', 'r-b', 'r-a']);
+    assert.deepEqual(
+      store.runs.list().map((r) => r.id),
+      ['r-c', 'r-b', 'r-a'],
+    );
   });
 
   it('lists 20 of 10,000 runs through an index, never by sorting the table', () => {
@@ -69,14 +90,22 @@ describe('listRuns', () => {
         const statement = prepare(sql);
         return new Proxy(statement, {
           get: (target, key) =>
-            key === 'all' ? (...params: unknown[]) => (queries.push({ sql, params }), target.all(...params)) : Reflect.get(target, key),
+            key === 'all'
+              ? (...params: unknown[]) => (queries.push({ sql, params }), target.all(...params))
+              : Reflect.get(target, key),
         });
       };
-      for (const query of [{}, { status: 'failed' as const }, { pipeline: 'pipeline-3' }]) listRuns(db, { limit: 20, ...query });
+      for (const query of [{}, { status: 'failed' as const }, { pipeline: 'pipeline-3' }])
+        listRuns(db, { limit: 20, ...query });
       assert.equal(queries.length, 3);
       for (const { sql, params } of queries) {
-        const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
-        assert.ok(plan.some((d) => /USING (COVERING )?INDEX runs_by_/.test(d)), `${sql}: ${plan.join('; ')}`);
+        const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map(
+          (r) => r.detail,
+        );
+        assert.ok(
+          plan.some((d) => /USING (COVERING )?INDEX runs_by_/.test(d)),
+          `${sql}: ${plan.join('; ')}`,
+        );
         assert.ok(!plan.some((d) => /TEMP B-TREE|^SCAN runs$/.test(d)), `${sql}: ${plan.join('; ')}`);
       }
     } finally {

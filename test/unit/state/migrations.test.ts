@@ -69,7 +69,11 @@ describe('migrations', () => {
     new Store(path).close();
     const db = new Database(path);
     try {
-      const next = { version: LATEST_SCHEMA_VERSION + 1, name: 'test column', sql: 'ALTER TABLE runs ADD COLUMN note TEXT' };
+      const next = {
+        version: LATEST_SCHEMA_VERSION + 1,
+        name: 'test column',
+        sql: 'ALTER TABLE runs ADD COLUMN note TEXT',
+      };
       assert.deepEqual(migrate(db, path, [...MIGRATIONS, next]), [next.version]);
       assert.deepEqual(migrate(db, path, [...MIGRATIONS, next]), []);
     } finally {
@@ -93,7 +97,7 @@ describe('migrations', () => {
         assert.ok(err instanceof StateSchemaTooNewError);
         assert.equal(err.found, LATEST_SCHEMA_VERSION + 5);
         assert.match(err.message, /newer than this Wave knows/);
-        assert.match(err.hint ?? "", /upgrade Wave/);
+        assert.match(err.hint ?? '', /upgrade Wave/);
         return true;
       },
     );

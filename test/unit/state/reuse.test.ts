@@ -51,7 +51,18 @@ describe('Store.steps.reuse', () => {
     assert.equal(event.type, 'step_reused');
     assert.equal(typeof event.eventId, 'number');
     assert.equal(event.attempt, undefined, 'no attempt ran');
-    assert.deepEqual({ ...event, eventId: 0 }, { type: 'step_reused', runId, stepId: 'a', time: clock.now().toISOString(), fromRun: earlier, artifacts: [ARTIFACT], eventId: 0 });
+    assert.deepEqual(
+      { ...event, eventId: 0 },
+      {
+        type: 'step_reused',
+        runId,
+        stepId: 'a',
+        time: clock.now().toISOString(),
+        fromRun: earlier,
+        artifacts: [ARTIFACT],
+        eventId: 0,
+      },
+    );
     assert.deepEqual(delivered, [event], 'delivered after commit');
     assert.deepEqual(store.events.since(runId, 0, { types: ['step_reused'] }), [event], 'stored as written');
 
@@ -71,12 +82,24 @@ describe('Store.steps.reuse', () => {
     const { store } = observedStore();
     const earlier = finishedRun(store, ['a']);
     const runId = chainRun(store);
-    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'pending run');
+    assert.throws(
+      () => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }),
+      IllegalTransitionError,
+      'pending run',
+    );
     store.runs.start(runId);
     store.steps.start(runId, 'a', STEP_INFO);
-    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'running step');
+    assert.throws(
+      () => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }),
+      IllegalTransitionError,
+      'running step',
+    );
     store.steps.complete(runId, 'a');
-    assert.throws(() => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }), IllegalTransitionError, 'completed step');
+    assert.throws(
+      () => store.steps.reuse(runId, 'a', { fromRun: earlier, artifacts: [] }),
+      IllegalTransitionError,
+      'completed step',
+    );
     assert.throws(() => store.steps.reuse(runId, 'b', { fromRun: runId, artifacts: [] }), /cannot reuse its own run/);
     assert.equal(store.steps.get(runId, 'b')?.status, 'pending', 'nothing changed');
     assert.deepEqual(store.artifacts.list(runId, 'b'), []);
@@ -105,10 +128,17 @@ describe('Store.steps.reuse', () => {
     store.runs.finish(runId, 'failed');
 
     const events = store.runs.resume(runId);
-    assert.deepEqual(events.map((e) => `${e.type}:${e.stepId ?? ''}`), ['step_reset:b', 'run_started:']);
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${e.stepId ?? ''}`),
+      ['step_reset:b', 'run_started:'],
+    );
     assert.deepEqual(
       store.steps.list(runId).map((s) => [s.stepId, s.status, s.attempts, s.reusedFrom]),
-      [['a', 'completed', 0, earlier], ['b', 'pending', 1, null], ['c', 'pending', 0, null]],
+      [
+        ['a', 'completed', 0, earlier],
+        ['b', 'pending', 1, null],
+        ['c', 'pending', 0, null],
+      ],
     );
     assert.equal(store.artifacts.list(runId, 'a').length, 1);
   });
@@ -130,7 +160,11 @@ describe('Store.runs.latestWithCompletedSteps', () => {
     clock.advance(1000);
     finishedRun(store, ['a', 'b', 'c'], 'other');
 
-    assert.equal(store.runs.latestWithCompletedSteps('chain', ['a'])?.id, onlyA, 'a failed run counts when a completed');
+    assert.equal(
+      store.runs.latestWithCompletedSteps('chain', ['a'])?.id,
+      onlyA,
+      'a failed run counts when a completed',
+    );
     assert.equal(store.runs.latestWithCompletedSteps('chain', ['a', 'b'])?.id, old);
     assert.equal(store.runs.latestWithCompletedSteps('chain', ['b', 'a', 'b'])?.id, old, 'duplicates do not matter');
     assert.equal(store.runs.latestWithCompletedSteps('chain', ['a'], onlyA)?.id, old, 'except a run');
@@ -157,15 +191,36 @@ describe('migration 2 (reused steps)', () => {
     const path = tempDbPath();
     new Store(path).close(); // creates the folder
     const raw = new Database(path);
-    raw.exec('DROP TABLE contract_results; DROP TABLE artifacts; DROP TABLE attempts; DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs; DROP TABLE schema_migrations;');
-    assert.deepEqual(migrate(raw, path, MIGRATIONS.filter((m) => m.version === 1)), [1]);
-    raw.prepare(`INSERT INTO runs (id, pipeline, pipeline_path, input, status, created_at) VALUES ('r1', 'chain', 'c.yaml', '', 'running', '2025-01-01T00:00:00.000Z')`).run();
-    raw.prepare(`INSERT INTO steps (run_id, step_id, status) VALUES ('r1', 'a', 'completed'), ('r1', 'b', 'pending')`).run();
+    raw.exec(
+      'DROP TABLE contract_results; DROP TABLE artifacts; DROP TABLE attempts; DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs; DROP TABLE schema_migrations;',
+    );
+    assert.deepEqual(
+      migrate(
+        raw,
+        path,
+        MIGRATIONS.filter((m) => m.version === 1),
+      ),
+      [1],
+    );
+    raw
+      .prepare(
+        `INSERT INTO runs (id, pipeline, pipeline_path, input, status, created_at) VALUES ('r1', 'chain', 'c.yaml', '', 'running', '2025-01-01T00:00:00.000Z')`,
+      )
+      .run();
+    raw
+      .prepare(`INSERT INTO steps (run_id, step_id, status) VALUES ('r1', 'a', 'completed'), ('r1', 'b', 'pending')`)
+      .run();
     raw.close();
 
     const store = new Store(path);
     try {
-      assert.deepEqual(store.steps.list('r1').map((s) => [s.stepId, s.status, s.reusedFrom]), [['a', 'completed', null], ['b', 'pending', null]]);
+      assert.deepEqual(
+        store.steps.list('r1').map((s) => [s.stepId, s.status, s.reusedFrom]),
+        [
+          ['a', 'completed', null],
+          ['b', 'pending', null],
+        ],
+      );
       assert.equal(store.runs.latestWithCompletedSteps('chain', ['a'])?.id, 'r1');
       const runId = chainRun(store);
       store.runs.start(runId);

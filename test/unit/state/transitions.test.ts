@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canTransitionRun, canTransitionStep, IllegalTransitionError, RUN_STATUSES, STEP_STATUSES } from '../../../src/state/index.js';
+import {
+  canTransitionRun,
+  canTransitionStep,
+  IllegalTransitionError,
+  RUN_STATUSES,
+  STEP_STATUSES,
+} from '../../../src/state/index.js';
 import { observedStore, STEP_INFO } from './helpers.js';
 
 describe('transition tables', () => {
@@ -17,7 +23,8 @@ describe('transition tables', () => {
     assert.ok(canTransitionStep('pending', 'running'));
     assert.ok(canTransitionStep('running', 'retrying'));
     assert.ok(canTransitionStep('retrying', 'running'));
-    for (const end of ['completed', 'failed', 'timed_out', 'cancelled'] as const) assert.ok(canTransitionStep('running', end));
+    for (const end of ['completed', 'failed', 'timed_out', 'cancelled'] as const)
+      assert.ok(canTransitionStep('running', end));
     assert.ok(canTransitionStep('pending', 'skipped'));
     assert.ok(!canTransitionStep('completed', 'running'));
     assert.ok(!canTransitionStep('completed', 'pending'), 'a completed step is never redone');
@@ -38,7 +45,10 @@ describe('store transitions', () => {
       pipeline: 'demo',
       pipelinePath: 'demo.yaml',
       input: 'hi',
-      steps: [{ stepId: 'a', level: 0, position: 0 }, { stepId: 'b', level: 1, position: 1 }],
+      steps: [
+        { stepId: 'a', level: 0, position: 0 },
+        { stepId: 'b', level: 1, position: 1 },
+      ],
     });
     ctx.store.runs.start(run.id, { host: 'h', pid: 1 });
     return { ...ctx, runId: run.id };

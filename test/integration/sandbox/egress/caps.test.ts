@@ -136,13 +136,20 @@ describe('a step flooding its egress sockets (container)', { skip: env.skip }, (
       },
       mounts: attachment.mounts,
     });
-    const holding = await within((async () => {
-      for (;;) {
-        const line = attacker.output().stdout.split('\n').find((l) => l.includes('"holding"'));
-        if (line) return JSON.parse(line) as { opened: number; failed: number; live: number };
-        await sleep(100);
-      }
-    })(), 90_000, "the attacker's flood");
+    const holding = await within(
+      (async () => {
+        for (;;) {
+          const line = attacker
+            .output()
+            .stdout.split('\n')
+            .find((l) => l.includes('"holding"'));
+          if (line) return JSON.parse(line) as { opened: number; failed: number; live: number };
+          await sleep(100);
+        }
+      })(),
+      90_000,
+      "the attacker's flood",
+    );
     const during = hostDescriptors();
 
     // Thousands connected and were refused at accept: the step keeps at most its cap of them alive, however it
@@ -161,9 +168,13 @@ describe('a step flooding its egress sockets (container)', { skip: env.skip }, (
     await attacker.container.kill().catch(() => undefined);
 
     // The attacking step is capped, not broken: its slots come back, and its network works again.
-    await within((async () => {
-      while (flood.proxy!.activeConnections() > 0) await sleep(50);
-    })(), 30_000, 'slots freed');
+    await within(
+      (async () => {
+        while (flood.proxy!.activeConnections() > 0) await sleep(50);
+      })(),
+      30_000,
+      'slots freed',
+    );
     const again = await ordinaryStep(flood);
     assert.equal(again.stdout, 'web=200\nmodel=200\n', again.stderr);
 
@@ -171,7 +182,10 @@ describe('a step flooding its egress sockets (container)', { skip: env.skip }, (
     assert.deepEqual(refused('innocent'), []);
     // Logged at the 1st, 10th, 100th and 1000th refusal only: the flood does not flood the log.
     const capped = refused('flood').filter((r) => r.reason === 'too_many_connections');
-    assert.deepEqual(capped.map((r) => /; (\d+) refused so far/.exec(r.detail ?? '')?.[1]), ['1', '10', '100', '1000']);
+    assert.deepEqual(
+      capped.map((r) => /; (\d+) refused so far/.exec(r.detail ?? '')?.[1]),
+      ['1', '10', '100', '1000'],
+    );
     const pipelined = refused('flood').filter((r) => r.reason === 'bad_framing' && /pipelining/.test(r.detail ?? ''));
     assert.equal(pipelined.length, PIPELINING_CONNECTIONS, JSON.stringify(pipelined));
   });

@@ -11,7 +11,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { EgressRecord } from '../../../../src/sandbox/egress/log.js';
 import { startEgressSession, type EgressSession } from '../../../../src/sandbox/egress/session.js';
-import { countingConnect, httpServer, selfSignedCert, tempDir, type CountingServer } from '../../../unit/sandbox/egress/helpers.js';
+import {
+  countingConnect,
+  httpServer,
+  selfSignedCert,
+  tempDir,
+  type CountingServer,
+} from '../../../unit/sandbox/egress/helpers.js';
 import { bridgeOption, cleanup, CONTAINER_USER, egressTestEnv, runStep } from './support.js';
 
 const env = await egressTestEnv();
@@ -41,7 +47,11 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
     });
     web = await httpServer((req, res) => res.end(`hello from host ${req.url}`));
     other = await httpServer((_req, res) => res.end('other'));
-    tlsServer.on('connection', (s: Socket) => { tlsConnections++; tlsSockets.add(s); s.on('close', () => tlsSockets.delete(s)); });
+    tlsServer.on('connection', (s: Socket) => {
+      tlsConnections++;
+      tlsSockets.add(s);
+      s.on('close', () => tlsSockets.delete(s));
+    });
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
     tlsPort = (tlsServer.address() as AddressInfo).port;
     udp = createSocket('udp4');
@@ -57,13 +67,16 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
         allow: [`api.wave.test:${web.port}`, 'api.wave.test:443', `*.rebind.wave.test:${web.port}`],
         hosts: { 'api.wave.test': '127.0.0.1', 'x.rebind.wave.test': '127.0.0.1' },
         providers: [],
-        credentials: 'placeholder', providerTools: [],
+        credentials: 'placeholder',
+        providerTools: [],
         warnings: [],
       },
       containerUser: CONTAINER_USER,
       logPath,
       onRecord: (r) => records.push(r),
-      lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
+      lookup: async (name) => {
+        throw new Error(`test resolver refuses ${name}`);
+      },
       connect,
       ...bridgeOption(env),
     });
@@ -103,7 +116,9 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
       `http api.wave.test:${other.port} port_not_allowed`,
       'connect unlisted.wave.test:443 not_allowlisted',
     ]);
-    assert.ok(records.some((x) => x.allowed && x.host === 'api.wave.test' && x.address === '127.0.0.1' && x.step === 'attack'));
+    assert.ok(
+      records.some((x) => x.allowed && x.host === 'api.wave.test' && x.address === '127.0.0.1' && x.step === 'attack'),
+    );
   });
 
   it('clients that ignore the proxy get nowhere: raw TCP, UDP, DNS; only lo exists; /wave/run is read-only', async () => {
@@ -140,8 +155,17 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
     const attachment = session.attachment(true)!;
     const p = web.port;
     const targets = [
-      `127.0.0.2:${p}`, `0.0.0.0:${p}`, `x.rebind.wave.test:${p}`, `localhost.:${p}`, `LOCALHOST:${p}`,
-      `127.1:${p}`, `0x7f.0.0.1:${p}`, `0177.0.0.1:${p}`, `2130706433:${p}`, `[::1]:${p}`, `[::ffff:127.0.0.1]:${p}`,
+      `127.0.0.2:${p}`,
+      `0.0.0.0:${p}`,
+      `x.rebind.wave.test:${p}`,
+      `localhost.:${p}`,
+      `LOCALHOST:${p}`,
+      `127.1:${p}`,
+      `0x7f.0.0.1:${p}`,
+      `0177.0.0.1:${p}`,
+      `2130706433:${p}`,
+      `[::1]:${p}`,
+      `[::ffff:127.0.0.1]:${p}`,
     ];
     const script = `
       const net=require('net');const targets=JSON.parse(process.env.TARGETS);
@@ -188,7 +212,10 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
 
   it('writes every decision to the NDJSON egress log', async () => {
     await session.close();
-    const lines = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EgressRecord);
+    const lines = readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EgressRecord);
     assert.equal(lines.length, records.length);
     assert.ok(lines.some((l) => l.reason === 'not_allowlisted' && l.host === 'unlisted.wave.test'));
     assert.ok(lines.every((l) => l.step === 'attack' && l.run === 'run-1' && typeof l.durationMs === 'number'));

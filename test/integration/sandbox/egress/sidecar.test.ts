@@ -16,9 +16,19 @@ describe('egress bridge as a sidecar (container)', { skip: env.skip }, () => {
     web = await httpServer((req, res) => res.end(`sidecar ok ${req.url}`));
     session = await startEgressSession({
       step: 'sidecar',
-      egress: { mode: 'allowlist', allow: [`api.wave.test:${web.port}`], hosts: { 'api.wave.test': '127.0.0.1' }, providers: [], credentials: 'placeholder', providerTools: [], warnings: [] },
+      egress: {
+        mode: 'allowlist',
+        allow: [`api.wave.test:${web.port}`],
+        hosts: { 'api.wave.test': '127.0.0.1' },
+        providers: [],
+        credentials: 'placeholder',
+        providerTools: [],
+        warnings: [],
+      },
       containerUser: CONTAINER_USER,
-      lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
+      lookup: async (name) => {
+        throw new Error(`test resolver refuses ${name}`);
+      },
       ...bridgeOption(env),
     });
   });
@@ -35,9 +45,13 @@ describe('egress bridge as a sidecar (container)', { skip: env.skip }, () => {
     const sidecar = attachment.sidecar!;
     const side = await startContainer(env, { argv: sidecar.argv, mounts: sidecar.mounts });
     try {
-      await within((async () => {
-        while (!side.output().stdout.includes(sidecar.readyLine)) await new Promise((r) => setTimeout(r, 50));
-      })(), 20_000, `sidecar ready line (stderr: ${side.output().stderr})`);
+      await within(
+        (async () => {
+          while (!side.output().stdout.includes(sidecar.readyLine)) await new Promise((r) => setTimeout(r, 50));
+        })(),
+        20_000,
+        `sidecar ready line (stderr: ${side.output().stderr})`,
+      );
       const script = `curl -sS http://api.wave.test:${web.port}/via-sidecar; echo; ls /sys/class/net`;
       const r = await runContainer(env, {
         argv: attachment.wrapArgv(['sh', '-c', script]),

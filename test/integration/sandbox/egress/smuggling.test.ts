@@ -10,7 +10,13 @@ import type { EgressRecord } from '../../../../src/sandbox/egress/log.js';
 import { startEgressSession, type EgressSession } from '../../../../src/sandbox/egress/session.js';
 import { httpServer, type CountingServer } from '../../../unit/sandbox/egress/helpers.js';
 import {
-  bridgeOption, cleanup, CONTAINER_USER, egressTestEnv, runRawClient, type RawConnection, type RawReply,
+  bridgeOption,
+  cleanup,
+  CONTAINER_USER,
+  egressTestEnv,
+  runRawClient,
+  type RawConnection,
+  type RawReply,
 } from './support.js';
 
 const env = await egressTestEnv();
@@ -37,7 +43,9 @@ async function reflector(): Promise<{ server: CountingServer; seen: Seen[] }> {
   const server = await httpServer((req, res) => {
     let body = '';
     req.setEncoding('latin1');
-    req.on('data', (c: string) => { body += c; });
+    req.on('data', (c: string) => {
+      body += c;
+    });
     req.on('end', () => {
       const key = String(req.headers['x-api-key'] ?? '');
       seen.push({ method: req.method ?? '', url: req.url ?? '', host: req.headers.host ?? '', key, body });
@@ -86,7 +94,9 @@ describe('request smuggling from a step (container)', { skip: env.skip }, () => 
       upstreams: { anthropic: `http://127.0.0.1:${gatewayUpstream.server.port}` },
       hostEnv: { ANTHROPIC_API_KEY: REAL_KEY },
       onRecord: (r) => records.push(r),
-      lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
+      lookup: async (name) => {
+        throw new Error(`test resolver refuses ${name}`);
+      },
       ...bridgeOption(env),
     });
   });
@@ -126,7 +136,10 @@ describe('request smuggling from a step (container)', { skip: env.skip }, () => 
     }
     // Exactly the legitimate request before each attack reached the upstream: nothing hidden, nothing behind.
     const seen = gatewayUpstream.seen.map((s) => `${s.method} ${s.url} ${s.body}`);
-    assert.deepEqual(seen, attacks.map(() => `POST /v1/messages ${JSON_BODY}`));
+    assert.deepEqual(
+      seen,
+      attacks.map(() => `POST /v1/messages ${JSON_BODY}`),
+    );
     assert.ok(gatewayUpstream.seen.every((s) => s.key === REAL_KEY && !s.body.includes(REAL_KEY)));
     const refusals = records.filter((r) => r.kind === 'gateway' && !r.allowed);
     assert.equal(refusals.length, attacks.length, JSON.stringify(refusals));
@@ -135,8 +148,11 @@ describe('request smuggling from a step (container)', { skip: env.skip }, () => 
 
   it('finding 2: the egress proxy never lets a body become a second request with another Host', async () => {
     const target = `api.wave.test:${web.server.port}`;
-    const to = (method: string, ...headers: string[]) =>
-      [`${method} http://${target}/a HTTP/1.1`, `Host: ${target}`, ...headers];
+    const to = (method: string, ...headers: string[]) => [
+      `${method} http://${target}/a HTTP/1.1`,
+      `Host: ${target}`,
+      ...headers,
+    ];
     const legit = message([`GET http://${target}/legit HTTP/1.1`, `Host: ${target}`]);
     const hidden = message(['GET /smuggled HTTP/1.1', 'Host: evil.wave.test']);
     const attacks: Array<[string, string]> = [

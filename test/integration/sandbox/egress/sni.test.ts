@@ -10,7 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import type { EgressRecord } from '../../../../src/sandbox/egress/log.js';
 import { startEgressSession, type EgressSession } from '../../../../src/sandbox/egress/session.js';
 import {
-  countingConnect, httpServer, selfSignedCert, tcpServer, type CountingServer,
+  countingConnect,
+  httpServer,
+  selfSignedCert,
+  tcpServer,
+  type CountingServer,
 } from '../../../unit/sandbox/egress/helpers.js';
 import { bridgeOption, cleanup, CONTAINER_USER, egressTestEnv, runRawClient, runStep } from './support.js';
 
@@ -63,7 +67,9 @@ describe('SNI and raw tunnels on every port (container)', { skip: env.skip }, ()
       },
       containerUser: CONTAINER_USER,
       onRecord: (r) => records.push(r),
-      lookup: async (name) => { throw new Error(`test resolver refuses ${name}`); },
+      lookup: async (name) => {
+        throw new Error(`test resolver refuses ${name}`);
+      },
       connect,
       ...bridgeOption(env),
     });
@@ -129,9 +135,19 @@ describe('SNI and raw tunnels on every port (container)', { skip: env.skip }, ()
     assert.deepEqual(webHosts, ['api.wave.test'], 'the web server only ever saw the checked host');
     assert.equal(echo.connections, 1);
     // Dialled: the tcp:// target and the plain HTTP request, never the cut tunnels.
-    assert.deepEqual(connect.calls.slice(dials).map((c) => c.port).sort(), [80, echo.port].sort());
+    assert.deepEqual(
+      connect.calls
+        .slice(dials)
+        .map((c) => c.port)
+        .sort(),
+      [80, echo.port].sort(),
+    );
     const cut = records.filter((x) => x.reason === 'raw_tunnel');
-    assert.deepEqual(cut.map((x) => `${x.port} ${x.allowed}`), ['80 false', '8443 false'], JSON.stringify(records));
+    assert.deepEqual(
+      cut.map((x) => `${x.port} ${x.allowed}`),
+      ['80 false', '8443 false'],
+      JSON.stringify(records),
+    );
     assert.match(cut[0]!.detail ?? '', /tcp:\/\/api\.wave\.test:80/);
   });
 });

@@ -80,7 +80,12 @@ function createOptions(env: EgressTestEnv, spec: ContainerSpec): Docker.Containe
         '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
         '/home/wave': `rw,nosuid,nodev,size=64m,uid=${CONTAINER_USER.uid},gid=${CONTAINER_USER.gid},mode=0700`,
       },
-      Mounts: (spec.mounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.host, Target: m.container, ReadOnly: m.readOnly })),
+      Mounts: (spec.mounts ?? []).map((m) => ({
+        Type: 'bind' as const,
+        Source: m.host,
+        Target: m.container,
+        ReadOnly: m.readOnly,
+      })),
     },
   };
 }
@@ -94,8 +99,12 @@ export async function startContainer(env: EgressTestEnv, spec: ContainerSpec) {
   env.docker.modem.demuxStream(stream, out, err);
   let stdout = '';
   let stderr = '';
-  out.on('data', (d: Buffer) => { stdout += d.toString(); });
-  err.on('data', (d: Buffer) => { stderr += d.toString(); });
+  out.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  err.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   await container.start();
   return { container, output: () => ({ stdout, stderr }), stream };
 }
@@ -110,7 +119,10 @@ export async function runContainer(env: EgressTestEnv, spec: ContainerSpec, time
     await new Promise<void>((resolve) => {
       if ((stream as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) return resolve();
       const t = setTimeout(resolve, 2000);
-      stream.once('end', () => { clearTimeout(t); resolve(); });
+      stream.once('end', () => {
+        clearTimeout(t);
+        resolve();
+      });
     });
     return { exitCode: StatusCode, ...output() };
   } finally {
@@ -120,13 +132,31 @@ export async function runContainer(env: EgressTestEnv, spec: ContainerSpec, time
 }
 
 /** Runs `argv` as a step with the attachment applied (inline mode). */
-export function runStep(env: EgressTestEnv, attachment: EgressAttachment, argv: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-  return runContainer(env, { argv: attachment.wrapArgv(argv), env: { ...attachment.env, ...extraEnv }, mounts: attachment.mounts });
+export function runStep(
+  env: EgressTestEnv,
+  attachment: EgressAttachment,
+  argv: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<RunResult> {
+  return runContainer(env, {
+    argv: attachment.wrapArgv(argv),
+    env: { ...attachment.env, ...extraEnv },
+    mounts: attachment.mounts,
+  });
 }
 
 export async function cleanup(env: EgressTestEnv): Promise<void> {
-  const list = await env.docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${env.runId}`] } }).catch(() => []);
-  await Promise.all(list.map((c) => env.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const list = await env.docker
+    .listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${env.runId}`] } })
+    .catch(() => []);
+  await Promise.all(
+    list.map((c) =>
+      env.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** One connection a step opens by hand to a loopback port (the bridge to the proxy or a gateway). */

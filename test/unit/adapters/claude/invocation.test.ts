@@ -17,7 +17,16 @@ function input(overrides: Partial<AgentInvocationInput> = {}): AgentInvocationIn
     instructions: INSTRUCTIONS,
     model: 'claude-sonnet-4-5',
     permissions: {
-      allowed_tools: ['Read', 'Glob', 'Grep', 'Bash(git log*)', 'Bash(git show*)', 'Bash(git diff*)', 'Bash(ls*)', 'Write(/wave/out/*)'],
+      allowed_tools: [
+        'Read',
+        'Glob',
+        'Grep',
+        'Bash(git log*)',
+        'Bash(git show*)',
+        'Bash(git diff*)',
+        'Bash(ls*)',
+        'Write(/wave/out/*)',
+      ],
       deny: ['Edit(/wave/src/*)', 'Write(/wave/src/*)'],
     },
     paths: { src: '/wave/src', in: '/wave/in', out: '/wave/out', meta: '/wave/meta', home: '/home/wave' },
@@ -61,7 +70,9 @@ describe('claude invocation', () => {
   });
 
   it('omits --max-turns without a limit and empty tool lists', () => {
-    const argv = claudeAdapter.invocation(input({ maxTurns: undefined, permissions: { allowed_tools: [], deny: [] } })).argv;
+    const argv = claudeAdapter.invocation(
+      input({ maxTurns: undefined, permissions: { allowed_tools: [], deny: [] } }),
+    ).argv;
     assert.ok(!argv.includes('--max-turns'));
     assert.ok(!argv.includes('--allowedTools'));
     assert.ok(!argv.includes('--disallowedTools'));
@@ -70,7 +81,9 @@ describe('claude invocation', () => {
   });
 
   it("'*' in allowed_tools runs in bypassPermissions with the deny rules kept", () => {
-    const inv = claudeAdapter.invocation(input({ permissions: { allowed_tools: ['*', 'Read'], deny: ['Bash(git push*)', 'Bash(sudo*)'] } }));
+    const inv = claudeAdapter.invocation(
+      input({ permissions: { allowed_tools: ['*', 'Read'], deny: ['Bash(git push*)', 'Bash(sudo*)'] } }),
+    );
     assert.equal(inv.argv[inv.argv.indexOf('--permission-mode') + 1], 'bypassPermissions');
     assert.ok(!inv.argv.includes('--allowedTools'));
     assert.equal(inv.argv[inv.argv.indexOf('--disallowedTools') + 1], 'Bash(git push*),Bash(sudo*)');
@@ -137,7 +150,16 @@ describe('claude invocation', () => {
     assert.deepEqual(settings, {
       $schema: 'https://json.schemastore.org/claude-code-settings.json',
       permissions: {
-        allow: ['Read', 'Glob', 'Grep', 'Bash(git log*)', 'Bash(git show*)', 'Bash(git diff*)', 'Bash(ls*)', 'Edit(//wave/out/**)'],
+        allow: [
+          'Read',
+          'Glob',
+          'Grep',
+          'Bash(git log*)',
+          'Bash(git show*)',
+          'Bash(git diff*)',
+          'Bash(ls*)',
+          'Edit(//wave/out/**)',
+        ],
         ask: [],
         deny: ['Edit(//wave/src/**)'],
         defaultMode: 'dontAsk',
@@ -255,7 +277,8 @@ describe('claude permission projection: one rule', () => {
     ['   ', []],
   ];
   for (const [persona, claude] of table) {
-    it(`${JSON.stringify(persona)} → ${JSON.stringify(claude)}`, () => assert.deepEqual(projectClaudeRule(persona), claude));
+    it(`${JSON.stringify(persona)} → ${JSON.stringify(claude)}`, () =>
+      assert.deepEqual(projectClaudeRule(persona), claude));
   }
 
   for (const bad of ['Bash(git log*', 'Read)', '(x)', 'Bash git', 'Re ad', '1Read', 'Write(/a)(b', 'Bash(x)y']) {
@@ -266,26 +289,60 @@ describe('claude permission projection: one rule', () => {
 describe('claude permission projection: whole lists', () => {
   it('removes duplicates after projection and keeps order', () => {
     assert.deepEqual(
-      projectClaudePermissions({ allowed_tools: ['Read', 'Glob', 'Read'], deny: ['Edit(/wave/src/*)', 'Write(/wave/src/*)', 'Write(/wave/src/**)'] }),
+      projectClaudePermissions({
+        allowed_tools: ['Read', 'Glob', 'Read'],
+        deny: ['Edit(/wave/src/*)', 'Write(/wave/src/*)', 'Write(/wave/src/**)'],
+      }),
       { mode: 'dontAsk', allow: ['Read', 'Glob'], deny: ['Edit(//wave/src/**)'] },
     );
   });
 
   it("'*' allowed → bypassPermissions; '*' denied → nothing allowed, dontAsk (deny wins)", () => {
-    assert.deepEqual(projectClaudePermissions({ allowed_tools: ['*'], deny: [] }), { mode: 'bypassPermissions', allow: [], deny: [] });
-    assert.deepEqual(projectClaudePermissions({ allowed_tools: [' * '], deny: ['Bash'] }), { mode: 'bypassPermissions', allow: [], deny: ['Bash'] });
-    assert.deepEqual(projectClaudePermissions({ allowed_tools: ['*'], deny: ['*'] }), { mode: 'dontAsk', allow: [], deny: [] });
-    assert.deepEqual(projectClaudePermissions({ allowed_tools: ['Read'], deny: ['*', 'Bash'] }), { mode: 'dontAsk', allow: [], deny: ['Bash'] });
+    assert.deepEqual(projectClaudePermissions({ allowed_tools: ['*'], deny: [] }), {
+      mode: 'bypassPermissions',
+      allow: [],
+      deny: [],
+    });
+    assert.deepEqual(projectClaudePermissions({ allowed_tools: [' * '], deny: ['Bash'] }), {
+      mode: 'bypassPermissions',
+      allow: [],
+      deny: ['Bash'],
+    });
+    assert.deepEqual(projectClaudePermissions({ allowed_tools: ['*'], deny: ['*'] }), {
+      mode: 'dontAsk',
+      allow: [],
+      deny: [],
+    });
+    assert.deepEqual(projectClaudePermissions({ allowed_tools: ['Read'], deny: ['*', 'Bash'] }), {
+      mode: 'dontAsk',
+      allow: [],
+      deny: ['Bash'],
+    });
   });
 
   it('projects every default persona of defaults/wave.yaml', () => {
     const cases: [string[], string[], string[], string[]][] = [
       // adapter defaults
-      [['Read', 'Glob', 'Grep'], ['Bash(sudo*)', 'Bash(curl*)', 'Bash(wget*)'], ['Read', 'Glob', 'Grep'], ['Bash(sudo*)', 'Bash(curl*)', 'Bash(wget*)']],
+      [
+        ['Read', 'Glob', 'Grep'],
+        ['Bash(sudo*)', 'Bash(curl*)', 'Bash(wget*)'],
+        ['Read', 'Glob', 'Grep'],
+        ['Bash(sudo*)', 'Bash(curl*)', 'Bash(wget*)'],
+      ],
       // craftsman
-      [['Read', 'Glob', 'Grep', 'Edit', 'Write', 'Bash'], ['Bash(git push*)', 'Bash(sudo*)'], ['Read', 'Glob', 'Grep', 'Edit', 'Write', 'Bash'], ['Bash(git push*)', 'Bash(sudo*)']],
+      [
+        ['Read', 'Glob', 'Grep', 'Edit', 'Write', 'Bash'],
+        ['Bash(git push*)', 'Bash(sudo*)'],
+        ['Read', 'Glob', 'Grep', 'Edit', 'Write', 'Bash'],
+        ['Bash(git push*)', 'Bash(sudo*)'],
+      ],
       // summarizer-like: no Bash at all
-      [['Read', 'Glob', 'Grep', 'Write(/wave/out/*)'], ['Edit(/wave/src/*)', 'Write(/wave/src/*)', 'Bash'], ['Read', 'Glob', 'Grep', 'Edit(//wave/out/**)'], ['Edit(//wave/src/**)', 'Bash']],
+      [
+        ['Read', 'Glob', 'Grep', 'Write(/wave/out/*)'],
+        ['Edit(/wave/src/*)', 'Write(/wave/src/*)', 'Bash'],
+        ['Read', 'Glob', 'Grep', 'Edit(//wave/out/**)'],
+        ['Edit(//wave/src/**)', 'Bash'],
+      ],
     ];
     for (const [allowed_tools, deny, allow, denyOut] of cases) {
       assert.deepEqual(projectClaudePermissions({ allowed_tools, deny }), { mode: 'dontAsk', allow, deny: denyOut });

@@ -83,7 +83,12 @@ describe('claude stream parser: behaviour', () => {
     const bash = usage.find((u) => u.messageId === 'msg_011CdsPgbhLQWTAcBPK21BHV')!;
     assert.equal(contextTokens(bash), 2 + 18833 + 10485);
     // With a result line the totals are the result's cumulative usage, not the sum of lines.
-    assert.deepEqual(outcome.usage, { inputTokens: 4, outputTokens: 157, cacheReadTokens: 48151, cacheCreationTokens: 10650 });
+    assert.deepEqual(outcome.usage, {
+      inputTokens: 4,
+      outputTokens: 157,
+      cacheReadTokens: 48151,
+      cacheCreationTokens: 10650,
+    });
   });
 
   it('summarizes tool inputs: Write by path and length, Bash by command, others as JSON', () => {
@@ -127,14 +132,23 @@ describe('claude stream parser: behaviour', () => {
     const { events, outcome } = run(lines('tool-error'), 0);
     const results = kinds(events, 'tool_result');
     assert.deepEqual(results, [
-      { kind: 'tool_result', id: 'toolu_01NpmTest000000000000001', isError: true, text: 'Exit code 1\nnpm ERR! Missing script: "test"' },
+      {
+        kind: 'tool_result',
+        id: 'toolu_01NpmTest000000000000001',
+        isError: true,
+        text: 'Exit code 1\nnpm ERR! Missing script: "test"',
+      },
     ]);
     assert.equal(outcome.ok, true);
   });
 
   it('permission denials: is_error result, permission_denial events and the outcome list', () => {
     const { events, outcome } = run(lines('permission-denial'), 0);
-    const expected = { tool: 'Write', input: { file_path: '/wave/src/hack.ts', content_length: 11 }, id: 'toolu_01Deny000000000000000001' };
+    const expected = {
+      tool: 'Write',
+      input: { file_path: '/wave/src/hack.ts', content_length: 11 },
+      id: 'toolu_01Deny000000000000000001',
+    };
     assert.deepEqual(kinds(events, 'permission_denial'), [{ kind: 'permission_denial', ...expected }]);
     assert.deepEqual(outcome.permissionDenials, [expected]);
     assert.equal(outcome.ok, true);
@@ -185,7 +199,19 @@ describe('claude stream parser: behaviour', () => {
 
   it('ignores empty, non-JSON and non-object lines and unknown types', () => {
     const parser = createClaudeParser();
-    for (const l of ['', '  ', 'noise', '{bad', '[1]', 'null', '3', '"s"', '{"type":"nope"}', '{"type":"assistant"}', '{}']) {
+    for (const l of [
+      '',
+      '  ',
+      'noise',
+      '{bad',
+      '[1]',
+      'null',
+      '3',
+      '"s"',
+      '{"type":"nope"}',
+      '{"type":"assistant"}',
+      '{}',
+    ]) {
       assert.deepEqual(parser.push(l), [], JSON.stringify(l));
     }
     const { events } = run(lines('noise'), 0);
@@ -202,7 +228,11 @@ describe('claude stream parser: behaviour', () => {
         Array.isArray(v)
           ? v.map(reverse)
           : v !== null && typeof v === 'object'
-            ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverse(x)]))
+            ? Object.fromEntries(
+                Object.entries(v)
+                  .reverse()
+                  .map(([k, x]) => [k, reverse(x)]),
+              )
             : v;
       return JSON.stringify(reverse(JSON.parse(l)));
     });
@@ -229,14 +259,20 @@ describe('claude stream parser: behaviour', () => {
     const call = parser.push(
       JSON.stringify({
         type: 'assistant',
-        message: { id: 'm1', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'x'.repeat(2000) } }] },
+        message: {
+          id: 'm1',
+          content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'x'.repeat(2000) } }],
+        },
       }),
     );
     const input = (call[0] as ToolCallEvent).input;
     assert.equal((input.command as string).length, 500);
     assert.ok((input.command as string).endsWith('…'));
     const [result] = parser.push(
-      JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 't1', content: 'y'.repeat(5000) }] } }),
+      JSON.stringify({
+        type: 'user',
+        message: { content: [{ type: 'tool_result', tool_use_id: 't1', content: 'y'.repeat(5000) }] },
+      }),
     );
     assert.equal(result?.kind === 'tool_result' ? result.text.length : 0, 2000);
   });
@@ -255,7 +291,10 @@ describe('claude stream parser: behaviour', () => {
     const listed = { tool_name: 'Write', tool_use_id: 't1', tool_input: call.input };
     const result = { type: 'result', subtype: 'success', is_error: false, result: 'ok', permission_denials: [listed] };
     const events = parser.push(JSON.stringify(result));
-    assert.deepEqual(events.map((e) => e.kind), ['result']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['result'],
+    );
     assert.deepEqual(parser.finish(0).permissionDenials, [denial]);
   });
 
@@ -285,7 +324,12 @@ describe('adapter registry', () => {
 
 describe('claude failure classification: fallbacks', () => {
   const synthetic = (text: string, error: string) =>
-    JSON.stringify({ type: 'assistant', message: { model: '<synthetic>', content: [{ type: 'text', text }] }, error, is_api_error_message: true });
+    JSON.stringify({
+      type: 'assistant',
+      message: { model: '<synthetic>', content: [{ type: 'text', text }] },
+      error,
+      is_api_error_message: true,
+    });
   const errorResult = (patch: Record<string, unknown>) =>
     JSON.stringify({ type: 'result', subtype: 'success', is_error: true, terminal_reason: 'api_error', ...patch });
 
@@ -301,9 +345,17 @@ describe('claude failure classification: fallbacks', () => {
   });
 
   it('the synthetic error code decides when there is no status', () => {
-    assert.equal(classify([synthetic('Something went wrong', 'rate_limit'), errorResult({ result: 'Something went wrong' })])?.class, 'rate_limit');
+    assert.equal(
+      classify([synthetic('Something went wrong', 'rate_limit'), errorResult({ result: 'Something went wrong' })])
+        ?.class,
+      'rate_limit',
+    );
     // A refused key or account fails the same way on every attempt: auth, which the executor does not retry.
-    assert.equal(classify([synthetic('Invalid API key', 'authentication_failed'), errorResult({ result: 'Invalid API key' })])?.class, 'auth');
+    assert.equal(
+      classify([synthetic('Invalid API key', 'authentication_failed'), errorResult({ result: 'Invalid API key' })])
+        ?.class,
+      'auth',
+    );
     assert.equal(classify([synthetic('Credit balance is too low', 'billing_error')], 1)?.class, 'auth');
   });
 
@@ -311,8 +363,16 @@ describe('claude failure classification: fallbacks', () => {
     assert.equal(classify([errorResult({ result: 'API Error: 503 Service Unavailable' })])?.class, 'provider_error');
     assert.equal(classify([errorResult({ result: 'Prompt is too long' })])?.class, 'context_exhausted');
     assert.equal(classify([errorResult({ result: 'Too many requests, slow down' })])?.class, 'rate_limit');
-    const odd = JSON.stringify({ type: 'result', subtype: 'error_during_execution', is_error: true, errors: ['Tool crashed'] });
-    assert.deepEqual(classify([odd]), { class: 'unknown', reason: 'claude reported an error (subtype error_during_execution, claude exited with code 1): Tool crashed' });
+    const odd = JSON.stringify({
+      type: 'result',
+      subtype: 'error_during_execution',
+      is_error: true,
+      errors: ['Tool crashed'],
+    });
+    assert.deepEqual(classify([odd]), {
+      class: 'unknown',
+      reason: 'claude reported an error (subtype error_during_execution, claude exited with code 1): Tool crashed',
+    });
   });
 
   it('a rejected rate_limit_event makes an otherwise unexplained API error a rate limit', () => {

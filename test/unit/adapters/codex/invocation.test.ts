@@ -64,7 +64,7 @@ describe('codex invocation', () => {
     assert.deepEqual(inv.files, {});
   });
 
-  it('web search is the provider\'s server-side tool: off unless the persona\'s provider_tools lists web_search', () => {
+  it("web search is the provider's server-side tool: off unless the persona's provider_tools lists web_search", () => {
     const config = (providerTools?: AgentInvocationInput['providerTools']) =>
       codexAdapter.invocation(input(providerTools ? { providerTools } : {})).homeFiles?.['.codex/config.toml'] ?? '';
     assert.match(config(), /^web_search = "disabled"$/m, 'allowed_tools * alone does not switch it on');
@@ -123,7 +123,12 @@ describe('codex invocation', () => {
   });
 
   it('a trailing slash on the gateway URL is dropped; no rules file without Bash denials', () => {
-    const inv = codexAdapter.invocation(input({ gateway: { baseUrl: 'http://127.0.0.1:4002/v1/', apiKey: KEY }, permissions: { allowed_tools: ['*'], deny: [] } }));
+    const inv = codexAdapter.invocation(
+      input({
+        gateway: { baseUrl: 'http://127.0.0.1:4002/v1/', apiKey: KEY },
+        permissions: { allowed_tools: ['*'], deny: [] },
+      }),
+    );
     assert.match(inv.homeFiles?.['.codex/config.toml'] ?? '', /^base_url = "http:\/\/127\.0\.0\.1:4002\/v1"$/m);
     assert.equal(inv.homeFiles?.['.codex/rules/wave.rules'], undefined);
   });
@@ -139,7 +144,11 @@ describe('codex invocation', () => {
       { paths: { src: '/wave/src', in: '/wave/in', out: '/wave/out', meta: '/wave/meta', home: 'home' } },
     ];
     for (const b of bad) {
-      assert.throws(() => codexAdapter.invocation(input(b)), (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid', JSON.stringify(b));
+      assert.throws(
+        () => codexAdapter.invocation(input(b)),
+        (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid',
+        JSON.stringify(b),
+      );
     }
   });
 });
@@ -150,7 +159,10 @@ describe('codex permission projection', () => {
   it("'*' keeps every tool; Bash prefixes in deny become forbidden rules, de-duplicated", () => {
     assert.deepEqual(project(['*'], ['Bash(git push*)', 'Bash(rm -rf*)', 'Bash(git push*)', 'Write(/wave/src/*)']), {
       shell: true,
-      forbiddenPrefixes: [['git', 'push'], ['rm', '-rf']],
+      forbiddenPrefixes: [
+        ['git', 'push'],
+        ['rm', '-rf'],
+      ],
       webSearch: true,
       subagents: true,
     });
@@ -162,7 +174,12 @@ describe('codex permission projection', () => {
       assert.equal(p.shell, false, JSON.stringify(deny));
       assert.deepEqual(p.forbiddenPrefixes, []);
     }
-    assert.deepEqual(project(['*'], ['*']), { shell: false, forbiddenPrefixes: [], webSearch: false, subagents: false });
+    assert.deepEqual(project(['*'], ['*']), {
+      shell: false,
+      forbiddenPrefixes: [],
+      webSearch: false,
+      subagents: false,
+    });
   });
 
   it('a closed allowed_tools list without any Bash rule has no shell; one with a Bash prefix keeps it (no default-deny in execpolicy)', () => {
@@ -173,9 +190,23 @@ describe('codex permission projection', () => {
   });
 
   it('web search and sub-agents follow the same rule', () => {
-    assert.deepEqual(project(['Read', 'WebFetch', 'Task'], []), { shell: false, forbiddenPrefixes: [], webSearch: true, subagents: true });
-    assert.deepEqual(project(['*'], ['WebSearch', 'Task']), { shell: true, forbiddenPrefixes: [], webSearch: false, subagents: false });
-    assert.equal(project(['*'], ['WebFetch(domain:example.org)']).webSearch, true, 'a scoped deny does not remove the tool');
+    assert.deepEqual(project(['Read', 'WebFetch', 'Task'], []), {
+      shell: false,
+      forbiddenPrefixes: [],
+      webSearch: true,
+      subagents: true,
+    });
+    assert.deepEqual(project(['*'], ['WebSearch', 'Task']), {
+      shell: true,
+      forbiddenPrefixes: [],
+      webSearch: false,
+      subagents: false,
+    });
+    assert.equal(
+      project(['*'], ['WebFetch(domain:example.org)']).webSearch,
+      true,
+      'a scoped deny does not remove the tool',
+    );
   });
 
   it('command prefixes: cut at the first *, legacy :* dropped, whole tokens', () => {
@@ -188,7 +219,11 @@ describe('codex permission projection', () => {
 
   it('malformed rules are manifest errors', () => {
     for (const rule of ['Bash(', 'two words', '(x)']) {
-      assert.throws(() => project(['*'], [rule]), (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid', rule);
+      assert.throws(
+        () => project(['*'], [rule]),
+        (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid',
+        rule,
+      );
     }
     assert.throws(() => project(['*'], ['Bash(rm\u0007x)']), WaveError);
   });
@@ -204,7 +239,12 @@ describe('codex permission projection', () => {
   });
 
   it('rule strings are escaped for Starlark', () => {
-    const rules = codexRules({ shell: true, forbiddenPrefixes: [['echo', '"x"', 'a\\b']], webSearch: true, subagents: true });
+    const rules = codexRules({
+      shell: true,
+      forbiddenPrefixes: [['echo', '"x"', 'a\\b']],
+      webSearch: true,
+      subagents: true,
+    });
     assert.match(rules ?? '', /pattern=\["echo", "\\"x\\"", "a\\\\b"\]/);
   });
 });
@@ -212,7 +252,10 @@ describe('codex permission projection', () => {
 describe('what codex cannot refuse (validate-time warnings)', () => {
   it('an allow list of shell commands and path rules are reported; a denied shell and prefix denials are not', async () => {
     const { codexUnenforceable } = await import('../../../../src/adapters/codex/index.js');
-    const warnings = codexUnenforceable({ allowed_tools: ['Read', 'Bash(git log*)', 'Write(/wave/out/*)'], deny: ['Edit(/wave/src/*)'] });
+    const warnings = codexUnenforceable({
+      allowed_tools: ['Read', 'Bash(git log*)', 'Write(/wave/out/*)'],
+      deny: ['Edit(/wave/src/*)'],
+    });
     assert.equal(warnings.length, 2);
     assert.match(warnings[0]!, /Bash\(git log\*\).*whole shell or none/);
     assert.match(warnings[1]!, /Write\(\/wave\/out\/\*\), Edit\(\/wave\/src\/\*\)/);

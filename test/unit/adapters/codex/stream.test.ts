@@ -26,7 +26,8 @@ const TOOLS = [
   '{"type":"turn.completed","usage":{"input_tokens":24763,"cached_input_tokens":24448,"output_tokens":122}}',
 ];
 // agent-clis.md §4.3, the file change "with the shape taken from the struct".
-const FILE_CHANGE = '{"type":"item.completed","item":{"id":"item_4","type":"file_change","changes":[{"path":"/repo/src/a.ts","kind":"update"}],"status":"completed"}}';
+const FILE_CHANGE =
+  '{"type":"item.completed","item":{"id":"item_4","type":"file_change","changes":[{"path":"/repo/src/a.ts","kind":"update"}],"status":"completed"}}';
 
 // 0.169: a shell write, a failing command, the fallback-metadata warning item, usage with cache_write_input_tokens.
 const REAL_169 = [
@@ -122,7 +123,13 @@ describe('codex stream parser: the lines of agent-clis.md §4.3', () => {
       { kind: 'tool_result', id: 'item_1', isError: false, text: 'AGENTS.md\nREADME.md\n' },
     ]);
     const usage = events.find((e) => e.kind === 'usage');
-    assert.deepEqual(usage, { kind: 'usage', inputTokens: 315, outputTokens: 122, cacheReadTokens: 24448, cacheCreationTokens: 0 });
+    assert.deepEqual(usage, {
+      kind: 'usage',
+      inputTokens: 315,
+      outputTokens: 122,
+      cacheReadTokens: 24448,
+      cacheCreationTokens: 0,
+    });
     assert.equal(outcome.toolCalls, 1);
     assert.equal(outcome.ok, true);
     assert.equal(outcome.finalText, undefined, 'no agent_message, no final text');
@@ -131,7 +138,12 @@ describe('codex stream parser: the lines of agent-clis.md §4.3', () => {
   it('a file change completed without a started line still yields the call before its result', () => {
     const { events } = run([FILE_CHANGE], 0);
     assert.deepEqual(events, [
-      { kind: 'tool_call', id: 'item_4', name: 'Edit', input: { file_path: '/repo/src/a.ts', files: 1, kinds: 'update' } },
+      {
+        kind: 'tool_call',
+        id: 'item_4',
+        name: 'Edit',
+        input: { file_path: '/repo/src/a.ts', files: 1, kinds: 'update' },
+      },
       { kind: 'tool_result', id: 'item_4', isError: false, text: 'update /repo/src/a.ts' },
     ]);
   });
@@ -143,7 +155,12 @@ describe('codex stream parser: 0.169 captures', () => {
     assert.deepEqual(
       events.filter((e) => e.kind === 'tool_call' || e.kind === 'tool_result'),
       [
-        { kind: 'tool_call', id: 'item_2', name: 'Bash', input: { command: "/bin/sh -lc 'echo hello > /wave/out/a.txt && cat /wave/out/a.txt'" } },
+        {
+          kind: 'tool_call',
+          id: 'item_2',
+          name: 'Bash',
+          input: { command: "/bin/sh -lc 'echo hello > /wave/out/a.txt && cat /wave/out/a.txt'" },
+        },
         { kind: 'tool_result', id: 'item_2', isError: false, text: 'hello\n' },
         { kind: 'tool_call', id: 'item_3', name: 'Bash', input: { command: "/bin/sh -lc 'exit 3'" } },
         { kind: 'tool_result', id: 'item_3', isError: true, text: '' },
@@ -230,18 +247,38 @@ describe('codex stream parser: behaviour', () => {
   });
 
   it('duplicate lines, item.updated and unknown types yield no duplicate events', () => {
-    const started = '{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"ls","status":"in_progress"}}';
-    const updated = '{"type":"item.updated","item":{"id":"item_1","type":"command_execution","command":"ls","status":"in_progress"}}';
-    const done = '{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"a\\n","exit_code":0,"status":"completed"}}';
-    const { events } = run([started, updated, started, '{"type":"item.plan.delta","item_id":"x","delta":"y"}', done, done], 0);
-    assert.deepEqual(events.map((e) => e.kind), ['tool_call', 'tool_result']);
+    const started =
+      '{"type":"item.started","item":{"id":"item_1","type":"command_execution","command":"ls","status":"in_progress"}}';
+    const updated =
+      '{"type":"item.updated","item":{"id":"item_1","type":"command_execution","command":"ls","status":"in_progress"}}';
+    const done =
+      '{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"ls","aggregated_output":"a\\n","exit_code":0,"status":"completed"}}';
+    const { events } = run(
+      [started, updated, started, '{"type":"item.plan.delta","item_id":"x","delta":"y"}', done, done],
+      0,
+    );
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['tool_call', 'tool_result'],
+    );
   });
 
   it('never throws on garbage and ignores non-JSON noise', () => {
     const parser = createCodexParser();
-    const garbage = ['', 'not json', '[1,2]', '{', '{"type":null}', '{"type":"item.completed"}', '{"type":"item.completed","item":"x"}',
-      '{"type":"item.completed","item":{"type":"command_execution"}}', '{"type":"turn.failed"}', '{"type":"error"}',
-      '{"type":"turn.completed","usage":{"input_tokens":-5,"cached_input_tokens":"x"}}', '2026-11-21T21:36:46Z ERROR codex_core::tools::router: error=unsupported call: exec_command'];
+    const garbage = [
+      '',
+      'not json',
+      '[1,2]',
+      '{',
+      '{"type":null}',
+      '{"type":"item.completed"}',
+      '{"type":"item.completed","item":"x"}',
+      '{"type":"item.completed","item":{"type":"command_execution"}}',
+      '{"type":"turn.failed"}',
+      '{"type":"error"}',
+      '{"type":"turn.completed","usage":{"input_tokens":-5,"cached_input_tokens":"x"}}',
+      '2026-11-21T21:36:46Z ERROR codex_core::tools::router: error=unsupported call: exec_command',
+    ];
     for (const line of garbage) assert.doesNotThrow(() => parser.push(line));
     assert.doesNotThrow(() => parser.finish(1));
   });
@@ -254,17 +291,30 @@ describe('codex stream parser: behaviour', () => {
 
   it('several lines in one push are split', () => {
     const parser = createCodexParser();
-    assert.deepEqual(parser.push(HI.join('\n')).map((e) => e.kind), ['init', 'text', 'usage', 'result']);
+    assert.deepEqual(
+      parser.push(HI.join('\n')).map((e) => e.kind),
+      ['init', 'text', 'usage', 'result'],
+    );
   });
 
   it('input_tokens below the cached count never make inputTokens negative', () => {
-    const { outcome } = run(['{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":9,"cache_write_input_tokens":2,"output_tokens":1}}'], 0);
+    const { outcome } = run(
+      [
+        '{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":9,"cache_write_input_tokens":2,"output_tokens":1}}',
+      ],
+      0,
+    );
     assert.deepEqual(outcome.usage, { inputTokens: 0, outputTokens: 1, cacheReadTokens: 9, cacheCreationTokens: 2 });
   });
 
   it('a long command output is truncated to 2000 characters', () => {
     const out = 'x'.repeat(5000);
-    const { events } = run([`{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"cat","aggregated_output":"${out}","exit_code":0,"status":"completed"}}`], 0);
+    const { events } = run(
+      [
+        `{"type":"item.completed","item":{"id":"i","type":"command_execution","command":"cat","aggregated_output":"${out}","exit_code":0,"status":"completed"}}`,
+      ],
+      0,
+    );
     const result = events.find((e) => e.kind === 'tool_result');
     assert.equal(result?.kind === 'tool_result' ? result.text.length : 0, 2000);
   });
@@ -273,12 +323,23 @@ describe('codex stream parser: behaviour', () => {
 describe('codex stream parser: refusals logged on stderr (0.169 writes no JSONL item for them)', () => {
   it('a switched-off shell tool and a forbidden prefix rule become permission denials; other stderr is ignored', () => {
     const parser = createCodexParser();
-    const off = parser.pushStderr?.('2026-11-21T10:00:00.000000Z ERROR codex_core::tools::router: error=unsupported call: exec_command') ?? [];
+    const off =
+      parser.pushStderr?.(
+        '2026-11-21T10:00:00.000000Z ERROR codex_core::tools::router: error=unsupported call: exec_command',
+      ) ?? [];
     assert.deepEqual(off, [{ kind: 'permission_denial', tool: 'exec_command', input: {}, id: 'stderr-1' }]);
-    const rule = parser.pushStderr?.(
-      'ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/sh -lc \'rm -rf /wave/out\'` rejected: denied by Wave\\")" }',
-    ) ?? [];
-    assert.deepEqual(rule, [{ kind: 'permission_denial', tool: 'exec_command', input: { command: "/bin/sh -lc 'rm -rf /wave/out'" }, id: 'stderr-2' }]);
+    const rule =
+      parser.pushStderr?.(
+        'ERROR codex_core::tools::router: error=exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/sh -lc \'rm -rf /wave/out\'` rejected: denied by Wave\\")" }',
+      ) ?? [];
+    assert.deepEqual(rule, [
+      {
+        kind: 'permission_denial',
+        tool: 'exec_command',
+        input: { command: "/bin/sh -lc 'rm -rf /wave/out'" },
+        id: 'stderr-2',
+      },
+    ]);
     assert.deepEqual(parser.pushStderr?.('WARN codex_core::models: Model metadata for `gpt-5-codex` not found'), []);
     assert.equal(parser.finish(0).permissionDenials.length, 2);
   });
@@ -286,13 +347,19 @@ describe('codex stream parser: refusals logged on stderr (0.169 writes no JSONL 
 
 describe('codex stream parser: exit codes (agent-clis.md §4.4)', () => {
   it('killed (null), SIGTERM and SIGKILL are exit failures', () => {
-    assert.deepEqual(run(HI.slice(0, 3), null).outcome.failure, { class: 'exit', reason: 'codex was killed (no exit code)' });
+    assert.deepEqual(run(HI.slice(0, 3), null).outcome.failure, {
+      class: 'exit',
+      reason: 'codex was killed (no exit code)',
+    });
     assert.match(run(HI.slice(0, 3), 143).outcome.failure?.reason ?? '', /SIGTERM/);
     assert.match(run(HI.slice(0, 3), 137).outcome.failure?.reason ?? '', /SIGKILL/);
   });
 
   it('exit 2 is a usage error; exit 1 with no error line is an exit failure', () => {
-    assert.deepEqual(run([], 2).outcome.failure, { class: 'exit', reason: 'codex exited with code 2 (a command-line usage error)' });
+    assert.deepEqual(run([], 2).outcome.failure, {
+      class: 'exit',
+      reason: 'codex exited with code 2 (a command-line usage error)',
+    });
     assert.deepEqual(run([], 1).outcome.failure, { class: 'exit', reason: 'codex exited with code 1' });
   });
 
@@ -311,7 +378,13 @@ describe('codex stream parser: exit codes (agent-clis.md §4.4)', () => {
 
   it("a turn.failed decides even when the exit code is 0; a model's answer about rate limits does not", () => {
     assert.equal(run(RATE_169, 0).outcome.ok, false);
-    const chat = run(['{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"Rate limit 429 explained."}}', HI[3]!], 0);
+    const chat = run(
+      [
+        '{"type":"item.completed","item":{"id":"item_0","type":"agent_message","text":"Rate limit 429 explained."}}',
+        HI[3]!,
+      ],
+      0,
+    );
     assert.equal(chat.outcome.ok, true);
   });
 

@@ -62,7 +62,9 @@ function decide(rules: GeminiPolicyRule[], tool: string, args: Record<string, un
     if (rule.argsPattern !== undefined && !new RegExp(rule.argsPattern).test(stableArgs(args))) continue;
     if (rule.commandPrefix !== undefined) {
       // 0.61.0 buildArgsPatterns: `"command":"<prefix>` followed by whitespace, a quote, or an escaped quote.
-      const prefix = JSON.stringify(rule.commandPrefix).slice(0, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const prefix = JSON.stringify(rule.commandPrefix)
+        .slice(0, -1)
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       if (!new RegExp(`"command":${prefix}(?:[\\s"]|\\\\")`).test(stableArgs(args))) continue;
     }
     return rule.decision;
@@ -112,22 +114,36 @@ describe('gemini invocation', () => {
 
   it('settings: API-key auth without the .env-reloading key check, no .env files, trust checks kept, the image seed carried over', () => {
     const inv = geminiAdapter.invocation(input({ maxTurns: 30 }));
-    const settings = JSON.parse(inv.homeFiles?.['.gemini/settings.json'] ?? '{}') as Record<string, Record<string, unknown>>;
-    assert.deepEqual(settings.security, { auth: { selectedType: 'gemini-api-key', useExternal: true }, folderTrust: { enabled: true } });
+    const settings = JSON.parse(inv.homeFiles?.['.gemini/settings.json'] ?? '{}') as Record<
+      string,
+      Record<string, unknown>
+    >;
+    assert.deepEqual(settings.security, {
+      auth: { selectedType: 'gemini-api-key', useExternal: true },
+      folderTrust: { enabled: true },
+    });
     assert.deepEqual(settings.advanced, { ignoreLocalEnv: true });
     assert.deepEqual(settings.model, { maxSessionTurns: 30 });
     // Every setting of the image's seed is still there: the step's file replaces it in HOME.
     const seedFile = fileURLToPath(new URL('../../../../images/gemini/home/.gemini/settings.json', import.meta.url));
     const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as Record<string, Record<string, unknown>>;
     for (const [section, values] of Object.entries(seed)) {
-      for (const [key, value] of Object.entries(values)) assert.deepEqual(settings[section]?.[key], value, `${section}.${key}`);
+      for (const [key, value] of Object.entries(values))
+        assert.deepEqual(settings[section]?.[key], value, `${section}.${key}`);
     }
-    assert.equal(JSON.parse(geminiAdapter.invocation(input()).homeFiles?.['.gemini/settings.json'] ?? '{}').model, undefined);
+    assert.equal(
+      JSON.parse(geminiAdapter.invocation(input()).homeFiles?.['.gemini/settings.json'] ?? '{}').model,
+      undefined,
+    );
   });
 
   it('refuses a model that would route between models, or that is not a plain id', () => {
     for (const model of ['auto', 'auto-gemini-2.5', '', ' ', '--yolo', 'a b']) {
-      assert.throws(() => geminiAdapter.invocation(input({ model })), (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid', model);
+      assert.throws(
+        () => geminiAdapter.invocation(input({ model })),
+        (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid',
+        model,
+      );
     }
   });
 
@@ -165,22 +181,45 @@ describe('gemini permissions → policy', () => {
   });
 
   it('an allowlist without Bash: a catch-all deny under the allow rules, so the shell is refused', () => {
-    const rules = projectGeminiPermissions({ allowed_tools: ['Read', 'Glob', 'Grep', 'Write(/wave/out/*)'], deny: [] }, CTX);
+    const rules = projectGeminiPermissions(
+      { allowed_tools: ['Read', 'Glob', 'Grep', 'Write(/wave/out/*)'], deny: [] },
+      CTX,
+    );
     assert.equal(decide(rules, 'run_shell_command', { command: 'ls' }), 'deny');
     assert.equal(decide(rules, 'web_fetch', { prompt: 'x' }), 'deny');
     assert.equal(decide(rules, 'read_file', { file_path: '/etc/hostname' }), 'allow');
     assert.equal(decide(rules, 'grep_search', { pattern: 'x' }), 'allow');
     assert.equal(decide(rules, 'write_file', { file_path: '/wave/out/a.md', content: 'x' }), 'allow');
     assert.equal(decide(rules, 'write_file', { file_path: '/wave/out/sub/b.md', content: 'x' }), 'allow');
-    assert.equal(decide(rules, 'replace', { file_path: '/wave/out/a.md', old_string: 'a', new_string: 'b', instruction: 'i' }), 'allow');
+    assert.equal(
+      decide(rules, 'replace', { file_path: '/wave/out/a.md', old_string: 'a', new_string: 'b', instruction: 'i' }),
+      'allow',
+    );
     assert.equal(decide(rules, 'write_file', { file_path: '/wave/src/a.md', content: 'x' }), 'deny');
-    assert.equal(decide(rules, 'write_file', { file_path: '/wave/out/../src/a.md', content: 'x' }), 'deny', '.. cannot ride on the allow rule');
-    assert.equal(decide(rules, 'write_file', { file_path: '/wave/out/x', content: '", "file_path": "/wave/out/' }), 'allow');
-    assert.equal(decide(rules, 'write_file', { content: '\0"file_path":"/wave/out/x', file_path: '/etc/passwd' }), 'deny', 'content cannot fake the path');
+    assert.equal(
+      decide(rules, 'write_file', { file_path: '/wave/out/../src/a.md', content: 'x' }),
+      'deny',
+      '.. cannot ride on the allow rule',
+    );
+    assert.equal(
+      decide(rules, 'write_file', { file_path: '/wave/out/x', content: '", "file_path": "/wave/out/' }),
+      'allow',
+    );
+    assert.equal(
+      decide(rules, 'write_file', { content: '\0"file_path":"/wave/out/x', file_path: '/etc/passwd' }),
+      'deny',
+      'content cannot fake the path',
+    );
   });
 
   it("Bash specs: 'x *' is a prefix with a word boundary, 'x*' any text, 'x' exact, legacy 'x:*' a prefix", () => {
-    const rules = projectGeminiPermissions({ allowed_tools: ['Bash(git log*)', 'Bash(ls *)', 'Bash(npm test)', 'Bash(make:*)', 'Bash(git * main)'], deny: ['Bash(git log --all*)'] }, CTX);
+    const rules = projectGeminiPermissions(
+      {
+        allowed_tools: ['Bash(git log*)', 'Bash(ls *)', 'Bash(npm test)', 'Bash(make:*)', 'Bash(git * main)'],
+        deny: ['Bash(git log --all*)'],
+      },
+      CTX,
+    );
     const shell = (command: string) => decide(rules, 'run_shell_command', { command });
     assert.equal(shell('git log -p'), 'allow');
     assert.equal(shell('git logx'), 'allow');
@@ -194,7 +233,9 @@ describe('gemini permissions → policy', () => {
     assert.equal(shell('git push origin main'), 'allow');
     assert.equal(shell('git push origin dev'), 'deny');
     assert.equal(shell('rm -rf /'), 'deny');
-    assert.deepEqual(projectGeminiRule('Bash(ls *)', 'allow', CTX), [{ toolName: 'run_shell_command', commandPrefix: 'ls', decision: 'allow' }]);
+    assert.deepEqual(projectGeminiRule('Bash(ls *)', 'allow', CTX), [
+      { toolName: 'run_shell_command', commandPrefix: 'ls', decision: 'allow' },
+    ]);
   });
 
   it('a deny spec with a wildcard reaches further than the same allow (denying more, never less)', () => {
@@ -204,33 +245,52 @@ describe('gemini permissions → policy', () => {
   });
 
   it('path specs: relative to the source, ~ to HOME, // as absolute; Glob/Grep/LS match dir_path', () => {
-    const rules = projectGeminiPermissions({ allowed_tools: ['*'], deny: ['Write(docs/*)', 'Read(~/.ssh/*)', 'Edit(//etc/*)', 'Grep(/wave/in/*)'] }, CTX);
+    const rules = projectGeminiPermissions(
+      { allowed_tools: ['*'], deny: ['Write(docs/*)', 'Read(~/.ssh/*)', 'Edit(//etc/*)', 'Grep(/wave/in/*)'] },
+      CTX,
+    );
     assert.equal(decide(rules, 'write_file', { file_path: '/wave/src/docs/a.md', content: '' }), 'deny');
     assert.equal(decide(rules, 'write_file', { file_path: '/wave/src/a.md', content: '' }), 'allow');
     assert.equal(decide(rules, 'read_file', { file_path: '/home/wave/.ssh/id_rsa' }), 'deny');
-    assert.equal(decide(rules, 'replace', { file_path: '/etc/hosts', old_string: '', new_string: '', instruction: '' }), 'deny');
+    assert.equal(
+      decide(rules, 'replace', { file_path: '/etc/hosts', old_string: '', new_string: '', instruction: '' }),
+      'deny',
+    );
     assert.equal(decide(rules, 'grep_search', { pattern: 'x', dir_path: '/wave/in/a' }), 'deny');
     assert.equal(decide(rules, 'grep_search', { pattern: 'x', dir_path: '/wave/src' }), 'allow');
   });
 
   it("'*' in deny denies every tool; deny beats '*' in allowed_tools", () => {
     const rules = projectGeminiPermissions({ allowed_tools: ['*', 'Read'], deny: ['*'] }, CTX);
-    assert.deepEqual(rules.map((r) => [r.toolName, r.decision]), [['*', 'deny']]);
+    assert.deepEqual(
+      rules.map((r) => [r.toolName, r.decision]),
+      [['*', 'deny']],
+    );
     assert.equal(decide(rules, 'read_file', { file_path: '/wave/src/a' }), 'deny');
   });
 
   it('names: Gemini tool names pass through, MCP tools become mcpName rules, unknown names stay as they are', () => {
     assert.deepEqual(projectGeminiRule('save_memory', 'deny', CTX), [{ toolName: ['save_memory'], decision: 'deny' }]);
-    assert.deepEqual(projectGeminiRule('mcp__github__create_issue', 'deny', CTX), [{ toolName: 'create_issue', mcpName: 'github', decision: 'deny' }]);
-    assert.deepEqual(projectGeminiRule('mcp__my_srv', 'allow', CTX), [{ toolName: '*', mcpName: 'my_srv', decision: 'allow' }]);
-    assert.deepEqual(projectGeminiRule('WebFetch(domain:example.com)', 'allow', CTX), [{ toolName: ['web_fetch'], decision: 'allow' }]);
+    assert.deepEqual(projectGeminiRule('mcp__github__create_issue', 'deny', CTX), [
+      { toolName: 'create_issue', mcpName: 'github', decision: 'deny' },
+    ]);
+    assert.deepEqual(projectGeminiRule('mcp__my_srv', 'allow', CTX), [
+      { toolName: '*', mcpName: 'my_srv', decision: 'allow' },
+    ]);
+    assert.deepEqual(projectGeminiRule('WebFetch(domain:example.com)', 'allow', CTX), [
+      { toolName: ['web_fetch'], decision: 'allow' },
+    ]);
     assert.deepEqual(projectGeminiRule('Read(*)', 'allow', CTX), [{ toolName: ['read_file'], decision: 'allow' }]);
     assert.deepEqual(projectGeminiRule('  ', 'allow', CTX), []);
   });
 
   it('a rule that is not Tool or Tool(spec) is a manifest error', () => {
     for (const bad of ['Bash(ls', '(x)', 'Read Write', '1Tool']) {
-      assert.throws(() => projectGeminiRule(bad, 'allow', CTX), (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid', bad);
+      assert.throws(
+        () => projectGeminiRule(bad, 'allow', CTX),
+        (e: unknown) => e instanceof WaveError && e.code === 'manifest_invalid',
+        bad,
+      );
     }
   });
 
@@ -242,14 +302,20 @@ describe('gemini permissions → policy', () => {
 
   it('the TOML round-trips through a TOML parser, patterns and NULs intact, and no pattern looks like a nested quantifier', () => {
     const rules = projectGeminiPermissions(
-      { allowed_tools: ['Read', 'Write(/wave/out/*)', 'Bash(git log*)', 'Bash(echo "(a)"*)'], deny: ['Bash(rm*)', 'Write(/wave/out/a(1)*)'] },
+      {
+        allowed_tools: ['Read', 'Write(/wave/out/*)', 'Bash(git log*)', 'Bash(echo "(a)"*)'],
+        deny: ['Bash(rm*)', 'Write(/wave/out/a(1)*)'],
+      },
       CTX,
     );
     const parsed = parseToml(geminiPolicyToml(rules)) as { rule: Record<string, unknown>[] };
     assert.equal(parsed.rule.length, rules.length);
     parsed.rule.forEach((r, i) => {
       const want = rules[i]!;
-      assert.deepEqual(r.toolName, Array.isArray(want.toolName) && want.toolName.length === 1 ? want.toolName[0] : want.toolName);
+      assert.deepEqual(
+        r.toolName,
+        Array.isArray(want.toolName) && want.toolName.length === 1 ? want.toolName[0] : want.toolName,
+      );
       assert.equal(r.argsPattern, want.argsPattern);
       assert.equal(r.decision, want.decision);
       assert.equal(r.priority, want.priority);
@@ -259,6 +325,13 @@ describe('gemini permissions → policy', () => {
         assert.ok(!/\([^)]*[*+?{].*\)[*+?{]/.test(r.argsPattern), r.argsPattern);
       }
     });
-    assert.ok(parsed.rule.some((r) => typeof r.argsPattern === 'string' && r.argsPattern.includes('\0') === false && r.argsPattern.startsWith('\\0')));
+    assert.ok(
+      parsed.rule.some(
+        (r) =>
+          typeof r.argsPattern === 'string' &&
+          r.argsPattern.includes('\0') === false &&
+          r.argsPattern.startsWith('\\0'),
+      ),
+    );
   });
 });

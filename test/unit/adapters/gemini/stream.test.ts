@@ -24,30 +24,50 @@ const DOC_LINES = [DOC_INIT, DOC_USER, DOC_TOOL_USE, DOC_TOOL_RESULT, DOC_ASSIST
 const L = {
   init: '{"type":"init","timestamp":"2026-11-21T21:36:10.019Z","session_id":"a26ade6d-468e-41e4-944a-40cf3402436a","model":"gemini-2.5-flash"}',
   user: '{"type":"message","timestamp":"2026-11-21T21:36:10.022Z","role":"user","content":"Do the task\\n"}',
-  text1: '{"type":"message","timestamp":"2026-11-21T21:36:10.131Z","role":"assistant","content":"I\'ll write.","delta":true}',
-  write: '{"type":"tool_use","timestamp":"2026-11-21T21:36:10.310Z","tool_name":"write_file","tool_id":"write_file__write_file_1795296970132_0","parameters":{"file_path":"/wave/out/note.md","content":"# Note\\n"}}',
-  writeOk: '{"type":"tool_result","timestamp":"2026-11-21T21:36:10.348Z","tool_id":"write_file__write_file_1795296970132_0","status":"success"}',
-  shell: '{"type":"tool_use","timestamp":"2026-11-21T21:36:10.364Z","tool_name":"run_shell_command","tool_id":"run_shell_command__run_shell_command_1795296970361_0","parameters":{"command":"env | sort > /wave/out/env.txt; echo done"}}',
-  shellOk: '{"type":"tool_result","timestamp":"2026-11-21T21:36:10.486Z","tool_id":"run_shell_command__run_shell_command_1795296970361_0","status":"success","output":"done"}',
-  text2: '{"type":"message","timestamp":"2026-11-21T21:36:10.956Z","role":"assistant","content":"All done.","delta":true}',
-  result: '{"type":"result","timestamp":"2026-11-21T21:36:10.967Z","status":"success","stats":{"total_tokens":440,"input_tokens":400,"output_tokens":40,"cached":0,"input":400,"duration_ms":949,"tool_calls":3,"models":{"gemini-2.5-flash":{"total_tokens":440,"input_tokens":400,"output_tokens":40,"cached":0,"input":400}}}}',
+  text1:
+    '{"type":"message","timestamp":"2026-11-21T21:36:10.131Z","role":"assistant","content":"I\'ll write.","delta":true}',
+  write:
+    '{"type":"tool_use","timestamp":"2026-11-21T21:36:10.310Z","tool_name":"write_file","tool_id":"write_file__write_file_1795296970132_0","parameters":{"file_path":"/wave/out/note.md","content":"# Note\\n"}}',
+  writeOk:
+    '{"type":"tool_result","timestamp":"2026-11-21T21:36:10.348Z","tool_id":"write_file__write_file_1795296970132_0","status":"success"}',
+  shell:
+    '{"type":"tool_use","timestamp":"2026-11-21T21:36:10.364Z","tool_name":"run_shell_command","tool_id":"run_shell_command__run_shell_command_1795296970361_0","parameters":{"command":"env | sort > /wave/out/env.txt; echo done"}}',
+  shellOk:
+    '{"type":"tool_result","timestamp":"2026-11-21T21:36:10.486Z","tool_id":"run_shell_command__run_shell_command_1795296970361_0","status":"success","output":"done"}',
+  text2:
+    '{"type":"message","timestamp":"2026-11-21T21:36:10.956Z","role":"assistant","content":"All done.","delta":true}',
+  result:
+    '{"type":"result","timestamp":"2026-11-21T21:36:10.967Z","status":"success","stats":{"total_tokens":440,"input_tokens":400,"output_tokens":40,"cached":0,"input":400,"duration_ms":949,"tool_calls":3,"models":{"gemini-2.5-flash":{"total_tokens":440,"input_tokens":400,"output_tokens":40,"cached":0,"input":400}}}}',
   // A tool removed by a deny rule without args pattern, called anyway.
-  hiddenUse: '{"type":"tool_use","timestamp":"2026-11-21T21:36:36.523Z","tool_name":"run_shell_command","tool_id":"run_shell_command__run_shell_command_1795296996518_0","parameters":{"command":"echo hi > /wave/out/shell.txt"}}',
-  hiddenResult: '{"type":"tool_result","timestamp":"2026-11-21T21:36:36.633Z","tool_id":"run_shell_command__run_shell_command_1795296996518_0","status":"error","output":"Tool \\"run_shell_command\\" not found. Did you mean one of: \\"update_topic\\", \\"grep_search\\", \\"replace\\"?","error":{"type":"tool_not_registered","message":"Tool \\"run_shell_command\\" not found. Did you mean one of: \\"update_topic\\", \\"grep_search\\", \\"replace\\"?"}}',
+  hiddenUse:
+    '{"type":"tool_use","timestamp":"2026-11-21T21:36:36.523Z","tool_name":"run_shell_command","tool_id":"run_shell_command__run_shell_command_1795296996518_0","parameters":{"command":"echo hi > /wave/out/shell.txt"}}',
+  hiddenResult:
+    '{"type":"tool_result","timestamp":"2026-11-21T21:36:36.633Z","tool_id":"run_shell_command__run_shell_command_1795296996518_0","status":"error","output":"Tool \\"run_shell_command\\" not found. Did you mean one of: \\"update_topic\\", \\"grep_search\\", \\"replace\\"?","error":{"type":"tool_not_registered","message":"Tool \\"run_shell_command\\" not found. Did you mean one of: \\"update_topic\\", \\"grep_search\\", \\"replace\\"?"}}',
   // A deny rule with an args pattern.
-  policyUse: '{"type":"tool_use","timestamp":"2026-11-21T21:36:43.910Z","tool_name":"write_file","tool_id":"write_file__write_file_1795297003901_0","parameters":{"file_path":"/wave/src/x.txt","content":"x"}}',
-  policyResult: '{"type":"tool_result","timestamp":"2026-11-21T21:36:43.928Z","tool_id":"write_file__write_file_1795297003901_0","status":"error","output":"Tool execution denied by policy. denied by the persona\'s permissions (Wave)","error":{"type":"policy_violation","message":"Tool execution denied by policy. denied by the persona\'s permissions (Wave)"}}',
+  policyUse:
+    '{"type":"tool_use","timestamp":"2026-11-21T21:36:43.910Z","tool_name":"write_file","tool_id":"write_file__write_file_1795297003901_0","parameters":{"file_path":"/wave/src/x.txt","content":"x"}}',
+  policyResult:
+    '{"type":"tool_result","timestamp":"2026-11-21T21:36:43.928Z","tool_id":"write_file__write_file_1795297003901_0","status":"error","output":"Tool execution denied by policy. denied by the persona\'s permissions (Wave)","error":{"type":"policy_violation","message":"Tool execution denied by policy. denied by the persona\'s permissions (Wave)"}}',
   // A path outside the workspace: a tool error, not a refusal.
-  outsideUse: '{"type":"tool_use","timestamp":"2026-11-21T21:36:53.096Z","tool_name":"write_file","tool_id":"write_file__write_file_1795297013086_0","parameters":{"file_path":"/tmp/no.txt","content":"x"}}',
-  outsideResult: '{"type":"tool_result","timestamp":"2026-11-21T21:36:53.108Z","tool_id":"write_file__write_file_1795297013086_0","status":"error","output":"Path not in workspace: Attempted path \\"/tmp/no.txt\\" resolves outside the allowed workspace directories: /wave/src, /wave/out or the project temp directory: /home/wave/.gemini/tmp/src","error":{"type":"invalid_tool_params","message":"Path not in workspace: Attempted path \\"/tmp/no.txt\\" resolves outside the allowed workspace directories: /wave/src, /wave/out or the project temp directory: /home/wave/.gemini/tmp/src"}}',
-  refusedText: '{"type":"message","timestamp":"2026-11-21T21:36:36.666Z","role":"assistant","content":"Refused.","delta":true}',
-  refusedResult: '{"type":"result","timestamp":"2026-11-21T21:36:36.674Z","status":"success","stats":{"total_tokens":220,"input_tokens":200,"output_tokens":20,"cached":0,"input":200,"duration_ms":220,"tool_calls":1,"models":{"gemini-2.5-flash":{"total_tokens":220,"input_tokens":200,"output_tokens":20,"cached":0,"input":200}}}}',
+  outsideUse:
+    '{"type":"tool_use","timestamp":"2026-11-21T21:36:53.096Z","tool_name":"write_file","tool_id":"write_file__write_file_1795297013086_0","parameters":{"file_path":"/tmp/no.txt","content":"x"}}',
+  outsideResult:
+    '{"type":"tool_result","timestamp":"2026-11-21T21:36:53.108Z","tool_id":"write_file__write_file_1795297013086_0","status":"error","output":"Path not in workspace: Attempted path \\"/tmp/no.txt\\" resolves outside the allowed workspace directories: /wave/src, /wave/out or the project temp directory: /home/wave/.gemini/tmp/src","error":{"type":"invalid_tool_params","message":"Path not in workspace: Attempted path \\"/tmp/no.txt\\" resolves outside the allowed workspace directories: /wave/src, /wave/out or the project temp directory: /home/wave/.gemini/tmp/src"}}',
+  refusedText:
+    '{"type":"message","timestamp":"2026-11-21T21:36:36.666Z","role":"assistant","content":"Refused.","delta":true}',
+  refusedResult:
+    '{"type":"result","timestamp":"2026-11-21T21:36:36.674Z","status":"success","stats":{"total_tokens":220,"input_tokens":200,"output_tokens":20,"cached":0,"input":200,"duration_ms":220,"tool_calls":1,"models":{"gemini-2.5-flash":{"total_tokens":220,"input_tokens":200,"output_tokens":20,"cached":0,"input":200}}}}',
   // Final API errors (general.maxAttempts=1); the process exits with the HTTP status truncated to 8 bits.
-  err429: '{"type":"result","timestamp":"2026-11-21T21:44:59.198Z","status":"error","error":{"type":"unknown","message":"[API Error: Resource has been exhausted (e.g. check quota).]\\nPlease wait and try again later. To increase your limits, request a quota increase through AI Studio, or switch to another /auth method"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
-  err500: '{"type":"result","timestamp":"2026-11-21T21:44:34.316Z","status":"error","error":{"type":"unknown","message":"[API Error: {\\"error\\":{\\"code\\":500,\\"message\\":\\"Internal error encountered.\\",\\"status\\":\\"INTERNAL\\"}}]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
-  err503: '{"type":"result","timestamp":"2026-11-21T21:44:51.224Z","status":"error","error":{"type":"unknown","message":"[API Error: The model is overloaded. Please try again later.]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
-  err400: '{"type":"result","timestamp":"2026-11-21T21:44:41.954Z","status":"error","error":{"type":"unknown","message":"[API Error: {\\"error\\":{\\"code\\":400,\\"message\\":\\"Request contains an invalid argument.\\",\\"status\\":\\"INVALID_ARGUMENT\\"}}]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
-  turnLimit: '{"type":"result","timestamp":"2026-11-21T21:45:13.027Z","status":"error","error":{"type":"FatalTurnLimitedError","message":"Reached max session turns for this session. Increase the number of turns by specifying maxSessionTurns in settings.json."},"stats":{"total_tokens":110,"input_tokens":100,"output_tokens":10,"cached":0,"input":100,"duration_ms":0,"tool_calls":1,"models":{"gemini-2.5-flash":{"total_tokens":110,"input_tokens":100,"output_tokens":10,"cached":0,"input":100}}}}',
+  err429:
+    '{"type":"result","timestamp":"2026-11-21T21:44:59.198Z","status":"error","error":{"type":"unknown","message":"[API Error: Resource has been exhausted (e.g. check quota).]\\nPlease wait and try again later. To increase your limits, request a quota increase through AI Studio, or switch to another /auth method"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
+  err500:
+    '{"type":"result","timestamp":"2026-11-21T21:44:34.316Z","status":"error","error":{"type":"unknown","message":"[API Error: {\\"error\\":{\\"code\\":500,\\"message\\":\\"Internal error encountered.\\",\\"status\\":\\"INTERNAL\\"}}]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
+  err503:
+    '{"type":"result","timestamp":"2026-11-21T21:44:51.224Z","status":"error","error":{"type":"unknown","message":"[API Error: The model is overloaded. Please try again later.]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
+  err400:
+    '{"type":"result","timestamp":"2026-11-21T21:44:41.954Z","status":"error","error":{"type":"unknown","message":"[API Error: {\\"error\\":{\\"code\\":400,\\"message\\":\\"Request contains an invalid argument.\\",\\"status\\":\\"INVALID_ARGUMENT\\"}}]"},"stats":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0,"duration_ms":0,"tool_calls":0,"models":{"gemini-2.5-flash":{"total_tokens":0,"input_tokens":0,"output_tokens":0,"cached":0,"input":0}}}}',
+  turnLimit:
+    '{"type":"result","timestamp":"2026-11-21T21:45:13.027Z","status":"error","error":{"type":"FatalTurnLimitedError","message":"Reached max session turns for this session. Increase the number of turns by specifying maxSessionTurns in settings.json."},"stats":{"total_tokens":110,"input_tokens":100,"output_tokens":10,"cached":0,"input":100,"duration_ms":0,"tool_calls":1,"models":{"gemini-2.5-flash":{"total_tokens":110,"input_tokens":100,"output_tokens":10,"cached":0,"input":100}}}}',
 };
 
 function run(lines: string[], exitCode: number | null): { events: AdapterEvent[]; outcome: AgentOutcome } {
@@ -62,9 +82,24 @@ describe('gemini parser: the agent-clis.md §3.3 capture', () => {
   it('maps every line to the normalized events, in order', () => {
     const { events } = run(DOC_LINES, 0);
     assert.deepEqual(kinds(events), ['init', 'tool_call', 'tool_result', 'text', 'usage', 'result']);
-    assert.deepEqual(events[0], { kind: 'init', tools: [], model: 'auto', sessionId: 'd1f03c4d-470b-4894-a540-3fd31e12be65' });
-    assert.deepEqual(events[1], { kind: 'tool_call', id: 'run_shell_command__45c957ff', name: 'run_shell_command', input: { command: 'echo amux-fixture' } });
-    assert.deepEqual(events[2], { kind: 'tool_result', id: 'run_shell_command__45c957ff', isError: false, text: 'amux-fixture' });
+    assert.deepEqual(events[0], {
+      kind: 'init',
+      tools: [],
+      model: 'auto',
+      sessionId: 'd1f03c4d-470b-4894-a540-3fd31e12be65',
+    });
+    assert.deepEqual(events[1], {
+      kind: 'tool_call',
+      id: 'run_shell_command__45c957ff',
+      name: 'run_shell_command',
+      input: { command: 'echo amux-fixture' },
+    });
+    assert.deepEqual(events[2], {
+      kind: 'tool_result',
+      id: 'run_shell_command__45c957ff',
+      isError: false,
+      text: 'amux-fixture',
+    });
     assert.deepEqual(events[3], { kind: 'text', text: 'amux-fixture' });
   });
 
@@ -97,7 +132,10 @@ describe('gemini parser: the agent-clis.md §3.3 capture', () => {
       return JSON.stringify(Object.fromEntries(Object.entries({ ...o, future_field: { x: 1 } }).reverse()));
     });
     const noisy = ['', 'not json', '[1,2]', '{"type":"thought","content":"hmm"}', '{"type":', ...reordered];
-    assert.deepEqual(run(noisy, 0).events, run(DOC_LINES, 0).events.map((e) => e));
+    assert.deepEqual(
+      run(noisy, 0).events,
+      run(DOC_LINES, 0).events.map((e) => e),
+    );
   });
 });
 
@@ -106,32 +144,54 @@ describe('gemini parser: 0.61.0 lines', () => {
 
   it('the final text is the assistant text after the last tool result', () => {
     const { events, outcome } = run(full, 0);
-    assert.deepEqual(events.filter((e) => e.kind === 'text').map((e) => (e.kind === 'text' ? e.text : '')), ["I'll write.", 'All done.']);
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'text').map((e) => (e.kind === 'text' ? e.text : '')),
+      ["I'll write.", 'All done.'],
+    );
     assert.equal(outcome.finalText, 'All done.');
     assert.equal(outcome.toolCalls, 2);
   });
 
   it('deltas of one answer are joined', () => {
-    const delta = (t: string) => JSON.stringify({ type: 'message', timestamp: 't', role: 'assistant', content: t, delta: true });
+    const delta = (t: string) =>
+      JSON.stringify({ type: 'message', timestamp: 't', role: 'assistant', content: t, delta: true });
     const { outcome } = run([L.init, L.write, L.writeOk, delta('All '), delta('done'), delta('.'), L.result], 0);
     assert.equal(outcome.finalText, 'All done.');
   });
 
   it('file writes are summarized by path and size, never content; a successful write has no output', () => {
     const { events } = run(full, 0);
-    assert.deepEqual(events.find((e) => e.kind === 'tool_call' && e.name === 'write_file'), {
-      kind: 'tool_call',
-      id: 'write_file__write_file_1795296970132_0',
-      name: 'write_file',
-      input: { file_path: '/wave/out/note.md', content_length: 7 },
-    });
-    assert.deepEqual(events.find((e) => e.kind === 'tool_result'), { kind: 'tool_result', id: 'write_file__write_file_1795296970132_0', isError: false, text: '' });
+    assert.deepEqual(
+      events.find((e) => e.kind === 'tool_call' && e.name === 'write_file'),
+      {
+        kind: 'tool_call',
+        id: 'write_file__write_file_1795296970132_0',
+        name: 'write_file',
+        input: { file_path: '/wave/out/note.md', content_length: 7 },
+      },
+    );
+    assert.deepEqual(
+      events.find((e) => e.kind === 'tool_result'),
+      { kind: 'tool_result', id: 'write_file__write_file_1795296970132_0', isError: false, text: '' },
+    );
   });
 
   it('a tool removed by a deny rule (tool_not_registered) is an error result and a permission denial', () => {
     const { events, outcome } = run([L.init, L.hiddenUse, L.hiddenResult, L.refusedText, L.refusedResult], 0);
-    assert.deepEqual(kinds(events), ['init', 'tool_call', 'tool_result', 'permission_denial', 'text', 'usage', 'result']);
-    const denial = { tool: 'run_shell_command', input: { command: 'echo hi > /wave/out/shell.txt' }, id: 'run_shell_command__run_shell_command_1795296996518_0' };
+    assert.deepEqual(kinds(events), [
+      'init',
+      'tool_call',
+      'tool_result',
+      'permission_denial',
+      'text',
+      'usage',
+      'result',
+    ]);
+    const denial = {
+      tool: 'run_shell_command',
+      input: { command: 'echo hi > /wave/out/shell.txt' },
+      id: 'run_shell_command__run_shell_command_1795296996518_0',
+    };
     assert.deepEqual(events[3], { kind: 'permission_denial', ...denial });
     assert.ok(events[2]?.kind === 'tool_result' && events[2].isError && /not found/.test(events[2].text));
     assert.equal(outcome.ok, true, 'a refusal alone does not fail the run; the contract decides');
@@ -143,12 +203,15 @@ describe('gemini parser: 0.61.0 lines', () => {
 
   it('a policy deny (policy_violation) is a permission denial too', () => {
     const { events } = run([L.init, L.policyUse, L.policyResult], 0);
-    assert.deepEqual(events.find((e) => e.kind === 'permission_denial'), {
-      kind: 'permission_denial',
-      tool: 'write_file',
-      input: { file_path: '/wave/src/x.txt', content_length: 1 },
-      id: 'write_file__write_file_1795297003901_0',
-    });
+    assert.deepEqual(
+      events.find((e) => e.kind === 'permission_denial'),
+      {
+        kind: 'permission_denial',
+        tool: 'write_file',
+        input: { file_path: '/wave/src/x.txt', content_length: 1 },
+        id: 'write_file__write_file_1795297003901_0',
+      },
+    );
   });
 
   it('a path outside the workspace is a tool error, not a denial', () => {
@@ -158,7 +221,8 @@ describe('gemini parser: 0.61.0 lines', () => {
   });
 
   it('a non-fatal error line is an error event; the run still succeeds on a success result', () => {
-    const warning = '{"type":"error","timestamp":"2026-11-21T21:45:00.000Z","severity":"warning","message":"Loop detected, stopping execution"}';
+    const warning =
+      '{"type":"error","timestamp":"2026-11-21T21:45:00.000Z","severity":"warning","message":"Loop detected, stopping execution"}';
     const { events, outcome } = run([L.init, L.text2, warning, L.result], 0);
     assert.deepEqual(events[2], { kind: 'error', message: 'Loop detected, stopping execution', code: 'warning' });
     assert.equal(outcome.ok, true);
@@ -190,8 +254,21 @@ describe('gemini parser: failures', () => {
       type: 'result',
       timestamp: 't',
       status: 'error',
-      error: { type: 'unknown', message: '[API Error: {"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}]' },
-      stats: { total_tokens: 0, input_tokens: 0, output_tokens: 0, cached: 0, input: 0, duration_ms: 0, tool_calls: 0, models: {} },
+      error: {
+        type: 'unknown',
+        message:
+          '[API Error: {"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}]',
+      },
+      stats: {
+        total_tokens: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cached: 0,
+        input: 0,
+        duration_ms: 0,
+        tool_calls: 0,
+        models: {},
+      },
     });
     assert.equal(run([L.init, line], 144).outcome.failure?.class, 'context_exhausted');
   });
@@ -211,7 +288,10 @@ describe('gemini parser: failures', () => {
   });
 
   it('killed (null) and SIGTERM without a result are exit failures', () => {
-    assert.deepEqual(run([L.init, L.write], null).outcome.failure, { class: 'exit', reason: 'gemini was killed (no exit code)' });
+    assert.deepEqual(run([L.init, L.write], null).outcome.failure, {
+      class: 'exit',
+      reason: 'gemini was killed (no exit code)',
+    });
     assert.match(run([L.init, L.write], 143).outcome.failure?.reason ?? '', /SIGTERM.*without a result line/);
     assert.equal(run([L.init, L.write], 143).outcome.failure?.class, 'exit');
   });
@@ -232,7 +312,7 @@ describe('gemini parser: failures', () => {
     assert.equal(run([L.init, L.text2], 0).outcome.failure?.class, 'exit');
   });
 
-  it('httpStatusOfExit only decodes codes that are not the CLI\'s own', () => {
+  it("httpStatusOfExit only decodes codes that are not the CLI's own", () => {
     assert.equal(httpStatusOfExit(173), 429);
     assert.equal(httpStatusOfExit(244), 500);
     assert.equal(httpStatusOfExit(53), undefined);
@@ -241,7 +321,13 @@ describe('gemini parser: failures', () => {
 
   it('never throws on garbage', () => {
     const parser = createGeminiParser();
-    for (const line of ['{"type":"tool_result"}', '{"type":"tool_use","tool_id":5}', '{"type":"result","stats":"x"}', '{"type":"message","role":"assistant","content":{}}', '{"type":"init","session_id":[]}']) {
+    for (const line of [
+      '{"type":"tool_result"}',
+      '{"type":"tool_use","tool_id":5}',
+      '{"type":"result","stats":"x"}',
+      '{"type":"message","role":"assistant","content":{}}',
+      '{"type":"init","session_id":[]}',
+    ]) {
       assert.doesNotThrow(() => parser.push(line));
     }
     assert.doesNotThrow(() => parser.finish(0));

@@ -22,7 +22,16 @@ function input(overrides: Partial<AgentInvocationInput> = {}): AgentInvocationIn
     instructions: INSTRUCTIONS,
     model: 'anthropic/claude-sonnet-4-5',
     permissions: {
-      allowed_tools: ['Read', 'Glob', 'Grep', 'Bash(git log*)', 'Bash(git show*)', 'Bash(git diff*)', 'Bash(ls*)', 'Write(/wave/out/*)'],
+      allowed_tools: [
+        'Read',
+        'Glob',
+        'Grep',
+        'Bash(git log*)',
+        'Bash(git show*)',
+        'Bash(git diff*)',
+        'Bash(ls*)',
+        'Write(/wave/out/*)',
+      ],
       deny: ['Edit(/wave/src/*)', 'Write(/wave/src/*)'],
     },
     paths: { src: '/wave/src', in: '/wave/in', out: '/wave/out', meta: '/wave/meta', home: '/home/wave' },
@@ -107,7 +116,12 @@ describe('opencode invocation', () => {
     assert.equal(c.small_model, 'anthropic/claude-sonnet-4-5');
     assert.deepEqual(c.enabled_providers, ['anthropic']);
     // The model is declared too: OpenCode refuses a model its bundled catalogue lacks.
-    assert.deepEqual(c.provider, { anthropic: { options: { baseURL: 'http://127.0.0.1:4001/v1', apiKey: '{env:ANTHROPIC_API_KEY}' }, models: { 'claude-sonnet-4-5': { tool_call: true } } } });
+    assert.deepEqual(c.provider, {
+      anthropic: {
+        options: { baseURL: 'http://127.0.0.1:4001/v1', apiKey: '{env:ANTHROPIC_API_KEY}' },
+        models: { 'claude-sonnet-4-5': { tool_call: true } },
+      },
+    });
     const env = opencodeAdapter.invocation(input()).env;
     assert.equal(env.ANTHROPIC_API_KEY, KEY);
     assert.ok(!env.OPENCODE_CONFIG_CONTENT!.includes(KEY), 'the key is not inside the config');
@@ -115,10 +129,23 @@ describe('opencode invocation', () => {
 
   it('env: the workspace cannot add config, instructions, plugins or skills; HOME holds the state', () => {
     const env = opencodeAdapter.invocation(input()).env;
-    for (const flag of ['OPENCODE_DISABLE_PROJECT_CONFIG', 'OPENCODE_PURE', 'OPENCODE_DISABLE_CLAUDE_CODE', 'OPENCODE_DISABLE_EXTERNAL_SKILLS', 'OPENCODE_DISABLE_DEFAULT_PLUGINS', 'OPENCODE_DISABLE_AUTOUPDATE', 'OPENCODE_DISABLE_MODELS_FETCH', 'OPENCODE_DISABLE_LSP_DOWNLOAD']) {
+    for (const flag of [
+      'OPENCODE_DISABLE_PROJECT_CONFIG',
+      'OPENCODE_PURE',
+      'OPENCODE_DISABLE_CLAUDE_CODE',
+      'OPENCODE_DISABLE_EXTERNAL_SKILLS',
+      'OPENCODE_DISABLE_DEFAULT_PLUGINS',
+      'OPENCODE_DISABLE_AUTOUPDATE',
+      'OPENCODE_DISABLE_MODELS_FETCH',
+      'OPENCODE_DISABLE_LSP_DOWNLOAD',
+    ]) {
       assert.equal(env[flag], '1', flag);
     }
-    assert.deepEqual(JSON.parse(env.OPENCODE_PERMISSION!), NAVIGATOR_PERMISSION, 'the permission block again, merged after every config layer');
+    assert.deepEqual(
+      JSON.parse(env.OPENCODE_PERMISSION!),
+      NAVIGATOR_PERMISSION,
+      'the permission block again, merged after every config layer',
+    );
     assert.equal(env.XDG_CONFIG_HOME, '/home/wave/.config');
     assert.equal(env.XDG_DATA_HOME, '/home/wave/.local/share');
   });
@@ -139,9 +166,18 @@ describe('opencode invocation', () => {
   });
 
   it('rejects an unusable gateway URL or an empty key', () => {
-    manifestError(() => opencodeAdapter.invocation(input({ gateway: { baseUrl: 'not a url', apiKey: KEY } })), /not a URL/);
-    manifestError(() => opencodeAdapter.invocation(input({ gateway: { baseUrl: 'ftp://127.0.0.1', apiKey: KEY } })), /http/);
-    manifestError(() => opencodeAdapter.invocation(input({ gateway: { baseUrl: 'http://127.0.0.1:4001', apiKey: '' } })), /key/);
+    manifestError(
+      () => opencodeAdapter.invocation(input({ gateway: { baseUrl: 'not a url', apiKey: KEY } })),
+      /not a URL/,
+    );
+    manifestError(
+      () => opencodeAdapter.invocation(input({ gateway: { baseUrl: 'ftp://127.0.0.1', apiKey: KEY } })),
+      /http/,
+    );
+    manifestError(
+      () => opencodeAdapter.invocation(input({ gateway: { baseUrl: 'http://127.0.0.1:4001', apiKey: '' } })),
+      /key/,
+    );
   });
 });
 
@@ -156,7 +192,15 @@ describe('opencode models: provider/model', () => {
   });
 
   it('anything else is a manifest error that names the accepted form', () => {
-    for (const model of ['claude-sonnet-4-5', 'mistral/codestral', '/claude', 'anthropic/', '-anthropic/x', 'anthropic/claude sonnet', '']) {
+    for (const model of [
+      'claude-sonnet-4-5',
+      'mistral/codestral',
+      '/claude',
+      'anthropic/',
+      '-anthropic/x',
+      'anthropic/claude sonnet',
+      '',
+    ]) {
       assert.throws(
         () => opencodeProviderFor(model),
         (err: unknown) => {
@@ -171,21 +215,42 @@ describe('opencode models: provider/model', () => {
   });
 
   it('openai: the Responses API under the openai gateway base URL (which already ends in /v1)', () => {
-    const c = config(input({ model: 'openai/gpt-5-codex', gateway: { baseUrl: 'http://127.0.0.1:4002/v1', apiKey: KEY } }));
-    assert.deepEqual(c.provider, { openai: { options: { baseURL: 'http://127.0.0.1:4002/v1', apiKey: '{env:OPENAI_API_KEY}' }, models: { 'gpt-5-codex': { tool_call: true } } } });
+    const c = config(
+      input({ model: 'openai/gpt-5-codex', gateway: { baseUrl: 'http://127.0.0.1:4002/v1', apiKey: KEY } }),
+    );
+    assert.deepEqual(c.provider, {
+      openai: {
+        options: { baseURL: 'http://127.0.0.1:4002/v1', apiKey: '{env:OPENAI_API_KEY}' },
+        models: { 'gpt-5-codex': { tool_call: true } },
+      },
+    });
     assert.deepEqual(c.enabled_providers, ['openai']);
-    const env = opencodeAdapter.invocation(input({ model: 'openai/gpt-5-codex', gateway: { baseUrl: 'http://127.0.0.1:4002/v1', apiKey: KEY } })).env;
+    const env = opencodeAdapter.invocation(
+      input({ model: 'openai/gpt-5-codex', gateway: { baseUrl: 'http://127.0.0.1:4002/v1', apiKey: KEY } }),
+    ).env;
     assert.equal(env.OPENAI_API_KEY, KEY);
     assert.equal(env.ANTHROPIC_API_KEY, undefined);
   });
 
   it('google: @ai-sdk/google under /v1beta of the gemini gateway', () => {
-    const c = config(input({ model: 'google/gemini-2.5-pro', gateway: { baseUrl: 'http://127.0.0.1:4003', apiKey: KEY } }));
-    assert.deepEqual(c.provider, { google: { options: { baseURL: 'http://127.0.0.1:4003/v1beta', apiKey: '{env:GOOGLE_GENERATIVE_AI_API_KEY}' }, models: { 'gemini-2.5-pro': { tool_call: true } } } });
+    const c = config(
+      input({ model: 'google/gemini-2.5-pro', gateway: { baseUrl: 'http://127.0.0.1:4003', apiKey: KEY } }),
+    );
+    assert.deepEqual(c.provider, {
+      google: {
+        options: { baseURL: 'http://127.0.0.1:4003/v1beta', apiKey: '{env:GOOGLE_GENERATIVE_AI_API_KEY}' },
+        models: { 'gemini-2.5-pro': { tool_call: true } },
+      },
+    });
   });
 
   it('openai-compatible: the bundled Chat Completions package and the one model, declared', () => {
-    const c = config(input({ model: 'openai-compatible/scripted-chat', gateway: { baseUrl: 'http://127.0.0.1:4002/v1/', apiKey: KEY } }));
+    const c = config(
+      input({
+        model: 'openai-compatible/scripted-chat',
+        gateway: { baseUrl: 'http://127.0.0.1:4002/v1/', apiKey: KEY },
+      }),
+    );
     assert.deepEqual(c.provider, {
       'openai-compatible': {
         npm: '@ai-sdk/openai-compatible',
@@ -202,7 +267,11 @@ describe('opencode permission projection', () => {
   const EXTERNAL_DENY = { '*': 'deny', '/wave/out/**': 'allow', '/wave/in/**': 'allow', '/tmp/**': 'allow' };
 
   it('`*` allows everything; denials still come last', () => {
-    assert.deepEqual(project(['*']), { '*': 'allow', external_directory: { ...EXTERNAL_DENY, '*': 'allow' }, invalid: 'allow' });
+    assert.deepEqual(project(['*']), {
+      '*': 'allow',
+      external_directory: { ...EXTERNAL_DENY, '*': 'allow' },
+      invalid: 'allow',
+    });
     assert.deepEqual(project(['*', 'Read'], ['Bash(rm *)', 'WebFetch']), {
       '*': 'allow',
       bash: { '*': 'allow', 'rm *': 'deny' },
@@ -213,8 +282,16 @@ describe('opencode permission projection', () => {
   });
 
   it('`*` in deny denies everything, even what is allowed', () => {
-    assert.deepEqual(project(['*', 'Read'], ['*']), { '*': 'deny', external_directory: EXTERNAL_DENY, invalid: 'allow' });
-    assert.deepEqual(project(['Read', 'Bash'], ['*']), { '*': 'deny', external_directory: EXTERNAL_DENY, invalid: 'allow' });
+    assert.deepEqual(project(['*', 'Read'], ['*']), {
+      '*': 'deny',
+      external_directory: EXTERNAL_DENY,
+      invalid: 'allow',
+    });
+    assert.deepEqual(project(['Read', 'Bash'], ['*']), {
+      '*': 'deny',
+      external_directory: EXTERNAL_DENY,
+      invalid: 'allow',
+    });
   });
 
   it('nothing allowed: everything denied', () => {
@@ -223,15 +300,27 @@ describe('opencode permission projection', () => {
 
   it('a bare denial beats any allow of the same tool', () => {
     assert.deepEqual(project(['Bash', 'Bash(git log*)'], ['Bash']).bash, 'deny');
-    assert.deepEqual(project(['Bash'], ['Bash(git push*)', 'Bash(sudo*)']).bash, { '*': 'allow', 'git push*': 'deny', 'sudo*': 'deny' });
-    assert.deepEqual(project(['Bash(git *)', 'Bash(git push*)'], ['Bash(git push*)']).bash, { '*': 'deny', 'git *': 'allow', 'git push*': 'deny' }, 'the denied pattern moves behind the allows');
+    assert.deepEqual(project(['Bash'], ['Bash(git push*)', 'Bash(sudo*)']).bash, {
+      '*': 'allow',
+      'git push*': 'deny',
+      'sudo*': 'deny',
+    });
+    assert.deepEqual(
+      project(['Bash(git *)', 'Bash(git push*)'], ['Bash(git push*)']).bash,
+      { '*': 'deny', 'git *': 'allow', 'git push*': 'deny' },
+      'the denied pattern moves behind the allows',
+    );
   });
 
   it('projects each persona tool to its OpenCode keys', () => {
-    assert.deepEqual(projectOpencodeRule('Read'), ['read', 'grep', 'glob', 'list'].map((key) => ({ key })));
+    assert.deepEqual(
+      projectOpencodeRule('Read'),
+      ['read', 'grep', 'glob', 'list'].map((key) => ({ key })),
+    );
     assert.deepEqual(projectOpencodeRule('Glob'), [{ key: 'glob' }]);
     assert.deepEqual(projectOpencodeRule('LS'), [{ key: 'list' }]);
-    for (const t of ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Patch']) assert.deepEqual(projectOpencodeRule(t), [{ key: 'edit' }], t);
+    for (const t of ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Patch'])
+      assert.deepEqual(projectOpencodeRule(t), [{ key: 'edit' }], t);
     assert.deepEqual(projectOpencodeRule('WebFetch'), [{ key: 'webfetch' }]);
     assert.deepEqual(projectOpencodeRule('TodoWrite'), [{ key: 'todowrite' }]);
     assert.deepEqual(projectOpencodeRule('Task'), [{ key: 'task' }]);
@@ -244,10 +333,23 @@ describe('opencode permission projection', () => {
 
   it('specs: bash commands verbatim (legacy `:*` → ` *`); paths relative to the worktree `/` and absolute', () => {
     assert.deepEqual(projectOpencodeRule('Bash(npm test:*)'), [{ key: 'bash', pattern: 'npm test *' }]);
-    assert.deepEqual(projectOpencodeRule('Write(/wave/out/)'), [{ key: 'edit', pattern: 'wave/out/*' }, { key: 'edit', pattern: '/wave/out/*' }]);
+    assert.deepEqual(projectOpencodeRule('Write(/wave/out/)'), [
+      { key: 'edit', pattern: 'wave/out/*' },
+      { key: 'edit', pattern: '/wave/out/*' },
+    ]);
     assert.deepEqual(projectOpencodeRule('Edit(docs/*.md)'), [{ key: 'edit', pattern: 'docs/*.md' }]);
-    assert.deepEqual(projectOpencodeRule('Read(/wave/in/*)'), [{ key: 'read', pattern: 'wave/in/*' }, { key: 'read', pattern: '/wave/in/*' }], 'grep, glob and list cannot be narrowed by a path');
-    assert.deepEqual(projectOpencodeRule('WebFetch(domain:example.com)').map((r) => r.pattern), ['https://example.com', 'https://example.com/*', 'http://example.com', 'http://example.com/*']);
+    assert.deepEqual(
+      projectOpencodeRule('Read(/wave/in/*)'),
+      [
+        { key: 'read', pattern: 'wave/in/*' },
+        { key: 'read', pattern: '/wave/in/*' },
+      ],
+      'grep, glob and list cannot be narrowed by a path',
+    );
+    assert.deepEqual(
+      projectOpencodeRule('WebFetch(domain:example.com)').map((r) => r.pattern),
+      ['https://example.com', 'https://example.com/*', 'http://example.com', 'http://example.com/*'],
+    );
   });
 
   it('an entry that is not Tool or Tool(spec) is a manifest error', () => {

@@ -43,10 +43,20 @@ function run(lines: string[], exitCode: number | null = 0): { events: AdapterEve
 
 const line = (obj: Record<string, unknown>) => JSON.stringify({ timestamp: 1, sessionID: 'ses_x', ...obj });
 const stepFinish = (messageID: string, reason: string, tokens: Record<string, unknown>, cost = 0) =>
-  line({ type: 'step_finish', part: { id: `prt_${messageID}`, reason, messageID, sessionID: 'ses_x', type: 'step-finish', tokens, cost } });
-const text = (messageID: string, t: string) => line({ type: 'text', part: { id: `prt_t${t.length}`, messageID, sessionID: 'ses_x', type: 'text', text: t, time: { start: 1, end: 2 } } });
+  line({
+    type: 'step_finish',
+    part: { id: `prt_${messageID}`, reason, messageID, sessionID: 'ses_x', type: 'step-finish', tokens, cost },
+  });
+const text = (messageID: string, t: string) =>
+  line({
+    type: 'text',
+    part: { id: `prt_t${t.length}`, messageID, sessionID: 'ses_x', type: 'text', text: t, time: { start: 1, end: 2 } },
+  });
 const tool = (callID: string, toolName: string, state: Record<string, unknown>) =>
-  line({ type: 'tool_use', part: { type: 'tool', tool: toolName, callID, state, id: `prt_${callID}`, sessionID: 'ses_x', messageID: 'msg_a' } });
+  line({
+    type: 'tool_use',
+    part: { type: 'tool', tool: toolName, callID, state, id: `prt_${callID}`, sessionID: 'ses_x', messageID: 'msg_a' },
+  });
 const TOKENS = { total: 10, input: 5, output: 3, reasoning: 2, cache: { write: 0, read: 0 } };
 
 describe('opencode parser: agent-clis.md §2.3 lines', () => {
@@ -59,11 +69,27 @@ describe('opencode parser: agent-clis.md §2.3 lines', () => {
       { kind: 'tool_result', id: 'tool-a04824fda33d4b7ab56e97577915fcdc', isError: false, text: 'total 15…' },
     ]);
     assert.deepEqual(finish1, [
-      { kind: 'usage', inputTokens: 237, outputTokens: 39, cacheReadTokens: 7936, cacheCreationTokens: 0, messageId: 'msg_019bdb8fc001MNeahrlP0zBwVZ', reasoningTokens: 67 },
+      {
+        kind: 'usage',
+        inputTokens: 237,
+        outputTokens: 39,
+        cacheReadTokens: 7936,
+        cacheCreationTokens: 0,
+        messageId: 'msg_019bdb8fc001MNeahrlP0zBwVZ',
+        reasoningTokens: 67,
+      },
     ]);
     assert.deepEqual(answer, [{ kind: 'text', text: '4' }]);
     assert.deepEqual(finish2, [
-      { kind: 'usage', inputTokens: 609, outputTokens: 1, cacheReadTokens: 7936, cacheCreationTokens: 0, messageId: 'msg_019bde0d6001N6axPzOtFwnCMC', reasoningTokens: 9 },
+      {
+        kind: 'usage',
+        inputTokens: 609,
+        outputTokens: 1,
+        cacheReadTokens: 7936,
+        cacheCreationTokens: 0,
+        messageId: 'msg_019bde0d6001N6axPzOtFwnCMC',
+        reasoningTokens: 9,
+      },
     ]);
     const outcome = parser.finish(0);
     assert.deepEqual(outcome, {
@@ -80,7 +106,18 @@ describe('opencode parser: agent-clis.md §2.3 lines', () => {
   });
 
   it('the lines in another order, one repeated, and noise in between: same totals, the call once', () => {
-    const shuffled = ['', 'not json', '[1,2]', DOC_LINES[1]!, DOC_LINES[0]!, DOC_LINES[1]!, '{"type":"reasoning","part":{}}', DOC_LINES[2]!, DOC_LINES[4]!, DOC_LINES[3]!];
+    const shuffled = [
+      '',
+      'not json',
+      '[1,2]',
+      DOC_LINES[1]!,
+      DOC_LINES[0]!,
+      DOC_LINES[1]!,
+      '{"type":"reasoning","part":{}}',
+      DOC_LINES[2]!,
+      DOC_LINES[4]!,
+      DOC_LINES[3]!,
+    ];
     const { events, outcome } = run(shuffled);
     assert.equal(events.filter((e) => e.kind === 'tool_call').length, 1, 'deduplicated on callID');
     assert.equal(events.filter((e) => e.kind === 'init').length, 1);
@@ -104,15 +141,21 @@ describe('opencode parser: opencode 1.18.33 lines', () => {
       ],
     );
     const results = new Map(events.flatMap((e) => (e.kind === 'tool_result' ? [[e.id, e] as const] : [])));
-    assert.deepEqual([...results.values()].map((r) => [r.id, r.isError]), [
-      ['call_13_1', true],
-      ['call_13_2', true],
-      ['call_13_4', true],
-      ['call_13_0', false],
-      ['call_13_3', false],
-    ]);
+    assert.deepEqual(
+      [...results.values()].map((r) => [r.id, r.isError]),
+      [
+        ['call_13_1', true],
+        ['call_13_2', true],
+        ['call_13_4', true],
+        ['call_13_0', false],
+        ['call_13_3', false],
+      ],
+    );
     assert.match(results.get('call_13_1')!.text, /^Model tried to call unavailable tool 'bash'/);
-    assert.match(results.get('call_13_2')!.text, /^The user has specified a rule which prevents you from using this specific tool call/);
+    assert.match(
+      results.get('call_13_2')!.text,
+      /^The user has specified a rule which prevents you from using this specific tool call/,
+    );
     assert.ok(results.get('call_13_2')!.text.length <= 2000, 'result text is truncated');
     const denials = events.filter((e) => e.kind === 'permission_denial').map((e) => [e.tool, e.id]);
     assert.deepEqual(denials, [
@@ -125,7 +168,12 @@ describe('opencode parser: opencode 1.18.33 lines', () => {
     assert.equal(outcome.permissionDenials.length, 3);
     assert.equal(outcome.finalText, 'Done.');
     assert.equal(outcome.numTurns, 2);
-    assert.deepEqual(outcome.usage, { inputTokens: 200, outputTokens: 20, cacheReadTokens: 40, cacheCreationTokens: 0 });
+    assert.deepEqual(outcome.usage, {
+      inputTokens: 200,
+      outputTokens: 20,
+      cacheReadTokens: 40,
+      cacheCreationTokens: 0,
+    });
   });
 
   it('an API error line: an error event, and with exit 1 a provider_error failure', () => {
@@ -144,46 +192,99 @@ describe('opencode parser: rules', () => {
     const { events, outcome } = run([
       line({ type: 'step_start', part: { type: 'step-start', messageID: 'msg_a' } }),
       text('msg_a', 'I will write it.'),
-      stepFinish('msg_a', 'tool-calls', { total: 1, input: 100, output: 10, reasoning: 0, cache: { write: 50, read: 1000 } }, 0.25),
+      stepFinish(
+        'msg_a',
+        'tool-calls',
+        { total: 1, input: 100, output: 10, reasoning: 0, cache: { write: 50, read: 1000 } },
+        0.25,
+      ),
       line({ type: 'step_start', part: { type: 'step-start', messageID: 'msg_b' } }),
       text('msg_b', 'Part one.'),
       text('msg_b', 'Part two.'),
-      stepFinish('msg_b', 'stop', { total: 1, input: 20, output: 5, reasoning: 1, cache: { write: 0, read: 1150 } }, 0.5),
+      stepFinish(
+        'msg_b',
+        'stop',
+        { total: 1, input: 20, output: 5, reasoning: 1, cache: { write: 0, read: 1150 } },
+        0.5,
+      ),
     ]);
     const usage = events.filter((e) => e.kind === 'usage');
-    assert.deepEqual(usage.map((u) => [u.inputTokens, u.cacheReadTokens, u.cacheCreationTokens, u.outputTokens]), [
-      [100, 1000, 50, 10],
-      [20, 1150, 0, 5],
-    ]);
+    assert.deepEqual(
+      usage.map((u) => [u.inputTokens, u.cacheReadTokens, u.cacheCreationTokens, u.outputTokens]),
+      [
+        [100, 1000, 50, 10],
+        [20, 1150, 0, 5],
+      ],
+    );
     assert.equal(events.filter((e) => e.kind === 'init').length, 1, 'only the first step_start is init');
     assert.equal(outcome.finalText, 'Part one.\nPart two.');
     assert.equal(outcome.totalCostUsd, 0.75);
-    assert.deepEqual(outcome.usage, { inputTokens: 120, outputTokens: 15, cacheReadTokens: 2150, cacheCreationTokens: 50 });
+    assert.deepEqual(outcome.usage, {
+      inputTokens: 120,
+      outputTokens: 15,
+      cacheReadTokens: 2150,
+      cacheCreationTokens: 50,
+    });
   });
 
   it('tool inputs are summarized without file contents; a failed call is an error result, not a denial', () => {
     const { events } = run([
-      tool('c1', 'edit', { status: 'completed', input: { filePath: '/wave/out/a', oldString: 'x', newString: 'secret text' }, output: 'Edit applied successfully.' }),
-      tool('c2', 'apply_patch', { status: 'completed', input: { patchText: '*** Begin Patch\n+secret\n*** End Patch' }, output: 'ok' }),
-      tool('c3', 'read', { status: 'error', input: { filePath: '/wave/src/nope.txt' }, error: 'File not found: /wave/src/nope.txt' }),
+      tool('c1', 'edit', {
+        status: 'completed',
+        input: { filePath: '/wave/out/a', oldString: 'x', newString: 'secret text' },
+        output: 'Edit applied successfully.',
+      }),
+      tool('c2', 'apply_patch', {
+        status: 'completed',
+        input: { patchText: '*** Begin Patch\n+secret\n*** End Patch' },
+        output: 'ok',
+      }),
+      tool('c3', 'read', {
+        status: 'error',
+        input: { filePath: '/wave/src/nope.txt' },
+        error: 'File not found: /wave/src/nope.txt',
+      }),
       tool('c4', 'bash', { status: 'running', input: { command: 'sleep 1' } }),
-      tool('c5', 'bash', { status: 'error', input: { command: 'rm -rf /' }, error: 'The user rejected permission to use this specific tool call.' }),
+      tool('c5', 'bash', {
+        status: 'error',
+        input: { command: 'rm -rf /' },
+        error: 'The user rejected permission to use this specific tool call.',
+      }),
     ]);
     const calls = events.filter((e) => e.kind === 'tool_call');
-    assert.deepEqual(calls.map((c) => c.input), [{ filePath: '/wave/out/a', content_length: 11 }, { content_length: 37 }, { json: '{"filePath":"/wave/src/nope.txt"}' }, { command: 'rm -rf /' }]);
+    assert.deepEqual(
+      calls.map((c) => c.input),
+      [
+        { filePath: '/wave/out/a', content_length: 11 },
+        { content_length: 37 },
+        { json: '{"filePath":"/wave/src/nope.txt"}' },
+        { command: 'rm -rf /' },
+      ],
+    );
     assert.ok(!JSON.stringify(events).includes('secret'), 'no written content in the events');
-    assert.deepEqual(events.filter((e) => e.kind === 'permission_denial').map((e) => e.id), ['c5'], 'a missing file is no denial; a rejected ask is');
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'permission_denial').map((e) => e.id),
+      ['c5'],
+      'a missing file is no denial; a rejected ask is',
+    );
     assert.equal(events.filter((e) => e.kind === 'tool_result' && e.isError).length, 2);
   });
 
   it('a `done` line (newer OpenCode) adds its rejected tools as denials, once', () => {
     const { events, outcome } = run([
       line({ type: 'step_start', part: {} }),
-      tool('c1', 'bash', { status: 'error', input: { command: 'curl x' }, error: 'The user rejected permission to use this specific tool call.' }),
+      tool('c1', 'bash', {
+        status: 'error',
+        input: { command: 'curl x' },
+        error: 'The user rejected permission to use this specific tool call.',
+      }),
       stepFinish('m', 'stop', TOKENS),
       line({ type: 'done', reason: 'idle', rejected: ['bash', 'webfetch', 42] }),
     ]);
-    assert.deepEqual(events.filter((e) => e.kind === 'permission_denial').map((e) => e.tool), ['bash', 'webfetch']);
+    assert.deepEqual(
+      events.filter((e) => e.kind === 'permission_denial').map((e) => e.tool),
+      ['bash', 'webfetch'],
+    );
     assert.equal(outcome.permissionDenials.length, 2);
     assert.equal(outcome.ok, true);
   });
@@ -202,11 +303,22 @@ describe('opencode parser: rules', () => {
   it('an error line fails the run even with exit 0; classified by status, then text', () => {
     const err = (name: string, data: Record<string, unknown>) => line({ type: 'error', error: { name, data } });
     const steps = [line({ type: 'step_start', part: {} }), stepFinish('m', 'stop', TOKENS)];
-    const rate = run([...steps, err('APIError', { message: 'slow down', statusCode: 429, isRetryable: true })], 0).outcome;
+    const rate = run(
+      [...steps, err('APIError', { message: 'slow down', statusCode: 429, isRetryable: true })],
+      0,
+    ).outcome;
     assert.equal(rate.ok, false);
     assert.equal(rate.failure?.class, 'rate_limit');
-    assert.equal(run([err('APIError', { message: 'prompt is too long: 210000 tokens > 200000 maximum', statusCode: 400 })], 1).outcome.failure?.class, 'context_exhausted');
-    assert.equal(run([err('ProviderAuthError', { message: 'invalid x-api-key', providerID: 'anthropic' })], 1).outcome.failure?.class, 'auth');
+    assert.equal(
+      run([err('APIError', { message: 'prompt is too long: 210000 tokens > 200000 maximum', statusCode: 400 })], 1)
+        .outcome.failure?.class,
+      'context_exhausted',
+    );
+    assert.equal(
+      run([err('ProviderAuthError', { message: 'invalid x-api-key', providerID: 'anthropic' })], 1).outcome.failure
+        ?.class,
+      'auth',
+    );
     const forbidden = err('APIError', { message: 'permission denied', statusCode: 403 });
     assert.equal(run([forbidden], 1).outcome.failure?.class, 'auth');
     assert.equal(run([err('UnknownError', { message: 'something odd' })], 1).outcome.failure?.class, 'unknown');
@@ -215,7 +327,17 @@ describe('opencode parser: rules', () => {
 
   it('never throws on garbage', () => {
     const parser = createOpencodeParser();
-    const garbage = ['{', '{"type":"tool_use"}', '{"type":"tool_use","part":{"state":null}}', '{"type":"step_finish","part":{"tokens":{"input":-5,"cache":7}}}', '{"type":"text","part":{"text":5}}', '{"type":"error"}', '{"type":"done","rejected":{}}', 'null', '{"type":"step_start","sessionID":7}'];
+    const garbage = [
+      '{',
+      '{"type":"tool_use"}',
+      '{"type":"tool_use","part":{"state":null}}',
+      '{"type":"step_finish","part":{"tokens":{"input":-5,"cache":7}}}',
+      '{"type":"text","part":{"text":5}}',
+      '{"type":"error"}',
+      '{"type":"done","rejected":{}}',
+      'null',
+      '{"type":"step_start","sessionID":7}',
+    ];
     for (const g of garbage) assert.doesNotThrow(() => parser.push(g));
     assert.doesNotThrow(() => parser.finish(0));
   });
@@ -223,20 +345,28 @@ describe('opencode parser: rules', () => {
   it('several lines in one push are split', () => {
     const parser = createOpencodeParser();
     const events = parser.push(`${DOC_LINES[0]}\n${DOC_LINES[1]}\n`);
-    assert.deepEqual(events.map((e) => e.kind), ['init', 'tool_call', 'tool_result']);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['init', 'tool_call', 'tool_result'],
+    );
   });
 });
 
 describe('opencode parser: the CLI log on stderr explains an UnknownError', () => {
   it('the error text of an ERROR log line joins the failure reason; other log lines are ignored', () => {
     const parser = createOpencodeParser();
-    parser.push('{"type":"error","timestamp":1795298630738,"sessionID":"ses_dffdce716ffeLd9EKWS99W7fU7","error":{"name":"UnknownError","data":{"message":"Unexpected server error. Check server logs for details.","ref":"err_98f3c9e8"}}}');
+    parser.push(
+      '{"type":"error","timestamp":1795298630738,"sessionID":"ses_dffdce716ffeLd9EKWS99W7fU7","error":{"name":"UnknownError","data":{"message":"Unexpected server error. Check server logs for details.","ref":"err_98f3c9e8"}}}',
+    );
     assert.deepEqual(parser.pushStderr?.('timestamp=2026-11-21T22:03:50.737Z level=WARN message=slow'), []);
     parser.pushStderr?.(
       'timestamp=2026-11-21T22:03:50.737Z level=ERROR run=0f453202 message=failed ref=err_98f3c9e8 error="ProviderModelNotFoundError: Model not found: openai/o4-mini. Did you mean: gpt-4.1-mini?" cause="…"',
     );
     const outcome = parser.finish(1);
     assert.equal(outcome.ok, false);
-    assert.match(outcome.failure?.reason ?? '', /UnknownError: Unexpected server error.* \| ProviderModelNotFoundError: Model not found: openai\/o4-mini/);
+    assert.match(
+      outcome.failure?.reason ?? '',
+      /UnknownError: Unexpected server error.* \| ProviderModelNotFoundError: Model not found: openai\/o4-mini/,
+    );
   });
 });

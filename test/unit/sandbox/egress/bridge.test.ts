@@ -37,11 +37,23 @@ function run(args: string[], onStdout?: (text: string, child: ReturnType<typeof 
   const child = spawn(process.execPath, [BRIDGE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); onStdout?.(stdout, child); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return within(new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  }), 10_000, 'bridge').catch((err) => { child.kill('SIGKILL'); throw err; });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    onStdout?.(stdout, child);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return within(
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    }),
+    10_000,
+    'bridge',
+  ).catch((err) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
 }
 
 const CLIENT = (port: number) =>

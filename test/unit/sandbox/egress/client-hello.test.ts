@@ -42,10 +42,20 @@ function buildHello(extensions?: Buffer, opts: { recordType?: number; handshakeT
   const hs = Buffer.concat([Buffer.from([opts.handshakeType ?? 1]), u24(body.length), body]);
   return Buffer.concat([Buffer.from([opts.recordType ?? 0x16, 3, 1]), u16(hs.length), hs]);
 }
-function u16(n: number): Buffer { const b = Buffer.alloc(2); b.writeUInt16BE(n); return b; }
-function u24(n: number): Buffer { const b = Buffer.alloc(3); b.writeUIntBE(n, 0, 3); return b; }
+function u16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+}
+function u24(n: number): Buffer {
+  const b = Buffer.alloc(3);
+  b.writeUIntBE(n, 0, 3);
+  return b;
+}
 function sniExt(...names: string[]): Buffer {
-  const entries = Buffer.concat(names.map((n) => Buffer.concat([Buffer.from([0]), u16(n.length), Buffer.from(n, 'latin1')])));
+  const entries = Buffer.concat(
+    names.map((n) => Buffer.concat([Buffer.from([0]), u16(n.length), Buffer.from(n, 'latin1')])),
+  );
   const data = Buffer.concat([u16(entries.length), entries]);
   return Buffer.concat([u16(0), u16(data.length), data]);
 }
@@ -68,7 +78,8 @@ describe('ClientHello parser', () => {
 
   it('answers incomplete for every strict prefix, then ok', async () => {
     const hello = await captureHello('api.wave.test');
-    for (const cut of [0, 1, 4, 5, 6, 9, 50, hello.length - 1]) assert.equal(parseClientHello(hello.subarray(0, cut)).kind, 'incomplete', `cut at ${cut}`);
+    for (const cut of [0, 1, 4, 5, 6, 9, 50, hello.length - 1])
+      assert.equal(parseClientHello(hello.subarray(0, cut)).kind, 'incomplete', `cut at ${cut}`);
   });
 
   it('reassembles a ClientHello split over several records', async () => {

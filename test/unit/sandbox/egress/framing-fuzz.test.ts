@@ -28,14 +28,28 @@ const TE = 'Transfer-Encoding';
 const CL = 'Content-Length';
 /** Framing headers; `{n}` is the body's length. */
 const FRAMES: string[][] = [
-  [], [`${CL}: 0`], [`${CL}: {n}`], [`${CL}: 2`], [`${TE}: chunked`],
-  [`${TE}: identity, chunked`], [`${TE}: chunked, identity`], [`${TE}: xchunked`],
-  [`${TE}: chunked`, `${CL}: {n}`], [`${CL}: {n}`, `${TE}: chunked`],
-  [`${CL}: {n}`, `${CL}: {n}`], [`${CL}: 2`, `${CL}: {n}`], [`${CL}: +{n}`],
-  ['Connection: content-length', `${CL}: {n}`], ['Connection: transfer-encoding', `${TE}: chunked`],
-  [`${TE}: chunked`, `${TE}: chunked`], [`${TE} : chunked`], [`${TE}:\tchunked`],
-  ['X-Fold: a', ` ${TE}: chunked`], [`${CL}:`, ' {n}'],
-  ['Connection: close', `${CL}: {n}`], ['Connection: upgrade', 'Upgrade: h2c'],
+  [],
+  [`${CL}: 0`],
+  [`${CL}: {n}`],
+  [`${CL}: 2`],
+  [`${TE}: chunked`],
+  [`${TE}: identity, chunked`],
+  [`${TE}: chunked, identity`],
+  [`${TE}: xchunked`],
+  [`${TE}: chunked`, `${CL}: {n}`],
+  [`${CL}: {n}`, `${TE}: chunked`],
+  [`${CL}: {n}`, `${CL}: {n}`],
+  [`${CL}: 2`, `${CL}: {n}`],
+  [`${CL}: +{n}`],
+  ['Connection: content-length', `${CL}: {n}`],
+  ['Connection: transfer-encoding', `${TE}: chunked`],
+  [`${TE}: chunked`, `${TE}: chunked`],
+  [`${TE} : chunked`],
+  [`${TE}:\tchunked`],
+  ['X-Fold: a', ` ${TE}: chunked`],
+  [`${CL}:`, ' {n}'],
+  ['Connection: close', `${CL}: {n}`],
+  ['Connection: upgrade', 'Upgrade: h2c'],
   ['Expect: 100-continue', `${CL}: {n}`],
 ];
 const METHODS = ['GET', 'POST', 'DELETE', 'HEAD', 'PUT', 'OPTIONS'];
@@ -105,7 +119,9 @@ async function upstream() {
     perConnection.set(req.socket, (perConnection.get(req.socket) ?? 0) + 1);
     let body = '';
     req.setEncoding('latin1');
-    req.on('data', (c: string) => { body += c; });
+    req.on('data', (c: string) => {
+      body += c;
+    });
     req.on('end', () => {
       seen.push({ url: req.url ?? '', host: req.headers.host ?? '', body });
       res.writeHead(200, { 'content-type': 'application/json' }).end(`{"up":${seen.length}}`);
@@ -138,7 +154,9 @@ describe('fuzz: one step request never becomes two upstream requests', () => {
     const hosts = { 'api.wave.test': '127.0.0.1' };
     const { policy } = compilePolicy({ mode: 'allowlist', allow: [authority], hosts });
     const log = memoryLog();
-    const lookup = async () => { throw new Error('no DNS in this test'); };
+    const lookup = async () => {
+      throw new Error('no DNS in this test');
+    };
     const socketPath = join(dir.path, 'fuzz-proxy.sock');
     const proxy = await startEgressProxy({ socketPath, policy, log, step: 's', lookup });
     try {
@@ -155,8 +173,14 @@ describe('fuzz: one step request never becomes two upstream requests', () => {
       const cases = await fuzz(target, up, 11);
       assert.ok(cases >= 50, `only ${cases} cases ran`);
       assert.ok(up.seen.length > 0, 'some requests were forwarded');
-      assert.ok(log.records.some((r) => r.reason === 'bad_framing'), 'some requests were refused');
-      assert.ok(up.seen.every((r) => r.host === authority), 'the upstream only ever saw the checked host');
+      assert.ok(
+        log.records.some((r) => r.reason === 'bad_framing'),
+        'some requests were refused',
+      );
+      assert.ok(
+        up.seen.every((r) => r.host === authority),
+        'the upstream only ever saw the checked host',
+      );
       assert.equal(up.maxPerConnection(), 1, 'every upstream connection of the proxy carries one request');
     } finally {
       await proxy.close();
@@ -187,8 +211,14 @@ describe('fuzz: one step request never becomes two upstream requests', () => {
       const cases = await fuzz(target, up, 7);
       assert.ok(cases >= 50, `only ${cases} cases ran`);
       assert.ok(up.seen.length > 0, 'some requests were forwarded');
-      assert.ok(log.records.some((r) => r.reason === 'bad_framing'), 'some requests were refused');
-      assert.ok(up.seen.every((r) => !r.body.includes(KEY)), 'no body that reached the upstream carries the key');
+      assert.ok(
+        log.records.some((r) => r.reason === 'bad_framing'),
+        'some requests were refused',
+      );
+      assert.ok(
+        up.seen.every((r) => !r.body.includes(KEY)),
+        'no body that reached the upstream carries the key',
+      );
     } finally {
       await gw.close();
       await up.server.close();

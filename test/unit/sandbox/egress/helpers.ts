@@ -3,7 +3,13 @@
 // Everything listens on 127.0.0.1 only and is closed by the returned close().
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, request, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+} from 'node:http';
 import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +31,11 @@ export async function httpServer(handler: RequestListener): Promise<CountingServ
     server,
     port: 0,
     connections: 0,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   server.on('connection', (s: Socket) => {
     state.connections++;
@@ -41,7 +48,9 @@ export async function httpServer(handler: RequestListener): Promise<CountingServ
 }
 
 /** A raw TCP server on 127.0.0.1 that counts connections and echoes. */
-export async function tcpServer(onConnection?: (s: Socket) => void): Promise<{ port: number; connections: number; close(): Promise<void> }> {
+export async function tcpServer(
+  onConnection?: (s: Socket) => void,
+): Promise<{ port: number; connections: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const state = { port: 0, connections: 0, close: async () => undefined as void };
   const server = createNetServer((s) => {
@@ -54,15 +63,18 @@ export async function tcpServer(onConnection?: (s: Socket) => void): Promise<{ p
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.port = (server.address() as AddressInfo).port;
-  state.close = () => new Promise((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  });
+  state.close = () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
   return state;
 }
 
 /** A ConnectFn that records every dial; `redirect` lets a test send a dial for port P somewhere loopback. */
-export function countingConnect(redirect?: (target: { host: string; port: number }) => { host: string; port: number }): ConnectFn & { calls: Array<{ host: string; port: number }> } {
+export function countingConnect(
+  redirect?: (target: { host: string; port: number }) => { host: string; port: number },
+): ConnectFn & { calls: Array<{ host: string; port: number }> } {
   const calls: Array<{ host: string; port: number }> = [];
   const fn = ((target: { host: string; port: number }, use?: 'tunnel' | 'request') => {
     calls.push(target);
@@ -72,7 +84,10 @@ export function countingConnect(redirect?: (target: { host: string; port: number
   return fn;
 }
 
-export function memoryLog(): EgressLog & { records: EgressRecord[]; waitFor(pred: (r: EgressRecord) => boolean, ms?: number): Promise<EgressRecord> } {
+export function memoryLog(): EgressLog & {
+  records: EgressRecord[];
+  waitFor(pred: (r: EgressRecord) => boolean, ms?: number): Promise<EgressRecord>;
+} {
   const records: EgressRecord[] = [];
   const waiters: Array<() => void> = [];
   return {
@@ -91,7 +106,10 @@ export function memoryLog(): EgressLog & { records: EgressRecord[]; waitFor(pred
         if (left <= 0) throw new Error(`no matching egress record within ${ms} ms; have ${JSON.stringify(records)}`);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, left);
-          waiters.push(() => { clearTimeout(t); resolve(); });
+          waiters.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
         });
       }
     },
@@ -109,8 +127,14 @@ export function sendConnect(socketPath: string, authority: string, timeoutMs = 5
   return new Promise((resolve, reject) => {
     const socket = netConnect(socketPath);
     let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`CONNECT ${authority}: no reply in ${timeoutMs} ms`)); }, timeoutMs);
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`CONNECT ${authority}: no reply in ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       const end = buf.indexOf('\r\n\r\n');
@@ -141,12 +165,17 @@ export function proxyRequest(
   options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
 ): Promise<ProxiedResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: url, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { socketPath, path: url, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(options.timeoutMs ?? 5000, () => req.destroy(new Error('proxy request timed out')));
     req.on('error', reject);
     req.end(options.body);
@@ -164,12 +193,33 @@ export function selfSignedCert(names: string[]): { key: string; cert: string } {
   const dir = tempDir('wave-cert-');
   try {
     const san = names.map((n) => `DNS:${n}`).join(',');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${san}`,
-      '-keyout', join(dir.path, 'key.pem'), '-out', join(dir.path, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    return { key: readFileSync(join(dir.path, 'key.pem'), 'utf8'), cert: readFileSync(join(dir.path, 'cert.pem'), 'utf8') };
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${names[0]}`,
+        '-addext',
+        `subjectAltName=${san}`,
+        '-keyout',
+        join(dir.path, 'key.pem'),
+        '-out',
+        join(dir.path, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir.path, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir.path, 'cert.pem'), 'utf8'),
+    };
   } finally {
     dir.remove();
   }
@@ -180,6 +230,8 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+    }),
   ]);
 }

@@ -26,7 +26,13 @@ afterEach(async () => {
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = (what: string, pred: () => boolean, ms = 5000) =>
-  within((async () => { while (!pred()) await sleep(10); })(), ms, what);
+  within(
+    (async () => {
+      while (!pred()) await sleep(10);
+    })(),
+    ms,
+    what,
+  );
 
 let n = 0;
 async function gateway(provider: ProviderId, upstreamPort: number, log: EgressLog, bodyBudget: BodyBudget) {
@@ -43,7 +49,11 @@ async function gateway(provider: ProviderId, upstreamPort: number, log: EgressLo
   return gw.socketPath;
 }
 
-interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** A POST to a gateway that the test writes itself; `answer` settles with the response, or rejects. */
 function post(socketPath: string, path: string, headers: Record<string, string> = {}) {
@@ -52,7 +62,9 @@ function post(socketPath: string, path: string, headers: Record<string, string> 
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
       let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -70,7 +82,9 @@ async function modelUpstream() {
   const sizes: number[] = [];
   const up = await httpServer((req, res) => {
     let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; });
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+    });
     req.on('end', () => {
       sizes.push(size);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
@@ -146,7 +160,10 @@ describe("model gateway: the step's budget of buffered request bodies", () => {
     const budgetLog = log.records.filter((r) => r.reason === 'body_budget');
     assert.equal(budgetLog.length, 2, JSON.stringify(log.records));
     const shown = budgetLog.map((r) => [r.provider, r.status, r.allowed]);
-    assert.deepEqual(shown, [['openai', 503, false], ['anthropic', 503, false]]);
+    assert.deepEqual(shown, [
+      ['openai', 503, false],
+      ['anthropic', 503, false],
+    ]);
     assert.match(budgetLog[0]?.detail ?? '', /may hold 1048576 bytes .* other requests held 614400, and this one had/);
     assert.match(budgetLog[1]?.detail ?? '', /this one declares 512000$/);
   });
@@ -161,7 +178,10 @@ describe("model gateway: the step's budget of buffered request bodies", () => {
         res.write('event: ping\n\n');
       });
     });
-    cleanups.push(() => { answering?.destroy(); return up.close(); });
+    cleanups.push(() => {
+      answering?.destroy();
+      return up.close();
+    });
     const budget = createBodyBudget(1 * MiB);
     const socket = await gateway('anthropic', up.port, memoryLog(), budget);
 
@@ -185,7 +205,10 @@ describe('what streams is never held whole', () => {
     const up = await httpServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      void writeUntilStalled(res, total).then((w) => { upstreamWrote = w; res.destroy(); });
+      void writeUntilStalled(res, total).then((w) => {
+        upstreamWrote = w;
+        res.destroy();
+      });
     });
     cleanups.push(() => up.close());
     const socketPath = await gateway('anthropic', up.port, memoryLog(), createBodyBudget(1 * MiB));
@@ -193,7 +216,10 @@ describe('what streams is never held whole', () => {
     const headers = new Promise<void>((resolve, reject) => {
       const headers = { 'content-type': 'application/json' };
       const req = request({ socketPath, path: '/v1/messages', method: 'POST', headers });
-      req.on('response', (res: IncomingMessage) => { res.pause(); resolve(); });
+      req.on('response', (res: IncomingMessage) => {
+        res.pause();
+        resolve();
+      });
       req.on('error', reject);
       cleanups.push(() => req.destroy());
       req.end('{}');

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyIp, parseCidr, parseIp } from '../../../../src/sandbox/egress/address.js';
-import { checkAddresses, checkTarget, compilePolicy, normaliseHost, parseAllowEntry, parseAuthority, type NetworkMode } from '../../../../src/sandbox/egress/policy.js';
+import {
+  checkAddresses,
+  checkTarget,
+  compilePolicy,
+  normaliseHost,
+  parseAllowEntry,
+  parseAuthority,
+  type NetworkMode,
+} from '../../../../src/sandbox/egress/policy.js';
 
 function policy(allow: string[], mode: NetworkMode = 'allowlist', hosts: Record<string, string> = {}) {
   const { policy: p, errors } = compilePolicy({ mode, allow, hosts });
@@ -111,7 +119,10 @@ describe('egress policy: checkTarget', () => {
   });
 
   it('mode none refuses everything', () => {
-    assert.equal((checkTarget(policy(['a.example'], 'none'), 'a.example', 443) as { reason: string }).reason, 'network_none');
+    assert.equal(
+      (checkTarget(policy(['a.example'], 'none'), 'a.example', 443) as { reason: string }).reason,
+      'network_none',
+    );
   });
 
   it('marks exactly listed host:port entries so their loopback resolution is accepted', () => {
@@ -162,7 +173,10 @@ describe('egress policy: checkAddresses (after host-side resolution)', () => {
   }
 
   it('dials the first checked address, unmapped to v4', () => {
-    assert.deepEqual(checkAddresses(['::ffff:93.184.216.34', '93.184.216.35'], false), { allowed: true, address: '93.184.216.34' });
+    assert.deepEqual(checkAddresses(['::ffff:93.184.216.34', '93.184.216.35'], false), {
+      allowed: true,
+      address: '93.184.216.34',
+    });
   });
 });
 
@@ -179,17 +193,36 @@ describe('egress policy: normalisation and parsing', () => {
   });
 
   it('parses allow entries and rejects bad ones with a message', () => {
-    assert.deepEqual(parseAllowEntry('api.example.com:8443'), { raw: 'api.example.com:8443', kind: 'exact', host: 'api.example.com', port: 8443 });
+    assert.deepEqual(parseAllowEntry('api.example.com:8443'), {
+      raw: 'api.example.com:8443',
+      kind: 'exact',
+      host: 'api.example.com',
+      port: 8443,
+    });
     assert.equal((parseAllowEntry('*.example.com') as { kind: string }).kind, 'suffix');
     assert.equal((parseAllowEntry('10.0.0.0/8') as { kind: string }).kind, 'cidr');
     assert.equal((parseAllowEntry('[fd00::/8]:443') as { port: number }).port, 443);
-    for (const bad of ['', '*', '*.com', 'a.*.example.com', 'api.example.com:0', 'api.example.com:99999', '10.0.0.1/8', '10.0.0.0/33', 'a b']) {
+    for (const bad of [
+      '',
+      '*',
+      '*.com',
+      'a.*.example.com',
+      'api.example.com:0',
+      'api.example.com:99999',
+      '10.0.0.1/8',
+      '10.0.0.0/33',
+      'a b',
+    ]) {
       assert.ok('error' in parseAllowEntry(bad), bad);
     }
   });
 
   it('compilePolicy validates the override table', () => {
-    const { errors, policy: p } = compilePolicy({ mode: 'allowlist', allow: [], hosts: { 'API.Wave.Test.': '127.0.0.1', 'x.test': 'not-an-ip', '1.2.3.4': '1.2.3.4' } });
+    const { errors, policy: p } = compilePolicy({
+      mode: 'allowlist',
+      allow: [],
+      hosts: { 'API.Wave.Test.': '127.0.0.1', 'x.test': 'not-an-ip', '1.2.3.4': '1.2.3.4' },
+    });
     assert.equal(errors.length, 2);
     assert.equal(p.hosts.get('api.wave.test'), '127.0.0.1');
   });
@@ -197,7 +230,8 @@ describe('egress policy: normalisation and parsing', () => {
   it('parses CONNECT authorities', () => {
     assert.deepEqual(parseAuthority('a.example:443'), { host: 'a.example', port: 443 });
     assert.deepEqual(parseAuthority('[::1]:8080'), { host: '[::1]', port: 8080 });
-    for (const bad of ['a.example', 'a.example:', ':443', 'a.example:99999', '::1:443', 'a:b:443']) assert.equal(parseAuthority(bad), undefined, bad);
+    for (const bad of ['a.example', 'a.example:', ':443', 'a.example:99999', '::1:443', 'a:b:443'])
+      assert.equal(parseAuthority(bad), undefined, bad);
   });
 
   it('classifies addresses and CIDRs', () => {

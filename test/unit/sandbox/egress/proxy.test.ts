@@ -10,7 +10,17 @@ import { createConnectionCap } from '../../../../src/sandbox/egress/connection-c
 import { compilePolicy, type NetworkMode } from '../../../../src/sandbox/egress/policy.js';
 import { startEgressProxy, type EgressProxy } from '../../../../src/sandbox/egress/proxy.js';
 import type { LookupFn } from '../../../../src/sandbox/egress/resolve.js';
-import { countingConnect, httpServer, memoryLog, proxyRequest, selfSignedCert, sendConnect, tcpServer, tempDir, within } from './helpers.js';
+import {
+  countingConnect,
+  httpServer,
+  memoryLog,
+  proxyRequest,
+  selfSignedCert,
+  sendConnect,
+  tcpServer,
+  tempDir,
+  within,
+} from './helpers.js';
 
 const dir = tempDir();
 after(() => dir.remove());
@@ -20,8 +30,21 @@ afterEach(async () => {
 });
 
 let n = 0;
-async function proxy(allow: string[], opts: { mode?: NetworkMode; hosts?: Record<string, string>; maxConnections?: number; lookup?: LookupFn; redirect?: (t: { host: string; port: number }) => { host: string; port: number } } = {}) {
-  const { policy, errors } = compilePolicy({ mode: opts.mode ?? 'allowlist', allow, hosts: opts.hosts ?? { 'api.wave.test': '127.0.0.1', 'sneaky.wave.test': '127.0.0.1' } });
+async function proxy(
+  allow: string[],
+  opts: {
+    mode?: NetworkMode;
+    hosts?: Record<string, string>;
+    maxConnections?: number;
+    lookup?: LookupFn;
+    redirect?: (t: { host: string; port: number }) => { host: string; port: number };
+  } = {},
+) {
+  const { policy, errors } = compilePolicy({
+    mode: opts.mode ?? 'allowlist',
+    allow,
+    hosts: opts.hosts ?? { 'api.wave.test': '127.0.0.1', 'sneaky.wave.test': '127.0.0.1' },
+  });
   assert.deepEqual(errors, []);
   const log = memoryLog();
   const connect = countingConnect(opts.redirect);
@@ -32,7 +55,11 @@ async function proxy(allow: string[], opts: { mode?: NetworkMode; hosts?: Record
     step: 'step-a',
     run: 'run-1',
     connect,
-    lookup: opts.lookup ?? (async (name) => { throw new Error(`unexpected DNS lookup of ${name}`); }),
+    lookup:
+      opts.lookup ??
+      (async (name) => {
+        throw new Error(`unexpected DNS lookup of ${name}`);
+      }),
     ...(opts.maxConnections ? { cap: createConnectionCap(opts.maxConnections) } : {}),
     clientHelloTimeoutMs: 2000,
   });
@@ -61,7 +88,10 @@ describe('egress proxy: plain HTTP forwarding', () => {
     const port = await proxyRequest(socket, `http://api.wave.test:${upstream.port + 1}/`);
     assert.equal(port.status, 403);
     assert.equal(port.headers['x-wave-egress-reason'], 'port_not_allowed');
-    assert.deepEqual(log.records.filter((r) => !r.allowed).map((r) => r.reason), ['not_allowlisted', 'port_not_allowed']);
+    assert.deepEqual(
+      log.records.filter((r) => !r.allowed).map((r) => r.reason),
+      ['not_allowlisted', 'port_not_allowed'],
+    );
     assert.equal(connect.calls.length, 1);
     assert.equal(upstream.connections, 1);
   });
@@ -85,15 +115,31 @@ describe('egress proxy: plain HTTP forwarding', () => {
     let seen: Record<string, string | string[] | undefined> = {};
     const upstream = await httpServer((req, res) => {
       seen = req.headers;
-      res.writeHead(200, { 'x-resp-hop': 'secret', connection: 'x-resp-hop', 'proxy-authenticate': 'Basic', 'x-end-to-end': 'kept' }).end('ok');
+      res
+        .writeHead(200, {
+          'x-resp-hop': 'secret',
+          connection: 'x-resp-hop',
+          'proxy-authenticate': 'Basic',
+          'x-end-to-end': 'kept',
+        })
+        .end('ok');
     });
     cleanups.push(() => upstream.close());
     const { socket } = await proxy([`api.wave.test:${upstream.port}`]);
     const r = await proxyRequest(socket, `http://api.wave.test:${upstream.port}/`, {
-      headers: { connection: 'te, keep-alive', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic c2VjcmV0', te: 'trailers', 'proxy-connection': 'keep-alive', host: 'evil.wave.test', 'x-keep': 'yes' },
+      headers: {
+        connection: 'te, keep-alive',
+        'keep-alive': 'timeout=5',
+        'proxy-authorization': 'Basic c2VjcmV0',
+        te: 'trailers',
+        'proxy-connection': 'keep-alive',
+        host: 'evil.wave.test',
+        'x-keep': 'yes',
+      },
     });
     assert.equal(r.status, 200);
-    for (const h of ['keep-alive', 'proxy-authorization', 'te', 'proxy-connection']) assert.equal(seen[h], undefined, h);
+    for (const h of ['keep-alive', 'proxy-authorization', 'te', 'proxy-connection'])
+      assert.equal(seen[h], undefined, h);
     assert.equal(seen['x-keep'], 'yes');
     assert.equal(seen.host, `api.wave.test:${upstream.port}`);
     assert.equal(r.headers['x-resp-hop'], undefined);
@@ -121,7 +167,12 @@ describe('egress proxy: plain HTTP forwarding', () => {
   });
 
   it('reports dns_failed with 502 when the host cannot be resolved', async () => {
-    const { socket, log, connect } = await proxy(['unresolvable.invalid'], { hosts: {}, lookup: async () => { throw new Error('ENOTFOUND'); } });
+    const { socket, log, connect } = await proxy(['unresolvable.invalid'], {
+      hosts: {},
+      lookup: async () => {
+        throw new Error('ENOTFOUND');
+      },
+    });
     const r = await proxyRequest(socket, 'http://unresolvable.invalid/');
     assert.equal(r.status, 502);
     assert.equal(r.headers['x-wave-egress-reason'], 'dns_failed');
@@ -175,10 +226,14 @@ describe('egress proxy: CONNECT refusals never dial', () => {
     const reply = await sendConnect(socket, `api.wave.test:${target.port}`);
     assert.equal(reply.status, 200);
     reply.socket.resume();
-    const echoed = await within(new Promise<string>((resolve) => {
-      reply.socket.once('data', (d: Buffer) => resolve(d.toString()));
-      reply.socket.write('ping');
-    }), 5000, 'echo');
+    const echoed = await within(
+      new Promise<string>((resolve) => {
+        reply.socket.once('data', (d: Buffer) => resolve(d.toString()));
+        reply.socket.write('ping');
+      }),
+      5000,
+      'echo',
+    );
     assert.equal(echoed, 'ping');
     reply.socket.destroy();
     const rec = await log.waitFor((r) => r.allowed);
@@ -200,7 +255,13 @@ describe('egress proxy: CONNECT refusals never dial', () => {
     c.socket.destroy();
     assert.equal((await log.waitFor((r) => r.reason === 'too_many_connections')).allowed, false);
     a.socket.destroy();
-    await within((async () => { while (p.activeConnections() > 1) await new Promise((r) => setTimeout(r, 10)); })(), 5000, 'slot freed');
+    await within(
+      (async () => {
+        while (p.activeConnections() > 1) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      5000,
+      'slot freed',
+    );
     const d = await sendConnect(socket, `api.wave.test:${target.port}`);
     assert.equal(d.status, 200);
     b.socket.destroy();
@@ -212,7 +273,9 @@ describe('egress proxy: a step cannot hold descriptors beyond its cap', () => {
   /** An upstream that never answers, counting the requests it got. */
   async function silentUpstream() {
     const got: string[] = [];
-    const upstream = await httpServer((req) => { got.push(req.url ?? ''); });
+    const upstream = await httpServer((req) => {
+      got.push(req.url ?? '');
+    });
     cleanups.push(() => upstream.close());
     return { upstream, got };
   }
@@ -246,7 +309,9 @@ describe('egress proxy: a step cannot hold descriptors beyond its cap', () => {
   it('nothing is dialled for a step that left while the name was being resolved', async () => {
     const { upstream, got } = await silentUpstream();
     let resolved!: () => void;
-    const lookedUp = new Promise<void>((resolve) => { resolved = resolve; });
+    const lookedUp = new Promise<void>((resolve) => {
+      resolved = resolve;
+    });
     // The resolver answers once the step's connection is gone on the host side (its slot freed).
     const { socket, connect, log, p } = await proxy([`slow.wave.test:${upstream.port}`], {
       hosts: {},
@@ -277,10 +342,20 @@ describe('egress proxy: TLS SNI must equal the CONNECT host', () => {
       s.on('error', () => undefined);
       s.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure');
     });
-    server.on('connection', (s: Socket) => { connections++; sockets.add(s); s.on('close', () => sockets.delete(s)); });
+    server.on('connection', (s: Socket) => {
+      connections++;
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    cleanups.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        }),
+    );
     return { port, connections: () => connections };
   }
 
@@ -295,15 +370,30 @@ describe('egress proxy: TLS SNI must equal the CONNECT host', () => {
     const { socket, log, connect, target } = await setup();
     const reply = await sendConnect(socket, 'api.wave.test:443');
     assert.equal(reply.status, 200);
-    const body = await within(new Promise<string>((resolve, reject) => {
-      const req = httpsRequest({ host: 'api.wave.test', path: '/', ca: cert, servername: 'api.wave.test', createConnection: () => tlsConnect({ socket: reply.socket, servername: 'api.wave.test', ca: cert }) }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => { text += c.toString(); });
-        res.on('end', () => resolve(text));
-      });
-      req.on('error', reject);
-      req.end();
-    }), 5000, 'https through tunnel');
+    const body = await within(
+      new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: 'api.wave.test',
+            path: '/',
+            ca: cert,
+            servername: 'api.wave.test',
+            createConnection: () => tlsConnect({ socket: reply.socket, servername: 'api.wave.test', ca: cert }),
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => {
+              text += c.toString();
+            });
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      }),
+      5000,
+      'https through tunnel',
+    );
     assert.equal(body, 'secure');
     assert.equal(connect.calls.length, 1);
     assert.deepEqual(connect.calls[0], { host: '127.0.0.1', port: 443 });
@@ -316,12 +406,16 @@ describe('egress proxy: TLS SNI must equal the CONNECT host', () => {
     const { socket, log, connect, target } = await setup();
     const reply = await sendConnect(socket, 'api.wave.test:443');
     assert.equal(reply.status, 200);
-    const outcome = await within(new Promise<string>((resolve) => {
-      const tls = tlsConnect({ socket: reply.socket, servername: 'evil.wave.test', ca: cert });
-      tls.on('secureConnect', () => resolve('connected'));
-      tls.on('error', (err) => resolve(`error: ${err.message}`));
-      tls.on('close', () => resolve('closed'));
-    }), 5000, 'mismatched SNI');
+    const outcome = await within(
+      new Promise<string>((resolve) => {
+        const tls = tlsConnect({ socket: reply.socket, servername: 'evil.wave.test', ca: cert });
+        tls.on('secureConnect', () => resolve('connected'));
+        tls.on('error', (err) => resolve(`error: ${err.message}`));
+        tls.on('close', () => resolve('closed'));
+      }),
+      5000,
+      'mismatched SNI',
+    );
     assert.notEqual(outcome, 'connected');
     const rec = await log.waitFor((r) => r.reason === 'sni_mismatch');
     assert.equal(rec.allowed, false);
@@ -346,7 +440,9 @@ describe('egress proxy: TLS SNI must equal the CONNECT host', () => {
 
   it('checks SNI on every port: an allowlisted name:8443 refuses a handshake for another name', async () => {
     const target = await tlsTarget();
-    const { socket, log, connect } = await proxy(['api.wave.test:8443'], { redirect: ({ host }) => ({ host, port: target.port }) });
+    const { socket, log, connect } = await proxy(['api.wave.test:8443'], {
+      redirect: ({ host }) => ({ host, port: target.port }),
+    });
     const reply = await sendConnect(socket, 'api.wave.test:8443');
     const tls = tlsConnect({ socket: reply.socket, servername: 'evil.wave.test', ca: cert });
     tls.on('error', () => undefined);
@@ -360,7 +456,9 @@ describe('egress proxy: TLS SNI must equal the CONNECT host', () => {
   it('refuses a raw tunnel to an allowlisted name on port 80 (plain HTTP must use absolute-form requests)', async () => {
     const target = await tcpServer();
     cleanups.push(() => target.close());
-    const { socket, log, connect } = await proxy(['api.wave.test:80'], { redirect: ({ host }) => ({ host, port: target.port }) });
+    const { socket, log, connect } = await proxy(['api.wave.test:80'], {
+      redirect: ({ host }) => ({ host, port: target.port }),
+    });
     const reply = await sendConnect(socket, 'api.wave.test:80');
     reply.socket.write('GET / HTTP/1.1\r\nHost: evil.wave.test\r\n\r\n');
     const rec = await log.waitFor((r) => r.reason === 'raw_tunnel');

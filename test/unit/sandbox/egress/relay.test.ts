@@ -30,7 +30,11 @@ function pattern(bytes: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(bytes);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < bytes; i += 4) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     b.writeUInt32LE(x, i);
   }
   return b;
@@ -83,23 +87,36 @@ function receiveAll(s: Duplex, stallAfter = 1024 * 1024, stallMs = 300): Promise
 async function relayedPair(): Promise<{ client: Socket; server: Socket; fast: boolean; early: Buffer }> {
   const early = Buffer.from('bytes sent before the relay started\n');
   let serverSide: Socket | undefined;
-  const target = createServer({ allowHalfOpen: true }, (s) => { serverSide = s; });
+  const target = createServer({ allowHalfOpen: true }, (s) => {
+    serverSide = s;
+  });
   const targetPort = await listenTcp(target);
   let fast = false;
   const front = createServer({ allowHalfOpen: true }, (accepted) => {
     const upstream = dialForRelay({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
     upstream.once('connect', () => {
       // The accepted socket has been reading meanwhile: `early` sits in its buffer and must go first.
-      setTimeout(() => { fast = relay(accepted, upstream).fast; }, 50);
+      setTimeout(() => {
+        fast = relay(accepted, upstream).fast;
+      }, 50);
     });
   });
   const frontPort = await listenTcp(front);
   const client = connect({ port: frontPort, host: '127.0.0.1', allowHalfOpen: true });
   await once(client, 'connect');
   client.write(early);
-  await within((async () => { while (!serverSide) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'upstream accept');
+  await within(
+    (async () => {
+      while (!serverSide) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    5000,
+    'upstream accept',
+  );
   await new Promise((r) => setTimeout(r, 100));
-  cleanups.push(() => { client.destroy(); serverSide?.destroy(); });
+  cleanups.push(() => {
+    client.destroy();
+    serverSide?.destroy();
+  });
   return { client, server: serverSide as Socket, fast, early };
 }
 
@@ -149,9 +166,15 @@ describe('egress relay', () => {
 describe('egress proxy tunnel and bridge, end to end on the host', () => {
   it('carries 16 MiB each way intact through bridge → Unix socket → proxy → server, and logs the byte counts', async () => {
     let serverSide: Socket | undefined;
-    const target = createServer({ allowHalfOpen: true }, (s) => { serverSide = s; });
+    const target = createServer({ allowHalfOpen: true }, (s) => {
+      serverSide = s;
+    });
     const targetPort = await listenTcp(target);
-    const { policy } = compilePolicy({ mode: 'allowlist', allow: [`tcp://sink.wave.test:${targetPort}`], hosts: { 'sink.wave.test': '127.0.0.1' } });
+    const { policy } = compilePolicy({
+      mode: 'allowlist',
+      allow: [`tcp://sink.wave.test:${targetPort}`],
+      hosts: { 'sink.wave.test': '127.0.0.1' },
+    });
     const log = memoryLog();
     const proxy = await startEgressProxy({ socketPath: join(dir.path, 'e2e.sock'), policy, log, step: 'relay' });
     cleanups.push(() => proxy.close());
@@ -159,28 +182,48 @@ describe('egress proxy tunnel and bridge, end to end on the host', () => {
     const bridgePort = await listenTcp(probe);
     await new Promise((r) => probe.close(r));
     cleanups.splice(-1, 1);
-    const bridge = spawn(process.execPath, [BRIDGE, '--listen', `127.0.0.1:${bridgePort}=${proxy.socketPath}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const bridge = spawn(process.execPath, [BRIDGE, '--listen', `127.0.0.1:${bridgePort}=${proxy.socketPath}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     cleanups.push(() => bridge.kill('SIGTERM'));
-    await within(new Promise<void>((resolve) => bridge.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); })), 10_000, 'bridge');
+    await within(
+      new Promise<void>((resolve) =>
+        bridge.stdout.on('data', (d: Buffer) => {
+          if (d.toString().includes('ready')) resolve();
+        }),
+      ),
+      10_000,
+      'bridge',
+    );
 
     const client = connect({ port: bridgePort, host: '127.0.0.1', allowHalfOpen: true });
     cleanups.push(() => client.destroy());
     client.write(`CONNECT sink.wave.test:${targetPort} HTTP/1.1\r\nHost: sink.wave.test:${targetPort}\r\n\r\n`);
-    const head = await within(new Promise<Buffer>((resolve) => {
-      let buf = Buffer.alloc(0);
-      const onData = (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        client.off('data', onData);
-        client.pause();
-        if (buf.length > end + 4) client.unshift(buf.subarray(end + 4));
-        resolve(buf.subarray(0, end));
-      };
-      client.on('data', onData);
-    }), 5000, 'CONNECT reply');
+    const head = await within(
+      new Promise<Buffer>((resolve) => {
+        let buf = Buffer.alloc(0);
+        const onData = (d: Buffer) => {
+          buf = Buffer.concat([buf, d]);
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          client.off('data', onData);
+          client.pause();
+          if (buf.length > end + 4) client.unshift(buf.subarray(end + 4));
+          resolve(buf.subarray(0, end));
+        };
+        client.on('data', onData);
+      }),
+      5000,
+      'CONNECT reply',
+    );
     assert.match(head.toString(), /^HTTP\/1\.1 200/);
-    await within((async () => { while (!serverSide) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'upstream accept');
+    await within(
+      (async () => {
+        while (!serverSide) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      5000,
+      'upstream accept',
+    );
     const server = serverSide as Socket;
     cleanups.push(() => server.destroy());
 
@@ -218,7 +261,11 @@ describe('egress proxy tunnel and bridge, end to end on the host', () => {
     assert.equal(reply.status, 200);
     assert.equal(await within(result, 5000, 'relay'), true);
     reply.socket.resume();
-    const echoed = within(new Promise<string>((resolve) => reply.socket.once('data', (d: Buffer) => resolve(d.toString()))), 5000, 'echo');
+    const echoed = within(
+      new Promise<string>((resolve) => reply.socket.once('data', (d: Buffer) => resolve(d.toString()))),
+      5000,
+      'echo',
+    );
     reply.socket.write('ping');
     assert.equal(await echoed, 'ping');
   });

@@ -10,19 +10,35 @@ const claude = { allowedDomains: ['api.anthropic.com'], providers: ['anthropic' 
 
 describe('egress sources', () => {
   it('unions runtime defaults and persona domains (allowlist by default); the provider host only with passthrough', () => {
-    const r = resolveEgressSources({ adapterProfile: claude, runtimeDefaultAllowed: ['*.github.com'], persona: { allowedDomains: ['docs.example.com'] } });
+    const r = resolveEgressSources({
+      adapterProfile: claude,
+      runtimeDefaultAllowed: ['*.github.com'],
+      persona: { allowedDomains: ['docs.example.com'] },
+    });
     assert.ok(r.ok);
     assert.equal(r.egress.mode, 'allowlist');
-    assert.deepEqual(r.egress.allow, ['*.github.com', 'docs.example.com'], 'the gateway makes the provider host unnecessary');
+    assert.deepEqual(
+      r.egress.allow,
+      ['*.github.com', 'docs.example.com'],
+      'the gateway makes the provider host unnecessary',
+    );
     assert.deepEqual(r.egress.providers, ['anthropic']);
     assert.equal(r.egress.credentials, 'placeholder');
-    const own = resolveEgressSources({ adapterProfile: claude, runtimeDefaultAllowed: ['*.github.com'], persona: { allowedDomains: ['docs.example.com'], credentials: 'passthrough' } });
+    const own = resolveEgressSources({
+      adapterProfile: claude,
+      runtimeDefaultAllowed: ['*.github.com'],
+      persona: { allowedDomains: ['docs.example.com'], credentials: 'passthrough' },
+    });
     assert.ok(own.ok);
     assert.deepEqual(own.egress.allow, ['api.anthropic.com', '*.github.com', 'docs.example.com']);
   });
 
   it('lets a step narrow its domains and mode', () => {
-    const r = resolveEgressSources({ adapterProfile: claude, persona: { allowedDomains: ['*.github.com:443', 'docs.example.com'] }, step: { allowedDomains: ['api.github.com:443', 'docs.example.com:80'] } });
+    const r = resolveEgressSources({
+      adapterProfile: claude,
+      persona: { allowedDomains: ['*.github.com:443', 'docs.example.com'] },
+      step: { allowedDomains: ['api.github.com:443', 'docs.example.com:80'] },
+    });
     assert.ok(r.ok);
     assert.deepEqual(r.egress.allow, ['api.github.com:443', 'docs.example.com:80']);
     const none = resolveEgressSources({ adapterProfile: claude, step: { network: 'none' } });
@@ -47,7 +63,10 @@ describe('egress sources', () => {
     assert.ok(open.ok);
     assert.equal(open.egress.mode, 'open');
     assert.match(open.egress.warnings[0] ?? '', /open/);
-    const narrowed = resolveEgressSources({ persona: { network: 'open' }, step: { allowedDomains: ['anything.example'] } });
+    const narrowed = resolveEgressSources({
+      persona: { network: 'open' },
+      step: { allowedDomains: ['anything.example'] },
+    });
     assert.ok(narrowed.ok);
     assert.equal(narrowed.egress.mode, 'allowlist');
   });
@@ -59,9 +78,18 @@ describe('egress sources', () => {
   });
 
   it('ships adapter profiles with the provider host and gateway of each adapter', async () => {
-    assert.deepEqual(await readAdapterEgressProfile('claude'), { allowedDomains: ['api.anthropic.com'], providers: ['anthropic'] });
-    assert.deepEqual(await readAdapterEgressProfile('codex'), { allowedDomains: ['api.openai.com'], providers: ['openai'] });
-    assert.deepEqual(await readAdapterEgressProfile('gemini'), { allowedDomains: ['generativelanguage.googleapis.com'], providers: ['gemini'] });
+    assert.deepEqual(await readAdapterEgressProfile('claude'), {
+      allowedDomains: ['api.anthropic.com'],
+      providers: ['anthropic'],
+    });
+    assert.deepEqual(await readAdapterEgressProfile('codex'), {
+      allowedDomains: ['api.openai.com'],
+      providers: ['openai'],
+    });
+    assert.deepEqual(await readAdapterEgressProfile('gemini'), {
+      allowedDomains: ['generativelanguage.googleapis.com'],
+      providers: ['gemini'],
+    });
     assert.equal((await readAdapterEgressProfile('opencode')).providers.length, 3);
     assert.deepEqual(await readAdapterEgressProfile('no-such-adapter'), { allowedDomains: [], providers: [] });
     assert.deepEqual(await readAdapterEgressProfile('../etc'), { allowedDomains: [], providers: [] });
@@ -69,14 +97,30 @@ describe('egress sources', () => {
 });
 
 describe('egress attachment', () => {
-  const input = { hostRunDir: '/tmp/wave-egress-x', listens: [{ port: 3128, socket: 'egress.sock' }, { port: 4001, socket: 'anthropic.sock' }], env: proxyEnv(), sidecarImage: 'wave/base:latest' };
+  const input = {
+    hostRunDir: '/tmp/wave-egress-x',
+    listens: [
+      { port: 3128, socket: 'egress.sock' },
+      { port: 4001, socket: 'anthropic.sock' },
+    ],
+    env: proxyEnv(),
+    sidecarImage: 'wave/base:latest',
+  };
 
   it('inline: wraps argv with the bridge and mounts the socket dir read-only', () => {
     const a = buildAttachment({ ...input, imageHasBridge: true });
     assert.equal(a.mode, 'inline');
     assert.deepEqual(a.mounts, [{ host: '/tmp/wave-egress-x', container: '/wave/run', readOnly: true }]);
     assert.deepEqual(a.wrapArgv(['claude', '-p']), [
-      'node', '/usr/local/lib/wave/bridge.mjs', '--listen', '127.0.0.1:3128=/wave/run/egress.sock', '--listen', '127.0.0.1:4001=/wave/run/anthropic.sock', '--', 'claude', '-p',
+      'node',
+      '/usr/local/lib/wave/bridge.mjs',
+      '--listen',
+      '127.0.0.1:3128=/wave/run/egress.sock',
+      '--listen',
+      '127.0.0.1:4001=/wave/run/anthropic.sock',
+      '--',
+      'claude',
+      '-p',
     ]);
     assert.equal(a.sidecar, undefined);
     assert.equal(a.env.HTTPS_PROXY, 'http://127.0.0.1:3128');

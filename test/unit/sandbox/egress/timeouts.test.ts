@@ -12,7 +12,14 @@ import { compilePolicy } from '../../../../src/sandbox/egress/policy.js';
 import { PROVIDERS } from '../../../../src/sandbox/egress/providers.js';
 import { startEgressProxy, type ConnectFn, type EgressProxyOptions } from '../../../../src/sandbox/egress/proxy.js';
 import {
-  countingConnect, httpServer, memoryLog, proxyRequest, sendConnect, tcpServer, tempDir, within,
+  countingConnect,
+  httpServer,
+  memoryLog,
+  proxyRequest,
+  sendConnect,
+  tcpServer,
+  tempDir,
+  within,
 } from './helpers.js';
 
 const dir = tempDir();
@@ -35,7 +42,9 @@ async function proxy(allow: string[], limits: Limits, connect: ConnectFn = count
     log,
     step: 'step-t',
     connect,
-    lookup: async (name) => { throw new Error(`unexpected DNS lookup of ${name}`); },
+    lookup: async (name) => {
+      throw new Error(`unexpected DNS lookup of ${name}`);
+    },
     ...limits,
   });
   cleanups.push(() => p.close());
@@ -48,7 +57,9 @@ const neverConnects: ConnectFn = ({ port }) => netConnect({ host: 'stalled.inval
 /** An upstream that takes requests and never answers them. */
 async function silentUpstream() {
   const held: ServerResponse[] = [];
-  const up = await httpServer((_req, res) => { held.push(res); });
+  const up = await httpServer((_req, res) => {
+    held.push(res);
+  });
   cleanups.push(() => up.close());
   return up;
 }
@@ -115,11 +126,17 @@ describe('egress proxy: time limits', () => {
     const { socket, log } = await proxy(allow, { tunnelIdleTimeoutMs: idle, requestIdleTimeoutMs: idle });
 
     const reply = await sendConnect(socket, `api.wave.test:${streamer.port}`);
-    const tunnelled = within(new Promise<string>((resolve) => {
-      let text = '';
-      reply.socket.on('data', (d: Buffer) => { text += d.toString(); });
-      reply.socket.on('end', () => resolve(text));
-    }), 15_000, 'the tunnelled stream');
+    const tunnelled = within(
+      new Promise<string>((resolve) => {
+        let text = '';
+        reply.socket.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        reply.socket.on('end', () => resolve(text));
+      }),
+      15_000,
+      'the tunnelled stream',
+    );
     reply.socket.resume();
     const forwarded = proxyRequest(socket, `http://api.wave.test:${web.port}/stream`, { timeoutMs: 15_000 });
     const [tunnelText, response] = await Promise.all([tunnelled, forwarded]);
@@ -128,7 +145,10 @@ describe('egress proxy: time limits', () => {
     assert.equal(response.status, 200);
     assert.equal(response.body.split('\n').filter(Boolean).length, 10);
     await log.waitFor(() => log.records.length === 2);
-    assert.deepEqual(log.records.map((r) => r.error), [undefined, undefined]);
+    assert.deepEqual(
+      log.records.map((r) => r.error),
+      [undefined, undefined],
+    );
   });
 });
 
@@ -146,15 +166,19 @@ describe('model gateway: time limits', () => {
       idleTimeoutMs: 300,
     });
     cleanups.push(() => gw.close());
-    const status = await within(new Promise<{ status: number; reason: unknown }>((resolve, reject) => {
-      const headers = { 'content-type': 'application/json' };
-      const req = request({ socketPath: gw.socketPath, path: '/v1/messages', method: 'POST', headers }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, reason: res.headers['x-wave-egress-reason'] });
-      });
-      req.on('error', reject);
-      req.end('{"model":"m","max_tokens":1,"messages":[]}');
-    }), 5000, 'the gateway answer');
+    const status = await within(
+      new Promise<{ status: number; reason: unknown }>((resolve, reject) => {
+        const headers = { 'content-type': 'application/json' };
+        const req = request({ socketPath: gw.socketPath, path: '/v1/messages', method: 'POST', headers }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, reason: res.headers['x-wave-egress-reason'] });
+        });
+        req.on('error', reject);
+        req.end('{"model":"m","max_tokens":1,"messages":[]}');
+      }),
+      5000,
+      'the gateway answer',
+    );
     assert.deepEqual(status, { status: 504, reason: 'upstream_timeout' });
     const rec = await log.waitFor((x) => x.allowed);
     assert.deepEqual([rec.status, rec.error], [504, 'upstream timed out: no byte either way for 300 ms']);
