@@ -8,7 +8,7 @@ export interface OwnerIdentity {
   host: string;
   pid: number;
   /** Start time in clock ticks since boot (Linux); absent where /proc is not available. */
-  start?: string;
+  start?: string | undefined;
 }
 
 /** State letter and start time of a process from /proc/<pid>/stat; undefined when unavailable. */

@@ -142,19 +142,19 @@ export interface ResultEvent {
   kind: 'result';
   isError: boolean;
   /** The CLI's own result subtype (Claude: success | error_max_turns | …). Not a verdict on its own. */
-  subtype?: string;
+  subtype?: string | undefined;
   /** The final answer on success; the error text(s) on failure, when the CLI gives any. */
-  text?: string;
-  numTurns?: number;
-  durationMs?: number;
-  totalCostUsd?: number;
+  text?: string | undefined;
+  numTurns?: number | undefined;
+  durationMs?: number | undefined;
+  totalCostUsd?: number | undefined;
   /** Claude's terminal_reason: completed | max_turns | api_error | … */
-  terminalReason?: string;
+  terminalReason?: string | undefined;
   /** The HTTP status of a provider API error, when the CLI reports it. */
-  apiErrorStatus?: number;
+  apiErrorStatus?: number | undefined;
   /** Cumulative usage of the whole run. */
-  usage?: UsageTotals;
-  contextWindow?: number;
+  usage?: UsageTotals | undefined;
+  contextWindow?: number | undefined;
   permissionDenials: PermissionDenial[];
   errors: string[];
 }
@@ -201,10 +201,10 @@ export interface AgentOutcome {
   /** Distinct tool calls seen (subagents' included). */
   toolCalls: number;
   permissionDenials: PermissionDenial[];
-  numTurns?: number;
-  durationMs?: number;
-  totalCostUsd?: number;
-  contextWindow?: number;
+  numTurns?: number | undefined;
+  durationMs?: number | undefined;
+  totalCostUsd?: number | undefined;
+  contextWindow?: number | undefined;
   sessionId?: string;
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_PERSONA_NETWORK, listPipelines, loadManifest } from '../config/
 import { WaveError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { printJson, table } from './render.js';
+import { showValue } from '../config/problems.js';
 
 const kinds = ['pipelines', 'personas', 'adapters'] as const;
 type Kind = (typeof kinds)[number];
@@ -32,7 +33,7 @@ export async function listCommand(ctx: CliContext, what: string): Promise<number
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.join(',');
-  return String(value);
+  return showValue(value);
 }
 
 async function rowsFor(ctx: CliContext, kind: Kind): Promise<Array<Record<string, unknown>>> {

@@ -40,7 +40,7 @@ export const RUNTIME_DEFAULTS: Runtime = {
 
 export interface ManifestReadResult {
   /** Present when the file has no errors. */
-  loaded?: LoadedManifest;
+  loaded?: LoadedManifest | undefined;
   problems: Problem[];
 }
 

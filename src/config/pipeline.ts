@@ -12,17 +12,7 @@ import { findTemplateVars } from './placeholders.js';
 import { type Problem, dedupeProblems, hasErrors, problemsToError, sortProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { SANDBOX_PATHS } from './sandbox-paths.js';
-import type {
-  Contract,
-  DocPath,
-  Exec,
-  LoadedPipeline,
-  Locator,
-  Mount,
-  OutputArtifact,
-  Pipeline,
-  Step,
-} from './types.js';
+import type { Contract, DocPath, Exec, LoadedPipeline, Locator, Mount, OutputArtifact, Step } from './types.js';
 import { parseDuration } from './units.js';
 import { parseYamlSource } from './yaml-source.js';
 

@@ -7,11 +7,11 @@ export interface Problem {
   severity: 'error' | 'warning';
   file: string;
   /** 1-based. */
-  line?: number;
+  line?: number | undefined;
   /** 1-based. */
-  column?: number;
+  column?: number | undefined;
   message: string;
-  hint?: string;
+  hint?: string | undefined;
 }
 
 /** `file:line:col: error: message`, and the hint on a second, indented line. */
@@ -73,4 +73,10 @@ export function problemsToError(
     details: sorted.map((p) => formatProblem(p)),
     hint: first?.hint ?? 'fix the problems listed above; `wave validate` checks the whole project',
   });
+}
+
+/** A value from a user's file as a message quotes it: scalars as written, mappings and lists as JSON. */
+export function showValue(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value);
+  return JSON.stringify(value);
 }

@@ -8,7 +8,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Problem } from './problems.js';
+import { showValue, type Problem } from './problems.js';
 import { didYouMean } from './suggest.js';
 import type { DocPath } from './types.js';
 import type { YamlSource } from './yaml-source.js';
@@ -211,7 +211,7 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
     const pos = src.locate(at, where);
     return { severity: 'error', file: src.file, line: pos?.line, column: pos?.column, message };
   };
-  const parentSchema = err.parentSchema as Record<string, unknown> | undefined;
+  const parentSchema = err.parentSchema;
   if (err.propertyName !== undefined) {
     // A map key that is not a valid name (adapters, personas): point at the key itself.
     const expected =
@@ -243,9 +243,9 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
       return problem(`${name} must be ${article(expected)} (got ${got})`);
     }
     case 'enum': {
-      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(String);
-      const got = String(err.data);
-      const later = parentSchema?.['x-wave-unsupported-values'];
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(showValue);
+      const got = showValue(err.data);
+      const later: unknown = parentSchema?.['x-wave-unsupported-values'];
       if (Array.isArray(later) && later.includes(got)) {
         return { ...problem(`${name}: '${got}' is not supported yet`), hint: `supported: ${allowed.join(', ')}` };
       }
@@ -315,7 +315,7 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string')
     return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
+  return `${typeof value} ${showValue(value)}`;
 }
 
 function describeKind(value: unknown): string {

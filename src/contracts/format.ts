@@ -8,6 +8,7 @@ import { lineColumn, parseJsonText } from './json-text.js';
 import { outline } from './markdown-outline.js';
 import { containerPath, decodeUtf8, locateSource, readSource, sourceOf } from './source.js';
 import type { ContractDefinition, ContractError, FileFormat, FormatSpec } from './types.js';
+import { showValue } from '../config/problems.js';
 
 function noNul(text: string, rel: string): void {
   const at = text.indexOf('\0');
@@ -45,7 +46,7 @@ export const formatContract: ContractDefinition<FormatSpec> = {
     if (spec.format === undefined) return [`format: 'format' is required (${FILE_FORMATS.join(' | ')})`];
     return FILE_FORMATS.includes(spec.format as FileFormat)
       ? []
-      : [`format: unknown format '${String(spec.format)}' (${FILE_FORMATS.join(' | ')})`];
+      : [`format: unknown format '${showValue(spec.format)}' (${FILE_FORMATS.join(' | ')})`];
   },
 
   async check(spec, ctx) {

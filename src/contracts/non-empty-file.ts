@@ -3,6 +3,7 @@
 import { parseMemory } from '../config/units.js';
 import { locateSource, containerPath, sourceOf } from './source.js';
 import type { ContractDefinition, ContractInput, NonEmptyFileSpec } from './types.js';
+import { showValue } from '../config/problems.js';
 
 /** Bytes from 2048, "10kb", "1mb" (binary units); undefined when malformed. */
 export function maxSizeOf(spec: ContractInput): number | undefined {
@@ -16,7 +17,7 @@ export const nonEmptyFileContract: ContractDefinition<NonEmptyFileSpec> = {
 
   validate(spec) {
     if (spec.max_size === undefined || maxSizeOf(spec) !== undefined) return [];
-    return [`non_empty_file: max_size '${String(spec.max_size)}' is not a size such as 2048, "10kb" or "1mb"`];
+    return [`non_empty_file: max_size '${showValue(spec.max_size)}' is not a size such as 2048, "10kb" or "1mb"`];
   },
 
   async check(spec, ctx) {
@@ -27,7 +28,7 @@ export const nonEmptyFileContract: ContractDefinition<NonEmptyFileSpec> = {
     if (max !== undefined && src.size > max) {
       return {
         errors: [
-          { path: src.rel, message: `is ${src.size} bytes; the limit is ${max} bytes (${String(spec.max_size)})` },
+          { path: src.rel, message: `is ${src.size} bytes; the limit is ${max} bytes (${showValue(spec.max_size)})` },
         ],
         details,
       };
@@ -36,7 +37,7 @@ export const nonEmptyFileContract: ContractDefinition<NonEmptyFileSpec> = {
   },
 
   async describe(spec, env) {
-    const max = spec.max_size !== undefined ? `, at most ${String(spec.max_size)}` : '';
+    const max = spec.max_size !== undefined ? `, at most ${showValue(spec.max_size)}` : '';
     return `\`${containerPath(sourceOf(spec, env.outputs))}\` must exist and must not be empty${max}.`;
   },
 };

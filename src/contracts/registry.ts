@@ -11,6 +11,7 @@ import { foreignKeys } from './spec-checks.js';
 import { testSuiteContract } from './test-suite.js';
 import { typescriptInterfaceContract } from './typescript-interface.js';
 import type { ContractDefinition, ContractInput, ContractSpec, ContractType, OnFailure, ResolvePath } from './types.js';
+import { showValue } from '../config/problems.js';
 
 type Registry = { [T in ContractType]: ContractDefinition<Extract<ContractSpec, { type: T }>> };
 
@@ -32,7 +33,7 @@ export function isContractType(value: unknown): value is ContractType {
 
 /** The definition of a validated spec's type. */
 export function definitionOf(spec: ContractSpec): ContractDefinition {
-  return registry[spec.type] as unknown as ContractDefinition;
+  return registry[spec.type];
 }
 
 /** Everything wrong with a contract's configuration, as messages; empty when it can run. */
@@ -42,17 +43,17 @@ export function validateContractSpec(spec: unknown): string[] {
   const input = spec as Record<string, unknown>;
   if (input.type === undefined) return [`a contract needs a type (one of: ${knownContractTypes.join(', ')})`];
   if (!isContractType(input.type)) {
-    return [`unknown contract type '${String(input.type)}' (known: ${knownContractTypes.join(', ')})`];
+    return [`unknown contract type '${showValue(input.type)}' (known: ${knownContractTypes.join(', ')})`];
   }
   const typed = input as ContractInput;
   const problems: string[] = [];
   if (typed.source !== undefined) {
     const unsafe = typeof typed.source === 'string' ? unsafeRelativePath(typed.source) : 'must be a string';
-    if (unsafe) problems.push(`${typed.type}: source '${String(typed.source)}' ${unsafe}`);
+    if (unsafe) problems.push(`${typed.type}: source '${showValue(typed.source)}' ${unsafe}`);
   }
   if (typed.on_failure !== undefined && !ON_FAILURE_VALUES.includes(typed.on_failure as OnFailure)) {
     problems.push(
-      `${typed.type}: on_failure '${String(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`,
+      `${typed.type}: on_failure '${showValue(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`,
     );
   }
   problems.push(...foreignKeys(typed), ...registry[input.type].validate(typed));
@@ -74,6 +75,6 @@ export async function checkContractFiles(spec: unknown, resolvePath: ResolvePath
   const problems = validateContractSpec(spec);
   if (problems.length > 0) return problems;
   const typed = spec as ContractSpec;
-  const check = definitionOf(typed).checkFiles;
-  return check ? check(typed, resolvePath) : [];
+  const definition = definitionOf(typed);
+  return definition.checkFiles ? definition.checkFiles(typed, resolvePath) : [];
 }

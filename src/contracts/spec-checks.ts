@@ -45,6 +45,6 @@ const OWNED_KEYS: Record<string, string> = {
 
 export function foreignKeys(spec: ContractInput): string[] {
   return Object.keys(spec)
-    .filter((key) => OWNED_KEYS[key] !== undefined && !(OWNED_KEYS[key] as string).split(', ').includes(spec.type))
+    .filter((key) => OWNED_KEYS[key] !== undefined && !OWNED_KEYS[key].split(', ').includes(spec.type))
     .map((key) => `${spec.type}: '${key}' is only used by ${OWNED_KEYS[key]} contracts`);
 }

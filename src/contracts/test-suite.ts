@@ -14,6 +14,7 @@ import { ContractConfigError } from './failure.js';
 import { fenced } from './markdown-text.js';
 import { StreamTails } from './output-tail.js';
 import { expectString, expectStringList } from './spec-checks.js';
+import { showValue } from '../config/problems.js';
 import type {
   ContractCommandResult,
   ContractDefinition,
@@ -30,7 +31,7 @@ function timeoutOf(spec: ContractInput): number {
   const ms = typeof spec.timeout === 'string' ? parseDuration(spec.timeout) : undefined;
   if (ms === undefined || ms <= 0)
     throw new ContractConfigError(
-      `test_suite: timeout '${String(spec.timeout)}' is not a duration such as "30s" or "5m"`,
+      `test_suite: timeout '${showValue(spec.timeout)}' is not a duration such as "30s" or "5m"`,
     );
   return ms;
 }
@@ -81,7 +82,7 @@ export const testSuiteContract: ContractDefinition<TestSuiteSpec> = {
       ...expectString(spec, 'image', false),
       ...expectStringList(spec, 'allowed_domains'),
     ];
-    if (spec.network !== undefined && !NETWORKS.includes(String(spec.network))) {
+    if (spec.network !== undefined && !NETWORKS.includes(showValue(spec.network))) {
       problems.push(`test_suite: network must be one of ${NETWORKS.join(', ')}`);
     }
     try {

@@ -15,9 +15,7 @@ type TypeScript = typeof TS;
 
 let tsModule: Promise<TypeScript> | undefined;
 export function loadTypeScript(): Promise<TypeScript> {
-  tsModule ??= import('typescript').then(
-    (m) => (m as unknown as { default?: TypeScript }).default ?? (m as unknown as TypeScript),
-  );
+  tsModule ??= import('typescript').then((m) => (m as unknown as { default?: TypeScript }).default ?? m);
   return tsModule;
 }
 

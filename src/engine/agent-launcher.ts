@@ -22,7 +22,7 @@ import {
   type ResolvedAgent,
 } from '../config/index.js';
 import type { Step } from '../config/types.js';
-import { describeContracts, type ContractInput } from '../contracts/index.js';
+import { describeContracts } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
 import { eventTime } from '../events/types.js';
 import { renderTemplate, type TemplateContext } from '../plan/template.js';
@@ -319,7 +319,7 @@ async function instructions(
   const { manifest, pipeline } = context;
   const personaFile = agent.personaName ? manifest.systemPromptPaths[agent.personaName] : undefined;
   const persona = personaFile ? await readFile(personaFile, 'utf8') : '';
-  const contracts = await describeContracts(step.handover.contracts as unknown as ContractInput[], {
+  const contracts = await describeContracts(step.handover.contracts, {
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
   });

@@ -53,7 +53,12 @@ export async function commandInvocation(
   const invocation: Invocation = { image, argv: ['sh', '-c', script], env: { WAVE_INPUT: input } };
   const net = await commandEgress(ctx, step.sandbox);
   if (!net) return invocation;
-  return { ...invocation, network: net.network, ...(net.egress ? { egress: net.egress } : {}), cleanup: net.close };
+  return {
+    ...invocation,
+    network: net.network,
+    ...(net.egress ? { egress: net.egress } : {}),
+    cleanup: () => net.close(),
+  };
 }
 
 /** Where a test_suite contract's command runs: the attempt's sandbox, source, mounts and labels. */

@@ -2,7 +2,6 @@
 // them take over their completed results from an earlier run. The earlier run's artifacts are checked against
 // their recorded sha256 and copied into the new run's workspace, so cleaning the old run never breaks the new
 // one and dependents get their inputs exactly as in a normal run.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { didYouMean } from '../config/index.js';
 import type { Step } from '../config/types.js';

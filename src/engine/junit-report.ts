@@ -45,7 +45,7 @@ export async function writeJUnitReport(store: Store, runId: string, file: string
         const source = sources.get(`${s.stepId}/${r.index}`);
         return {
           index: r.index,
-          type: r.contractType as ContractRunResult['type'],
+          type: r.contractType,
           ok: r.ok,
           hard: r.hard,
           errors: r.errors.map((message) => ({ path: '', message })),

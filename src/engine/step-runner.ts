@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { parseMemory } from '../config/units.js';
-import { describeFailures, runContracts, type ContractInput } from '../contracts/index.js';
+import { describeFailures, runContracts } from '../contracts/index.js';
 import { chainScrubs, scrubber, secretValuesOf, type Scrub } from '../audit/index.js';
 import {
   PROVIDER_CREDENTIAL_ENV,
@@ -21,7 +21,7 @@ import { StepGraph } from '../plan/graph.js';
 import { stepInputs, stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
 import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
-import type { Sandbox, SandboxNetwork, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import type { Sandbox, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import type { ArtifactRecord, Store } from '../state/index.js';
 import { artifactIn } from '../workspace/artifacts.js';
 import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
@@ -259,7 +259,7 @@ async function runInvocation(
     });
   }
 
-  const contracts = await runContracts(step.handover.contracts as unknown as ContractInput[], {
+  const contracts = await runContracts(step.handover.contracts, {
     outDir: ws.out,
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: deps.resolvePath,

@@ -9,6 +9,7 @@
  * (U+0080–U+009F: an 8-bit CSI or OSC), and the characters that change the order or direction of text (bidi
  * embeddings, overrides and isolates, the implicit marks) or break lines outside `\n` (U+2028, U+2029).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this neutralises
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** The same set minus the C0 controls, which JSON.stringify already escapes. */

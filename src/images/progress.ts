@@ -26,6 +26,7 @@ const STEP = /^Step (\d+)\/(\d+) : (.*)$/;
 // Builder bookkeeping, not the step's own output.
 const NOISE = /^( ---> |Removing intermediate container )/;
 // RUN output keeps the terminal colours of the tools it ran.
+// eslint-disable-next-line no-control-regex -- ESC starts the colour sequences this strips
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const BUILT = /^Successfully built ([0-9a-f]{12,64})$/;
 const KEEP_LINES = 40;

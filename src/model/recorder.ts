@@ -3,7 +3,7 @@
 // or test keys), which step, which turn, and what was answered.
 
 import type { IncomingMessage } from 'node:http';
-import type { RecordedRequest, RequestKind } from './types.js';
+import type { RecordedRequest } from './types.js';
 
 export class Recorder {
   readonly requests: RecordedRequest[] = [];
@@ -19,7 +19,7 @@ export class Recorder {
       url: req.url ?? path,
       headers: { ...req.headers },
       body,
-      kind: 'not_found' as RequestKind,
+      kind: 'not_found',
       status: 0,
     };
     this.requests.push(rec);

@@ -56,7 +56,7 @@ export function checkStepTexts(texts: readonly StepText[], c: StepTextCheck): Pr
   return problems;
 }
 
-type Place = { file: string; line?: number; column?: number; suffix: string };
+type Place = { file: string; line?: number | undefined; column?: number | undefined; suffix: string };
 
 /** Where each failure of one text is: its own line in the prompt file or in the pipeline file. */
 function positions(t: StepText, c: StepTextCheck): (f: TemplateFailure) => Place {

@@ -13,19 +13,19 @@ export type SandboxNetwork = 'none' | 'allowlist' | 'open';
 /** Resource limits; any field left out falls back to the sandbox profile (sandbox-profiles/default.yaml). */
 export interface SandboxResources {
   /** Memory limit in bytes (swap is disabled: MemorySwap = Memory). */
-  memoryBytes?: number;
+  memoryBytes?: number | undefined;
   /** CPU quota in CPUs (fractions allowed: 0.5). */
-  cpus?: number;
+  cpus?: number | undefined;
   /** Maximum number of processes/threads in the container. */
-  pids?: number;
+  pids?: number | undefined;
   /** Size cap of the tmpfs at /tmp, in bytes. */
-  tmpBytes?: number;
+  tmpBytes?: number | undefined;
   /** Size cap of the tmpfs HOME, in bytes. */
-  homeBytes?: number;
+  homeBytes?: number | undefined;
   /** Quota on the bytes of all files in /wave/out together (resources.out_size). */
-  outBytes?: number;
+  outBytes?: number | undefined;
   /** Quota on the files and directories in /wave/out (resources.out_files). */
-  outFiles?: number;
+  outFiles?: number | undefined;
 }
 
 /** Host directories bound at fixed paths inside the sandbox. */

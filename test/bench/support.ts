@@ -7,7 +7,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-export async function timeRuns(runs: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
+export async function timeRuns(runs: number, fn: () => unknown): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();

@@ -1,6 +1,6 @@
 // DESIGN.md's one-way imports, checked on every import of src/**/*.ts (static, re-exports and dynamic import()):
-// cli → engine → {sandbox, adapters, contracts, …} → validate → plan → config, and no file cycle. A stand-in
-// until the linter checks the same (import/no-cycle and layer rules).
+// cli → engine → {sandbox, adapters, contracts, …} → validate → plan → config, and no file cycle. The linter
+// refuses cycles too (import-x/no-cycle in eslint.config.js); the layers are checked here only.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +36,7 @@ const PEERS: Record<string, readonly string[]> = {
   state: ['events'], // the event log stores the event union
   sandbox: ['events'], // the egress log's records are events
   workspace: ['sandbox'], // artifacts are read with the sandbox's path-safe collection walk
+  images: ['sandbox'], // images are built and checked through the sandbox's one Docker façade
 };
 
 /** Lower layers a layer still may not import: the engine gets a model upstream; the CLI composes the scripted one. */

@@ -58,6 +58,7 @@ export function codexCommandPrefix(spec: string): string[] | undefined {
   if (star >= 0 && head.endsWith(':')) head = head.slice(0, -1);
   const tokens = head.split(/\s+/).filter((t) => t !== '');
   for (const token of tokens) {
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     if (/[\u0000-\u001f\u007f]/.test(token)) {
       throw new WaveError('manifest_invalid', `permission rule 'Bash(${spec})' holds a control character`);
     }

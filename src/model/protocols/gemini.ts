@@ -89,7 +89,9 @@ function countModelTurns(contents: Obj[]): number {
 /** The names in `tools: [{functionDeclarations: [{name}, …]}, …]`. */
 function declaredFunctions(tools: unknown): Set<string> {
   const groups = Array.isArray(tools) ? tools.filter(isObj) : [];
-  const declarations = groups.flatMap((t) => (Array.isArray(t.functionDeclarations) ? t.functionDeclarations : []));
+  const declarations = groups.flatMap((t) =>
+    Array.isArray(t.functionDeclarations) ? (t.functionDeclarations as unknown[]) : [],
+  );
   return namesOf(declarations.filter(isObj).map((f) => f.name));
 }
 
@@ -127,7 +129,7 @@ export function neutralJson(schema: unknown): unknown {
   if (!isObj(schema)) return {};
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
   if (schema.const !== undefined) return schema.const;
-  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  const type: unknown = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   switch (typeof type === 'string' ? type.toLowerCase() : undefined) {
     case 'string':
       return '';

@@ -95,7 +95,7 @@ function segmentsOf(header: Header, root: string): string[] {
   return segments;
 }
 
-function kindOf(type: Header['type'] | string): string {
+function kindOf(type: string): string {
   switch (type) {
     case 'symlink':
       return 'symbolic link';
@@ -140,7 +140,7 @@ export async function extractOutputs(
   // latin1: one char per byte, so names can be checked as UTF-8 here (the types omit the parser's own option).
   const tar = extract({ filenameEncoding: 'latin1' } as Parameters<typeof extract>[0]);
   archive.on('error', (err) => tar.destroy(err));
-  archive.pipe(tar as unknown as NodeJS.WritableStream);
+  archive.pipe(tar);
   const done: ExtractedOutputs = { files: 0, directories: 0, bytes: 0 };
   let entries = 0;
   try {

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { isProviderId, type ProviderId } from './providers.js';
+import { isProviderId } from './providers.js';
 import type { AdapterEgressProfile } from './sources.js';
 
 /** sandbox-profiles/ sits three levels above this file both in src/ (tsx) and in dist/ (compiled). */
@@ -23,7 +23,7 @@ export function parseAdapterEgressProfile(doc: unknown, what = 'profile'): Adapt
   if (!Array.isArray(gateway) || !gateway.every((g) => typeof g === 'string' && isProviderId(g))) {
     throw new Error(`${what}: egress.gateway must list providers among anthropic, openai, gemini`);
   }
-  return { allowedDomains: domains as string[], providers: gateway as ProviderId[] };
+  return { allowedDomains: domains, providers: gateway };
 }
 
 export async function readAdapterEgressProfile(

@@ -13,7 +13,7 @@ export interface BodyLease {
   /** Bytes the step's other requests hold. */
   others(): number;
   /** Gives back everything this request holds; safe to call more than once. */
-  release(): void;
+  release: () => void;
 }
 
 export interface BodyBudget {

@@ -47,7 +47,7 @@ function fields(obj: Obj, name: string, where: string): { value: Json; where: st
 }
 
 function arrayItems(value: Json, where: string): { value: Json; where: string }[] {
-  return Array.isArray(value) ? value.map((v, i) => ({ value: v, where: at(where, i) })) : [];
+  return Array.isArray(value) ? (value as Json[]).map((v, i) => ({ value: v, where: at(where, i) })) : [];
 }
 
 function typeOf(tool: Obj): string | undefined {

@@ -18,10 +18,8 @@ const HOP_BY_HOP = new Set([
 /** A copy of `headers` without hop-by-hop headers and without the ones listed in `Connection`. */
 export function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = new Set<string>();
-  const connection = headers.connection;
-  for (const value of Array.isArray(connection) ? connection : connection ? [connection] : []) {
-    for (const token of value.split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
-  }
+  // Node joins repeated Connection headers into one comma-separated value.
+  for (const token of (headers.connection ?? '').split(',')) if (token.trim()) named.add(token.trim().toLowerCase());
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();

@@ -33,7 +33,7 @@ export interface EgressRecord {
    */
   reason: string;
   /** More about a refusal or failure (address class, parser message). Never secret. */
-  detail?: string;
+  detail?: string | undefined;
   /** Upstream failure after the policy allowed the connection (connect refused, timeout…). */
   error?: string;
   /** HTTP status returned to the client, when there was one. */

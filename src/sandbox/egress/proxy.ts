@@ -85,7 +85,7 @@ export interface EgressProxy {
 interface Refusal {
   status: number;
   reason: DenyReason;
-  detail?: string;
+  detail?: string | undefined;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -464,7 +464,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
           ...base('connect', '', '', 0, performance.now()),
           allowed: false,
           reason: r.reason,
-          detail: r.detail as string,
+          detail: r.detail,
           status: 503,
           bytesUp: 0,
           bytesDown: 0,

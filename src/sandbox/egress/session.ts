@@ -65,7 +65,7 @@ export interface EgressSession {
   secretValues(): string[];
   /** Request-body bytes the gateways hold now (within limits.gatewayBodyBudgetBytes). */
   gatewayBodyBytes(): number;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function startEgressSession(options: EgressSessionOptions): Promise<EgressSession> {
@@ -79,7 +79,7 @@ export async function startEgressSession(options: EgressSessionOptions): Promise
       attachment: () => undefined,
       secretValues: () => [],
       gatewayBodyBytes: () => 0,
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
   }
   const { policy, errors } = compilePolicy({ mode: egress.mode, allow: egress.allow, hosts: egress.hosts });

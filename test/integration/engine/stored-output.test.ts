@@ -108,7 +108,7 @@ describe('stored step output is bounded (issue 13 #5) and printed terminal-safe 
     assert.equal(marker.droppedBytes, marker.droppedLines * 101, 'every dropped line was 100 bytes and a newline');
     const at = events.indexOf(marker);
     assert.ok(
-      events.indexOf(stdout[0] as Logged) < at && at < events.indexOf(stdout.at(-1) as Logged),
+      events.indexOf(stdout[0]) < at && at < events.indexOf(stdout.at(-1) as Logged),
       'the marker sits between head and tail',
     );
 

@@ -5,7 +5,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import { WaveError } from '../../../src/errors.js';
 import { buildImages, ensureImage, listImages, pruneImages } from '../../../src/images/index.js';
 import type { BuildProgress, BuildResult, ImageSpec } from '../../../src/images/types.js';
@@ -44,7 +43,7 @@ describe('image build service (test-only image)', async () => {
   });
 
   const build = async (events: BuildProgress[] = []): Promise<BuildResult> => {
-    const [result] = await buildImages({ namespace, catalog, docker: docker as Docker }, (e) => events.push(e));
+    const [result] = await buildImages({ namespace, catalog, docker: docker }, (e) => events.push(e));
     assert.ok(result);
     return result;
   };
@@ -85,7 +84,7 @@ describe('image build service (test-only image)', async () => {
 
     const rows = await listImages({
       namespace,
-      docker: docker as Docker,
+      docker: docker,
       adapterImages: { probe: `${namespace}/probe:latest` },
     });
     const byTag = new Map(rows.map((r) => [r.tag, r]));
@@ -94,7 +93,7 @@ describe('image build service (test-only image)', async () => {
     assert.equal(byTag.get(first.ref.split(':')[1] ?? '')?.current, false);
     assert.ok((byTag.get('latest')?.sizeBytes ?? 0) > 0);
 
-    const dry = await pruneImages({ namespace, docker: docker as Docker, dryRun: true });
+    const dry = await pruneImages({ namespace, docker: docker, dryRun: true });
     assert.deepEqual(dry.removed, [first.ref]);
     assert.equal((await docker.getImage(first.ref).inspect()).Id, first.imageId, 'dry run removes nothing');
   });
@@ -106,24 +105,24 @@ describe('image build service (test-only image)', async () => {
       Labels: { 'wave.owner': 'test-images' },
     });
     try {
-      const held = await pruneImages({ namespace, docker: docker as Docker });
+      const held = await pruneImages({ namespace, docker: docker });
       assert.deepEqual(held.removed, []);
       assert.deepEqual(held.inUse, [first.ref]);
     } finally {
       await holder.remove({ force: true });
     }
-    const pruned = await pruneImages({ namespace, docker: docker as Docker });
+    const pruned = await pruneImages({ namespace, docker: docker });
     assert.deepEqual(pruned.removed, [first.ref]);
     assert.deepEqual(pruned.failed, []);
     await assert.rejects(
       docker.getImage(first.ref).inspect(),
       (err: { statusCode?: number }) => err.statusCode === 404,
     );
-    await ensureImage(docker as Docker, `${namespace}/probe:latest`, namespace);
+    await ensureImage(docker, `${namespace}/probe:latest`, namespace);
   });
 
   it('ensureImage refuses a missing image with the command that builds it', { skip }, async () => {
-    await assert.rejects(ensureImage(docker as Docker, 'wave/claude:no-such-tag'), (err: unknown) => {
+    await assert.rejects(ensureImage(docker, 'wave/claude:no-such-tag'), (err: unknown) => {
       assert.ok(err instanceof WaveError);
       assert.equal(err.code, 'image_missing');
       assert.equal(err.hint, 'run: wave images build claude');

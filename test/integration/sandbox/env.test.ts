@@ -120,18 +120,24 @@ describe('docker sandbox: environment boundary', { skip: env.skip }, () => {
     const ws = await makeWorkspace();
     const sandbox = new DockerSandbox({ docker: env.docker });
     const { readdir, readFile } = await import('node:fs/promises');
-    let found: string[] = [];
+    const found: string[] = [];
+    let scanned = false;
+    let scan: Promise<void> = Promise.resolve();
+    const scanProcesses = async () => {
+      for (const pid of await readdir('/proc').catch(() => [])) {
+        if (!/^\d+$/.test(pid)) continue;
+        const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmd.includes(canary)) found.push(pid);
+      }
+      scanned = true;
+    };
     await sandbox.run(stepSpec(run, ws, ['sleep', '1'], { env: { TOKEN: canary } }), {
       onCreated: () => {
-        setTimeout(async () => {
-          for (const pid of await readdir('/proc').catch(() => [])) {
-            if (!/^\d+$/.test(pid)) continue;
-            const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-            if (cmd.includes(canary)) found.push(pid);
-          }
-        }, 300);
+        scan = new Promise<void>((resolve) => setTimeout(resolve, 300)).then(scanProcesses);
       },
     });
+    await scan;
+    assert.ok(scanned, 'the host processes were scanned while the step ran');
     assert.deepEqual(found, []);
   });
 });

@@ -187,7 +187,7 @@ describe('manifest problems (position and message)', () => {
   });
 
   it('a persona tier the adapter does not define', async () => {
-    const yaml = manifestYaml('    model: cheapest\n').replace(/    tier_models:\n(      .*\n){3}/, '');
+    const yaml = manifestYaml('    model: cheapest\n').replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
     const problems = await problemsOf(yaml);
     assert.deepEqual(problems.map(brief), [
       "14:12 error persona 'navigator': model tier 'cheapest' is not defined in adapter 'claude'",
@@ -277,6 +277,6 @@ describe('manifest problems (position and message)', () => {
   it('an empty file is an error with a hint', async () => {
     const problems = await problemsOf('');
     assert.equal(problems.length, 1);
-    assert.match(formatProblem(problems[0] as Problem), /wave\.yaml:1:1: error: the manifest is empty\n  hint: /);
+    assert.match(formatProblem(problems[0] as Problem), /wave\.yaml:1:1: error: the manifest is empty\n {2}hint: /);
   });
 });

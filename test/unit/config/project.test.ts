@@ -205,7 +205,7 @@ describe('validateProject: cross-checks against the manifest', () => {
   });
 
   it('a tier the adapter does not define is reported at the step', async () => {
-    const yaml = manifestYaml().replace(/    tier_models:\n(      .*\n){3}/, '');
+    const yaml = manifestYaml().replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
     const dir = await tempProject({
       'wave.yaml': yaml,
       ...PROMPT_FILES,

@@ -25,7 +25,7 @@ class FakeSandbox implements Sandbox {
     this.specs.push(spec);
     this.seenOutput = await readFile(path.join(spec.mounts.out, 'answer.txt'), 'utf8');
     await writeFile(path.join(spec.mounts.out, 'answer.txt'), 'overwritten by the test command');
-    for (const [i, text] of this.lines.entries()) {
+    for (const text of this.lines) {
       const line: OutputLine = { stream: text.startsWith('E:') ? 'stderr' : 'stdout', text, truncatedBytes: 0 };
       await options.onLine?.(line);
     }

@@ -194,6 +194,7 @@ describe('executeRun: an attempt that throws', () => {
       store,
       signal: new AbortController().signal,
       runAttempt: async () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error throw is the case under test
         throw 'disk on fire';
       },
     });

@@ -120,7 +120,7 @@ describe('extractOutputs', () => {
     });
     sink.on('error', () => undefined); // closed by the refusal, as it should be
     p.on('error', () => undefined);
-    source.pipe(sink as unknown as NodeJS.WritableStream);
+    source.pipe(sink);
     const dir = await dest();
     const outcome = await extractOutputs(p as unknown as Readable, dir, {
       maxBytes: 1024 * 1024,

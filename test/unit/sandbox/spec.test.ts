@@ -127,13 +127,14 @@ describe('buildContainerSpec', () => {
 
   it('opens stdin only when there is input', () => {
     assert.deepEqual([opts.OpenStdin, opts.StdinOnce, opts.AttachStdin], [true, true, true]);
-    const noStdin = buildContainerSpec({ ...spec, stdin: undefined }, ctx(0));
+    const { stdin: _stdin, ...withoutStdin } = spec;
+    const noStdin = buildContainerSpec(withoutStdin, ctx(0));
     assert.deepEqual([noStdin.OpenStdin, noStdin.StdinOnce, noStdin.AttachStdin], [false, false, false]);
   });
 
   it('rejects bad specs clearly (and never echoes env values)', () => {
     const bad = (s: Partial<SandboxSpec>, re: RegExp) =>
-      assert.throws(() => buildContainerSpec({ ...spec, ...s } as SandboxSpec, ctx(0)), {
+      assert.throws(() => buildContainerSpec({ ...spec, ...s }, ctx(0)), {
         code: 'sandbox_failed',
         message: re,
       });

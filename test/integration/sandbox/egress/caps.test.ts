@@ -114,7 +114,7 @@ describe('a step flooding its egress sockets (container)', { skip: env.skip }, (
 
   after(async () => {
     await cleanup(env);
-    await Promise.all(Object.values(sessions).map((s) => s?.close()));
+    await Promise.all(Object.values(sessions).map(async (s) => s?.close()));
     for (const res of held) res.destroy();
     await Promise.all([slow?.close(), web?.close(), model?.close()]);
   });

@@ -126,7 +126,7 @@ describe('egress boundary (container, inline bridge)', { skip: env.skip }, () =>
     const probe = `
       const net=require('net'),dgram=require('dgram'),dns=require('dns');
       const tcp=new Promise(r=>{const s=net.connect(${web.port},'127.0.0.1');s.on('connect',()=>{s.destroy();r('connected')});s.on('error',e=>r(e.code))});
-      const udp=new Promise(r=>{const s=dgram.createSocket('udp4');s.send('leak',${(udp.address() as AddressInfo).port},'127.0.0.1',e=>{setTimeout(()=>{s.close();r(e?e.code:'sent')},200)})});
+      const udp=new Promise(r=>{const s=dgram.createSocket('udp4');s.send('leak',${udp.address().port},'127.0.0.1',e=>{setTimeout(()=>{s.close();r(e?e.code:'sent')},200)})});
       const look=new Promise(r=>dns.lookup('anything.wave.test',(e,a)=>r(e?'failed':'resolved '+a)));
       Promise.all([tcp,udp,look]).then(([t,u,l])=>console.log(JSON.stringify({tcp:t,udp:u,dns:l})));`;
     const script = [

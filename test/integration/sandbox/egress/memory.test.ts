@@ -109,7 +109,7 @@ describe('a step filling the model gateway with request bodies (container)', { s
 
   after(async () => {
     await cleanup(env);
-    await Promise.all(Object.values(sessions).map((s) => s?.close()));
+    await Promise.all(Object.values(sessions).map(async (s) => s?.close()));
     await model?.close();
   });
 

@@ -70,9 +70,8 @@ describe('claude invocation', () => {
   });
 
   it('omits --max-turns without a limit and empty tool lists', () => {
-    const argv = claudeAdapter.invocation(
-      input({ maxTurns: undefined, permissions: { allowed_tools: [], deny: [] } }),
-    ).argv;
+    const { maxTurns: _limit, ...unlimited } = input({ permissions: { allowed_tools: [], deny: [] } });
+    const argv = claudeAdapter.invocation(unlimited).argv;
     assert.ok(!argv.includes('--max-turns'));
     assert.ok(!argv.includes('--allowedTools'));
     assert.ok(!argv.includes('--disallowedTools'));

@@ -182,7 +182,7 @@ describe('claude stream parser: behaviour', () => {
       const { outcome } = run(lines('killed'), exitCode);
       assert.equal(outcome.ok, false, `exit ${String(exitCode)}`);
       assert.equal(outcome.failure?.class, 'exit');
-      assert.match(outcome.failure!.reason, /without a result line/);
+      assert.match(outcome.failure.reason, /without a result line/);
       assert.deepEqual(outcome.usage, {
         inputTokens: 1 + 2,
         outputTokens: 4 + 4,

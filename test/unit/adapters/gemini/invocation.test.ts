@@ -35,14 +35,14 @@ function input(overrides: Partial<AgentInvocationInput> = {}): AgentInvocationIn
 
 /** The policy file's TOML, read by TOML's rules (smol-toml, a strict TOML 1.0 parser). */
 function parseToml(text: string): { rule?: Record<string, unknown>[] } {
-  return readToml(text) as { rule?: Record<string, unknown>[] };
+  return readToml(text);
 }
 
 /** The policy file as the CLI's TOML parser sees it. */
 function policyOf(files: Record<string, string>): { rule?: Record<string, unknown>[] } {
   const text = files['gemini-policy.toml'];
   assert.ok(text !== undefined, 'the policy file is written');
-  return parseToml(text) as { rule?: Record<string, unknown>[] };
+  return parseToml(text);
 }
 
 /** How the CLI (0.61.0 policy-engine.ts stableStringify) renders arguments for argsPattern: sorted keys, each top-level pair between NULs. */

@@ -20,7 +20,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const dir = tempDir();
 after(() => dir.remove());
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });

@@ -24,7 +24,7 @@ import {
 
 const dir = tempDir();
 after(() => dir.remove());
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });

@@ -20,7 +20,7 @@ import { memoryLog, sendConnect, tempDir, within } from './helpers.js';
 const BRIDGE = fileURLToPath(new URL('../../../../images/base/bridge/bridge.mjs', import.meta.url));
 const dir = tempDir();
 after(() => dir.remove());
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
