@@ -1,25 +1,12 @@
 // `wave doctor`: is the Docker engine reachable and able to enforce limits, are the images there, are there
 // containers left behind by a killed Wave process. Exit 0 when nothing failed.
-import { existsSync } from 'node:fs';
-import { DEFAULT_COMMAND_IMAGE, defaultManifestPath, loadManifest } from '../config/index.js';
 import { ExitCode } from '../errors.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
 
-/** The images a project needs: Wave's base image and every adapter's. */
-async function wantedImages(ctx: CliContext): Promise<string[]> {
-  const manifestPath = existsSync(ctx.manifestPath) ? ctx.manifestPath : defaultManifestPath();
-  try {
-    const { manifest } = await loadManifest(manifestPath);
-    return [DEFAULT_COMMAND_IMAGE, ...new Set(Object.values(manifest.adapters).map((a) => a.image))];
-  } catch {
-    return [DEFAULT_COMMAND_IMAGE];
-  }
-}
-
 export async function doctorCommand(ctx: CliContext): Promise<number> {
-  const { dockerDoctor } = await import('../sandbox/index.js');
-  const report = await dockerDoctor({ images: await wantedImages(ctx) });
+  const { projectDoctor } = await import('../engine/doctor.js');
+  const report = await projectDoctor(ctx.manifestPath);
   if (ctx.output === 'json') {
     printJson(report);
   } else {

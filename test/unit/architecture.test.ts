@@ -39,9 +39,13 @@ const PEERS: Record<string, readonly string[]> = {
   images: ['sandbox'], // images are built and checked through the sandbox's one Docker façade
 };
 
-/** Lower layers a layer still may not import: the engine gets a model upstream; the CLI composes the scripted one. */
+/**
+ * Lower layers a layer still may not import: the engine gets a model upstream (the CLI composes the scripted one);
+ * the CLI calls the engine's services and reads state, never Docker or an adapter itself.
+ */
 const APART: Record<string, readonly string[]> = {
   engine: ['model'],
+  cli: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // the CLI renders; services do the work
 };
 
 function sourceFiles(dir: string): string[] {
