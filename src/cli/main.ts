@@ -1,14 +1,9 @@
 // Commander wiring. Every command's module is imported only when that command runs, so `wave --version`
 // and `wave --help` load nothing heavy (Docker, SQLite, ajv).
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../config/paths.js';
 import { ExitCode } from '../errors.js';
 import { contextFromFlags, type CliContext, type GlobalFlags } from './context.js';
 import { reportError } from './fail.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** One line per command in `wave --help`: what it does and an example. */
 const examples: Array<[string, string]> = [

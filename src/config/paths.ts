@@ -27,6 +27,18 @@ export function packageRoot(): string {
   }
 }
 
+let cachedVersion: string | undefined;
+
+/** package.json's version: `wave --version`, and the first half of every image tag. */
+export function packageVersion(): string {
+  if (cachedVersion === undefined) {
+    const file = path.join(packageRoot(), 'package.json');
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+    cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  }
+  return cachedVersion;
+}
+
 function isWavePackage(pkgFile: string): boolean {
   try {
     const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin?: Record<string, string> };

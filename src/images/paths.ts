@@ -1,19 +1,7 @@
-// Where the image contexts and the version live, both from a source checkout (src/images) and from the
-// built package (dist/images): two levels up is the package root either way.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Where the image contexts live, from a source checkout and from the built package alike.
 import path from 'node:path';
+import { packageRoot } from '../config/paths.js';
 
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const imagesDir = path.join(packageRoot, 'images');
+export { packageVersion } from '../config/paths.js';
 
-let cachedVersion: string | undefined;
-
-/** package.json's version: the first half of every image tag. */
-export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: unknown };
-    cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  }
-  return cachedVersion;
-}
+export const imagesDir = path.join(packageRoot(), 'images');
