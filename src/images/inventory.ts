@@ -1,16 +1,7 @@
 // What the engine holds under a namespace: one row per tag, grouped with the image its `latest` names.
 import type Docker from 'dockerode';
 import { splitRef } from './catalog.js';
-
-export interface TaggedImage {
-  repository: string;
-  name: string;
-  tag: string;
-  imageId: string;
-  sizeBytes: number;
-  created: Date;
-  current: boolean;
-}
+import type { TaggedImage } from './types.js';
 
 export async function inventory(docker: Docker, namespace: string): Promise<TaggedImage[]> {
   const prefix = `${namespace}/`;

@@ -75,7 +75,8 @@ export interface BuildResult {
   parentFetched?: ParentFetch;
 }
 
-export interface ImageRow {
+/** One tag the engine holds under Wave's namespace. */
+export interface TaggedImage {
   repository: string;
   name: string;
   tag: string;
@@ -84,6 +85,9 @@ export interface ImageRow {
   created: Date;
   /** The tag is `latest` or names the same image as `latest`. */
   current: boolean;
+}
+
+export interface ImageRow extends TaggedImage {
   /** Adapters whose configured image is this image. */
   usedBy: string[];
 }

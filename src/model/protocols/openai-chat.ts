@@ -8,10 +8,10 @@
 //     the usage.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { isObj, namesOf, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
+import { isObj, namesOf, sendJson, startEventStream, type Obj } from '../http.js';
 import type { Answer, ConversationView, Protocol, ToolResultSeen } from '../protocol.js';
 import { splitChunks } from '../sse.js';
-import { responsesError } from './openai-responses.js';
+import { writeOpenAiError } from './openai-errors.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading a request.
@@ -253,14 +253,5 @@ export const openaiChatProtocol: Protocol = {
     res.write('data: [DONE]\n\n');
     res.end();
   },
-  writeError(res, error, requestId) {
-    // The platform's error body and codes, the same for every OpenAI API.
-    const { type, code, param } = responsesError(error.type);
-    sendJson(
-      res,
-      error.status,
-      { error: { message: error.message, type, param, code } },
-      { 'x-request-id': requestId, ...retryAfterHeader(error.retryAfter) },
-    );
-  },
+  writeError: writeOpenAiError,
 };

@@ -9,10 +9,11 @@
 // carry the whole conversation, as Codex's does.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { isObj, namesOf, retryAfterHeader, sendJson, startEventStream, type Obj } from '../http.js';
+import { isObj, namesOf, sendJson, startEventStream, type Obj } from '../http.js';
 import type { Answer, ConversationView, Protocol, ToolResultSeen } from '../protocol.js';
 import { splitChunks } from '../sse.js';
-import type { ApiErrorType, ScriptToolCall } from '../types.js';
+import type { ScriptToolCall } from '../types.js';
+import { writeOpenAiError } from './openai-errors.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading a request.
@@ -321,32 +322,6 @@ export function responseEvents(
   return events.map((e, sequence_number) => ({ type: e.type, sequence_number, ...e }));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Errors: `{error: {message, type, param, code}}` with the HTTP status.
-
-/** The script's (Anthropic) error type → the Responses API's type and code, as the real API sends them. */
-export function responsesError(type: ApiErrorType): { type: string; code: string | null; param: string | null } {
-  switch (type) {
-    case 'authentication_error':
-      return { type: 'invalid_request_error', code: 'invalid_api_key', param: null };
-    case 'permission_error':
-      return { type: 'invalid_request_error', code: 'unsupported_country_region_territory', param: null };
-    case 'not_found_error':
-      return { type: 'invalid_request_error', code: 'model_not_found', param: null };
-    case 'request_too_large':
-      // Codex reads this code as "ran out of room in the model's context window".
-      return { type: 'invalid_request_error', code: 'context_length_exceeded', param: 'input' };
-    case 'rate_limit_error':
-      return { type: 'requests', code: 'rate_limit_exceeded', param: null };
-    case 'api_error':
-      return { type: 'server_error', code: null, param: null };
-    case 'overloaded_error':
-      return { type: 'server_error', code: 'server_is_overloaded', param: null };
-    default:
-      return { type: 'invalid_request_error', code: null, param: null };
-  }
-}
-
 export const openaiResponsesProtocol: Protocol = {
   name: 'openai-responses',
   match: (method, path) => (method === 'POST' && path === '/v1/responses' ? {} : undefined),
@@ -366,13 +341,5 @@ export const openaiResponsesProtocol: Protocol = {
       res.write(`event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
     res.end();
   },
-  writeError(res, error, requestId) {
-    const { type, code, param } = responsesError(error.type);
-    sendJson(
-      res,
-      error.status,
-      { error: { message: error.message, type, param, code } },
-      { 'x-request-id': requestId, ...retryAfterHeader(error.retryAfter) },
-    );
-  },
+  writeError: writeOpenAiError,
 };
