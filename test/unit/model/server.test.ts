@@ -434,13 +434,12 @@ describe('scripted model: lifecycle and keys', () => {
     }
   });
 
-  it('close() returns promptly even while a delayed turn is pending', async () => {
+  // The turn waits 60 s: a close() that waited for it would run into the test's timeout.
+  it('close() returns promptly even while a delayed turn is pending', { timeout: 10_000 }, async () => {
     const model = await serve({ steps: { s: [{ text: 'slow', delay_ms: 60_000 }] } });
     const pending = post(model, '/v1/messages', claudeRequest('s')).catch((e: unknown) => e);
     while (model.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const t = Date.now();
     await model.close();
-    assert.ok(Date.now() - t < 2000);
     assert.ok((await pending) instanceof Error, 'the client sees the connection end');
   });
 

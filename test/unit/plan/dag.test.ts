@@ -180,12 +180,10 @@ describe('checkDag: scale (no recursion limits)', () => {
     // The last step injects from the first: the transitive-dependency walk must cover the whole chain.
     steps[0] = step('s0', [], { output_artifacts: [{ name: 'o', path: 'o', type: 'text', required: true }] });
     steps[999] = step('s999', ['s998'], { memory: { inject_artifacts: [{ step: 's0', artifact: 'o' }] } });
-    const t0 = performance.now();
     const { problems, levels } = checkDag(pipeline(steps));
     assert.deepEqual(problems, []);
     assert.equal(levels.length, 1000);
     assert.deepEqual(levels[999], ['s999']);
-    assert.ok(performance.now() - t0 < 2000);
   });
 
   it('a 1000-step chain closed into a cycle reports the whole path', () => {
