@@ -10,7 +10,8 @@ import { stripHopByHop } from './hop-by-hop.js';
 import type { ProxyContext } from './proxy-context.js';
 import { decideTarget } from './proxy-decision.js';
 import { refuseResponse, type TargetRefusal } from './proxy-refusal.js';
-import { limitUpstream, upstreamFailure } from './timeouts.js';
+import { limitUpstream } from './timeouts.js';
+import { answerFromUpstream } from './upstream-response.js';
 
 /** The request's absolute http:// URL; undefined for anything else (origin-form, https:, garbage). */
 function absoluteHttpUrl(target: string): URL | undefined {
@@ -73,8 +74,6 @@ export async function forwardRequest(ctx: ProxyContext, req: IncomingMessage, re
   // The Host header must name the host that was checked: otherwise an allowed URL could carry another vhost.
   headers.host = url.host;
   let upstream: Socket | undefined;
-  let status: number | undefined;
-  let error: string | undefined;
   const upReq = httpRequest({
     host: address,
     port,
@@ -90,23 +89,9 @@ export async function forwardRequest(ctx: ProxyContext, req: IncomingMessage, re
     },
   });
   limitUpstream(upReq, ctx.connectTimeoutMs, ctx.requestIdleTimeoutMs);
-  upReq.on('response', (upRes) => {
-    status = upRes.statusCode ?? 502;
-    // Redirects included: the client decides whether to follow (and the proxy judges that request anew).
-    res.writeHead(status, upRes.statusMessage, stripHopByHop(upRes.headers));
-    upRes.pipe(res);
-    upRes.on('error', () => res.destroy());
-  });
-  upReq.on('error', (err) => {
-    const failure = upstreamFailure(err);
-    error = failure.error;
-    if (!res.headersSent) {
-      status = failure.status;
-      ctx.gate.shut(req.socket);
-      refuseResponse(res, check.host, port, { status: failure.status, reason: failure.reason, detail: error });
-    } else {
-      res.destroy();
-    }
+  const outcome = answerFromUpstream(upReq, res, (failure) => {
+    ctx.gate.shut(req.socket);
+    refuseResponse(res, check.host, port, { status: failure.status, reason: failure.reason, detail: failure.error });
   });
   if (framing.body.kind === 'none') upReq.end();
   else req.pipe(upReq);
@@ -117,8 +102,8 @@ export async function forwardRequest(ctx: ProxyContext, req: IncomingMessage, re
       address,
       allowed: true,
       reason: check.reason,
-      ...(error ? { error } : {}),
-      ...(status !== undefined ? { status } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
       bytesUp: upstream?.bytesWritten ?? 0,
       bytesDown: upstream?.bytesRead ?? 0,
     });
