@@ -61,7 +61,10 @@ export interface Resources {
 
 export interface Adapter {
   binary: string;
+  /** As written, or the image Wave ships for the adapter's CLI (see clis.ts). */
   image: string;
+  /** Which of Wave's adapters runs it (claude, codex, gemini, opencode); set on load, absent when none does. */
+  cli?: string;
   default_model?: string;
   tier_models?: Partial<Record<TierName, string>>;
   default_permissions?: Permissions;

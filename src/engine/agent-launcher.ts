@@ -67,7 +67,7 @@ export async function createAgentLauncher(
     close: async () => offline?.close(),
     async invocationFor({ step, templates, request }) {
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
-      const adapter = adapterFor(agent.adapterName);
+      const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (!adapter) {
         throw new WaveError(
           'usage',
@@ -80,7 +80,7 @@ export async function createAgentLauncher(
         stepId: step.id,
         attempt: request.attempt,
         sources: {
-          adapterProfile: await egress.readAdapterEgressProfile(agent.adapterName),
+          adapterProfile: await egress.readAdapterEgressProfile(agent.adapter.cli ?? agent.adapterName),
           runtimeDefaultAllowed: runtime.sandbox.default_allowed_domains,
           hosts: runtime.sandbox.hosts,
           persona: {
@@ -252,7 +252,7 @@ function providersUsed(context: AgentContext): Set<string> {
     if (step.exec.type !== 'prompt') continue;
     try {
       const agent = resolveStepAgent(context.manifest.manifest, step, context.flags);
-      const adapter = adapterFor(agent.adapterName);
+      const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (adapter) used.add(PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]);
     } catch {
       // invocationFor reports it against the step.
