@@ -41,6 +41,8 @@ export {
   isContainedRelativePath,
   MANIFEST_FILE,
   PROJECT_DIR_NAME,
+  PROJECT_LAYOUTS,
+  type ProjectLayout,
   type ResolvedPath,
 } from './paths.js';
 export {

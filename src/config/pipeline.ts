@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
-import { PROJECT_DIR_NAME } from './paths.js';
+import { PROJECT_LAYOUTS } from './paths.js';
 import { normaliseTolerantly } from './partial-pipeline.js';
 import type { RawStep } from './pipeline-context.js';
 import { normaliseStep } from './pipeline-step.js';
@@ -64,10 +64,13 @@ export async function loadPipeline(
   return { ...loaded, warnings: problems };
 }
 
-/** `<project>/.wave/pipelines/x.yaml` → `<project>`; anything else → the pipeline's own folder. */
+/** `<project>/.wave/pipelines/x.yaml` (or `.agents/pipelines/`) → `<project>`; else the pipeline's own folder. */
 export function inferProjectDir(file: string): string {
   const dir = path.dirname(file);
-  if (path.basename(dir) === 'pipelines' && path.basename(path.dirname(dir)) === PROJECT_DIR_NAME) {
+  if (
+    path.basename(dir) === 'pipelines' &&
+    (PROJECT_LAYOUTS as readonly string[]).includes(path.basename(path.dirname(dir)))
+  ) {
     return path.dirname(path.dirname(dir));
   }
   return dir;
