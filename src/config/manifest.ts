@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WaveError } from '../errors.js';
 import { KNOWN_CLIS, cliOf, mapTier } from './clis.js';
 import { credentialRefusal, isProviderCredential } from './credentials.js';
+import { FORGE_FIELDS, detectForge } from './forge.js';
 import { CONTAINED_PATH_HINT, linkEscape, projectPathEscape, resolveProjectPath } from './paths.js';
 import { type Problem, hasErrors, problemsToError, sortProblems, dedupeProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -84,7 +85,7 @@ export async function readManifest(manifestPath: string): Promise<ManifestReadRe
   let loaded: LoadedManifest | undefined;
   if (!hasErrors(problems)) {
     const raw = src.value as RawManifest;
-    const manifest = withDefaults(raw);
+    const manifest = { ...withDefaults(raw), variables: templateVariables(raw, projectDir) };
     const explicitSummarizer = raw.runtime?.relay?.summarizer_persona !== undefined;
     const systemPromptPaths = checkManifestSemantics(
       manifest,
@@ -137,6 +138,16 @@ type RawManifest = Omit<Manifest, 'runtime' | 'adapters' | 'personas'> & {
   };
 };
 
+/** `project.<key>` from the project: section and `forge.<field>` from metadata.forge or the git remote. */
+function templateVariables(raw: RawManifest, projectDir: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.project ?? {})) vars[`project.${k}`] = String(v);
+  const declared = typeof raw.metadata.forge === 'string' ? raw.metadata.forge : undefined;
+  const forge = detectForge(declared, projectDir);
+  for (const field of FORGE_FIELDS) vars[`forge.${field}`] = forge[field];
+  return vars;
+}
+
 function withDefaults(raw: RawManifest): Manifest {
   const r = raw.runtime ?? {};
   const d = RUNTIME_DEFAULTS;
@@ -144,6 +155,7 @@ function withDefaults(raw: RawManifest): Manifest {
     apiVersion: raw.apiVersion,
     kind: raw.kind,
     metadata: raw.metadata,
+    ...(raw.project ? { project: raw.project } : {}),
     adapters: Object.fromEntries(
       Object.entries(raw.adapters ?? {}).map(([name, a]) => {
         const cli = cliOf(name, a.binary);

@@ -39,5 +39,6 @@ export function inferArtifactType(p: string): OutputArtifact['type'] {
   const ext = path.extname(p).toLowerCase();
   if (ext === '.json') return 'json';
   if (ext === '.md' || ext === '.markdown') return 'markdown';
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
   return 'text';
 }

@@ -6,6 +6,7 @@ import { CONTAINED_PATH_HINT, resolveProjectPath } from './paths.js';
 import { type Ctx, type RawStep, inferArtifactType, outPathProblem, report } from './pipeline-context.js';
 import { checkContract } from './pipeline-contract.js';
 import { checkMounts, checkRetry } from './pipeline-step-checks.js';
+import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
 
 export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
@@ -75,6 +76,9 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     // null: a contract the schema check refused (see partial-pipeline.ts); its index still places the others.
     if (c !== null) checkContract(c, handover?.contracts ? [...contractsAt, j] : contractsAt, raw.id, outputs, ctx);
   });
+  contracts = contracts.map((c) => (c === null ? c : normaliseContract(c)));
+  const typed = outputs.filter((_, j) => output_artifacts?.[j]?.type !== undefined);
+  contracts.push(...impliedFormatContracts(typed, outputs[0]?.path, contracts));
 
   checkRetry(raw, at, ctx);
   checkMounts(raw, at, ctx);

@@ -264,7 +264,7 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
       return typeof described === 'string' ? { ...missing, hint: `${key}: ${described}` } : missing;
     }
     case 'type': {
-      const expected = String((err.params as { type: string | string[] }).type).replace(',', ' or ');
+      const expected = String((err.params as { type: string | string[] }).type).replaceAll(',', ' or ');
       // A document that is not a mapping at all is likely not a Wave file: name its kind, never its text.
       const got = path.length === 0 ? describeKind(err.data) : describeValue(err.data);
       return problem(`${name} must be ${article(expected)} (got ${got})`);

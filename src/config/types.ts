@@ -131,6 +131,13 @@ export interface Manifest {
   apiVersion: string;
   kind: 'WaveManifest';
   metadata: Metadata;
+  /** The original format's project facts (language, test_command …), for `{{ project.<key> }}`. */
+  project?: Record<string, string | number | boolean>;
+  /**
+   * Set on load: the values of `{{ project.<key> }}` and `{{ forge.<field> }}` (metadata.forge, else the project's
+   * git remote), keyed by the placeholder's name.
+   */
+  variables?: Record<string, string>;
   adapters: Record<string, Adapter>;
   personas: Record<string, Persona>;
   runtime: Runtime;
@@ -152,6 +159,10 @@ export type ContractType = (typeof CONTRACT_TYPES)[number];
 /** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
 export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip'] as const;
 export type OnFailure = (typeof ON_FAILURE_VALUES)[number];
+/** The original format's names for two of them, folded on load (config/output-checks.ts). */
+export const ON_FAILURE_ALIASES: Readonly<Record<string, OnFailure>> = { continue: 'warn', retry: 'fail' };
+/** What a pipeline may write as a contract's on_failure. */
+export const WRITTEN_ON_FAILURE_VALUES = [...ON_FAILURE_VALUES, ...Object.keys(ON_FAILURE_ALIASES)];
 
 /** What a `format` contract's source must parse as. */
 export const FILE_FORMATS = ['json', 'yaml', 'markdown', 'text'] as const;
@@ -176,6 +187,8 @@ export interface Contract {
   /** A duration string such as "30s" or "2m". */
   timeout?: string;
   on_failure?: OnFailure;
+  /** The original format's: false makes a failure soft (see output-checks.ts); folded away on load. */
+  must_pass?: boolean;
   /** json_schema: try to recover JSON wrapped in prose or fences before validating. */
   recover?: boolean;
   /** markdown_spec: headings the document must contain, in order ("## Summary", "Summary" or {text, level}). */
@@ -225,7 +238,8 @@ export interface OutputArtifact {
   name: string;
   /** Relative to the step's out folder (/wave/out). */
   path: string;
-  type: 'json' | 'text' | 'markdown' | 'binary';
+  /** json and yaml outputs are checked to parse (an implied format contract); binary and text are not read. */
+  type: 'json' | 'yaml' | 'text' | 'markdown' | 'binary';
   required: boolean;
 }
 

@@ -130,7 +130,8 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
 
-  const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name };
+  const { variables } = deps.manifest.manifest;
+  const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name, vars: variables ?? {} };
   const templates = stepTemplateContext(graph, step, values, injected.present);
   const invocation =
     step.exec.type === 'command'

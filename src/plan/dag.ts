@@ -81,6 +81,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       pipelineName: pipeline.metadata.name,
       ...(opts.locate ? { locate: opts.locate } : {}),
       ...(opts.source ? { source: opts.source } : {}),
+      ...(opts.manifest?.variables ? { vars: opts.manifest.variables } : {}),
     }),
   );
   return { problems, levels };

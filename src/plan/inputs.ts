@@ -54,6 +54,8 @@ export interface TemplateValues {
   input: string;
   runId: string;
   pipelineName: string;
+  /** project.* and forge.* (Manifest.variables); absent when no manifest is known. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -79,9 +81,31 @@ export function stepTemplateContext(
     stepId: step.id,
     pipelineName: values.pipelineName,
     deps,
+    artifacts: artifactsByName(inputs, present),
+    ...(values.vars ? { vars: values.vars } : {}),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),
   };
+}
+
+/**
+ * `{{ artifacts.<name> }}`, the original format's name for an injected artifact: by its inject_artifacts `as:`
+ * (the copy at /wave/in/<as>), else by the artifact's own name when only one input has it.
+ */
+function artifactsByName(inputs: StepInput[], present?: ReadonlySet<string>): Record<string, string> {
+  const byName: Record<string, string> = {};
+  const ambiguous = new Set<string>();
+  const received = inputs.filter((i) => !present || present.has(key(i.from, i.output.name)));
+  for (const input of received) {
+    const name = input.output.name;
+    if (byName[name] !== undefined) ambiguous.add(name);
+    byName[name] = `${SANDBOX_PATHS.in}/${input.rel}`;
+  }
+  for (const name of ambiguous) delete byName[name];
+  for (const input of received) {
+    for (const as of input.aliases) byName[as] = `${SANDBOX_PATHS.in}/${as}`;
+  }
+  return byName;
 }
 
 /** An input the step receives, but an optional one its step did not write in this run. */

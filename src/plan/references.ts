@@ -13,6 +13,8 @@ export interface ReferenceCheckOptions {
   pipelineName: string;
   locate?: Locator;
   source?: SourceLocator;
+  /** project.* and forge.* values (Manifest.variables). */
+  vars?: Readonly<Record<string, string>>;
 }
 
 export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): Problem[] {

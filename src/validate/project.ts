@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
+import { expandPersonaNames } from '../plan/persona-names.js';
 import { checkPipelineAgainstManifest } from '../config/cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from '../config/discover.js';
 import { readManifest } from '../config/manifest.js';
@@ -73,6 +74,7 @@ export async function checkPipelineFile(
 ): Promise<PipelineCheck> {
   const { loaded, partial, problems } = await readPipeline(file, { projectDir });
   const checkable = loaded ?? partial;
+  if (checkable && manifest) problems.push(...expandPersonaNames(checkable, manifest.variables ?? {}));
   if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));
   if (checkable && extraChecks) problems.push(...(await extraChecks(checkable, manifest)));
   const all = sortProblems(dedupeProblems(problems));
@@ -89,12 +91,12 @@ export async function checkLoadedPipeline(loaded: LoadedPipeline, manifest?: Man
     ...(manifest ? { manifest } : {}),
   });
   if (manifest) problems.push(...checkPipelineAgainstManifest(loaded, manifest));
-  problems.push(...(await checkPromptFiles(loaded)));
+  problems.push(...(await checkPromptFiles(loaded, manifest?.variables)));
   return problems;
 }
 
 /** Placeholders in exec.source_path prompt files, as a run renders them (existence is checked at load). */
-async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
+async function checkPromptFiles(loaded: LoadedPipeline, vars?: Record<string, string>): Promise<Problem[]> {
   const graph = new StepGraph(loaded.pipeline.steps);
   const problems: Problem[] = [];
   for (const [i, step] of loaded.pipeline.steps.entries()) {
@@ -117,7 +119,8 @@ async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
     }
     const texts = [{ text, syntax: 'text' as const, at: ['exec', 'source_path'], file: resolved.path }];
     const pipelineName = loaded.pipeline.metadata.name;
-    problems.push(...checkStepTexts(texts, { graph, step, index: i, pipelineName, file: loaded.file }));
+    const check = { graph, step, index: i, pipelineName, file: loaded.file, ...(vars ? { vars } : {}) };
+    problems.push(...checkStepTexts(texts, check));
   }
   return problems;
 }

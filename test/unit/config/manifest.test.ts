@@ -108,9 +108,9 @@ describe('manifest problems (position and message)', () => {
       expect: ["18:5 error unknown key 'flavour' in 'personas.navigator'"],
     },
     {
-      name: 'ignored top-level key: one warning',
-      extra: 'project:\n  language: go\n',
-      expect: ['18:1 warning ignored: project'],
+      name: 'project: facts for {{ project.* }}, scalars only',
+      extra: 'project:\n  language: go\n  flags: [a]\n',
+      expect: ["20:10 error 'project.flags' must be a string or a number or true or false (got a list)"],
     },
     {
       name: "the original's runtime keys Wave does not apply: one warning each, saying what does not happen",
