@@ -8,6 +8,7 @@ import { WaveError } from '../errors.js';
 import { KNOWN_CLIS, cliOf, mapTier } from './clis.js';
 import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { FORGE_FIELDS, detectForge } from './forge.js';
+import { applyPersonaSideFiles } from './persona-sidecar.js';
 import { CONTAINED_PATH_HINT, linkEscape, projectPathEscape, resolveProjectPath } from './paths.js';
 import { type Problem, hasErrors, problemsToError, sortProblems, dedupeProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -86,6 +87,7 @@ export async function readManifest(manifestPath: string): Promise<ManifestReadRe
   if (!hasErrors(problems)) {
     const raw = src.value as RawManifest;
     const manifest = { ...withDefaults(raw), variables: templateVariables(raw, projectDir) };
+    problems.push(...applyPersonaSideFiles(manifest.personas, projectDir));
     const explicitSummarizer = raw.runtime?.relay?.summarizer_persona !== undefined;
     const systemPromptPaths = checkManifestSemantics(
       manifest,
@@ -163,7 +165,7 @@ function withDefaults(raw: RawManifest): Manifest {
         return [name, { ...a, image, ...(cli === undefined ? {} : { cli }) }];
       }),
     ),
-    personas: raw.personas ?? {},
+    personas: Object.fromEntries(Object.entries(raw.personas ?? {}).map(([name, p]) => [name, { ...p }])),
     runtime: {
       workspace_root: r.workspace_root ?? d.workspace_root,
       // The original's older key wins over timeouts.step_default_minutes, as it does there.
