@@ -3,6 +3,7 @@
 
 import { credentialRefusal, isProviderCredential } from './credentials.js';
 import { CONTAINED_PATH_HINT, resolveProjectPath } from './paths.js';
+import { findTemplateVars } from './placeholders.js';
 import { type Ctx, type RawStep, inferArtifactType, outPathProblem, report } from './pipeline-context.js';
 import { checkContract } from './pipeline-contract.js';
 import { checkMounts, checkRetry } from './pipeline-step-checks.js';
@@ -173,7 +174,8 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
   } else if (e.source !== undefined && e.source.trim() === '') {
     report(ctx, 'error', `step '${raw.id}': exec.source is empty`, [...where, 'source']);
   }
-  if (e.source_path !== undefined) {
+  // A templated path ({{ forge.type }}) is filled and checked once the manifest is known (plan/static-templates.ts).
+  if (e.source_path !== undefined && findTemplateVars(e.source_path).length === 0) {
     const resolved = resolveProjectPath(e.source_path, ctx.projectDir);
     if (resolved.refused) {
       report(

@@ -5,6 +5,7 @@ import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
 import type { DocPath, Locator, Manifest, Pipeline, SourceLocator, Step } from '../config/types.js';
 import { StepGraph } from './graph.js';
+import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 
 export { StepGraph };
@@ -95,7 +96,9 @@ function checkAgentNames(
 ): void {
   const personas = Object.keys(manifest.personas);
   const adapters = Object.keys(manifest.adapters);
-  if (step.persona !== undefined && !manifest.personas[step.persona]) {
+  // A name still templated could not be filled: static-templates.ts has said why.
+  const unfilled = step.persona !== undefined && findTemplateVars(step.persona).length > 0;
+  if (step.persona !== undefined && !unfilled && !manifest.personas[step.persona]) {
     error(
       `step '${step.id}': unknown persona '${step.persona}'${didYouMean(step.persona, personas)}`,
       ['steps', i, 'persona'],

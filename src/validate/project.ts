@@ -8,7 +8,7 @@ import path from 'node:path';
 import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
-import { expandPersonaNames } from '../plan/persona-names.js';
+import { expandStaticTemplates } from '../plan/static-templates.js';
 import { checkPipelineAgainstManifest } from '../config/cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from '../config/discover.js';
 import { readManifest } from '../config/manifest.js';
@@ -74,7 +74,7 @@ export async function checkPipelineFile(
 ): Promise<PipelineCheck> {
   const { loaded, partial, problems } = await readPipeline(file, { projectDir });
   const checkable = loaded ?? partial;
-  if (checkable && manifest) problems.push(...expandPersonaNames(checkable, manifest.variables ?? {}));
+  if (checkable && manifest) problems.push(...expandStaticTemplates(checkable, manifest.variables ?? {}));
   if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));
   if (checkable && extraChecks) problems.push(...(await extraChecks(checkable, manifest)));
   const all = sortProblems(dedupeProblems(problems));

@@ -36,6 +36,60 @@ describe("the original Wave's project", () => {
   }
 });
 
+describe('templated persona names and prompt files', () => {
+  const check = async (forge: string, persona: string, sourcePath: string) => {
+    const dir = await tempProject({
+      'wave.yaml': manifestYaml(`project:\n  team: nav\n`).replace(
+        '  name: test\n',
+        `  name: test\n  forge: ${forge}\n`,
+      ),
+      ...PROMPT_FILES,
+      'prompts/github/x.md': 'Do it for {{ forge.owner }}.\n',
+      'p.yaml': pipelineYaml(
+        `  - id: a\n    persona: "${persona}"\n    exec: {type: prompt, source_path: "${sourcePath}"}\n`,
+      ),
+    });
+    const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml') });
+    return r.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.column} ${p.message}`);
+  };
+  const cases: Array<[forge: string, persona: string, sourcePath: string, expected: string[]]> = [
+    ['github', '{{ project.team }}igator', 'prompts/{{ forge.type }}/x.md', []],
+    [
+      'gitlab',
+      '{{ project.team }}igator',
+      'prompts/{{ forge.type }}/x.md',
+      ["7:39 step 'a': prompt file 'prompts/gitlab/x.md' not found (looked for <dir>/prompts/gitlab/x.md)"],
+    ],
+    [
+      'github',
+      '{{ forge.type }}-navigator',
+      'prompts/github/x.md',
+      ["6:14 step 'a': unknown persona 'github-navigator'"],
+    ],
+    [
+      'github',
+      '{{ input }}',
+      'prompts/github/x.md',
+      ["6:14 step 'a': persona: {{ input }} is only known once the run starts"],
+    ],
+    [
+      'github',
+      'navigator',
+      '{{ project.nope }}/x.md',
+      ["7:39 step 'a': exec.source_path: {{ project.nope }} is not set in wave.yaml"],
+    ],
+  ];
+  for (const [forge, persona, sourcePath, expected] of cases) {
+    it(`${forge}: persona ${persona}, source_path ${sourcePath}`, async () => {
+      const got = await check(forge, persona, sourcePath);
+      assert.deepEqual(
+        got.map((g) => g.replace(/looked for \/.*?\/prompts/, 'looked for <dir>/prompts')),
+        expected,
+      );
+    });
+  }
+});
+
 describe('contract vocabulary and typed outputs of the original format', () => {
   const load = async (steps: string) => {
     const dir = await tempProject({ 'wave.yaml': manifestYaml(), ...PROMPT_FILES, 'p.yaml': pipelineYaml(steps) });
