@@ -91,3 +91,17 @@ export function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
     }
   });
 }
+
+/** Each inject_artifacts entry names either an upstream step or another pipeline. */
+export function checkInjections(raw: RawStep, at: DocPath, ctx: Ctx): void {
+  (raw.memory?.inject_artifacts ?? []).forEach((inj, j) => {
+    if (inj === null) return;
+    const both = 'step' in inj && 'pipeline' in inj && inj.pipeline !== undefined;
+    const neither = !('step' in inj) && !('pipeline' in inj);
+    if (both || neither) {
+      const message = `step '${raw.id}': inject_artifacts entry ${j + 1} needs either step or pipeline${both ? ', not both' : ''}`;
+      const hint = 'step: an upstream step of this pipeline; pipeline: another pipeline (one of its pipeline_outputs)';
+      report(ctx, 'error', message, [...at, 'memory', 'inject_artifacts', j], hint);
+    }
+  });
+}

@@ -6,7 +6,7 @@ import { CONTAINED_PATH_HINT, resolveProjectPath } from './paths.js';
 import { findTemplateVars } from './placeholders.js';
 import { type Ctx, type RawStep, inferArtifactType, outPathProblem, report } from './pipeline-context.js';
 import { checkContract } from './pipeline-contract.js';
-import { checkMounts, checkRetry } from './pipeline-step-checks.js';
+import { checkInjections, checkMounts, checkRetry } from './pipeline-step-checks.js';
 import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
 
@@ -82,6 +82,7 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   contracts.push(...impliedFormatContracts(typed, outputs[0]?.path, contracts));
 
   checkRetry(raw, at, ctx);
+  checkInjections(raw, at, ctx);
   checkMounts(raw, at, ctx);
   if (raw.sandbox?.network === 'none' && raw.sandbox.allowed_domains?.length) {
     const message = `step '${raw.id}': sandbox.allowed_domains has no effect with network: none`;

@@ -234,6 +234,27 @@ export interface InjectArtifact {
   optional?: boolean;
 }
 
+/** An artifact from another pipeline of the project: one of its pipeline_outputs, from its newest completed run. */
+export interface PipelineInjection {
+  pipeline: string;
+  /** The alias in that pipeline's pipeline_outputs. */
+  artifact: string;
+  as?: string;
+  optional?: boolean;
+  /** Set when the pipeline is checked against the project: the step and artifact the alias names. */
+  source?: { step: string; artifact: string };
+}
+
+export function isPipelineInjection(inj: InjectArtifact | PipelineInjection): inj is PipelineInjection {
+  return 'pipeline' in inj && inj.pipeline !== undefined;
+}
+
+export interface PipelineOutput {
+  step: string;
+  artifact: string;
+  type?: string;
+}
+
 export interface OutputArtifact {
   name: string;
   /** Relative to the step's out folder (/wave/out). */
@@ -262,7 +283,7 @@ export interface Step {
   dependencies: string[];
   exec: Exec;
   workspace?: { mount?: Mount[] };
-  memory?: { inject_artifacts?: InjectArtifact[] };
+  memory?: { inject_artifacts?: Array<InjectArtifact | PipelineInjection>; strategy?: 'fresh' };
   output_artifacts: OutputArtifact[];
   handover: { contracts: Contract[] };
   retry?: Retry;
@@ -287,6 +308,7 @@ export interface Pipeline {
   kind: 'WavePipeline';
   metadata: Metadata;
   input?: PipelineInput;
+  pipeline_outputs?: Record<string, PipelineOutput>;
   steps: Step[];
 }
 

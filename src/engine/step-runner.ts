@@ -37,6 +37,7 @@ import { commandInvocation, contractCommandRunner, type CommandContext } from '.
 import type { Invocation } from './invocation.js';
 import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
+import { injectFromPipelines } from './pipeline-inputs.js';
 
 export interface StepRunnerDeps {
   runId: string;
@@ -358,6 +359,7 @@ async function injectInputs(
     for (const rel of [input.rel, ...input.aliases]) await injectArtifact(ws, rel, record.path);
     present.add(`${input.from}/${input.output.name}`);
   }
+  missing.push(...(await injectFromPipelines(deps.store, step, ws, present)));
   if (missing.length) {
     const reason = `required input artifact(s) missing: ${missing.join(', ')}`;
     return { ok: false, failure: failure('missing_input', reason) };

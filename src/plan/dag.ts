@@ -85,7 +85,36 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       ...(opts.manifest?.variables ? { vars: opts.manifest.variables } : {}),
     }),
   );
+  checkPipelineOutputs(pipeline, graph, error);
   return { problems, levels };
+}
+
+/** pipeline_outputs name a step of this pipeline and an artifact it declares. */
+function checkPipelineOutputs(
+  pipeline: Pipeline,
+  graph: StepGraph,
+  error: (message: string, at: DocPath, hint?: string) => void,
+): void {
+  for (const [alias, out] of Object.entries(pipeline.pipeline_outputs ?? {})) {
+    const step = graph.byId.get(out.step)?.step;
+    const at: DocPath = ['pipeline_outputs', alias];
+    if (!step) {
+      error(`pipeline_outputs '${alias}': unknown step '${out.step}'${didYouMean(out.step, graph.byId.keys())}`, [
+        ...at,
+        'step',
+      ]);
+      continue;
+    }
+    const declared = step.output_artifacts.map((o) => o.name);
+    if (!declared.includes(out.artifact)) {
+      const message = `pipeline_outputs '${alias}': step '${out.step}' declares no artifact '${out.artifact}'`;
+      error(
+        `${message}${didYouMean(out.artifact, declared)}`,
+        [...at, 'artifact'],
+        `it declares: ${declared.join(', ')}`,
+      );
+    }
+  }
 }
 
 function checkAgentNames(

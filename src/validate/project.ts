@@ -9,6 +9,7 @@ import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
 import { expandStaticTemplates } from '../plan/static-templates.js';
+import { resolvePipelineInjections } from './pipeline-injections.js';
 import { checkPipelineAgainstManifest } from '../config/cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from '../config/discover.js';
 import { readManifest } from '../config/manifest.js';
@@ -75,6 +76,7 @@ export async function checkPipelineFile(
   const { loaded, partial, problems } = await readPipeline(file, { projectDir });
   const checkable = loaded ?? partial;
   if (checkable && manifest) problems.push(...expandStaticTemplates(checkable, manifest.variables ?? {}));
+  if (checkable) problems.push(...(await resolvePipelineInjections(checkable, projectDir)));
   if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));
   if (checkable && extraChecks) problems.push(...(await extraChecks(checkable, manifest)));
   const all = sortProblems(dedupeProblems(problems));
