@@ -77,8 +77,8 @@ export const CONTAINED_PATH_HINT =
  * Resolves a path written in wave.yaml or a pipeline.
  *
  * The rule: relative paths resolve against the project directory (the folder holding wave.yaml). A path under
- * `.wave/` (or `.agents/`) that does not exist in the project falls back to the same path under the embedded `defaults/`
- * (`.wave/contracts/x.schema.json` → `defaults/contracts/x.schema.json`). That is what lets a default pipeline
+ * `.wave/` (or `.agents/`) that does not exist in the project falls back to the same path under the embedded
+ * `defaults/` (`.wave/contracts/x.schema.json` → `defaults/contracts/x.schema.json`). That is what lets a default pipeline
  * run straight from the package, and the package's own defaults/wave.yaml validate, while a project created by
  * `wave init` (which copies defaults/ into .wave/) uses - and may edit - its own copies.
  *

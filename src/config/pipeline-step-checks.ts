@@ -99,7 +99,8 @@ export function checkInjections(raw: RawStep, at: DocPath, ctx: Ctx): void {
     const both = 'step' in inj && 'pipeline' in inj && inj.pipeline !== undefined;
     const neither = !('step' in inj) && !('pipeline' in inj);
     if (both || neither) {
-      const message = `step '${raw.id}': inject_artifacts entry ${j + 1} needs either step or pipeline${both ? ', not both' : ''}`;
+      const message =
+        `step '${raw.id}': inject_artifacts entry ${j + 1} needs either step or pipeline` + (both ? ', not both' : '');
       const hint = 'step: an upstream step of this pipeline; pipeline: another pipeline (one of its pipeline_outputs)';
       report(ctx, 'error', message, [...at, 'memory', 'inject_artifacts', j], hint);
     }
