@@ -309,6 +309,8 @@ export interface Pipeline {
   metadata: Metadata;
   input?: PipelineInput;
   pipeline_outputs?: Record<string, PipelineOutput>;
+  /** SKILL.md folders of the project given to the prompt steps' CLI (config/skills.ts). */
+  skills?: string[];
   steps: Step[];
 }
 

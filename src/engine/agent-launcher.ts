@@ -13,6 +13,7 @@ import {
   type AgentOutcome,
 } from '../adapters/index.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
+import { skillHomeFiles } from '../config/skills.js';
 import {
   PROVIDER_CREDENTIAL_ENV,
   effectivePermissions,
@@ -66,6 +67,7 @@ export async function createAgentLauncher(
   return {
     close: async () => offline?.close(),
     async invocationFor({ step, templates, request }) {
+      const pipelineSkills = context.pipeline.pipeline.skills ?? [];
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (!adapter) {
@@ -178,7 +180,10 @@ export async function createAgentLauncher(
           env: invocation.env,
           stdin: invocation.stdin,
           files: invocation.files,
-          ...(invocation.homeFiles ? { homeFiles: invocation.homeFiles } : {}),
+          ...withSkills(
+            invocation.homeFiles,
+            skillHomeFiles(pipelineSkills, context.pipeline.projectDir, adapter.name),
+          ),
           network: resolved.mode,
           egress: (hasBridge) => session.attachment(hasBridge),
           scrub,
@@ -259,6 +264,15 @@ function providersUsed(context: AgentContext): Set<string> {
     }
   }
   return used;
+}
+
+/** The adapter's own HOME files plus the pipeline's skills (config/skills.ts). */
+function withSkills(
+  own: Record<string, string> | undefined,
+  skills: Record<string, string>,
+): { homeFiles?: Record<string, string> } {
+  const all = { ...skills, ...own };
+  return Object.keys(all).length ? { homeFiles: all } : {};
 }
 
 /** The key the offline demo's gateway adds; the scripted model refuses any other, proving the gateway's part. */

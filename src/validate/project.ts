@@ -10,6 +10,7 @@ import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
 import { expandStaticTemplates } from '../plan/static-templates.js';
 import { resolvePipelineInjections } from './pipeline-injections.js';
+import { checkPipelineSkills } from './pipeline-skills.js';
 import { checkPipelineAgainstManifest } from '../config/cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from '../config/discover.js';
 import { readManifest } from '../config/manifest.js';
@@ -77,6 +78,7 @@ export async function checkPipelineFile(
   const checkable = loaded ?? partial;
   if (checkable && manifest) problems.push(...expandStaticTemplates(checkable, manifest.variables ?? {}));
   if (checkable) problems.push(...(await resolvePipelineInjections(checkable, projectDir)));
+  if (checkable) problems.push(...checkPipelineSkills(checkable, manifest));
   if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));
   if (checkable && extraChecks) problems.push(...(await extraChecks(checkable, manifest)));
   const all = sortProblems(dedupeProblems(problems));

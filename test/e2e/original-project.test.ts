@@ -1,6 +1,6 @@
 // The original Wave's project (trimmed into test/fixtures/original: its wave.yaml with adapters that name no image,
-// the .agents/ layout, a pipeline with tiers and an inject_artifacts alias) runs as written: offline, through the
-// real Claude Code CLI in its container, answered by the scripted model in .agents/scripts/.
+// the .agents/ layout, a pipeline with tiers, a skill and an inject_artifacts alias) runs as written: offline,
+// through the real Claude Code CLI in its container, answered by the scripted model in .agents/scripts/.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -52,5 +52,8 @@ describe("the original Wave's project", () => {
     const greeting = readFileSync(path.join(out, 'greet', 'greeting.txt'), 'utf8');
     assert.equal(greeting, 'Hello from Wave! Your message was: Ada\n');
     assert.deepEqual(readdirSync(path.join(out, 'review')), ['review.json']);
+    // Claude Code lists the skills it loaded in its init event: the pipeline's skill from .agents/skills/.
+    const logs = runWave(['logs', runId, '--step', 'greet'], dir);
+    assert.match(logs.stdout, /"skills":\[[^\]]*"software-design"/, 'Claude Code loaded the skill');
   });
 });
