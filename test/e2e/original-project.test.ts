@@ -16,6 +16,7 @@ import { runWave } from '../support/run-cli.js';
 const FIXTURE = fileURLToPath(new URL('../fixtures/original/', import.meta.url));
 const { docker, skip: noDocker } = await dockerForTests();
 const skip = noDocker || (await imageForTests(docker, 'wave/claude:latest'));
+const skipBase = noDocker || (await imageForTests(docker, 'wave/base:latest'));
 const OFFLINE_ENV: NodeJS.ProcessEnv = Object.fromEntries(
   Object.values(PROVIDERS).flatMap((p) => p.hostKeyEnv.map((k) => [k, undefined])),
 );
@@ -23,13 +24,27 @@ const OFFLINE_ENV: NodeJS.ProcessEnv = Object.fromEntries(
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-describe("the original Wave's project", () => {
-  test('ops-hello-world validates, dry-runs and runs offline as written', { skip }, async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-original-'));
-    dirs.push(dir);
-    cpSync(FIXTURE, dir, { recursive: true });
-    execFileSync('git', ['init', '-q'], { cwd: dir });
+/** A copy of the fixture in a fresh git repository (so the forge comes from metadata.forge, not this repo). */
+function project(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wave-e2e-original-'));
+  dirs.push(dir);
+  cpSync(FIXTURE, dir, { recursive: true });
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
 
+describe("the original Wave's project", () => {
+  test('{{ project.* }} and {{ forge.* }} reach a command step, shell-quoted', { skip: skipBase }, async () => {
+    const dir = project();
+    const { status, events, stderr } = await runPipeline(dir, 'local-facts', { env: OFFLINE_ENV, timeoutMs: 120_000 });
+    assert.equal(status, 0, stderr);
+    const out = path.join(dir, 'export');
+    assert.equal(runWave(['artifacts', String(events[0]?.runId), '--export', out], dir).status, 0);
+    assert.equal(readFileSync(path.join(out, 'facts', 'facts.txt'), 'utf8'), 'go|go test ./...|gh');
+  });
+
+  test('ops-hello-world validates, dry-runs and runs offline as written', { skip }, async () => {
+    const dir = project();
     const validate = runWave(['validate', '--pipeline', 'ops-hello-world'], dir);
     assert.equal(validate.status, 0, validate.stderr);
     const dry = runWave(['run', 'ops-hello-world', 'Ada', '--dry-run'], dir);
