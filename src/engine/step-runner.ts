@@ -38,6 +38,7 @@ import type { Invocation } from './invocation.js';
 import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { injectFromPipelines } from './pipeline-inputs.js';
+import { jsonFieldReader } from './json-fields.js';
 
 export interface StepRunnerDeps {
   runId: string;
@@ -134,6 +135,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   const { variables } = deps.manifest.manifest;
   const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name, vars: variables ?? {} };
   const templates = stepTemplateContext(graph, step, values, injected.present);
+  templates.readJsonField = jsonFieldReader(graph, step, ws.in);
   const invocation =
     step.exec.type === 'command'
       ? await commandInvocation(

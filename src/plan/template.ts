@@ -19,6 +19,7 @@ export type TemplateRef =
   | { kind: 'dep_artifact'; step: string; artifact: string }
   | { kind: 'artifact'; name: string }
   | { kind: 'project_var'; name: string }
+  | { kind: 'step_json'; step: string; artifact: string; path: string[] }
   | { kind: 'unknown'; reason: string; hint?: string };
 
 /** The variables Wave knows, for messages. */
@@ -30,6 +31,7 @@ export const TEMPLATE_VARIABLES = [
   'pipeline_name',
   'deps.<step>.<artifact>',
   'artifacts.<name>',
+  'steps.<step>.artifacts.<artifact>.<field>',
   'project.<key>',
   'forge.<field>',
 ] as const;
@@ -67,11 +69,20 @@ export function classifyTemplateVar(expr: string): TemplateRef {
     if ((FORGE_FIELDS as readonly string[]).includes(field)) return { kind: 'project_var', name: expr };
     return { kind: 'unknown', reason: `unknown forge field '${field}' (known: ${FORGE_FIELDS.join(', ')})` };
   }
+  const json = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.artifacts\.([A-Za-z0-9][A-Za-z0-9_-]*)\.(.+)$/.exec(expr);
+  if (json?.[1] && json[2] && json[3]) {
+    const fieldPath = json[3].split('.');
+    if (fieldPath.every((f) => /^[A-Za-z0-9_-]+$/.test(f))) {
+      return { kind: 'step_json', step: json[1], artifact: json[2], path: fieldPath };
+    }
+  }
   if (expr.startsWith('steps.') || expr === 'run.name') {
     return {
       kind: 'unknown',
       reason: `{{ ${expr} }} is not supported yet`,
-      hint: 'use {{ deps.<step>.<artifact> }} (the path of an upstream output) and read the field in the step',
+      hint:
+        'steps.<step>.artifacts.<artifact>.<field>[.<field>…] reads a JSON field of an input; ' +
+        'or use {{ deps.<step>.<artifact> }} (its path) and read it in the step',
     };
   }
   if (expr === '') return { kind: 'unknown', reason: 'empty placeholder {{ }}' };
@@ -101,6 +112,11 @@ export interface TemplateContext {
   deps?: Record<string, Record<string, string>>;
   /** Explains a deps.<step>.<artifact> that `deps` lacks; see plan/inputs.ts. */
   missingDep?: (step: string, artifact: string) => MissingDep;
+  /**
+   * steps.<step>.artifacts.<artifact>.<field…>: the field of a JSON input, as the run reads it; absent when
+   * validating (the input is then only checked to be one the step receives).
+   */
+  readJsonField?: (step: string, artifact: string, path: readonly string[]) => string | MissingDep;
   /** artifacts.<name>: an injected artifact by its `as:` name or its own name → its path inside the container. */
   artifacts?: Record<string, string>;
   /**
@@ -180,6 +196,18 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
         message: `{{ ${expr} }}: this step receives no artifact named '${ref.name}'`,
         hint: known.length ? `it receives: ${known.join(', ')}` : 'inject it with memory.inject_artifacts (as: name)',
       };
+    }
+    case 'step_json': {
+      const value = ctx.deps?.[ref.step]?.[ref.artifact];
+      if (value === undefined) {
+        const missing = ctx.missingDep?.(ref.step, ref.artifact) ?? {
+          message: `step '${ref.step}' gave this step no artifact '${ref.artifact}'`,
+        };
+        return { ...missing, message: `{{ ${expr} }}: ${missing.message}` };
+      }
+      if (!ctx.readJsonField) return value;
+      const field = ctx.readJsonField(ref.step, ref.artifact, ref.path);
+      return typeof field === 'string' ? field : { ...field, message: `{{ ${expr} }}: ${field.message}` };
     }
     case 'project_var': {
       if (ctx.vars === undefined) return '';

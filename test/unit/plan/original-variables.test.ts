@@ -43,6 +43,8 @@ describe('template variables of the original format', () => {
     ['{{ forge.nope }}', /unknown forge field 'nope' \(known: type, host, owner, repo, cli_tool/],
     ['{{ artifacts.other }}', /receives no artifact named 'other'.*|it receives: greeting, greeting_file/],
     ['{{ steps.greet.output.x }}', /\{\{ steps\.greet\.output\.x \}\} is not supported yet/],
+    ['{{ steps.greet.artifacts.greeting.a.b }}', '/wave/in/greet/g.txt'],
+    ['{{ steps.other.artifacts.x.a }}', /\{\{ steps\.other\.artifacts\.x\.a \}\}: unknown step 'other'/],
     ['{{ run.name }}', /\{\{ run\.name \}\} is not supported yet/],
   ];
   for (const [text, expected] of cases) {
