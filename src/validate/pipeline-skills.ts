@@ -1,4 +1,4 @@
-// A pipeline's skills, checked before a run: each name (filled from project.*/forge.*) is a readable skill folder
+// A pipeline's skills, checked before a run: each name (filled by plan/static-templates.ts) is a readable skill folder
 // of the project, and every prompt step runs on a CLI Wave can give skills to (Claude Code so far).
 
 import { findTemplateVars } from '../config/placeholders.js';
@@ -7,7 +7,6 @@ import { resolveStepAgent } from '../config/resolve.js';
 import { SKILL_HOMES, findSkill, readSkill } from '../config/skills.js';
 import type { DocPath, LoadedPipeline, Manifest } from '../config/types.js';
 import { isWaveError } from '../errors.js';
-import { fillTemplate } from '../plan/template.js';
 
 export function checkPipelineSkills(loaded: LoadedPipeline, manifest?: Manifest): Problem[] {
   const skills = loaded.pipeline.skills ?? [];
@@ -17,21 +16,8 @@ export function checkPipelineSkills(loaded: LoadedPipeline, manifest?: Manifest)
     const pos = loaded.locate(at);
     problems.push({ severity: 'error', file: loaded.file, line: pos?.line, column: pos?.column, message, hint });
   };
-  skills.forEach((written, k) => {
-    let name = written;
-    if (findTemplateVars(written).length > 0) {
-      if (!manifest) return; // filled once the manifest is known
-      const { rendered, failures } = fillTemplate(written, {
-        input: '',
-        runId: '',
-        stepId: '',
-        vars: manifest.variables ?? {},
-      });
-      const [failure] = failures;
-      if (failure) return error(`skills: ${failure.message}`, ['skills', k], failure.hint);
-      name = rendered;
-      skills[k] = name;
-    }
+  skills.forEach((name, k) => {
+    if (findTemplateVars(name).length > 0) return; // not filled: static-templates.ts said why (or no manifest)
     const found = findSkill(name, loaded.projectDir);
     if ('problem' in found) return error(`skills: ${found.problem}`, ['skills', k], found.hint);
     try {
