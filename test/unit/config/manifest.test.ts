@@ -197,13 +197,13 @@ describe('manifest problems (position and message)', () => {
   });
 
   it("a persona tier the adapter does not define maps through its CLI's built-in tiers", async () => {
-    const yaml = manifestYaml('    model: cheapest\n').replace(/    tier_models:\n(      .*\n){3}/, '');
+    const yaml = manifestYaml('    model: cheapest\n').replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
     assert.deepEqual((await problemsOf(yaml)).map(brief), []);
   });
 
   it('a persona tier that cannot be mapped to the provider of the adapter is a warning', async () => {
     const yaml = manifestYaml('    model: cheapest\n')
-      .replace(/    tier_models:\n(      .*\n){3}/, '')
+      .replace(/ {4}tier_models:\n( {6}.*\n){3}/, '')
       .replace('  claude:\n    binary: claude', '  opencode:\n    binary: opencode')
       .replace('adapter: claude', 'adapter: opencode')
       .replace('default_model: claude-sonnet-4-5', 'default_model: ollama/qwen');

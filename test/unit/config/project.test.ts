@@ -206,7 +206,7 @@ describe('validateProject: cross-checks against the manifest', () => {
 
   it('a tier the adapter cannot map is a warning at the step', async () => {
     const yaml = manifestYaml()
-      .replace(/    tier_models:\n(      .*\n){3}/, '')
+      .replace(/ {4}tier_models:\n( {6}.*\n){3}/, '')
       .replace('default_model: claude-sonnet-4-5', 'default_model: ollama/qwen')
       .replace('  claude:\n    binary: claude', '  opencode:\n    binary: opencode')
       .replace('adapter: claude', 'adapter: opencode');

@@ -41,7 +41,7 @@ describe('pipeline skills', () => {
       .replace('  claude:\n    binary: claude\n    image: wave/claude:latest', '  codex:\n    binary: codex')
       .replace('adapter: claude', 'adapter: codex')
       .replace(/default_model: .*\n/, 'default_model: gpt-5-codex\n')
-      .replace(/    tier_models:\n(      .*\n){3}/, '');
+      .replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
     assert.deepEqual(await errors(await project('[tidy]', {}, codex)), [
       "6:9 step 'a': adapter 'codex' (codex) cannot be given the pipeline's skills",
     ]);
