@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { linkEscape, PROJECT_LAYOUTS } from './paths.js';
 import type { Problem } from './problems.js';
-import type { DocPath, Persona } from './types.js';
+import type { DocPath, Permissions, Persona } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
 
 const FIELDS = ['description', 'model', 'permissions', 'temperature'] as const;
@@ -85,6 +85,6 @@ function sideFile(
   return {
     ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
     ...(typeof raw.model === 'string' ? { model: raw.model } : {}),
-    ...(permissions !== undefined ? { permissions: permissions as Persona['permissions'] } : {}),
+    ...(permissions !== undefined ? { permissions: permissions as Permissions } : {}),
   };
 }

@@ -9,7 +9,11 @@ import type { StepGraph } from '../plan/graph.js';
 import { stepInputs } from '../plan/inputs.js';
 import type { TemplateContext } from '../plan/template.js';
 
-export function jsonFieldReader(graph: StepGraph, step: Step, inDir: string): TemplateContext['readJsonField'] {
+export function jsonFieldReader(
+  graph: StepGraph,
+  step: Step,
+  inDir: string,
+): NonNullable<TemplateContext['readJsonField']> {
   const inputs = new Map(stepInputs(graph, step).map((i) => [`${i.from}/${i.output.name}`, i]));
   return (from, artifact, fieldPath) => {
     const input = inputs.get(`${from}/${artifact}`);

@@ -322,6 +322,6 @@ describe('manifest problems (position and message)', () => {
   it('an empty file is an error with a hint', async () => {
     const problems = await problemsOf('');
     assert.equal(problems.length, 1);
-    assert.match(formatProblem(problems[0] as Problem), /wave\.yaml:1:1: error: the manifest is empty\n  hint: /);
+    assert.match(formatProblem(problems[0] as Problem), /wave\.yaml:1:1: error: the manifest is empty\n {2}hint: /);
   });
 });
