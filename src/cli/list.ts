@@ -1,6 +1,6 @@
 // `wave list pipelines|personas|adapters`: a table, or JSON with -o json.
 import path from 'node:path';
-import { DEFAULT_PERSONA_NETWORK, listPipelines, loadManifest } from '../config/index.js';
+import { DEFAULT_PERSONA_NETWORK, TIER_NAMES, listPipelines, loadManifest, mapTier } from '../config/index.js';
 import { WaveError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { printJson, table } from './render.js';
@@ -58,11 +58,14 @@ async function rowsFor(ctx: CliContext, kind: Kind): Promise<Array<Record<string
   }
   return Object.entries(manifest.adapters).map(([name, a]) => ({
     name,
+    cli: a.cli ?? '',
     binary: a.binary,
     image: a.image,
     default_model: a.default_model ?? '',
-    tiers: Object.entries(a.tier_models ?? {})
-      .map(([tier, model]) => `${tier}=${model}`)
-      .join(' '),
+    // What each tier runs, wherever it comes from (tier_models, the CLI's built-in map, default_model).
+    tiers: TIER_NAMES.map((tier) => {
+      const mapped = mapTier(name, a, tier);
+      return `${tier}=${mapped.model ?? '?'}${mapped.source === 'tier_models' ? '' : ` (${mapped.source})`}`;
+    }).join(' '),
   }));
 }

@@ -57,7 +57,10 @@ export async function main(argv: string[]): Promise<void> {
     .command('init')
     .description('write wave.yaml and .wave/{personas,pipelines,contracts} from the defaults')
     .option('--force', 'overwrite existing files')
-    .action(async (opts: { force?: boolean }) => finish(await (await import('./init.js')).initCommand(ctx, opts)));
+    .option('--layout <layout>', "wave (.wave/) or agents (.agents/, the original Wave's layout)", 'wave')
+    .action(async (opts: { force?: boolean; layout?: string }) =>
+      finish(await (await import('./init.js')).initCommand(ctx, opts)),
+    );
 
   program
     .command('validate')

@@ -24,7 +24,13 @@ export function checkPipelineAgainstManifest(loaded: LoadedPipeline, manifest: M
     if (step.persona !== undefined && !manifest.personas[step.persona]) return;
     if (step.adapter !== undefined && !manifest.adapters[step.adapter]) return;
     try {
-      resolveStepAgent(manifest, step);
+      const { tierWarning } = resolveStepAgent(manifest, step);
+      if (tierWarning !== undefined) {
+        const pos = loaded.locate(['steps', i, step.model !== undefined ? 'model' : 'persona']);
+        const message = `step '${step.id}': ${tierWarning}`;
+        const hint = 'add tier_models to the adapter in wave.yaml';
+        problems.push({ severity: 'warning', file: loaded.file, line: pos?.line, column: pos?.column, message, hint });
+      }
     } catch (err) {
       if (!isWaveError(err)) throw err;
       const at: DocPath = [

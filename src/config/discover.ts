@@ -1,11 +1,12 @@
-// Finding pipelines by name: the project's `.wave/pipelines/` first, then the embedded defaults, or a path.
+// Finding pipelines by name: the project's `.wave/pipelines/`, then `.agents/pipelines/` (the original Wave's
+// layout), then the embedded defaults; or a path.
 
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { WaveError } from '../errors.js';
-import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, defaultsDir, linkEscape } from './paths.js';
+import { CONTAINED_PATH_HINT, PROJECT_DIR_NAME, PROJECT_LAYOUTS, defaultsDir, linkEscape } from './paths.js';
 import { didYouMean } from './suggest.js';
 
 export type PipelineSource = 'project' | 'default' | 'path';
@@ -32,6 +33,14 @@ export function projectPipelinesDir(projectDir: string): string {
   return path.join(projectDir, PROJECT_DIR_NAME, 'pipelines');
 }
 
+/** Where pipelines are looked up by name, first match first. */
+function pipelineDirs(projectDir: string): Array<[dir: string, source: 'project' | 'default']> {
+  return [
+    ...PROJECT_LAYOUTS.map((layout): [string, 'project'] => [path.join(projectDir, layout, 'pipelines'), 'project']),
+    [defaultPipelinesDir(), 'default'],
+  ];
+}
+
 export function defaultPipelinesDir(): string {
   return path.join(defaultsDir(), 'pipelines');
 }
@@ -42,7 +51,8 @@ export function looksLikePath(arg: string): boolean {
 }
 
 /**
- * `name` → `<project>/.wave/pipelines/<name>.yaml|.yml`, then `defaults/pipelines/<name>.yaml|.yml`.
+ * `name` → `<project>/.wave/pipelines/<name>.yaml|.yml`, then `<project>/.agents/pipelines/…`, then
+ * `defaults/pipelines/<name>.yaml|.yml`.
  * An argument containing a `/` or ending in .yaml/.yml is a path (relative to the current directory).
  */
 export async function findPipeline(name: string, projectDir: string): Promise<FoundPipeline> {
@@ -55,10 +65,7 @@ export async function findPipeline(name: string, projectDir: string): Promise<Fo
     }
     return { name: path.basename(p).replace(/\.ya?ml$/, ''), path: p, source: 'path' };
   }
-  for (const [dir, source] of [
-    [projectPipelinesDir(projectDir), 'project'],
-    [defaultPipelinesDir(), 'default'],
-  ] as const) {
+  for (const [dir, source] of pipelineDirs(projectDir)) {
     for (const ext of EXTENSIONS) {
       const p = path.join(dir, `${name}${ext}`);
       if (!existsSync(p)) continue;
@@ -72,18 +79,18 @@ export async function findPipeline(name: string, projectDir: string): Promise<Fo
   const known = (await listPipelines(projectDir)).map((p) => p.name);
   throw new WaveError('pipeline_not_found', `no pipeline named '${name}'${didYouMean(name, known)}`, {
     hint: known.length
-      ? `available: ${known.join(', ')} (looked in ${projectPipelinesDir(projectDir)} and the embedded defaults)`
+      ? `available: ${known.join(', ')} (looked in ${pipelineDirs(projectDir)
+          .slice(0, -1)
+          .map(([d]) => d)
+          .join(', ')} and the embedded defaults)`
       : `add one at ${path.join(projectPipelinesDir(projectDir), `${name}.yaml`)}`,
   });
 }
 
-/** Project pipelines, then the embedded defaults that no project pipeline shadows; sorted by name. */
+/** Project pipelines (`.wave/` shadowing `.agents/`), then the embedded defaults none shadows; sorted by name. */
 export async function listPipelines(projectDir: string): Promise<PipelineListing[]> {
   const out = new Map<string, PipelineListing>();
-  for (const [dir, source] of [
-    [projectPipelinesDir(projectDir), 'project'],
-    [defaultPipelinesDir(), 'default'],
-  ] as const) {
+  for (const [dir, source] of pipelineDirs(projectDir)) {
     for (const file of await pipelineFiles(dir)) {
       const name = file.replace(/\.ya?ml$/, '');
       if (out.has(name)) continue;

@@ -41,6 +41,8 @@ export {
   isContainedRelativePath,
   MANIFEST_FILE,
   PROJECT_DIR_NAME,
+  PROJECT_LAYOUTS,
+  type ProjectLayout,
   type ResolvedPath,
 } from './paths.js';
 export {
@@ -67,3 +69,4 @@ export { schemaFile, type SchemaKind } from './schema-check.js';
 export { parseMemory, parseDuration, durationForms } from './units.js';
 export { SANDBOX_PATHS } from './sandbox-paths.js';
 export { suggest, didYouMean, editDistance } from './suggest.js';
+export { KNOWN_CLIS, cliOf, mapTier, type MappedTier } from './clis.js';

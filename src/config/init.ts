@@ -1,16 +1,19 @@
 // `wave init`: copies the embedded defaults into a project - wave.yaml at the top, personas, pipelines and
-// contracts under .wave/ - without ever overwriting a file unless forced.
+// contracts under .wave/ (or, with the agents layout, under the original Wave's .agents/) - without ever
+// overwriting a file unless forced.
 
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
-import { MANIFEST_FILE, PROJECT_DIR_NAME, defaultsDir } from './paths.js';
+import { MANIFEST_FILE, PROJECT_DIR_NAME, type ProjectLayout, defaultsDir } from './paths.js';
 import { schemaFile, type SchemaKind } from './schema-check.js';
 
 export interface InitOptions {
   dir: string;
   force?: boolean;
+  /** Where personas, pipelines and contracts go: `.wave` (default) or `.agents`; the files' paths follow. */
+  layout?: ProjectLayout;
 }
 
 export interface InitResult {
@@ -30,7 +33,7 @@ const PROJECT_GITIGNORE = 'workspaces/\ntraces/\nstate.db\nstate.db-*\n';
 
 export async function initProject(opts: InitOptions): Promise<InitResult> {
   const dir = path.resolve(opts.dir);
-  const plan = await planFiles(dir);
+  const plan = await planFiles(dir, opts.layout ?? PROJECT_DIR_NAME);
 
   const existing = plan.filter((f) => existsSync(f.target)).map((f) => f.target);
   if (existing.length > 0 && !opts.force) {
@@ -55,11 +58,14 @@ interface PlannedFile {
   content: () => string;
 }
 
-async function planFiles(dir: string): Promise<PlannedFile[]> {
+async function planFiles(dir: string, layout: ProjectLayout): Promise<PlannedFile[]> {
   const defaults = defaultsDir();
-  const projectWave = path.join(dir, PROJECT_DIR_NAME);
+  const projectWave = path.join(dir, layout);
   const manifestTarget = path.join(dir, MANIFEST_FILE);
-  const manifestText = await readFile(path.join(defaults, 'wave.yaml'), 'utf8');
+  // The defaults name their files under .wave/; in the agents layout every such path moves with the files.
+  const relayout = (text: string): string =>
+    layout === PROJECT_DIR_NAME ? text : text.replaceAll('.wave/', `${layout}/`);
+  const manifestText = relayout(await readFile(path.join(defaults, 'wave.yaml'), 'utf8'));
   const files: PlannedFile[] = [
     { target: manifestTarget, content: () => pointSchemaComment(manifestText, manifestTarget, 'manifest') },
   ];
@@ -67,7 +73,7 @@ async function planFiles(dir: string): Promise<PlannedFile[]> {
     const from = path.join(defaults, folder.name);
     const names = (await readdir(from)).filter((n) => folder.pattern.test(n)).sort();
     for (const name of names) {
-      const text = await readFile(path.join(from, name), 'utf8');
+      const text = relayout(await readFile(path.join(from, name), 'utf8'));
       const target = path.join(projectWave, folder.name, name);
       files.push({
         target,

@@ -5,7 +5,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import { KNOWN_CLIS, cliOf, mapTier } from './clis.js';
 import { credentialRefusal, isProviderCredential } from './credentials.js';
+import { FORGE_FIELDS, detectForge } from './forge.js';
+import { applyPersonaSideFiles } from './persona-sidecar.js';
 import { CONTAINED_PATH_HINT, linkEscape, projectPathEscape, resolveProjectPath } from './paths.js';
 import { type Problem, hasErrors, problemsToError, sortProblems, dedupeProblems } from './problems.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -83,7 +86,8 @@ export async function readManifest(manifestPath: string): Promise<ManifestReadRe
   let loaded: LoadedManifest | undefined;
   if (!hasErrors(problems)) {
     const raw = src.value as RawManifest;
-    const manifest = withDefaults(raw);
+    const manifest = { ...withDefaults(raw), variables: templateVariables(raw, projectDir) };
+    problems.push(...applyPersonaSideFiles(manifest.personas, projectDir));
     const explicitSummarizer = raw.runtime?.relay?.summarizer_persona !== undefined;
     const systemPromptPaths = checkManifestSemantics(
       manifest,
@@ -126,14 +130,25 @@ async function readManifestText(file: string): Promise<string> {
 }
 
 type RawManifest = Omit<Manifest, 'runtime' | 'adapters' | 'personas'> & {
-  adapters?: Manifest['adapters'];
+  adapters?: Record<string, Omit<Manifest['adapters'][string], 'image' | 'cli'> & { image?: string }>;
   personas?: Manifest['personas'];
   runtime?: Partial<Omit<Runtime, 'relay' | 'audit' | 'sandbox'>> & {
+    timeouts?: { step_default_minutes?: number };
     relay?: Partial<Runtime['relay']>;
     audit?: Partial<Runtime['audit']>;
     sandbox?: Partial<Runtime['sandbox']>;
   };
 };
+
+/** `project.<key>` from the project: section and `forge.<field>` from metadata.forge or the git remote. */
+function templateVariables(raw: RawManifest, projectDir: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw.project ?? {})) vars[`project.${k}`] = String(v);
+  const declared = typeof raw.metadata.forge === 'string' ? raw.metadata.forge : undefined;
+  const forge = detectForge(declared, projectDir);
+  for (const field of FORGE_FIELDS) vars[`forge.${field}`] = forge[field];
+  return vars;
+}
 
 function withDefaults(raw: RawManifest): Manifest {
   const r = raw.runtime ?? {};
@@ -142,11 +157,20 @@ function withDefaults(raw: RawManifest): Manifest {
     apiVersion: raw.apiVersion,
     kind: raw.kind,
     metadata: raw.metadata,
-    adapters: raw.adapters ?? {},
-    personas: raw.personas ?? {},
+    ...(raw.project ? { project: raw.project } : {}),
+    adapters: Object.fromEntries(
+      Object.entries(raw.adapters ?? {}).map(([name, a]) => {
+        const cli = cliOf(name, a.binary);
+        const image = a.image ?? (cli === undefined ? '' : KNOWN_CLIS[cli]?.image) ?? '';
+        return [name, { ...a, image, ...(cli === undefined ? {} : { cli }) }];
+      }),
+    ),
+    personas: Object.fromEntries(Object.entries(raw.personas ?? {}).map(([name, p]) => [name, { ...p }])),
     runtime: {
       workspace_root: r.workspace_root ?? d.workspace_root,
-      default_timeout_minutes: r.default_timeout_minutes ?? d.default_timeout_minutes,
+      // The original's older key wins over timeouts.step_default_minutes, as it does there.
+      default_timeout_minutes:
+        r.default_timeout_minutes ?? r.timeouts?.step_default_minutes ?? d.default_timeout_minutes,
       max_concurrent_workers: r.max_concurrent_workers ?? d.max_concurrent_workers,
       relay: { ...d.relay, ...r.relay },
       audit: { ...d.audit, ...r.audit },
@@ -178,9 +202,14 @@ function checkManifestSemantics(
     const pos = locate(at, where);
     problems.push({ severity: 'error', file, line: pos?.line, column: pos?.column, message, hint });
   };
+  const warn = (message: string, at: DocPath, hint?: string): void => {
+    const pos = locate(at, 'value');
+    problems.push({ severity: 'warning', file, line: pos?.line, column: pos?.column, message, hint });
+  };
   const adapterNames = Object.keys(m.adapters);
   const personaNames = Object.keys(m.personas);
   const promptPaths: Record<string, string> = {};
+  checkAdapterClis(m, error, warn);
 
   for (const [name, persona] of Object.entries(m.personas)) {
     const adapter = m.adapters[persona.adapter];
@@ -190,12 +219,13 @@ function checkManifestSemantics(
         ['personas', name, 'adapter'],
         adapterNames.length ? `adapters defined: ${adapterNames.join(', ')}` : 'define it under adapters:',
       );
-    } else if (persona.model !== undefined && isTierName(persona.model) && !adapter.tier_models?.[persona.model]) {
-      error(
-        `persona '${name}': model tier '${persona.model}' is not defined in adapter '${persona.adapter}'`,
-        ['personas', name, 'model'],
-        `add adapters.${persona.adapter}.tier_models.${persona.model}`,
-      );
+    } else if (persona.model !== undefined && isTierName(persona.model) && adapter.cli !== undefined) {
+      const mapped = mapTier(persona.adapter, adapter, persona.model);
+      const say = `persona '${name}': model tier '${persona.model}'`;
+      const hint = `add adapters.${persona.adapter}.tier_models.${persona.model}`;
+      if (mapped.model === undefined)
+        error(`${say} cannot be mapped: ${mapped.unmapped ?? 'no model'}`, modelAt(name), hint);
+      else if (mapped.unmapped) warn(`${say}: ${mapped.unmapped}; using '${mapped.model}'`, modelAt(name), hint);
     }
     const prompt = resolveProjectPath(persona.system_prompt_file, projectDir);
     if (prompt.refused) {
@@ -283,6 +313,35 @@ function checkManifestSemantics(
   }
   checkResources(m.runtime.sandbox.resources, ['runtime', 'sandbox', 'resources'], error);
   return promptPaths;
+}
+
+const modelAt = (persona: string): DocPath => ['personas', persona, 'model'];
+
+type Report = (message: string, at: DocPath, hint?: string) => void;
+
+/** Each adapter names a CLI Wave has an adapter (and, without `image`, an image) for. */
+function checkAdapterClis(m: Manifest, error: Report, warn: Report): void {
+  const known = Object.keys(KNOWN_CLIS);
+  for (const [name, adapter] of Object.entries(m.adapters)) {
+    if (adapter.cli === undefined) {
+      error(
+        `adapter '${name}': Wave has no adapter or image for the CLI '${adapter.binary}'`,
+        ['adapters', name, 'binary'],
+        `Wave runs ${known.join(', ')} (an adapter named like opencode-qwen, or a binary like opencode-patched, ` +
+          'counts as its CLI); name the adapter or its binary after one of them',
+      );
+      continue;
+    }
+    const shipped = KNOWN_CLIS[adapter.cli];
+    if (shipped && adapter.binary !== shipped.binary) {
+      warn(
+        `adapter '${name}': binary '${adapter.binary}' is not used; Wave runs its pinned ${shipped.binary} ` +
+          `from ${adapter.image}`,
+        ['adapters', name, 'binary'],
+        `write binary: ${shipped.binary}, or build an image with your CLI and set image:`,
+      );
+    }
+  }
 }
 
 function checkResources(

@@ -59,8 +59,14 @@ export function defaultManifestPath(): string {
 }
 
 export const MANIFEST_FILE = 'wave.yaml';
-/** Project files live under `<project>/.wave/`. */
+/** Project files live under `<project>/.wave/`; Wave's own files (state.db, detached logs) always do. */
 export const PROJECT_DIR_NAME = '.wave';
+/**
+ * The project layouts, in precedence order: a pipeline name is looked up in `.wave/pipelines/`, then in the
+ * original Wave's `.agents/pipelines/`, then in the embedded defaults; the first match wins.
+ */
+export const PROJECT_LAYOUTS = ['.wave', '.agents'] as const;
+export type ProjectLayout = (typeof PROJECT_LAYOUTS)[number];
 
 export interface ResolvedPath {
   /** Absolute path; when nothing exists, the project location (the one to mention in messages). */
@@ -83,8 +89,8 @@ export const CONTAINED_PATH_HINT =
  * Resolves a path written in wave.yaml or a pipeline.
  *
  * The rule: relative paths resolve against the project directory (the folder holding wave.yaml). A path under
- * `.wave/` that does not exist in the project falls back to the same path under the embedded `defaults/`
- * (`.wave/contracts/x.schema.json` → `defaults/contracts/x.schema.json`). That is what lets a default pipeline
+ * `.wave/` (or `.agents/`) that does not exist in the project falls back to the same path under the embedded
+ * `defaults/` (`.wave/contracts/x.schema.json` → `defaults/contracts/x.schema.json`). That is what lets a default pipeline
  * run straight from the package, and the package's own defaults/wave.yaml validate, while a project created by
  * `wave init` (which copies defaults/ into .wave/) uses - and may edit - its own copies.
  *
@@ -103,8 +109,9 @@ export function resolveProjectPath(rel: string, projectDir: string): ResolvedPat
       : { path: inProject, exists: true, fromDefaults: false };
   }
   const normalised = path.normalize(rel).split(path.sep).join('/');
-  if (normalised.startsWith(`${PROJECT_DIR_NAME}/`)) {
-    const fallback = path.join(defaultsDir(), normalised.slice(PROJECT_DIR_NAME.length + 1));
+  const layout = PROJECT_LAYOUTS.find((dir) => normalised.startsWith(`${dir}/`));
+  if (layout !== undefined) {
+    const fallback = path.join(defaultsDir(), normalised.slice(layout.length + 1));
     if (existsSync(fallback) && !linkEscape(fallback, projectDir))
       return { path: fallback, exists: true, fromDefaults: true };
   }

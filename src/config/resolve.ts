@@ -3,12 +3,14 @@
 //   adapter: --adapter flag > step.adapter > persona.adapter
 //   model:   --model flag > step.model > persona.model > adapter.default_model
 //
-// A tier name (cheapest | balanced | strongest) at any level resolves through the chosen adapter's tier_models.
+// A tier name (cheapest | balanced | strongest) at any level resolves through the chosen adapter's tier_models, else
+// the built-in map of its CLI (clis.ts), else - with a warning - its default_model.
 // A persona's *literal* model is only used when the step runs on the persona's own adapter: "claude-sonnet-4-5"
 // means nothing to Codex, so overriding the adapter falls through to that adapter's default. Tiers are portable
 // and always apply.
 
 import { WaveError } from '../errors.js';
+import { mapTier } from './clis.js';
 import { isTierName } from './manifest.js';
 import { didYouMean } from './suggest.js';
 import type { Adapter, Manifest, Persona, Step } from './types.js';
@@ -27,6 +29,8 @@ export interface ResolvedAgent {
   model: string;
   /** Where the model came from, for `wave run --dry-run` style explanations. */
   modelSource: 'flag' | 'step' | 'persona' | 'adapter default';
+  /** Set when a tier could not be mapped and the adapter's default model stands in: why. */
+  tierWarning?: string;
 }
 
 export function resolveStepAgent(
@@ -82,15 +86,17 @@ export function resolveStepAgent(
   }
   const [modelSource, requested] = chosen;
   let model = requested;
+  let tierWarning: string | undefined;
   if (isTierName(requested)) {
-    const mapped = adapter.tier_models?.[requested];
-    if (mapped === undefined) {
+    const mapped = mapTier(adapterName, adapter, requested);
+    if (mapped.model === undefined) {
       return fail(
-        `model tier '${requested}' (from ${modelSource}) is not defined for adapter '${adapterName}'`,
+        `model tier '${requested}' (from ${modelSource}) cannot be mapped for adapter '${adapterName}'`,
         `add adapters.${adapterName}.tier_models.${requested}`,
       );
     }
-    model = mapped;
+    model = mapped.model;
+    if (mapped.unmapped) tierWarning = `model tier '${requested}': ${mapped.unmapped}; using '${model}'`;
   }
 
   return {
@@ -99,6 +105,7 @@ export function resolveStepAgent(
     ...(step.persona !== undefined && persona ? { personaName: step.persona, persona } : {}),
     model,
     modelSource,
+    ...(tierWarning === undefined ? {} : { tierWarning }),
   };
 }
 

@@ -3,6 +3,8 @@
 //   x-wave-unsupported: hint         a key of the original Wave format that Wave does not implement yet (→ one error)
 //   x-wave-unsupported-values: [...] values of the original format that Wave does not implement yet
 //   x-wave-ignored: true             a key of the original format that would change nothing Wave does (→ one warning)
+//   x-wave-not-applied: what         a key of the original format with a behaviour Wave does not have yet, accepted so
+//                                    the original's projects load (→ one warning per key saying what does not happen)
 //   x-wave-expected: text            how to describe a pattern to a human ("a duration such as 30s")
 // ajv is imported lazily so that loading src/config does not pay for it.
 
@@ -29,6 +31,7 @@ let validators: Promise<Validators> | undefined;
 /** Filled by the x-wave-ignored and x-wave-unsupported keywords while one (synchronous) validation runs. */
 let ignoredSeen: string[] = [];
 let unsupportedSeen: Array<{ pointer: string; hint: string }> = [];
+let notAppliedSeen: Array<{ pointer: string; what: string }> = [];
 
 async function loadValidators(): Promise<Validators> {
   const [ajvModule, formatsModule, manifestSchema, pipelineSchema] = await Promise.all([
@@ -57,6 +60,14 @@ async function loadValidators(): Promise<Validators> {
       return true;
     },
   });
+  ajv.addKeyword({
+    keyword: 'x-wave-not-applied',
+    schemaType: 'string',
+    validate: (what: string, _data: unknown, _parent: unknown, cxt?: { instancePath: string }) => {
+      if (cxt) notAppliedSeen.push({ pointer: cxt.instancePath, what });
+      return true;
+    },
+  });
   ajv.addKeyword({ keyword: 'x-wave-unsupported-values', schemaType: 'array' });
   ajv.addKeyword({ keyword: 'x-wave-expected', schemaType: 'string' });
   return {
@@ -82,11 +93,14 @@ export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Pro
   const validate = (await validators)[kind];
   ignoredSeen = [];
   unsupportedSeen = [];
+  notAppliedSeen = [];
   validate(src.value);
   const seen = ignoredSeen;
   const unsupported = unsupportedSeen;
+  const notApplied = notAppliedSeen;
   ignoredSeen = [];
   unsupportedSeen = [];
+  notAppliedSeen = [];
   const problems: Problem[] = [];
   const errorPaths: DocPath[] = [];
   for (const err of validate.errors ?? []) {
@@ -97,6 +111,7 @@ export async function checkAgainstSchema(kind: SchemaKind, src: YamlSource): Pro
     errorPaths.push(err.keyword === 'additionalProperties' && unknownKey !== undefined ? [...at, unknownKey] : at);
   }
   problems.push(...ignoredWarnings(seen, src), ...unsupportedErrors(unsupported, src));
+  problems.push(...notAppliedWarnings(notApplied, src));
   return { problems, errorPaths, unsupportedPaths: unsupported.map((u) => pointerToPath(u.pointer)) };
 }
 
@@ -163,6 +178,18 @@ function ignoredWarnings(instancePaths: string[], src: YamlSource): Problem[] {
     const hint = `accepted for compatibility with the original Wave format; ${them} nothing`;
     const say: SayKeys = (keys, where) => `ignored: ${keys.join(', ')}${where ? ` in ${where}` : ''}`;
     return keysProblem(paths, src, 'warning', say, hint) ?? [];
+  });
+}
+
+/** One warning per key whose behaviour in the original Wave this Wave does not have, saying what does not happen. */
+function notAppliedWarnings(seen: Array<{ pointer: string; what: string }>, src: YamlSource): Problem[] {
+  return seen.map(({ pointer, what }) => {
+    const at = pointerToPath(pointer);
+    const pos = src.locate(at, 'key');
+    const name = at.map(String).join('.');
+    const message = `not applied: ${name}: ${what}`;
+    const hint = "accepted so that the original Wave's projects load (README: Coming from the original Wave)";
+    return { severity: 'warning', file: src.file, line: pos?.line, column: pos?.column, message, hint };
   });
 }
 
@@ -237,7 +264,7 @@ function toProblem(err: ErrorObject, src: YamlSource): Problem | undefined {
       return typeof described === 'string' ? { ...missing, hint: `${key}: ${described}` } : missing;
     }
     case 'type': {
-      const expected = String((err.params as { type: string | string[] }).type).replace(',', ' or ');
+      const expected = String((err.params as { type: string | string[] }).type).replaceAll(',', ' or ');
       // A document that is not a mapping at all is likely not a Wave file: name its kind, never its text.
       const got = path.length === 0 ? describeKind(err.data) : describeValue(err.data);
       return problem(`${name} must be ${article(expected)} (got ${got})`);

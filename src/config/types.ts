@@ -61,7 +61,10 @@ export interface Resources {
 
 export interface Adapter {
   binary: string;
+  /** As written, or the image Wave ships for the adapter's CLI (see clis.ts). */
   image: string;
+  /** Which of Wave's adapters runs it (claude, codex, gemini, opencode); set on load, absent when none does. */
+  cli?: string;
   default_model?: string;
   tier_models?: Partial<Record<TierName, string>>;
   default_permissions?: Permissions;
@@ -128,6 +131,13 @@ export interface Manifest {
   apiVersion: string;
   kind: 'WaveManifest';
   metadata: Metadata;
+  /** The original format's project facts (language, test_command …), for `{{ project.<key> }}`. */
+  project?: Record<string, string | number | boolean>;
+  /**
+   * Set on load: the values of `{{ project.<key> }}` and `{{ forge.<field> }}` (metadata.forge, else the project's
+   * git remote), keyed by the placeholder's name.
+   */
+  variables?: Record<string, string>;
   adapters: Record<string, Adapter>;
   personas: Record<string, Persona>;
   runtime: Runtime;
@@ -149,6 +159,10 @@ export type ContractType = (typeof CONTRACT_TYPES)[number];
 /** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
 export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip'] as const;
 export type OnFailure = (typeof ON_FAILURE_VALUES)[number];
+/** The original format's names for two of them, folded on load (config/output-checks.ts). */
+export const ON_FAILURE_ALIASES: Readonly<Record<string, OnFailure>> = { continue: 'warn', retry: 'fail' };
+/** What a pipeline may write as a contract's on_failure. */
+export const WRITTEN_ON_FAILURE_VALUES = [...ON_FAILURE_VALUES, ...Object.keys(ON_FAILURE_ALIASES)];
 
 /** What a `format` contract's source must parse as. */
 export const FILE_FORMATS = ['json', 'yaml', 'markdown', 'text'] as const;
@@ -173,6 +187,8 @@ export interface Contract {
   /** A duration string such as "30s" or "2m". */
   timeout?: string;
   on_failure?: OnFailure;
+  /** The original format's: false makes a failure soft (see output-checks.ts); folded away on load. */
+  must_pass?: boolean;
   /** json_schema: try to recover JSON wrapped in prose or fences before validating. */
   recover?: boolean;
   /** markdown_spec: headings the document must contain, in order ("## Summary", "Summary" or {text, level}). */
@@ -218,11 +234,33 @@ export interface InjectArtifact {
   optional?: boolean;
 }
 
+/** An artifact from another pipeline of the project: one of its pipeline_outputs, from its newest completed run. */
+export interface PipelineInjection {
+  pipeline: string;
+  /** The alias in that pipeline's pipeline_outputs. */
+  artifact: string;
+  as?: string;
+  optional?: boolean;
+  /** Set when the pipeline is checked against the project: the step and artifact the alias names. */
+  source?: { step: string; artifact: string };
+}
+
+export function isPipelineInjection(inj: InjectArtifact | PipelineInjection): inj is PipelineInjection {
+  return 'pipeline' in inj && inj.pipeline !== undefined;
+}
+
+export interface PipelineOutput {
+  step: string;
+  artifact: string;
+  type?: string;
+}
+
 export interface OutputArtifact {
   name: string;
   /** Relative to the step's out folder (/wave/out). */
   path: string;
-  type: 'json' | 'text' | 'markdown' | 'binary';
+  /** json and yaml outputs are checked to parse (an implied format contract); binary and text are not read. */
+  type: 'json' | 'yaml' | 'text' | 'markdown' | 'binary';
   required: boolean;
 }
 
@@ -245,7 +283,7 @@ export interface Step {
   dependencies: string[];
   exec: Exec;
   workspace?: { mount?: Mount[] };
-  memory?: { inject_artifacts?: InjectArtifact[] };
+  memory?: { inject_artifacts?: Array<InjectArtifact | PipelineInjection>; strategy?: 'fresh' };
   output_artifacts: OutputArtifact[];
   handover: { contracts: Contract[] };
   retry?: Retry;
@@ -270,6 +308,9 @@ export interface Pipeline {
   kind: 'WavePipeline';
   metadata: Metadata;
   input?: PipelineInput;
+  pipeline_outputs?: Record<string, PipelineOutput>;
+  /** SKILL.md folders of the project given to the prompt steps' CLI (config/skills.ts). */
+  skills?: string[];
   steps: Step[];
 }
 

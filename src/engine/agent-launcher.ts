@@ -13,6 +13,7 @@ import {
   type AgentOutcome,
 } from '../adapters/index.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
+import { skillHomeFiles } from '../config/skills.js';
 import {
   PROVIDER_CREDENTIAL_ENV,
   effectivePermissions,
@@ -66,8 +67,9 @@ export async function createAgentLauncher(
   return {
     close: async () => offline?.close(),
     async invocationFor({ step, templates, request }) {
+      const pipelineSkills = context.pipeline.pipeline.skills ?? [];
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
-      const adapter = adapterFor(agent.adapterName);
+      const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (!adapter) {
         throw new WaveError(
           'usage',
@@ -80,7 +82,7 @@ export async function createAgentLauncher(
         stepId: step.id,
         attempt: request.attempt,
         sources: {
-          adapterProfile: await egress.readAdapterEgressProfile(agent.adapterName),
+          adapterProfile: await egress.readAdapterEgressProfile(agent.adapter.cli ?? agent.adapterName),
           runtimeDefaultAllowed: runtime.sandbox.default_allowed_domains,
           hosts: runtime.sandbox.hosts,
           persona: {
@@ -178,7 +180,10 @@ export async function createAgentLauncher(
           env: invocation.env,
           stdin: invocation.stdin,
           files: invocation.files,
-          ...(invocation.homeFiles ? { homeFiles: invocation.homeFiles } : {}),
+          ...withSkills(
+            invocation.homeFiles,
+            skillHomeFiles(pipelineSkills, context.pipeline.projectDir, adapter.name),
+          ),
           network: resolved.mode,
           egress: (hasBridge) => session.attachment(hasBridge),
           scrub,
@@ -252,13 +257,22 @@ function providersUsed(context: AgentContext): Set<string> {
     if (step.exec.type !== 'prompt') continue;
     try {
       const agent = resolveStepAgent(context.manifest.manifest, step, context.flags);
-      const adapter = adapterFor(agent.adapterName);
+      const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (adapter) used.add(PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]);
     } catch {
       // invocationFor reports it against the step.
     }
   }
   return used;
+}
+
+/** The adapter's own HOME files plus the pipeline's skills (config/skills.ts). */
+function withSkills(
+  own: Record<string, string> | undefined,
+  skills: Record<string, string>,
+): { homeFiles?: Record<string, string> } {
+  const all = { ...skills, ...own };
+  return Object.keys(all).length ? { homeFiles: all } : {};
 }
 
 /** The key the offline demo's gateway adds; the scripted model refuses any other, proving the gateway's part. */

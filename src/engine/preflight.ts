@@ -62,7 +62,7 @@ function adapterProblems(loaded: LoadedPipeline, manifest: Manifest, flags: Reso
     } catch {
       continue; // reported by the manifest cross-check
     }
-    const adapter = adapterFor(agent.adapterName);
+    const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
     if (!adapter) continue;
     try {
       adapter.providerFor?.(agent.model);

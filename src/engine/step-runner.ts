@@ -37,6 +37,8 @@ import { commandInvocation, contractCommandRunner, type CommandContext } from '.
 import type { Invocation } from './invocation.js';
 import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
+import { injectFromPipelines } from './pipeline-inputs.js';
+import { jsonFieldReader } from './json-fields.js';
 
 export interface StepRunnerDeps {
   runId: string;
@@ -130,8 +132,10 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
 
-  const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name };
+  const { variables } = deps.manifest.manifest;
+  const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name, vars: variables ?? {} };
   const templates = stepTemplateContext(graph, step, values, injected.present);
+  templates.readJsonField = jsonFieldReader(graph, step, ws.in);
   const invocation =
     step.exec.type === 'command'
       ? await commandInvocation(
@@ -357,6 +361,7 @@ async function injectInputs(
     for (const rel of [input.rel, ...input.aliases]) await injectArtifact(ws, rel, record.path);
     present.add(`${input.from}/${input.output.name}`);
   }
+  missing.push(...(await injectFromPipelines(deps.store, step, ws, present)));
   if (missing.length) {
     const reason = `required input artifact(s) missing: ${missing.join(', ')}`;
     return { ok: false, failure: failure('missing_input', reason) };

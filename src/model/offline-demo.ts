@@ -1,9 +1,9 @@
-// The offline demo: a pipeline that ships a model script (.wave/scripts/<pipeline>.yaml, or defaults/scripts/) is
+// The offline demo: a pipeline that ships a model script (.wave/scripts/<pipeline>.yaml or .agents/scripts/, or defaults/scripts/) is
 // answered by the scripted model on loopback. The CLI hands this to the engine, which asks for it only for the
 // providers a run has neither a key nor an upstream for.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defaultsDir } from '../config/paths.js';
+import { PROJECT_LAYOUTS, defaultsDir } from '../config/paths.js';
 import { loadModelScript } from './script-load.js';
 import { startScriptedModel } from './server.js';
 
@@ -27,7 +27,7 @@ export interface OfflineDemo {
 export async function startOfflineDemo(request: OfflineDemoRequest): Promise<OfflineDemo | undefined> {
   const file = `${request.pipelineName}.yaml`;
   const candidates = [
-    path.join(request.projectDir, '.wave', 'scripts', file),
+    ...PROJECT_LAYOUTS.map((layout) => path.join(request.projectDir, layout, 'scripts', file)),
     path.join(defaultsDir(), 'scripts', file),
   ];
   const script = candidates.find((f) => existsSync(f));

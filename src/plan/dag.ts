@@ -5,6 +5,7 @@ import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
 import type { DocPath, Locator, Manifest, Pipeline, SourceLocator, Step } from '../config/types.js';
 import { StepGraph } from './graph.js';
+import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 
 export { StepGraph };
@@ -81,9 +82,39 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       pipelineName: pipeline.metadata.name,
       ...(opts.locate ? { locate: opts.locate } : {}),
       ...(opts.source ? { source: opts.source } : {}),
+      ...(opts.manifest?.variables ? { vars: opts.manifest.variables } : {}),
     }),
   );
+  checkPipelineOutputs(pipeline, graph, error);
   return { problems, levels };
+}
+
+/** pipeline_outputs name a step of this pipeline and an artifact it declares. */
+function checkPipelineOutputs(
+  pipeline: Pipeline,
+  graph: StepGraph,
+  error: (message: string, at: DocPath, hint?: string) => void,
+): void {
+  for (const [alias, out] of Object.entries(pipeline.pipeline_outputs ?? {})) {
+    const step = graph.byId.get(out.step)?.step;
+    const at: DocPath = ['pipeline_outputs', alias];
+    if (!step) {
+      error(`pipeline_outputs '${alias}': unknown step '${out.step}'${didYouMean(out.step, graph.byId.keys())}`, [
+        ...at,
+        'step',
+      ]);
+      continue;
+    }
+    const declared = step.output_artifacts.map((o) => o.name);
+    if (!declared.includes(out.artifact)) {
+      const message = `pipeline_outputs '${alias}': step '${out.step}' declares no artifact '${out.artifact}'`;
+      error(
+        `${message}${didYouMean(out.artifact, declared)}`,
+        [...at, 'artifact'],
+        `it declares: ${declared.join(', ')}`,
+      );
+    }
+  }
 }
 
 function checkAgentNames(
@@ -94,7 +125,9 @@ function checkAgentNames(
 ): void {
   const personas = Object.keys(manifest.personas);
   const adapters = Object.keys(manifest.adapters);
-  if (step.persona !== undefined && !manifest.personas[step.persona]) {
+  // A name still templated could not be filled: static-templates.ts has said why.
+  const unfilled = step.persona !== undefined && findTemplateVars(step.persona).length > 0;
+  if (step.persona !== undefined && !unfilled && !manifest.personas[step.persona]) {
     error(
       `step '${step.id}': unknown persona '${step.persona}'${didYouMean(step.persona, personas)}`,
       ['steps', i, 'persona'],

@@ -5,7 +5,7 @@
 import posix from 'node:path/posix';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { didYouMean } from '../config/suggest.js';
-import type { OutputArtifact, Step } from '../config/types.js';
+import { type OutputArtifact, type PipelineInjection, type Step, isPipelineInjection } from '../config/types.js';
 import type { StepGraph } from './graph.js';
 import type { MissingDep, TemplateContext } from './template.js';
 
@@ -41,6 +41,7 @@ export function stepInputs(graph: StepGraph, step: Step): StepInput[] {
     for (const output of graph.byId.get(dep)?.step.output_artifacts ?? []) add(dep, output);
   }
   for (const injection of injections) {
+    if (isPipelineInjection(injection)) continue; // from another pipeline's run: pipelineInjectionPath()
     const output = graph.byId.get(injection.step)?.step.output_artifacts.find((o) => o.name === injection.artifact);
     if (!output || !ancestors.has(injection.step)) continue; // reported by checkReferences
     const input = add(injection.step, output);
@@ -54,6 +55,8 @@ export interface TemplateValues {
   input: string;
   runId: string;
   pipelineName: string;
+  /** project.* and forge.* (Manifest.variables); absent when no manifest is known. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -79,9 +82,44 @@ export function stepTemplateContext(
     stepId: step.id,
     pipelineName: values.pipelineName,
     deps,
+    artifacts: artifactsByName(step, inputs, present),
+    ...(values.vars ? { vars: values.vars } : {}),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),
   };
+}
+
+/**
+ * `{{ artifacts.<name> }}`, the original format's name for an injected artifact: by its inject_artifacts `as:`
+ * (the copy at /wave/in/<as>), else by the artifact's own name when only one input has it.
+ */
+function artifactsByName(step: Step, inputs: StepInput[], present?: ReadonlySet<string>): Record<string, string> {
+  const byName: Record<string, string> = {};
+  const ambiguous = new Set<string>();
+  const received = inputs.filter((i) => !present || present.has(key(i.from, i.output.name)));
+  for (const input of received) {
+    const name = input.output.name;
+    if (byName[name] !== undefined) ambiguous.add(name);
+    byName[name] = `${SANDBOX_PATHS.in}/${input.rel}`;
+  }
+  for (const name of ambiguous) delete byName[name];
+  for (const input of received) {
+    for (const as of input.aliases) byName[as] = `${SANDBOX_PATHS.in}/${as}`;
+  }
+  for (const inj of (step.memory?.inject_artifacts ?? []).filter(isPipelineInjection)) {
+    if (!present || present.has(pipelineInjectionKey(inj))) byName[inj.as ?? inj.artifact] = pipelineInjectionPath(inj);
+  }
+  return byName;
+}
+
+/** Where an artifact from another pipeline lands: /wave/in/<as or its alias>. */
+export function pipelineInjectionPath(inj: PipelineInjection): string {
+  return `${SANDBOX_PATHS.in}/${inj.as ?? inj.artifact}`;
+}
+
+/** How the run reports it present (see stepTemplateContext's `present`). */
+export function pipelineInjectionKey(inj: PipelineInjection): string {
+  return `pipeline:${inj.pipeline}/${inj.artifact}`;
 }
 
 /** An input the step receives, but an optional one its step did not write in this run. */

@@ -3,7 +3,7 @@
 // to exist - when it starts; what it receives is decided in inputs.ts.
 
 import type { Problem } from '../config/problems.js';
-import type { DocPath, Locator, SourceLocator } from '../config/types.js';
+import { type DocPath, type Locator, type SourceLocator, isPipelineInjection } from '../config/types.js';
 import type { StepGraph } from './graph.js';
 import { unavailableDep } from './inputs.js';
 import { checkStepTexts, inlineTexts } from './step-templates.js';
@@ -13,6 +13,8 @@ export interface ReferenceCheckOptions {
   pipelineName: string;
   locate?: Locator;
   source?: SourceLocator;
+  /** project.* and forge.* values (Manifest.variables). */
+  vars?: Readonly<Record<string, string>>;
 }
 
 export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): Problem[] {
@@ -28,11 +30,14 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
     const names = new Set<string>();
     (step.memory?.inject_artifacts ?? []).forEach((inj, j) => {
       const at: DocPath = ['steps', index, 'memory', 'inject_artifacts', j];
-      const problem = unavailableDep(graph, step, inj.step, inj.artifact);
-      // "upstream but not injected" is what this entry does; only a step that is not upstream is refused.
-      const upstream = problem.graphReason && graph.ancestorsOf(step.id).has(inj.step);
-      if (!upstream && !(problem.graphReason && incomplete)) {
-        error(`step '${step.id}': inject_artifacts: ${problem.message}`, at, problem.hint);
+      // Another pipeline's output is checked against that pipeline (validate/pipeline-injections.ts).
+      if (!isPipelineInjection(inj)) {
+        const problem = unavailableDep(graph, step, inj.step, inj.artifact);
+        // "upstream but not injected" is what this entry does; only a step that is not upstream is refused.
+        const upstream = problem.graphReason && graph.ancestorsOf(step.id).has(inj.step);
+        if (!upstream && !(problem.graphReason && incomplete)) {
+          error(`step '${step.id}': inject_artifacts: ${problem.message}`, at, problem.hint);
+        }
       }
       const as = inj.as ?? inj.artifact;
       if (names.has(as))

@@ -6,6 +6,7 @@
 
 import { WaveError } from '../errors.js';
 import { PLACEHOLDER, findTemplateVars, type TemplateVar } from '../config/placeholders.js';
+import { FORGE_FIELDS } from '../config/forge.js';
 import { quoteForPlace, shellPlaces, type ShellPlace } from './shell-context.js';
 
 export { findTemplateVars, placeholderOffsets, type TemplateVar } from '../config/placeholders.js';
@@ -16,10 +17,24 @@ export type TemplateRef =
   | { kind: 'step_id' }
   | { kind: 'pipeline_name' }
   | { kind: 'dep_artifact'; step: string; artifact: string }
-  | { kind: 'unknown'; reason: string };
+  | { kind: 'artifact'; name: string }
+  | { kind: 'project_var'; name: string }
+  | { kind: 'step_json'; step: string; artifact: string; path: string[] }
+  | { kind: 'unknown'; reason: string; hint?: string };
 
 /** The variables Wave knows, for messages. */
-export const TEMPLATE_VARIABLES = ['input', 'run.id', 'step_id', 'pipeline_name', 'deps.<step>.<artifact>'] as const;
+export const TEMPLATE_VARIABLES = [
+  'input',
+  'run.id',
+  'pipeline_id',
+  'step_id',
+  'pipeline_name',
+  'deps.<step>.<artifact>',
+  'artifacts.<name>',
+  'steps.<step>.artifacts.<artifact>.<field>',
+  'project.<key>',
+  'forge.<field>',
+] as const;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -42,6 +57,33 @@ export function classifyTemplateVar(expr: string): TemplateRef {
       return { kind: 'dep_artifact', step, artifact };
     }
     return { kind: 'unknown', reason: `'${expr}' must have the form deps.<step>.<artifact>` };
+  }
+  if (expr.startsWith('artifacts.')) {
+    const name = expr.slice('artifacts.'.length);
+    if (NAME.test(name)) return { kind: 'artifact', name };
+    return { kind: 'unknown', reason: `'${expr}' must have the form artifacts.<name>` };
+  }
+  if (/^project\.[A-Za-z0-9_-]+$/.test(expr)) return { kind: 'project_var', name: expr };
+  if (expr.startsWith('forge.')) {
+    const field = expr.slice('forge.'.length);
+    if ((FORGE_FIELDS as readonly string[]).includes(field)) return { kind: 'project_var', name: expr };
+    return { kind: 'unknown', reason: `unknown forge field '${field}' (known: ${FORGE_FIELDS.join(', ')})` };
+  }
+  const json = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.artifacts\.([A-Za-z0-9][A-Za-z0-9_-]*)\.(.+)$/.exec(expr);
+  if (json?.[1] && json[2] && json[3]) {
+    const fieldPath = json[3].split('.');
+    if (fieldPath.every((f) => /^[A-Za-z0-9_-]+$/.test(f))) {
+      return { kind: 'step_json', step: json[1], artifact: json[2], path: fieldPath };
+    }
+  }
+  if (expr.startsWith('steps.') || expr === 'run.name') {
+    return {
+      kind: 'unknown',
+      reason: `{{ ${expr} }} is not supported yet`,
+      hint:
+        'steps.<step>.artifacts.<artifact>.<field>[.<field>…] reads a JSON field of an input; ' +
+        'or use {{ deps.<step>.<artifact> }} (its path) and read it in the step',
+    };
   }
   if (expr === '') return { kind: 'unknown', reason: 'empty placeholder {{ }}' };
   return {
@@ -70,6 +112,18 @@ export interface TemplateContext {
   deps?: Record<string, Record<string, string>>;
   /** Explains a deps.<step>.<artifact> that `deps` lacks; see plan/inputs.ts. */
   missingDep?: (step: string, artifact: string) => MissingDep;
+  /**
+   * steps.<step>.artifacts.<artifact>.<field…>: the field of a JSON input, as the run reads it; absent when
+   * validating (the input is then only checked to be one the step receives).
+   */
+  readJsonField?: (step: string, artifact: string, path: readonly string[]) => string | MissingDep;
+  /** artifacts.<name>: an injected artifact by its `as:` name or its own name → its path inside the container. */
+  artifacts?: Record<string, string>;
+  /**
+   * `project.<key>` (wave.yaml's project: section) and `forge.<field>` values. Absent when no manifest is known
+   * (validating a pipeline on its own): they are then not checked.
+   */
+  vars?: Readonly<Record<string, string>>;
 }
 
 export interface RenderOptions {
@@ -134,8 +188,38 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
       };
       return { ...missing, message: `{{ ${expr} }}: ${missing.message}` };
     }
+    case 'artifact': {
+      const value = ctx.artifacts?.[ref.name];
+      if (value !== undefined) return value;
+      const known = Object.keys(ctx.artifacts ?? {});
+      return {
+        message: `{{ ${expr} }}: this step receives no artifact named '${ref.name}'`,
+        hint: known.length ? `it receives: ${known.join(', ')}` : 'inject it with memory.inject_artifacts (as: name)',
+      };
+    }
+    case 'step_json': {
+      const value = ctx.deps?.[ref.step]?.[ref.artifact];
+      if (value === undefined) {
+        const missing = ctx.missingDep?.(ref.step, ref.artifact) ?? {
+          message: `step '${ref.step}' gave this step no artifact '${ref.artifact}'`,
+        };
+        return { ...missing, message: `{{ ${expr} }}: ${missing.message}` };
+      }
+      if (!ctx.readJsonField) return value;
+      const field = ctx.readJsonField(ref.step, ref.artifact, ref.path);
+      return typeof field === 'string' ? field : { ...field, message: `{{ ${expr} }}: ${field.message}` };
+    }
+    case 'project_var': {
+      if (ctx.vars === undefined) return '';
+      const value = ctx.vars[ref.name];
+      if (value !== undefined) return value;
+      return {
+        message: `{{ ${expr} }} is not set in wave.yaml`,
+        hint: `add ${ref.name.slice('project.'.length)}: <value> under project: in wave.yaml`,
+      };
+    }
     case 'unknown':
-      return { message: ref.reason };
+      return { message: ref.reason, ...(ref.hint === undefined ? {} : { hint: ref.hint }) };
   }
 }
 

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
+import { expandStaticTemplates } from '../plan/static-templates.js';
+import { resolvePipelineInjections } from './pipeline-injections.js';
+import { checkPipelineSkills } from './pipeline-skills.js';
 import { checkPipelineAgainstManifest } from '../config/cross-check.js';
 import { findPipeline, listPipelines, type FoundPipeline } from '../config/discover.js';
 import { readManifest } from '../config/manifest.js';
@@ -73,6 +76,9 @@ export async function checkPipelineFile(
 ): Promise<PipelineCheck> {
   const { loaded, partial, problems } = await readPipeline(file, { projectDir });
   const checkable = loaded ?? partial;
+  if (checkable && manifest) problems.push(...expandStaticTemplates(checkable, manifest.variables ?? {}));
+  if (checkable) problems.push(...(await resolvePipelineInjections(checkable, projectDir)));
+  if (checkable) problems.push(...checkPipelineSkills(checkable, manifest));
   if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));
   if (checkable && extraChecks) problems.push(...(await extraChecks(checkable, manifest)));
   const all = sortProblems(dedupeProblems(problems));
@@ -89,12 +95,12 @@ export async function checkLoadedPipeline(loaded: LoadedPipeline, manifest?: Man
     ...(manifest ? { manifest } : {}),
   });
   if (manifest) problems.push(...checkPipelineAgainstManifest(loaded, manifest));
-  problems.push(...(await checkPromptFiles(loaded)));
+  problems.push(...(await checkPromptFiles(loaded, manifest?.variables)));
   return problems;
 }
 
 /** Placeholders in exec.source_path prompt files, as a run renders them (existence is checked at load). */
-async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
+async function checkPromptFiles(loaded: LoadedPipeline, vars?: Record<string, string>): Promise<Problem[]> {
   const graph = new StepGraph(loaded.pipeline.steps);
   const problems: Problem[] = [];
   for (const [i, step] of loaded.pipeline.steps.entries()) {
@@ -117,7 +123,8 @@ async function checkPromptFiles(loaded: LoadedPipeline): Promise<Problem[]> {
     }
     const texts = [{ text, syntax: 'text' as const, at: ['exec', 'source_path'], file: resolved.path }];
     const pipelineName = loaded.pipeline.metadata.name;
-    problems.push(...checkStepTexts(texts, { graph, step, index: i, pipelineName, file: loaded.file }));
+    const check = { graph, step, index: i, pipelineName, file: loaded.file, ...(vars ? { vars } : {}) };
+    problems.push(...checkStepTexts(texts, check));
   }
   return problems;
 }

@@ -108,14 +108,24 @@ describe('manifest problems (position and message)', () => {
       expect: ["18:5 error unknown key 'flavour' in 'personas.navigator'"],
     },
     {
-      name: 'ignored top-level key: one warning',
-      extra: 'project:\n  language: go\n',
-      expect: ['18:1 warning ignored: project'],
+      name: 'project: facts for {{ project.* }}, scalars only',
+      extra: 'project:\n  language: go\n  flags: [a]\n',
+      expect: ["20:10 error 'project.flags' must be a string or a number or true or false (got a list)"],
+    },
+    {
+      name: "the original's runtime keys Wave does not apply: one warning each, saying what does not happen",
+      extra: 'runtime:\n  stall_timeout: 5m\n  cost: {enabled: true}\n',
+      expect: [
+        '19:3 warning not applied: runtime.stall_timeout: no stall watchdog: a step runs until its timeout ' +
+          '(timeout_minutes)',
+        '20:3 warning not applied: runtime.cost: no budget ceiling is enforced: Wave does not price tokens; ' +
+          'use wave status for token counts',
+      ],
     },
     {
       name: 'runtime keys Wave does not implement yet: one error naming both',
-      extra: 'runtime:\n  stall_timeout: 5m\n  cost: {enabled: true}\n',
-      expect: ["19:3 error 'runtime': 'stall_timeout' and 'cost' are not supported yet"],
+      extra: 'runtime:\n  fallbacks: {}\n  circuit_breaker: {}\n',
+      expect: ["19:3 error 'runtime': 'fallbacks' and 'circuit_breaker' are not supported yet"],
     },
     {
       name: 'ignored persona key',
@@ -186,11 +196,21 @@ describe('manifest problems (position and message)', () => {
     ]);
   });
 
-  it('a persona tier the adapter does not define', async () => {
+  it("a persona tier the adapter does not define maps through its CLI's built-in tiers", async () => {
     const yaml = manifestYaml('    model: cheapest\n').replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
-    const problems = await problemsOf(yaml);
-    assert.deepEqual(problems.map(brief), [
-      "14:12 error persona 'navigator': model tier 'cheapest' is not defined in adapter 'claude'",
+    assert.deepEqual((await problemsOf(yaml)).map(brief), []);
+  });
+
+  it('a persona tier that cannot be mapped to the provider of the adapter is a warning', async () => {
+    const yaml = manifestYaml('    model: cheapest\n')
+      .replace(/ {4}tier_models:\n( {6}.*\n){3}/, '')
+      .replace('  claude:\n    binary: claude', '  opencode:\n    binary: opencode')
+      .replace('adapter: claude', 'adapter: opencode')
+      .replace('default_model: claude-sonnet-4-5', 'default_model: ollama/qwen');
+    assert.deepEqual((await problemsOf(yaml)).map(brief), [
+      "14:12 warning persona 'navigator': model tier 'cheapest': the built-in cheapest model " +
+        "'anthropic/claude-haiku-4-5' is not served by adapter 'opencode's provider (default_model 'ollama/qwen'); " +
+        "using 'ollama/qwen'",
     ]);
   });
 
@@ -209,12 +229,37 @@ describe('manifest problems (position and message)', () => {
     ]);
   });
 
-  it('a missing adapter image says what it is', async () => {
-    const problems = await problemsOf(manifestYaml().replace('    image: wave/claude:latest\n', ''));
+  it("an adapter without image runs in Wave's image for its CLI (opencode-* variants too)", async () => {
+    const cases: Array<[name: string, binary: string, image: string]> = [
+      ['claude', 'claude', 'wave/claude:latest'],
+      ['codex', 'codex', 'wave/codex:latest'],
+      ['gemini', 'gemini', 'wave/gemini:latest'],
+      ['opencode-qwen', 'opencode', 'wave/opencode:latest'],
+      ['local', 'opencode-patched', 'wave/opencode:latest'],
+    ];
+    for (const [name, binary, image] of cases) {
+      const yaml = manifestYaml()
+        .replace('    image: wave/claude:latest\n', '')
+        .replace('  claude:\n    binary: claude', `  ${name}:\n    binary: ${binary}`)
+        .replace('adapter: claude', `adapter: ${name}`);
+      const dir = await tempProject({ 'wave.yaml': yaml, ...PROMPT_FILES });
+      const { loaded } = await readManifest(path.join(dir, 'wave.yaml'));
+      assert.equal(loaded?.manifest.adapters[name]?.image, image, name);
+    }
+  });
+
+  it('an adapter whose CLI Wave has no image for: one error with a hint', async () => {
+    const yaml = manifestYaml()
+      .replace('    image: wave/claude:latest\n', '')
+      .replace('  claude:\n    binary: claude', '  aider:\n    binary: aider')
+      .replace('adapter: claude', 'adapter: aider');
+    const problems = await problemsOf(yaml);
     assert.deepEqual(
       problems.map((p) => `${brief(p)} | ${p.hint}`),
       [
-        "7:5 error missing required key 'image' in 'adapters.claude' | image: The container image the CLI runs in, e.g. wave/claude:latest.",
+        "7:13 error adapter 'aider': Wave has no adapter or image for the CLI 'aider' | Wave runs claude, codex, " +
+          'gemini, opencode (an adapter named like opencode-qwen, or a binary like opencode-patched, counts as its ' +
+          'CLI); name the adapter or its binary after one of them',
       ],
     );
   });

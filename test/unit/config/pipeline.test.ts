@@ -49,9 +49,12 @@ describe('pipeline problems (position and message)', () => {
       expect: ["10:58 error unknown key 'shema' in 'steps[0].handover.contract' (did you mean 'schema'?)"],
     },
     {
-      name: 'ignored pipeline-level key: a warning naming it',
-      yaml: pipelineYaml(GOOD_STEP, 'chat_context: {max_context_tokens: 8000}\n'),
-      expect: ['4:1 warning ignored: chat_context'],
+      name: "the original's metadata (chat_context, release, category) is accepted silently",
+      yaml: pipelineYaml(GOOD_STEP, 'chat_context: {max_context_tokens: 8000}\n').replace(
+        '  name: demo\n',
+        '  name: demo\n  release: true\n  category: ops\n',
+      ),
+      expect: [],
     },
     {
       name: 'step-level keys Wave does not implement yet: one error for the step',
@@ -59,11 +62,11 @@ describe('pipeline problems (position and message)', () => {
       expect: ["8:5 error step 'a': 'thread' and 'fidelity' are not supported yet"],
     },
     {
-      name: 'ignored contract-level key',
+      name: 'must_pass is a boolean',
       yaml: pipelineYaml(
-        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, must_pass: true}\n`,
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, must_pass: 1}\n`,
       ),
-      expect: ["10:40 warning ignored: must_pass in handover.contract of step 'a'"],
+      expect: ["10:51 error 'steps[0].handover.contract.must_pass' must be true or false (got number 1)"],
     },
     {
       name: 'wrong type: max_attempts "three"',
@@ -217,7 +220,7 @@ describe('pipeline problems (position and message)', () => {
     assert.deepEqual(
       problems.map((p) => `${brief(p)} | ${p.hint}`),
       [
-        "10:52 error 'steps[0].handover.contract.on_failure': 'rework' is not supported yet | supported: fail, warn, skip",
+        "10:52 error 'steps[0].handover.contract.on_failure': 'rework' is not supported yet | supported: fail, warn, skip, continue, retry",
         "11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue",
       ],
     );

@@ -204,8 +204,12 @@ describe('validateProject: cross-checks against the manifest', () => {
     // model: strongest is defined by the helper's adapter, so no tier problem here.
   });
 
-  it('a tier the adapter does not define is reported at the step', async () => {
-    const yaml = manifestYaml().replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
+  it('a tier the adapter cannot map is a warning at the step', async () => {
+    const yaml = manifestYaml()
+      .replace(/ {4}tier_models:\n( {6}.*\n){3}/, '')
+      .replace('default_model: claude-sonnet-4-5', 'default_model: ollama/qwen')
+      .replace('  claude:\n    binary: claude', '  opencode:\n    binary: opencode')
+      .replace('adapter: claude', 'adapter: opencode');
     const dir = await tempProject({
       'wave.yaml': yaml,
       ...PROMPT_FILES,
@@ -215,7 +219,8 @@ describe('validateProject: cross-checks against the manifest', () => {
     });
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml') });
     assert.deepEqual(r.problems.map(brief), [
-      "p.yaml:7:12 error step 'a': model tier 'cheapest' (from step) is not defined for adapter 'claude'",
+      "p.yaml:7:12 warning step 'a': model tier 'cheapest': the built-in cheapest model 'anthropic/claude-haiku-4-5' " +
+        "is not served by adapter 'opencode's provider (default_model 'ollama/qwen'); using 'ollama/qwen'",
     ]);
   });
 
@@ -230,7 +235,7 @@ describe('validateProject: cross-checks against the manifest', () => {
     });
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml') });
     assert.deepEqual(r.problems.map(brief), [
-      "a.md:2:5 error step 'a': unknown template variable 'inputt' (known: input, run.id, step_id, pipeline_name, deps.<step>.<artifact>)",
+      "a.md:2:5 error step 'a': unknown template variable 'inputt' (known: input, run.id, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, project.<key>, forge.<field>)",
     ]);
   });
 

@@ -18,10 +18,12 @@ const manifest: Manifest = {
     codex: {
       binary: 'codex',
       image: 'wave/codex:latest',
+      cli: 'codex',
       default_model: 'codex-default',
       tier_models: { cheapest: 'codex-mini' },
     },
     bare: { binary: 'bare', image: 'wave/bare:latest' },
+    local: { binary: 'opencode', image: 'wave/opencode:latest', cli: 'opencode', default_model: 'ollama/qwen' },
   },
   personas: {
     literal: { adapter: 'claude', model: 'claude-literal', system_prompt_file: 'a.md' },
@@ -120,10 +122,10 @@ describe('resolveStepAgent: errors name the step', () => {
       /step 's': unknown adapter 'gemini' \(from --adapter\)/,
     ],
     [
-      'tier missing on the adapter',
-      { persona: 'cheap', model: 'strongest' },
+      'a tier without tier_models nor a CLI',
+      { adapter: 'bare', model: 'strongest' },
       {},
-      /step 's': model tier 'strongest' \(from step\) is not defined for adapter 'codex'/,
+      /step 's': model tier 'strongest' \(from step\) cannot be mapped for adapter 'bare'/,
     ],
     ['no model at all', { adapter: 'bare' }, {}, /step 's': no model for adapter 'bare'/],
     ['no persona and no adapter', {}, {}, /step 's': no adapter/],
@@ -164,5 +166,17 @@ describe('resolveRetry', () => {
       [2, 3, 4].map((n) => retryDelayMs(linear, n)),
       [1000, 2000, 3000],
     );
+  });
+});
+
+describe('resolveStepAgent: tiers without tier_models', () => {
+  it("a tier the adapter's tier_models lack comes from its CLI's built-in map", () => {
+    const r = resolveStepAgent(manifest, { id: 's', persona: 'cheap', model: 'strongest' });
+    assert.deepEqual([r.model, r.tierWarning], ['gpt-5', undefined]);
+  });
+  it('a built-in tier of another provider falls back to default_model, with a warning', () => {
+    const r = resolveStepAgent(manifest, { id: 's', adapter: 'local', model: 'cheapest' });
+    assert.equal(r.model, 'ollama/qwen');
+    assert.match(r.tierWarning ?? '', /built-in cheapest model 'anthropic\/claude-haiku-4-5' is not served by/);
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { CONTRACT_TYPES, FILE_FORMATS, ON_FAILURE_VALUES } from '../../../src/config/types.js';
+import { CONTRACT_TYPES, FILE_FORMATS, WRITTEN_ON_FAILURE_VALUES } from '../../../src/config/types.js';
 import { schemaFile } from '../../../src/config/index.js';
 import { isContractType, validateContractSpec } from '../../../src/contracts/index.js';
 
@@ -17,7 +17,7 @@ const contract = (
 describe('contract vocabulary', () => {
   it('the pipeline schema lists exactly the contract types, on_failure values and formats', () => {
     assert.deepEqual(contract.type?.enum, [...CONTRACT_TYPES]);
-    assert.deepEqual(contract.on_failure?.enum, [...ON_FAILURE_VALUES]);
+    assert.deepEqual(contract.on_failure?.enum, WRITTEN_ON_FAILURE_VALUES);
     assert.deepEqual(contract.format?.enum, [...FILE_FORMATS]);
   });
 

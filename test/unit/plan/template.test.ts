@@ -75,6 +75,7 @@ describe('findTemplateVars', () => {
   it('classifies references', () => {
     assert.deepEqual(classifyTemplateVar('deps.a-1.out_2'), { kind: 'dep_artifact', step: 'a-1', artifact: 'out_2' });
     assert.deepEqual(classifyTemplateVar('run.id'), { kind: 'run_id' });
-    assert.equal(classifyTemplateVar('project.skill').kind, 'unknown');
+    assert.deepEqual(classifyTemplateVar('project.skill'), { kind: 'project_var', name: 'project.skill' });
+    assert.equal(classifyTemplateVar('forge.nope').kind, 'unknown');
   });
 });

@@ -1,0 +1,44 @@
+// What the per-step checks of a pipeline share: the raw step as written, where problems go, and the rule for
+// output paths.
+
+import path from 'node:path';
+import { isContainedRelativePath } from './paths.js';
+import type { Problem } from './problems.js';
+import type { Contract, DocPath, Locator, Mount, OutputArtifact, Step } from './types.js';
+
+export interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace'> {
+  workspace?: { mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }> };
+  exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
+  type?: 'command';
+  script?: string;
+  dependencies?: string[];
+  output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
+  handover?: { contract?: Contract; contracts?: Contract[] };
+}
+
+export interface Ctx {
+  file: string;
+  projectDir: string;
+  locate: Locator;
+  problems: Problem[];
+}
+
+export function report(ctx: Ctx, severity: Problem['severity'], message: string, at: DocPath, hint?: string): void {
+  const pos = ctx.locate(at, 'value');
+  ctx.problems.push({ severity, file: ctx.file, line: pos?.line, column: pos?.column, message, hint });
+}
+
+/** Why a path cannot name something a step writes into /wave/out, or undefined when it can. */
+export function outPathProblem(p: string): string | undefined {
+  if (!isContainedRelativePath(p)) return "must be relative to the step's out folder (no absolute path, no '..')";
+  const itself = path.posix.normalize(p).replace(/\/+$/, '') === '.';
+  return itself ? 'is the out folder itself: name a file or a folder inside it' : undefined;
+}
+
+export function inferArtifactType(p: string): OutputArtifact['type'] {
+  const ext = path.extname(p).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.md' || ext === '.markdown') return 'markdown';
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  return 'text';
+}

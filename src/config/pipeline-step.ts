@@ -1,0 +1,227 @@
+// One step of a pipeline: normalised (exec always set, contracts always a list, output artifact defaults applied)
+// and checked on its own. Checks that span steps live in src/plan/.
+
+import { credentialRefusal, isProviderCredential } from './credentials.js';
+import { CONTAINED_PATH_HINT, resolveProjectPath } from './paths.js';
+import { findTemplateVars } from './placeholders.js';
+import { type Ctx, type RawStep, inferArtifactType, outPathProblem, report } from './pipeline-context.js';
+import { checkContract } from './pipeline-contract.js';
+import { checkInjections, checkMounts, checkRetry } from './pipeline-step-checks.js';
+import { impliedFormatContracts, normaliseContract } from './output-checks.js';
+import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
+
+export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
+  const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...rest } = raw;
+  const exec = normaliseExec(raw, at, ctx);
+  void legacyType;
+  void legacyScript;
+  void rawExec;
+
+  if (exec.type === 'prompt' && raw.persona === undefined) {
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': a prompt step needs a persona`,
+      [...at, 'id'],
+      'add persona: <name>, or make it a command step (exec: {type: command, script: ...})',
+    );
+  }
+  if (exec.type === 'command' && (raw.persona !== undefined || raw.model !== undefined || raw.adapter !== undefined)) {
+    const keys = (['persona', 'adapter', 'model'] as const).filter((k) => raw[k] !== undefined);
+    report(
+      ctx,
+      'warning',
+      `step '${raw.id}': ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} not used by a command step`,
+      [...at, keys[0] ?? 'id'],
+    );
+  }
+  checkStepCredentials(raw, exec, at, ctx);
+
+  const outputs = (output_artifacts ?? []).map((o, j): OutputArtifact => {
+    const where = [...at, 'output_artifacts', j];
+    const wrong = outPathProblem(o.path);
+    if (wrong) {
+      const hint = "write it like 'report.json' (a file) or 'pages/' (a folder); it lands in /wave/out/report.json";
+      report(ctx, 'error', `step '${raw.id}': output path '${o.path}' ${wrong}`, [...where, 'path'], hint);
+    }
+    return { name: o.name, path: o.path, type: o.type ?? inferArtifactType(o.path), required: o.required ?? true };
+  });
+  const seenNames = new Map<string, number>();
+  outputs.forEach((o, j) => {
+    if (seenNames.has(o.name)) {
+      report(ctx, 'error', `step '${raw.id}': duplicate output artifact name '${o.name}'`, [
+        ...at,
+        'output_artifacts',
+        j,
+        'name',
+      ]);
+    }
+    seenNames.set(o.name, j);
+  });
+
+  let contracts: Contract[] = [];
+  let contractsAt: DocPath = [...at, 'handover', 'contracts'];
+  if (handover?.contract && handover.contracts) {
+    report(ctx, 'error', `step '${raw.id}': use either handover.contract or handover.contracts, not both`, [
+      ...at,
+      'handover',
+      'contract',
+    ]);
+  }
+  if (handover?.contracts) contracts = handover.contracts;
+  else if (handover?.contract) {
+    contracts = [handover.contract];
+    contractsAt = [...at, 'handover', 'contract'];
+  }
+  contracts.forEach((c, j) => {
+    // null: a contract the schema check refused (see partial-pipeline.ts); its index still places the others.
+    if (c !== null) checkContract(c, handover?.contracts ? [...contractsAt, j] : contractsAt, raw.id, outputs, ctx);
+  });
+  contracts = contracts.map((c) => (c === null ? c : normaliseContract(c)));
+  const typed = outputs.filter((_, j) => output_artifacts?.[j]?.type !== undefined);
+  contracts.push(...impliedFormatContracts(typed, outputs[0]?.path, contracts));
+
+  checkRetry(raw, at, ctx);
+  checkInjections(raw, at, ctx);
+  checkMounts(raw, at, ctx);
+  if (raw.sandbox?.network === 'none' && raw.sandbox.allowed_domains?.length) {
+    const message = `step '${raw.id}': sandbox.allowed_domains has no effect with network: none`;
+    const hint = 'use network: allowlist, or drop allowed_domains';
+    report(ctx, 'error', message, [...at, 'sandbox', 'allowed_domains'], hint);
+  }
+
+  const { workspace, ...others } = rest;
+  return {
+    ...others,
+    ...(workspace?.mount
+      ? {
+          workspace: {
+            mount: workspace.mount.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' })),
+          },
+        }
+      : {}),
+    dependencies: raw.dependencies ?? [],
+    exec,
+    output_artifacts: outputs,
+    handover: { contracts },
+  };
+}
+
+/** Folds the original format's step-level `type: command` + `script` into `exec`, and checks the exec block. */
+function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
+  const legacy = raw.type === 'command' || raw.script !== undefined;
+  if (legacy && raw.exec) {
+    report(ctx, 'error', `step '${raw.id}': use either exec or the step-level type: command + script, not both`, [
+      ...at,
+      raw.type ? 'type' : 'script',
+    ]);
+  }
+  if (legacy && !raw.exec) {
+    if (raw.type !== 'command') {
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': script needs type: command`,
+        [...at, 'script'],
+        'or write exec: {type: command, script: ...}',
+      );
+    }
+    if (raw.script === undefined || raw.script.trim() === '') {
+      report(ctx, 'error', `step '${raw.id}': a command step needs a script`, [...at, 'type']);
+    }
+    return { type: 'command', script: raw.script ?? '' };
+  }
+  const e = raw.exec;
+  if (!e) {
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': missing exec`,
+      [...at, 'id'],
+      'add exec: {type: prompt, source: "..."} or exec: {type: command, script: "..."}',
+    );
+    return { type: 'prompt', source: '' };
+  }
+  const where = [...at, 'exec'];
+  if (e.type === 'command') {
+    for (const k of ['source', 'source_path'] as const) {
+      if (e[k] !== undefined)
+        report(ctx, 'error', `step '${raw.id}': exec.${k} is for prompt steps; a command step runs exec.script`, [
+          ...where,
+          k,
+        ]);
+    }
+    if (e.script === undefined || e.script.trim() === '') {
+      report(ctx, 'error', `step '${raw.id}': a command step needs exec.script`, [...where, 'type']);
+    }
+    return { type: 'command', script: e.script ?? '', ...(e.image === undefined ? {} : { image: e.image }) };
+  }
+  for (const k of ['script', 'image'] as const) {
+    if (e[k] !== undefined)
+      report(ctx, 'error', `step '${raw.id}': exec.${k} is for command steps (exec.type: command)`, [...where, k]);
+  }
+  if (e.source !== undefined && e.source_path !== undefined) {
+    report(ctx, 'error', `step '${raw.id}': use either exec.source or exec.source_path, not both`, [
+      ...where,
+      'source_path',
+    ]);
+  } else if (e.source === undefined && e.source_path === undefined) {
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': a prompt step needs exec.source (the prompt) or exec.source_path (a file)`,
+      [...where, 'type'],
+    );
+  } else if (e.source !== undefined && e.source.trim() === '') {
+    report(ctx, 'error', `step '${raw.id}': exec.source is empty`, [...where, 'source']);
+  }
+  // A templated path ({{ forge.type }}) is filled and checked once the manifest is known (plan/static-templates.ts).
+  if (e.source_path !== undefined && findTemplateVars(e.source_path).length === 0) {
+    const resolved = resolveProjectPath(e.source_path, ctx.projectDir);
+    if (resolved.refused) {
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': prompt file '${e.source_path}' ${resolved.refused}`,
+        [...where, 'source_path'],
+        CONTAINED_PATH_HINT,
+      );
+    } else if (!resolved.exists) {
+      report(
+        ctx,
+        'error',
+        `step '${raw.id}': prompt file '${e.source_path}' not found (looked for ${resolved.path})`,
+        [...where, 'source_path'],
+        'paths are relative to the project folder (the one holding wave.yaml)',
+      );
+    }
+  }
+  return {
+    type: 'prompt',
+    ...(e.source === undefined ? {} : { source: e.source }),
+    ...(e.source_path === undefined ? {} : { source_path: e.source_path }),
+  };
+}
+
+/**
+ * A command step opts in to provider keys with its own `credentials: passthrough`; a prompt step's persona decides
+ * (checked against the manifest in cross-check.ts), so the key is refused on a prompt step.
+ */
+function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): void {
+  if (exec.type === 'prompt' && raw.credentials !== undefined) {
+    const persona = raw.persona === undefined ? 'its persona' : `persona '${raw.persona}'`;
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': credentials is decided by the persona for a prompt step`,
+      [...at, 'credentials'],
+      `set credentials: passthrough on ${persona} in wave.yaml, or drop it here`,
+    );
+  }
+  if (exec.type !== 'command' || raw.credentials === 'passthrough') return;
+  (raw.sandbox?.env_passthrough ?? []).forEach((variable, j) => {
+    if (!isProviderCredential(variable)) return;
+    const { message, hint } = credentialRefusal(variable, 'step', raw.id);
+    report(ctx, 'error', message, [...at, 'sandbox', 'env_passthrough', j], hint);
+  });
+}

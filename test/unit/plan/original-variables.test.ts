@@ -1,0 +1,73 @@
+// The original format's template variables: project.*, forge.*, artifacts.<name>, and the ones refused for now.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Step } from '../../../src/config/index.js';
+import { StepGraph, fillTemplate, stepTemplateContext } from '../../../src/plan/index.js';
+
+const step = (id: string, extra: Partial<Step> = {}): Step => ({
+  id,
+  dependencies: [],
+  exec: { type: 'prompt', source: 'x' },
+  output_artifacts: [],
+  handover: { contracts: [] },
+  ...extra,
+});
+
+const greet = step('greet', { output_artifacts: [{ name: 'greeting', path: 'g.txt', type: 'text', required: true }] });
+const review = step('review', {
+  dependencies: ['greet'],
+  memory: { inject_artifacts: [{ step: 'greet', artifact: 'greeting', as: 'greeting_file' }] },
+});
+const vars = {
+  'project.language': 'go',
+  'project.test_command': 'go test ./...',
+  'forge.type': 'github',
+  'forge.cli_tool': 'gh',
+};
+
+describe('template variables of the original format', () => {
+  const ctx = stepTemplateContext(new StepGraph([greet, review]), review, {
+    input: 'in',
+    runId: 'r1',
+    pipelineName: 'p',
+    vars,
+  });
+  const cases: Array<[text: string, expected: string | RegExp]> = [
+    ['{{ project.language }}', 'go'],
+    ['run `{{ project.test_command }}`', 'run `go test ./...`'],
+    ['{{ forge.type }} via {{ forge.cli_tool }}', 'github via gh'],
+    ['{{ pipeline_id }}', 'r1'],
+    ['{{ artifacts.greeting_file }}', '/wave/in/greeting_file'],
+    ['{{ artifacts.greeting }}', '/wave/in/greet/g.txt'],
+    ['{{ project.nope }}', /\{\{ project\.nope \}\} is not set in wave\.yaml/],
+    ['{{ forge.nope }}', /unknown forge field 'nope' \(known: type, host, owner, repo, cli_tool/],
+    ['{{ artifacts.other }}', /receives no artifact named 'other'.*|it receives: greeting, greeting_file/],
+    ['{{ steps.greet.output.x }}', /\{\{ steps\.greet\.output\.x \}\} is not supported yet/],
+    ['{{ steps.greet.artifacts.greeting.a.b }}', '/wave/in/greet/g.txt'],
+    ['{{ steps.other.artifacts.x.a }}', /\{\{ steps\.other\.artifacts\.x\.a \}\}: unknown step 'other'/],
+    ['{{ run.name }}', /\{\{ run\.name \}\} is not supported yet/],
+  ];
+  for (const [text, expected] of cases) {
+    it(text, () => {
+      const { rendered, failures } = fillTemplate(text, ctx);
+      if (typeof expected === 'string') {
+        assert.deepEqual(failures, []);
+        assert.equal(rendered, expected);
+      } else {
+        assert.equal(failures.length, 1);
+        assert.match(`${failures[0]?.message} | ${failures[0]?.hint}`, expected);
+      }
+    });
+  }
+
+  it('without a manifest project.* and forge.* are not checked (a pipeline validated on its own)', () => {
+    const alone = stepTemplateContext(new StepGraph([greet]), greet, { input: '', runId: '', pipelineName: 'p' });
+    assert.deepEqual(fillTemplate('{{ project.x }}{{ forge.type }}', alone).failures, []);
+  });
+
+  it('in a command script a project value is shell-quoted like any other', () => {
+    const cmd = step('c', { exec: { type: 'command', script: 'x' } });
+    const c = stepTemplateContext(new StepGraph([cmd]), cmd, { input: '', runId: '', pipelineName: 'p', vars });
+    assert.equal(fillTemplate('{{ project.test_command }}', c, { syntax: 'shell' }).rendered, "'go test ./...'");
+  });
+});
