@@ -4,25 +4,23 @@
 // memory cgroup (so the quota may not exceed the memory limit, see outQuota).
 //
 // Docker 20.10's local driver unmounts a tmpfs volume, losing its contents, as soon as no running container uses
-// it, and the archive of a stopped container remounts it empty. So a holder container keeps it mounted from before
-// the step starts until its contents are out: the step's image running `sleep` under the engine's init, with the
-// step's hardening, no network, no env and small limits. The volume and the holder carry the step's labels (plus
-// wave.role=out), so the orphan reaper removes them like step containers when Wave dies.
+// it, and the archive of a stopped container remounts it empty. So the step's own container keeps running after its
+// command ended (wave-hold, hold.ts) until the contents are out; seeding and copying go through it. The volume
+// carries the step's labels (plus wave.role=out), so the orphan reaper removes it like step containers.
 import { readdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { WaveError } from '../../errors.js';
 import { SANDBOX_PATHS } from '../../config/sandbox-paths.js';
 import type { SandboxLogger, SandboxSpec } from '../types.js';
-import { detailOf, removeContainer, statusOf } from './engine-errors.js';
+import { detailOf, statusOf } from './engine-errors.js';
 import { LABELS } from './labels.js';
-import { extractOutputs, type ExtractOutcome } from './out-extract.js';
-import { buildContainerSpec, sandboxLabels, type BuildContext, type OutQuota } from './spec.js';
+import { emptyDir, extractOutputs, type ExtractOutcome } from './out-extract.js';
+import { sandboxLabels, type BuildContext, type OutQuota } from './spec.js';
 
 /** tmpfs accounts whole pages: room for one per allowed file, so outputs within both quotas always fit. */
 const PAGE_BYTES = 4096;
 const SLACK_BYTES = 1024 * 1024;
-const HOLDER_RESOURCES = { memoryBytes: 32 * 1024 * 1024, cpus: 0.1, pids: 8 };
 
 export const OUT_ROLE = 'out';
 
@@ -60,7 +58,7 @@ export function outVolumeOptions(
 export interface OutVolumeContext {
   spec: SandboxSpec;
   /** The step's build context (its outVolume is this volume's name). */
-  build: Omit<BuildContext, 'egress' | 'networkMode' | 'imageEntrypoint'>;
+  build: Pick<BuildContext, 'outVolume' | 'owner' | 'profile'>;
   quota: OutQuota;
   user: { uid: number; gid: number };
   logger?: SandboxLogger;
@@ -68,10 +66,10 @@ export interface OutVolumeContext {
 
 /**
  * One attempt's /wave/out: create() before the step's container is created (the engine would otherwise make a
- * plain, unbounded volume of that name), hold() before it starts, copyOut() after it ended, close() on every path.
+ * plain, unbounded volume of that name), seed() once it runs (wave-hold waits for it), copyOut() after the command
+ * ended while the container still holds the volume, close() on every path.
  */
 export class OutVolume {
-  private holder: Docker.Container | undefined;
   private created = false;
 
   constructor(
@@ -99,44 +97,31 @@ export class OutVolume {
     }
   }
 
-  /** Starts the holder and seeds the volume with mounts.out's contents (if any). */
-  async hold(): Promise<void> {
-    const { spec, build } = this.ctx;
-    const { stdin: _stdin, egress: _egress, extraMounts: _extra, env: _env, ...rest } = spec;
-    const options = buildContainerSpec(
-      { ...rest, argv: ['sleep', 'infinity'], network: 'none', resources: HOLDER_RESOURCES },
-      { ...build, ...(build.name ? { name: `${build.name}-out` } : {}), imageEntrypoint: [] },
-    );
-    options.Labels = { ...options.Labels, [LABELS.role]: OUT_ROLE };
-    try {
-      this.holder = await this.docker.createContainer(options);
-      await this.holder.start();
-    } catch (err) {
-      throw new WaveError(
-        'sandbox_failed',
-        `cannot start the /wave/out holder of step ${spec.labels.step}: ${detailOf(err)}`,
-        {
-          hint: `the image ${spec.image} must have \`sleep\` on its PATH: a container running it keeps /wave/out's volume mounted while the step runs`,
-          cause: err,
-        },
-      );
-    }
-    if ((await readdir(spec.mounts.out)).length > 0) await this.seed();
+  /** Whether mounts.out holds something the step starts with (then seed() must run before the command). */
+  async seeded(): Promise<boolean> {
+    return (await readdir(this.ctx.spec.mounts.out)).length > 0;
   }
 
   /**
-   * Puts mounts.out's contents into the volume, owned by the step's user: the engine keeps the archive's owner ids
-   * (copyUIDGID would look the user up in the image's passwd, where a numeric uid need not be).
+   * Puts mounts.out's contents into the running container's /wave/out, owned by the step's user (the engine keeps
+   * the archive's owner ids; copyUIDGID would look the user up in the image's passwd, where a numeric uid need not
+   * be), then the sentinel wave-hold waits for: the archive's last entry, so everything before it is in place.
    */
-  private async seed(): Promise<void> {
+  async seed(container: Docker.Container, sentinel: string): Promise<void> {
     const tar = await import('tar-fs');
     const { uid, gid } = this.ctx.user;
     // Not dereferenced: a link is copied as a link, to be resolved inside the container, never on the host.
-    const pack = tar.pack(this.ctx.spec.mounts.out, { dereference: false, map: (header) => ({ ...header, uid, gid }) });
+    const pack = tar.pack(this.ctx.spec.mounts.out, {
+      dereference: false,
+      map: (header) => ({ ...header, uid, gid }),
+      finalize: false,
+      finish: (p) => {
+        p.entry({ name: sentinel, uid, gid, mode: 0o600 }, '');
+        p.finalize();
+      },
+    });
     try {
-      await (this.holder as Docker.Container).putArchive(pack as unknown as NodeJS.ReadableStream, {
-        path: SANDBOX_PATHS.out,
-      });
+      await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: SANDBOX_PATHS.out });
     } catch (err) {
       throw new WaveError(
         'sandbox_failed',
@@ -149,31 +134,46 @@ export class OutVolume {
     }
   }
 
-  /** Replaces mounts.out's contents with /wave/out's, within the quota; the refusal if there was one. */
-  async copyOut(): Promise<ExtractOutcome> {
-    const holder = this.holder as Docker.Container;
+  /**
+   * Replaces mounts.out's contents with /wave/out's, within the quota; the refusal if there was one. `running` says,
+   * once the archive has been read, whether the container still held the volume all along: if it did not, the
+   * archive may be an empty remount rather than the outputs, and they count as lost.
+   */
+  async copyOut(container: Docker.Container, running: () => boolean): Promise<ExtractOutcome> {
     const { spec, quota } = this.ctx;
     let archive: Readable;
     try {
-      archive = (await holder.getArchive({ path: SANDBOX_PATHS.out })) as unknown as Readable;
+      archive = (await container.getArchive({ path: SANDBOX_PATHS.out })) as unknown as Readable;
     } catch (err) {
+      if (!running()) return this.lost();
       throw new WaveError('sandbox_failed', `cannot read /wave/out of step ${spec.labels.step}: ${detailOf(err)}`, {
         cause: err,
       });
     }
     const outcome = await extractOutputs(archive, spec.mounts.out, quota);
-    // A holder that stopped would have let the volume go: the archive would then be an empty remount, not outputs.
-    const state = await holder.inspect().then(
-      (i) => i.State,
-      () => undefined,
-    );
-    if (!state?.Running) {
-      throw new WaveError(
-        'sandbox_failed',
-        `the /wave/out holder of step ${spec.labels.step} stopped before the outputs were copied (${state ? `exit ${state.ExitCode}` : 'gone'})`,
-      );
-    }
-    return outcome;
+    return running() ? outcome : this.lost();
+  }
+
+  /** Nothing in /wave/out: mounts.out ends empty too. */
+  async copyEmpty(): Promise<ExtractOutcome> {
+    await emptyDir(this.ctx.spec.mounts.out);
+    return { ok: true, files: 0, directories: 0, bytes: 0 };
+  }
+
+  /**
+   * The container stopped before /wave/out was copied (its processes killed wave-hold): the volume's contents are
+   * gone with the mount. mounts.out ends empty, and the step's outputs are refused.
+   */
+  async lost(): Promise<ExtractOutcome> {
+    await emptyDir(this.ctx.spec.mounts.out);
+    return {
+      ok: false,
+      refusal: {
+        kind: 'unsafe',
+        message: `/wave/out of step ${this.ctx.spec.labels.step} was lost: its container stopped before the outputs were copied (was wave-hold killed from inside?)`,
+        hint: "a step must not kill or stop the container's processes outside its own command",
+      },
+    };
   }
 
   /** The step a log line is about. */
@@ -182,23 +182,9 @@ export class OutVolume {
     return { run, step, attempt };
   }
 
-  /** Removes the holder (the volume goes with close()); never throws. */
-  async removeHolder(): Promise<void> {
-    const holder = this.holder;
-    this.holder = undefined;
-    if (!holder) return;
-    await removeContainer(holder, (err) => {
-      this.ctx.logger?.warn({ ...this.ids(), containerId: holder.id, err }, 'could not remove the /wave/out holder');
-    });
-  }
-
-  /**
-   * Removes the holder and the volume, once no container uses it; never throws (what is left carries labels for
-   * the reaper).
-   */
+  /** Removes the volume, once no container uses it; never throws (what is left carries labels for the reaper). */
   async close(): Promise<void> {
     const log = this.ctx.logger;
-    await this.removeHolder();
     if (this.created) {
       await this.docker
         .getVolume(this.name)

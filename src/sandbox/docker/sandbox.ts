@@ -1,8 +1,9 @@
 // The Docker backend: one throwaway container per run, through the Engine API only.
-// Lifecycle: /wave/out volume → create → attach → start → (stdin) → wait → drain output and inspect → copy
-// /wave/out out → remove. The container and the volume are removed on every path out of run(), including errors
-// and cancellation; a crash of Wave itself leaves them to the reaper (reaper.ts), which is why both carry owner
-// labels. /wave/out is never a host bind: a step could fill the host's disk through one (see out-volume.ts).
+// Lifecycle: /wave/out volume → create → attach → start → (seed /wave/out) → (stdin) → the command's end (wave-hold's
+// marker, hold.ts) → copy /wave/out out → release → wait → drain output and inspect → remove. The container and the
+// volume are removed on every path out of run(), including errors and cancellation; a crash of Wave itself leaves
+// them to the reaper (reaper.ts), which is why both carry owner labels. /wave/out is never a host bind: a step could
+// fill the host's disk through one (see out-volume.ts).
 // Round trips per step are kept to what the lifecycle needs: the image's config is remembered (image-config.ts),
 // and the inspect for OOMKilled (the wait answer does not carry it) overlaps the output drain.
 import { lstat } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { connectDocker } from './engine.js';
 import { sandboxFailed } from './engine-errors.js';
 import { ImageConfigCache } from './image-config.js';
 import { imageMissing, isNoSuchImage, requireImages } from './images.js';
+import { holdNonce, seedSentinel } from './hold.js';
 import { outVolumeName } from './out-volume.js';
 import {
   buildContainerSpec,
@@ -130,6 +132,7 @@ export class DockerSandbox implements Sandbox {
       sidecar: attachment?.sidecar,
       ...(log ? { logger: log } : {}),
     });
+    const { outputs } = companions;
     let container: StepContainer | undefined;
     const stop = new StopControl({
       graceMs: spec.killGraceMs ?? this.profile.killGraceMs,
@@ -139,8 +142,11 @@ export class DockerSandbox implements Sandbox {
     });
     try {
       const networkMode = companions.networkMode();
+      const nonce = holdNonce();
+      const seeded = await outputs.seeded();
       const createOptions = buildContainerSpec(spec, {
         ...base,
+        hold: { nonce, seeded },
         imageEntrypoint: image.entrypoint,
         ...(attachment ? { egress: attachment } : {}),
         ...(networkMode ? { networkMode } : {}),
@@ -159,18 +165,29 @@ export class DockerSandbox implements Sandbox {
       runOptions.onCreated?.(id);
 
       const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
-      await container.attach(output, spec.stdin !== undefined);
+      await container.attach(output, spec.stdin !== undefined, nonce);
       if (signal?.aborted) return notStarted(id);
-      // The holder must hold /wave/out before the step can write to it.
-      await container.start(companions.held);
+      await container.start();
       stop.attach(container.signal);
+      // wave-hold starts the command once the sentinel, the archive's last entry, is in /wave/out.
+      if (seeded) await outputs.seed(container.handle, seedSentinel(nonce));
       if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
+      const ended = await container.ended();
+      // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded,
+      // while the container still holds /wave/out; without a marker it no longer does, and they are lost.
+      const copied =
+        stop.reason === 'cancelled' || stop.consumerError
+          ? undefined
+          : !ended
+            ? await outputs.lost()
+            : ended.empty
+              ? await outputs.copyEmpty()
+              : await outputs.copyOut(container.handle, container.running);
+      if (ended) await container.release();
       const exit = await container.exit(this.options.drainTimeoutMs ?? 10_000);
 
       const status: SandboxStatus = stop.reason ?? (exit.oomKilled ? 'oom_killed' : 'exited');
       if (stop.consumerError) throw stop.consumerError.err;
-      // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded.
-      const copied = status === 'cancelled' ? undefined : await companions.copyOut();
       const result: SandboxResult = {
         status,
         exitCode: exit.exitCode,

@@ -14,7 +14,7 @@ export async function startSidecar(
   docker: Docker,
   sidecar: SidecarSpec,
   step: SandboxSpec,
-  ctx: Omit<BuildContext, 'egress' | 'networkMode' | 'imageEntrypoint'>,
+  ctx: Omit<BuildContext, 'egress' | 'networkMode' | 'imageEntrypoint' | 'hold'>,
 ): Promise<Docker.Container> {
   const { stdin: _stdin, egress: _egress, ...rest } = step;
   const spec: SandboxSpec = {

@@ -9,6 +9,7 @@ import type { SandboxProfile } from '../profile.js';
 import { SANDBOX_PATHS } from '../../config/sandbox-paths.js';
 import type { SandboxSpec } from '../types.js';
 import type { OwnerIdentity } from '../../liveness.js';
+import { holdEntrypoint } from './hold.js';
 import { LABELS, ownerLabels } from './labels.js';
 
 export interface HostIdentity {
@@ -31,6 +32,8 @@ export interface BuildContext {
   networkMode?: string;
   /** The attempt's size-capped volume mounted at /wave/out (see out-volume.ts); /wave/out is never a host bind. */
   outVolume: string;
+  /** The step's own container runs its command under wave-hold (hold.ts), which keeps /wave/out mounted after it. */
+  hold?: { nonce: string; seeded: boolean };
 }
 
 const INITS = new Set(['tini', 'tini-static', 'docker-init', 'dumb-init']);
@@ -267,9 +270,12 @@ export function buildContainerSpec(spec: SandboxSpec, ctx: BuildContext): Docker
 
   const options: Docker.ContainerCreateOptions = {
     Image: spec.image,
-    // The engine's init (HostConfig.Init) is PID 1; the image's entrypoint runs below it, minus its own init.
-    // An explicit (possibly empty) list: the engine must not fall back to the image's ENTRYPOINT with tini.
-    Entrypoint: withoutInit(ctx.imageEntrypoint),
+    // The engine's init (HostConfig.Init) is PID 1; the image's entrypoint runs below it (and below wave-hold),
+    // minus its own init. An explicit (possibly empty) list: the engine must not fall back to the image's ENTRYPOINT.
+    Entrypoint: [
+      ...(ctx.hold ? holdEntrypoint(ctx.hold.nonce, ctx.hold.seeded) : []),
+      ...withoutInit(ctx.imageEntrypoint),
+    ],
     Cmd: egress ? egress.wrapArgv(spec.argv) : spec.argv,
     Env: env,
     User: user.user,

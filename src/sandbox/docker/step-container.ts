@@ -1,6 +1,7 @@
 // The step's own container, from create to remove: its output attached before it starts (so no early line is
-// lost), its stdin written once and closed, its exit read while the last output drains. Stopping it is the
-// shared StopControl's job (../stop.ts); this supplies the signal delivery.
+// lost), its stdin written once and closed, the end of its command seen through wave-hold's marker (hold.ts) while
+// the container still holds /wave/out, then released, its exit read while the last output drains. Stopping it is
+// the shared StopControl's job (../stop.ts); this supplies the signal delivery.
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
@@ -8,7 +9,11 @@ import type { CommandOutput } from '../output.js';
 import type { SignalTarget } from '../stop.js';
 import { DockerDemuxer } from './demux.js';
 import { removeContainer, sandboxFailed } from './engine-errors.js';
+import { KILL_SIGNAL, MarkerWatch, RELEASE_SIGNAL, type HoldMarker } from './hold.js';
 import { imageMissing, isNoSuchImage } from './images.js';
+
+/** How long wave-hold gets to act on a kill or a release before the container itself is killed (it was stopped). */
+const HOLD_ANSWER_MS = 3000;
 
 export interface ContainerExit {
   exitCode: number | null;
@@ -26,6 +31,11 @@ export class StepContainer {
   private stream: Duplex | undefined;
   private streamEnded = false;
   private drained: Promise<void> = Promise.resolve();
+  private marker: Promise<HoldMarker> = new Promise(() => undefined);
+  private markerSeen = false;
+  private waited: Promise<{ StatusCode?: number }> | undefined;
+  private stopped = false;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   private constructor(
     private readonly container: Docker.Container,
@@ -34,6 +44,11 @@ export class StepContainer {
 
   get id(): string {
     return this.container.id;
+  }
+
+  /** The engine's handle, for archives into and out of the running container. */
+  get handle(): Docker.Container {
+    return this.container;
   }
 
   /** Creates the container; a missing image is image_missing (after `onNoSuchImage`, so a cache can forget it). */
@@ -51,13 +66,19 @@ export class StepContainer {
     }
   }
 
-  /** Attaches its output to `output`, and its stdin when there is some to write (hijacked only then). */
-  async attach(output: CommandOutput, withStdin: boolean): Promise<void> {
+  /**
+   * Attaches its output to `output` (wave-hold's markers for `nonce` taken out of stderr), and its stdin when there
+   * is some to write (hijacked only then).
+   */
+  async attach(output: CommandOutput, withStdin: boolean, nonce: string): Promise<void> {
     const options = { stream: true, stdin: withStdin, stdout: true, stderr: true, hijack: withStdin };
     const stream = (await this.container.attach(options)) as unknown as Duplex;
     this.stream = stream;
     stream.once('end', () => (this.streamEnded = true));
-    const demuxer = new DockerDemuxer(output.stdout, output.stderr);
+    const stderr = new MarkerWatch(nonce, output.stderr);
+    this.marker = stderr.marker;
+    void this.marker.then(() => (this.markerSeen = true));
+    const demuxer = new DockerDemuxer(output.stdout, stderr);
     this.drained = pipeline(stream as Readable, demuxer).catch((err: unknown) => {
       // Destroyed by us after a drain timeout, or the engine dropped the connection: output is best effort then.
       if (this.streamEnded) return;
@@ -65,20 +86,41 @@ export class StepContainer {
     });
   }
 
-  /** Starts it once `ready` (the /wave/out holder holds the volume) has resolved. */
-  async start(ready: Promise<void>): Promise<void> {
-    try {
-      await ready;
-    } catch (err) {
-      this.stream?.destroy();
-      throw err;
-    }
+  /** Starts it, and from then on watches for its end. */
+  async start(): Promise<void> {
     try {
       await this.container.start();
     } catch (err) {
       this.stream?.destroy();
       throw sandboxFailed(`cannot start the container for step ${this.ctx.step}`, err);
     }
+    // condition 'not-running' after start returns at once if the container already stopped: no lost exit.
+    this.waited = this.container.wait() as Promise<{ StatusCode?: number }>;
+    this.waited.then(
+      () => (this.stopped = true),
+      () => (this.stopped = true),
+    );
+  }
+
+  /** Whether the container has not been seen to stop (so it still holds /wave/out). */
+  readonly running = (): boolean => !this.stopped;
+
+  /**
+   * Settles when the command has ended: with wave-hold's marker while the container holds /wave/out, or with
+   * undefined when the container stopped without one (wave-hold killed from inside, or the container from outside).
+   */
+  async ended(): Promise<HoldMarker | undefined> {
+    const stopped = (this.waited as Promise<unknown>).then(
+      () => undefined,
+      () => undefined,
+    );
+    return Promise.race([this.marker, stopped]);
+  }
+
+  /** Asks wave-hold to exit with the command's exit code; the container is killed if it does not answer. */
+  async release(): Promise<void> {
+    await this.send(RELEASE_SIGNAL);
+    this.later(() => void this.send('SIGKILL'));
   }
 
   /** Writes `data`, then half-closes the stream: with StdinOnce the engine then closes the command's stdin (EOF). */
@@ -86,12 +128,33 @@ export class StepContainer {
     this.stream?.end(typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
   }
 
+  /**
+   * SIGTERM goes to the command (wave-hold forwards it); SIGKILL to every process of the step but wave-hold, so
+   * /wave/out stays mounted for the copy. If wave-hold does not answer (stopped from inside), the container is killed.
+   */
+  readonly signal: SignalTarget = async (signal) => {
+    if (signal === 'SIGTERM') return this.send('SIGTERM');
+    await this.send(KILL_SIGNAL);
+    this.later(() => {
+      if (!this.markerSeen) void this.send('SIGKILL');
+    });
+  };
+
   /** 409/404 mean it has stopped already, which is what a stop wants. */
-  readonly signal: SignalTarget = (signal) =>
-    this.container.kill({ signal }).then(
+  private send(signal: string): Promise<void> {
+    return this.container.kill({ signal }).then(
       () => undefined,
       () => undefined,
     );
+  }
+
+  private later(action: () => void): void {
+    this.timers.push(
+      setTimeout(() => {
+        if (!this.stopped) action();
+      }, HOLD_ANSWER_MS),
+    );
+  }
 
   /**
    * Waits for the command to exit, then for the rest of its output (at most `drainTimeoutMs`). The inspect for
@@ -100,10 +163,10 @@ export class StepContainer {
   async exit(drainTimeoutMs: number): Promise<ContainerExit> {
     const lost = (err: unknown) =>
       sandboxFailed(`lost the container of step ${this.ctx.step} (removed from outside?)`, err);
-    // condition 'not-running' after start returns at once if the command already finished: no lost exit.
-    const waited = (await this.container.wait().catch((err: unknown) => {
+    const waited = await (this.waited ?? this.container.wait()).catch((err: unknown) => {
       throw lost(err);
-    })) as { StatusCode?: number };
+    });
+    this.clearTimers();
     const drainTimer = setTimeout(() => {
       if (!this.streamEnded) this.stream?.destroy();
     }, drainTimeoutMs);
@@ -121,6 +184,11 @@ export class StepContainer {
   }
 
   remove(warn: (detail: string) => void): Promise<void> {
+    this.clearTimers();
     return removeContainer(this.container, warn);
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers.splice(0)) clearTimeout(t);
   }
 }

@@ -1,6 +1,6 @@
-// A Wave process killed with SIGKILL cannot clean up: its container (with its /wave/out holder and volume) must
-// survive the kill (proving nothing else removed it) and the next Wave command's reaper must remove all three —
-// while never touching live owners' containers.
+// A Wave process killed with SIGKILL cannot clean up: its container (which holds its own /wave/out) and the
+// /wave/out volume must survive the kill (proving nothing else removed them) and the next Wave command's reaper must
+// remove both — while never touching live owners' containers.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,7 +29,7 @@ const child = fileURLToPath(new URL('./fixtures/orphan-child.ts', import.meta.ur
 describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
   after(() => cleanup(env.docker, run));
 
-  it('kill -9 of Wave mid-step leaves a labelled container, holder and volume; reapOrphans removes them', async () => {
+  it('kill -9 of Wave mid-step leaves a labelled container and volume (no holder); reapOrphans removes them', async () => {
     const ws = await makeWorkspace();
     const proc = spawn(process.execPath, ['--import', 'tsx', child, run, ws.src, ws.out, TEST_IMAGE], {
       cwd: repoRoot,
@@ -47,8 +47,7 @@ describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
       }
       assert.equal(containers.length, 1, `child did not start a container: ${stderr}`);
       const [container] = containers;
-      const holders = await containersOf(env.docker, run, 'out');
-      assert.equal(holders.length, 1);
+      assert.deepEqual(await containersOf(env.docker, run, 'out'), [], 'the step holds its own /wave/out');
       assert.equal((await volumesOf(env.docker, run)).length, 1);
       assert.equal(container?.Labels[LABELS.owner]?.endsWith(`:${proc.pid}`), true);
       assert.equal(container?.Labels[LABELS.managed], 'true');
@@ -69,11 +68,11 @@ describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
         await reapOrphans(env.docker, { labels: { [LABELS.run]: run }, isRunActive: (id) => id === run }),
         [],
       );
-      assert.equal((await containersOf(env.docker, run)).length, 2);
+      assert.equal((await containersOf(env.docker, run)).length, 1);
       assert.equal((await volumesOf(env.docker, run)).length, 1);
 
       const removed = await reapOrphans(env.docker, { labels: { [LABELS.run]: run }, isRunActive: () => false });
-      assert.deepEqual(removed.sort(), [container?.Id, holders[0]?.Id].sort());
+      assert.deepEqual(removed, [container?.Id]);
       assert.deepEqual(await containersOf(env.docker, run), []);
       assert.deepEqual(await volumesOf(env.docker, run), []);
     } finally {
@@ -113,11 +112,11 @@ describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
       const orphans = await findOrphans(env.docker, { labels: { [LABELS.run]: run } });
       assert.deepEqual(
         orphans.map((o) => o.step),
-        ['dead-owner', 'dead-owner'],
-        'the step and its /wave/out holder',
+        ['dead-owner'],
+        'the step, which holds its own /wave/out',
       );
       const removed = await reapOrphans(env.docker, { labels: { [LABELS.run]: run } });
-      assert.equal(removed.length, 2);
+      assert.equal(removed.length, 1);
       const left = (await containersOf(env.docker, run, 'step')).map((c) => c.Labels[LABELS.step]).sort();
       assert.deepEqual(left, ['live', 'other-host']);
       const volumeSteps = (await env.docker.listVolumes({ filters: { label: [`${LABELS.run}=${run}`] } })).Volumes.map(

@@ -1,5 +1,6 @@
 // The container create options built from a spec: every hardening field asserted without an engine.
 import assert from 'node:assert/strict';
+import { HOLD_SCRIPT } from '../../../src/sandbox/docker/hold.js';
 import { describe, it } from 'node:test';
 import {
   buildContainerSpec,
@@ -182,6 +183,26 @@ describe('withoutInit', () => {
     });
     assert.deepEqual(o.Entrypoint, ['/usr/local/bin/wave-entrypoint']);
     assert.deepEqual(o.Cmd, spec.argv);
+  });
+
+  it('a step container runs it under wave-hold, given on argv (no file to rewrite), below the engine init', () => {
+    const o = buildContainerSpec(spec, {
+      ...ctx(0),
+      imageEntrypoint: ['/usr/bin/tini', '--', '/usr/local/bin/wave-entrypoint'],
+      hold: { nonce: 'n1', seeded: true },
+    });
+    assert.deepEqual(o.Entrypoint, [
+      '/bin/sh',
+      '-c',
+      HOLD_SCRIPT,
+      'wave-hold',
+      'n1',
+      '1',
+      '/usr/local/bin/wave-entrypoint',
+    ]);
+    assert.deepEqual(o.Cmd, spec.argv);
+    assert.equal(o.HostConfig?.Init, true);
+    assert.ok(!(o.HostConfig?.Mounts ?? []).some((m) => m.Target === '/bin/sh'));
   });
 });
 

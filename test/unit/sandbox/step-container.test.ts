@@ -1,7 +1,9 @@
 // The step container piece (src/sandbox/docker/step-container.ts) against a fake engine: a create that finds no
 // image is image_missing (and the image cache is told), other create failures are sandbox_failed naming the step;
 // the exit code comes from the wait answer, else from the inspect, which also says whether the kernel OOM-killed it;
-// output attached before the start reaches its sinks; a removal the engine refuses is a warning, a 404 is fine.
+// output attached before the start reaches its sinks; the command's end is wave-hold's marker (taken out of stderr)
+// or the container's stop; a stop's SIGKILL and the release are signals to wave-hold; a removal the engine refuses is
+// a warning, a 404 is fine.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -23,17 +25,30 @@ function frame(type: 1 | 2, text: string): Buffer {
 
 interface FakeOptions {
   wait?: object;
+  /** The wait answer comes only once this settles. */
+  stopped?: Promise<void>;
   state?: object;
   removeError?: Error;
+  startError?: Error;
+  signals?: string[];
 }
+
+const NONCE = '0123456789abcdef0123456789abcdef';
+const marker = (nonce: string, empty: boolean) => `\x1ewave-hold:${nonce}:${empty ? 1 : 0}\n`;
 
 function fakeContainer(o: FakeOptions): { container: Docker.Container; stream: PassThrough } {
   const stream = new PassThrough();
   const container = {
     id: 'c1',
     attach: async () => stream,
-    start: async () => undefined,
-    wait: async () => o.wait ?? {},
+    start: async () => {
+      if (o.startError) throw o.startError;
+    },
+    kill: async ({ signal }: { signal: string }) => void o.signals?.push(signal),
+    wait: async () => {
+      await o.stopped;
+      return o.wait ?? {};
+    },
     inspect: async () => ({ State: { ExitCode: 0, OOMKilled: false, ...o.state } }),
     remove: async () => {
       if (o.removeError) throw o.removeError;
@@ -86,8 +101,8 @@ describe('StepContainer', () => {
     const { container, stream } = fakeContainer({ wait: { StatusCode: 3 }, state: { ExitCode: 99 } });
     const step = await StepContainer.create(dockerCreating(container), {}, ctx());
     const output = new CommandOutput(1024);
-    await step.attach(output, false);
-    await step.start(Promise.resolve());
+    await step.attach(output, false, NONCE);
+    await step.start();
     stream.end(Buffer.concat([frame(1, 'out\n'), frame(2, 'err\n')]));
     assert.deepEqual(await step.exit(1000), { exitCode: 3, oomKilled: false });
     assert.deepEqual(output.tails(), { stdoutTail: 'out\n', stderrTail: 'err\n' });
@@ -96,17 +111,68 @@ describe('StepContainer', () => {
   it('without a status in the wait answer, the inspect gives the exit code and the OOM kill', async () => {
     const { container, stream } = fakeContainer({ state: { ExitCode: 137, OOMKilled: true } });
     const step = await StepContainer.create(dockerCreating(container), {}, ctx());
-    await step.attach(new CommandOutput(1024), false);
+    await step.attach(new CommandOutput(1024), false, NONCE);
     stream.end();
     assert.deepEqual(await step.exit(1000), { exitCode: 137, oomKilled: true });
   });
 
-  it('a holder that never held /wave/out: the start fails with its error and the stream is let go', async () => {
-    const { container, stream } = fakeContainer({});
+  it('a start the engine refuses is sandbox_failed naming the step, and the stream is let go', async () => {
+    const { container, stream } = fakeContainer({ startError: status(500, 'no') });
     const step = await StepContainer.create(dockerCreating(container), {}, ctx());
-    await step.attach(new CommandOutput(1024), false);
-    await assert.rejects(step.start(Promise.reject(new Error('holder failed'))), /holder failed/);
+    await step.attach(new CommandOutput(1024), false, NONCE);
+    await assert.rejects(step.start(), {
+      code: 'sandbox_failed',
+      message: /cannot start the container for step build/,
+    });
     assert.equal(stream.destroyed, true);
+  });
+
+  it('the end is the marker (taken out of stderr) while the container runs; then the release, then the exit', async () => {
+    let stop = () => undefined as void;
+    const signals: string[] = [];
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const { container, stream } = fakeContainer({ stopped, signals, wait: { StatusCode: 4 } });
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    const output = new CommandOutput(1024);
+    await step.attach(output, false, NONCE);
+    await step.start();
+    // A marker split over frames, and one with another nonce (kept: it is the step's own text).
+    const text = `partial${marker(NONCE, false)}`;
+    stream.write(frame(2, `other ${marker('f'.repeat(32), true)}`));
+    stream.write(frame(2, text.slice(0, 12)));
+    stream.write(frame(2, text.slice(12)));
+    assert.deepEqual(await step.ended(), { empty: false });
+    assert.equal(step.running(), true);
+    await step.release();
+    assert.deepEqual(signals, ['SIGUSR1']);
+    stop();
+    stream.end();
+    assert.deepEqual(await step.exit(1000), { exitCode: 4, oomKilled: false });
+    assert.equal(step.running(), false);
+    assert.equal(output.tails().stderrTail, `other ${marker('f'.repeat(32), true)}partial\n`);
+  });
+
+  it('a container that stops without a marker has ended with no outputs to copy', async () => {
+    const { container, stream } = fakeContainer({ wait: { StatusCode: 137 } });
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    await step.attach(new CommandOutput(1024), false, NONCE);
+    await step.start();
+    assert.equal(await step.ended(), undefined);
+    stream.end();
+    assert.deepEqual(await step.exit(1000), { exitCode: 137, oomKilled: false });
+  });
+
+  it('a stop: SIGTERM goes to the command, SIGKILL becomes wave-hold’s kill of everything but itself', async () => {
+    const signals: string[] = [];
+    const { container, stream } = fakeContainer({ signals });
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    await step.attach(new CommandOutput(1024), false, NONCE);
+    await step.start();
+    await step.signal('SIGTERM');
+    await step.signal('SIGKILL');
+    assert.deepEqual(signals, ['SIGTERM', 'SIGUSR2']);
+    stream.end();
+    await step.exit(1000);
   });
 
   it('remove: gone already is fine; anything else is a warning, never an exception', async () => {
