@@ -3,12 +3,13 @@
 // rewrite), runs under the engine's init: it starts the command as its child with stdin passed through and TERM
 // forwarded, and once the command has exited it kills every other process of the step (so /wave/out is still while it
 // is copied), prints a marker with the attempt's nonce on stderr and sleeps. Wave copies /wave/out out, then asks it
-// to exit (SIGUSR1) with the command's exit code, which the engine reports like any exit code.
+// to exit (SIGUSR1) with the command's exit code, which the engine reports like any exit code. When /wave/out is
+// empty there is nothing to hold: it says so in the marker and exits at once.
 //
 // The step runs as the same user as the script, so it can read the nonce and print the marker itself. That is
-// harmless by construction: the marker carries no result, only "copy now" (and "/wave/out is empty", which only
-// loses the step its own outputs). After a marker printed while the command still runs, the release makes the script
-// kill everything and exit 137: a forger fails. The exit code never comes from printed text.
+// harmless by construction: the marker carries no result, only "copy now" (or "/wave/out is empty", which only loses
+// the step its own outputs). After a marker printed while the command still runs, the release that follows makes the
+// script kill everything and exit 137: a forger fails. The exit code never comes from printed text.
 import { randomBytes } from 'node:crypto';
 import type { ChunkSink } from './demux.js';
 
@@ -58,6 +59,7 @@ for f in /wave/out/* /wave/out/.[!.]* /wave/out/..?*; do
 done
 d=1
 printf '\\036wave-hold:%s:%s\\n' "$n" "$e" >&2
+[ "$e" = 0 ] || exit "$c"
 while :; do sleep 3600 & wait $!; done
 `;
 

@@ -183,7 +183,9 @@ export class DockerSandbox implements Sandbox {
             : ended.empty
               ? await outputs.copyEmpty()
               : await outputs.copyOut(container.handle, container.running);
-      if (ended) await container.release();
+      // After an empty marker wave-hold exits by itself (the release only matters if the marker was forged): not awaited.
+      if (ended?.empty) void container.release();
+      else if (ended) await container.release();
       const exit = await container.exit(this.options.drainTimeoutMs ?? 10_000);
 
       const status: SandboxStatus = stop.reason ?? (exit.oomKilled ? 'oom_killed' : 'exited');

@@ -5,6 +5,7 @@
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
+import { WaveError } from '../../errors.js';
 import type { CommandOutput } from '../output.js';
 import type { SignalTarget } from '../stop.js';
 import { DockerDemuxer } from './demux.js';
@@ -92,7 +93,12 @@ export class StepContainer {
       await this.container.start();
     } catch (err) {
       this.stream?.destroy();
-      throw sandboxFailed(`cannot start the container for step ${this.ctx.step}`, err);
+      const failed = sandboxFailed(`cannot start the container for step ${this.ctx.step}`, err);
+      if (!/\/bin\/sh/.test(failed.message)) throw failed;
+      throw new WaveError('sandbox_failed', failed.message, {
+        hint: 'the image needs /bin/sh and sleep: wave-hold, a sh script, runs the command and keeps /wave/out mounted until it is copied',
+        cause: err,
+      });
     }
     // condition 'not-running' after start returns at once if the container already stopped: no lost exit.
     this.waited = this.container.wait() as Promise<{ StatusCode?: number }>;
@@ -152,7 +158,7 @@ export class StepContainer {
     this.timers.push(
       setTimeout(() => {
         if (!this.stopped) action();
-      }, HOLD_ANSWER_MS),
+      }, HOLD_ANSWER_MS).unref(),
     );
   }
 

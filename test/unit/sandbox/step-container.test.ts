@@ -127,6 +127,16 @@ describe('StepContainer', () => {
     assert.equal(stream.destroyed, true);
   });
 
+  it('an image without /bin/sh: the start fails with the hint that wave-hold needs sh and sleep', async () => {
+    const err = Object.assign(status(400, 'bad'), {
+      json: { message: 'OCI runtime create failed: exec: "/bin/sh": stat /bin/sh: no such file or directory' },
+    });
+    const { container } = fakeContainer({ startError: err });
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    await step.attach(new CommandOutput(1024), false, NONCE);
+    await assert.rejects(step.start(), { code: 'sandbox_failed', hint: /needs \/bin\/sh and sleep/ });
+  });
+
   it('the end is the marker (taken out of stderr) while the container runs; then the release, then the exit', async () => {
     let stop = () => undefined as void;
     const signals: string[] = [];
