@@ -54,7 +54,7 @@ export class DockerEngine {
     return findOrphans(this.docker, options);
   }
 
-  /** Removes every container (step, /wave/out holder, bridge) and /wave/out volume of a run, whoever owns them. */
+  /** Removes every container (step, bridge) and /wave/out volume of a run, whoever owns them. */
   removeRun(runId: string): Promise<Removal> {
     const removal = removeLabelled(this.docker, { [LABELS.run]: runId });
     return settle(removal, `could not remove the containers of run ${runId}`);

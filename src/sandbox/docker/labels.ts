@@ -11,7 +11,7 @@ export const LABELS = {
   owner: 'wave.owner',
   /** The owner's start time (clock ticks since boot, Linux), so a recycled pid is not mistaken for the owner. */
   ownerStart: 'wave.owner-start',
-  /** What a container or volume is for besides the step itself: `out` (the /wave/out volume and its holder). */
+  /** What a container or volume is for besides the step itself: `out` (the /wave/out volume). */
   role: 'wave.role',
 } as const;
 

@@ -170,7 +170,9 @@ export class OutVolume {
       ok: false,
       refusal: {
         kind: 'unsafe',
-        message: `/wave/out of step ${this.ctx.spec.labels.step} was lost: its container stopped before the outputs were copied (was wave-hold killed from inside?)`,
+        message:
+          `/wave/out of step ${this.ctx.spec.labels.step} was lost: its container stopped before the outputs were ` +
+          'copied (was wave-hold killed from inside?)',
         hint: "a step must not kill or stop the container's processes outside its own command",
       },
     };

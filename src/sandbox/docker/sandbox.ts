@@ -183,7 +183,7 @@ export class DockerSandbox implements Sandbox {
             : ended.empty
               ? await outputs.copyEmpty()
               : await outputs.copyOut(container.handle, container.running);
-      // After an empty marker wave-hold exits by itself (the release only matters if the marker was forged): not awaited.
+      // After an empty marker wave-hold exits by itself; the release only matters if the marker was forged.
       if (ended?.empty) void container.release();
       else if (ended) await container.release();
       const exit = await container.exit(this.options.drainTimeoutMs ?? 10_000);

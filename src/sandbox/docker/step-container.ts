@@ -96,7 +96,9 @@ export class StepContainer {
       const failed = sandboxFailed(`cannot start the container for step ${this.ctx.step}`, err);
       if (!/\/bin\/sh/.test(failed.message)) throw failed;
       throw new WaveError('sandbox_failed', failed.message, {
-        hint: 'the image needs /bin/sh and sleep: wave-hold, a sh script, runs the command and keeps /wave/out mounted until it is copied',
+        hint:
+          'the image needs /bin/sh and sleep: wave-hold, a sh script, runs the command and keeps /wave/out ' +
+          'mounted until it is copied',
         cause: err,
       });
     }

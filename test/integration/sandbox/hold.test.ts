@@ -85,7 +85,7 @@ describe('docker sandbox: wave-hold under attack', { skip: env.skip }, () => {
     assert.equal(result.exitCode, 0);
   });
 
-  it('processes left behind are killed before the copy, which keeps what they wrote; stdin reaches the command', async () => {
+  it('processes left behind are killed before the copy, which keeps what they wrote; stdin gets through', async () => {
     const { result, out, ws } = await attack(
       'strays',
       '(sleep 1000 &); (while :; do echo x >> /wave/out/log; done) & read line; echo "$line" > /wave/out/in; exit 0',

@@ -29,7 +29,7 @@ const child = fileURLToPath(new URL('./fixtures/orphan-child.ts', import.meta.ur
 describe('docker sandbox: orphan reaper', { skip: env.skip }, () => {
   after(() => cleanup(env.docker, run));
 
-  it('kill -9 of Wave mid-step leaves a labelled container and volume (no holder); reapOrphans removes them', async () => {
+  it('kill -9 of Wave mid-step leaves a labelled container and volume; reapOrphans removes them', async () => {
     const ws = await makeWorkspace();
     const proc = spawn(process.execPath, ['--import', 'tsx', child, run, ws.src, ws.out, TEST_IMAGE], {
       cwd: repoRoot,

@@ -137,7 +137,7 @@ describe('StepContainer', () => {
     await assert.rejects(step.start(), { code: 'sandbox_failed', hint: /needs \/bin\/sh and sleep/ });
   });
 
-  it('the end is the marker (taken out of stderr) while the container runs; then the release, then the exit', async () => {
+  it('the end is the marker (out of stderr) while the container runs; then the release, then the exit', async () => {
     let stop = () => undefined as void;
     const signals: string[] = [];
     const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -160,6 +160,19 @@ describe('StepContainer', () => {
     assert.deepEqual(await step.exit(1000), { exitCode: 4, oomKilled: false });
     assert.equal(step.running(), false);
     assert.equal(output.tails().stderrTail, `other ${marker('f'.repeat(32), true)}partial\n`);
+  });
+
+  it('text that only begins like a marker is held back until it is clear, and never lost', async () => {
+    const { container, stream } = fakeContainer({});
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    const output = new CommandOutput(1024);
+    await step.attach(output, false, NONCE);
+    await step.start();
+    stream.write(frame(2, 'a\x1ewave-ho'));
+    stream.write(frame(2, 'ld is text\n\x1ewave-hold:'));
+    stream.end();
+    await step.exit(1000);
+    assert.equal(output.tails().stderrTail, 'a\x1ewave-hold is text\n\x1ewave-hold:\n');
   });
 
   it('a container that stops without a marker has ended with no outputs to copy', async () => {
