@@ -135,23 +135,28 @@ export class OutVolume {
   }
 
   /**
-   * Replaces mounts.out's contents with /wave/out's, within the quota; the refusal if there was one. `running` says,
-   * once the archive has been read, whether the container still held the volume all along: if it did not, the
-   * archive may be an empty remount rather than the outputs, and they count as lost.
+   * Replaces mounts.out's contents with /wave/out's, within the quota; the refusal if there was one. The container
+   * must still run once the archive has been read: if it stopped, the archive may be an empty remount rather than
+   * the outputs, and they count as lost.
    */
-  async copyOut(container: Docker.Container, running: () => boolean): Promise<ExtractOutcome> {
+  async copyOut(container: Docker.Container): Promise<ExtractOutcome> {
     const { spec, quota } = this.ctx;
+    const running = () =>
+      container.inspect().then(
+        (i) => i.State.Running,
+        () => false,
+      );
     let archive: Readable;
     try {
       archive = (await container.getArchive({ path: SANDBOX_PATHS.out })) as unknown as Readable;
     } catch (err) {
-      if (!running()) return this.lost();
+      if (!(await running())) return this.lost();
       throw new WaveError('sandbox_failed', `cannot read /wave/out of step ${spec.labels.step}: ${detailOf(err)}`, {
         cause: err,
       });
     }
     const outcome = await extractOutputs(archive, spec.mounts.out, quota);
-    return running() ? outcome : this.lost();
+    return (await running()) ? outcome : this.lost();
   }
 
   /** Nothing in /wave/out: mounts.out ends empty too. */

@@ -182,7 +182,7 @@ export class DockerSandbox implements Sandbox {
             ? await outputs.lost()
             : ended.empty
               ? await outputs.copyEmpty()
-              : await outputs.copyOut(container.handle, container.running);
+              : await outputs.copyOut(container.handle);
       // After an empty marker wave-hold exits by itself; the release only matters if the marker was forged.
       if (ended?.empty) void container.release();
       else if (ended) await container.release();

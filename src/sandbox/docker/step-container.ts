@@ -110,9 +110,6 @@ export class StepContainer {
     );
   }
 
-  /** Whether the container has not been seen to stop (so it still holds /wave/out). */
-  readonly running = (): boolean => !this.stopped;
-
   /**
    * Settles when the command has ended: with wave-hold's marker while the container holds /wave/out, or with
    * undefined when the container stopped without one (wave-hold killed from inside, or the container from outside).
