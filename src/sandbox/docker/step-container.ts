@@ -168,7 +168,8 @@ export class StepContainer {
   async exit(drainTimeoutMs: number): Promise<ContainerExit> {
     const lost = (err: unknown) =>
       sandboxFailed(`lost the container of step ${this.ctx.step} (removed from outside?)`, err);
-    const waited = await (this.waited ?? this.container.wait()).catch((err: unknown) => {
+    const waiting = this.waited ?? (this.container.wait() as Promise<{ StatusCode?: number }>);
+    const waited = await waiting.catch((err: unknown) => {
       throw lost(err);
     });
     this.clearTimers();
