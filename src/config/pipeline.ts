@@ -79,7 +79,9 @@ export function inferProjectDir(file: string): string {
 // ---- normalisation and per-step checks ----
 
 interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace'> {
-  workspace?: { mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }> };
+  workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
+    mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
+  };
   exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
   type?: 'command';
   script?: string;
@@ -177,15 +179,11 @@ function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   }
 
   const { workspace, ...others } = rest;
+  const { mount, ...tree } = workspace ?? {};
+  const mounts = mount?.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' }));
   return {
     ...others,
-    ...(workspace?.mount
-      ? {
-          workspace: {
-            mount: workspace.mount.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' })),
-          },
-        }
-      : {}),
+    ...(workspace ? { workspace: { ...tree, ...(mounts ? { mount: mounts } : {}) } } : {}),
     dependencies: raw.dependencies ?? [],
     exec,
     output_artifacts: outputs,

@@ -244,7 +244,15 @@ export interface Step {
   model?: string;
   dependencies: string[];
   exec: Exec;
-  workspace?: { mount?: Mount[] };
+  workspace?: {
+    mount?: Mount[];
+    /** A git tree of the run (README: Steps that change code); see plan/worktrees.ts for who shares it. */
+    type?: 'worktree';
+    branch?: string;
+    base?: string;
+    ref?: string;
+    include_uncommitted?: boolean;
+  };
   memory?: { inject_artifacts?: InjectArtifact[] };
   output_artifacts: OutputArtifact[];
   handover: { contracts: Contract[] };

@@ -19,6 +19,7 @@ import { createRunLogger, type RunLogLine } from './run-log.js';
 import { flagsToJson, jsonToFlags, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages, connectSandbox } from './sandbox-setup.js';
 import { createAttemptRunner } from './step-runner.js';
+import { openRunTrees } from './writing-step.js';
 
 export { loadProjectManifest, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 
@@ -146,6 +147,7 @@ async function execute(
     stepUser ? { owner: stepUser } : {},
   );
   await takeOverReusedSteps(exec, runWorkspace.dir);
+  const trees = await openRunTrees(projectDir, runId, runWorkspace.source, prepared.steps);
 
   const running = new Set(prepared.executorSteps.map((s) => s.id));
   const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
@@ -176,6 +178,7 @@ async function execute(
     resolvePath: (p) => projectFile(p, prepared.pipeline.projectDir),
     ...(agents ? { agents } : {}),
     ...(stepUser ? { stepUser } : {}),
+    ...(trees ? { trees } : {}),
     egress,
   });
 

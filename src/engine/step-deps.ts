@@ -3,6 +3,7 @@ import type { LoadedManifest, Pipeline } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { Store } from '../state/index.js';
+import type { RunTrees } from '../workspace/git/run-trees.js';
 import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
@@ -26,4 +27,6 @@ export interface StepRunnerDeps {
   env?: NodeJS.ProcessEnv;
   /** What the egress sessions of command steps and test_suite contracts share with the agents'. */
   egress: RunEgress;
+  /** The run's git trees, when a step changes code (a worktree or a readwrite mount). */
+  trees?: RunTrees;
 }

@@ -11,6 +11,7 @@ import { isWaveError } from '../errors.js';
 import { StepGraph } from '../plan/graph.js';
 import { stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
+import { writesCode } from '../plan/worktrees.js';
 import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
 import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { artifactIn } from '../workspace/artifacts.js';
@@ -21,6 +22,7 @@ import type { Invocation } from './invocation.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaFiles } from './step-environment.js';
 import { injectInputs } from './step-inputs.js';
+import { captureChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
 
 export type { StepRunnerDeps } from './step-deps.js';
@@ -58,12 +60,16 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
 
 async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
   const { runId } = deps;
-  const ws = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
+  const prepared = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
     mounts: step.workspace?.mount ?? [],
     ...(deps.stepUser ? { owner: deps.stepUser } : {}),
   });
 
   const graph = new StepGraph(deps.pipeline.steps);
+  if (writesCode(step) && !deps.trees) throw new Error(`step '${step.id}' changes code but the run has no trees`);
+  const { ws, start } = deps.trees
+    ? await prepareWriting(deps.trees, graph, step, prepared, deps.stepUser)
+    : { ws: prepared, start: undefined };
   const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
 
@@ -80,7 +86,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
       : await agentInvocation(deps, step, templates, request);
 
   try {
-    return await runInvocation(deps, step, request, ws, invocation);
+    return await runInvocation(deps, step, request, ws, invocation, start);
   } finally {
     await invocation.cleanup?.();
   }
@@ -92,6 +98,7 @@ async function runInvocation(
   request: AttemptRequest,
   ws: StepWorkspace,
   invocation: Invocation,
+  writing?: WritingStart,
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
@@ -196,6 +203,8 @@ async function runInvocation(
     });
   }
 
+  // Captured before the contracts, which check the changed tree; kept only when they pass.
+  const changed = writing && deps.trees ? await captureChanges(deps.trees, step, ws, writing) : undefined;
   const contracts = await runContracts(step.handover.contracts, {
     outDir: ws.out,
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
@@ -240,6 +249,7 @@ async function runInvocation(
     const { size, sha256 } = artifact;
     store.artifacts.record(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size, sha256 });
   }
+  if (changed && deps.trees) await keepChanges(deps.trees, store, bus, step, request.attempt, changed);
   return { ok: true, exitCode: result.exitCode, outputTail };
 }
 

@@ -6,6 +6,7 @@ import { didYouMean } from '../config/suggest.js';
 import type { DocPath, Locator, Manifest, Pipeline, SourceLocator, Step } from '../config/types.js';
 import { StepGraph } from './graph.js';
 import { checkReferences } from './references.js';
+import { checkWorktrees } from './worktrees.js';
 
 export { StepGraph };
 
@@ -83,6 +84,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       ...(opts.source ? { source: opts.source } : {}),
     }),
   );
+  problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
   return { problems, levels };
 }
 

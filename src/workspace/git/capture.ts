@@ -1,0 +1,144 @@
+// A folder a step changed, turned into a git tree by Wave: git lists the candidate paths (honouring .gitignore,
+// which is data), but every file is opened by Wave without following links, every parent folder is checked to
+// be a real folder, and nothing named `.git` (in any letter case) is taken. Submodules of the base are kept as
+// they were: what a step writes into their folders is not part of the change.
+import type { Stats } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeBlob, writeFileBlob } from './objects.js';
+import { git, gitText } from './safe-git.js';
+import type { WaveGit } from './store.js';
+
+export interface TreeEntry {
+  /** 100644, 100755, 120000 (a symbolic link) or 160000 (a submodule). */
+  mode: string;
+  sha: string;
+  /** Relative to the tree's root, with `/`. */
+  path: string;
+}
+
+export interface Capture {
+  entries: TreeEntry[];
+  /** Paths left out, with why: `.git` folders, nested repositories, special files. */
+  skipped: string[];
+}
+
+const GITLINK = '160000';
+
+/** The files of a tree (recursively), below `prefix` when given (paths stay relative to the root). */
+export async function listTree(store: WaveGit, treeish: string): Promise<TreeEntry[]> {
+  const { stdout } = await git(['ls-tree', '-r', '-z', '--full-tree', treeish], { gitDir: store.gitDir });
+  return stdout
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode = '', , sha = ''] = line.slice(0, tab).split(' ');
+      return { mode, sha, path: line.slice(tab + 1) };
+    });
+}
+
+/** A name git must never take from a step: `.git` in any case, or as Windows and macOS would read it. */
+export function isGitName(name: string): boolean {
+  const folded = name.toLowerCase().replace(/[. ]+$/, '');
+  return folded === '.git' || folded === 'git~1';
+}
+
+/**
+ * The entries of `dir` as a tree, where `base` are the entries the folder started from (relative to it): their
+ * ids let unchanged files be hashed without being written, and their submodules are kept.
+ */
+export async function captureDir(store: WaveGit, dir: string, base: readonly TreeEntry[]): Promise<Capture> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'wave-capture-'));
+  try {
+    // No index: every file that is not ignored is listed; the base's paths are added (tracked but ignored ones).
+    const listed = await git(['ls-files', '-z', '--others', '--exclude-standard'], {
+      gitDir: store.gitDir,
+      workTree: dir,
+      indexFile: path.join(tmp, 'index'),
+      cwd: dir,
+    });
+    const skipped: string[] = [];
+    const candidates = new Set<string>();
+    for (const p of listed.stdout.toString('utf8').split('\0')) {
+      if (!p) continue;
+      if (p.endsWith('/')) skipped.push(`${p} (a nested repository)`);
+      else candidates.add(p);
+    }
+    const baseByPath = new Map(base.map((e) => [e.path, e]));
+    const gitlinks = base.filter((e) => e.mode === GITLINK);
+    for (const e of base) if (e.mode !== GITLINK) candidates.add(e.path);
+
+    const entries: TreeEntry[] = [...gitlinks];
+    const dirs = new Map<string, boolean>();
+    for (const rel of [...candidates].sort()) {
+      if (rel.split('/').some(isGitName)) {
+        skipped.push(`${rel} (git metadata)`);
+        continue;
+      }
+      if (gitlinks.some((g) => rel.startsWith(`${g.path}/`))) continue;
+      const stat = await lstatBelow(dir, rel, dirs);
+      if (!stat) continue; // deleted, or below something that is no longer a real folder
+      const file = path.join(dir, rel);
+      if (stat.isSymbolicLink()) {
+        const target = await fs.readlink(file, { encoding: 'buffer' });
+        entries.push({ mode: '120000', sha: await writeBlob(store, target), path: rel });
+      } else if (stat.isFile()) {
+        const known = baseByPath.get(rel)?.sha;
+        const sha = await writeFileBlob(store, file, stat.size, known);
+        entries.push({ mode: stat.mode & 0o100 ? '100755' : '100644', sha, path: rel });
+      } else if (!stat.isDirectory()) {
+        skipped.push(`${rel} (not a file or link)`);
+      }
+    }
+    return { entries, skipped };
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** lstat of `root/rel` when every folder on the way is a real folder (no link), else undefined. */
+async function lstatBelow(root: string, rel: string, dirs: Map<string, boolean>): Promise<Stats | undefined> {
+  const parts = rel.split('/');
+  let current = root;
+  for (const part of parts.slice(0, -1)) {
+    current = path.join(current, part);
+    let real = dirs.get(current);
+    if (real === undefined) {
+      real = (await fs.lstat(current).catch(() => undefined))?.isDirectory() ?? false;
+      dirs.set(current, real);
+    }
+    if (!real) return undefined;
+  }
+  return fs.lstat(path.join(root, rel)).catch(() => undefined);
+}
+
+/** Writes the tree made of `entries` and returns its id. */
+export async function writeTree(store: WaveGit, entries: readonly TreeEntry[]): Promise<string> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'wave-tree-'));
+  try {
+    const indexFile = path.join(tmp, 'index');
+    const input = entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
+    await git(['update-index', '-z', '--index-info'], { gitDir: store.gitDir, indexFile, input });
+    return await gitText(['write-tree'], { gitDir: store.gitDir, indexFile });
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Entries of `base` outside `prefix`, plus `inside` moved below it: a part of a tree replaced. */
+export function replaceBelow(base: readonly TreeEntry[], prefix: string, inside: readonly TreeEntry[]): TreeEntry[] {
+  if (prefix === '') return [...inside];
+  const outside = base.filter((e) => e.path !== prefix && !e.path.startsWith(`${prefix}/`));
+  return [...outside, ...inside.map((e) => ({ ...e, path: e.path === '' ? prefix : `${prefix}/${e.path}` }))];
+}
+
+/** The entries of `base` below `prefix`, relative to it. */
+export function entriesBelow(base: readonly TreeEntry[], prefix: string): TreeEntry[] {
+  if (prefix === '') return [...base];
+  return base
+    .filter((e) => e.path.startsWith(`${prefix}/`))
+    .map((e) => ({ ...e, path: e.path.slice(prefix.length + 1) }));
+}
