@@ -27,6 +27,8 @@ export interface WritingStart {
   start: string;
   /** The commit its change is counted from: its tree's base, or the run's snapshot for readwrite mounts. */
   base: string;
+  /** Which tree of the run (see ChangeSummary.tree). */
+  tree: string;
   parts: WrittenPart[];
 }
 
@@ -63,7 +65,7 @@ export async function prepareWriting(
   if (!isWorktreeStep(step)) {
     const snapshot = await trees.snapshotCommit();
     const parts = ws.written.map((w) => ({ prefix: joinPrefix(trees.projectPrefix, w.source), host: w.host }));
-    return { ws, start: { start: snapshot, base: snapshot, parts } };
+    return { ws, start: { start: snapshot, base: snapshot, parts, tree: `mount:${step.id}` } };
   }
   const key = treeKeyOf(graph, step) as string;
   const base = await trees.treeBase(key, treeSettings(graph, key), `step '${step.id}'`);
@@ -77,7 +79,10 @@ export async function prepareWriting(
   }
   const dir = path.join(ws.dir, 'src');
   await checkoutCommit(trees.store, start, dir, owner);
-  return { ws: { ...ws, src: dir, srcWritable: true }, start: { start, base, parts: [{ prefix: '', host: dir }] } };
+  return {
+    ws: { ...ws, src: dir, srcWritable: true },
+    start: { start, base, parts: [{ prefix: '', host: dir }], tree: key },
+  };
 }
 
 function joinPrefix(a: string, b: string): string {
@@ -100,6 +105,7 @@ export async function captureChanges(
 ): Promise<CapturedChanges> {
   const captured = await trees.capture(step.id, writing.start, writing.parts);
   const changes = await trees.changes(writing.base, captured);
+  changes.summary = { tree: writing.tree, ...changes.summary };
   const dir = path.join(ws.dir, CHANGES_OUTPUT.path);
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });

@@ -21,6 +21,8 @@ export interface ChangedFile {
 }
 
 export interface ChangeSummary {
+  /** The run's tree it belongs to (`branch:<name>`, `step:<id>`), or `mount:<step>` for readwrite mounts. */
+  tree?: string;
   base: string;
   commit: string;
   files: ChangedFile[];

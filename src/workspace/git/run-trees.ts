@@ -16,6 +16,7 @@ import {
   openWaveGit,
   readRef,
   resolveUserCommit,
+  treeOf,
   updateRef,
   type UserRepository,
   type WaveGit,
@@ -120,7 +121,11 @@ export class RunTrees {
     const entries = replaceBelow(base, this.projectPrefix, [...kept, ...captured.entries]);
     const tree = await writeTree(this.store, entries);
     const message = `wave ${this.runId}: the files as the run found them (uncommitted ones included)\n`;
-    const commit = await commitTree(this.store, tree, head ? [head] : [], message);
+    // Nothing uncommitted: the snapshot is head itself (no empty commit in what `wave apply` publishes).
+    const commit =
+      head && (await treeOf(this.store, head)) === tree
+        ? head
+        : await commitTree(this.store, tree, head ? [head] : [], message);
     await updateRef(this.store, ref, commit);
     return commit;
   }
