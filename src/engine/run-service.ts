@@ -92,12 +92,12 @@ interface Execution {
  * this run's workspace (checked against their sha256), the steps completed with no attempt. A resumed run has
  * done this already; only a run that died in between still has reused steps pending.
  */
-async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<void> {
+async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<string | undefined> {
   const { store, runId, prepared } = exec;
   const plan = prepared.fromStep;
-  if (!plan) return;
+  if (!plan) return undefined;
   const pending = new Set(plan.reuse.filter((id) => store.steps.get(runId, id)?.status === 'pending'));
-  if (pending.size === 0) return;
+  if (pending.size === 0) return undefined;
   const source =
     exec.reuseSource ??
     (await resolveReuseSource(store, {
@@ -107,12 +107,13 @@ async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<voi
       exceptRunId: runId,
       ...(exec.flags.fromRun ? { fromRun: exec.flags.fromRun } : {}),
     }));
-  if (!source) return;
+  if (!source) return undefined;
   for (const step of source.steps) {
     if (!pending.has(step.stepId)) continue;
     const artifacts = await copyReusedArtifacts(runDir, step, source.run.id);
     store.steps.reuse(runId, step.stepId, { fromRun: source.run.id, artifacts });
   }
+  return source.run.id;
 }
 
 async function execute(
@@ -146,8 +147,8 @@ async function execute(
     projectDir,
     stepUser ? { owner: stepUser } : {},
   );
-  await takeOverReusedSteps(exec, runWorkspace.dir);
-  const trees = await openRunTrees(projectDir, runId, runWorkspace.source, prepared.steps);
+  const reusedFrom = await takeOverReusedSteps(exec, runWorkspace.dir);
+  const trees = await openRunTrees(projectDir, runId, runWorkspace.source, prepared.steps, reusedFrom);
 
   const running = new Set(prepared.executorSteps.map((s) => s.id));
   const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));

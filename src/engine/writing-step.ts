@@ -41,9 +41,12 @@ export async function openRunTrees(
   runId: string,
   snapshotDir: string,
   steps: readonly Step[],
+  /** --from-step: the run whose steps were reused now; its trees are continued. */
+  reusedFrom?: string,
 ): Promise<RunTrees | undefined> {
   if (!steps.some(writesCode)) return undefined;
   const trees = await RunTrees.open(projectDir, runId, snapshotDir);
+  if (reusedFrom) await trees.adopt(reusedFrom);
   await trees.head();
   const graph = new StepGraph(steps);
   for (const step of steps) {

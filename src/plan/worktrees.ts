@@ -75,6 +75,10 @@ export function checkWorktrees(graph: StepGraph, opts: WorktreeCheckOptions): Pr
       const hint = 'the tree of the step ref names has its branch and base: drop them here';
       error(`step '${step.id}': workspace.ref cannot be combined with branch or base`, at('ref'), hint);
     }
+    if (ws.base !== undefined && ws.include_uncommitted) {
+      const hint = 'the uncommitted files are changes to HEAD: drop base, or include_uncommitted';
+      error(`step '${step.id}': workspace.include_uncommitted starts from HEAD, not from base`, at('base'), hint);
+    }
     for (const v of findTemplateVars(ws.branch ?? '')) {
       if (!RUN_CONSTANT.has(v.expr.trim())) {
         const hint = `a branch may use ${[...RUN_CONSTANT].map((n) => `{{ ${n} }}`).join(', ')}`;

@@ -8,6 +8,7 @@ import { WaveError } from '../../errors.js';
 import { captureDir, entriesBelow, listTree, replaceBelow, writeTree, type TreeEntry } from './capture.js';
 import { computeChanges, type Changes } from './changes.js';
 import { writeFileBlob } from './objects.js';
+import { gitText } from './safe-git.js';
 import {
   commitTree,
   findUserRepository,
@@ -128,6 +129,18 @@ export class RunTrees {
         : await commitTree(this.store, tree, head ? [head] : [], message);
     await updateRef(this.store, ref, commit);
     return commit;
+  }
+
+  /** --from-step: the earlier run's trees become this run's, so the steps after the reused ones continue them. */
+  async adopt(fromRunId: string): Promise<void> {
+    const prefix = `refs/wave/${fromRunId}/`;
+    const listed = await gitText(['for-each-ref', '--format=%(refname) %(objectname)', prefix], {
+      gitDir: this.store.gitDir,
+    });
+    for (const line of listed.split('\n').filter(Boolean)) {
+      const [ref = '', commit = ''] = line.split(' ');
+      await updateRef(this.store, this.ref(ref.slice(prefix.length)), commit);
+    }
   }
 
   async stepCommit(stepId: string): Promise<string | undefined> {
