@@ -143,6 +143,8 @@ export const CONTRACT_TYPES = [
   'markdown_spec',
   'format',
   'non_empty_file',
+  'source_diff',
+  'test_diff',
 ] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 

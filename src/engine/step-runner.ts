@@ -22,7 +22,7 @@ import type { Invocation } from './invocation.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaFiles } from './step-environment.js';
 import { injectInputs } from './step-inputs.js';
-import { captureChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
+import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
 
 export type { StepRunnerDeps } from './step-deps.js';
@@ -211,6 +211,7 @@ async function runInvocation(
     resolvePath: deps.resolvePath,
     signal: request.signal,
     image: invocation.image,
+    ...(changed && writing && deps.trees ? { changes: contractChanges(deps.trees, writing, changed) } : {}),
     runCommand: contractCommandRunner({
       sandbox: deps.sandbox,
       srcDir: ws.src,

@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Step } from '../config/types.js';
+import type { ContractChanges } from '../contracts/index.js';
 import type { EventBus } from '../events/bus.js';
 import { eventTime } from '../events/types.js';
 import { StepGraph } from '../plan/graph.js';
@@ -142,4 +143,13 @@ export async function keepChanges(
     additions: totals.additions,
     deletions: totals.deletions,
   });
+}
+
+/** What source_diff and test_diff read: the step's changed files, and their text before and after. */
+export function contractChanges(trees: RunTrees, writing: WritingStart, done: CapturedChanges): ContractChanges {
+  return {
+    files: done.changes.summary.files,
+    read: async (side, file) =>
+      (await trees.readFile(side === 'base' ? writing.base : done.captured.commit, file))?.toString('utf8'),
+  };
 }

@@ -59,6 +59,13 @@ export function checkWorktrees(graph: StepGraph, opts: WorktreeCheckOptions): Pr
   graph.steps.forEach((step, index) => {
     const ws = step.workspace;
     const at = (key: string): DocPath => ['steps', index, 'workspace', key];
+    step.handover.contracts.forEach((c, j) => {
+      if ((c.type === 'source_diff' || c.type === 'test_diff') && !writesCode(step)) {
+        const hint = 'give the step workspace: {type: worktree}, or a readwrite mount';
+        const message = `step '${step.id}': a ${c.type} contract checks a change, and this step changes no code`;
+        error(message, ['steps', index, 'handover', 'contracts', j, 'type'], hint);
+      }
+    });
     if (!ws) return;
     if (ws.type !== 'worktree' && ws.ref === undefined) {
       for (const key of ['branch', 'base', 'include_uncommitted'] as const) {

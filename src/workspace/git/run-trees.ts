@@ -8,7 +8,7 @@ import { WaveError } from '../../errors.js';
 import { captureDir, entriesBelow, listTree, replaceBelow, writeTree, type TreeEntry } from './capture.js';
 import { computeChanges, type Changes } from './changes.js';
 import { writeFileBlob } from './objects.js';
-import { gitText } from './safe-git.js';
+import { git, gitText } from './safe-git.js';
 import {
   commitTree,
   findUserRepository,
@@ -141,6 +141,15 @@ export class RunTrees {
       const [ref = '', commit = ''] = line.split(' ');
       await updateRef(this.store, this.ref(ref.slice(prefix.length)), commit);
     }
+  }
+
+  /** A file's content in a commit of Wave's repository; undefined when it has no such file. */
+  async readFile(commit: string, file: string): Promise<Buffer | undefined> {
+    const found = await git(['cat-file', 'blob', `${commit}:${file}`], {
+      gitDir: this.store.gitDir,
+      allowFailure: true,
+    });
+    return found.code === 0 ? found.stdout : undefined;
   }
 
   async stepCommit(stepId: string): Promise<string | undefined> {

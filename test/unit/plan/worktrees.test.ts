@@ -78,3 +78,14 @@ describe('worktree checks', () => {
     assert.match(found[0] ?? '', /step 'a' declares no artifact 'changes'/);
   });
 });
+
+describe('contracts on changes', () => {
+  it('source_diff and test_diff need a step that changes code', async () => {
+    const found = await problems(
+      step('a', 'handover: {contracts: [{type: source_diff, glob: "src/**"}]}') +
+        step('b', 'workspace: {type: worktree}, handover: {contracts: [{type: test_diff, max_test_deletions: 0}]}'),
+    );
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(found[0] ?? '', /step 'a': a source_diff contract checks a change, and this step changes no code/);
+  });
+});
