@@ -31,13 +31,24 @@ export function createGitProject(prefix: string, files: Record<string, string>):
   return dir;
 }
 
+/** What the user has checked out: HEAD (the file and its commit), the index's bytes, every file but .git and .wave. */
+export function checkedOut(dir: string): string {
+  const index = path.join(dir, '.git', 'index');
+  return [
+    readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8'),
+    gitIn(dir, 'rev-parse', 'HEAD'),
+    createHash('sha256').update(readFileSync(index)).digest('hex'),
+    fingerprint(dir, { git: false }),
+  ].join('\n');
+}
+
 /** A digest of every file of the repository but `.wave/`, its `.git` included (index, refs, config, hooks). */
-export function fingerprint(dir: string): string {
+export function fingerprint(dir: string, opts: { git?: boolean } = {}): string {
   const hash = createHash('sha256');
   const walk = (rel: string): void => {
     for (const name of readdirSync(path.join(dir, rel)).sort()) {
       const child = rel ? `${rel}/${name}` : name;
-      if (child === '.wave') continue;
+      if (child === '.wave' || (opts.git === false && child === '.git')) continue;
       const stat = lstatSync(path.join(dir, child));
       hash.update(`${child}\0${stat.mode}\0`);
       if (stat.isDirectory()) walk(child);

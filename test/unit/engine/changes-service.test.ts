@@ -11,7 +11,7 @@ import { startRun } from '../../../src/engine/run-service.js';
 import { ExitCode, WaveError } from '../../../src/errors.js';
 import type { Sandbox, SandboxSpec } from '../../../src/sandbox/types.js';
 import { defaultStatePath, Store } from '../../../src/state/index.js';
-import { createGitProject, fingerprint, gitIn } from '../../support/git-project.js';
+import { checkedOut, createGitProject, fingerprint, gitIn } from '../../support/git-project.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -62,16 +62,6 @@ async function refusal(work: Promise<unknown>): Promise<WaveError> {
   return err;
 }
 
-/** What the user has checked out: HEAD, the index and every file outside .git and .wave. */
-function userState(dir: string): string {
-  return [
-    readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8'),
-    readFileSync(path.join(dir, '.git', 'index')).toString('base64'),
-    gitIn(dir, 'status', '--porcelain', '--untracked-files=all'),
-    gitIn(dir, 'ls-files', '-s'),
-  ].join('\n');
-}
-
 describe('wave apply', () => {
   it('creates wave/<run> whose diff is exactly the change; HEAD, index and working tree stay as they were', async () => {
     const { dir, runId } = await changedRun(async (src) => {
@@ -79,7 +69,7 @@ describe('wave apply', () => {
       await fs.writeFile(path.join(src, 'bin.dat'), Buffer.from([0, 2, 255]));
     });
     writeFileSync(path.join(dir, 'a.txt'), 'the user is editing\n');
-    const before = userState(dir);
+    const before = checkedOut(dir);
     const files = fingerprint(dir);
 
     const checked = await apply(dir, runId, { check: true });
@@ -95,7 +85,7 @@ describe('wave apply', () => {
       'M\tbin.dat',
     ]);
     assert.equal(gitIn(dir, 'show', `wave/${runId}:a.txt`), 'two\n');
-    assert.equal(userState(dir), before, 'HEAD, index and working tree unchanged');
+    assert.equal(checkedOut(dir), before, 'HEAD, index and working tree unchanged');
     assert.equal(readFileSync(path.join(dir, 'a.txt'), 'utf8'), 'the user is editing\n');
     assert.notEqual(fingerprint(dir), files, 'only .git gained the branch');
 
