@@ -7,12 +7,13 @@ import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { applyRunChanges } from '../../../src/engine/changes-service.js';
 import { startRun } from '../../../src/engine/run-service.js';
 import type { WaveEvent } from '../../../src/events/types.js';
 import type { Sandbox, SandboxSpec } from '../../../src/sandbox/types.js';
 import { defaultStatePath, Store } from '../../../src/state/index.js';
 import type { ChangeSummary } from '../../../src/workspace/git/changes.js';
-import { createGitProject, fingerprint } from '../../support/git-project.js';
+import { createGitProject, fingerprint, gitIn } from '../../support/git-project.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -152,5 +153,36 @@ describe('steps that change code', () => {
       [['src/x.txt', 'modified', 1, 1]],
     );
     assert.match(patch, /^diff --git a\/src\/x.txt b\/src\/x.txt$/m);
+  });
+
+  it('two runs at once in one project: separate trees, separate changes, separate branches', async () => {
+    const projectDir = createGitProject('wave-writing-parallel-', { 'a.txt': 'one\n' });
+    dirs.push(projectDir);
+    const seen = new Map<string, SandboxSpec>();
+    const sandbox = editingSandbox(
+      {
+        impl: async (src, spec) => {
+          await new Promise((r) => setTimeout(r, 50)); // both runs are inside their step at once
+          await fs.writeFile(path.join(src, 'a.txt'), `${spec.env?.WAVE_RUN_ID}\n`);
+        },
+      },
+      seen,
+    );
+    const steps = "  - {id: impl, type: command, script: 'true', workspace: {type: worktree, branch: feat}}\n";
+    const [first, second] = await Promise.all([run(projectDir, steps, sandbox), run(projectDir, steps, sandbox)]);
+    assert.ok(first && second && first.runId !== second.runId);
+    for (const outcome of [first, second]) {
+      assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.summary));
+      const { patch } = changesOf(projectDir, outcome.runId, 'impl');
+      assert.match(patch, new RegExp(`^\\+${outcome.runId}$`, 'm'), 'each run recorded its own change');
+      const store = new Store(defaultStatePath(projectDir));
+      try {
+        const applied = await applyRunChanges(projectDir, store, outcome.runId, {});
+        assert.equal(applied.branch, `wave/${outcome.runId}`);
+      } finally {
+        store.close();
+      }
+      assert.equal(gitIn(projectDir, 'show', `wave/${outcome.runId}:a.txt`), `${outcome.runId}\n`);
+    }
   });
 });
