@@ -103,3 +103,20 @@ export function notARepository(dir: string, what: string): WaveError {
     hint: 'run git init and commit, or use a readwrite mount, which needs no repository',
   });
 }
+
+/**
+ * `wave clean`: the run's refs go, and objects nothing refers to any more once they are two weeks old (git's own
+ * grace period, so the objects of a run writing at the same time are never taken).
+ */
+export async function forgetRun(projectDir: string, runId: string): Promise<void> {
+  const gitDir = waveGitDir(projectDir);
+  if (!(await fs.stat(path.join(gitDir, 'HEAD')).catch(() => undefined))) return;
+  const refs = await gitText(['for-each-ref', '--format=%(refname)', `refs/wave/${runId}/`], { gitDir });
+  const input = refs
+    .split('\n')
+    .filter(Boolean)
+    .map((ref) => `delete ${ref}\n`)
+    .join('');
+  if (input) await git(['update-ref', '--stdin'], { gitDir, input });
+  await git(['prune', '--expire=2.weeks.ago'], { gitDir });
+}

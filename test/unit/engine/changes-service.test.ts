@@ -11,6 +11,7 @@ import { startRun } from '../../../src/engine/run-service.js';
 import { ExitCode, WaveError } from '../../../src/errors.js';
 import type { Sandbox, SandboxSpec } from '../../../src/sandbox/types.js';
 import { defaultStatePath, Store } from '../../../src/state/index.js';
+import { forgetRun } from '../../../src/workspace/git/store.js';
 import { checkedOut, createGitProject, fingerprint, gitIn } from '../../support/git-project.js';
 
 const dirs: string[] = [];
@@ -133,5 +134,13 @@ describe('wave apply', () => {
     const err = await refusal(apply(dir, runId, { step: 'nope' }));
     assert.equal(err.exitCode, ExitCode.invalidInput);
     assert.match(err.message, /step 'nope' of run .* recorded no changes/);
+  });
+
+  it("wave clean's forgetRun removes the run's refs from .wave/git", async () => {
+    const { dir, runId } = await changedRun(async (src) => fs.writeFile(path.join(src, 'a.txt'), 'two\n'));
+    const refs = () => gitIn(dir, '--git-dir=.wave/git', 'for-each-ref', '--format=%(refname)', `refs/wave/${runId}/`);
+    assert.match(refs(), new RegExp(`^refs/wave/${runId}/steps/impl$`, 'm'));
+    await forgetRun(dir, runId);
+    assert.equal(refs(), '');
   });
 });
