@@ -185,4 +185,61 @@ describe('steps that change code', () => {
       assert.equal(gitIn(projectDir, 'show', `wave/${outcome.runId}:a.txt`), `${outcome.runId}\n`);
     }
   });
+
+  it('base names another commit; include_uncommitted starts from the files as the run found them', async () => {
+    const projectDir = createGitProject('wave-writing-base-', { 'a.txt': 'one\n' });
+    dirs.push(projectDir);
+    gitIn(projectDir, 'branch', 'old');
+    writeFileSync(path.join(projectDir, 'a.txt'), 'two\n');
+    gitIn(projectDir, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qam', 'two');
+    writeFileSync(path.join(projectDir, 'a.txt'), 'three, uncommitted\n');
+    writeFileSync(path.join(projectDir, 'untracked.txt'), 'new\n');
+    const seen: Record<string, string[]> = {};
+    const sandbox = editingSandbox(
+      {
+        fromOld: async (src) => void (seen.fromOld = [readFileSync(path.join(src, 'a.txt'), 'utf8')]),
+        dirty: async (src) => {
+          seen.dirty = [
+            readFileSync(path.join(src, 'a.txt'), 'utf8'),
+            readFileSync(path.join(src, 'untracked.txt'), 'utf8'),
+          ];
+          await fs.writeFile(path.join(src, 'a.txt'), 'four\n');
+        },
+      },
+      new Map(),
+    );
+    const steps = `
+  - {id: fromOld, type: command, script: 'true', workspace: {type: worktree, base: old}}
+  - {id: dirty, type: command, script: 'true', workspace: {type: worktree, include_uncommitted: true}}
+`;
+    const outcome = await run(projectDir, steps, sandbox);
+    assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.summary));
+    assert.deepEqual(seen, { fromOld: ['one\n'], dirty: ['three, uncommitted\n', 'new\n'] });
+    const { summary } = changesOf(projectDir, outcome.runId, 'dirty');
+    assert.deepEqual(
+      summary.files.map((f) => f.path),
+      ['a.txt'],
+      'counted from the snapshot, not from HEAD',
+    );
+
+    const store = new Store(defaultStatePath(projectDir));
+    try {
+      const applied = await applyRunChanges(projectDir, store, outcome.runId, { step: 'dirty' });
+      assert.equal(applied.branch, `wave/${outcome.runId}-dirty`, 'two trees: the step names the branch');
+      const log = gitIn(projectDir, 'log', '--format=%s', `main..${applied.branch}`).trim().split('\n');
+      assert.equal(log.length, 2, 'the uncommitted files, then the step');
+      assert.equal(gitIn(projectDir, 'show', `${applied.branch}:untracked.txt`), 'new\n');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a base that names no commit fails the run before any step, naming the step', async () => {
+    const projectDir = createGitProject('wave-writing-nobase-', { 'a.txt': 'one\n' });
+    dirs.push(projectDir);
+    const seen = new Map<string, SandboxSpec>();
+    const steps = "  - {id: impl, type: command, script: 'true', workspace: {type: worktree, base: nope}}\n";
+    await assert.rejects(run(projectDir, steps, editingSandbox({}, seen)), /step 'impl': base 'nope' is not a commit/);
+    assert.equal(seen.size, 0);
+  });
 });
