@@ -6,6 +6,7 @@ import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { WaveError } from '../../errors.js';
 import { writeBlob, writeFileBlob } from './objects.js';
 import { git, gitText } from './safe-git.js';
 import type { WaveGit } from './store.js';
@@ -62,9 +63,10 @@ export async function captureDir(store: WaveGit, dir: string, base: readonly Tre
     });
     const skipped: string[] = [];
     const candidates = new Set<string>();
-    for (const p of listed.stdout.toString('utf8').split('\0')) {
-      if (!p) continue;
-      if (p.endsWith('/')) skipped.push(`${p} (a nested repository)`);
+    for (const raw of splitNul(listed.stdout)) {
+      const p = raw.toString('utf8');
+      if (!Buffer.from(p, 'utf8').equals(raw)) skipped.push(`${p} (a name that is not UTF-8)`);
+      else if (p.endsWith('/')) skipped.push(`${p} (a nested repository)`);
       else candidates.add(p);
     }
     const baseByPath = new Map(base.map((e) => [e.path, e]));
@@ -81,21 +83,49 @@ export async function captureDir(store: WaveGit, dir: string, base: readonly Tre
       if (gitlinks.some((g) => rel.startsWith(`${g.path}/`))) continue;
       const stat = await lstatBelow(dir, rel, dirs);
       if (!stat) continue; // deleted, or below something that is no longer a real folder
-      const file = path.join(dir, rel);
-      if (stat.isSymbolicLink()) {
-        const target = await fs.readlink(file, { encoding: 'buffer' });
-        entries.push({ mode: '120000', sha: await writeBlob(store, target), path: rel });
-      } else if (stat.isFile()) {
-        const known = baseByPath.get(rel)?.sha;
-        const sha = await writeFileBlob(store, file, stat.size, known);
-        entries.push({ mode: stat.mode & 0o100 ? '100755' : '100644', sha, path: rel });
-      } else if (!stat.isDirectory()) {
-        skipped.push(`${rel} (not a file or link)`);
-      }
+      const entry = await entryOf(store, dir, rel, stat, baseByPath.get(rel)?.sha);
+      if (entry) entries.push(entry);
+      else if (!stat.isDirectory()) skipped.push(`${rel} (not a file or link)`);
     }
     return { entries, skipped };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function splitNul(out: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let start = 0; start < out.length;) {
+    const end = out.indexOf(0, start);
+    const stop = end < 0 ? out.length : end;
+    if (stop > start) parts.push(out.subarray(start, stop));
+    start = stop + 1;
+  }
+  return parts;
+}
+
+/** A file's or link's entry, read without following links; a file Wave cannot read fails the step, named. */
+async function entryOf(
+  store: WaveGit,
+  dir: string,
+  rel: string,
+  stat: Stats,
+  known: string | undefined,
+): Promise<TreeEntry | undefined> {
+  const file = path.join(dir, rel);
+  try {
+    if (stat.isSymbolicLink()) {
+      const target = await fs.readlink(file, { encoding: 'buffer' });
+      return { mode: '120000', sha: await writeBlob(store, target), path: rel };
+    }
+    if (!stat.isFile()) return undefined;
+    const sha = await writeFileBlob(store, file, stat.size, known);
+    return { mode: stat.mode & 0o100 ? '100755' : '100644', sha, path: rel };
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new WaveError('artifact_rejected', `the step left ${rel} in its tree, which Wave cannot read (${reason})`, {
+      hint: 'leave regular files the step user can read; a change is made of files and links only',
+    });
   }
 }
 
