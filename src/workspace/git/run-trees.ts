@@ -175,7 +175,9 @@ export class RunTrees {
       }
     }
     const tree = await writeTree(this.store, entries);
-    const commit = await commitTree(this.store, tree, [start], `wave ${this.runId}: step ${stepId}\n`);
+    // A step that changed nothing adds no (empty) commit to what `wave apply` publishes.
+    const same = (await treeOf(this.store, start)) === tree;
+    const commit = same ? start : await commitTree(this.store, tree, [start], `wave ${this.runId}: step ${stepId}\n`);
     return { commit, skipped };
   }
 

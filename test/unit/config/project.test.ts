@@ -45,7 +45,7 @@ describe('validateProject on the defaults', () => {
   it('the package itself (defaults/wave.yaml, all default pipelines): zero problems', async () => {
     const r = await validateProject({ manifestPath: path.join(packageRoot(), 'defaults', 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world']);
+    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world', 'impl-issue']);
   });
 
   it('a freshly initialised project: zero problems, and it uses its own copies', async () => {
@@ -64,13 +64,14 @@ describe('validateProject on the defaults', () => {
     }
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world']);
+    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world', 'impl-issue']);
     const listed = await listPipelines(dir);
     assert.deepEqual(
       listed.map((p) => [p.name, p.source, p.steps]),
       [
         ['code-review', 'project', 4],
         ['hello-world', 'project', 2],
+        ['impl-issue', 'project', 5],
       ],
     );
   });
@@ -140,6 +141,7 @@ describe('findPipeline and listPipelines', () => {
       [
         ['code-review', 'default', 4],
         ['hello-world', 'project', 1],
+        ['impl-issue', 'default', 5],
       ],
     );
     assert.match(listed[0]?.description ?? '', /security and quality/);
