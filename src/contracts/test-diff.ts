@@ -14,7 +14,14 @@ export const DEFAULT_TEST_FILES = [
   '**/test/**',
   '**/__tests__/**',
 ];
-export const DEFAULT_TEST_FUNC = String.raw`^\s*(?:(?:it|test|describe)(?:\.\w+)?\s*\(|def test_|async def test_|func Test|#\[test\]|@Test\b)`;
+export const DEFAULT_TEST_FUNC = [
+  String.raw`^\s*(?:(?:it|test|describe)(?:\.\w+)?\s*\(`,
+  'def test_',
+  'async def test_',
+  'func Test',
+  String.raw`#\[test\]`,
+  String.raw`@Test\b)`,
+].join('|');
 
 function patternOf(spec: TestDiffSpec): RegExp {
   return new RegExp(spec.test_func_pattern ?? DEFAULT_TEST_FUNC, 'gm');

@@ -300,8 +300,8 @@ function sourceLines(step: Step): string[] {
   const mounts = step.workspace?.mount ?? [];
   if (isWorktreeStep(step)) {
     return [
-      `- Your working directory ${SANDBOX_PATHS.src} is a private, writable tree of the project's repository (no .git).`,
-      '  Make your change to the code there: Wave records it when you finish.',
+      `- Your working directory ${SANDBOX_PATHS.src} is a private, writable tree of the project's repository`,
+      '  (without .git). Make your change to the code there: Wave records it when you finish.',
     ];
   }
   if (mounts.length === 0) {

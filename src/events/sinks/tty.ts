@@ -134,7 +134,10 @@ export function ttySink(options: TtySinkOptions): EventSink {
       case 'warning':
         return paint(33, `warning: ${event.message}`);
       case 'changes_recorded':
-        return `${event.stepId}: its tree differs from its base in ${event.files} file(s), +${event.additions} -${event.deletions}`;
+        return (
+          `${event.stepId}: its tree differs from its base in ${event.files} file(s), ` +
+          `+${event.additions} -${event.deletions}`
+        );
       case 'progress': {
         const count = event.total !== undefined ? ` (${event.current ?? 0}/${event.total})` : '';
         return `${event.phase}: ${event.message}${count}`;
