@@ -3,8 +3,7 @@
 // are also made terminal-safe; piped, the patch is written byte for byte.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { loadRunChanges, type RecordedChange } from '../engine/changes-service.js';
-import type { ChangedFile } from '../workspace/git/changes.js';
+import { loadRunChanges, type ChangedFile, type RecordedChange } from '../engine/changes-service.js';
 import type { CliContext } from './context.js';
 import { paint, printJson, table, terminalSafe } from './render.js';
 import { withStore } from './store-access.js';

@@ -2,8 +2,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WaveError } from '../errors.js';
+import type { ChangeSummary } from '../engine/changes-service.js';
 import type { ArtifactRecord } from '../state/index.js';
-import type { ChangeSummary } from '../workspace/git/changes.js';
 import type { CliContext } from './context.js';
 import { paint, printJson, table, terminalSafe } from './render.js';
 import { duration, withStore } from './store-access.js';

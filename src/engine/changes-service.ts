@@ -18,6 +18,8 @@ import {
 } from '../workspace/git/publish.js';
 import { findUserRepository, notARepository, openWaveGit, readRef } from '../workspace/git/store.js';
 
+export type { ChangedFile, ChangeSummary };
+
 export interface RecordedChange {
   stepId: string;
   /** The folder holding changes.patch and changes.json. */
