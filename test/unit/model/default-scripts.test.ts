@@ -28,7 +28,7 @@ const CLAUDE_TOOLS = new Set(['Write', 'Read', 'Bash']);
 const INPUT = 'Ada Lovelace';
 
 it('covers the default pipelines', () =>
-  assert.deepEqual(pipelines.sort(), ['code-review', 'hello-world', 'impl-issue']));
+  assert.deepEqual(pipelines.sort(), ['code-review', 'fix-tests', 'hello-world', 'impl-issue', 'refactor']));
 
 for (const name of pipelines) {
   describe(`defaults/scripts/${name}.yaml`, () => {
