@@ -16,7 +16,13 @@ import {
   uncommittedPaths,
   type RefusedPath,
 } from '../workspace/git/publish.js';
-import { findUserRepository, notARepository, openWaveGit, readRef } from '../workspace/git/store.js';
+import {
+  findUserRepository,
+  notARepository,
+  openWaveGit,
+  readRef,
+  type UserRepository,
+} from '../workspace/git/store.js';
 
 export type { ChangedFile, ChangeSummary };
 
@@ -145,7 +151,7 @@ export async function applyRunChanges(
 }
 
 /** --to-working-tree: no uncommitted change to a tracked file, and no untracked file where the change writes. */
-async function checkCleanFor(repo: NonNullable<Awaited<ReturnType<typeof findUserRepository>>>, files: ChangedFile[]) {
+async function checkCleanFor(repo: UserRepository, files: ChangedFile[]): Promise<void> {
   const dirty = await uncommittedPaths(repo, false);
   const touched = new Set(files.map((f) => f.path));
   const clashing = (await uncommittedPaths(repo, true)).filter((p) => touched.has(p));

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { createDeflate } from 'node:zlib';
+import { createDeflate, deflateSync } from 'node:zlib';
 import type { WaveGit } from './store.js';
 
 function header(size: number): Buffer {
@@ -22,14 +22,13 @@ export async function writeBlob(store: WaveGit, content: Buffer): Promise<string
   const sha = createHash('sha1').update(header(content.length)).update(content).digest('hex');
   const target = objectPath(store, sha);
   if (await exists(target)) return sha;
-  const { deflateSync } = await import('node:zlib');
   await place(target, async (tmp) => fs.writeFile(tmp, deflateSync(Buffer.concat([header(content.length), content]))));
   return sha;
 }
 
 /**
- * The blob id of the regular file open as `handle` (opened with O_NOFOLLOW), written when git lacks it. `known`:
- * the id the path had in the base, so an unchanged file is only hashed.
+ * The blob id of the regular file `file` (opened with O_NOFOLLOW), written when git lacks it. `known`: the id the
+ * path had in the base, so an unchanged file is only hashed.
  */
 export async function writeFileBlob(store: WaveGit, file: string, size: number, known?: string): Promise<string> {
   const sha = await hashFile(file, size);
