@@ -16,6 +16,8 @@ export const ExitCode = {
   cancelled: 5,
   /** The machine cannot do what was asked: no Docker engine, missing image, full disk. */
   infrastructure: 6,
+  /** `wave apply` refused: the branch exists, the working tree is not clean, or the change touches protected paths. */
+  refused: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -35,7 +37,9 @@ export type ErrorCode =
   | 'artifact_rejected'
   | 'step_failed'
   | 'contract_failed'
-  | 'cancelled';
+  | 'cancelled'
+  | 'git_failed'
+  | 'apply_refused';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.invalidInput,
@@ -54,6 +58,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   step_failed: ExitCode.stepFailed,
   contract_failed: ExitCode.contractFailed,
   cancelled: ExitCode.cancelled,
+  git_failed: ExitCode.infrastructure,
+  apply_refused: ExitCode.refused,
 };
 
 export interface WaveErrorOptions {

@@ -31,6 +31,7 @@ export async function cleanCommand(
       keep,
       olderThanMs,
       dryRun,
+      projectDir: ctx.projectDir,
       workspaceRoot: path.resolve(ctx.projectDir, runtime.workspace_root),
       tracesDir: path.resolve(ctx.projectDir, runtime.audit.log_dir),
       onWarning: (message) => warn(ctx, message),

@@ -16,6 +16,8 @@ const examples: Array<[string, string]> = [
   ['wave status -o json', 'the latest run and its steps'],
   ['wave logs RUN_ID --follow', "a run's events and output, live"],
   ['wave artifacts RUN_ID --export ./out', "copy a run's outputs"],
+  ['wave diff RUN_ID --stat', 'what the steps that change code changed'],
+  ['wave apply RUN_ID', 'their change as branch wave/RUN_ID of your repository'],
   ['wave cancel RUN_ID', 'stop a run from another terminal'],
   ['wave clean --keep 10', 'remove all but the 10 newest finished runs'],
   ['wave images build claude', 'build an agent image'],
@@ -146,6 +148,29 @@ export async function main(argv: string[]): Promise<void> {
     .option('--export <dir>', 'copy the artifacts here')
     .action(async (runId: string, opts: { step?: string; export?: string }) =>
       finish(await (await import('./artifacts.js')).artifactsCommand(ctx, runId, opts)),
+    );
+
+  program
+    .command('diff')
+    .description("a run's change: the patch of each tree's last writing step (git apply takes it)")
+    .argument('<run-id>')
+    .option('--step <id>', "this step's change (counted from its tree's base)")
+    .option('--stat', 'files and line counts only')
+    .action(async (runId: string, opts: { step?: string; stat?: boolean }) =>
+      finish(await (await import('./diff.js')).diffCommand(ctx, runId, opts)),
+    );
+
+  program
+    .command('apply')
+    .description("a run's change as a new branch of your repository; your files, index and HEAD stay as they are")
+    .argument('<run-id>')
+    .option('--step <id>', "this step's change (needed when the run changed several trees)")
+    .option('--branch <name>', 'the branch to create (default wave/<run-id>); an existing one is never overwritten')
+    .option('--check', 'check that it applies and show it; change nothing')
+    .option('--force', 'also apply changes to Git hooks, CI workflows and submodules')
+    .option('--to-working-tree', 'apply it to your working tree instead (only a clean one)')
+    .action(async (runId: string, opts: import('../engine/changes-service.js').ApplyOptions) =>
+      finish(await (await import('./apply.js')).applyCommand(ctx, runId, opts)),
     );
 
   program

@@ -1,17 +1,22 @@
 // `wave status [run-id]`: a run and its steps (the latest run when no id is given).
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { WaveError } from '../errors.js';
+import type { ChangeSummary } from '../engine/changes-service.js';
+import type { ArtifactRecord } from '../state/index.js';
 import type { CliContext } from './context.js';
 import { paint, printJson, table, terminalSafe } from './render.js';
 import { duration, withStore } from './store-access.js';
 
 export async function statusCommand(ctx: CliContext, runId: string | undefined): Promise<number> {
-  return withStore(ctx, (store) => {
+  return withStore(ctx, async (store) => {
     const found = runId ? store.runs.require(runId) : store.runs.list({ limit: 1 })[0];
     if (!found) throw new WaveError('run_not_found', 'no runs yet', { hint: 'start one with wave run <pipeline>' });
     // A killed Wave left the run `running`: say what it is (failed, steps interrupted), not what it was.
     const run = store.runs.abandonIfOwnerDied(found.id) ? store.runs.require(found.id) : found;
     const steps = store.steps.list(run.id);
     const attempts = store.attempts.list(run.id);
+    const changes = await changeTotals(store.artifacts.list(run.id).filter((a) => a.name === 'changes'));
     if (ctx.output === 'json') {
       printJson({
         runId: run.id,
@@ -29,6 +34,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           finishedAt: s.finishedAt,
           error: s.error,
           reusedFrom: s.reusedFrom,
+          ...(changes.has(s.stepId) ? { changes: changes.get(s.stepId) } : {}),
           attemptHistory: attempts
             .filter((a) => a.stepId === s.stepId)
             .map((a) => ({
@@ -52,16 +58,33 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     process.stdout.write('\n');
     process.stdout.write(
       table(
-        ['step', 'status', 'attempts', 'time', 'note'],
+        ['step', 'status', 'attempts', 'time', 'changes', 'note'],
         steps.map((s) => [
           s.stepId,
           s.status,
           String(s.attempts),
           duration(s.startedAt, s.finishedAt),
+          describeTotals(changes.get(s.stepId)),
           s.reusedFrom ? `reused from ${s.reusedFrom}` : terminalSafe(s.error ?? ''),
         ]),
       ),
     );
     return 0;
   });
+}
+
+type Totals = ChangeSummary['totals'];
+
+/** Each writing step's counts, from its changes.json (a step whose file is gone shows none). */
+async function changeTotals(records: readonly ArtifactRecord[]): Promise<Map<string, Totals>> {
+  const out = new Map<string, Totals>();
+  for (const r of records) {
+    const text = await fs.readFile(path.join(r.path, 'changes.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) out.set(r.stepId, (JSON.parse(text) as ChangeSummary).totals);
+  }
+  return out;
+}
+
+function describeTotals(t: Totals | undefined): string {
+  return t ? `${t.files} file(s) +${t.additions} -${t.deletions}` : '';
 }

@@ -7,7 +7,9 @@ import type { Problem } from './problems.js';
 import type { Contract, DocPath, Locator, Mount, OutputArtifact, Step } from './types.js';
 
 export interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace'> {
-  workspace?: { mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }> };
+  workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
+    mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
+  };
   exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
   type?: 'command';
   script?: string;

@@ -91,15 +91,11 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   }
 
   const { workspace, ...others } = rest;
+  const { mount, ...tree } = workspace ?? {};
+  const mounts = mount?.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' }));
   return {
     ...others,
-    ...(workspace?.mount
-      ? {
-          workspace: {
-            mount: workspace.mount.map((m) => ({ source: m.source, target: m.target, mode: m.mode ?? 'readonly' })),
-          },
-        }
-      : {}),
+    ...(workspace ? { workspace: { ...tree, ...(mounts ? { mount: mounts } : {}) } } : {}),
     dependencies: raw.dependencies ?? [],
     exec,
     output_artifacts: outputs,

@@ -153,6 +153,8 @@ export const CONTRACT_TYPES = [
   'markdown_spec',
   'format',
   'non_empty_file',
+  'source_diff',
+  'test_diff',
 ] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 
@@ -282,7 +284,15 @@ export interface Step {
   model?: string;
   dependencies: string[];
   exec: Exec;
-  workspace?: { mount?: Mount[] };
+  workspace?: {
+    mount?: Mount[];
+    /** A git tree of the run (README: Steps that change code); see plan/worktrees.ts for who shares it. */
+    type?: 'worktree';
+    branch?: string;
+    base?: string;
+    ref?: string;
+    include_uncommitted?: boolean;
+  };
   memory?: { inject_artifacts?: Array<InjectArtifact | PipelineInjection>; strategy?: 'fresh' };
   output_artifacts: OutputArtifact[];
   handover: { contracts: Contract[] };

@@ -8,6 +8,8 @@ import { markdownSpecContract } from './markdown-spec.js';
 import { nonEmptyFileContract } from './non-empty-file.js';
 import { unsafeRelativePath } from './source.js';
 import { foreignKeys } from './spec-checks.js';
+import { sourceDiffContract } from './source-diff.js';
+import { testDiffContract } from './test-diff.js';
 import { testSuiteContract } from './test-suite.js';
 import { typescriptInterfaceContract } from './typescript-interface.js';
 import type { ContractDefinition, ContractInput, ContractSpec, ContractType, OnFailure, ResolvePath } from './types.js';
@@ -22,6 +24,8 @@ const registry: Registry = {
   markdown_spec: markdownSpecContract,
   format: formatContract,
   non_empty_file: nonEmptyFileContract,
+  source_diff: sourceDiffContract,
+  test_diff: testDiffContract,
 };
 
 export const knownContractTypes: readonly ContractType[] = CONTRACT_TYPES;

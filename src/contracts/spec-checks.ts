@@ -41,6 +41,12 @@ const OWNED_KEYS: Record<string, string> = {
   max_length: 'markdown_spec',
   format: 'format',
   max_size: 'non_empty_file',
+  glob: 'source_diff',
+  exclude: 'source_diff',
+  min_files: 'source_diff',
+  max_test_deletions: 'test_diff',
+  test_file_pattern: 'test_diff',
+  test_func_pattern: 'test_diff',
 };
 
 export function foreignKeys(spec: ContractInput): string[] {

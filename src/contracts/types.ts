@@ -73,7 +73,33 @@ export type NonEmptyFileSpec = Common & {
 };
 
 export type ContractSpec =
-  JsonSchemaSpec | TypeScriptInterfaceSpec | TestSuiteSpec | MarkdownSpecSpec | FormatSpec | NonEmptyFileSpec;
+  | JsonSchemaSpec
+  | TypeScriptInterfaceSpec
+  | TestSuiteSpec
+  | MarkdownSpecSpec
+  | FormatSpec
+  | NonEmptyFileSpec
+  | SourceDiffSpec
+  | TestDiffSpec;
+
+export type SourceDiffSpec = Common & {
+  type: 'source_diff';
+  /** Changed files that count (default every file). */
+  glob?: string;
+  exclude?: string[];
+  /** Default 1. */
+  min_files?: number;
+};
+
+export type TestDiffSpec = Common & {
+  type: 'test_diff';
+  /** Default 0. */
+  max_test_deletions?: number;
+  /** Globs of test files (default: common test file names, see test-diff.ts). */
+  test_file_pattern?: string[];
+  /** A regular expression matching one test's first line (multiline). */
+  test_func_pattern?: string;
+};
 
 /** A contract as it comes from a pipeline file: not yet validated (see validateContractSpec). */
 export type ContractInput = { type: string; [key: string]: unknown };
@@ -98,6 +124,14 @@ export interface ContractContext {
   runCommand?: RunContractCommand;
   /** test_suite only: the step's image, used when the contract names none. */
   image?: string;
+  /** source_diff, test_diff: the step's change (a writing step only), computed by the engine. */
+  changes?: ContractChanges;
+}
+
+export interface ContractChanges {
+  files: ReadonlyArray<{ path: string; status: string }>;
+  /** A file's text before the change (`base`) or after it (`changed`); undefined where it does not exist. */
+  read(side: 'base' | 'changed', path: string): Promise<string | undefined>;
 }
 
 /** The network a test_suite contract declares for its command (absent: none, loopback only). */

@@ -27,6 +27,7 @@ import { describeContracts } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
 import { eventTime } from '../events/types.js';
 import { renderTemplate, type TemplateContext } from '../plan/template.js';
+import { isWorktreeStep } from '../plan/worktrees.js';
 import type { AgentLauncher, OfflineModel } from './agent.js';
 import { openStepEgress } from './egress.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
@@ -311,6 +312,12 @@ async function userPrompt(
 /** Where the project's files are: the whole snapshot at /wave/src, or only what the step's mounts give it. */
 function sourceLines(step: Step): string[] {
   const mounts = step.workspace?.mount ?? [];
+  if (isWorktreeStep(step)) {
+    return [
+      `- Your working directory ${SANDBOX_PATHS.src} is a private, writable tree of the project's repository`,
+      '  (without .git). Make your change to the code there: Wave records it when you finish.',
+    ];
+  }
   if (mounts.length === 0) {
     return [`- The project's source is at ${SANDBOX_PATHS.src} (your working directory). It is read-only.`];
   }
@@ -360,7 +367,7 @@ async function instructions(
       : network === 'open'
         ? '- Network: any public host through the proxy; local and private addresses are refused.'
         : `- Network: only these hosts, through the proxy: ${allow.join(', ') || '(none)'}; the model API is reached through Wave's gateway.`,
-    `- Writes outside ${SANDBOX_PATHS.out} and /tmp fail.`,
+    `- Writes outside ${SANDBOX_PATHS.out}${isWorktreeStep(step) ? `, ${SANDBOX_PATHS.src}` : ''} and /tmp fail.`,
   ].join('\n');
   return (
     [base, persona.trim(), outputs ? `## Declared outputs\n${outputs}` : '', contracts, restrictions]

@@ -81,3 +81,12 @@ export function failureFromThrown(thrown: unknown): AttemptFailure {
     ...(error.stack ? { detail: error.stack } : {}),
   };
 }
+
+/** A failed attempt whose feedback to the next attempt is its reason, unless `extra` says otherwise. */
+export function failure(
+  failureClass: AttemptFailure['failureClass'],
+  reason: string,
+  extra: Partial<AttemptFailure> = {},
+): AttemptFailure {
+  return { ok: false, failureClass, reason, exitCode: null, outputTail: '', feedback: reason, ...extra };
+}

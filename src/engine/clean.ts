@@ -1,10 +1,11 @@
-// Removing finished runs: their workspaces, logs, rows and orphaned containers, then giving the state db's space
-// back (VACUUM). A running or pending run is never touched: `wave resume` may still want it.
+// Removing finished runs: their workspaces, logs, rows, their commits in .wave/git (wave apply cannot publish them
+// any more) and orphaned containers, then giving the state db's space back (VACUUM). A running or pending run is never touched: `wave resume` may still want it.
 import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DockerEngine } from '../sandbox/index.js';
 import type { RunRecord, Store } from '../state/index.js';
+import { forgetRun } from '../workspace/git/store.js';
 
 export interface CleanOptions {
   /** The newest finished runs kept whatever their age. */
@@ -12,6 +13,8 @@ export interface CleanOptions {
   /** Only runs that finished longer ago than this. */
   olderThanMs?: number | undefined;
   dryRun: boolean;
+  /** Where .wave/git is. */
+  projectDir: string;
   workspaceRoot: string;
   tracesDir: string;
   onWarning: (message: string) => void;
@@ -42,6 +45,7 @@ export async function cleanRuns(store: Store, opts: CleanOptions): Promise<Clean
     await fs.rm(path.join(opts.workspaceRoot, run.id), { recursive: true, force: true });
     await fs.rm(path.join(opts.tracesDir, `${run.id}.log`), { force: true });
     await fs.rm(path.join(opts.tracesDir, run.id), { recursive: true, force: true });
+    await forgetRun(opts.projectDir, run.id);
     store.runs.delete(run.id);
   }
   if (doomed.length > 0) report.stateDb = compactStateDb(store);

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { didYouMean } from '../config/index.js';
 import type { Step } from '../config/types.js';
+import { stepOutputs } from '../plan/worktrees.js';
 import { WaveError } from '../errors.js';
 import type { ReusedArtifact } from '../events/types.js';
 import type { RunRecord, Store } from '../state/index.js';
@@ -142,7 +143,8 @@ export async function resolveReuseSource(store: Store, input: ResolveReuseInput)
   for (const stepId of plan.reuse) {
     const records = new Map(store.artifacts.list(run.id, stepId).map((a) => [a.name, a]));
     const artifacts: SourceArtifact[] = [];
-    for (const output of byId.get(stepId)?.output_artifacts ?? []) {
+    const reused = byId.get(stepId);
+    for (const output of reused ? stepOutputs(reused) : []) {
       const record = records.get(output.name);
       const label = `artifact ${stepId}.${output.name} of run ${run.id}`;
       if (!record) {

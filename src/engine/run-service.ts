@@ -1,56 +1,27 @@
 // `wave run` and `wave resume` as a service: load and check, open the state, reap orphans, make the run's
 // workspace, wire the event sinks, execute, and turn the outcome into an exit code. The CLI only parses flags
 // and renders; tests call this directly.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  defaultManifestPath,
-  findPipeline,
-  loadManifest,
-  problemsToError,
-  projectFile,
-  resolveRetry,
-  resolveStepAgent,
-  type LoadedManifest,
-  type LoadedPipeline,
-} from '../config/index.js';
-import { DEFAULT_COMMAND_IMAGE, type Manifest, type Step } from '../config/types.js';
+import { projectFile, type LoadedManifest, type LoadedPipeline } from '../config/index.js';
 import { ExitCode, WaveError } from '../errors.js';
 import { EventBus, type EventSink } from '../events/bus.js';
 import { createLogFileSink } from '../events/sinks/logfile.js';
 import { storeSink } from '../events/sinks/store.js';
 import type { WaveEvent } from '../events/types.js';
-import { checkDag } from '../plan/dag.js';
 import type { Sandbox, SandboxLogger } from '../sandbox/types.js';
-import { defaultStatePath, isRunOwnerAlive, Store, type JsonObject, type RunRecord } from '../state/index.js';
-import { checkPipelineFile } from '../validate/index.js';
+import { defaultStatePath, isRunOwnerAlive, Store } from '../state/index.js';
 import { prepareRun } from '../workspace/layout.js';
-import { preflightPipeline } from './preflight.js';
 import type { AgentLauncher } from './agent.js';
-import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
-import {
-  copyReusedArtifacts,
-  planFromStep,
-  resolveReuseSource,
-  type FromStepPlan,
-  type ReuseSource,
-} from './from-step.js';
+import { executeRun, type ExecutionSummary } from './executor.js';
+import { copyReusedArtifacts, resolveReuseSource, type ReuseSource } from './from-step.js';
 import type { RunEgress } from './egress.js';
 import { createRunLogger, type RunLogLine } from './run-log.js';
+import { flagsToJson, jsonToFlags, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages, connectSandbox } from './sandbox-setup.js';
 import { createAttemptRunner } from './step-runner.js';
+import { openRunTrees } from './writing-step.js';
 
-export interface RunFlags {
-  adapter?: string;
-  model?: string;
-  /** Only these steps (and nothing that depends on a step left out). */
-  steps?: string[];
-  maxWorkers?: number;
-  /** A new run of this step and everything downstream; the steps upstream take over an earlier run's results. */
-  fromStep?: string;
-  /** With fromStep: the run to take them from (default: the newest run of the pipeline where they all completed). */
-  fromRun?: string;
-}
+export { loadProjectManifest, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 
 export interface RunServiceOptions {
   projectDir: string;
@@ -92,15 +63,6 @@ export interface RunOutcome {
   exitCode: number;
 }
 
-/** The manifest to use: the project's, else the embedded defaults (a run should work in any folder). */
-export async function loadProjectManifest(manifestPath: string, note: (m: string) => void): Promise<LoadedManifest> {
-  if (existsSync(manifestPath)) return loadManifest(manifestPath);
-  note(`no ${path.basename(manifestPath)} here: using Wave's default manifest (wave init writes one to edit)`);
-  const loaded = await loadManifest(defaultManifestPath());
-  // Relative runtime paths (workspaces, traces) belong to the project, not to Wave's install folder.
-  return { ...loaded, projectDir: path.dirname(manifestPath) };
-}
-
 export function openStore(projectDir: string, onEvent?: (e: WaveEvent) => void): Store {
   return new Store(defaultStatePath(projectDir), onEvent ? { onEvent } : {});
 }
@@ -113,114 +75,6 @@ function exitCodeFor(summary: ExecutionSummary): number {
   if (summary.failureClass === 'infrastructure') return ExitCode.infrastructure;
   if (summary.failureClass === 'internal') return ExitCode.internal;
   return ExitCode.stepFailed;
-}
-
-/** Steps to run with --steps: each named step must exist, and a named step's dependencies must be named too. */
-function selectSteps(steps: readonly Step[], only: string[] | undefined): Step[] {
-  if (!only?.length) return [...steps];
-  const known = new Set(steps.map((s) => s.id));
-  const unknown = only.filter((s) => !known.has(s));
-  if (unknown.length)
-    throw new WaveError('usage', `--steps: unknown step(s) ${unknown.join(', ')}`, {
-      hint: `steps: ${[...known].join(', ')}`,
-    });
-  const chosen = new Set(only);
-  for (const step of steps) {
-    if (!chosen.has(step.id)) continue;
-    const outside = step.dependencies.filter((d) => !chosen.has(d));
-    if (outside.length) {
-      throw new WaveError(
-        'usage',
-        `--steps: step '${step.id}' depends on ${outside.join(', ')}, which is not selected`,
-        {
-          hint: 'add the dependencies to --steps, or use wave resume <run-id> to reuse a run whose earlier steps completed',
-        },
-      );
-    }
-  }
-  return steps.filter((s) => chosen.has(s.id));
-}
-
-export interface Prepared {
-  manifest: LoadedManifest;
-  pipeline: LoadedPipeline;
-  /** The steps that are part of the run, reused ones included (the step runner needs their definitions). */
-  steps: Step[];
-  /** The steps that run (with --from-step, not the reused ones). */
-  executorSteps: ExecutorStep[];
-  levels: string[][];
-  /** --from-step: which steps run and which are reused. */
-  fromStep?: FromStepPlan;
-}
-
-/** --from-step and --from-run against the other selection flags; a combination that would be ambiguous is refused. */
-function checkSelectionFlags(flags: RunFlags): void {
-  if (flags.fromRun !== undefined && flags.fromStep === undefined) {
-    throw new WaveError('usage', '--from-run needs --from-step', {
-      hint: 'wave run <pipeline> --from-step <step> --from-run <run-id>',
-    });
-  }
-  if (flags.fromStep !== undefined && flags.steps?.length) {
-    throw new WaveError('usage', '--from-step and --steps cannot be combined', {
-      hint: '--from-step X runs X and everything downstream, reusing what is upstream; --steps runs exactly the steps named',
-    });
-  }
-}
-
-export async function preparePipeline(
-  options: Pick<RunServiceOptions, 'manifestPath' | 'projectDir'>,
-  pipelineRef: string,
-  flags: RunFlags,
-  note: (m: string) => void,
-): Promise<Prepared> {
-  const manifest = await loadProjectManifest(options.manifestPath, note);
-  const found = await findPipeline(pipelineRef, options.projectDir);
-  const agentFlags = {
-    ...(flags.adapter ? { adapter: flags.adapter } : {}),
-    ...(flags.model ? { model: flags.model } : {}),
-  };
-  // The same checks as `wave validate`, with the agents this run's flags choose.
-  const preflight = (loaded: LoadedPipeline, m?: Manifest) => preflightPipeline(loaded, m, agentFlags);
-  const checked = await checkPipelineFile(found.path, options.projectDir, manifest.manifest, preflight);
-  const pipeline = checked.loaded;
-  if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
-  for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
-  checkSelectionFlags(flags);
-  const fromStep =
-    flags.fromStep === undefined
-      ? undefined
-      : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
-  const steps = fromStep
-    ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
-    : selectSteps(pipeline.pipeline.steps, flags.steps);
-  const { levels } = checkDag({ ...pipeline.pipeline, steps });
-  // Reused steps start no container, so they need neither an image nor an agent.
-  const executorSteps = steps
-    .filter((s) => !fromStep?.reuse.includes(s.id))
-    .map((step): ExecutorStep => {
-      const retry = resolveRetry(step.retry);
-      if (step.exec.type === 'command') {
-        return {
-          id: step.id,
-          dependencies: step.dependencies,
-          retry,
-          start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE },
-        };
-      }
-      const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
-      return {
-        id: step.id,
-        dependencies: step.dependencies,
-        retry,
-        start: {
-          persona: agent.personaName ?? '',
-          adapter: agent.adapterName,
-          model: agent.model,
-          image: agent.adapter.image,
-        },
-      };
-    });
-  return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
 }
 
 interface Execution {
@@ -238,12 +92,12 @@ interface Execution {
  * this run's workspace (checked against their sha256), the steps completed with no attempt. A resumed run has
  * done this already; only a run that died in between still has reused steps pending.
  */
-async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<void> {
+async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<string | undefined> {
   const { store, runId, prepared } = exec;
   const plan = prepared.fromStep;
-  if (!plan) return;
+  if (!plan) return undefined;
   const pending = new Set(plan.reuse.filter((id) => store.steps.get(runId, id)?.status === 'pending'));
-  if (pending.size === 0) return;
+  if (pending.size === 0) return undefined;
   const source =
     exec.reuseSource ??
     (await resolveReuseSource(store, {
@@ -253,12 +107,13 @@ async function takeOverReusedSteps(exec: Execution, runDir: string): Promise<voi
       exceptRunId: runId,
       ...(exec.flags.fromRun ? { fromRun: exec.flags.fromRun } : {}),
     }));
-  if (!source) return;
+  if (!source) return undefined;
   for (const step of source.steps) {
     if (!pending.has(step.stepId)) continue;
     const artifacts = await copyReusedArtifacts(runDir, step, source.run.id);
     store.steps.reuse(runId, step.stepId, { fromRun: source.run.id, artifacts });
   }
+  return source.run.id;
 }
 
 async function execute(
@@ -292,7 +147,8 @@ async function execute(
     projectDir,
     stepUser ? { owner: stepUser } : {},
   );
-  await takeOverReusedSteps(exec, runWorkspace.dir);
+  const reusedFrom = await takeOverReusedSteps(exec, runWorkspace.dir);
+  const trees = await openRunTrees(projectDir, runId, runWorkspace.source, prepared.steps, reusedFrom);
 
   const running = new Set(prepared.executorSteps.map((s) => s.id));
   const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
@@ -323,6 +179,7 @@ async function execute(
     resolvePath: (p) => projectFile(p, prepared.pipeline.projectDir),
     ...(agents ? { agents } : {}),
     ...(stepUser ? { stepUser } : {}),
+    ...(trees ? { trees } : {}),
     egress,
   });
 
@@ -457,26 +314,4 @@ export async function resumeRun(
   } finally {
     store.close();
   }
-}
-
-function flagsToJson(flags: RunFlags): JsonObject {
-  const out: JsonObject = {};
-  if (flags.adapter) out.adapter = flags.adapter;
-  if (flags.model) out.model = flags.model;
-  if (flags.steps?.length) out.steps = flags.steps;
-  if (flags.maxWorkers) out.maxWorkers = flags.maxWorkers;
-  if (flags.fromStep) out.fromStep = flags.fromStep;
-  if (flags.fromRun) out.fromRun = flags.fromRun;
-  return out;
-}
-
-function jsonToFlags(json: RunRecord['options']): RunFlags {
-  return {
-    ...(typeof json.adapter === 'string' ? { adapter: json.adapter } : {}),
-    ...(typeof json.model === 'string' ? { model: json.model } : {}),
-    ...(Array.isArray(json.steps) ? { steps: json.steps.filter((s): s is string => typeof s === 'string') } : {}),
-    ...(typeof json.maxWorkers === 'number' ? { maxWorkers: json.maxWorkers } : {}),
-    ...(typeof json.fromStep === 'string' ? { fromStep: json.fromStep } : {}),
-    ...(typeof json.fromRun === 'string' ? { fromRun: json.fromRun } : {}),
-  };
 }

@@ -2,78 +2,37 @@
 // collection → contracts → artifacts. Every way it can go wrong ends as an AttemptFailure with a class the
 // executor can act on; a throw (a bug, the host out of descriptors or disk) too, as class `internal` or
 // `infrastructure`.
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
+import type { Step } from '../config/types.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
-import { parseMemory } from '../config/units.js';
 import { describeFailures, runContracts } from '../contracts/index.js';
-import { chainScrubs, scrubber, secretValuesOf, type Scrub } from '../audit/index.js';
-import {
-  PROVIDER_CREDENTIAL_ENV,
-  credentialRefusal,
-  refusedCredentialPassthrough,
-  stepPassthrough,
-} from '../config/credentials.js';
-import { WaveError, isWaveError } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
+import { chainScrubs } from '../audit/index.js';
+import { isWaveError } from '../errors.js';
 import { StepGraph } from '../plan/graph.js';
-import { stepInputs, stepTemplateContext } from '../plan/inputs.js';
+import { stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
+import { writesCode } from '../plan/worktrees.js';
 import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
-import type { Sandbox, SandboxResources, SandboxResult, SandboxSpec } from '../sandbox/types.js';
-import type { ArtifactRecord, Store } from '../state/index.js';
+import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { artifactIn } from '../workspace/artifacts.js';
-import { injectArtifact, prepareStep, type RunWorkspace, type StepWorkspace } from '../workspace/layout.js';
-import {
-  failureFromThrown,
-  type AttemptFailure,
-  type AttemptOutcome,
-  type AttemptRequest,
-  type AttemptRunner,
-} from './attempt.js';
-import type { AgentLauncher } from './agent.js';
+import { prepareStep, type StepWorkspace } from '../workspace/layout.js';
+import { failure, failureFromThrown, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
-import type { RunEgress } from './egress.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
-import { injectFromPipelines } from './pipeline-inputs.js';
 import { jsonFieldReader } from './json-fields.js';
+import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaFiles } from './step-environment.js';
+import { injectInputs } from './step-inputs.js';
+import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
+import type { StepRunnerDeps } from './step-deps.js';
 
-export interface StepRunnerDeps {
-  runId: string;
-  input: string;
-  pipeline: Pipeline;
-  manifest: LoadedManifest;
-  runWorkspace: RunWorkspace;
-  store: Store;
-  bus: EventBus;
-  sandbox: Sandbox;
-  /** Maps a project path (`.wave/contracts/x.json`) to a file, with the defaults fallback. */
-  resolvePath: (projectPath: string) => string;
-  /** Turns a prompt step into a container invocation; absent when the run has only command steps. */
-  agents?: AgentLauncher;
-  /** The uid:gid steps run as, when it differs from Wave's own (Wave as root). */
-  stepUser?: { uid: number; gid: number };
-  /** Host environment, the source of env_passthrough values. */
-  env?: NodeJS.ProcessEnv;
-  /** What the egress sessions of command steps and test_suite contracts share with the agents'. */
-  egress: RunEgress;
-}
+export type { StepRunnerDeps } from './step-deps.js';
 
 const TAIL_CHARS = 4_000;
 
 function tail(result: SandboxResult): string {
   const text = [result.stdoutTail, result.stderrTail].filter(Boolean).join('\n');
   return text.length > TAIL_CHARS ? text.slice(-TAIL_CHARS) : text;
-}
-
-function failure(
-  failureClass: AttemptFailure['failureClass'],
-  reason: string,
-  extra: Partial<AttemptFailure> = {},
-): AttemptFailure {
-  return { ok: false, failureClass, reason, exitCode: null, outputTail: '', feedback: reason, ...extra };
 }
 
 export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
@@ -100,35 +59,18 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
   }
 }
 
-/**
- * Removes the host values of every variable the step's container gets from the host (its passthrough list) and
- * of every provider credential the gateway reads, plus the shapes of well-known keys: for all steps, command
- * steps included, whatever they print.
- */
-function stepSecretScrub(deps: StepRunnerDeps, step: Step): Scrub {
-  const names = [...stepPassthrough(deps.manifest.manifest, step).map((p) => p.name), ...PROVIDER_CREDENTIAL_ENV];
-  return scrubber(secretValuesOf(deps.env ?? process.env, names));
-}
-
-function scrubOutcome(outcome: AttemptOutcome, scrub: Scrub): AttemptOutcome {
-  if (outcome.ok) return { ...outcome, outputTail: scrub(outcome.outputTail) };
-  return {
-    ...outcome,
-    reason: scrub(outcome.reason),
-    outputTail: scrub(outcome.outputTail),
-    feedback: scrub(outcome.feedback),
-    ...(outcome.detail !== undefined ? { detail: scrub(outcome.detail) } : {}),
-  };
-}
-
 async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
   const { runId } = deps;
-  const ws = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
+  const prepared = await prepareStep(deps.runWorkspace, step.id, request.attempt, {
     mounts: step.workspace?.mount ?? [],
     ...(deps.stepUser ? { owner: deps.stepUser } : {}),
   });
 
   const graph = new StepGraph(deps.pipeline.steps);
+  if (writesCode(step) && !deps.trees) throw new Error(`step '${step.id}' changes code but the run has no trees`);
+  const { ws, start } = deps.trees
+    ? await prepareWriting(deps.trees, graph, step, prepared, deps.stepUser)
+    : { ws: prepared, start: undefined };
   const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
 
@@ -147,7 +89,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
       : await agentInvocation(deps, step, templates, request);
 
   try {
-    return await runInvocation(deps, step, request, ws, invocation);
+    return await runInvocation(deps, step, request, ws, invocation, start);
   } finally {
     await invocation.cleanup?.();
   }
@@ -159,6 +101,7 @@ async function runInvocation(
   request: AttemptRequest,
   ws: StepWorkspace,
   invocation: Invocation,
+  writing?: WritingStart,
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
@@ -263,12 +206,15 @@ async function runInvocation(
     });
   }
 
+  // Captured before the contracts, which check the changed tree; kept only when they pass.
+  const changed = writing && deps.trees ? await captureChanges(deps.trees, step, ws, writing) : undefined;
   const contracts = await runContracts(step.handover.contracts, {
     outDir: ws.out,
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: deps.resolvePath,
     signal: request.signal,
     image: invocation.image,
+    ...(changed && writing && deps.trees ? { changes: contractChanges(deps.trees, writing, changed) } : {}),
     runCommand: contractCommandRunner({
       sandbox: deps.sandbox,
       srcDir: ws.src,
@@ -307,66 +253,8 @@ async function runInvocation(
     const { size, sha256 } = artifact;
     store.artifacts.record(runId, step.id, { name: output.name, path: path.join(ws.out, artifact.path), size, sha256 });
   }
+  if (changed && deps.trees) await keepChanges(deps.trees, store, bus, step, request.attempt, changed);
   return { ok: true, exitCode: result.exitCode, outputTail };
-}
-
-async function writeMetaFiles(
-  ws: StepWorkspace,
-  files: Record<string, string>,
-  homeFiles: Record<string, string>,
-): Promise<string> {
-  const dir = path.join(ws.dir, 'meta');
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  for (const [name, content] of Object.entries(files)) {
-    await fs.writeFile(path.join(dir, path.basename(name)), content, { mode: 0o644 });
-  }
-  // wave-entrypoint copies meta/home/ into the container's HOME before the CLI starts.
-  for (const [rel, content] of Object.entries(homeFiles)) {
-    const clean = path.posix.normalize(rel);
-    if (path.posix.isAbsolute(clean) || clean === '..' || clean.startsWith('../'))
-      throw new Error(`home file '${rel}' must stay inside HOME`);
-    const file = path.join(dir, 'home', clean);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, content, { mode: 0o644 });
-  }
-  return dir;
-}
-
-/**
- * Copies what the step receives (plan/inputs.ts) to in/<step>/<path>, and inject_artifacts aliases to in/<as>.
- * Returns the inputs that were there (`<step>/<artifact>`); a missing required one fails the attempt.
- */
-async function injectInputs(
-  deps: StepRunnerDeps,
-  graph: StepGraph,
-  step: Step,
-  ws: StepWorkspace,
-): Promise<{ ok: true; present: Set<string> } | { ok: false; failure: AttemptFailure }> {
-  const present = new Set<string>();
-  const missing: string[] = [];
-  const records = new Map<string, Map<string, ArtifactRecord>>();
-  const recordsOf = (stepId: string): Map<string, ArtifactRecord> => {
-    const byName =
-      records.get(stepId) ?? new Map(deps.store.artifacts.list(deps.runId, stepId).map((a) => [a.name, a]));
-    records.set(stepId, byName);
-    return byName;
-  };
-  for (const input of stepInputs(graph, step)) {
-    const record = recordsOf(input.from).get(input.output.name);
-    if (!record) {
-      if (input.required) missing.push(`${input.from}.${input.output.name}`);
-      continue;
-    }
-    for (const rel of [input.rel, ...input.aliases]) await injectArtifact(ws, rel, record.path);
-    present.add(`${input.from}/${input.output.name}`);
-  }
-  missing.push(...(await injectFromPipelines(deps.store, step, ws, present)));
-  if (missing.length) {
-    const reason = `required input artifact(s) missing: ${missing.join(', ')}`;
-    return { ok: false, failure: failure('missing_input', reason) };
-  }
-  return { ok: true, present };
 }
 
 function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {
@@ -381,50 +269,4 @@ async function agentInvocation(
 ): Promise<Invocation> {
   if (!deps.agents) throw new Error(`step '${step.id}' is a prompt step but no agent launcher was configured`);
   return deps.agents.invocationFor({ step, templates, request });
-}
-
-/**
- * Environment variables named by the runtime's, the persona's and the step's passthrough lists, with the host's
- * values. A provider credential without the opt-in is refused here too: validation reports it first, this is the
- * last line before a real key would enter a container.
- */
-function passthroughEnv(deps: StepRunnerDeps, step: Step): Record<string, string> {
-  const env = deps.env ?? process.env;
-  const manifest = deps.manifest.manifest;
-  const [refused] = refusedCredentialPassthrough(manifest, step);
-  if (refused) {
-    const owner = refused.from === 'persona' ? step.persona : step.id;
-    const { message, hint } = credentialRefusal(refused.name, refused.from, owner);
-    const at =
-      refused.from === 'step'
-        ? undefined
-        : deps.manifest.locate(
-            refused.from === 'runtime'
-              ? ['runtime', 'sandbox', 'env_passthrough']
-              : ['personas', owner ?? '', 'sandbox', 'env_passthrough'],
-          );
-    const where = at ? `${deps.manifest.file}:${at.line}:${at.column}: ` : '';
-    throw new WaveError(refused.from === 'step' ? 'pipeline_invalid' : 'manifest_invalid', `${where}${message}`, {
-      hint,
-    });
-  }
-  const out: Record<string, string> = {};
-  for (const { name } of stepPassthrough(manifest, step)) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-function resourcesFor(deps: StepRunnerDeps, step: Step): SandboxResources {
-  const runtime = deps.manifest.manifest.runtime.sandbox.resources;
-  const persona = step.persona ? deps.manifest.manifest.personas[step.persona]?.resources : undefined;
-  const merged = { ...runtime, ...persona };
-  return {
-    ...(merged.memory !== undefined ? { memoryBytes: parseMemory(merged.memory) } : {}),
-    ...(merged.cpus !== undefined ? { cpus: merged.cpus } : {}),
-    ...(merged.pids !== undefined ? { pids: merged.pids } : {}),
-    ...(merged.out_size !== undefined ? { outBytes: parseMemory(merged.out_size) } : {}),
-    ...(merged.out_files !== undefined ? { outFiles: merged.out_files } : {}),
-  };
 }

@@ -129,6 +129,16 @@ export interface ArtifactCollectedEvent extends StepScoped {
   sha256: string;
 }
 
+/** A writing step's change was recorded (its `changes` artifact): the counts `wave status` shows. */
+export interface ChangesRecordedEvent extends StepScoped {
+  type: 'changes_recorded';
+  /** The commit in Wave's own repository (`wave apply` publishes it). */
+  commit: string;
+  files: number;
+  additions: number;
+  deletions: number;
+}
+
 export interface ContractResultEvent extends StepScoped {
   type: 'contract_result';
   /** Position of the contract in the step's list. */
@@ -238,6 +248,7 @@ export type WaveEvent =
   | ToolCallEvent
   | UsageEvent
   | ArtifactCollectedEvent
+  | ChangesRecordedEvent
   | ContractResultEvent
   | StepRetryingEvent
   | StepCompletedEvent

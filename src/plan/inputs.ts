@@ -8,6 +8,7 @@ import { didYouMean } from '../config/suggest.js';
 import { type OutputArtifact, type PipelineInjection, type Step, isPipelineInjection } from '../config/types.js';
 import type { StepGraph } from './graph.js';
 import type { MissingDep, TemplateContext } from './template.js';
+import { stepOutputs } from './worktrees.js';
 
 export interface StepInput {
   /** The step that wrote it. */
@@ -38,11 +39,13 @@ export function stepInputs(graph: StepGraph, step: Step): StepInput[] {
     return input;
   };
   for (const dep of new Set(graph.depsOf(step.id))) {
-    for (const output of graph.byId.get(dep)?.step.output_artifacts ?? []) add(dep, output);
+    const source = graph.byId.get(dep)?.step;
+    for (const output of source ? stepOutputs(source) : []) add(dep, output);
   }
   for (const injection of injections) {
     if (isPipelineInjection(injection)) continue; // from another pipeline's run: pipelineInjectionPath()
-    const output = graph.byId.get(injection.step)?.step.output_artifacts.find((o) => o.name === injection.artifact);
+    const source = graph.byId.get(injection.step)?.step;
+    const output = source && stepOutputs(source).find((o) => o.name === injection.artifact);
     if (!output || !ancestors.has(injection.step)) continue; // reported by checkReferences
     const input = add(injection.step, output);
     if (injection.as) input.aliases.push(injection.as);
@@ -135,7 +138,7 @@ export function unavailableDep(graph: StepGraph, step: Step, from: string, artif
   const source = graph.byId.get(from)?.step;
   if (from === step.id) return { message: 'names the step itself' };
   if (!source) return { message: `unknown step '${from}'${didYouMean(from, graph.byId.keys())}` };
-  const declared = source.output_artifacts.map((o) => o.name);
+  const declared = stepOutputs(source).map((o) => o.name);
   if (!declared.includes(artifact)) {
     return {
       message: `step '${from}' declares no artifact '${artifact}'${didYouMean(artifact, declared)}`,

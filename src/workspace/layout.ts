@@ -21,6 +21,8 @@ export interface StepWorkspace {
   srcWritable: boolean;
   /** The step's other mounts (targets besides /wave/src). */
   mounts: BoundMount[];
+  /** Its readwrite mounts' copies, by the project path each was made from. */
+  written: Array<{ source: string; host: string }>;
   in: string;
   out: string;
 }

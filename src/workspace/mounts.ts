@@ -33,6 +33,8 @@ export interface StepSource {
   srcWritable: boolean;
   /** The other mounts, in the order they were declared. */
   mounts: BoundMount[];
+  /** The readwrite mounts' private copies and the project paths they were made from (`src/auth`, `` for `./`). */
+  written: Array<{ source: string; host: string }>;
 }
 
 function invalid(stepId: string, message: string, hint?: string): WaveError {
@@ -83,15 +85,18 @@ export async function prepareMounts(
   const copies = path.join(stepDir, 'mounts');
   await fs.rm(base, { recursive: true, force: true });
   await fs.rm(copies, { recursive: true, force: true });
-  if (requests.length === 0) return { src: snapshot, srcWritable: false, mounts: [] };
+  if (requests.length === 0) return { src: snapshot, srcWritable: false, mounts: [], written: [] };
 
   const { stepId, ...snapshotOptions } = options;
   const bound: BoundMount[] = [];
+  const written: StepSource['written'] = [];
+  const root = await fs.realpath(snapshot);
   for (const [i, request] of requests.entries()) {
     const source = await sourceIn(snapshot, stepId, request.source);
     const writable = request.mode === 'readwrite';
     const host = writable ? await privateCopy(source, path.join(copies, String(i + 1)), snapshotOptions) : source;
     bound.push({ host, container: targetOf(request.target), readOnly: !writable });
+    if (writable) written.push({ source: path.relative(root, source).split(path.sep).join('/'), host });
   }
   const whole = bound.find((m) => m.container === SOURCE_TARGET);
   if (whole && !(await fs.stat(whole.host)).isDirectory()) {
@@ -101,7 +106,9 @@ export async function prepareMounts(
       `mount the file below it, e.g. at ${SOURCE_TARGET}/<name>`,
     );
   }
-  if (whole) return { src: whole.host, srcWritable: !whole.readOnly, mounts: bound.filter((m) => m !== whole) };
+  if (whole) {
+    return { src: whole.host, srcWritable: !whole.readOnly, mounts: bound.filter((m) => m !== whole), written };
+  }
 
   // The engine cannot create mount points inside a read-only bind: they are made here, empty.
   await fs.mkdir(base, { recursive: true, mode: 0o755 });
@@ -112,7 +119,7 @@ export async function prepareMounts(
     await fs.mkdir(isDir ? point : path.dirname(point), { recursive: true, mode: 0o755 });
     if (!isDir) await fs.writeFile(point, '', { mode: 0o644 });
   }
-  return { src: base, srcWritable: false, mounts: bound };
+  return { src: base, srcWritable: false, mounts: bound, written };
 }
 
 /** A copy the step may change: a folder through the snapshot copier, a single file as a file. */

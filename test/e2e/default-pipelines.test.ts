@@ -53,6 +53,12 @@ function newProject(adapter: string): string {
   dirs.push(dir);
   execFileSync('git', ['init', '-q'], { cwd: dir });
   writeFileSync(path.join(dir, 'README.md'), '# A project\n');
+  writeFileSync(path.join(dir, '.gitignore'), '.wave/\nexport/\n');
+  // A commit: impl-issue works in a tree made from it.
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'first'], {
+    cwd: dir,
+  });
   assert.equal(runWave(['init'], dir).status, 0);
   return dir;
 }
@@ -64,7 +70,9 @@ function exportArtifacts(dir: string, runId: string): Map<string, string> {
   assert.equal(res.status, 0, res.stderr);
   const files = new Map<string, string>();
   for (const step of readdirSync(out)) {
-    for (const file of readdirSync(path.join(out, step))) {
+    for (const entry of readdirSync(path.join(out, step), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = path.relative(path.join(out, step), path.join(entry.parentPath, entry.name));
       files.set(`${step}/${file}`, readFileSync(path.join(out, step, file), 'utf8'));
     }
   }
@@ -105,6 +113,14 @@ async function runOffline(dir: string, pipeline: string, adapter: string): Promi
   const inJson = JSON.stringify(INPUT).slice(1, -1);
   const naming = [...artifacts].filter(([, content]) => content.includes(INPUT) || content.includes(inJson));
   assert.ok(naming.length > 0, `an artifact names the input exactly: ${[...artifacts.keys()].join(', ')}`);
+  if (pipeline === 'impl-issue') {
+    // The change the CLI made in the worktree, published as a branch; the user's files untouched.
+    assert.match(artifacts.get('implement/changes/changes.patch') ?? '', /^\+# Notes$/m);
+    assert.equal(runWave(['apply', runId], dir).status, 0);
+    const notes = execFileSync('git', ['show', `wave/${runId}:NOTES.md`], { cwd: dir, encoding: 'utf8' });
+    assert.ok(notes.includes(INPUT), notes);
+    assert.equal(execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir }).length, 0);
+  }
   if (pipeline === 'hello-world') {
     const greeting = artifacts.get('greet/greeting.md') ?? '';
     assert.ok(greeting.startsWith(`# Greeting\n\nHello, ${INPUT},`), `the greeting names the input: ${greeting}`);

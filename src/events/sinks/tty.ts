@@ -133,6 +133,11 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return event.allowed ? undefined : paint(33, `egress denied: ${event.host}:${event.port} (${event.reason})`);
       case 'warning':
         return paint(33, `warning: ${event.message}`);
+      case 'changes_recorded':
+        return (
+          `${event.stepId}: its tree differs from its base in ${event.files} file(s), ` +
+          `+${event.additions} -${event.deletions}`
+        );
       case 'progress': {
         const count = event.total !== undefined ? ` (${event.current ?? 0}/${event.total})` : '';
         return `${event.phase}: ${event.message}${count}`;

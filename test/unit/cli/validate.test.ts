@@ -32,7 +32,7 @@ describe('wave init + validate in an empty git repository', () => {
     assert.match(init.stdout, /wrote wave\.yaml/);
     const valid = runWave(['validate', '--all'], dir);
     assert.equal(valid.status, 0, valid.stderr);
-    assert.match(valid.stdout, /valid: manifest and 2 pipeline\(s\)/);
+    assert.match(valid.stdout, /valid: manifest and 5 pipeline\(s\)/);
   });
 
   test('init refuses to overwrite without --force, exit 2', () => {

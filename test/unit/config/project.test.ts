@@ -45,7 +45,7 @@ describe('validateProject on the defaults', () => {
   it('the package itself (defaults/wave.yaml, all default pipelines): zero problems', async () => {
     const r = await validateProject({ manifestPath: path.join(packageRoot(), 'defaults', 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world']);
+    assert.deepEqual(r.pipelinesChecked, ['code-review', 'fix-tests', 'hello-world', 'impl-issue', 'refactor']);
   });
 
   it('a freshly initialised project: zero problems, and it uses its own copies', async () => {
@@ -64,13 +64,16 @@ describe('validateProject on the defaults', () => {
     }
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world']);
+    assert.deepEqual(r.pipelinesChecked, ['code-review', 'fix-tests', 'hello-world', 'impl-issue', 'refactor']);
     const listed = await listPipelines(dir);
     assert.deepEqual(
       listed.map((p) => [p.name, p.source, p.steps]),
       [
         ['code-review', 'project', 4],
+        ['fix-tests', 'project', 2],
         ['hello-world', 'project', 2],
+        ['impl-issue', 'project', 5],
+        ['refactor', 'project', 3],
       ],
     );
   });
@@ -139,7 +142,10 @@ describe('findPipeline and listPipelines', () => {
       listed.map((p) => [p.name, p.source, p.steps]),
       [
         ['code-review', 'default', 4],
+        ['fix-tests', 'default', 2],
         ['hello-world', 'project', 1],
+        ['impl-issue', 'default', 5],
+        ['refactor', 'default', 3],
       ],
     );
     assert.match(listed[0]?.description ?? '', /security and quality/);
@@ -151,7 +157,7 @@ describe('findPipeline and listPipelines', () => {
       assert.ok(err instanceof WaveError);
       assert.equal(err.code, 'pipeline_not_found');
       assert.match(err.message, /no pipeline named 'helo-world' \(did you mean 'hello-world'\?\)/);
-      assert.match(err.hint ?? '', /available: code-review, hello-world/);
+      assert.match(err.hint ?? '', /available: code-review, fix-tests, hello-world, impl-issue, refactor/);
       return true;
     });
     await assert.rejects(findPipeline('./missing.yaml', dir), /no pipeline file at/);

@@ -102,6 +102,7 @@ describe('inject_artifacts from another pipeline: the run', () => {
       src: path.join(dir, 'src'),
       srcWritable: false,
       mounts: [],
+      written: [],
       in: path.join(dir, 'in'),
       out: path.join(dir, 'out'),
     };

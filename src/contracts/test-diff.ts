@@ -1,0 +1,84 @@
+// test_diff: the step removed no more than `max_test_deletions` (default 0) tests. A test is a line matching
+// `test_func_pattern` in a file matching `test_file_pattern`; each test file's count before and after the change
+// is compared (a deleted file loses all of its tests), so a test moved within a file is not a deletion.
+import { matchingFiles, changesOf } from './source-diff.js';
+import { expectString, expectStringList } from './spec-checks.js';
+import type { ContractDefinition, TestDiffSpec } from './types.js';
+
+export const DEFAULT_TEST_FILES = [
+  '**/*.test.*',
+  '**/*.spec.*',
+  '**/*_test.*',
+  '**/test_*.py',
+  '**/tests/**',
+  '**/test/**',
+  '**/__tests__/**',
+];
+export const DEFAULT_TEST_FUNC = [
+  String.raw`^\s*(?:(?:it|test|describe)(?:\.\w+)?\s*\(`,
+  'def test_',
+  'async def test_',
+  'func Test',
+  String.raw`#\[test\]`,
+  String.raw`@Test\b)`,
+].join('|');
+
+function patternOf(spec: TestDiffSpec): RegExp {
+  return new RegExp(spec.test_func_pattern ?? DEFAULT_TEST_FUNC, 'gm');
+}
+
+function countTests(text: string | undefined, pattern: RegExp): number {
+  return text === undefined ? 0 : (text.match(pattern) ?? []).length;
+}
+
+export const testDiffContract: ContractDefinition<TestDiffSpec> = {
+  type: 'test_diff',
+
+  validate(spec) {
+    const errors = [...expectStringList(spec, 'test_file_pattern'), ...expectString(spec, 'test_func_pattern', false)];
+    const max = spec.max_test_deletions;
+    if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0)) {
+      errors.push("test_diff: 'max_test_deletions' must be an integer of 0 or more");
+    }
+    if (typeof spec.test_func_pattern === 'string') {
+      try {
+        new RegExp(spec.test_func_pattern, 'gm');
+      } catch (err) {
+        errors.push(`test_diff: 'test_func_pattern' is not a regular expression: ${(err as Error).message}`);
+      }
+    }
+    return errors;
+  },
+
+  async check(spec, ctx) {
+    const changes = changesOf(ctx, 'test_diff');
+    const pattern = patternOf(spec);
+    const files = matchingFiles(changes.files, spec.test_file_pattern ?? DEFAULT_TEST_FILES);
+    const removed: Array<{ path: string; removed: number }> = [];
+    for (const f of files) {
+      const before = countTests(await changes.read('base', f.path), pattern);
+      const after = countTests(await changes.read('changed', f.path), pattern);
+      if (before > after) removed.push({ path: f.path, removed: before - after });
+    }
+    const total = removed.reduce((n, r) => n + r.removed, 0);
+    const max = spec.max_test_deletions ?? 0;
+    const details = { test_files_changed: files.map((f) => f.path), removed, max_test_deletions: max };
+    if (total <= max) return { errors: [], details };
+    return {
+      errors: removed
+        .map((r) => ({ path: r.path, message: `${r.removed} test(s) removed` }))
+        .concat({
+          path: '',
+          message: `${total} test(s) removed in all; at most ${max} may be`,
+        }),
+      details,
+    };
+  },
+
+  async describe(spec) {
+    const max = spec.max_test_deletions ?? 0;
+    return max === 0
+      ? 'Do not remove or disable existing tests.'
+      : `Remove at most ${max} existing test(s); do not disable tests to make them pass.`;
+  },
+};

@@ -1,0 +1,174 @@
+// What a run is made of before anything starts: the manifest (the project's or the defaults), the pipeline checked
+// as `wave validate` checks it, the steps the selection flags choose, and each step's agent and image. The run's
+// flags are stored with it so `wave resume` continues with the same selection.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  defaultManifestPath,
+  findPipeline,
+  loadManifest,
+  problemsToError,
+  resolveRetry,
+  resolveStepAgent,
+  type LoadedManifest,
+  type LoadedPipeline,
+} from '../config/index.js';
+import { DEFAULT_COMMAND_IMAGE, type Manifest, type Step } from '../config/types.js';
+import { WaveError } from '../errors.js';
+import { checkDag } from '../plan/dag.js';
+import type { JsonObject, RunRecord } from '../state/index.js';
+import { checkPipelineFile } from '../validate/index.js';
+import { preflightPipeline } from './preflight.js';
+import type { ExecutorStep } from './executor.js';
+import { planFromStep, type FromStepPlan } from './from-step.js';
+
+export interface RunFlags {
+  adapter?: string;
+  model?: string;
+  /** Only these steps (and nothing that depends on a step left out). */
+  steps?: string[];
+  maxWorkers?: number;
+  /** A new run of this step and everything downstream; the steps upstream take over an earlier run's results. */
+  fromStep?: string;
+  /** With fromStep: the run to take them from (default: the newest run of the pipeline where they all completed). */
+  fromRun?: string;
+}
+
+/** The manifest to use: the project's, else the embedded defaults (a run should work in any folder). */
+export async function loadProjectManifest(manifestPath: string, note: (m: string) => void): Promise<LoadedManifest> {
+  if (existsSync(manifestPath)) return loadManifest(manifestPath);
+  note(`no ${path.basename(manifestPath)} here: using Wave's default manifest (wave init writes one to edit)`);
+  const loaded = await loadManifest(defaultManifestPath());
+  // Relative runtime paths (workspaces, traces) belong to the project, not to Wave's install folder.
+  return { ...loaded, projectDir: path.dirname(manifestPath) };
+}
+
+/** Steps to run with --steps: each named step must exist, and a named step's dependencies must be named too. */
+function selectSteps(steps: readonly Step[], only: string[] | undefined): Step[] {
+  if (!only?.length) return [...steps];
+  const known = new Set(steps.map((s) => s.id));
+  const unknown = only.filter((s) => !known.has(s));
+  if (unknown.length)
+    throw new WaveError('usage', `--steps: unknown step(s) ${unknown.join(', ')}`, {
+      hint: `steps: ${[...known].join(', ')}`,
+    });
+  const chosen = new Set(only);
+  for (const step of steps) {
+    if (!chosen.has(step.id)) continue;
+    const outside = step.dependencies.filter((d) => !chosen.has(d));
+    if (outside.length) {
+      throw new WaveError(
+        'usage',
+        `--steps: step '${step.id}' depends on ${outside.join(', ')}, which is not selected`,
+        {
+          hint: 'add the dependencies to --steps, or use wave resume <run-id> to reuse a run whose earlier steps completed',
+        },
+      );
+    }
+  }
+  return steps.filter((s) => chosen.has(s.id));
+}
+
+export interface Prepared {
+  manifest: LoadedManifest;
+  pipeline: LoadedPipeline;
+  /** The steps that are part of the run, reused ones included (the step runner needs their definitions). */
+  steps: Step[];
+  /** The steps that run (with --from-step, not the reused ones). */
+  executorSteps: ExecutorStep[];
+  levels: string[][];
+  /** --from-step: which steps run and which are reused. */
+  fromStep?: FromStepPlan;
+}
+
+/** --from-step and --from-run against the other selection flags; a combination that would be ambiguous is refused. */
+function checkSelectionFlags(flags: RunFlags): void {
+  if (flags.fromRun !== undefined && flags.fromStep === undefined) {
+    throw new WaveError('usage', '--from-run needs --from-step', {
+      hint: 'wave run <pipeline> --from-step <step> --from-run <run-id>',
+    });
+  }
+  if (flags.fromStep !== undefined && flags.steps?.length) {
+    throw new WaveError('usage', '--from-step and --steps cannot be combined', {
+      hint: '--from-step X runs X and everything downstream, reusing what is upstream; --steps runs exactly the steps named',
+    });
+  }
+}
+
+export async function preparePipeline(
+  options: { manifestPath: string; projectDir: string },
+  pipelineRef: string,
+  flags: RunFlags,
+  note: (m: string) => void,
+): Promise<Prepared> {
+  const manifest = await loadProjectManifest(options.manifestPath, note);
+  const found = await findPipeline(pipelineRef, options.projectDir);
+  const agentFlags = {
+    ...(flags.adapter ? { adapter: flags.adapter } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
+  };
+  // The same checks as `wave validate`, with the agents this run's flags choose.
+  const preflight = (loaded: LoadedPipeline, m?: Manifest) => preflightPipeline(loaded, m, agentFlags);
+  const checked = await checkPipelineFile(found.path, options.projectDir, manifest.manifest, preflight);
+  const pipeline = checked.loaded;
+  if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
+  for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
+  checkSelectionFlags(flags);
+  const fromStep =
+    flags.fromStep === undefined
+      ? undefined
+      : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
+  const steps = fromStep
+    ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
+    : selectSteps(pipeline.pipeline.steps, flags.steps);
+  const { levels } = checkDag({ ...pipeline.pipeline, steps });
+  // Reused steps start no container, so they need neither an image nor an agent.
+  const executorSteps = steps
+    .filter((s) => !fromStep?.reuse.includes(s.id))
+    .map((step): ExecutorStep => {
+      const retry = resolveRetry(step.retry);
+      if (step.exec.type === 'command') {
+        return {
+          id: step.id,
+          dependencies: step.dependencies,
+          retry,
+          start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE },
+        };
+      }
+      const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
+      return {
+        id: step.id,
+        dependencies: step.dependencies,
+        retry,
+        start: {
+          persona: agent.personaName ?? '',
+          adapter: agent.adapterName,
+          model: agent.model,
+          image: agent.adapter.image,
+        },
+      };
+    });
+  return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
+}
+
+export function flagsToJson(flags: RunFlags): JsonObject {
+  const out: JsonObject = {};
+  if (flags.adapter) out.adapter = flags.adapter;
+  if (flags.model) out.model = flags.model;
+  if (flags.steps?.length) out.steps = flags.steps;
+  if (flags.maxWorkers) out.maxWorkers = flags.maxWorkers;
+  if (flags.fromStep) out.fromStep = flags.fromStep;
+  if (flags.fromRun) out.fromRun = flags.fromRun;
+  return out;
+}
+
+export function jsonToFlags(json: RunRecord['options']): RunFlags {
+  return {
+    ...(typeof json.adapter === 'string' ? { adapter: json.adapter } : {}),
+    ...(typeof json.model === 'string' ? { model: json.model } : {}),
+    ...(Array.isArray(json.steps) ? { steps: json.steps.filter((s): s is string => typeof s === 'string') } : {}),
+    ...(typeof json.maxWorkers === 'number' ? { maxWorkers: json.maxWorkers } : {}),
+    ...(typeof json.fromStep === 'string' ? { fromStep: json.fromStep } : {}),
+    ...(typeof json.fromRun === 'string' ? { fromRun: json.fromRun } : {}),
+  };
+}
