@@ -1,10 +1,11 @@
 // The original Wave's `.agents/` layout next to `.wave/`: discovery, precedence, path fallbacks and wave init.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  defaultsDir,
   findPipeline,
   initProject,
   inferProjectDir,
@@ -65,6 +66,7 @@ describe('the .agents/ layout', () => {
       r.problems.filter((p) => p.severity === 'error'),
       [],
     );
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'hello-world']);
+    const shipped = readdirSync(path.join(defaultsDir(), 'pipelines')).map((f) => f.replace(/\.yaml$/, ''));
+    assert.deepEqual(r.pipelinesChecked, shipped.sort());
   });
 });
