@@ -26,6 +26,7 @@ export type TemplateRef =
 export const TEMPLATE_VARIABLES = [
   'input',
   'run.id',
+  'run.name',
   'pipeline_id',
   'step_id',
   'pipeline_name',
@@ -42,8 +43,11 @@ export function classifyTemplateVar(expr: string): TemplateRef {
   switch (expr) {
     case 'input':
       return { kind: 'input' };
+    // The original format's names for the run: its id is `<pipeline>-<YYYYMMDD-HHMMSS>-<suffix>`, a readable name
+    // derived from the pipeline and the start time, and so is Wave's; both names give that id.
     case 'run.id':
-    case 'pipeline_id': // the original format's name for the run id
+    case 'run.name':
+    case 'pipeline_id':
       return { kind: 'run_id' };
     case 'step_id':
       return { kind: 'step_id' };
@@ -76,7 +80,7 @@ export function classifyTemplateVar(expr: string): TemplateRef {
       return { kind: 'step_json', step: json[1], artifact: json[2], path: fieldPath };
     }
   }
-  if (expr.startsWith('steps.') || expr === 'run.name') {
+  if (expr.startsWith('steps.')) {
     return {
       kind: 'unknown',
       reason: `{{ ${expr} }} is not supported yet`,

@@ -11,7 +11,12 @@ import type { StepGraph } from './graph.js';
 export const CHANGES_OUTPUT: OutputArtifact = { name: 'changes', path: 'changes', type: 'binary', required: true };
 
 /** Variables whose value is the same for every step of a run: a branch may name them. */
-const RUN_CONSTANT = new Set(['input', 'run.id', 'pipeline_id', 'pipeline_name']);
+const RUN_CONSTANT = new Set(['input', 'run.id', 'run.name', 'pipeline_id', 'pipeline_name']);
+
+/** The run's id has three names; a branch written with any of them is the same tree. */
+function canonicalVar(_whole: string, expr: string): string {
+  return expr === 'run.name' || expr === 'pipeline_id' ? '{{run.id}}' : `{{${expr}}}`;
+}
 
 export function isWorktreeStep(step: Step): boolean {
   return step.workspace?.type === 'worktree' || step.workspace?.ref !== undefined;
@@ -37,7 +42,7 @@ export function treeKeyOf(graph: StepGraph, step: Step): string | undefined {
   while (current && isWorktreeStep(current) && !seen.has(current.id)) {
     seen.add(current.id);
     const ws: Step['workspace'] = current.workspace;
-    if (ws?.branch !== undefined) return `branch:${ws.branch.replace(/\{\{\s*([^}]*?)\s*\}\}/g, '{{$1}}')}`;
+    if (ws?.branch !== undefined) return `branch:${ws.branch.replace(/\{\{\s*([^}]*?)\s*\}\}/g, canonicalVar)}`;
     if (ws?.ref === undefined) return `step:${current.id}`;
     current = graph.byId.get(ws.ref)?.step;
   }

@@ -45,7 +45,8 @@ describe('template variables of the original format', () => {
     ['{{ steps.greet.output.x }}', /\{\{ steps\.greet\.output\.x \}\} is not supported yet/],
     ['{{ steps.greet.artifacts.greeting.a.b }}', '/wave/in/greet/g.txt'],
     ['{{ steps.other.artifacts.x.a }}', /\{\{ steps\.other\.artifacts\.x\.a \}\}: unknown step 'other'/],
-    ['{{ run.name }}', /\{\{ run\.name \}\} is not supported yet/],
+    ['{{ run.name }}', 'r1'],
+    ['{{run.name}}-{{ run.id }}', 'r1-r1'],
   ];
   for (const [text, expected] of cases) {
     it(text, () => {

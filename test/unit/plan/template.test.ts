@@ -17,6 +17,7 @@ describe('renderTemplate', () => {
     ['Review {{input}}.', 'Review the auth module.'],
     ['{{   input   }}', 'the auth module'],
     ['run {{ run.id }} step {{ step_id }}', 'run code-review-20250101-120000-ab12 step summary'],
+    ['name {{ run.name }}', 'name code-review-20250101-120000-ab12'],
     ['id {{ pipeline_id }} of {{ pipeline_name }}', 'id code-review-20250101-120000-ab12 of code-review'],
     ['read {{ deps.analyze.analysis }}', 'read /wave/in/analyze/analysis'],
     ['no placeholders', 'no placeholders'],

@@ -72,6 +72,15 @@ describe('worktree checks', () => {
     assert.match(found[3] ?? '', /step 'd': workspace.branch cannot use \{\{ deps.a.x \}\}/);
   });
 
+  it('a branch may name the run by any of its names, and they are one tree', async () => {
+    const names = ['{{ run.id }}', '{{ run.name }}', 'x-{{pipeline_id}}', 'x-{{ run.name }}', 'w-{{ pipeline_name }}'];
+    const steps = names.map((b, i) => step(`s${i}`, `workspace: {type: worktree, branch: '${b}'}`));
+    const found = await problems(steps.join(''));
+    assert.equal(found.length, 2, found.join('\n'));
+    assert.match(found[0] ?? '', /'s0' and 's1'/);
+    assert.match(found[1] ?? '', /'s2' and 's3'/);
+  });
+
   it('a step that does not write code has no changes artifact', async () => {
     const found = await problems(step('a', '') + step('b', 'dependencies: [a]', 'cat {{ deps.a.changes }}'));
     assert.equal(found.length, 1);
