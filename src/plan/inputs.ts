@@ -8,6 +8,7 @@ import { didYouMean } from '../config/suggest.js';
 import { type OutputArtifact, type PipelineInjection, type Step, isPipelineInjection } from '../config/types.js';
 import type { StepGraph } from './graph.js';
 import type { MissingDep, TemplateContext } from './template.js';
+import { stepOutputOf } from './step-outputs.js';
 import { stepOutputs } from './worktrees.js';
 
 export interface StepInput {
@@ -87,6 +88,7 @@ export function stepTemplateContext(
     deps,
     artifacts: artifactsByName(step, inputs, present),
     ...(values.vars ? { vars: values.vars } : {}),
+    stepOutput: stepOutputOf(graph, values),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),
   };

@@ -20,6 +20,7 @@ export type TemplateRef =
   | { kind: 'artifact'; name: string }
   | { kind: 'project_var'; name: string }
   | { kind: 'step_json'; step: string; artifact: string; path: string[] }
+  | { kind: 'step_output'; step: string; field: StepOutputField }
   | { kind: 'unknown'; reason: string; hint?: string };
 
 /** The variables Wave knows, for messages. */
@@ -33,9 +34,14 @@ export const TEMPLATE_VARIABLES = [
   'deps.<step>.<artifact>',
   'artifacts.<name>',
   'steps.<step>.artifacts.<artifact>.<field>',
+  'steps.<step>.output.branch|base',
   'project.<key>',
   'forge.<field>',
 ] as const;
+
+/** The original format's step outputs: what a worktree step's tree is called and where it starts. */
+export const STEP_OUTPUT_FIELDS = ['branch', 'base'] as const;
+export type StepOutputField = (typeof STEP_OUTPUT_FIELDS)[number];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
@@ -80,13 +86,23 @@ export function classifyTemplateVar(expr: string): TemplateRef {
       return { kind: 'step_json', step: json[1], artifact: json[2], path: fieldPath };
     }
   }
+  const output = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.output\.(.+)$/.exec(expr);
+  if (output?.[1] && output[2]) {
+    const field = output[2];
+    if ((STEP_OUTPUT_FIELDS as readonly string[]).includes(field)) {
+      return { kind: 'step_output', step: output[1], field: field as StepOutputField };
+    }
+    return {
+      kind: 'unknown',
+      reason: `{{ ${expr} }}: a step has no output '${field}' (known: ${STEP_OUTPUT_FIELDS.join(', ')})`,
+      hint: 'steps.<step>.artifacts.<artifact>.<field> reads a field of a JSON artifact',
+    };
+  }
   if (expr.startsWith('steps.')) {
     return {
       kind: 'unknown',
-      reason: `{{ ${expr} }} is not supported yet`,
-      hint:
-        'steps.<step>.artifacts.<artifact>.<field>[.<field>…] reads a JSON field of an input; ' +
-        'or use {{ deps.<step>.<artifact> }} (its path) and read it in the step',
+      reason: `'${expr}' must have the form steps.<step>.artifacts.<artifact>.<field> or steps.<step>.output.<field>`,
+      hint: `steps.<step>.output.<field> is one of: ${STEP_OUTPUT_FIELDS.join(', ')}`,
     };
   }
   if (expr === '') return { kind: 'unknown', reason: 'empty placeholder {{ }}' };
@@ -121,6 +137,8 @@ export interface TemplateContext {
    * validating (the input is then only checked to be one the step receives).
    */
   readJsonField?: (step: string, artifact: string, path: readonly string[]) => string | MissingDep;
+  /** steps.<step>.output.<field>: the branch or base of a worktree step's tree (plan/step-outputs.ts). */
+  stepOutput?: (step: string, field: StepOutputField) => string | MissingDep;
   /** artifacts.<name>: an injected artifact by its `as:` name or its own name → its path inside the container. */
   artifacts?: Record<string, string>;
   /**
@@ -212,6 +230,10 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
       if (!ctx.readJsonField) return value;
       const field = ctx.readJsonField(ref.step, ref.artifact, ref.path);
       return typeof field === 'string' ? field : { ...field, message: `{{ ${expr} }}: ${field.message}` };
+    }
+    case 'step_output': {
+      const value = ctx.stepOutput?.(ref.step, ref.field) ?? { message: 'step outputs are not available here' };
+      return typeof value === 'string' ? value : { ...value, message: `{{ ${expr} }}: ${value.message}` };
     }
     case 'project_var': {
       if (ctx.vars === undefined) return '';
