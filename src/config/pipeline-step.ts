@@ -44,7 +44,13 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
       const hint = "write it like 'report.json' (a file) or 'pages/' (a folder); it lands in /wave/out/report.json";
       report(ctx, 'error', `step '${raw.id}': output path '${o.path}' ${wrong}`, [...where, 'path'], hint);
     }
-    return { name: o.name, path: o.path, type: o.type ?? inferArtifactType(o.path), required: o.required ?? true };
+    if (o.source === 'stdout' && /\/$/.test(o.path)) {
+      const hint = "name a file, e.g. path: 'stdout.txt'";
+      report(ctx, 'error', `step '${raw.id}': a stdout output is one file, not the folder '${o.path}'`, where, hint);
+    }
+    const type = o.type ?? inferArtifactType(o.path);
+    const stdout = o.source === 'stdout' ? { source: 'stdout' as const } : {};
+    return { name: o.name, path: o.path, type, required: o.required ?? true, ...stdout };
   });
   const seenNames = new Map<string, number>();
   outputs.forEach((o, j) => {

@@ -264,6 +264,8 @@ export interface OutputArtifact {
   /** json and yaml outputs are checked to parse (an implied format contract); binary and text are not read. */
   type: 'json' | 'yaml' | 'text' | 'markdown' | 'binary';
   required: boolean;
+  /** 'stdout': Wave writes the step's stdout to `path` after the step ends (engine/stdout-output.ts). */
+  source?: 'stdout';
 }
 
 export type RetryPolicy = 'none' | 'standard' | 'aggressive' | 'patient';

@@ -21,6 +21,7 @@ import { commandInvocation, contractCommandRunner, type CommandContext } from '.
 import type { Invocation } from './invocation.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { jsonFieldReader } from './json-fields.js';
+import { captureStdout } from './stdout-output.js';
 import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaFiles } from './step-environment.js';
 import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
@@ -137,8 +138,10 @@ async function runInvocation(
   };
 
   // Stored output is bounded (head + tail per stream); the parser still sees every line.
+  const bounds = storedOutputBounds(deps.manifest.manifest, step);
+  const stdoutOutput = captureStdout(step.output_artifacts, bounds);
   const output = createOutputRecorder({
-    bounds: storedOutputBounds(deps.manifest.manifest, step),
+    bounds,
     runId,
     stepId: step.id,
     attempt: request.attempt,
@@ -150,7 +153,9 @@ async function runInvocation(
       onCreated: (id) => store.attempts.setContainer(runId, step.id, id),
       onLine: (line) => {
         invocation.parseLine?.(line.text, line.stream);
-        output.line(line.stream, scrub(line.text), line.truncatedBytes);
+        const text = scrub(line.text);
+        output.line(line.stream, text, line.truncatedBytes);
+        if (line.stream === 'stdout') stdoutOutput?.line(text, line.truncatedBytes);
       },
     })
     .finally(() => output.finish());
@@ -190,6 +195,8 @@ async function runInvocation(
     });
   }
 
+  const stdoutFailure = await stdoutOutput?.write(ws.out);
+  if (stdoutFailure) return { ...stdoutFailure, ...base };
   const declared = step.output_artifacts.map((o) => o.path);
   const limits = {
     ...(spec.resources?.outBytes !== undefined ? { maxTotalBytes: spec.resources.outBytes } : {}),
