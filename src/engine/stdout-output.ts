@@ -17,12 +17,8 @@ export interface StdoutCapture {
   write(outDir: string): Promise<AttemptFailure | undefined>;
 }
 
-export function stdoutOutputs(outputs: readonly OutputArtifact[]): OutputArtifact[] {
-  return outputs.filter((o) => o.source === 'stdout');
-}
-
 export function captureStdout(outputs: readonly OutputArtifact[], bounds: OutputBounds): StdoutCapture | undefined {
-  const wanted = stdoutOutputs(outputs);
+  const wanted = outputs.filter((o) => o.source === 'stdout');
   if (!wanted.length) return undefined;
   const limit = bounds.headBytes + bounds.tailBytes;
   const chunks: Buffer[] = [];
@@ -74,13 +70,7 @@ async function writeBeside(outDir: string, rel: string, content: Buffer): Promis
     else if (!stat.isDirectory()) return `the step left '${path.relative(outDir, dir)}', which is not a folder`;
   }
   const target = path.join(dir, parts[parts.length - 1] ?? '');
-  if (
-    await fs.lstat(target).then(
-      () => true,
-      () => false,
-    )
-  )
-    return 'the step itself wrote the file';
+  if (await fs.lstat(target).catch(() => undefined)) return 'the step itself wrote the file';
   await fs.writeFile(target, content, { flag: 'wx' });
   return undefined;
 }
