@@ -27,18 +27,37 @@ export function waveGitDir(projectDir: string): string {
   return path.join(projectDir, '.wave', 'git');
 }
 
-/** Opens (creating it the first time) the project's Wave git directory. */
+const attributesOf = (gitDir: string) => path.join(gitDir, 'info', 'attributes');
+
+/**
+ * Opens (creating it the first time) the project's Wave git directory. Two runs starting at once must not both
+ * `git init` it (they race on its files): it is made complete in a private folder and renamed into place, and the
+ * loser of the rename uses the winner's.
+ */
 export async function openWaveGit(projectDir: string): Promise<WaveGit> {
   const gitDir = waveGitDir(projectDir);
-  const attributes = path.join(gitDir, 'info', 'attributes');
-  const ready = await fs.readFile(attributes, 'utf8').catch(() => undefined);
-  if (ready !== NEUTRAL_ATTRIBUTES) {
-    await fs.mkdir(gitDir, { recursive: true });
-    await git(['init', '--quiet', '--bare', gitDir]);
-    await fs.mkdir(path.dirname(attributes), { recursive: true });
-    await fs.writeFile(attributes, NEUTRAL_ATTRIBUTES);
+  const ready = async () =>
+    (await fs.readFile(attributesOf(gitDir), 'utf8').catch(() => undefined)) === NEUTRAL_ATTRIBUTES;
+  if (await ready()) return { gitDir };
+  await fs.mkdir(path.dirname(gitDir), { recursive: true });
+  const fresh = await fs.mkdtemp(`${gitDir}.init-`);
+  try {
+    await initInto(fresh);
+    await fs.rename(fresh, gitDir).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
+    });
+  } finally {
+    await fs.rm(fresh, { recursive: true, force: true });
   }
+  // A folder left half-made by an older Wave that died mid-init: finishing it is one process's job at a time.
+  if (!(await ready())) await initInto(gitDir);
   return { gitDir };
+}
+
+async function initInto(gitDir: string): Promise<void> {
+  await git(['init', '--quiet', '--bare', gitDir]);
+  await fs.mkdir(path.dirname(attributesOf(gitDir)), { recursive: true });
+  await fs.writeFile(attributesOf(gitDir), NEUTRAL_ATTRIBUTES);
 }
 
 /** The git repository `dir` is in, or undefined when it is in none. */
