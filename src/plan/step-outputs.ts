@@ -3,13 +3,19 @@
 // and a run give the same answer (or the same error).
 import { didYouMean } from '../config/suggest.js';
 import type { StepGraph } from './graph.js';
-import type { TemplateValues } from './inputs.js';
 import { fillTemplate, type MissingDep, type StepOutputField } from './template.js';
 import { isWorktreeStep, treeKeyOf, treeSettings } from './worktrees.js';
 
+/** The run's constants a branch may use (a TemplateValues of inputs.ts fits). */
+interface RunConstants {
+  input: string;
+  runId: string;
+  pipelineName: string;
+}
+
 export function stepOutputOf(
   graph: StepGraph,
-  values: TemplateValues,
+  values: RunConstants,
 ): (step: string, field: StepOutputField) => string | MissingDep {
   return (id, field) => {
     const step = graph.byId.get(id)?.step;
