@@ -172,7 +172,8 @@ export class DockerSandbox implements Sandbox {
       // wave-hold starts the command once the sentinel, the archive's last entry, is in /wave/out.
       if (seeded) await outputs.seed(container.handle, seedSentinel(nonce));
       if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
-      const ended = await container.ended();
+      const drainTimeoutMs = this.options.drainTimeoutMs ?? 10_000;
+      const ended = await container.ended(drainTimeoutMs);
       // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded,
       // while the container still holds /wave/out; without a marker it no longer does, and they are lost.
       const copied =
@@ -186,7 +187,7 @@ export class DockerSandbox implements Sandbox {
       // After an empty marker wave-hold exits by itself; the release only matters if the marker was forged.
       if (ended?.empty) void container.release();
       else if (ended) await container.release();
-      const exit = await container.exit(this.options.drainTimeoutMs ?? 10_000);
+      const exit = await container.exit(drainTimeoutMs);
 
       const status: SandboxStatus = stop.reason ?? (exit.oomKilled ? 'oom_killed' : 'exited');
       if (stop.consumerError) throw stop.consumerError.err;

@@ -13,6 +13,8 @@ import { removeContainer, sandboxFailed } from './engine-errors.js';
 import { KILL_SIGNAL, MarkerWatch, RELEASE_SIGNAL, type HoldMarker } from './hold.js';
 import { imageMissing, isNoSuchImage } from './images.js';
 
+const STOPPED = Symbol('stopped');
+
 /** How long wave-hold gets to act on a kill or a release before the container itself is killed (it was stopped). */
 const HOLD_ANSWER_MS = 3000;
 
@@ -114,12 +116,22 @@ export class StepContainer {
    * Settles when the command has ended: with wave-hold's marker while the container holds /wave/out, or with
    * undefined when the container stopped without one (wave-hold killed from inside, or the container from outside).
    */
-  async ended(): Promise<HoldMarker | undefined> {
+  async ended(drainTimeoutMs: number): Promise<HoldMarker | undefined> {
     const stopped = (this.waited as Promise<unknown>).then(
-      () => undefined,
-      () => undefined,
+      (): typeof STOPPED => STOPPED,
+      (): typeof STOPPED => STOPPED,
     );
-    return Promise.race([this.marker, stopped]);
+    const first = await Promise.race([this.marker, stopped]);
+    if (first !== STOPPED) return first;
+    // With /wave/out empty wave-hold exits right after its marker, which may still be in the output behind what a
+    // slow consumer has not taken yet: wait for the output (bounded) before calling /wave/out lost. Only an "empty"
+    // marker holds after the stop; "copy now" from a container that has stopped is a lost /wave/out all the same.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs)));
+    await Promise.race([this.drained, timeout]);
+    clearTimeout(timer);
+    const late = await Promise.race([this.marker, Promise.resolve(undefined)]);
+    return late?.empty ? late : undefined;
   }
 
   /** Asks wave-hold to exit with the command's exit code; the container is killed if it does not answer. */

@@ -9,7 +9,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DockerSandbox } from '../../../src/sandbox/docker/sandbox.js';
-import type { SandboxSpec } from '../../../src/sandbox/types.js';
+import type { SandboxRunOptions, SandboxSpec } from '../../../src/sandbox/types.js';
 import { cleanup, containersOf, makeWorkspace, sandboxTestEnv, stepSpec, uniqueRunId, volumesOf } from './support.js';
 
 const env = await sandboxTestEnv();
@@ -18,11 +18,18 @@ const run = uniqueRunId('hold');
 const NONCE = `n=$(tr '\\0' '\\n' < /proc/$PPID/cmdline | grep -A1 -x wave-hold | tail -1)`;
 const FORGE = `printf '\\036wave-hold:%s:%s\\n' "$n"`;
 
-async function attack(step: string, script: string, extra: Partial<SandboxSpec> = {}, seed = false) {
+async function attack(
+  step: string,
+  script: string,
+  extra: Partial<SandboxSpec> = {},
+  seed = false,
+  options: SandboxRunOptions = {},
+) {
   const ws = await makeWorkspace();
   if (seed) await writeFile(join(ws.out, 'given.txt'), 'given\n');
   const result = await new DockerSandbox({ docker: env.docker }).run(
     stepSpec(run, ws, ['sh', '-c', script], { labels: { run, step, attempt: 1 }, ...extra }),
+    options,
   );
   const left = (await containersOf(env.docker, run)).filter((c) => c.Labels['wave.step'] === step);
   assert.deepEqual(left, [], 'no container left');
@@ -88,13 +95,30 @@ describe('docker sandbox: wave-hold under attack', { skip: env.skip }, () => {
   it('processes left behind are killed before the copy, which keeps what they wrote; stdin gets through', async () => {
     const { result, out, ws } = await attack(
       'strays',
-      '(sleep 1000 &); (while :; do echo x >> /wave/out/log; done) & read line; echo "$line" > /wave/out/in; exit 0',
+      '(sleep 1000 &); (while :; do echo x >> /wave/out/log; done) & read line; echo "$line" > /wave/out/in; ' +
+        // the loop must have written once before the command exits, or the test races the loop's first fork
+        'until [ -s /wave/out/log ]; do sleep 0.01; done; exit 0',
       { stdin: 'from stdin\n' },
     );
     assert.equal(result.exitCode, 0, result.stderrTail);
     assert.equal(result.outputRefused, undefined, result.outputRefused?.message);
     assert.deepEqual(out, ['in', 'log']);
     assert.equal(await readFile(join(ws.out, 'in'), 'utf8'), 'from stdin\n');
+  });
+
+  it('a consumer slower than the output: the marker behind it still counts once the container has stopped', async () => {
+    // With /wave/out empty wave-hold prints its marker and exits at once; the marker then sits behind the stdout the
+    // consumer has not taken yet, and the container's stop is seen first. That is not a lost /wave/out.
+    let lines = 0;
+    const slow = async () => {
+      lines++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    const { result, out } = await attack('slow-reader', 'seq 1 60', {}, false, { onLine: slow });
+    assert.equal(result.exitCode, 0, result.stderrTail);
+    assert.equal(result.outputRefused, undefined, result.outputRefused?.message);
+    assert.deepEqual(out, []);
+    assert.equal(lines, 60);
   });
 
   it('SIGINT and SIGQUIT keep their default action in the command (not ignored as in a plain async list)', async () => {
