@@ -79,7 +79,8 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<what>', 'pipelines | personas | adapters | runs')
     .option('--limit <n>', 'runs: how many (default 20)')
     .option('--status <s>', 'runs: only these statuses (comma-separated)')
-    .action(async (what: string, opts: { limit?: string; status?: string }) =>
+    .option('--all', 'runs: child runs of pipeline and iterate steps too (default: top-level runs only)')
+    .action(async (what: string, opts: { limit?: string; status?: string; all?: boolean }) =>
       finish(
         what === 'runs'
           ? await (await import('./runs.js')).listRunsCommand(ctx, opts)

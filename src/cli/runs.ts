@@ -1,11 +1,11 @@
-// `wave list runs [--limit N] [--status S]`.
+// `wave list runs [--limit N] [--status S] [--all]`: top-level runs; --all adds the child runs of the tree.
 import { RUN_STATUSES, type RunStatus } from '../state/types.js';
 import { WaveError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { printJson, table } from './render.js';
 import { duration, withStore } from './store-access.js';
 
-export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; status?: string }): Promise<number> {
+export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; status?: string; all?: boolean }): Promise<number> {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new WaveError('usage', `--limit ${opts.limit}: expected a positive whole number`);
@@ -16,7 +16,11 @@ export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; s
       hint: `one of: ${RUN_STATUSES.join(', ')}`,
     });
   return withStore(ctx, (store) => {
-    const runs = store.runs.list({ limit, ...(statuses.length ? { status: statuses as RunStatus[] } : {}) });
+    const runs = store.runs.list({
+      limit,
+      topLevel: !opts.all,
+      ...(statuses.length ? { status: statuses as RunStatus[] } : {}),
+    });
     if (ctx.output === 'json') {
       printJson(
         runs.map((r) => ({
@@ -27,6 +31,9 @@ export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; s
           startedAt: r.startedAt,
           finishedAt: r.finishedAt,
           exitCode: r.exitCode,
+          parentRunId: r.parentRunId,
+          parentStepId: r.parentStepId,
+          itemIndex: r.itemIndex,
         })),
       );
     } else if (runs.length === 0) {
@@ -36,7 +43,7 @@ export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; s
         table(
           ['run', 'pipeline', 'status', 'started', 'time'],
           runs.map((r) => [
-            r.id,
+            r.parentRunId ? `${r.id} (child of ${r.parentRunId}/${r.parentStepId})` : r.id,
             r.pipeline,
             r.status,
             r.startedAt ?? r.createdAt,

@@ -6,17 +6,19 @@ import type { ChangeSummary } from '../engine/changes-service.js';
 import type { ArtifactRecord } from '../state/index.js';
 import type { CliContext } from './context.js';
 import { paint, printJson, table, terminalSafe } from './render.js';
+import { childrenByStep, treeLines } from './run-tree.js';
 import { duration, withStore } from './store-access.js';
 
 export async function statusCommand(ctx: CliContext, runId: string | undefined): Promise<number> {
   return withStore(ctx, async (store) => {
-    const found = runId ? store.runs.require(runId) : store.runs.list({ limit: 1 })[0];
+    const found = runId ? store.runs.require(runId) : store.runs.list({ limit: 1, topLevel: true })[0];
     if (!found) throw new WaveError('run_not_found', 'no runs yet', { hint: 'start one with wave run <pipeline>' });
     // A killed Wave left the run `running`: say what it is (failed, steps interrupted), not what it was.
     const run = store.runs.abandonIfOwnerDied(found.id) ? store.runs.require(found.id) : found;
     const steps = store.steps.list(run.id);
     const attempts = store.attempts.list(run.id);
     const changes = await changeTotals(store.artifacts.list(run.id).filter((a) => a.name === 'changes'));
+    const children = childrenByStep(store, run.id);
     if (ctx.output === 'json') {
       printJson({
         runId: run.id,
@@ -26,6 +28,9 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
         finishedAt: run.finishedAt,
         error: run.error,
         exitCode: run.exitCode,
+        parentRunId: run.parentRunId,
+        parentStepId: run.parentStepId,
+        itemIndex: run.itemIndex,
         steps: steps.map((s) => ({
           id: s.stepId,
           status: s.status,
@@ -35,6 +40,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           error: s.error,
           reusedFrom: s.reusedFrom,
           ...(changes.has(s.stepId) ? { changes: changes.get(s.stepId) } : {}),
+          ...(children.has(s.stepId) ? { children: children.get(s.stepId) ?? [] } : {}),
           attemptHistory: attempts
             .filter((a) => a.stepId === s.stepId)
             .map((a) => ({
@@ -55,6 +61,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     );
     // Errors and step notes quote what steps produced (exit reasons, file names): printed terminal-safe.
     if (run.error) process.stdout.write(`error: ${terminalSafe(run.error)}\n`);
+    if (run.parentRunId) process.stdout.write(`child of run ${run.parentRunId}, step ${run.parentStepId}\n`);
     process.stdout.write('\n');
     process.stdout.write(
       table(
@@ -69,6 +76,8 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
         ]),
       ),
     );
+    const tree = treeLines(store, children);
+    if (tree.length) process.stdout.write(`\nchild runs:\n${tree.join('\n')}\n`);
     return 0;
   });
 }

@@ -235,6 +235,7 @@ export async function startRun(
   const prepared = await preparePipeline(options, pipelineRef, flags, note);
   const bus = newBus(options);
   const store = openStore(options.projectDir, (e) => bus.emit(e));
+  bus.enrichWith((e) => store.withLineage(e));
   bus.subscribe(storeSink(store.events));
   try {
     // Checked before the run exists: a --from-step with nothing to reuse is the user's mistake, not a failed run.
@@ -292,6 +293,7 @@ export async function resumeRun(
   const note = options.note ?? (() => undefined);
   const bus = newBus(options);
   const store = openStore(options.projectDir, (e) => bus.emit(e));
+  bus.enrichWith((e) => store.withLineage(e));
   bus.subscribe(storeSink(store.events));
   try {
     const run = store.runs.require(runId);

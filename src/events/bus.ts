@@ -19,6 +19,7 @@ export class EventBus {
   private readonly sinks: EventSink[] = [];
   private readonly reported = new Set<EventSink>();
   private readonly report: (message: string) => void;
+  private enrich: ((event: WaveEvent) => WaveEvent) | undefined;
 
   constructor(options: EventBusOptions = {}) {
     this.report = options.reportTo ?? ((message) => process.stderr.write(`${message}\n`));
@@ -33,7 +34,13 @@ export class EventBus {
     };
   }
 
-  emit(event: WaveEvent): void {
+  /** Every event emitted from now on first goes through `fn` (a child run's events gain their parent). */
+  enrichWith(fn: (event: WaveEvent) => WaveEvent): void {
+    this.enrich = fn;
+  }
+
+  emit(raw: WaveEvent): void {
+    const event = this.enrich ? this.enrich(raw) : raw;
     // A copy, so a sink that unsubscribes during delivery does not make the loop skip its neighbour.
     for (const sink of [...this.sinks]) {
       try {

@@ -29,6 +29,11 @@ interface EventBase {
    * "already persisted" from "not yet", and `wave logs --follow` uses it as its cursor.
    */
   eventId?: number;
+  /** Set on every event of a child run (DESIGN.md "A run is a tree"): the run and step that started it. */
+  parentRunId?: string;
+  parentStepId?: string;
+  /** The iterate item the child run is for (0-based). */
+  itemIndex?: number;
 }
 
 /** Events about the run as a whole. */

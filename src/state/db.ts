@@ -35,12 +35,16 @@ export interface StoreOptions {
 
 export type SqlParam = string | number | null;
 
+export type RunLineage = Pick<WaveEvent, 'parentRunId' | 'parentStepId' | 'itemIndex'>;
+
 export class StateDb {
   readonly path: string;
   private readonly db: BetterSqlite3.Database;
   private readonly clock: () => Date;
   private readonly onEvent: ((event: WaveEvent) => void) | undefined;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** A run's place in its tree never changes once the row exists: read once per run. */
+  private readonly lineages = new Map<string, RunLineage>();
   /** Events written by the open transaction; undefined outside one. */
   private pendingEvents: WaveEvent[] | undefined;
 
@@ -104,7 +108,9 @@ export class StateDb {
   }
 
   /** Appends an event to the log; inside `write` it is also delivered after commit. Returns it with its id. */
-  insertEvent<E extends WaveEvent>(event: E): E & { eventId: number } {
+  insertEvent<E extends WaveEvent>(rawEvent: E): E & { eventId: number } {
+    const lineage = this.lineageOf(rawEvent.runId);
+    const event = lineage.parentRunId === undefined ? rawEvent : { ...rawEvent, ...lineage };
     const columns = eventColumns(event);
     const info = this.stmt(
       `INSERT INTO events (run_id, step_id, attempt, type, time, payload) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -112,6 +118,23 @@ export class StateDb {
     const stored = { ...event, eventId: Number(info.lastInsertRowid) };
     this.pendingEvents?.push(stored);
     return stored;
+  }
+
+  /** What every event of a child run carries: its parent run and step, and its iterate item. */
+  lineageOf(runId: string): RunLineage {
+    const known = this.lineages.get(runId);
+    if (known) return known;
+    const row = this.stmt(`SELECT parent_run_id, parent_step_id, item_index FROM runs WHERE id = ?`).get(runId) as
+      | { parent_run_id: string | null; parent_step_id: string | null; item_index: number | null }
+      | undefined;
+    if (!row) return {};
+    const lineage: RunLineage = {
+      ...(row.parent_run_id === null ? {} : { parentRunId: row.parent_run_id }),
+      ...(row.parent_step_id === null ? {} : { parentStepId: row.parent_step_id }),
+      ...(row.item_index === null ? {} : { itemIndex: row.item_index }),
+    };
+    this.lineages.set(runId, lineage);
+    return lineage;
   }
 
   /**

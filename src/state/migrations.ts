@@ -130,6 +130,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN owner_start TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'run tree (child runs of pipeline and iterate steps)',
+    sql: `
+      -- A child run: started by step parent_step_id of run parent_run_id, for item item_index of an iterate
+      -- (NULL for a sub-pipeline run once). A top-level run has all three NULL.
+      ALTER TABLE runs ADD COLUMN parent_run_id TEXT REFERENCES runs (id) ON DELETE CASCADE;
+      ALTER TABLE runs ADD COLUMN parent_step_id TEXT;
+      ALTER TABLE runs ADD COLUMN item_index INTEGER;
+      -- A step finds its children again (resume) and status/cancel walk the tree down.
+      CREATE INDEX runs_by_parent ON runs (parent_run_id, parent_step_id, item_index);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

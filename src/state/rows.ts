@@ -29,6 +29,9 @@ export interface RunRow {
   error: string | null;
   exit_code: number | null;
   options: string;
+  parent_run_id: string | null;
+  parent_step_id: string | null;
+  item_index: number | null;
 }
 
 export interface StepRow {
@@ -108,6 +111,9 @@ export function toRun(row: RunRow): RunRecord {
     error: row.error,
     exitCode: row.exit_code,
     options: JSON.parse(row.options) as JsonObject,
+    parentRunId: row.parent_run_id,
+    parentStepId: row.parent_step_id,
+    itemIndex: row.item_index,
   };
 }
 

@@ -16,6 +16,7 @@ export function listRuns(db: StateDb, query: ListRunsQuery): RunRecord[] {
     where.push('pipeline = ?');
     params.push(query.pipeline);
   }
+  if (query.topLevel) where.push('parent_run_id IS NULL');
   params.push(query.limit ?? 20);
   const sql =
     `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ` +

@@ -18,6 +18,7 @@ import { requireRunRow, runRow, stepRows } from './read-rows.js';
 import { toRun, type RunRow } from './rows.js';
 import { latestRunWithCompletedSteps, listRuns } from './run-queries.js';
 import { newRunId } from './run-id.js';
+import { childRunRow, childRunRows, descendantRunRows, type RunParent } from './run-tree.js';
 import { transitionStep } from './step-machine.js';
 import { IllegalTransitionError } from './transition-error.js';
 import type { JsonObject, ListRunsQuery, RunOwner, RunRecord, RunStatus } from './types.js';
@@ -36,6 +37,8 @@ export interface CreateRunInput {
   input: string;
   options?: JsonObject;
   steps?: readonly StepPlan[];
+  /** A child run: the run and step (and iterate item) that start it. */
+  parent?: RunParent;
 }
 
 export interface RunEndDetails {
@@ -75,10 +78,21 @@ export class RunRepository {
     this.db.write(() => {
       this.db
         .stmt(
-          `INSERT INTO runs (id, pipeline, pipeline_path, input, status, created_at, options)
-           VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+          `INSERT INTO runs (id, pipeline, pipeline_path, input, status, created_at, options,
+             parent_run_id, parent_step_id, item_index)
+           VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
         )
-        .run(id, input.pipeline, input.pipelinePath, input.input, now, JSON.stringify(input.options ?? {}));
+        .run(
+          id,
+          input.pipeline,
+          input.pipelinePath,
+          input.input,
+          now,
+          JSON.stringify(input.options ?? {}),
+          input.parent?.runId ?? null,
+          input.parent?.stepId ?? null,
+          input.parent?.itemIndex ?? null,
+        );
       this.insertSteps(id, input.steps ?? []);
     });
     return this.require(id);
@@ -98,6 +112,21 @@ export class RunRepository {
   /** Like get, but a missing run is the user's mistake (a mistyped id) and says so. */
   require(runId: string): RunRecord {
     return toRun(requireRunRow(this.db, runId));
+  }
+
+  /** The child run a step started for `parent` (an item index for iterate), if it was ever created. */
+  child(parent: RunParent): RunRecord | undefined {
+    return childRunRow(this.db, parent);
+  }
+
+  /** A run's direct children, by step and item index. */
+  children(runId: string): RunRecord[] {
+    return childRunRows(this.db, runId);
+  }
+
+  /** Every run below this one, parents first. */
+  descendants(runId: string): RunRecord[] {
+    return descendantRunRows(this.db, runId);
   }
 
   /** Newest first. */
@@ -203,6 +232,11 @@ export class RunRepository {
         .run(runId, now);
       if (inserted.changes === 0) return 'already_requested';
       this.db.insertEvent<CancelRequestedEvent>({ type: 'cancel_requested', runId, time: now });
+      // The tree below goes too: each child's executor sees its own request, whichever process runs it.
+      for (const child of descendantRunRows(this.db, runId)) {
+        if (child.status !== 'pending' && child.status !== 'running') continue;
+        this.db.stmt(`INSERT OR IGNORE INTO cancellations (run_id, requested_at) VALUES (?, ?)`).run(child.id, now);
+      }
       return 'requested';
     });
   }

@@ -4,6 +4,7 @@
 import { ArtifactRepository } from './artifacts.js';
 import { AttemptRepository } from './attempts.js';
 import { ContractResultRepository } from './contract-results.js';
+import type { WaveEvent } from '../events/types.js';
 import { StateDb, type StoreOptions } from './db.js';
 import { EventLog } from './event-log.js';
 import { RunRepository } from './runs.js';
@@ -36,6 +37,12 @@ export class Store {
   /** Runs several store calls as one transaction (e.g. seeding many runs). Events are delivered after commit. */
   transaction<T>(fn: () => T): T {
     return this.db.write(fn);
+  }
+
+  /** The event with its run's place in the tree (parent run, step, item), as the events table stores it. */
+  withLineage<E extends WaveEvent>(event: E): E {
+    const lineage = this.db.lineageOf(event.runId);
+    return lineage.parentRunId === undefined ? event : { ...event, ...lineage };
   }
 
   /** `wave clean`: gives the space of deleted runs back to the file system. */

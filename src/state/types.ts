@@ -46,6 +46,11 @@ export interface RunRecord {
   exitCode: number | null;
   /** The run's options (flags, overrides) as given to `wave run`, for `wave resume`. */
   options: JsonObject;
+  /** A child run (DESIGN.md "A run is a tree"): the run and step that started it; null for a top-level run. */
+  parentRunId: string | null;
+  parentStepId: string | null;
+  /** The iterate item this child runs (0-based); null for a sub-pipeline's single child and top-level runs. */
+  itemIndex: number | null;
 }
 
 export interface StepRecord {
@@ -107,4 +112,6 @@ export interface ListRunsQuery {
   limit?: number;
   status?: RunStatus | readonly RunStatus[];
   pipeline?: string;
+  /** Only runs nobody started (no parent run); child runs are listed under their root's status. */
+  topLevel?: boolean;
 }
