@@ -4,9 +4,10 @@
 import path from 'node:path';
 import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
-import type { Contract, DocPath, Locator, Mount, OutputArtifact, Step } from './types.js';
+import type { Contract, DocPath, Iterate, Locator, Mount, OutputArtifact, Step } from './types.js';
 
-export interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace'> {
+export interface RawStep
+  extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate'> {
   workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
   };
@@ -16,6 +17,11 @@ export interface RawStep extends Omit<Step, 'exec' | 'dependencies' | 'output_ar
   dependencies?: string[];
   output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
   handover?: { contract?: Contract; contracts?: Contract[] };
+  pipeline?: string;
+  input?: string;
+  input_ref?: { from: string };
+  config?: { inject?: string[]; extract?: string[]; env?: Record<string, string>; timeout?: string };
+  iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
 }
 
 export interface Ctx {

@@ -7,12 +7,21 @@ import { findTemplateVars } from './placeholders.js';
 import { type Ctx, type RawStep, inferArtifactType, outPathProblem, report } from './pipeline-context.js';
 import { checkContract } from './pipeline-contract.js';
 import { checkInjections, checkMounts, checkRetry } from './pipeline-step-checks.js';
+import {
+  aggregateOutput,
+  checkAggregate,
+  extractedOutputs,
+  normaliseIterate,
+  pipelineExec,
+} from './pipeline-composition.js';
 import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
 
 export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
-  const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...rest } = raw;
-  const exec = normaliseExec(raw, at, ctx);
+  const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...composite } = raw;
+  const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, ...rest } = composite;
+  const subPipeline = pipelineExec(raw, at, ctx);
+  const exec = subPipeline ?? normaliseExec(raw, at, ctx);
   void legacyType;
   void legacyScript;
   void rawExec;
@@ -65,6 +74,12 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     seenNames.set(o.name, j);
   });
 
+  const itemOutputs = subPipeline ? extractedOutputs(subPipeline) : outputs;
+  const iterate = normaliseIterate(raw, at, ctx, itemOutputs);
+  checkAggregate(raw, at, ctx, itemOutputs);
+  // An iterated step's own artifact is the aggregate's merge (if any); its declared outputs are each item's.
+  const stepOutputs = iterate ? (raw.aggregate ? [aggregateOutput(raw.aggregate)] : []) : itemOutputs;
+
   let contracts: Contract[] = [];
   let contractsAt: DocPath = [...at, 'handover', 'contracts'];
   if (handover?.contract && handover.contracts) {
@@ -104,7 +119,8 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     ...(workspace ? { workspace: { ...tree, ...(mounts ? { mount: mounts } : {}) } } : {}),
     dependencies: raw.dependencies ?? [],
     exec,
-    output_artifacts: outputs,
+    output_artifacts: stepOutputs,
+    ...(iterate ? { iterate } : {}),
     handover: { contracts },
   };
 }

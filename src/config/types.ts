@@ -220,7 +220,51 @@ export interface CommandExec {
   image?: string;
 }
 
-export type Exec = PromptExec | CommandExec;
+/** `pipeline: <name>`: the step runs another pipeline of the project as a child run (DESIGN.md "A run is a tree"). */
+export interface PipelineExec {
+  type: 'pipeline';
+  pipeline: string;
+  /** The child's input, a template (`{{ item }}`, `{{ input }}` …); default: this run's input. */
+  input?: string;
+  /** The child's input from a dependency's artifact (`<step>.<artifact>`, its text), or a literal. */
+  input_ref?: { from: string };
+  /** `<step>.<artifact>` of this run given to every step of the child at /wave/in/<artifact>. */
+  inject: string[];
+  /** Child outputs that become this step's artifacts; filled from the child's pipeline_outputs when validated. */
+  extract: string[];
+  /** Set into every container of the child run. */
+  env: Record<string, string>;
+  /** The child run's wall-clock limit (ms). */
+  timeoutMs?: number;
+  /** Set when validated against the project: each extracted name, and the child step and artifact it is. */
+  outputs?: Array<{ name: string; step: string; artifact: string }>;
+}
+
+export type Exec = PromptExec | CommandExec | PipelineExec;
+
+/** `iterate:` the step runs once per item of a JSON array, each item an indexed child run. */
+export interface Iterate {
+  /** A reference to a JSON array: `{{ steps.<id>.artifacts.<artifact>.<path> }}` or `{{ steps.<id>.output.<field> }}`. */
+  over: string;
+  mode: 'sequential' | 'parallel';
+  /** Parallel mode: at most this many items at once (the run's worker limit still counts every container). */
+  max_concurrent?: number;
+  /** fail: the first failed item stops the rest; continue: failed items are recorded and the step completes. */
+  on_failure: 'fail' | 'continue';
+  /** What each item writes (the step's declared or extracted outputs); the step itself has only the aggregate's. */
+  item_outputs: OutputArtifact[];
+}
+
+/** `aggregate:` Wave merges the iterate children's outputs into one artifact of this step (no container). */
+export interface Aggregate {
+  /** The artifact of each child to merge: its name (an output of the iterated step, or an extracted one). */
+  from: string;
+  /** The merged artifact's name (and file name in the step's out folder). */
+  into: string;
+  strategy: 'merge_arrays' | 'concat' | 'reduce';
+  /** reduce: the field whose value keys each child's object in the result. */
+  key?: string;
+}
 export const DEFAULT_COMMAND_IMAGE = 'wave/base:latest';
 
 export interface Mount {
@@ -306,6 +350,8 @@ export interface Step {
    * a provider credential (the real key then enters its container). A prompt step's persona decides instead.
    */
   credentials?: 'placeholder' | 'passthrough';
+  iterate?: Iterate;
+  aggregate?: Aggregate;
 }
 
 export interface PipelineInput {

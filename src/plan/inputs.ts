@@ -61,6 +61,8 @@ export interface TemplateValues {
   pipelineName: string;
   /** project.* and forge.* (Manifest.variables); absent when no manifest is known. */
   vars?: Readonly<Record<string, string>>;
+  /** An iterate item's value; absent when validating (any item renders alike). */
+  item?: { value: unknown };
 }
 
 /**
@@ -88,6 +90,7 @@ export function stepTemplateContext(
     deps,
     artifacts: artifactsByName(step, inputs, present),
     ...(values.vars ? { vars: values.vars } : {}),
+    ...(step.iterate ? { item: values.item ?? 'any' } : {}),
     stepOutput: stepOutputOf(graph, values),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),

@@ -21,6 +21,7 @@ export type TemplateRef =
   | { kind: 'project_var'; name: string }
   | { kind: 'step_json'; step: string; artifact: string; path: string[] }
   | { kind: 'step_output'; step: string; field: StepOutputField }
+  | { kind: 'item'; path: string[] }
   | { kind: 'unknown'; reason: string; hint?: string };
 
 /** The variables Wave knows, for messages. */
@@ -37,6 +38,8 @@ export const TEMPLATE_VARIABLES = [
   'steps.<step>.output.branch|base',
   'project.<key>',
   'forge.<field>',
+  'item',
+  'item.<field>',
 ] as const;
 
 /** The original format's step outputs: what a worktree step's tree is called and where it starts. */
@@ -59,6 +62,11 @@ export function classifyTemplateVar(expr: string): TemplateRef {
       return { kind: 'step_id' };
     case 'pipeline_name':
       return { kind: 'pipeline_name' };
+  }
+  if (expr === 'item' || expr.startsWith('item.')) {
+    const path = expr === 'item' ? [] : expr.slice('item.'.length).split('.');
+    if (path.every((f) => /^[A-Za-z0-9_-]+$/.test(f))) return { kind: 'item', path };
+    return { kind: 'unknown', reason: `'${expr}' must have the form item or item.<field>` };
   }
   if (expr.startsWith('deps.')) {
     const parts = expr.split('.');
@@ -139,6 +147,11 @@ export interface TemplateContext {
   readJsonField?: (step: string, artifact: string, path: readonly string[]) => string | MissingDep;
   /** steps.<step>.output.<field>: the branch or base of a worktree step's tree (plan/step-outputs.ts). */
   stepOutput?: (step: string, field: StepOutputField) => string | MissingDep;
+  /**
+   * `{{ item }}` in an iterate step: the item's value; 'any' when validating (every item renders alike). Absent in
+   * a step without iterate, where the placeholder is an error.
+   */
+  item?: { value: unknown } | 'any';
   /** artifacts.<name>: an injected artifact by its `as:` name or its own name → its path inside the container. */
   artifacts?: Record<string, string>;
   /**
@@ -235,6 +248,8 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
       const value = ctx.stepOutput?.(ref.step, ref.field) ?? { message: 'step outputs are not available here' };
       return typeof value === 'string' ? value : { ...value, message: `{{ ${expr} }}: ${value.message}` };
     }
+    case 'item':
+      return itemValue(expr, ref.path, ctx.item);
     case 'project_var': {
       if (ctx.vars === undefined) return '';
       const value = ctx.vars[ref.name];
@@ -247,6 +262,26 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
     case 'unknown':
       return { message: ref.reason, ...(ref.hint === undefined ? {} : { hint: ref.hint }) };
   }
+}
+
+/** `{{ item }}` or `{{ item.<field>… }}`: a string item as it is, anything else as JSON. */
+function itemValue(expr: string, path: readonly string[], item: TemplateContext['item']): string | MissingDep {
+  if (item === undefined) {
+    return {
+      message: `{{ ${expr} }} is only set in a step with iterate:`,
+      hint: 'add iterate: {over: "{{ steps.<id>.artifacts.<artifact>.<field> }}"} to the step',
+    };
+  }
+  if (item === 'any') return 'item';
+  let value = item.value;
+  for (const [depth, key] of path.entries()) {
+    const here = value as Record<string, unknown> | null;
+    if (here === null || typeof here !== 'object' || !Object.hasOwn(here, key)) {
+      return { message: `{{ ${expr} }}: the item has no field '${path.slice(0, depth + 1).join('.')}'` };
+    }
+    value = here[key];
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /**

@@ -9,6 +9,7 @@ import { checkDag } from '../plan/dag.js';
 import { StepGraph } from '../plan/graph.js';
 import { checkStepTexts } from '../plan/step-templates.js';
 import { expandStaticTemplates } from '../plan/static-templates.js';
+import { resolveSubPipelines } from './sub-pipelines.js';
 import { resolvePipelineInjections } from './pipeline-injections.js';
 import { checkPipelineSkills } from './pipeline-skills.js';
 import { checkPipelineAgainstManifest } from '../config/cross-check.js';
@@ -77,6 +78,7 @@ export async function checkPipelineFile(
   const { loaded, partial, problems } = await readPipeline(file, { projectDir });
   const checkable = loaded ?? partial;
   if (checkable && manifest) problems.push(...expandStaticTemplates(checkable, manifest.variables ?? {}));
+  if (checkable) problems.push(...(await resolveSubPipelines(checkable, projectDir)));
   if (checkable) problems.push(...(await resolvePipelineInjections(checkable, projectDir)));
   if (checkable) problems.push(...checkPipelineSkills(checkable, manifest));
   if (checkable) problems.push(...(await checkLoadedPipeline(checkable, manifest)));

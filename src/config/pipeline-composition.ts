@@ -1,0 +1,119 @@
+// The composition keys of a step (DESIGN.md "A run is a tree"): `pipeline:` with its input and config, `iterate:`
+// and `aggregate:`, normalised and checked on their own. What needs the child pipeline (its outputs, cycles) is
+// checked against the project in validate/sub-pipelines.ts.
+import { type Ctx, type RawStep, inferArtifactType, report } from './pipeline-context.js';
+import type { Aggregate, DocPath, Iterate, OutputArtifact, PipelineExec } from './types.js';
+import { parseDuration } from './units.js';
+
+/** `pipeline: <name>` as the step's exec; undefined when the step is not a pipeline step. */
+export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec | undefined {
+  if (raw.pipeline === undefined) {
+    for (const key of ['input', 'input_ref', 'config'] as const) {
+      if (raw[key] === undefined) continue;
+      const hint = 'add pipeline: <name> to run another pipeline, or drop it';
+      report(ctx, 'error', `step '${raw.id}': ${key} is for a pipeline step`, [...at, key], hint);
+    }
+    return undefined;
+  }
+  for (const key of ['exec', 'script', 'persona', 'model', 'adapter', 'output_artifacts', 'handover'] as const) {
+    if (raw[key] === undefined) continue;
+    const hint =
+      key === 'output_artifacts' ? "name the child's outputs with config.extract" : 'a pipeline step runs a pipeline';
+    report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with pipeline:`, [...at, key], hint);
+  }
+  if (raw.input !== undefined && raw.input_ref !== undefined) {
+    report(ctx, 'error', `step '${raw.id}': use either input or input_ref, not both`, [...at, 'input_ref']);
+  }
+  const config = raw.config ?? {};
+  let timeoutMs: number | undefined;
+  if (config.timeout !== undefined) {
+    timeoutMs = parseDuration(config.timeout);
+    if (!timeoutMs) report(ctx, 'error', `step '${raw.id}': config.timeout must be more than 0`, [...at, 'config']);
+  }
+  for (const [j, ref] of (config.inject ?? []).entries()) {
+    const [step, artifact, more] = ref.split('.');
+    if (step && artifact && more === undefined && (raw.dependencies ?? []).includes(step)) continue;
+    const hint = 'write <step>.<artifact>, naming one of its dependencies';
+    report(ctx, 'error', `step '${raw.id}': config.inject '${ref}' is not a dependency's artifact`, [
+      ...at,
+      'config',
+      'inject',
+      j,
+    ], hint);
+  }
+  return {
+    type: 'pipeline',
+    pipeline: raw.pipeline,
+    ...(raw.input === undefined ? {} : { input: raw.input }),
+    ...(raw.input_ref === undefined ? {} : { input_ref: raw.input_ref }),
+    inject: config.inject ?? [],
+    extract: config.extract ?? [],
+    env: config.env ?? {},
+    ...(timeoutMs ? { timeoutMs } : {}),
+  };
+}
+
+/** The extracted names of a pipeline step, as the artifacts its dependents see (types filled when validated). */
+export function extractedOutputs(exec: PipelineExec): OutputArtifact[] {
+  return exec.extract.map((ref) => {
+    const name = ref.split('.').at(-1) ?? ref;
+    return { name, path: name, type: inferArtifactType(name), required: true };
+  });
+}
+
+export function normaliseIterate(
+  raw: RawStep,
+  at: DocPath,
+  ctx: Ctx,
+  itemOutputs: OutputArtifact[],
+): Iterate | undefined {
+  const it = raw.iterate;
+  if (!it) {
+    if (raw.aggregate) {
+      const hint = 'aggregate merges the items of an iterate step';
+      report(ctx, 'error', `step '${raw.id}': aggregate needs iterate`, [...at, 'aggregate'], hint);
+    }
+    return undefined;
+  }
+  const mode = it.mode ?? 'sequential';
+  if (it.max_concurrent !== undefined && mode !== 'parallel') {
+    const hint = 'add mode: parallel, or drop max_concurrent';
+    report(ctx, 'error', `step '${raw.id}': iterate.max_concurrent needs mode: parallel`, [
+      ...at,
+      'iterate',
+      'max_concurrent',
+    ], hint);
+  }
+  return {
+    over: it.over,
+    mode,
+    on_failure: it.on_failure ?? 'fail',
+    item_outputs: itemOutputs,
+    ...(it.max_concurrent === undefined ? {} : { max_concurrent: it.max_concurrent }),
+  };
+}
+
+/** The aggregate's merged artifact: a JSON file unless the strategy concatenates text. */
+export function aggregateOutput(aggregate: Aggregate): OutputArtifact {
+  const path = aggregate.strategy === 'concat' ? aggregate.into : `${aggregate.into}.json`;
+  return { name: aggregate.into, path, type: aggregate.strategy === 'concat' ? 'text' : 'json', required: true };
+}
+
+export function checkAggregate(raw: RawStep, at: DocPath, ctx: Ctx, itemOutputs: readonly OutputArtifact[]): void {
+  const agg = raw.aggregate;
+  if (!agg) return;
+  if (agg.key !== undefined && agg.strategy === 'concat') {
+    report(ctx, 'error', `step '${raw.id}': aggregate.key has no meaning with concat`, [...at, 'aggregate', 'key']);
+  }
+  // A pipeline step's outputs are known once its child is read (validate/sub-pipelines.ts checks them there).
+  if (raw.pipeline !== undefined && itemOutputs.length === 0) return;
+  if (!itemOutputs.some((o) => o.name === agg.from)) {
+    const names = itemOutputs.map((o) => o.name);
+    const hint = names.length ? `each item writes: ${names.join(', ')}` : 'declare it in output_artifacts';
+    report(ctx, 'error', `step '${raw.id}': aggregate.from '${agg.from}' is not an output of the items`, [
+      ...at,
+      'aggregate',
+      'from',
+    ], hint);
+  }
+}

@@ -1,0 +1,115 @@
+// `pipeline:` steps against the project: the child pipeline must exist and be valid, the references must not
+// come back to a pipeline already on the way (a → b → a, refused with the path), and what the step extracts must
+// be the child's pipeline_outputs (or a child step's declared artifact). The extracted names become the step's
+// artifacts (or its items', with iterate), resolved to the child step and artifact a run reads them from.
+import { findPipeline } from '../config/discover.js';
+import { inferArtifactType } from '../config/pipeline-context.js';
+import { readPipeline } from '../config/pipeline.js';
+import type { Problem } from '../config/problems.js';
+import { didYouMean } from '../config/suggest.js';
+import type { LoadedPipeline, OutputArtifact, Pipeline, PipelineExec, Step } from '../config/types.js';
+import { isWaveError } from '../errors.js';
+
+type Load = (name: string) => Promise<{ pipeline?: Pipeline; error?: { message: string; hint?: string } }>;
+
+export async function resolveSubPipelines(loaded: LoadedPipeline, projectDir: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const cache = new Map<string, Awaited<ReturnType<Load>>>();
+  const load: Load = async (name) => {
+    const known = cache.get(name);
+    if (known) return known;
+    let result: Awaited<ReturnType<Load>>;
+    try {
+      const found = await findPipeline(name, projectDir);
+      const read = await readPipeline(found.path, { projectDir });
+      result = read.loaded
+        ? { pipeline: read.loaded.pipeline }
+        : { error: { message: `pipeline '${name}' has errors`, hint: `wave validate --pipeline ${name}` } };
+    } catch (err) {
+      if (!isWaveError(err)) throw err;
+      result = { error: { message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+    }
+    cache.set(name, result);
+    return result;
+  };
+  const self = loaded.pipeline.metadata.name;
+  for (const [i, step] of loaded.pipeline.steps.entries()) {
+    if (step.exec.type !== 'pipeline') continue;
+    const pos = loaded.locate(['steps', i, 'pipeline']);
+    const report = (message: string, hint?: string): void => {
+      const at = { file: loaded.file, line: pos?.line, column: pos?.column };
+      problems.push({ severity: 'error', ...at, message: `step '${step.id}': ${message}`, hint });
+    };
+    const cycle = await findCycle([self], step.exec.pipeline, load);
+    if (cycle) {
+      report(`circular pipeline reference: ${cycle.join(' → ')}`, 'a pipeline may not run itself, however deep');
+      continue;
+    }
+    const child = await load(step.exec.pipeline);
+    if (!child.pipeline) {
+      report(child.error?.message ?? `pipeline '${step.exec.pipeline}' cannot be read`, child.error?.hint);
+      continue;
+    }
+    const outputs = resolveExtract(step.exec, child.pipeline, report);
+    if (!outputs) continue;
+    fillOutputs(step, step.exec, outputs);
+    if (step.aggregate && !outputs.some((o) => o.name === step.aggregate?.from)) {
+      const names = outputs.map((o) => o.name).join(', ');
+      report(`aggregate.from '${step.aggregate.from}' is not an output of the items`, `each item gives: ${names}`);
+    }
+  }
+  return problems;
+}
+
+/** The path back to a pipeline already on the way from `path`'s start, or undefined. */
+async function findCycle(path: string[], next: string, load: Load): Promise<string[] | undefined> {
+  if (path.includes(next)) return [...path, next];
+  const child = (await load(next)).pipeline;
+  if (!child) return undefined;
+  for (const step of child.steps) {
+    if (step.exec.type !== 'pipeline') continue;
+    const found = await findCycle([...path, next], step.exec.pipeline, load);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+type Resolved = Array<{ name: string; step: string; artifact: string; output: OutputArtifact }>;
+
+function resolveExtract(
+  exec: PipelineExec,
+  child: Pipeline,
+  report: (message: string, hint?: string) => void,
+): Resolved | undefined {
+  const offered = child.pipeline_outputs ?? {};
+  const refs = exec.extract.length ? exec.extract : Object.keys(offered);
+  const resolved: Resolved = [];
+  for (const ref of refs) {
+    const alias = offered[ref];
+    const [stepId, artifact] = alias ? [alias.step, alias.artifact] : ref.split('.');
+    const output = child.steps.find((s) => s.id === stepId)?.output_artifacts.find((o) => o.name === artifact);
+    if (!stepId || !artifact || !output) {
+      const names = Object.keys(offered);
+      report(
+        `config.extract '${ref}' is not one of pipeline '${child.metadata.name}''s outputs${didYouMean(ref, names)}`,
+        names.length ? `it offers: ${names.join(', ')} (or name <step>.<artifact>)` : 'name <step>.<artifact>',
+      );
+      return undefined;
+    }
+    resolved.push({ name: alias ? ref : artifact, step: stepId, artifact, output });
+  }
+  return resolved;
+}
+
+/** The extracted outputs as the step's (or its items') artifacts, typed like the child's. */
+function fillOutputs(step: Step, exec: PipelineExec, resolved: Resolved): void {
+  exec.outputs = resolved.map(({ name, step: from, artifact }) => ({ name, step: from, artifact }));
+  const artifacts: OutputArtifact[] = resolved.map(({ name, output }) => ({
+    name,
+    path: name,
+    type: output.type ?? inferArtifactType(output.path),
+    required: true,
+  }));
+  if (step.iterate) step.iterate.item_outputs = artifacts;
+  else step.output_artifacts = artifacts;
+}
