@@ -34,7 +34,13 @@ function childJson(store: Store, run: RunRecord): ChildRunJson {
     error: run.error,
     steps: store.steps.list(run.id).map((s) => {
       const children = nested.get(s.stepId);
-      return { id: s.stepId, status: s.status, attempts: s.attempts, error: s.error, ...(children ? { children } : {}) };
+      return {
+        id: s.stepId,
+        status: s.status,
+        attempts: s.attempts,
+        error: s.error,
+        ...(children ? { children } : {}),
+      };
     }),
   };
 }

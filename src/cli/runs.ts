@@ -5,7 +5,10 @@ import type { CliContext } from './context.js';
 import { printJson, table } from './render.js';
 import { duration, withStore } from './store-access.js';
 
-export async function listRunsCommand(ctx: CliContext, opts: { limit?: string; status?: string; all?: boolean }): Promise<number> {
+export async function listRunsCommand(
+  ctx: CliContext,
+  opts: { limit?: string; status?: string; all?: boolean },
+): Promise<number> {
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new WaveError('usage', `--limit ${opts.limit}: expected a positive whole number`);

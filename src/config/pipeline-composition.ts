@@ -34,12 +34,13 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
     const [step, artifact, more] = ref.split('.');
     if (step && artifact && more === undefined && (raw.dependencies ?? []).includes(step)) continue;
     const hint = 'write <step>.<artifact>, naming one of its dependencies';
-    report(ctx, 'error', `step '${raw.id}': config.inject '${ref}' is not a dependency's artifact`, [
-      ...at,
-      'config',
-      'inject',
-      j,
-    ], hint);
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': config.inject '${ref}' is not a dependency's artifact`,
+      [...at, 'config', 'inject', j],
+      hint,
+    );
   }
   return {
     type: 'pipeline',
@@ -78,11 +79,13 @@ export function normaliseIterate(
   const mode = it.mode ?? 'sequential';
   if (it.max_concurrent !== undefined && mode !== 'parallel') {
     const hint = 'add mode: parallel, or drop max_concurrent';
-    report(ctx, 'error', `step '${raw.id}': iterate.max_concurrent needs mode: parallel`, [
-      ...at,
-      'iterate',
-      'max_concurrent',
-    ], hint);
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': iterate.max_concurrent needs mode: parallel`,
+      [...at, 'iterate', 'max_concurrent'],
+      hint,
+    );
   }
   return {
     over: it.over,
@@ -110,10 +113,12 @@ export function checkAggregate(raw: RawStep, at: DocPath, ctx: Ctx, itemOutputs:
   if (!itemOutputs.some((o) => o.name === agg.from)) {
     const names = itemOutputs.map((o) => o.name);
     const hint = names.length ? `each item writes: ${names.join(', ')}` : 'declare it in output_artifacts';
-    report(ctx, 'error', `step '${raw.id}': aggregate.from '${agg.from}' is not an output of the items`, [
-      ...at,
-      'aggregate',
-      'from',
-    ], hint);
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': aggregate.from '${agg.from}' is not an output of the items`,
+      [...at, 'aggregate', 'from'],
+      hint,
+    );
   }
 }

@@ -6,8 +6,10 @@ import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
 import type { Contract, DocPath, Iterate, Locator, Mount, OutputArtifact, Step } from './types.js';
 
-export interface RawStep
-  extends Omit<Step, 'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate'> {
+export interface RawStep extends Omit<
+  Step,
+  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate'
+> {
   workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
   };

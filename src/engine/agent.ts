@@ -4,6 +4,10 @@ import type { Step } from '../config/types.js';
 import type { TemplateContext } from '../plan/template.js';
 import type { AttemptRequest } from './attempt.js';
 import type { Invocation } from './invocation.js';
+import type { LoadedManifest, LoadedPipeline } from '../config/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { RunEgress } from './egress.js';
+import type { RunFlags } from './run-prepare.js';
 
 export interface AgentInvocationRequest {
   step: Step;
@@ -27,3 +31,18 @@ export type OfflineModel = (request: {
   input: string;
   apiKey: string;
 }) => Promise<{ url: string; label: string; close(): Promise<void> } | undefined>;
+
+/** What building the agents of one run is given. */
+export interface AgentContext {
+  manifest: LoadedManifest;
+  pipeline: LoadedPipeline;
+  runId: string;
+  /** The run's input (the offline demo's scripted model fills it into its answers). */
+  input: string;
+  flags: RunFlags;
+  bus: EventBus;
+  tracesDir: string;
+  note: (message: string) => void;
+  /** The run's egress: the agents' sessions are opened through it, as command steps' are. */
+  egress: RunEgress;
+}

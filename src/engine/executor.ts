@@ -16,18 +16,23 @@ import {
   type AttemptRunner,
 } from './attempt.js';
 import { abortableSleep } from './sleep.js';
+import { WorkerPool } from './worker-pool.js';
 
 export interface ExecutorStep {
   id: string;
   dependencies: readonly string[];
   retry: ResolvedRetry;
   start: StepStartInput;
+  /** False for a step that only waits for its child runs (pipeline, iterate): it holds no worker slot. */
+  holdsWorker?: boolean;
 }
 
 export interface ExecutorOptions {
   runId: string;
   steps: readonly ExecutorStep[];
   maxWorkers: number;
+  /** The run tree's shared worker limit; default: a pool of maxWorkers for this run alone. */
+  pool?: WorkerPool;
   store: Store;
   runAttempt: AttemptRunner;
   /** Aborting it cancels the run: running containers are stopped, pending steps are cancelled. */
@@ -50,6 +55,8 @@ export interface ExecutionSummary {
 }
 
 type Outcome = 'completed' | 'failed' | 'skipped' | 'cancelled';
+/** The step never got a worker slot (the run halted or was cancelled while it waited). */
+type NotStarted = 'not_started';
 
 export async function executeRun(options: ExecutorOptions): Promise<ExecutionSummary> {
   const { runId, store, steps } = options;
@@ -100,7 +107,24 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     }
   };
 
-  const runStep = async (step: ExecutorStep): Promise<Outcome> => {
+  const pool = options.pool ?? new WorkerPool(options.maxWorkers);
+  const runStep = async (step: ExecutorStep): Promise<Outcome | NotStarted> => {
+    if (step.holdsWorker === false) return runAttempts(step);
+    let release: () => void;
+    try {
+      release = await pool.acquire(cancel.signal);
+    } catch {
+      return 'not_started';
+    }
+    try {
+      if (halt || cancel.signal.aborted) return 'not_started';
+      return await runAttempts(step);
+    } finally {
+      release();
+    }
+  };
+
+  const runAttempts = async (step: ExecutorStep): Promise<Outcome> => {
     const maxAttempts = Math.max(1, step.retry.maxAttempts);
     let previous: AttemptFailure | undefined;
     for (let n = 1; ; n++) {
@@ -166,7 +190,7 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   const launch = (step: ExecutorStep) => {
     pending.delete(step.id);
     const task = runStep(step)
-      .then((o) => void outcome.set(step.id, o))
+      .then((o) => void (o === 'not_started' ? pending.add(step.id) : outcome.set(step.id, o)))
       .catch((err: unknown) => {
         // The store itself failed around the attempt (the disk is full, the db went away): stop scheduling,
         // and close the step's row if the store still can (resume closes it otherwise).
@@ -226,8 +250,8 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
       if (cancel.signal.aborted) break;
       skipUnreachable();
       if (!halt) {
+        // Every ready step is launched; the worker pool decides when each container may start.
         for (const id of [...pending]) {
-          if (running.size >= options.maxWorkers) break;
           const step = byId.get(id) as ExecutorStep;
           if (step.dependencies.every((d) => outcome.get(d) === 'completed')) launch(step);
         }

@@ -18,21 +18,31 @@ export function jsonFieldReader(
   return (from, artifact, fieldPath) => {
     const input = inputs.get(`${from}/${artifact}`);
     if (!input) return { message: `step '${from}' gave this step no artifact '${artifact}'` };
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(path.join(inDir, input.rel), 'utf8'));
-    } catch (err) {
-      const why = (err as Error).message.split('\n')[0] ?? '';
-      return { message: `artifact '${artifact}' of step '${from}' is not a JSON file (${why})` };
-    }
-    for (const [depth, key] of fieldPath.entries()) {
-      const here = value as Record<string, unknown> | null;
-      if (here === null || typeof here !== 'object' || !Object.hasOwn(here, key)) {
-        const at = fieldPath.slice(0, depth + 1).join('.');
-        return { message: `artifact '${artifact}' of step '${from}' has no field '${at}'` };
-      }
-      value = here[key];
-    }
-    return typeof value === 'string' ? value : JSON.stringify(value);
+    const value = readJsonPath(path.join(inDir, input.rel), fieldPath, `artifact '${artifact}' of step '${from}'`);
+    if (!value.ok) return { message: value.message };
+    return typeof value.value === 'string' ? value.value : JSON.stringify(value.value);
   };
+}
+
+/** The value at `fieldPath` in a JSON file (`what` names the file in messages). */
+export function readJsonPath(
+  file: string,
+  fieldPath: readonly string[],
+  what: string,
+): { ok: true; value: unknown } | { ok: false; message: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0] ?? '';
+    return { ok: false, message: `${what} is not a JSON file (${why})` };
+  }
+  for (const [depth, key] of fieldPath.entries()) {
+    const here = value as Record<string, unknown> | null;
+    if (here === null || typeof here !== 'object' || !Object.hasOwn(here, key)) {
+      return { ok: false, message: `${what} has no field '${fieldPath.slice(0, depth + 1).join('.')}'` };
+    }
+    value = here[key];
+  }
+  return { ok: true, value };
 }

@@ -125,30 +125,36 @@ export async function preparePipeline(
   // Reused steps start no container, so they need neither an image nor an agent.
   const executorSteps = steps
     .filter((s) => !fromStep?.reuse.includes(s.id))
-    .map((step): ExecutorStep => {
-      const retry = resolveRetry(step.retry);
-      if (step.exec.type === 'command') {
-        return {
-          id: step.id,
-          dependencies: step.dependencies,
-          retry,
-          start: { persona: '', adapter: 'command', model: '', image: step.exec.image ?? DEFAULT_COMMAND_IMAGE },
-        };
-      }
-      const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
-      return {
-        id: step.id,
-        dependencies: step.dependencies,
-        retry,
-        start: {
-          persona: agent.personaName ?? '',
-          adapter: agent.adapterName,
-          model: agent.model,
-          image: agent.adapter.image,
-        },
-      };
-    });
+    .map((step) => executorStepFor(manifest, step, agentFlags));
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
+}
+
+/** How the executor runs a step: its retry policy, what its start records, and whether it holds a worker slot. */
+export function executorStepFor(
+  manifest: LoadedManifest,
+  step: Step,
+  agentFlags: Pick<RunFlags, 'adapter' | 'model'>,
+): ExecutorStep {
+  const base = { id: step.id, dependencies: step.dependencies, retry: resolveRetry(step.retry) };
+  // A step that only starts child runs holds no worker slot; an iterate step's retries are its items' own.
+  const composite = step.exec.type === 'pipeline' || step.iterate !== undefined;
+  const retry = step.iterate ? { ...base.retry, maxAttempts: 1 } : base.retry;
+  const shape = composite ? { ...base, retry, holdsWorker: false } : base;
+  if (step.exec.type === 'pipeline') {
+    return { ...shape, start: { persona: '', adapter: 'pipeline', model: '', image: '' } };
+  }
+  if (step.exec.type === 'command') {
+    const image = step.exec.image ?? DEFAULT_COMMAND_IMAGE;
+    return { ...shape, start: { persona: '', adapter: 'command', model: '', image } };
+  }
+  const agent = resolveStepAgent(manifest.manifest, step, agentFlags);
+  const start = {
+    persona: agent.personaName ?? '',
+    adapter: agent.adapterName,
+    model: agent.model,
+    image: agent.adapter.image,
+  };
+  return { ...shape, start };
 }
 
 export function flagsToJson(flags: RunFlags): JsonObject {

@@ -2,7 +2,6 @@
 // workspace, wire the event sinks, execute, and turn the outcome into an exit code. The CLI only parses flags
 // and renders; tests call this directly.
 import path from 'node:path';
-import { projectFile, type LoadedManifest, type LoadedPipeline } from '../config/index.js';
 import { ExitCode, WaveError } from '../errors.js';
 import { EventBus, type EventSink } from '../events/bus.js';
 import { createLogFileSink } from '../events/sinks/logfile.js';
@@ -11,17 +10,17 @@ import type { WaveEvent } from '../events/types.js';
 import type { Sandbox, SandboxLogger } from '../sandbox/types.js';
 import { defaultStatePath, isRunOwnerAlive, Store } from '../state/index.js';
 import { prepareRun } from '../workspace/layout.js';
-import type { AgentLauncher } from './agent.js';
-import { executeRun, type ExecutionSummary } from './executor.js';
+import type { AgentContext, AgentLauncher } from './agent.js';
+import type { ExecutionSummary } from './executor.js';
 import { copyReusedArtifacts, resolveReuseSource, type ReuseSource } from './from-step.js';
 import type { RunEgress } from './egress.js';
 import { createRunLogger, type RunLogLine } from './run-log.js';
 import { flagsToJson, jsonToFlags, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages, connectSandbox } from './sandbox-setup.js';
-import { createAttemptRunner } from './step-runner.js';
-import { openRunTrees } from './writing-step.js';
+import { executeTreeRun, newPool, type RunTree } from './run-tree.js';
 
 export { loadProjectManifest, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
+export type { AgentContext } from './agent.js';
 
 export interface RunServiceOptions {
   projectDir: string;
@@ -41,20 +40,6 @@ export interface RunServiceOptions {
   onLog?: (line: RunLogLine) => void;
   /** Builds the launcher for prompt steps (adapters); absent → prompt steps fail with a clear error. */
   agents?: (context: AgentContext) => Promise<AgentLauncher>;
-}
-
-export interface AgentContext {
-  manifest: LoadedManifest;
-  pipeline: LoadedPipeline;
-  runId: string;
-  /** The run's input (the offline demo's scripted model fills it into its answers). */
-  input: string;
-  flags: RunFlags;
-  bus: EventBus;
-  tracesDir: string;
-  note: (message: string) => void;
-  /** The run's egress: the agents' sessions are opened through it, as command steps' are. */
-  egress: RunEgress;
 }
 
 export interface RunOutcome {
@@ -148,57 +133,37 @@ async function execute(
     stepUser ? { owner: stepUser } : {},
   );
   const reusedFrom = await takeOverReusedSteps(exec, runWorkspace.dir);
-  const trees = await openRunTrees(projectDir, runId, runWorkspace.source, prepared.steps, reusedFrom);
-
-  const running = new Set(prepared.executorSteps.map((s) => s.id));
-  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
-  const { manifest, pipeline } = prepared;
-  const agents =
-    options.agents && hasPromptSteps
-      ? await options.agents({
-          manifest,
-          pipeline,
-          runId,
-          input: exec.input,
-          flags: exec.flags,
-          bus,
-          tracesDir,
-          note,
-          egress,
-        })
-      : undefined;
-  const runAttempt = createAttemptRunner({
-    runId,
-    input: exec.input,
-    pipeline: { ...prepared.pipeline.pipeline, steps: prepared.steps },
+  const tree: RunTree = {
+    projectDir,
+    manifestPath: options.manifestPath,
     manifest: prepared.manifest,
-    runWorkspace,
     store,
     bus,
     sandbox,
-    resolvePath: (p) => projectFile(p, prepared.pipeline.projectDir),
-    ...(agents ? { agents } : {}),
-    ...(stepUser ? { stepUser } : {}),
-    ...(trees ? { trees } : {}),
     egress,
-  });
-
+    tracesDir,
+    workspaceRoot: path.resolve(projectDir, runtime.workspace_root),
+    flags: exec.flags,
+    pool: newPool(exec.flags, prepared.manifest),
+    note,
+    ...(stepUser ? { stepUser } : {}),
+    ...(options.agents ? { agents: options.agents } : {}),
+  };
   const controller = new AbortController();
   const relay = () => controller.abort();
   options.signal?.addEventListener('abort', relay, { once: true });
   let summary: ExecutionSummary;
   try {
-    summary = await executeRun({
+    summary = await executeTreeRun(tree, {
       runId,
-      steps: prepared.executorSteps,
-      maxWorkers: exec.flags.maxWorkers ?? runtime.max_concurrent_workers,
-      store,
-      runAttempt,
+      prepared,
+      input: exec.input,
+      runWorkspace,
       signal: controller.signal,
+      ...(reusedFrom ? { reusedFrom } : {}),
     });
   } finally {
     options.signal?.removeEventListener('abort', relay);
-    await agents?.close?.();
   }
   const exitCode = exitCodeFor(summary);
   store.runs.finish(runId, summary.status, { ...(summary.error ? { error: summary.error } : {}), exitCode });

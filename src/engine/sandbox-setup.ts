@@ -30,5 +30,6 @@ export async function connectSandbox(
 
 /** Fails before anything runs when an image is missing, naming the command that builds it. */
 export async function checkImages(sandbox: Sandbox, steps: readonly ExecutorStep[]): Promise<void> {
-  await sandbox.requireImages?.(steps.map((s) => s.start.image));
+  // A pipeline step has no image of its own: its child pipeline's steps are checked when it starts.
+  await sandbox.requireImages?.(steps.map((s) => s.start.image).filter((image) => image !== ''));
 }

@@ -23,7 +23,8 @@ export async function injectInputs(
   const records = new Map<string, Map<string, ArtifactRecord>>();
   const recordsOf = (stepId: string): Map<string, ArtifactRecord> => {
     const byName =
-      records.get(stepId) ?? new Map(deps.store.artifacts.list(deps.runId, stepId).map((a) => [a.name, a]));
+      records.get(stepId) ??
+      new Map(deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, stepId).map((a) => [a.name, a]));
     records.set(stepId, byName);
     return byName;
   };
@@ -37,6 +38,8 @@ export async function injectInputs(
     present.add(`${input.from}/${input.output.name}`);
   }
   missing.push(...(await injectFromPipelines(deps.store, step, ws, present)));
+  // A sub-pipeline's steps also get what the parent step's config.inject names, at /wave/in/<artifact>.
+  for (const inherited of deps.inherited ?? []) await injectArtifact(ws, inherited.name, inherited.path);
   if (missing.length) {
     const reason = `required input artifact(s) missing: ${missing.join(', ')}`;
     return { ok: false, failure: failure('missing_input', reason) };

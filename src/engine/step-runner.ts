@@ -26,6 +26,7 @@ import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaF
 import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
+import { isComposite, runCompositeAttempt } from './composite-step.js';
 
 export type { StepRunnerDeps } from './step-deps.js';
 
@@ -46,6 +47,7 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
   };
   async function attemptOf(step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
     try {
+      if (isComposite(step)) return await runCompositeAttempt(deps, step, request);
       return await runAttempt(deps, step, request);
     } catch (err) {
       if (request.signal.aborted) return failure('cancelled', 'run cancelled');
@@ -76,7 +78,13 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   if (!injected.ok) return injected.failure;
 
   const { variables } = deps.manifest.manifest;
-  const values = { input: deps.input, runId, pipelineName: deps.pipeline.metadata.name, vars: variables ?? {} };
+  const values = {
+    input: deps.input,
+    runId,
+    pipelineName: deps.pipeline.metadata.name,
+    vars: variables ?? {},
+    ...(deps.item ? { item: deps.item } : {}),
+  };
   const templates = stepTemplateContext(graph, step, values, injected.present);
   templates.readJsonField = jsonFieldReader(graph, step, ws.in);
   const invocation =
@@ -111,6 +119,7 @@ async function runInvocation(
     argv: invocation.argv,
     env: {
       ...passthroughEnv(deps, step),
+      ...deps.extraEnv,
       ...invocation.env,
       WAVE_RUN_ID: runId,
       WAVE_STEP_ID: step.id,

@@ -7,6 +7,7 @@ import { type DocPath, type Locator, type SourceLocator, isPipelineInjection } f
 import type { StepGraph } from './graph.js';
 import { unavailableDep } from './inputs.js';
 import { checkStepTexts, inlineTexts } from './step-templates.js';
+import { isOverReference, overReference } from './iterate-over.js';
 
 export interface ReferenceCheckOptions {
   file: string;
@@ -49,6 +50,11 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
       names.add(as);
     });
     problems.push(...checkStepTexts(inlineTexts(step), { graph, step, index, ...opts }));
+    if (step.iterate) {
+      const over = overReference(graph, step, step.iterate.over);
+      if (!isOverReference(over))
+        error(`step '${step.id}': ${over.message}`, ['steps', index, 'iterate', 'over'], over.hint);
+    }
   });
   return problems;
 }

@@ -125,8 +125,7 @@ export class StateDb {
     const known = this.lineages.get(runId);
     if (known) return known;
     const row = this.stmt(`SELECT parent_run_id, parent_step_id, item_index FROM runs WHERE id = ?`).get(runId) as
-      | { parent_run_id: string | null; parent_step_id: string | null; item_index: number | null }
-      | undefined;
+      { parent_run_id: string | null; parent_step_id: string | null; item_index: number | null } | undefined;
     if (!row) return {};
     const lineage: RunLineage = {
       ...(row.parent_run_id === null ? {} : { parentRunId: row.parent_run_id }),

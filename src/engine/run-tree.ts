@@ -1,0 +1,278 @@
+// Runs one run of a run tree (DESIGN.md "A run is a tree"), the root or a child, with what the whole tree
+// shares: the store, the event bus, the sandbox, the egress, and one worker pool for every container at any
+// depth. Child runs (a pipeline step's sub-pipeline, an iterate step's items) are rows of their own, created
+// before they start; a resumed parent finds them again, takes a completed one as it is and resumes the rest.
+import path from 'node:path';
+import { projectFile, type LoadedManifest } from '../config/index.js';
+import type { Step } from '../config/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Sandbox } from '../sandbox/types.js';
+import type { RunRecord, Store } from '../state/index.js';
+import type { RunWorkspace } from '../workspace/layout.js';
+import type { AgentContext, AgentLauncher } from './agent.js';
+import type { RunEgress } from './egress.js';
+import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
+import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
+import { createAttemptRunner } from './step-runner.js';
+import { WorkerPool } from './worker-pool.js';
+import { openRunTrees } from './writing-step.js';
+
+export interface RunTree {
+  projectDir: string;
+  manifestPath: string;
+  manifest: LoadedManifest;
+  store: Store;
+  bus: EventBus;
+  sandbox: Sandbox;
+  egress: RunEgress;
+  tracesDir: string;
+  workspaceRoot: string;
+  flags: RunFlags;
+  pool: WorkerPool;
+  note: (message: string) => void;
+  stepUser?: { uid: number; gid: number };
+  agents?: (context: AgentContext) => Promise<AgentLauncher>;
+}
+
+export function newPool(flags: RunFlags, manifest: LoadedManifest): WorkerPool {
+  return new WorkerPool(flags.maxWorkers ?? manifest.manifest.runtime.max_concurrent_workers);
+}
+
+export interface TreeRun {
+  runId: string;
+  prepared: Prepared;
+  input: string;
+  runWorkspace: RunWorkspace;
+  signal: AbortSignal;
+  /** --from-step: the run whose writing steps' trees are continued. */
+  reusedFrom?: string;
+  inherited?: StepRunnerDeps['inherited'];
+  extraEnv?: StepRunnerDeps['extraEnv'];
+}
+
+/** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
+export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<ExecutionSummary> {
+  const { prepared, runId } = run;
+  const trees = await openRunTrees(tree.projectDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
+  const running = new Set(prepared.executorSteps.map((s) => s.id));
+  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
+  const { manifest, pipeline } = prepared;
+  const agents =
+    tree.agents && hasPromptSteps
+      ? await tree.agents({
+          manifest,
+          pipeline,
+          runId,
+          input: run.input,
+          flags: tree.flags,
+          bus: tree.bus,
+          tracesDir: tree.tracesDir,
+          note: tree.note,
+          egress: tree.egress,
+        })
+      : undefined;
+  const runAttempt = createAttemptRunner({
+    runId,
+    input: run.input,
+    pipeline: { ...pipeline.pipeline, steps: prepared.steps },
+    manifest,
+    runWorkspace: run.runWorkspace,
+    store: tree.store,
+    bus: tree.bus,
+    sandbox: tree.sandbox,
+    resolvePath: (p) => projectFile(p, pipeline.projectDir),
+    egress: tree.egress,
+    children: childRuns(tree, run.runWorkspace.source),
+    ...(agents ? { agents } : {}),
+    ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
+    ...(trees ? { trees } : {}),
+    ...(run.inherited ? { inherited: run.inherited } : {}),
+    ...(run.extraEnv ? { extraEnv: run.extraEnv } : {}),
+  });
+  try {
+    return await executeRun({
+      runId,
+      steps: prepared.executorSteps,
+      maxWorkers: tree.pool.size,
+      pool: tree.pool,
+      store: tree.store,
+      runAttempt,
+      signal: run.signal,
+    });
+  } finally {
+    await agents?.close?.();
+  }
+}
+
+/** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
+function childRuns(tree: RunTree, source: string): ChildRuns {
+  const pipelines = new Map<string, Promise<Prepared>>();
+  const prepare = (name: string): Promise<Prepared> => {
+    let found = pipelines.get(name);
+    if (!found) {
+      const flags = { ...(tree.flags.adapter ? { adapter: tree.flags.adapter } : {}) };
+      found = preparePipeline(
+        tree,
+        name,
+        { ...flags, ...(tree.flags.model ? { model: tree.flags.model } : {}) },
+        () => {
+          // warnings of a child pipeline were shown when the parent was validated
+        },
+      );
+      pipelines.set(name, found);
+    }
+    return found;
+  };
+  return {
+    async run(spec, signal) {
+      const { store } = tree;
+      const existing = store.runs.child(spec.parent);
+      if (existing?.status === 'completed') return { runId: existing.id, status: 'completed', reused: true };
+      const plan: ChildPlan =
+        spec.kind === 'pipeline'
+          ? { ...(await prepare(spec.pipeline)), prepared: await prepare(spec.pipeline) }
+          : itemPlan(tree, spec);
+      const runId = existing ? reopen(store, existing) : createChild(tree, spec, plan);
+      const runWorkspace = { dir: path.join(tree.workspaceRoot, runId), source };
+      const controller = new AbortController();
+      const relay = () => controller.abort();
+      signal.addEventListener('abort', relay, { once: true });
+      if (signal.aborted) controller.abort();
+      let timedOut = false;
+      const timeoutMs = spec.kind === 'pipeline' ? spec.timeoutMs : undefined;
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs)
+        : undefined;
+      let summary: ExecutionSummary;
+      try {
+        summary =
+          spec.kind === 'pipeline' && plan.prepared
+            ? await executeTreeRun(tree, {
+                runId,
+                prepared: plan.prepared,
+                input: spec.input,
+                runWorkspace,
+                signal: controller.signal,
+                inherited: spec.inherited,
+                extraEnv: spec.env,
+              })
+            : await executeItem(
+                tree,
+                spec as Extract<ChildSpec, { kind: 'item' }>,
+                plan,
+                runId,
+                runWorkspace,
+                controller.signal,
+              );
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', relay);
+      }
+      return finishChild(store, runId, summary, timedOut ? timeoutMs : undefined);
+    },
+  };
+}
+
+/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+function itemStep(step: Step): Step {
+  const { iterate, aggregate: _aggregate, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+}
+
+/** What a child run is made of: a sub-pipeline's prepared pipeline, or an item's one step. */
+type ChildPlan = Pick<Prepared, 'steps' | 'executorSteps' | 'levels'> & { prepared?: Prepared };
+
+function itemPlan(tree: RunTree, spec: Extract<ChildSpec, { kind: 'item' }>): ChildPlan {
+  const step = itemStep(spec.step);
+  const flags = { ...(tree.flags.adapter ? { adapter: tree.flags.adapter } : {}) };
+  const executor: ExecutorStep = {
+    ...executorStepFor(tree.manifest, step, { ...flags, ...(tree.flags.model ? { model: tree.flags.model } : {}) }),
+    dependencies: [],
+  };
+  return {
+    steps: [step],
+    executorSteps: [executor],
+    levels: [[step.id]],
+  };
+}
+
+async function executeItem(
+  tree: RunTree,
+  spec: Extract<ChildSpec, { kind: 'item' }>,
+  plan: ChildPlan,
+  runId: string,
+  runWorkspace: RunWorkspace,
+  signal: AbortSignal,
+): Promise<ExecutionSummary> {
+  const [step] = plan.steps as [Step];
+  const { agents: _a, trees: _t, inherited: _i, ...parent } = spec.deps;
+  const runAttempt = createAttemptRunner({
+    ...parent,
+    ...(spec.deps.agents ? { agents: spec.deps.agents } : {}),
+    runId,
+    runWorkspace,
+    inputsRunId: spec.deps.inputsRunId ?? spec.deps.runId,
+    item: { value: spec.item },
+    pipeline: { ...spec.deps.pipeline, steps: spec.deps.pipeline.steps.map((s) => (s.id === step.id ? step : s)) },
+  });
+  return executeRun({
+    runId,
+    steps: plan.executorSteps,
+    maxWorkers: tree.pool.size,
+    pool: tree.pool,
+    store: tree.store,
+    runAttempt,
+    signal,
+  });
+}
+
+function createChild(tree: RunTree, spec: ChildSpec, plan: ChildPlan): string {
+  const parentRun = tree.store.runs.require(spec.parent.runId);
+  const sub = plan.prepared?.pipeline;
+  const run = tree.store.runs.create({
+    pipeline: sub ? sub.pipeline.metadata.name : `${parentRun.pipeline}.${spec.parent.stepId}`,
+    pipelinePath: sub ? sub.file : parentRun.pipelinePath,
+    input: spec.kind === 'pipeline' ? spec.input : (JSON.stringify(spec.item) ?? 'null'),
+    parent: spec.parent,
+    steps: plan.steps.map((s, position) => ({
+      stepId: s.id,
+      position,
+      level: Math.max(
+        0,
+        plan.levels.findIndex((l) => l.includes(s.id)),
+      ),
+    })),
+  });
+  tree.store.runs.start(run.id);
+  return run.id;
+}
+
+/** A child an earlier attempt left unfinished: abandoned if its process died, then resumed under the same id. */
+function reopen(store: Store, run: RunRecord): string {
+  if (run.status === 'pending') store.runs.start(run.id);
+  else {
+    if (run.status === 'running') store.runs.abandon(run.id, 'the Wave process running it died');
+    store.runs.resume(run.id);
+  }
+  return run.id;
+}
+
+function finishChild(store: Store, runId: string, summary: ExecutionSummary, timedOutMs?: number): ChildResult {
+  if (timedOutMs !== undefined) {
+    const error = `timed out after ${Math.round(timedOutMs / 1000)} s (config.timeout)`;
+    store.runs.finish(runId, 'failed', { error });
+    return { runId, status: 'failed', error, failureClass: 'timeout', reused: false };
+  }
+  store.runs.finish(runId, summary.status, summary.error ? { error: summary.error } : {});
+  return {
+    runId,
+    status: summary.status,
+    reused: false,
+    ...(summary.error ? { error: summary.error } : {}),
+    ...(summary.failureClass ? { failureClass: summary.failureClass } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+// `iterate.over`: the one reference to a JSON array an iterate step runs over, in the template forms the rest of
+// Wave reads (template.ts): `{{ steps.<id>.artifacts.<artifact>.<path> }}`, or `{{ steps.<id>.output.<path> }}`
+// for the step's only JSON output. The step named must be upstream and declare the artifact.
+import { findTemplateVars } from '../config/placeholders.js';
+import type { Step } from '../config/types.js';
+import type { StepGraph } from './graph.js';
+import { classifyTemplateVar, type MissingDep } from './template.js';
+import { stepOutputs } from './worktrees.js';
+
+export interface OverReference {
+  step: string;
+  artifact: string;
+  /** The field path inside the artifact's JSON; empty for the whole document. */
+  path: string[];
+}
+
+const OUTPUT_FORM = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
+
+export function overReference(graph: StepGraph, step: Step, over: string): OverReference | MissingDep {
+  const vars = findTemplateVars(over);
+  const [only] = vars;
+  if (vars.length !== 1 || !only || over.trim() !== over.slice(only.start, only.end)) {
+    return {
+      message: `iterate.over '${over}' must be one reference to a JSON array`,
+      hint: 'write "{{ steps.<id>.artifacts.<artifact>.<field> }}" or "{{ steps.<id>.output.<field> }}"',
+    };
+  }
+  const ref = classifyTemplateVar(only.expr);
+  const output = OUTPUT_FORM.exec(only.expr);
+  let found: OverReference | undefined;
+  if (ref.kind === 'step_json') found = { step: ref.step, artifact: ref.artifact, path: ref.path };
+  else if (output?.[1]) {
+    const source = graph.byId.get(output[1])?.step;
+    const json = source ? stepOutputs(source).filter((o) => o.type === 'json') : [];
+    if (source && json.length !== 1) {
+      return {
+        message: `iterate.over: step '${output[1]}' has ${json.length} JSON outputs, so .output is ambiguous`,
+        hint: `name one: {{ steps.${output[1]}.artifacts.<artifact>.<field> }}`,
+      };
+    }
+    found = { step: output[1], artifact: json[0]?.name ?? '', path: output[2]?.split('.') ?? [] };
+  }
+  if (!found) return { message: `iterate.over '${over}' is not a step's JSON artifact (${only.expr})` };
+  const source = graph.byId.get(found.step)?.step;
+  if (!source) return { message: `iterate.over names unknown step '${found.step}'` };
+  if (!graph.ancestorsOf(step.id).has(found.step)) {
+    return { message: `iterate.over: step '${found.step}' is not upstream`, hint: `add it to dependencies` };
+  }
+  if (!stepOutputs(source).some((o) => o.name === found.artifact)) {
+    return { message: `iterate.over: step '${found.step}' declares no artifact '${found.artifact}'` };
+  }
+  return found;
+}
+
+export function isOverReference(value: OverReference | MissingDep): value is OverReference {
+  return 'step' in value;
+}
