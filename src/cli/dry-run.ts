@@ -44,9 +44,10 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
         process.stdout.write(`  artifact ${a.name}: ${a.path} (sha256 ${a.sha256.slice(0, 12)}…, checked)\n`);
       continue;
     }
-    process.stdout.write(`\n${s.id}  [${s.kind}]  image ${s.image}\n`);
+    process.stdout.write(`\n${s.id}  [${s.kind}]${s.image ? `  image ${s.image}` : ''}\n`);
+    for (const line of s.expansion ?? []) process.stdout.write(`  ${line}\n`);
     if (s.kind === 'prompt') process.stdout.write(`  agent: ${s.adapter}, persona ${s.persona}, model ${s.model}\n`);
-    process.stdout.write(`  network: ${s.network}\n`);
+    if (s.network) process.stdout.write(`  network: ${s.network}\n`);
     if (s.dependencies.length) process.stdout.write(`  after: ${s.dependencies.join(', ')}\n`);
     for (const o of s.outputs) process.stdout.write(`  output ${o}\n`);
     for (const c of s.contracts) process.stdout.write(`  contract ${c}\n`);

@@ -76,6 +76,17 @@ export function normaliseIterate(
     }
     return undefined;
   }
+  const writes = raw.workspace?.type === 'worktree' || raw.workspace?.mount?.some((m) => m.mode === 'readwrite');
+  if (writes) {
+    const hint = 'iterate a pipeline step whose child pipeline changes code, or drop iterate';
+    report(
+      ctx,
+      'error',
+      `step '${raw.id}': iterate over a step that changes code is not supported`,
+      [...at, 'iterate'],
+      hint,
+    );
+  }
   const mode = it.mode ?? 'sequential';
   if (it.max_concurrent !== undefined && mode !== 'parallel') {
     const hint = 'add mode: parallel, or drop max_concurrent';

@@ -29,12 +29,18 @@ export async function cancelRun(
     while (Date.now() < deadline && store.runs.get(runId)?.status === 'running')
       await new Promise((r) => setTimeout(r, 200));
   } else {
-    containersRemoved = await removeRunContainers(runId, onWarning);
-    for (const step of store.steps.list(runId)) {
-      if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending')
-        store.steps.cancel(runId, step.stepId, 'run cancelled');
+    // The whole tree: every child run below it (sub-pipelines, iterate items) has containers of its own.
+    const active = [run, ...store.runs.descendants(runId)].filter(
+      (r) => r.status === 'running' || r.status === 'pending',
+    );
+    for (const r of active.reverse()) {
+      containersRemoved += await removeRunContainers(r.id, onWarning);
+      for (const step of store.steps.list(r.id)) {
+        if (step.status === 'running' || step.status === 'retrying' || step.status === 'pending')
+          store.steps.cancel(r.id, step.stepId, 'run cancelled');
+      }
+      store.runs.finish(r.id, 'cancelled', { error: 'cancelled (its Wave process was gone)' });
     }
-    store.runs.finish(runId, 'cancelled', { error: 'cancelled (its Wave process was gone)' });
   }
   return { status: store.runs.get(runId)?.status, containersRemoved };
 }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_PERSONA_NETWORK, SANDBOX_PATHS } from '../config/index.js';
 import { WaveError } from '../errors.js';
 import { defaultStatePath } from '../state/index.js';
+import { expansionOf } from './dry-run-tree.js';
 import { noEarlierRun, type ReuseSource } from './from-step.js';
 import {
   findReuseSource,
@@ -22,7 +23,7 @@ export interface DryRun {
   steps: DryRunStep[];
 }
 
-export type DryRunStep = ReturnType<typeof stepPlans>[number];
+export type DryRunStep = ReturnType<typeof stepPlans>[number] & { expansion?: string[] };
 
 export async function dryRun(
   options: Pick<RunServiceOptions, 'manifestPath' | 'projectDir'>,
@@ -32,7 +33,14 @@ export async function dryRun(
 ): Promise<DryRun> {
   const prepared = await preparePipeline(options, pipelineRef, flags, note);
   const source = prepared.fromStep ? await reuseSourceFor(options.projectDir, prepared, flags) : undefined;
-  return { prepared, ...(source ? { source } : {}), steps: stepPlans(prepared, source) };
+  const steps = await Promise.all(
+    stepPlans(prepared, source).map(async (plan, i) => {
+      const step = prepared.steps[i];
+      const expansion = step ? await expansionOf(options, step, flags) : [];
+      return expansion.length ? { ...plan, expansion } : plan;
+    }),
+  );
+  return { prepared, ...(source ? { source } : {}), steps };
 }
 
 function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
@@ -57,10 +65,13 @@ function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
       adapter: plan?.start.adapter,
       persona: plan?.start.persona || undefined,
       model: plan?.start.model || undefined,
+      // A pipeline step starts no container: its child pipeline's steps have their own networks.
       network:
-        step.exec.type === 'command'
-          ? 'none'
-          : (step.sandbox?.network ?? persona?.sandbox?.network ?? DEFAULT_PERSONA_NETWORK),
+        step.exec.type === 'pipeline'
+          ? undefined
+          : step.exec.type === 'command'
+            ? 'none'
+            : (step.sandbox?.network ?? persona?.sandbox?.network ?? DEFAULT_PERSONA_NETWORK),
       dependencies: step.dependencies,
       outputs: step.output_artifacts.map(
         (o) => `${o.name}: ${SANDBOX_PATHS.out}/${o.path}${o.required ? '' : ' (optional)'}`,

@@ -262,6 +262,11 @@ export async function resumeRun(
   bus.subscribe(storeSink(store.events));
   try {
     const run = store.runs.require(runId);
+    if (run.parentRunId !== null) {
+      throw new WaveError('usage', `run ${runId} is a child run of ${run.parentRunId} (step ${run.parentStepId})`, {
+        hint: `resume the top-level run: wave resume ${rootOf(store, run.parentRunId)}`,
+      });
+    }
     if (run.status === 'completed')
       throw new WaveError('usage', `run ${runId} already completed`, { hint: 'start a new one with wave run' });
     if (run.status === 'running' || run.status === 'pending') {
@@ -281,4 +286,11 @@ export async function resumeRun(
   } finally {
     store.close();
   }
+}
+
+/** The top-level run above a child run. */
+function rootOf(store: Store, runId: string): string {
+  let run = store.runs.require(runId);
+  while (run.parentRunId !== null) run = store.runs.require(run.parentRunId);
+  return run.id;
 }

@@ -1,0 +1,37 @@
+// `wave run --dry-run` for composite steps (DESIGN.md "A run is a tree"): a pipeline step's child pipeline is
+// known before the run, so its steps are shown (and theirs, down the tree); an iterate step's items are not, so it
+// says what it expands over at run time. Lines, indented by depth.
+import type { Step } from '../config/types.js';
+import { preparePipeline, type RunFlags } from './run-prepare.js';
+
+export async function expansionOf(
+  options: { manifestPath: string; projectDir: string },
+  step: Step,
+  flags: RunFlags,
+  depth = 0,
+): Promise<string[]> {
+  const pad = '  '.repeat(depth);
+  const lines: string[] = [];
+  if (step.iterate) {
+    const { over, mode, max_concurrent, on_failure } = step.iterate;
+    const width = mode === 'parallel' ? `parallel${max_concurrent ? `, at most ${max_concurrent} at once` : ''}` : mode;
+    lines.push(`${pad}expands at run time over ${over}: one child run per item (${width}, on_failure ${on_failure})`);
+  }
+  if (step.exec.type === 'pipeline') {
+    const name = step.exec.pipeline;
+    const child = await preparePipeline(options, name, flags, () => undefined);
+    const extracted = (step.exec.outputs ?? []).map((o) => `${o.name} = ${o.step}.${o.artifact}`);
+    lines.push(`${pad}${step.iterate ? 'each item runs' : 'runs'} pipeline ${name}: ${child.steps.length} step(s)`);
+    if (extracted.length) lines.push(`${pad}  extracts ${extracted.join(', ')}`);
+    for (const inner of child.steps) {
+      const after = inner.dependencies.length ? ` after ${inner.dependencies.join(', ')}` : '';
+      lines.push(`${pad}  ${inner.id} [${inner.exec.type}]${after}`);
+      lines.push(...(await expansionOf(options, inner, flags, depth + 2)));
+    }
+  }
+  if (step.aggregate) {
+    const { strategy, from, into, key } = step.aggregate;
+    lines.push(`${pad}aggregate: ${strategy} of each item's ${from} into ${into}${key ? ` (key ${key})` : ''}`);
+  }
+  return lines;
+}
