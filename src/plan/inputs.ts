@@ -90,7 +90,8 @@ export function stepTemplateContext(
     deps,
     artifacts: artifactsByName(step, inputs, present),
     ...(values.vars ? { vars: values.vars } : {}),
-    ...(step.iterate ? { item: values.item ?? 'any' } : {}),
+    // An item's run has the item; validating an iterate step, any item renders alike.
+    ...(values.item ? { item: values.item } : step.iterate ? { item: 'any' as const } : {}),
     stepOutput: stepOutputOf(graph, values),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),
