@@ -1,6 +1,7 @@
 // The attempt of a step that runs child runs instead of a container (DESIGN.md "A run is a tree"): a `pipeline:`
 // step's sub-pipeline, or an `iterate:` step's items, each an indexed child run, then the `aggregate:` merge.
 // It holds no worker slot itself; every container of its children takes one from the tree's pool.
+import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { aggregateOutput } from '../config/pipeline-composition.js';
@@ -99,6 +100,8 @@ async function runItems(
   signal: AbortSignal,
 ): Promise<Array<ChildResult | undefined>> {
   const stop = new AbortController();
+  // Each running item's child run listens on it once.
+  setMaxListeners(items.length + 10, stop.signal);
   const onAbort = () => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const results: Array<ChildResult | undefined> = items.map(() => undefined);

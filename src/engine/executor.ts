@@ -62,8 +62,9 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   const { runId, store, steps } = options;
   const sleep = options.sleep ?? abortableSleep;
   const cancel = new AbortController();
-  // Every running attempt (container, contract sandbox, backoff) listens on it: up to a few per worker, no leak.
-  setMaxListeners(Math.max(10, options.maxWorkers * 4), cancel.signal);
+  // Every running attempt (container, contract sandbox, backoff) listens on it, up to a few per worker, and every
+  // step waiting for a worker slot once: no leak.
+  setMaxListeners(Math.max(10, options.maxWorkers * 4 + steps.length), cancel.signal);
   const onOuterAbort = () => cancel.abort();
   if (options.signal.aborted) cancel.abort();
   options.signal.addEventListener('abort', onOuterAbort, { once: true });

@@ -129,10 +129,8 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
       const { store } = tree;
       const existing = store.runs.child(spec.parent);
       if (existing?.status === 'completed') return { runId: existing.id, status: 'completed', reused: true };
-      const plan: ChildPlan =
-        spec.kind === 'pipeline'
-          ? { ...(await prepare(spec.pipeline)), prepared: await prepare(spec.pipeline) }
-          : itemPlan(tree, spec);
+      const sub = spec.kind === 'pipeline' ? await prepare(spec.pipeline) : undefined;
+      const plan: ChildPlan = sub ? { ...sub, prepared: sub } : itemPlan(tree, spec as ItemSpec);
       const runId = existing ? reopen(store, existing) : createChild(tree, spec, plan);
       const runWorkspace = { dir: path.join(tree.workspaceRoot, runId), source };
       const controller = new AbortController();
@@ -160,14 +158,7 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
                 inherited: spec.inherited,
                 extraEnv: spec.env,
               })
-            : await executeItem(
-                tree,
-                spec as Extract<ChildSpec, { kind: 'item' }>,
-                plan,
-                runId,
-                runWorkspace,
-                controller.signal,
-              );
+            : await executeItem(tree, spec as ItemSpec, plan, runId, runWorkspace, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -183,10 +174,12 @@ function itemStep(step: Step): Step {
   return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
 }
 
+type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
+
 /** What a child run is made of: a sub-pipeline's prepared pipeline, or an item's one step. */
 type ChildPlan = Pick<Prepared, 'steps' | 'executorSteps' | 'levels'> & { prepared?: Prepared };
 
-function itemPlan(tree: RunTree, spec: Extract<ChildSpec, { kind: 'item' }>): ChildPlan {
+function itemPlan(tree: RunTree, spec: ItemSpec): ChildPlan {
   const step = itemStep(spec.step);
   const flags = { ...(tree.flags.adapter ? { adapter: tree.flags.adapter } : {}) };
   const executor: ExecutorStep = {
@@ -202,7 +195,7 @@ function itemPlan(tree: RunTree, spec: Extract<ChildSpec, { kind: 'item' }>): Ch
 
 async function executeItem(
   tree: RunTree,
-  spec: Extract<ChildSpec, { kind: 'item' }>,
+  spec: ItemSpec,
   plan: ChildPlan,
   runId: string,
   runWorkspace: RunWorkspace,

@@ -24,7 +24,8 @@ try {
       path.join(dir, '.wave', 'pipelines', `${name}.yaml`),
       `kind: WavePipeline\nmetadata: {name: ${name}}\nsteps:\n${steps}`,
     );
-  const list = JSON.stringify({ items: Array.from({ length: ITEMS }, (_, i) => i) });
+  // Inside a double-quoted YAML scalar: its quotes escaped.
+  const list = JSON.stringify({ items: Array.from({ length: ITEMS }, (_, i) => i) }).replace(/"/g, '\\"');
   write(
     'tree',
     `  - id: scope

@@ -256,7 +256,17 @@ export function ttySink(options: TtySinkOptions): EventSink {
     name: 'tty',
     write(untrusted) {
       // Output lines are never printed here (`wave logs` prints them); no need to copy megabytes of them.
-      const event = untrusted.type === 'step_output' ? untrusted : terminalSafeDeep(untrusted);
+      const safe = untrusted.type === 'step_output' ? untrusted : terminalSafeDeep(untrusted);
+      // A child run's (DESIGN.md "A run is a tree"): its start and end are lines of their own, never the run's
+      // end; its steps are named after the step and item that started it (`each[2]/review`).
+      if (safe.parentRunId !== undefined && (safe.type === 'run_started' || safe.type === 'run_completed')) {
+        const line = plainLine(safe);
+        if (line !== undefined && !interactive) stream.write(`${stamp(safe)} ${line}\n`);
+        else if (line !== undefined) printAbove(line);
+        return;
+      }
+      const event =
+        safe.parentRunId !== undefined && safe.stepId !== undefined ? { ...safe, stepId: childLabel(safe) } : safe;
       track(event);
       const line = plainLine(event);
       if (!interactive) {
@@ -287,6 +297,11 @@ export function ttySink(options: TtySinkOptions): EventSink {
       if (interactive) drawBlock();
     },
   };
+}
+
+function childLabel(event: WaveEvent): string {
+  const item = event.itemIndex === undefined ? '' : `[${event.itemIndex}]`;
+  return `${event.parentStepId ?? ''}${item}/${event.stepId ?? ''}`;
 }
 
 function seconds(ms: number): string {
