@@ -15,10 +15,31 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
     }
     return undefined;
   }
-  for (const key of ['exec', 'script', 'persona', 'model', 'adapter', 'output_artifacts', 'handover'] as const) {
+  // What configures a container or its inputs belongs to the child pipeline's steps.
+  const notHere = [
+    'exec',
+    'script',
+    'persona',
+    'model',
+    'adapter',
+    'output_artifacts',
+    'handover',
+    'memory',
+    'workspace',
+    'sandbox',
+    'credentials',
+    'timeout_minutes',
+  ] as const;
+  for (const key of notHere) {
     if (raw[key] === undefined) continue;
     const hint =
-      key === 'output_artifacts' ? "name the child's outputs with config.extract" : 'a pipeline step runs a pipeline';
+      key === 'output_artifacts'
+        ? "name the child's outputs with config.extract"
+        : key === 'timeout_minutes'
+          ? 'config.timeout limits the child run'
+          : key === 'memory'
+            ? 'give artifacts to the child with config.inject'
+            : "a pipeline step starts no container: set it on the child pipeline's steps";
     report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with pipeline:`, [...at, key], hint);
   }
   if (raw.input !== undefined && raw.input_ref !== undefined) {

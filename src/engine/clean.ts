@@ -33,7 +33,8 @@ function isActive(run: RunRecord): boolean {
 }
 
 export async function cleanRuns(store: Store, opts: CleanOptions): Promise<CleanReport> {
-  const finished = store.runs.list({ limit: 1_000_000 }).filter((r) => !isActive(r));
+  // Top-level runs: a run's child runs (sub-pipelines, iterate items) go with it, never on their own.
+  const finished = store.runs.list({ limit: 1_000_000, topLevel: true }).filter((r) => !isActive(r));
   const cutoff = opts.olderThanMs === undefined ? undefined : Date.now() - opts.olderThanMs;
   const doomed = finished
     .slice(opts.keep)
@@ -41,12 +42,14 @@ export async function cleanRuns(store: Store, opts: CleanOptions): Promise<Clean
   const report: CleanReport = { removed: doomed, kept: finished.length - doomed.length, containersRemoved: 0 };
   if (opts.dryRun) return report;
   report.containersRemoved = await reapContainers(opts.onWarning);
-  for (const run of doomed) {
-    await fs.rm(path.join(opts.workspaceRoot, run.id), { recursive: true, force: true });
-    await fs.rm(path.join(opts.tracesDir, `${run.id}.log`), { force: true });
-    await fs.rm(path.join(opts.tracesDir, run.id), { recursive: true, force: true });
-    await forgetRun(opts.projectDir, run.id);
-    store.runs.delete(run.id);
+  for (const root of doomed) {
+    for (const run of [...store.runs.descendants(root.id), root]) {
+      await fs.rm(path.join(opts.workspaceRoot, run.id), { recursive: true, force: true });
+      await fs.rm(path.join(opts.tracesDir, `${run.id}.log`), { force: true });
+      await fs.rm(path.join(opts.tracesDir, run.id), { recursive: true, force: true });
+      await forgetRun(opts.projectDir, run.id);
+    }
+    store.runs.delete(root.id); // its child runs' rows go with it (runs.parent_run_id cascades)
   }
   if (doomed.length > 0) report.stateDb = compactStateDb(store);
   return report;
