@@ -244,7 +244,7 @@ export type Exec = PromptExec | CommandExec | PipelineExec;
 
 /** `iterate:` the step runs once per item of a JSON array, each item an indexed child run. */
 export interface Iterate {
-  /** A reference to a JSON array: `{{ steps.<id>.artifacts.<artifact>.<path> }}` or `{{ steps.<id>.output.<field> }}`. */
+  /** A JSON array: `{{ steps.<id>.artifacts.<artifact>.<path> }}` or `{{ steps.<id>.output.<field> }}`. */
   over: string;
   mode: 'sequential' | 'parallel';
   /** Parallel mode: at most this many items at once (the run's worker limit still counts every container). */

@@ -108,18 +108,12 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
 function childRuns(tree: RunTree, source: string): ChildRuns {
   const pipelines = new Map<string, Promise<Prepared>>();
+  // Each child pipeline is read and checked once per run, however many items run it.
   const prepare = (name: string): Promise<Prepared> => {
     let found = pipelines.get(name);
     if (!found) {
-      const flags = { ...(tree.flags.adapter ? { adapter: tree.flags.adapter } : {}) };
-      found = preparePipeline(
-        tree,
-        name,
-        { ...flags, ...(tree.flags.model ? { model: tree.flags.model } : {}) },
-        () => {
-          // warnings of a child pipeline were shown when the parent was validated
-        },
-      );
+      // Its warnings were shown when the parent was validated.
+      found = preparePipeline(tree, name, agentFlags(tree.flags), () => undefined);
       pipelines.set(name, found);
     }
     return found;
@@ -176,16 +170,17 @@ function itemStep(step: Step): Step {
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
 
+/** The run's --adapter and --model, which hold for its child runs too. */
+function agentFlags(flags: RunFlags): Pick<RunFlags, 'adapter' | 'model'> {
+  return { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) };
+}
+
 /** What a child run is made of: a sub-pipeline's prepared pipeline, or an item's one step. */
 type ChildPlan = Pick<Prepared, 'steps' | 'executorSteps' | 'levels'> & { prepared?: Prepared };
 
 function itemPlan(tree: RunTree, spec: ItemSpec): ChildPlan {
   const step = itemStep(spec.step);
-  const flags = { ...(tree.flags.adapter ? { adapter: tree.flags.adapter } : {}) };
-  const executor: ExecutorStep = {
-    ...executorStepFor(tree.manifest, step, { ...flags, ...(tree.flags.model ? { model: tree.flags.model } : {}) }),
-    dependencies: [],
-  };
+  const executor: ExecutorStep = { ...executorStepFor(tree.manifest, step, agentFlags(tree.flags)), dependencies: [] };
   return {
     steps: [step],
     executorSteps: [executor],
@@ -202,10 +197,11 @@ async function executeItem(
   signal: AbortSignal,
 ): Promise<ExecutionSummary> {
   const [step] = plan.steps as [Step];
-  const { agents: _a, trees: _t, inherited: _i, ...parent } = spec.deps;
+  // The parent run's runner, for this item's run: its agents, config.inject and config.env hold; an iterated step
+  // never changes code (refused when validated), so it has no trees.
+  const { trees: _trees, ...parent } = spec.deps;
   const runAttempt = createAttemptRunner({
     ...parent,
-    ...(spec.deps.agents ? { agents: spec.deps.agents } : {}),
     runId,
     runWorkspace,
     inputsRunId: spec.deps.inputsRunId ?? spec.deps.runId,

@@ -47,7 +47,8 @@ try {
 ${Array.from(
   { length: ITEMS },
   (_, i) =>
-    `  - id: s${i}\n    dependencies: [scope]\n    exec: {type: command, script: "echo ${i} > /wave/out/n.txt"}\n    output_artifacts: [{name: n, path: n.txt}]\n`,
+    `  - id: s${i}\n    dependencies: [scope]\n    exec: {type: command, script: "echo ${i} > /wave/out/n.txt"}\n` +
+    '    output_artifacts: [{name: n, path: n.txt}]\n',
 ).join('')}`,
   );
   const options = { projectDir: dir, manifestPath: path.join(dir, 'wave.yaml'), sinks: [] };

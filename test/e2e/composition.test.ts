@@ -80,7 +80,7 @@ before(async () => {
 after(() => removeE2eProject(dir, model));
 
 describe('a run tree, end to end', { skip }, () => {
-  test('scope lists two issues, a sub-pipeline reviews each in parallel, the aggregate merges their reports', async () => {
+  test('scope lists two issues, a sub-pipeline reviews each in parallel, an aggregate merges the reports', async () => {
     const { status, events, stderr } = await runPipeline(dir, 'inception', {
       env: { ANTHROPIC_API_KEY: KEY },
       flags: ['acme/widgets'],

@@ -213,7 +213,8 @@ steps:
     writePipeline(
       dir,
       'outer',
-      '  - id: sub\n    pipeline: breaks\n  - id: later\n    dependencies: [sub]\n    exec: {type: command, script: "true"}\n',
+      '  - id: sub\n    pipeline: breaks\n' +
+        '  - id: later\n    dependencies: [sub]\n    exec: {type: command, script: "true"}\n',
     );
     const res = runWave(['run', 'outer', '-o', 'json'], dir);
     assert.equal(res.status, 3, res.stderr + res.stdout.slice(-3000));
@@ -231,7 +232,9 @@ steps:
       `${scope('[0, 1, 2]')}  - id: each
     dependencies: [scope]
     iterate: {over: "{{ steps.scope.artifacts.scope.items }}", mode: sequential}
-    exec: {type: command, script: "if [ {{ item }} = 2 ] && [ $WAVE_ATTEMPT = 1 ]; then sleep 300; fi; echo {{ item }} > /wave/out/n.txt"}
+    exec:
+      type: command
+      script: "[ {{ item }} = 2 ] && [ $WAVE_ATTEMPT = 1 ] && sleep 300; echo {{ item }} > /wave/out/n.txt"
     output_artifacts: [{name: n, path: n.txt}]
 `,
     );
