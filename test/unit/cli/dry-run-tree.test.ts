@@ -1,0 +1,61 @@
+// `wave run --dry-run` of composite steps: a pipeline step shows its child pipeline's steps (known before the run),
+// an iterate step says what it expands over at run time, an aggregate what it merges; nothing starts.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createCommandProject, writePipeline } from '../../support/command-project.js';
+import { runWave } from '../../support/run-cli.js';
+
+const dir = createCommandProject('wave-dry-tree-');
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('wave run --dry-run with a run tree', () => {
+  test('shows the expansion where it is known and what it expands over where it is not', () => {
+    writeFileSync(
+      path.join(dir, '.wave', 'pipelines', 'leaf.yaml'),
+      `kind: WavePipeline
+metadata: {name: leaf}
+pipeline_outputs: {report: {step: work, artifact: report}}
+steps:
+  - id: work
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: report, path: r.json}]
+`,
+    );
+    writePipeline(
+      dir,
+      'root',
+      `  - id: scope
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: scope, path: scope.json}]
+  - id: once
+    pipeline: leaf
+  - id: each
+    dependencies: [scope]
+    pipeline: leaf
+    iterate: {over: "{{ steps.scope.output.items }}", mode: parallel, max_concurrent: 3, on_failure: continue}
+    aggregate: {from: report, into: all, strategy: merge_arrays}
+`,
+    );
+    const res = runWave(['run', 'root', '--dry-run'], dir);
+    assert.equal(res.status, 0, res.stderr);
+    const block = (id: string) => res.stdout.split('\n\n').find((b) => b.startsWith(`${id}  [`)) ?? '';
+    assert.deepEqual(block('once').split('\n').slice(0, 4), [
+      'once  [pipeline]',
+      '  runs pipeline leaf: 1 step(s)',
+      '    extracts report = work.report',
+      '    work [command]',
+    ]);
+    assert.deepEqual(block('each').split('\n').slice(0, 6), [
+      'each  [pipeline]',
+      '  expands at run time over {{ steps.scope.output.items }}: one child run per item ' +
+        '(parallel, at most 3 at once, on_failure continue)',
+      '  each item runs pipeline leaf: 1 step(s)',
+      '    extracts report = work.report',
+      '    work [command]',
+      "  aggregate: merge_arrays of each item's report into all",
+    ]);
+    assert.match(res.stdout, /\(dry run: nothing was started\)/);
+  });
+});
