@@ -370,12 +370,12 @@ describe('loadPipeline normalisation', () => {
     output_artifacts: [{name: r, path: r.json}]
     handover:
       contracts:
-        - {type: test_suite, command: "npm test", network: allowlist, allowed_domains: [registry.npmjs.org]}
-        - {type: test_suite, command: "npm test", network: none, allowed_domains: [registry.npmjs.org]}
+        - {type: test_suite, command: "npm test", network: allowlist, allowed_domains: [registry.example.test]}
+        - {type: test_suite, command: "npm test", network: none, allowed_domains: [registry.example.test]}
         - {type: non_empty_file, network: allowlist}
   - id: b
     exec: {type: command, script: "true"}
-    sandbox: {network: none, allowed_domains: [registry.npmjs.org]}
+    sandbox: {network: none, allowed_domains: [registry.example.test]}
 `);
     assert.deepEqual((await problemsOf(yaml)).map(brief), [
       "11:83 error step 'a': test_suite contract: allowed_domains has no effect with network: none",
