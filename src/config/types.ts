@@ -323,6 +323,8 @@ export interface Pipeline {
   pipeline_outputs?: Record<string, PipelineOutput>;
   /** SKILL.md folders of the project given to the prompt steps' CLI (config/skills.ts). */
   skills?: string[];
+  /** Commands that must be on PATH in every step's image (engine/required-tools.ts checks them). */
+  requires?: { tools?: string[] };
   steps: Step[];
 }
 

@@ -153,6 +153,8 @@ export interface Sandbox {
   run(spec: SandboxSpec, options?: SandboxRunOptions): Promise<SandboxResult>;
   /** Throws image_missing naming every image the backend lacks and how to build it; absent without images. */
   requireImages?(images: Iterable<string>): Promise<void>;
+  /** The id of the image `image` names, or undefined when the backend has none by that name (not built here). */
+  imageId?(image: string): Promise<string | undefined>;
 }
 
 /** The subset of pino's API the sandbox logs through. Nothing logged ever carries env values. */

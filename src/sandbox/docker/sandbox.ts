@@ -21,7 +21,7 @@ import { StepCompanions } from './companions.js';
 import { connectDocker } from './engine.js';
 import { sandboxFailed } from './engine-errors.js';
 import { ImageConfigCache } from './image-config.js';
-import { imageMissing, isNoSuchImage, requireImages } from './images.js';
+import { imageIdOf, imageMissing, isNoSuchImage, requireImages } from './images.js';
 import { holdNonce, seedSentinel } from './hold.js';
 import { outVolumeName } from './out-volume.js';
 import {
@@ -94,6 +94,13 @@ export class DockerSandbox implements Sandbox {
 
   async requireImages(images: Iterable<string>): Promise<void> {
     await requireImages(await this.docker(), images);
+  }
+
+  async imageId(image: string): Promise<string | undefined> {
+    const docker = await this.docker();
+    return imageIdOf(docker, image).catch((err: unknown) => {
+      throw sandboxFailed(`cannot inspect image ${image}`, err);
+    });
   }
 
   async run(spec: SandboxSpec, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> {
