@@ -119,6 +119,17 @@ export interface Runtime {
   audit: AuditConfig;
   sandbox: RuntimeSandbox;
   models: Record<string, ModelProvider>;
+  /** A duration ("5m"): a step that prints nothing for this long is stopped (absent or "0": off). */
+  stall_timeout?: string;
+  /** The original's process timeouts that act here (step_default_minutes is folded into default_timeout_minutes). */
+  timeouts?: ProcessTimeouts;
+}
+
+export interface ProcessTimeouts {
+  /** SIGTERM → SIGKILL when a step or a test_suite command is stopped. */
+  process_grace_seconds?: number;
+  /** How long the sandbox waits for the rest of the output once the command has ended. */
+  stdout_drain_seconds?: number;
 }
 
 export interface Metadata {

@@ -153,7 +153,7 @@ export interface ContractCommand {
 }
 
 export interface ContractCommandResult {
-  status: 'exited' | 'timed_out' | 'cancelled' | 'oom_killed';
+  status: 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
   exitCode: number | null;
   durationMs: number;
 }

@@ -4,6 +4,7 @@
 // `infrastructure`.
 import path from 'node:path';
 import type { Step } from '../config/types.js';
+import { formatDuration } from '../config/units.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { describeFailures, runContracts } from '../contracts/index.js';
 import { chainScrubs } from '../audit/index.js';
@@ -22,7 +23,15 @@ import type { Invocation } from './invocation.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { jsonFieldReader } from './json-fields.js';
 import { captureStdout } from './stdout-output.js';
-import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaFiles } from './step-environment.js';
+import {
+  passthroughEnv,
+  resourcesFor,
+  scrubOutcome,
+  stallTimeoutMs,
+  stepSecretScrub,
+  stopTimings,
+  writeMetaFiles,
+} from './step-environment.js';
 import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
@@ -106,6 +115,7 @@ async function runInvocation(
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
+  const stall = stallTimeoutMs(deps.manifest.manifest);
   const spec: SandboxSpec = {
     image: invocation.image,
     argv: invocation.argv,
@@ -120,6 +130,8 @@ async function runInvocation(
     labels: { run: runId, step: step.id, attempt: request.attempt },
     resources: resourcesFor(deps, step),
     timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
+    ...stopTimings(deps.manifest.manifest),
+    ...(stall !== undefined ? { stallTimeoutMs: stall } : {}),
     ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
     ...(invocation.network ? { network: invocation.network } : {}),
     ...(invocation.egress ? { egress: invocation.egress } : {}),
@@ -170,6 +182,10 @@ async function runInvocation(
         ...base,
         timeoutMs: spec.timeoutMs ?? 0,
       });
+    case 'stalled': {
+      const reason = `stalled: no output for ${formatDuration(spec.stallTimeoutMs ?? 0)}`;
+      return failure('stalled', reason, { ...base, feedback: `The step was stopped: ${reason}.\n${outputTail}` });
+    }
     case 'oom_killed':
       return failure('exit', 'killed: out of memory (raise resources.memory)', {
         ...base,
@@ -228,6 +244,7 @@ async function runInvocation(
       mounts: ws.mounts,
       labels: { run: runId, step: step.id, attempt: request.attempt },
       egress: commandContext(deps, step, request),
+      timings: stopTimings(deps.manifest.manifest),
     }),
   });
   for (const r of contracts.results) {

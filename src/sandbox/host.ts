@@ -63,7 +63,7 @@ export class HostSandbox implements Sandbox {
       WAVE_OUT: spec.mounts.out,
     };
     const graceMs = spec.killGraceMs ?? this.profile.killGraceMs;
-    const stop = new StopControl({ graceMs, signal, timeoutMs: spec.timeoutMs });
+    const stop = new StopControl({ graceMs, signal, timeoutMs: spec.timeoutMs, stallMs: spec.stallTimeoutMs });
     try {
       const child = spawn(spec.argv[0] as string, spec.argv.slice(1), {
         cwd: spec.mounts.src,
@@ -83,7 +83,12 @@ export class HostSandbox implements Sandbox {
           /* already gone */
         }
       });
-      const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
+      const output = new CommandOutput(
+        this.profile.maxLineBytes,
+        runOptions.onLine,
+        stop.consumerFailed,
+        stop.activity,
+      );
       const pumps = Promise.all([pump(child.stdout, output.stdout), pump(child.stderr, output.stderr)]);
       if (spec.stdin !== undefined && child.stdin) {
         child.stdin.on('error', () => undefined); // the command may exit without reading its input

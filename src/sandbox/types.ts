@@ -88,8 +88,18 @@ export interface SandboxSpec {
   resources?: SandboxResources;
   /** Wall-clock limit from start; at the deadline SIGTERM, then SIGKILL after killGraceMs. */
   timeoutMs?: number;
-  /** Delay between SIGTERM and SIGKILL on timeout or cancel. Default from the profile (5 s). */
+  /**
+   * Stall limit: the command is stopped like at its deadline (status 'stalled') when it prints nothing on either
+   * stream for this long, counted from its start and from every chunk of output. Off when absent.
+   */
+  stallTimeoutMs?: number;
+  /** Delay between SIGTERM and SIGKILL on timeout, stall or cancel. Default from the profile (5 s). */
   killGraceMs?: number;
+  /**
+   * How long the docker backend waits for the rest of the output once the command has ended, before it closes the
+   * stream (the backend's own default otherwise: 10 s).
+   */
+  drainMs?: number;
   /** Written to the command's standard input, which is then closed (typically the prompt). */
   stdin?: string | Uint8Array;
 }
@@ -119,7 +129,7 @@ export interface SandboxRunOptions {
   onCreated?: (id: string) => void;
 }
 
-export type SandboxStatus = 'exited' | 'timed_out' | 'cancelled' | 'oom_killed';
+export type SandboxStatus = 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
 
 export interface SandboxResult {
   status: SandboxStatus;

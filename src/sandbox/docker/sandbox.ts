@@ -145,6 +145,7 @@ export class DockerSandbox implements Sandbox {
       graceMs: spec.killGraceMs ?? this.profile.killGraceMs,
       signal,
       timeoutMs: spec.timeoutMs,
+      stallMs: spec.stallTimeoutMs,
       onStop: (reason) => log?.info({ ...ids, containerId: container?.id, reason }, 'stopping sandbox'),
     });
     try {
@@ -171,7 +172,12 @@ export class DockerSandbox implements Sandbox {
       log?.debug({ ...ids, containerId: id, envKeys, network, egress: attachment?.mode }, 'sandbox spec');
       runOptions.onCreated?.(id);
 
-      const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
+      const output = new CommandOutput(
+        this.profile.maxLineBytes,
+        runOptions.onLine,
+        stop.consumerFailed,
+        stop.activity,
+      );
       await container.attach(output, spec.stdin !== undefined, nonce);
       if (signal?.aborted) return notStarted(id);
       await container.start();
@@ -179,7 +185,7 @@ export class DockerSandbox implements Sandbox {
       // wave-hold starts the command once the sentinel, the archive's last entry, is in /wave/out.
       if (seeded) await outputs.seed(container.handle, seedSentinel(nonce));
       if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
-      const drainTimeoutMs = this.options.drainTimeoutMs ?? 10_000;
+      const drainTimeoutMs = spec.drainMs ?? this.options.drainTimeoutMs ?? 10_000;
       const ended = await container.ended(drainTimeoutMs);
       // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded,
       // while the container still holds /wave/out; without a marker it no longer does, and they are lost.
