@@ -6,7 +6,7 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_COMMAND_IMAGE, resolveStepAgent, type Problem, type ResolveFlags } from '../config/index.js';
+import { DEFAULT_COMMAND_IMAGE, resolveStepAgent, type Problem } from '../config/index.js';
 import type { LoadedPipeline, Manifest, Step } from '../config/types.js';
 import { WaveError, isWaveError } from '../errors.js';
 import type { Sandbox } from '../sandbox/types.js';
@@ -24,6 +24,8 @@ const known = new Map<string, Map<string, boolean>>();
 const PROBE =
   'for t do if command -v "$t" >/dev/null 2>&1; then echo "wave-tool yes $t"; else echo "wave-tool no $t"; fi; done';
 const ANSWER = /^wave-tool (yes|no) (.+)$/;
+const INSTALL_HINT =
+  "install it in that image (the adapter's image, or a command step's exec.image), or drop it from requires.tools";
 
 /** Asks images through `sandbox`; a sandbox without image ids (the host backend) is asked every time. */
 export function createToolChecker(sandbox: Sandbox): ToolChecker {
@@ -45,7 +47,7 @@ export function createToolChecker(sandbox: Sandbox): ToolChecker {
         for (const [tool, present] of answer.found) have.set(tool, present);
         if (id !== undefined) known.set(id, have);
       }
-      return { missing: tools.filter((t) => have.get(t) === false) };
+      return { missing: [...new Set(tools)].filter((t) => have.get(t) === false) };
     },
   };
 }
@@ -91,19 +93,15 @@ async function probe(
   }
 }
 
-/** The image each step runs in → the ids of the steps that use it; a step whose agent does not resolve is left out. */
-export function stepImages(
-  steps: readonly Step[],
-  manifest: Manifest,
-  flags: ResolveFlags = {},
-): Map<string, string[]> {
+/** The image of each step → the ids of the steps that run in it; a step whose agent does not resolve is left out. */
+export function stepImages(steps: readonly Step[], manifest: Manifest): Map<string, string[]> {
   const images = new Map<string, string[]>();
   for (const step of steps) {
     let image: string;
     if (step.exec.type === 'command') image = step.exec.image ?? DEFAULT_COMMAND_IMAGE;
     else {
       try {
-        image = resolveStepAgent(manifest, step, flags).adapter.image;
+        image = resolveStepAgent(manifest, step).adapter.image;
       } catch {
         continue; // reported by the manifest cross-check
       }
@@ -148,7 +146,7 @@ export async function requiredToolProblems(
         severity: 'error',
         ...at(['requires', 'tools', tools.indexOf(tool)]),
         message: `image ${image} lacks tool '${tool}' (needed by pipeline '${name}'; ${used} run in it)`,
-        hint: "install it in that image (the adapter's image, or a command step's exec.image), or drop it from requires.tools",
+        hint: INSTALL_HINT,
       });
     }
   }

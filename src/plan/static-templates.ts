@@ -30,8 +30,8 @@ function fillStatic(
 }
 
 /**
- * Fills each templated persona and exec.source_path, and the pipeline's skill and tool names, in place; returns a problem
- * for each that cannot be.
+ * Fills each templated persona and exec.source_path, and the pipeline's skill and tool names, in place; returns a
+ * problem for each that cannot be.
  */
 export function expandStaticTemplates(loaded: LoadedPipeline, vars: Readonly<Record<string, string>>): Problem[] {
   const problems: Problem[] = [];

@@ -1,6 +1,7 @@
 // When and how a sandboxed command is stopped, the same for every backend: on cancel (the caller's signal), at
-// its deadline, after a stall (no output for the stall limit), or when a line consumer threw (the output is then unwanted); SIGTERM first, SIGKILL once the grace
-// period is over. The backend supplies only how to deliver a signal (to a container, to a process group).
+// its deadline, after a stall (no output for the stall limit), or when a line consumer threw (the output is then
+// unwanted); SIGTERM first, SIGKILL once the grace period is over. The backend supplies only how to deliver a
+// signal (to a container, to a process group).
 import type { SandboxStatus } from './types.js';
 
 export type StopReason = Extract<SandboxStatus, 'timed_out' | 'stalled' | 'cancelled'>;

@@ -1,5 +1,5 @@
 // A pipeline's skills, checked before a run: each name (filled by plan/static-templates.ts) is a readable skill folder
-// of the project, and every prompt step runs on a CLI Wave can give skills to (Claude Code, Codex, Gemini CLI and OpenCode).
+// of the project, and every prompt step runs on a CLI Wave can give skills to (config/skills.ts: SKILL_HOMES).
 
 import { findTemplateVars } from '../config/placeholders.js';
 import type { Problem } from '../config/problems.js';

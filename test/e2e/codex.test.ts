@@ -129,7 +129,7 @@ const run = (pipeline: string) => runPipeline(dir, pipeline, { env: { OPENAI_API
 const turns = (stepId: string) => modelTurns(model, stepId);
 
 describe('Codex CLI end to end', { skip }, () => {
-  test("the pipeline's skill is in Codex's user skills folder (~/.agents/skills): Codex offers it to the model", async () => {
+  test("the pipeline's skill is in Codex's user skills folder (~/.agents/skills): offered to the model", async () => {
     const { status, events, stderr } = await run('skilled');
     assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
     assertSkillOffered(model, 'skilled');

@@ -105,7 +105,7 @@ const declaredTools = (body: unknown): string[] =>
   );
 
 describe('Gemini CLI end to end', { skip }, () => {
-  test("the pipeline's skill is in Gemini CLI's user skills folder (~/.gemini/skills): it offers it to the model", async () => {
+  test("the pipeline's skill is in Gemini CLI's user skills folder (~/.gemini/skills): offered", async () => {
     const { status, events, stderr } = await run('gskilled');
     assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
     assertSkillOffered(model, 'gskilled');

@@ -117,7 +117,7 @@ const failures = (events: WaveEvent[]) =>
   JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
 
 describe('OpenCode end to end', { skip }, () => {
-  test("the pipeline's skill is in OpenCode's global skills folder (~/.config/opencode/skills): it offers it", async () => {
+  test("the pipeline's skill is in OpenCode's skills folder (~/.config/opencode/skills): offered", async () => {
     const { status, events, stderr } = await run('skilled');
     assert.equal(status, 0, stderr + failures(events));
     assertSkillOffered(model, 'skilled');

@@ -168,7 +168,7 @@ export const SKILL_MARKER = 'wave-e2e-skill-7f3a9c';
 
 /** A skill of the project, as the original Wave's projects keep them (.agents/skills/<name>/SKILL.md). */
 export const SKILL_FILES: Record<string, string> = {
-  '.agents/skills/tidy-notes/SKILL.md': `---\nname: tidy-notes\ndescription: Tidies notes (${SKILL_MARKER}).\n---\nTidy the notes.\n`,
+  '.agents/skills/tidy-notes/SKILL.md': `---\nname: tidy-notes\ndescription: Tidies (${SKILL_MARKER}).\n---\nTidy.\n`,
   '.agents/skills/tidy-notes/reference.md': 'Notes are tidy when sorted.\n',
 };
 

@@ -128,7 +128,8 @@ describe('manifest problems (position and message)', () => {
       name: 'runtime.stall_timeout is a duration; a timeout Wave does not know is an error',
       extra: 'runtime:\n  stall_timeout: soon\n  timeouts: {proces_grace_seconds: 3}\n',
       expect: [
-        '19:18 error \'runtime.stall_timeout\' must be a duration such as 30s, 5m or 1m30s (0: off) (got string "soon")',
+        "19:18 error 'runtime.stall_timeout' must be a duration such as 30s, 5m or 1m30s (0: off) " +
+          '(got string "soon")',
         "20:14 error unknown key 'proces_grace_seconds' in 'runtime.timeouts' (did you mean 'process_grace_seconds'?)",
       ],
     },

@@ -81,11 +81,12 @@ describe('requires.tools', () => {
     const [notBuilt, noShell] = await problems(await project('[gh]'), sandbox);
     assert.equal(
       notBuilt,
-      '5:10 warning: requires.tools: could not check image tools/cmd:1 (step build): image tools/cmd:1 is not built here',
+      '5:10 warning: requires.tools: could not check image tools/cmd:1 (step build): ' +
+        'image tools/cmd:1 is not built here',
     );
     assert.match(
       noShell ?? '',
-      /^5:10 warning: .* image wave\/claude:latest \(step ask\): the check did not run in image .*exit code 127: exec: "sh"/,
+      /^5:10 warning: .* wave\/claude:latest \(step ask\): the check did not run in image .*exit code 127: exec: "sh"/,
     );
   });
 
@@ -120,7 +121,8 @@ describe('requires.tools', () => {
     assert.deepEqual(
       r.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.column} ${p.message}`),
       [
-        `5:11 'requires.tools[0]' must be a command name such as gh (or a {{ project.* }} / {{ forge.* }} template) (got string "gh; rm -rf /")`,
+        "5:11 'requires.tools[0]' must be a command name such as gh (or a {{ project.* }} / {{ forge.* }} " +
+          'template) (got string "gh; rm -rf /")',
         "5:27 requires.tools: 'a b' is not a command name",
       ],
     );
