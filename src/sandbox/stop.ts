@@ -28,6 +28,7 @@ export class StopControl {
   private failure: { err: unknown } | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private stallTimer: NodeJS.Timeout | undefined;
+  private ended = false;
   private readonly onAbort = () => void this.stop('cancelled');
 
   /** Listens to the caller's signal from now on; a stop asked for before attach() waits for the target. */
@@ -57,10 +58,16 @@ export class StopControl {
   /** The command printed something: the stall limit counts again from now. */
   readonly activity = (): void => {
     const { stallMs } = this.options;
-    if (stallMs === undefined || !this.target || this.stopReason) return;
+    if (stallMs === undefined || !this.target || this.stopReason || this.ended) return;
     clearTimeout(this.stallTimer);
     this.stallTimer = setTimeout(() => void this.stop('stalled'), stallMs);
   };
+
+  /** The command has ended: what follows (copying /wave/out out, the drain) prints nothing and is no stall. */
+  commandEnded(): void {
+    this.ended = true;
+    clearTimeout(this.stallTimer);
+  }
 
   /** Stops the command (once: a later reason does not replace the first). */
   async stop(reason: StopReason): Promise<void> {

@@ -187,6 +187,7 @@ export class DockerSandbox implements Sandbox {
       if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
       const drainTimeoutMs = spec.drainMs ?? this.options.drainTimeoutMs ?? 10_000;
       const ended = await container.ended(drainTimeoutMs);
+      stop.commandEnded();
       // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded,
       // while the container still holds /wave/out; without a marker it no longer does, and they are lost.
       const copied =

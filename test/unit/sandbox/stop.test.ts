@@ -50,6 +50,19 @@ describe('StopControl', () => {
     stop.dispose();
   });
 
+  it('no stall once the command has ended (copying /wave/out out prints nothing)', () => {
+    const stop = new StopControl({ graceMs: 10, stallMs: 300 });
+    const { signals, target } = recorder();
+    stop.attach(target);
+    mock.timers.tick(200);
+    stop.commandEnded();
+    stop.activity();
+    mock.timers.tick(1000);
+    assert.deepEqual(signals, []);
+    assert.equal(stop.reason, undefined);
+    stop.dispose();
+  });
+
   it('cancel: the caller’s signal stops it; a later timeout does not signal again or change the reason', () => {
     const abort = new AbortController();
     const stop = new StopControl({ graceMs: 500, timeoutMs: 100, signal: abort.signal });
