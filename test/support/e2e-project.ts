@@ -166,10 +166,13 @@ export function assertKeyInNoWaveFile(dir: string, runId: string, key: string): 
 /** In the description of SKILL_FILES' skill: a CLI that loaded the skill offers it to the model with this text. */
 export const SKILL_MARKER = 'wave-e2e-skill-7f3a9c';
 
-/** A skill of the project, as the original Wave's projects keep them (.agents/skills/<name>/SKILL.md). */
+/**
+ * A skill of the project in .wave/skills/, which the source snapshot leaves out: a CLI that offers it found it in
+ * its HOME, where Wave put it, not in the source (.agents/skills/ there is a folder some CLIs scan themselves).
+ */
 export const SKILL_FILES: Record<string, string> = {
-  '.agents/skills/tidy-notes/SKILL.md': `---\nname: tidy-notes\ndescription: Tidies (${SKILL_MARKER}).\n---\nTidy.\n`,
-  '.agents/skills/tidy-notes/reference.md': 'Notes are tidy when sorted.\n',
+  '.wave/skills/tidy-notes/SKILL.md': `---\nname: tidy-notes\ndescription: Tidies (${SKILL_MARKER}).\n---\nTidy.\n`,
+  '.wave/skills/tidy-notes/reference.md': 'Notes are tidy when sorted.\n',
 };
 
 /** A pipeline of one prompt step with no outputs, given the project's skill. */
