@@ -19,6 +19,7 @@ export const MAX_SKILL_BYTES = 1024 * 1024;
  *   gemini    $GEMINI_CLI_HOME/.gemini/skills/<name>/    (0.61: Storage.getUserSkillsDir; GEMINI_CLI_HOME is HOME)
  *   opencode  ~/.config/opencode/skills/<name>/SKILL.md  (1.18: the global config folder's {skill,skills}/**; the
  *             ~/.claude and ~/.agents scans are off: OPENCODE_DISABLE_EXTERNAL_SKILLS)
+ * Codex and Gemini CLI also load the source's own .agents/skills (and .gemini/skills) as their repository scope.
  */
 export const SKILL_HOMES: Readonly<Record<string, string>> = {
   claude: '.claude/skills',
