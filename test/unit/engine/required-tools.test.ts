@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadManifest } from '../../../src/config/index.js';
 import { ExitCode, type WaveError } from '../../../src/errors.js';
+import { validationChecks } from '../../../src/engine/preflight.js';
 import { createToolChecker, requiredToolProblems } from '../../../src/engine/required-tools.js';
 import { startRun } from '../../../src/engine/run-service.js';
 import type { Sandbox, SandboxSpec } from '../../../src/sandbox/types.js';
@@ -126,6 +127,26 @@ describe('requires.tools', () => {
         "5:27 requires.tools: 'a b' is not a command name",
       ],
     );
+  });
+
+  it('wave validate without a Docker engine: a warning that the images could not be checked', async () => {
+    const dir = await project('[gh]', COMMAND_STEP);
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `unix://${path.join(dir, 'no-engine.sock')}`;
+    try {
+      const r = await validateProject({
+        manifestPath: path.join(dir, 'wave.yaml'),
+        pipeline: 'p',
+        extraChecks: validationChecks(),
+      });
+      const [warning, ...more] = r.problems.filter((p) => p.message.startsWith('requires.tools'));
+      assert.deepEqual(more, []);
+      assert.equal(warning?.severity, 'warning');
+      assert.match(warning?.message ?? '', /^requires\.tools: could not check image tools\/cmd:1 \(step build\): /);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 
   it("the original's requires.skills is refused", async () => {
