@@ -166,6 +166,7 @@ export const CONTRACT_TYPES = [
   'non_empty_file',
   'source_diff',
   'test_diff',
+  'test_count_baseline',
 ] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 

@@ -3,7 +3,7 @@
 // is compared (a deleted file loses all of its tests), so a test moved within a file is not a deletion.
 import { matchingFiles, changesOf } from './source-diff.js';
 import { expectString, expectStringList } from './spec-checks.js';
-import type { ContractDefinition, TestDiffSpec } from './types.js';
+import type { ContractDefinition, ContractInput, TestDiffSpec } from './types.js';
 
 export const DEFAULT_TEST_FILES = [
   '**/*.test.*',
@@ -23,36 +23,40 @@ export const DEFAULT_TEST_FUNC = [
   String.raw`@Test\b)`,
 ].join('|');
 
-function patternOf(spec: TestDiffSpec): RegExp {
+/** A test's first line, as `test_func_pattern` (or the default) says. */
+export function testPattern(spec: { test_func_pattern?: string }): RegExp {
   return new RegExp(spec.test_func_pattern ?? DEFAULT_TEST_FUNC, 'gm');
 }
 
-function countTests(text: string | undefined, pattern: RegExp): number {
+export function countTests(text: string | undefined, pattern: RegExp): number {
   return text === undefined ? 0 : (text.match(pattern) ?? []).length;
+}
+
+/** The checks of the keys test_diff and test_count_baseline share. */
+export function validateTestCounting(spec: ContractInput): string[] {
+  const errors = [...expectStringList(spec, 'test_file_pattern'), ...expectString(spec, 'test_func_pattern', false)];
+  const max = spec.max_test_deletions;
+  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0)) {
+    errors.push(`${spec.type}: 'max_test_deletions' must be an integer of 0 or more`);
+  }
+  if (typeof spec.test_func_pattern === 'string') {
+    try {
+      new RegExp(spec.test_func_pattern, 'gm');
+    } catch (err) {
+      errors.push(`${spec.type}: 'test_func_pattern' is not a regular expression: ${(err as Error).message}`);
+    }
+  }
+  return errors;
 }
 
 export const testDiffContract: ContractDefinition<TestDiffSpec> = {
   type: 'test_diff',
 
-  validate(spec) {
-    const errors = [...expectStringList(spec, 'test_file_pattern'), ...expectString(spec, 'test_func_pattern', false)];
-    const max = spec.max_test_deletions;
-    if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0)) {
-      errors.push("test_diff: 'max_test_deletions' must be an integer of 0 or more");
-    }
-    if (typeof spec.test_func_pattern === 'string') {
-      try {
-        new RegExp(spec.test_func_pattern, 'gm');
-      } catch (err) {
-        errors.push(`test_diff: 'test_func_pattern' is not a regular expression: ${(err as Error).message}`);
-      }
-    }
-    return errors;
-  },
+  validate: validateTestCounting,
 
   async check(spec, ctx) {
     const changes = changesOf(ctx, 'test_diff');
-    const pattern = patternOf(spec);
+    const pattern = testPattern(spec);
     const files = matchingFiles(changes.files, spec.test_file_pattern ?? DEFAULT_TEST_FILES);
     const removed: Array<{ path: string; removed: number }> = [];
     for (const f of files) {

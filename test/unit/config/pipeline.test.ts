@@ -86,7 +86,7 @@ describe('pipeline problems (position and message)', () => {
         `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schem, schema_path: s.json}\n`,
       ),
       expect: [
-        "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file, source_diff, test_diff (did you mean 'json_schema'?)",
+        "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file, source_diff, test_diff, test_count_baseline (did you mean 'json_schema'?)",
       ],
     },
     {

@@ -12,6 +12,7 @@ function changes(files: Record<string, [string | undefined, string | undefined]>
       status: before === undefined ? 'added' : after === undefined ? 'deleted' : 'modified',
     })),
     read: async (side, path) => files[path]?.[side === 'base' ? 0 : 1],
+    readTree: async () => assert.fail('source_diff and test_diff read the changed files only'),
   };
 }
 
