@@ -291,6 +291,17 @@ export interface Retry {
   on_failure?: 'fail' | 'skip' | 'continue';
 }
 
+/** The original's `git_diff` context: an upstream writing step's change, in the prompt as a diff. */
+export interface DiffContext {
+  source: 'git_diff';
+  /** The writing step whose change it is; default: the one upstream step that changes code. */
+  step?: string;
+  /** Bytes, or "50kb"; default 50 KiB (the original's). A longer diff is cut there, with a notice. */
+  max_size?: number | string;
+  /** Diff from this commit of the user's repository (HEAD = the run's start) instead of the change's base. */
+  diff_base?: string;
+}
+
 export interface Step {
   id: string;
   persona?: string;
@@ -308,6 +319,8 @@ export interface Step {
     include_uncommitted?: boolean;
   };
   memory?: { inject_artifacts?: Array<InjectArtifact | PipelineInjection>; strategy?: 'fresh' };
+  /** Prompt steps: text Wave adds to the prompt (the original's review context), see plan/diff-context.ts. */
+  context?: DiffContext[];
   output_artifacts: OutputArtifact[];
   handover: { contracts: Contract[] };
   retry?: Retry;

@@ -20,6 +20,7 @@ import { prepareStep, type StepWorkspace } from '../workspace/layout.js';
 import { failure, failureFromThrown, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
+import { renderDiffContext } from './diff-context.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { jsonFieldReader } from './json-fields.js';
 import { captureStdout } from './stdout-output.js';
@@ -96,7 +97,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
           renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }),
           deps.input,
         )
-      : await agentInvocation(deps, step, templates, request);
+      : await agentInvocation(deps, step, templates, request, await renderDiffContext(deps, graph, step));
 
   try {
     return await runInvocation(deps, step, request, ws, invocation, start);
@@ -290,7 +291,8 @@ async function agentInvocation(
   step: Step,
   templates: Parameters<typeof renderTemplate>[1],
   request: AttemptRequest,
+  context: string,
 ): Promise<Invocation> {
   if (!deps.agents) throw new Error(`step '${step.id}' is a prompt step but no agent launcher was configured`);
-  return deps.agents.invocationFor({ step, templates, request });
+  return deps.agents.invocationFor({ step, templates, request, context });
 }

@@ -59,12 +59,18 @@ export async function openRunTrees(
   return trees;
 }
 
-/** A test_count_baseline's base_ref that names no commit fails the run before any step, like a worktree's base. */
+/** A base_ref or diff_base that names no commit fails the run before any step, like a worktree's base. */
 async function checkBaseRefs(trees: RunTrees, step: Step): Promise<void> {
-  for (const contract of step.handover.contracts) {
-    const ref = contract.type === 'test_count_baseline' ? contract.base_ref : undefined;
+  const named = [
+    ...step.handover.contracts.map((c) => [
+      'test_count_baseline base_ref',
+      c.type === 'test_count_baseline' && c.base_ref,
+    ]),
+    ...(step.context ?? []).map((c) => ['context diff_base', c.diff_base]),
+  ];
+  for (const [what, ref] of named) {
     if (typeof ref !== 'string' || (await trees.userCommit(ref))) continue;
-    throw new WaveError('pipeline_invalid', `step '${step.id}': test_count_baseline ${notACommit(trees, ref)}`, {
+    throw new WaveError('pipeline_invalid', `step '${step.id}': ${String(what)} ${notACommit(trees, ref)}`, {
       hint: 'name a branch, tag or commit id (HEAD~1 counts from the commit the run starts from)',
     });
   }
@@ -72,7 +78,7 @@ async function checkBaseRefs(trees: RunTrees, step: Step): Promise<void> {
 
 function notACommit(trees: RunTrees, ref: string): string {
   const where = trees.repo ? `a commit of ${trees.repo.topLevel}` : 'a commit: the project is in no git repository';
-  return `base_ref '${ref}' is not ${where}`;
+  return `'${ref}' is not ${where}`;
 }
 
 /** Puts the step's private tree in place (a worktree step) and says what to capture; undefined for other steps. */
@@ -170,7 +176,7 @@ export function contractChanges(trees: RunTrees, writing: WritingStart, done: Ca
     if (at === 'changed') return done.captured.commit;
     const commit = await trees.userCommit(at.ref);
     if (commit) return commit;
-    throw new ContractConfigError(notACommit(trees, at.ref));
+    throw new ContractConfigError(`base_ref ${notACommit(trees, at.ref)}`);
   };
   return {
     files: done.changes.summary.files,
