@@ -3,7 +3,9 @@
 // is compared (a deleted file loses all of its tests), so a test moved within a file is not a deletion.
 import { matchingFiles, changesOf } from './source-diff.js';
 import { expectString, expectStringList } from './spec-checks.js';
-import type { ContractDefinition, ContractInput, TestDiffSpec } from './types.js';
+import { WaveError } from '../errors.js';
+import { ContractConfigError } from './failure.js';
+import type { ContractChanges, ContractDefinition, ContractInput, TestDiffSpec } from './types.js';
 
 export const DEFAULT_TEST_FILES = [
   '**/*.test.*',
@@ -49,6 +51,16 @@ export function validateTestCounting(spec: ContractInput): string[] {
   return errors;
 }
 
+/** A file's text on one side; git failing fails the contract whatever its on_failure (the original passed). */
+async function readSide(changes: ContractChanges, side: 'base' | 'changed', file: string) {
+  try {
+    return await changes.read(side, file);
+  } catch (err) {
+    if (!(err instanceof WaveError)) throw err;
+    throw new ContractConfigError(`test_diff: could not read ${file} (${side}): ${err.message}`);
+  }
+}
+
 export const testDiffContract: ContractDefinition<TestDiffSpec> = {
   type: 'test_diff',
 
@@ -60,8 +72,8 @@ export const testDiffContract: ContractDefinition<TestDiffSpec> = {
     const files = matchingFiles(changes.files, spec.test_file_pattern ?? DEFAULT_TEST_FILES);
     const removed: Array<{ path: string; removed: number }> = [];
     for (const f of files) {
-      const before = countTests(await changes.read('base', f.path), pattern);
-      const after = countTests(await changes.read('changed', f.path), pattern);
+      const before = countTests(await readSide(changes, 'base', f.path), pattern);
+      const after = countTests(await readSide(changes, 'changed', f.path), pattern);
       if (before > after) removed.push({ path: f.path, removed: before - after });
     }
     const total = removed.reduce((n, r) => n + r.removed, 0);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runContracts, type ContractChanges } from '../../../src/contracts/index.js';
 import { globToRegExp } from '../../../src/contracts/glob.js';
+import { WaveError } from '../../../src/errors.js';
 
 function changes(files: Record<string, [string | undefined, string | undefined]>): ContractChanges {
   return {
@@ -68,6 +69,19 @@ describe('test_diff', () => {
     );
     const allowed = await runContracts([{ type: 'test_diff', max_test_deletions: 3 }], ctx(c));
     assert.equal(allowed.passed, true);
+  });
+
+  it('git failing is a hard failure, even under on_failure: warn, never a pass', async () => {
+    const broken: ContractChanges = {
+      files: [{ path: 'a.test.ts', status: 'modified' }],
+      read: async () => {
+        throw new WaveError('git_failed', 'git cat-file failed: bad object');
+      },
+      readTree: async () => assert.fail('not read'),
+    };
+    const run = await runContracts([{ type: 'test_diff', on_failure: 'warn' }], ctx(broken));
+    assert.equal(run.results[0]?.outcome, 'failed');
+    assert.match(run.results[0]?.errors[0]?.message ?? '', /could not read a.test.ts \(base\): git cat-file failed/);
   });
 
   it('refuses a test_func_pattern that is not a regular expression', async () => {
