@@ -69,7 +69,8 @@ export const testCountBaselineContract: ContractDefinition<TestCountBaselineSpec
     };
     if (net <= max) return { errors: [], details };
     const against = spec.base_ref === undefined ? 'the base' : `${spec.base_ref} (${baseline.commit.slice(0, 12)})`;
-    const message = `the tree holds ${after.total} test(s), ${against} ${baseline.total}: ${net} fewer; at most ${max} may be`;
+    const counts = `the tree holds ${after.total} test(s), ${against} ${baseline.total}`;
+    const message = `${counts}: ${net} fewer; at most ${max} may be`;
     const perFile = losses(baseline, after).map((l) => ({ path: l.path, message: `${l.removed} fewer test(s)` }));
     return { errors: [{ path: '', message }, ...perFile], details };
   },
