@@ -1,6 +1,7 @@
-// test_diff: the step removed no more than `max_test_deletions` (default 0) tests. A test is a line matching
-// `test_func_pattern` in a file matching `test_file_pattern`; each test file's count before and after the change
-// is compared (a deleted file loses all of its tests), so a test moved within a file is not a deletion.
+// test_diff: the step removed no more than `max_test_deletions` (default 0) tests, net, as in the original. A test is a
+// line matching `test_func_pattern` in a file matching `test_file_pattern`; the counts of every changed test file
+// before and after the change are summed (a deleted file loses all of its tests), so a test moved within a file or
+// from one test file to another is not a deletion. The files that lost tests are named when the net count fails.
 import { matchingFiles, changesOf } from './source-diff.js';
 import { expectString, expectStringList } from './spec-checks.js';
 import { WaveError } from '../errors.js';
@@ -71,21 +72,28 @@ export const testDiffContract: ContractDefinition<TestDiffSpec> = {
     const pattern = testPattern(spec);
     const files = matchingFiles(changes.files, spec.test_file_pattern ?? DEFAULT_TEST_FILES);
     const removed: Array<{ path: string; removed: number }> = [];
+    let net = 0;
     for (const f of files) {
       const before = countTests(await readSide(changes, 'base', f.path), pattern);
       const after = countTests(await readSide(changes, 'changed', f.path), pattern);
+      net += before - after;
       if (before > after) removed.push({ path: f.path, removed: before - after });
     }
-    const total = removed.reduce((n, r) => n + r.removed, 0);
+    const total = Math.max(0, net);
     const max = spec.max_test_deletions ?? 0;
-    const details = { test_files_changed: files.map((f) => f.path), removed, max_test_deletions: max };
+    const details = {
+      test_files_changed: files.map((f) => f.path),
+      removed,
+      net_removed: total,
+      max_test_deletions: max,
+    };
     if (total <= max) return { errors: [], details };
     return {
       errors: removed
         .map((r) => ({ path: r.path, message: `${r.removed} test(s) removed` }))
         .concat({
           path: '',
-          message: `${total} test(s) removed in all; at most ${max} may be`,
+          message: `${total} test(s) removed in all (net of those added); at most ${max} may be`,
         }),
       details,
     };
