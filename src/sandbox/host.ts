@@ -10,7 +10,14 @@ import { WaveError } from '../errors.js';
 import { CommandOutput, type OutputSink } from './output.js';
 import { loadSandboxProfile, type SandboxProfile } from './profile.js';
 import { StopControl } from './stop.js';
-import type { Sandbox, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from './types.js';
+import {
+  DEFAULT_DRAIN_MS,
+  type Sandbox,
+  type SandboxResult,
+  type SandboxRunOptions,
+  type SandboxSpec,
+  type SandboxStatus,
+} from './types.js';
 
 export interface HostSandboxOptions {
   profile?: SandboxProfile;
@@ -73,7 +80,7 @@ export class HostSandbox implements Sandbox {
       });
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
         child.once('error', reject);
-        child.once('close', (code, sig) => resolve({ code, signal: sig }));
+        child.once('exit', (code, sig) => resolve({ code, signal: sig })); // not 'close': strays may hold the pipes
       });
       if (child.pid !== undefined) runOptions.onCreated?.(`host:${child.pid}`);
       stop.attach((sig) => {
@@ -97,7 +104,15 @@ export class HostSandbox implements Sandbox {
       const { code, signal: sig } = await exited.catch((err: unknown) => {
         throw new WaveError('sandbox_failed', `cannot run ${spec.argv[0]}: ${(err as Error).message}`, { cause: err });
       });
-      await pumps;
+      // A process the command left behind may hold the pipes open: the rest of the output gets a bounded drain.
+      let drainTimer: NodeJS.Timeout | undefined;
+      const drainEnd = new Promise<void>(
+        (resolve) => (drainTimer = setTimeout(resolve, spec.drainMs ?? DEFAULT_DRAIN_MS)),
+      );
+      await Promise.race([pumps, drainEnd]);
+      clearTimeout(drainTimer);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       if (stop.consumerError) throw stop.consumerError.err;
       const status: SandboxStatus = stop.reason ?? 'exited';
       return {

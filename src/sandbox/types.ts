@@ -96,8 +96,8 @@ export interface SandboxSpec {
   /** Delay between SIGTERM and SIGKILL on timeout, stall or cancel. Default from the profile (5 s). */
   killGraceMs?: number;
   /**
-   * How long the docker backend waits for the rest of the output once the command has ended, before it closes the
-   * stream (the backend's own default otherwise: 10 s).
+   * How long the backend waits for the rest of the output once the command has ended, before it closes the
+   * stream (DEFAULT_DRAIN_MS otherwise).
    */
   drainMs?: number;
   /** Written to the command's standard input, which is then closed (typically the prompt). */
@@ -173,3 +173,6 @@ export interface SandboxLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
+
+/** How long a step's output may go on draining after its command has exited, unless the spec says. */
+export const DEFAULT_DRAIN_MS = 10_000;

@@ -16,7 +16,15 @@ import { imageHasBridge } from '../egress/attachment.js';
 import { CommandOutput } from '../output.js';
 import { loadSandboxProfile, type SandboxProfile } from '../profile.js';
 import { StopControl } from '../stop.js';
-import type { Sandbox, SandboxLogger, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from '../types.js';
+import {
+  DEFAULT_DRAIN_MS,
+  type Sandbox,
+  type SandboxLogger,
+  type SandboxResult,
+  type SandboxRunOptions,
+  type SandboxSpec,
+  type SandboxStatus,
+} from '../types.js';
 import { StepCompanions } from './companions.js';
 import { connectDocker } from './engine.js';
 import { sandboxFailed } from './engine-errors.js';
@@ -185,7 +193,7 @@ export class DockerSandbox implements Sandbox {
       // wave-hold starts the command once the sentinel, the archive's last entry, is in /wave/out.
       if (seeded) await outputs.seed(container.handle, seedSentinel(nonce));
       if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
-      const drainTimeoutMs = spec.drainMs ?? this.options.drainTimeoutMs ?? 10_000;
+      const drainTimeoutMs = spec.drainMs ?? this.options.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
       const ended = await container.ended(drainTimeoutMs);
       stop.commandEnded();
       // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded,
