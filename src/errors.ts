@@ -14,7 +14,7 @@ export const ExitCode = {
   contractFailed: 4,
   /** The run was cancelled (signal or `wave cancel`). */
   cancelled: 5,
-  /** The machine cannot do what was asked: no Docker engine, missing image, full disk. */
+  /** The machine cannot do what was asked: no Docker engine, a missing image or a tool it lacks, full disk. */
   infrastructure: 6,
   /** `wave apply` refused: the branch exists, the working tree is not clean, or the change touches protected paths. */
   refused: 7,
@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'state_corrupt'
   | 'docker_unavailable'
   | 'image_missing'
+  | 'tools_missing'
   | 'sandbox_failed'
   | 'artifact_rejected'
   | 'step_failed'
@@ -53,6 +54,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   state_corrupt: ExitCode.invalidInput,
   docker_unavailable: ExitCode.infrastructure,
   image_missing: ExitCode.infrastructure,
+  tools_missing: ExitCode.infrastructure,
   sandbox_failed: ExitCode.infrastructure,
   artifact_rejected: ExitCode.stepFailed,
   step_failed: ExitCode.stepFailed,

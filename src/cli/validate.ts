@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ExitCode } from '../errors.js';
 import { formatProblem } from '../config/index.js';
-import { preflightPipeline } from '../engine/preflight.js';
+import { validationChecks } from '../engine/preflight.js';
 import { validateProject } from '../validate/index.js';
 import type { CliContext } from './context.js';
 import { paint, printJson } from './render.js';
@@ -12,7 +12,7 @@ export async function validateCommand(ctx: CliContext, opts: { pipeline?: string
     manifestPath: ctx.manifestPath,
     ...(opts.pipeline === undefined ? {} : { pipeline: opts.pipeline }),
     all: Boolean(opts.all),
-    extraChecks: preflightPipeline,
+    extraChecks: validationChecks(),
   });
   const errors = problems.filter((p) => p.severity === 'error');
   if (ctx.output === 'json') {

@@ -18,6 +18,7 @@ import {
   type LoadedManifest,
   type Locator,
   type Manifest,
+  type ProcessTimeouts,
   type Resources,
   type Runtime,
   TIER_NAMES,
@@ -133,7 +134,7 @@ type RawManifest = Omit<Manifest, 'runtime' | 'adapters' | 'personas'> & {
   adapters?: Record<string, Omit<Manifest['adapters'][string], 'image' | 'cli'> & { image?: string }>;
   personas?: Manifest['personas'];
   runtime?: Partial<Omit<Runtime, 'relay' | 'audit' | 'sandbox'>> & {
-    timeouts?: { step_default_minutes?: number };
+    timeouts?: ProcessTimeouts & { step_default_minutes?: number };
     relay?: Partial<Runtime['relay']>;
     audit?: Partial<Runtime['audit']>;
     sandbox?: Partial<Runtime['sandbox']>;
@@ -181,7 +182,16 @@ function withDefaults(raw: RawManifest): Manifest {
         hosts: { ...d.sandbox.hosts, ...r.sandbox?.hosts },
       },
       models: r.models ?? d.models,
+      ...(r.stall_timeout !== undefined ? { stall_timeout: r.stall_timeout } : {}),
+      ...(r.timeouts ? { timeouts: processTimeouts(r.timeouts) } : {}),
     },
+  };
+}
+
+function processTimeouts(t: ProcessTimeouts): ProcessTimeouts {
+  return {
+    ...(t.process_grace_seconds !== undefined ? { process_grace_seconds: t.process_grace_seconds } : {}),
+    ...(t.stdout_drain_seconds !== undefined ? { stdout_drain_seconds: t.stdout_drain_seconds } : {}),
   };
 }
 

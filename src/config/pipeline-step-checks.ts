@@ -74,22 +74,18 @@ export function checkMounts(raw: RawStep, at: DocPath, ctx: Ctx): void {
       }
       seen.push({ target, j });
     }
-    const resolved = resolveProjectPath(m.source, ctx.projectDir);
-    if (resolved.refused) {
-      report(
-        ctx,
-        'error',
-        `step '${raw.id}': mount source '${m.source}' ${resolved.refused}`,
-        [...where, 'source'],
-        CONTAINED_PATH_HINT,
-      );
-    } else if (!resolved.exists) {
-      report(ctx, 'error', `step '${raw.id}': mount source '${m.source}' not found (looked for ${resolved.path})`, [
-        ...where,
-        'source',
-      ]);
-    }
+    checkProjectFile(ctx, `step '${raw.id}': mount source '${m.source}'`, m.source, [...where, 'source']);
   });
+}
+
+/** A file or folder the step names: inside the project (no escape by `..` or a link) and present. */
+export function checkProjectFile(ctx: Ctx, what: string, file: string, at: DocPath): void {
+  const resolved = resolveProjectPath(file, ctx.projectDir);
+  if (resolved.refused) report(ctx, 'error', `${what} ${resolved.refused}`, at, CONTAINED_PATH_HINT);
+  else if (!resolved.exists) {
+    const hint = 'paths are relative to the project folder (the one holding wave.yaml)';
+    report(ctx, 'error', `${what} not found (looked for ${resolved.path})`, at, hint);
+  }
 }
 
 /** Each inject_artifacts entry names either an upstream step or another pipeline. */

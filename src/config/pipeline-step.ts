@@ -2,11 +2,10 @@
 // and checked on its own. Checks that span steps live in src/plan/.
 
 import { credentialRefusal, isProviderCredential } from './credentials.js';
-import { CONTAINED_PATH_HINT, resolveProjectPath } from './paths.js';
 import { findTemplateVars } from './placeholders.js';
 import { type Ctx, type RawStep, inferArtifactType, outPathProblem, report } from './pipeline-context.js';
 import { checkContract } from './pipeline-contract.js';
-import { checkInjections, checkMounts, checkRetry } from './pipeline-step-checks.js';
+import { checkInjections, checkMounts, checkProjectFile, checkRetry } from './pipeline-step-checks.js';
 import {
   aggregateOutput,
   checkAggregate,
@@ -195,24 +194,7 @@ function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
   }
   // A templated path ({{ forge.type }}) is filled and checked once the manifest is known (plan/static-templates.ts).
   if (e.source_path !== undefined && findTemplateVars(e.source_path).length === 0) {
-    const resolved = resolveProjectPath(e.source_path, ctx.projectDir);
-    if (resolved.refused) {
-      report(
-        ctx,
-        'error',
-        `step '${raw.id}': prompt file '${e.source_path}' ${resolved.refused}`,
-        [...where, 'source_path'],
-        CONTAINED_PATH_HINT,
-      );
-    } else if (!resolved.exists) {
-      report(
-        ctx,
-        'error',
-        `step '${raw.id}': prompt file '${e.source_path}' not found (looked for ${resolved.path})`,
-        [...where, 'source_path'],
-        'paths are relative to the project folder (the one holding wave.yaml)',
-      );
-    }
+    checkProjectFile(ctx, `step '${raw.id}': prompt file '${e.source_path}'`, e.source_path, [...where, 'source_path']);
   }
   return {
     type: 'prompt',

@@ -1,7 +1,8 @@
 // A pipeline's skills (the original format's `skills: [name]`): SKILL.md folders of the project, at
 // `.wave/skills/<name>/` or `.agents/skills/<name>/` (first found). They are handed to the agent CLI as files under
-// its HOME (Claude Code: ~/.claude/skills/<name>/), copied into the step's throwaway HOME, so nothing the agent does
-// to them reaches the project. Only text files, nothing through a link, at most MAX_SKILL_BYTES per skill.
+// its HOME, in the user-level skills folder each CLI documents and its pinned version reads (SKILL_HOMES), copied
+// into the step's throwaway HOME, so nothing the agent does to them reaches the project. Only text files, nothing
+// through a link, at most MAX_SKILL_BYTES per skill.
 
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +11,22 @@ import { isInside, PROJECT_LAYOUTS } from './paths.js';
 
 export const MAX_SKILL_BYTES = 1024 * 1024;
 
-/** The CLIs Wave gives skills to, and where under HOME each loads them from. */
-export const SKILL_HOMES: Readonly<Record<string, string>> = { claude: '.claude/skills' };
+/**
+ * The CLIs Wave gives skills to, and the user-level folder under HOME each loads them from (checked on the pinned
+ * versions: the e2e tests see each CLI offer the skill to the model).
+ *   claude    ~/.claude/skills/<name>/SKILL.md
+ *   codex     ~/.agents/skills/<name>/SKILL.md           (0.169: "user-agent-skills"; ~/.codex/skills is the old one)
+ *   gemini    $GEMINI_CLI_HOME/.gemini/skills/<name>/    (0.61: Storage.getUserSkillsDir; GEMINI_CLI_HOME is HOME)
+ *   opencode  ~/.config/opencode/skills/<name>/SKILL.md  (1.18: the global config folder's {skill,skills}/**; the
+ *             ~/.claude and ~/.agents scans are off: OPENCODE_DISABLE_EXTERNAL_SKILLS)
+ * Codex and Gemini CLI also load the source's own .agents/skills (and .gemini/skills) as their repository scope.
+ */
+export const SKILL_HOMES: Readonly<Record<string, string>> = {
+  claude: '.claude/skills',
+  codex: '.agents/skills',
+  gemini: '.gemini/skills',
+  opencode: '.config/opencode/skills',
+};
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** The folder of skill `name`, or why there is none. */
@@ -32,7 +47,7 @@ export function skillHomeFiles(skills: readonly string[], projectDir: string, cl
   const home = SKILL_HOMES[cli];
   if (home === undefined) {
     throw new WaveError('pipeline_invalid', `the pipeline's skills cannot be given to ${cli}`, {
-      hint: `skills are given to ${Object.keys(SKILL_HOMES).join(', ')} so far: run its prompt steps on such an adapter`,
+      hint: `skills are given to ${Object.keys(SKILL_HOMES).join(', ')}: run its prompt steps on such an adapter`,
     });
   }
   const files: Record<string, string> = {};

@@ -119,6 +119,17 @@ export interface Runtime {
   audit: AuditConfig;
   sandbox: RuntimeSandbox;
   models: Record<string, ModelProvider>;
+  /** A duration ("5m"): a step that prints nothing for this long is stopped (absent or "0": off). */
+  stall_timeout?: string;
+  /** The original's process timeouts that act here (step_default_minutes is folded into default_timeout_minutes). */
+  timeouts?: ProcessTimeouts;
+}
+
+export interface ProcessTimeouts {
+  /** SIGTERM → SIGKILL when a step or a test_suite command is stopped. */
+  process_grace_seconds?: number;
+  /** How long the sandbox waits for the rest of the output once the command has ended. */
+  stdout_drain_seconds?: number;
 }
 
 export interface Metadata {
@@ -155,6 +166,7 @@ export const CONTRACT_TYPES = [
   'non_empty_file',
   'source_diff',
   'test_diff',
+  'test_count_baseline',
 ] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 
@@ -323,6 +335,17 @@ export interface Retry {
   on_failure?: 'fail' | 'skip' | 'continue';
 }
 
+/** The original's `git_diff` context: an upstream writing step's change, in the prompt as a diff. */
+export interface DiffContext {
+  source: 'git_diff';
+  /** The writing step whose change it is; default: the one upstream step that changes code. */
+  step?: string;
+  /** Bytes, or "50kb"; default 50 KiB (the original's). A longer diff is cut there, with a notice. */
+  max_size?: number | string;
+  /** Diff from this commit of the user's repository (HEAD = the run's start) instead of the change's base. */
+  diff_base?: string;
+}
+
 export interface Step {
   id: string;
   persona?: string;
@@ -340,6 +363,8 @@ export interface Step {
     include_uncommitted?: boolean;
   };
   memory?: { inject_artifacts?: Array<InjectArtifact | PipelineInjection>; strategy?: 'fresh' };
+  /** Prompt steps: text Wave adds to the prompt (the original's review context), see plan/diff-context.ts. */
+  context?: DiffContext[];
   output_artifacts: OutputArtifact[];
   handover: { contracts: Contract[] };
   retry?: Retry;
@@ -369,6 +394,8 @@ export interface Pipeline {
   pipeline_outputs?: Record<string, PipelineOutput>;
   /** SKILL.md folders of the project given to the prompt steps' CLI (config/skills.ts). */
   skills?: string[];
+  /** Commands that must be on PATH in every step's image (engine/required-tools.ts checks them). */
+  requires?: { tools?: string[] };
   steps: Step[];
 }
 

@@ -51,3 +51,10 @@ export function parseDuration(value: string, options: DurationOptions = {}): num
   }
   return Number.isFinite(total) ? Math.round(total) : undefined;
 }
+
+/** Milliseconds as the shortest of "5m", "30s" or "500ms" that is exact. */
+export function formatDuration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

@@ -9,6 +9,7 @@ import { nonEmptyFileContract } from './non-empty-file.js';
 import { unsafeRelativePath } from './source.js';
 import { foreignKeys } from './spec-checks.js';
 import { sourceDiffContract } from './source-diff.js';
+import { testCountBaselineContract } from './test-count-baseline.js';
 import { testDiffContract } from './test-diff.js';
 import { testSuiteContract } from './test-suite.js';
 import { typescriptInterfaceContract } from './typescript-interface.js';
@@ -26,6 +27,7 @@ const registry: Registry = {
   non_empty_file: nonEmptyFileContract,
   source_diff: sourceDiffContract,
   test_diff: testDiffContract,
+  test_count_baseline: testCountBaselineContract,
 };
 
 export const knownContractTypes: readonly ContractType[] = CONTRACT_TYPES;

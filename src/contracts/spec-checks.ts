@@ -44,9 +44,10 @@ const OWNED_KEYS: Record<string, string> = {
   glob: 'source_diff',
   exclude: 'source_diff',
   min_files: 'source_diff',
-  max_test_deletions: 'test_diff',
-  test_file_pattern: 'test_diff',
-  test_func_pattern: 'test_diff',
+  max_test_deletions: 'test_diff, test_count_baseline',
+  test_file_pattern: 'test_diff, test_count_baseline',
+  test_func_pattern: 'test_diff, test_count_baseline',
+  base_ref: 'test_count_baseline',
 };
 
 export function foreignKeys(spec: ContractInput): string[] {

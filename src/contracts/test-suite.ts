@@ -8,7 +8,7 @@
 import { cp, chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseDuration } from '../config/units.js';
+import { formatDuration, parseDuration } from '../config/units.js';
 import { WaveError } from '../errors.js';
 import { ContractConfigError } from './failure.js';
 import { fenced } from './markdown-text.js';
@@ -36,16 +36,12 @@ function timeoutOf(spec: ContractInput): number {
   return ms;
 }
 
-function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
 function outcome(result: ContractCommandResult, timeoutMs: number): string {
   switch (result.status) {
     case 'timed_out':
       return `timed out after ${formatDuration(timeoutMs)}`;
+    case 'stalled':
+      return 'was stopped: it printed nothing for too long';
     case 'oom_killed':
       return 'was killed: out of memory';
     default:

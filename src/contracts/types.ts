@@ -80,7 +80,8 @@ export type ContractSpec =
   | FormatSpec
   | NonEmptyFileSpec
   | SourceDiffSpec
-  | TestDiffSpec;
+  | TestDiffSpec
+  | TestCountBaselineSpec;
 
 export type SourceDiffSpec = Common & {
   type: 'source_diff';
@@ -98,6 +99,19 @@ export type TestDiffSpec = Common & {
   /** Globs of test files (default: common test file names, see test-diff.ts). */
   test_file_pattern?: string[];
   /** A regular expression matching one test's first line (multiline). */
+  test_func_pattern?: string;
+};
+
+export type TestCountBaselineSpec = Common & {
+  type: 'test_count_baseline';
+  /**
+   * The commit counted against: a branch, tag or id of the user's repository, where `HEAD` (and `HEAD~1` …) is the
+   * commit the run started from. Default: the base of the step's change.
+   */
+  base_ref?: string;
+  /** Default 0: the whole tree may not hold fewer tests than the baseline. */
+  max_test_deletions?: number;
+  test_file_pattern?: string[];
   test_func_pattern?: string;
 };
 
@@ -124,7 +138,7 @@ export interface ContractContext {
   runCommand?: RunContractCommand;
   /** test_suite only: the step's image, used when the contract names none. */
   image?: string;
-  /** source_diff, test_diff: the step's change (a writing step only), computed by the engine. */
+  /** source_diff, test_diff, test_count_baseline: the step's change (a writing step only), computed by the engine. */
   changes?: ContractChanges;
 }
 
@@ -132,7 +146,15 @@ export interface ContractChanges {
   files: ReadonlyArray<{ path: string; status: string }>;
   /** A file's text before the change (`base`) or after it (`changed`); undefined where it does not exist. */
   read(side: 'base' | 'changed', path: string): Promise<string | undefined>;
+  /**
+   * The text of every file of a whole tree whose path `wanted` accepts: the tree the step left, its change's base,
+   * or a commit of the user's repository (`{ ref }`, see TestCountBaselineSpec.base_ref). A ref that names no
+   * commit is a ContractConfigError; git failing is an error, never an empty tree.
+   */
+  readTree(at: TreeSide, wanted: (path: string) => boolean): Promise<{ commit: string; files: Map<string, string> }>;
 }
+
+export type TreeSide = 'base' | 'changed' | { ref: string };
 
 /** The network a test_suite contract declares for its command (absent: none, loopback only). */
 export interface ContractNetwork {
@@ -153,7 +175,7 @@ export interface ContractCommand {
 }
 
 export interface ContractCommandResult {
-  status: 'exited' | 'timed_out' | 'cancelled' | 'oom_killed';
+  status: 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
   exitCode: number | null;
   durationMs: number;
 }

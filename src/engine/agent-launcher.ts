@@ -67,7 +67,7 @@ export async function createAgentLauncher(
 
   return {
     close: async () => offline?.close(),
-    async invocationFor({ step, templates, request }) {
+    async invocationFor({ step, templates, request, context: promptContext }) {
       const pipelineSkills = context.pipeline.pipeline.skills ?? [];
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
@@ -113,7 +113,7 @@ export async function createAgentLauncher(
         ]);
         const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : []), ...hostSecrets]);
         const invocation = adapter.invocation({
-          prompt: await userPrompt(context, step, templates, request),
+          prompt: await userPrompt(context, step, templates, request, promptContext),
           instructions: await instructions(context, step, agent, request, resolved.mode, resolved.allow),
           model: agent.model,
           permissions: effectivePermissions(agent),
@@ -297,12 +297,14 @@ async function userPrompt(
   step: Step,
   templates: TemplateContext,
   request: AttemptRequest,
+  promptContext = '',
 ): Promise<string> {
   if (step.exec.type !== 'prompt') throw new Error('not a prompt step');
   let source = step.exec.source ?? '';
   if (step.exec.source_path)
     source = await readFile(projectFile(step.exec.source_path, context.pipeline.projectDir), 'utf8');
   let prompt = renderTemplate(source, templates, `step '${step.id}' prompt`);
+  if (promptContext) prompt += `\n\n${promptContext}`;
   if (request.previousFailure) {
     prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;
   }

@@ -13,6 +13,8 @@ export interface AgentInvocationRequest {
   step: Step;
   templates: TemplateContext;
   request: AttemptRequest;
+  /** The `## Context` section Wave adds after the prompt (engine/diff-context.ts); '' for none. */
+  context?: string;
 }
 
 export interface AgentLauncher {

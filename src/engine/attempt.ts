@@ -42,6 +42,7 @@ export function isRetryable(failure: FailureClass): boolean {
   switch (failure) {
     case 'exit':
     case 'timeout':
+    case 'stalled':
     case 'contract':
     case 'quota': // another attempt (told why) may write less
     case 'rate_limit':

@@ -71,6 +71,8 @@ export interface ContractSandbox {
   mounts?: ExtraMount[];
   /** The egress of a command that declares a network (the step's, logged); without it such a command is refused. */
   egress?: CommandContext;
+  /** The kill grace and output drain of runtime.timeouts. */
+  timings?: Pick<SandboxSpec, 'killGraceMs' | 'drainMs'>;
 }
 
 export function contractCommandRunner(where: ContractSandbox): RunContractCommand {
@@ -87,6 +89,7 @@ export function contractCommandRunner(where: ContractSandbox): RunContractComman
           network: net?.network ?? 'none',
           ...(net?.egress ? { egress: net.egress } : {}),
           timeoutMs: command.timeoutMs,
+          ...where.timings,
         },
         {
           ...(command.signal ? { signal: command.signal } : {}),

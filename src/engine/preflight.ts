@@ -13,6 +13,7 @@ import type { LoadedPipeline, Manifest } from '../config/types.js';
 import { checkContractFiles } from '../contracts/index.js';
 import { adapterFor } from '../adapters/index.js';
 import { WaveError } from '../errors.js';
+import { projectToolChecker, requiredToolProblems, type ToolChecker } from './required-tools.js';
 
 /** `flags`: a run's --adapter/--model, which decide the agent as they will when the steps start. */
 export async function preflightPipeline(
@@ -21,6 +22,20 @@ export async function preflightPipeline(
   flags: ResolveFlags = {},
 ): Promise<Problem[]> {
   return [...(await contractFileProblems(loaded)), ...(manifest ? adapterProblems(loaded, manifest, flags) : [])];
+}
+
+/**
+ * `wave validate`'s checks: preflightPipeline's, and requires.tools against every step's image (`wave run` asks
+ * again, for the images of the steps it runs, once the sandbox is up: see sandbox-setup.ts).
+ */
+export function validationChecks(): (loaded: LoadedPipeline, manifest?: Manifest) => Promise<Problem[]> {
+  let tools: ToolChecker | undefined;
+  return async (loaded, manifest) => {
+    const problems = await preflightPipeline(loaded, manifest);
+    if (!manifest) return problems;
+    tools ??= projectToolChecker(manifest);
+    return [...problems, ...(await requiredToolProblems(loaded, manifest, tools))];
+  };
 }
 
 /** Every contract's schema or interface file parses and compiles. */

@@ -119,7 +119,7 @@ async function execute(
     typeof options.sandbox === 'function'
       ? options.sandbox(logger)
       : (options.sandbox ?? (await connectSandbox(prepared.manifest, store, note, logger)));
-  await checkImages(sandbox, prepared.executorSteps);
+  await checkImages(sandbox, prepared);
   const { containerUser, currentHostIdentity, loadSandboxProfile } = await import('../sandbox/index.js');
   const host = currentHostIdentity();
   const profile = loadSandboxProfile();

@@ -1,9 +1,11 @@
 // The sandbox a run uses: the manifest's backend, connected, with the orphans of dead Wave processes reaped, the
-// run's logger attached (so what the sandbox reports reaches the user and the log file), and every image present.
+// run's logger attached (so what the sandbox reports reaches the user and the log file), and every image present
+// with the tools the pipeline requires.
 import type { LoadedManifest } from '../config/index.js';
 import type { Sandbox, SandboxLogger } from '../sandbox/types.js';
 import { isRunOwnerAlive, type Store } from '../state/index.js';
-import type { ExecutorStep } from './executor.js';
+import { requireTools } from './required-tools.js';
+import type { Prepared } from './run-prepare.js';
 
 export async function connectSandbox(
   manifest: LoadedManifest,
@@ -28,8 +30,16 @@ export async function connectSandbox(
   return createDockerSandbox({ docker: engine.docker, logger });
 }
 
-/** Fails before anything runs when an image is missing, naming the command that builds it. */
-export async function checkImages(sandbox: Sandbox, steps: readonly ExecutorStep[]): Promise<void> {
+/**
+ * Fails before anything runs when an image is missing, naming the command that builds it, or when an image lacks a
+ * tool the pipeline's requires.tools names (tools_missing, naming the image, the tool and where it is required).
+ */
+export async function checkImages(sandbox: Sandbox, prepared: Prepared): Promise<void> {
+  const steps = prepared.executorSteps;
   // A pipeline step has no image of its own: its child pipeline's steps are checked when it starts.
-  await sandbox.requireImages?.(steps.map((s) => s.start.image).filter((image) => image !== ''));
+  const own = steps.filter((s) => s.start.image !== '');
+  await sandbox.requireImages?.(own.map((s) => s.start.image));
+  const images = new Map<string, string[]>();
+  for (const s of own) images.set(s.start.image, [...(images.get(s.start.image) ?? []), s.id]);
+  await requireTools(prepared.pipeline, prepared.manifest.manifest, sandbox, images);
 }

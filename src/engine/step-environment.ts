@@ -2,8 +2,8 @@
 // resource limits, the meta files its adapter asked for, and the scrub that removes those values from output.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Step } from '../config/types.js';
-import { parseMemory } from '../config/units.js';
+import type { Manifest, Step } from '../config/types.js';
+import { parseDuration, parseMemory } from '../config/units.js';
 import { scrubber, secretValuesOf, type Scrub } from '../audit/index.js';
 import {
   PROVIDER_CREDENTIAL_ENV,
@@ -12,7 +12,7 @@ import {
   stepPassthrough,
 } from '../config/credentials.js';
 import { WaveError } from '../errors.js';
-import type { SandboxResources } from '../sandbox/types.js';
+import type { SandboxResources, SandboxSpec } from '../sandbox/types.js';
 import type { StepWorkspace } from '../workspace/layout.js';
 import type { AttemptOutcome } from './attempt.js';
 import type { StepRunnerDeps } from './step-deps.js';
@@ -105,4 +105,20 @@ export function resourcesFor(deps: StepRunnerDeps, step: Step): SandboxResources
     ...(merged.out_size !== undefined ? { outBytes: parseMemory(merged.out_size) } : {}),
     ...(merged.out_files !== undefined ? { outFiles: merged.out_files } : {}),
   };
+}
+
+/** How a step's commands are stopped and drained (runtime.timeouts): for the step and its test_suite commands. */
+export function stopTimings(manifest: Manifest): Pick<SandboxSpec, 'killGraceMs' | 'drainMs'> {
+  const t = manifest.runtime.timeouts;
+  return {
+    ...(t?.process_grace_seconds !== undefined ? { killGraceMs: Math.round(t.process_grace_seconds * 1000) } : {}),
+    ...(t?.stdout_drain_seconds !== undefined ? { drainMs: Math.round(t.stdout_drain_seconds * 1000) } : {}),
+  };
+}
+
+/** runtime.stall_timeout in milliseconds; undefined when off (absent or 0). */
+export function stallTimeoutMs(manifest: Manifest): number | undefined {
+  const written = manifest.runtime.stall_timeout;
+  const ms = written === undefined ? undefined : parseDuration(written);
+  return ms ? ms : undefined;
 }

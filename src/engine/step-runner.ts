@@ -4,6 +4,7 @@
 // `infrastructure`.
 import path from 'node:path';
 import type { Step } from '../config/types.js';
+import { formatDuration } from '../config/units.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { describeFailures, runContracts } from '../contracts/index.js';
 import { chainScrubs } from '../audit/index.js';
@@ -19,10 +20,19 @@ import { prepareStep, type StepWorkspace } from '../workspace/layout.js';
 import { failure, failureFromThrown, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
+import { renderDiffContext } from './diff-context.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { jsonFieldReader } from './json-fields.js';
 import { captureStdout } from './stdout-output.js';
-import { passthroughEnv, resourcesFor, scrubOutcome, stepSecretScrub, writeMetaFiles } from './step-environment.js';
+import {
+  passthroughEnv,
+  resourcesFor,
+  scrubOutcome,
+  stallTimeoutMs,
+  stepSecretScrub,
+  stopTimings,
+  writeMetaFiles,
+} from './step-environment.js';
 import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
@@ -95,7 +105,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
           renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }),
           deps.input,
         )
-      : await agentInvocation(deps, step, templates, request);
+      : await agentInvocation(deps, step, templates, request, await renderDiffContext(deps, graph, step));
 
   try {
     return await runInvocation(deps, step, request, ws, invocation, start);
@@ -114,6 +124,7 @@ async function runInvocation(
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
+  const stall = stallTimeoutMs(deps.manifest.manifest);
   const spec: SandboxSpec = {
     image: invocation.image,
     argv: invocation.argv,
@@ -129,6 +140,8 @@ async function runInvocation(
     labels: { run: runId, step: step.id, attempt: request.attempt },
     resources: resourcesFor(deps, step),
     timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
+    ...stopTimings(deps.manifest.manifest),
+    ...(stall !== undefined ? { stallTimeoutMs: stall } : {}),
     ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
     ...(invocation.network ? { network: invocation.network } : {}),
     ...(invocation.egress ? { egress: invocation.egress } : {}),
@@ -179,6 +192,10 @@ async function runInvocation(
         ...base,
         timeoutMs: spec.timeoutMs ?? 0,
       });
+    case 'stalled': {
+      const reason = `stalled: no output for ${formatDuration(spec.stallTimeoutMs ?? 0)}`;
+      return failure('stalled', reason, { ...base, feedback: `The step was stopped: ${reason}.\n${outputTail}` });
+    }
     case 'oom_killed':
       return failure('exit', 'killed: out of memory (raise resources.memory)', {
         ...base,
@@ -237,6 +254,7 @@ async function runInvocation(
       mounts: ws.mounts,
       labels: { run: runId, step: step.id, attempt: request.attempt },
       egress: commandContext(deps, step, request),
+      timings: stopTimings(deps.manifest.manifest),
     }),
   });
   for (const r of contracts.results) {
@@ -282,7 +300,8 @@ async function agentInvocation(
   step: Step,
   templates: Parameters<typeof renderTemplate>[1],
   request: AttemptRequest,
+  context: string,
 ): Promise<Invocation> {
   if (!deps.agents) throw new Error(`step '${step.id}' is a prompt step but no agent launcher was configured`);
-  return deps.agents.invocationFor({ step, templates, request });
+  return deps.agents.invocationFor({ step, templates, request, context });
 }

@@ -4,7 +4,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Step } from '../config/types.js';
-import type { ContractChanges } from '../contracts/index.js';
+import { ContractConfigError, type ContractChanges, type TreeSide } from '../contracts/index.js';
+import { WaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { eventTime } from '../events/types.js';
 import { StepGraph } from '../plan/graph.js';
@@ -53,8 +54,31 @@ export async function openRunTrees(
   for (const step of steps) {
     const key = treeKeyOf(graph, step);
     if (key !== undefined) await trees.treeBase(key, treeSettings(graph, key), `step '${step.id}'`);
+    await checkBaseRefs(trees, step);
   }
   return trees;
+}
+
+/** A base_ref or diff_base that names no commit fails the run before any step, like a worktree's base. */
+async function checkBaseRefs(trees: RunTrees, step: Step): Promise<void> {
+  const named = [
+    ...step.handover.contracts.map((c) => [
+      'test_count_baseline base_ref',
+      c.type === 'test_count_baseline' && c.base_ref,
+    ]),
+    ...(step.context ?? []).map((c) => ['context diff_base', c.diff_base]),
+  ];
+  for (const [what, ref] of named) {
+    if (typeof ref !== 'string' || (await trees.userCommit(ref))) continue;
+    throw new WaveError('pipeline_invalid', `step '${step.id}': ${String(what)} ${notACommit(trees, ref)}`, {
+      hint: 'name a branch, tag or commit id (HEAD~1 counts from the commit the run starts from)',
+    });
+  }
+}
+
+function notACommit(trees: RunTrees, ref: string): string {
+  const where = trees.repo ? `a commit of ${trees.repo.topLevel}` : 'a commit: the project is in no git repository';
+  return `'${ref}' is not ${where}`;
 }
 
 /** Puts the step's private tree in place (a worktree step) and says what to capture; undefined for other steps. */
@@ -145,11 +169,23 @@ export async function keepChanges(
   });
 }
 
-/** What source_diff and test_diff read: the step's changed files, and their text before and after. */
+/** What the contracts on changes read: the step's changed files, and its trees before and after, by Wave's git. */
 export function contractChanges(trees: RunTrees, writing: WritingStart, done: CapturedChanges): ContractChanges {
+  const commitOf = async (at: TreeSide): Promise<string> => {
+    if (at === 'base') return writing.base;
+    if (at === 'changed') return done.captured.commit;
+    const commit = await trees.userCommit(at.ref);
+    if (commit) return commit;
+    throw new ContractConfigError(`base_ref ${notACommit(trees, at.ref)}`);
+  };
   return {
     files: done.changes.summary.files,
     read: async (side, file) =>
-      (await trees.readFile(side === 'base' ? writing.base : done.captured.commit, file))?.toString('utf8'),
+      (await trees.files.read(side === 'base' ? writing.base : done.captured.commit, file))?.toString('utf8'),
+    readTree: async (at, wanted) => {
+      const commit = await commitOf(at);
+      const files = await trees.files.readWhere(commit, wanted);
+      return { commit, files: new Map([...files].map(([p, b]) => [p, b.toString('utf8')])) };
+    },
   };
 }

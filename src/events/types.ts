@@ -6,6 +6,7 @@
 export type FailureClass =
   | 'exit' // the agent CLI exited non-zero
   | 'timeout'
+  | 'stalled' // printed nothing for runtime.stall_timeout; retried like a timeout
   | 'contract' // output broke a hard contract
   | 'rate_limit'
   | 'provider_error' // the model provider answered with an error (overloaded, 5xx)

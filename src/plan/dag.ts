@@ -7,6 +7,7 @@ import type { DocPath, Locator, Manifest, Pipeline, SourceLocator, Step } from '
 import { StepGraph } from './graph.js';
 import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
+import { checkDiffContexts } from './diff-context.js';
 import { checkWorktrees } from './worktrees.js';
 
 export { StepGraph };
@@ -88,6 +89,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
   );
   checkPipelineOutputs(pipeline, graph, error);
   problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
+  problems.push(...checkDiffContexts(graph, file, opts.locate));
   return { problems, levels };
 }
 

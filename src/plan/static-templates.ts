@@ -1,6 +1,7 @@
 // Texts of the original format filled before a run starts, from wave.yaml alone: a templated persona name
 // (`persona: "{{ forge.type }}-analyst"`), a templated prompt file (`exec.source_path:
-// .agents/prompts/{{ forge.type }}/triage.md`) and skill names (`skills: ["{{ project.skill }}"]`). Only {{ project.* }} and {{ forge.* }} may appear there; the name or
+// .agents/prompts/{{ forge.type }}/triage.md`), skill names (`skills: ["{{ project.skill }}"]`) and required tools
+// (`requires: {tools: ["{{ forge.cli_tool }}"]}`). Only {{ project.* }} and {{ forge.* }} may appear there; the name or
 // path is filled before the persona is looked up or the file is read, so the rest of Wave sees the resolved one.
 
 import { CONTAINED_PATH_HINT, resolveProjectPath } from '../config/paths.js';
@@ -29,8 +30,8 @@ function fillStatic(
 }
 
 /**
- * Fills each templated persona and exec.source_path, and the pipeline's skill names, in place; returns a problem
- * for each that cannot be.
+ * Fills each templated persona and exec.source_path, and the pipeline's skill and tool names, in place; returns a
+ * problem for each that cannot be.
  */
 export function expandStaticTemplates(loaded: LoadedPipeline, vars: Readonly<Record<string, string>>): Problem[] {
   const problems: Problem[] = [];
@@ -43,6 +44,15 @@ export function expandStaticTemplates(loaded: LoadedPipeline, vars: Readonly<Rec
     if (findTemplateVars(written).length === 0) return;
     const name = fillStatic(written, vars, (at, m, h) => problemAt(at, m, h), ['skills', k], 'skills');
     if (name !== undefined) skills[k] = name;
+  });
+  const tools = loaded.pipeline.requires?.tools ?? [];
+  tools.forEach((written, k) => {
+    if (findTemplateVars(written).length === 0) return;
+    const at = ['requires', 'tools', k];
+    const name = fillStatic(written, vars, (where, m, h) => problemAt(where, m, h), at, 'requires.tools');
+    if (name === undefined) return;
+    if (TOOL_NAME.test(name)) tools[k] = name;
+    else problemAt(at, `requires.tools: '${name}' is not a command name`, 'letters, digits, _, ., + and -');
   });
   loaded.pipeline.steps.forEach((step, i) => {
     const report: Report = (at, message, hint) => problemAt(['steps', i, ...at], `step '${step.id}': ${message}`, hint);
@@ -65,4 +75,8 @@ export function expandStaticTemplates(loaded: LoadedPipeline, vars: Readonly<Rec
   return problems;
 }
 
-const ONLY_STATIC_HINT = 'a persona name, prompt file path or skill name may use {{ project.* }} and {{ forge.* }}';
+const ONLY_STATIC_HINT =
+  'a persona name, prompt file path, skill name or required tool may use {{ project.* }} and {{ forge.* }}';
+
+/** A command name as requires.tools takes it (the same as the pipeline schema's pattern). */
+export const TOOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/;

@@ -10,6 +10,9 @@ import type { StepGraph } from './graph.js';
 /** The artifact Wave records after each writing step: `changes.patch` and `changes.json` in a folder. */
 export const CHANGES_OUTPUT: OutputArtifact = { name: 'changes', path: 'changes', type: 'binary', required: true };
 
+/** Contracts that check a step's change: only a writing step has one. */
+const CHANGE_CONTRACTS = new Set(['source_diff', 'test_diff', 'test_count_baseline']);
+
 /** Variables whose value is the same for every step of a run: a branch may name them. */
 const RUN_CONSTANT = new Set(['input', 'run.id', 'run.name', 'pipeline_id', 'pipeline_name']);
 
@@ -65,7 +68,7 @@ export function checkWorktrees(graph: StepGraph, opts: WorktreeCheckOptions): Pr
     const ws = step.workspace;
     const at = (key: string): DocPath => ['steps', index, 'workspace', key];
     step.handover.contracts.forEach((c, j) => {
-      if ((c.type === 'source_diff' || c.type === 'test_diff') && !writesCode(step)) {
+      if (CHANGE_CONTRACTS.has(c.type) && !writesCode(step)) {
         const hint = 'give the step workspace: {type: worktree}, or a readwrite mount';
         const message = `step '${step.id}': a ${c.type} contract checks a change, and this step changes no code`;
         error(message, ['steps', index, 'handover', 'contracts', j, 'type'], hint);

@@ -10,7 +10,14 @@ import { WaveError } from '../errors.js';
 import { CommandOutput, type OutputSink } from './output.js';
 import { loadSandboxProfile, type SandboxProfile } from './profile.js';
 import { StopControl } from './stop.js';
-import type { Sandbox, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from './types.js';
+import {
+  DEFAULT_DRAIN_MS,
+  type Sandbox,
+  type SandboxResult,
+  type SandboxRunOptions,
+  type SandboxSpec,
+  type SandboxStatus,
+} from './types.js';
 
 export interface HostSandboxOptions {
   profile?: SandboxProfile;
@@ -63,7 +70,7 @@ export class HostSandbox implements Sandbox {
       WAVE_OUT: spec.mounts.out,
     };
     const graceMs = spec.killGraceMs ?? this.profile.killGraceMs;
-    const stop = new StopControl({ graceMs, signal, timeoutMs: spec.timeoutMs });
+    const stop = new StopControl({ graceMs, signal, timeoutMs: spec.timeoutMs, stallMs: spec.stallTimeoutMs });
     try {
       const child = spawn(spec.argv[0] as string, spec.argv.slice(1), {
         cwd: spec.mounts.src,
@@ -73,7 +80,7 @@ export class HostSandbox implements Sandbox {
       });
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
         child.once('error', reject);
-        child.once('close', (code, sig) => resolve({ code, signal: sig }));
+        child.once('exit', (code, sig) => resolve({ code, signal: sig })); // not 'close': strays may hold the pipes
       });
       if (child.pid !== undefined) runOptions.onCreated?.(`host:${child.pid}`);
       stop.attach((sig) => {
@@ -83,7 +90,12 @@ export class HostSandbox implements Sandbox {
           /* already gone */
         }
       });
-      const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
+      const output = new CommandOutput(
+        this.profile.maxLineBytes,
+        runOptions.onLine,
+        stop.consumerFailed,
+        stop.activity,
+      );
       const pumps = Promise.all([pump(child.stdout, output.stdout), pump(child.stderr, output.stderr)]);
       if (spec.stdin !== undefined && child.stdin) {
         child.stdin.on('error', () => undefined); // the command may exit without reading its input
@@ -92,7 +104,15 @@ export class HostSandbox implements Sandbox {
       const { code, signal: sig } = await exited.catch((err: unknown) => {
         throw new WaveError('sandbox_failed', `cannot run ${spec.argv[0]}: ${(err as Error).message}`, { cause: err });
       });
-      await pumps;
+      // A process the command left behind may hold the pipes open: the rest of the output gets a bounded drain.
+      let drainTimer: NodeJS.Timeout | undefined;
+      const drainEnd = new Promise<void>(
+        (resolve) => (drainTimer = setTimeout(resolve, spec.drainMs ?? DEFAULT_DRAIN_MS)),
+      );
+      await Promise.race([pumps, drainEnd]);
+      clearTimeout(drainTimer);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       if (stop.consumerError) throw stop.consumerError.err;
       const status: SandboxStatus = stop.reason ?? 'exited';
       return {

@@ -14,12 +14,15 @@ export class OutputSink {
     private readonly onLine?: (line: OutputLine) => void | Promise<void>,
     /** A throwing consumer must not wedge the stream: we stop calling it and let the runner stop the step. */
     private readonly onConsumerError?: (err: unknown) => void,
+    /** Told of every chunk, a part of a line too: the command is not stalled (StopControl.activity). */
+    private readonly onActivity?: () => void,
   ) {
     this.splitter = new LineSplitter(maxLineBytes);
   }
 
   /** Resolves once every line in `chunk` has been handled (this is what carries backpressure). */
   async write(chunk: Buffer): Promise<void> {
+    this.onActivity?.();
     for (const line of this.splitter.push(chunk)) await this.emit(line.text, line.truncatedBytes);
   }
 
@@ -48,9 +51,10 @@ export class CommandOutput {
     maxLineBytes: number,
     onLine?: (line: OutputLine) => void | Promise<void>,
     onConsumerError?: (err: unknown) => void,
+    onActivity?: () => void,
   ) {
-    this.stdout = new OutputSink('stdout', maxLineBytes, onLine, onConsumerError);
-    this.stderr = new OutputSink('stderr', maxLineBytes, onLine, onConsumerError);
+    this.stdout = new OutputSink('stdout', maxLineBytes, onLine, onConsumerError, onActivity);
+    this.stderr = new OutputSink('stderr', maxLineBytes, onLine, onConsumerError, onActivity);
   }
 
   tails(): { stdoutTail: string; stderrTail: string } {

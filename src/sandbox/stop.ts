@@ -1,9 +1,10 @@
 // When and how a sandboxed command is stopped, the same for every backend: on cancel (the caller's signal), at
-// its deadline, or when a line consumer threw (the output is then unwanted); SIGTERM first, SIGKILL once the grace
-// period is over. The backend supplies only how to deliver a signal (to a container, to a process group).
+// its deadline, after a stall (no output for the stall limit), or when a line consumer threw (the output is then
+// unwanted); SIGTERM first, SIGKILL once the grace period is over. The backend supplies only how to deliver a
+// signal (to a container, to a process group).
 import type { SandboxStatus } from './types.js';
 
-export type StopReason = Extract<SandboxStatus, 'timed_out' | 'cancelled'>;
+export type StopReason = Extract<SandboxStatus, 'timed_out' | 'stalled' | 'cancelled'>;
 
 /** Delivers a signal to what runs; must not throw (something already gone is what a stop wants). */
 export type SignalTarget = (signal: 'SIGTERM' | 'SIGKILL') => Promise<void> | void;
@@ -15,6 +16,8 @@ export interface StopOptions {
   signal?: AbortSignal | undefined;
   /** Wall-clock limit, counted from attach(). */
   timeoutMs?: number | undefined;
+  /** Stall limit: counted from attach() and again from every activity(). */
+  stallMs?: number | undefined;
   /** Told once, when a stop begins (for a log line). */
   onStop?: (reason: StopReason) => void;
 }
@@ -24,6 +27,8 @@ export class StopControl {
   private target: SignalTarget | undefined;
   private failure: { err: unknown } | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  private stallTimer: NodeJS.Timeout | undefined;
+  private ended = false;
   private readonly onAbort = () => void this.stop('cancelled');
 
   /** Listens to the caller's signal from now on; a stop asked for before attach() waits for the target. */
@@ -46,7 +51,22 @@ export class StopControl {
     this.target = target;
     const { timeoutMs } = this.options;
     if (timeoutMs !== undefined) this.timers.push(setTimeout(() => void this.stop('timed_out'), timeoutMs));
+    this.activity();
     if (this.stopReason) void this.signal();
+  }
+
+  /** The command printed something: the stall limit counts again from now. */
+  readonly activity = (): void => {
+    const { stallMs } = this.options;
+    if (stallMs === undefined || !this.target || this.stopReason || this.ended) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => void this.stop('stalled'), stallMs);
+  };
+
+  /** The command has ended: what follows (copying /wave/out out, the drain) prints nothing and is no stall. */
+  commandEnded(): void {
+    this.ended = true;
+    clearTimeout(this.stallTimer);
   }
 
   /** Stops the command (once: a later reason does not replace the first). */
@@ -65,6 +85,7 @@ export class StopControl {
   /** Clears the timers and stops listening to the caller's signal; call on every way out. */
   dispose(): void {
     for (const t of this.timers) clearTimeout(t);
+    clearTimeout(this.stallTimer);
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
 

@@ -88,8 +88,18 @@ export interface SandboxSpec {
   resources?: SandboxResources;
   /** Wall-clock limit from start; at the deadline SIGTERM, then SIGKILL after killGraceMs. */
   timeoutMs?: number;
-  /** Delay between SIGTERM and SIGKILL on timeout or cancel. Default from the profile (5 s). */
+  /**
+   * Stall limit: the command is stopped like at its deadline (status 'stalled') when it prints nothing on either
+   * stream for this long, counted from its start and from every chunk of output. Off when absent.
+   */
+  stallTimeoutMs?: number;
+  /** Delay between SIGTERM and SIGKILL on timeout, stall or cancel. Default from the profile (5 s). */
   killGraceMs?: number;
+  /**
+   * How long the backend waits for the rest of the output once the command has ended, before it closes the
+   * stream (DEFAULT_DRAIN_MS otherwise).
+   */
+  drainMs?: number;
   /** Written to the command's standard input, which is then closed (typically the prompt). */
   stdin?: string | Uint8Array;
 }
@@ -119,7 +129,7 @@ export interface SandboxRunOptions {
   onCreated?: (id: string) => void;
 }
 
-export type SandboxStatus = 'exited' | 'timed_out' | 'cancelled' | 'oom_killed';
+export type SandboxStatus = 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
 
 export interface SandboxResult {
   status: SandboxStatus;
@@ -153,6 +163,8 @@ export interface Sandbox {
   run(spec: SandboxSpec, options?: SandboxRunOptions): Promise<SandboxResult>;
   /** Throws image_missing naming every image the backend lacks and how to build it; absent without images. */
   requireImages?(images: Iterable<string>): Promise<void>;
+  /** The id of the image `image` names, or undefined when the backend has none by that name (not built here). */
+  imageId?(image: string): Promise<string | undefined>;
 }
 
 /** The subset of pino's API the sandbox logs through. Nothing logged ever carries env values. */
@@ -161,3 +173,6 @@ export interface SandboxLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
+
+/** How long a step's output may go on draining after its command has exited, unless the spec says. */
+export const DEFAULT_DRAIN_MS = 10_000;

@@ -1,5 +1,5 @@
 // A pipeline's skills, checked before a run: each name (filled by plan/static-templates.ts) is a readable skill folder
-// of the project, and every prompt step runs on a CLI Wave can give skills to (Claude Code so far).
+// of the project, and every prompt step runs on a CLI Wave can give skills to (config/skills.ts: SKILL_HOMES).
 
 import { findTemplateVars } from '../config/placeholders.js';
 import type { Problem } from '../config/problems.js';
@@ -38,7 +38,7 @@ export function checkPipelineSkills(loaded: LoadedPipeline, manifest?: Manifest)
       error(
         `step '${step.id}': adapter '${agent.adapterName}' (${cli ?? 'no CLI'}) cannot be given the pipeline's skills`,
         ['steps', i, 'id'],
-        `skills are given to ${Object.keys(SKILL_HOMES).join(', ')} so far: run the step on such an adapter`,
+        `skills are given to ${Object.keys(SKILL_HOMES).join(', ')}: run the step on such an adapter`,
       );
     } catch {
       // reported by the manifest cross-check

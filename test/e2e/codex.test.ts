@@ -21,6 +21,9 @@ import {
   personaOf,
   removeE2eProject,
   runPipeline,
+  assertSkillOffered,
+  SKILL_FILES,
+  skillPipeline,
   stepPipeline,
 } from '../support/e2e-project.js';
 import { runWave } from '../support/run-cli.js';
@@ -67,6 +70,7 @@ const script = modelScriptFromObject({
       { text: 'rm was refused; the file was written.' },
     ],
     // An adapter-neutral write for a model from Codex's catalog without a shell: it becomes an apply_patch call.
+    skilled: [{ text: 'The notes are tidy.' }],
     patcher: [
       { tool_calls: [{ write: { path: '/wave/out/patched.md', content: '# Patched\n\nFor {{ input }}.\n' } }] },
       { text: 'Done.' },
@@ -91,6 +95,7 @@ before(async () => {
   model = await startScriptedModel({ script, requireApiKey: TEST_KEY, input: 'Ada' });
   dir = createE2eProject({
     name: 'codex',
+    files: SKILL_FILES,
     manifest: (manifest) => {
       // The gateway maps the container's /v1/… onto this base: /v1/responses reaches the model's /v1/responses.
       manifest.runtime.models = { openai: { base_url: `${model.url}/v1` } };
@@ -114,6 +119,7 @@ before(async () => {
       noshell: step('noshell', 'noshell', NO_RETRY),
       normrf: step('normrf', 'normrf'),
       patcher: step('patcher', 'patcher', NO_RETRY),
+      skilled: skillPipeline('skilled', 'coder'),
     },
   });
 });
@@ -123,6 +129,12 @@ const run = (pipeline: string) => runPipeline(dir, pipeline, { env: { OPENAI_API
 const turns = (stepId: string) => modelTurns(model, stepId);
 
 describe('Codex CLI end to end', { skip }, () => {
+  test("the pipeline's skill is in Codex's user skills folder (~/.agents/skills): offered to the model", async () => {
+    const { status, events, stderr } = await run('skilled');
+    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
+    assertSkillOffered(model, 'skilled');
+  });
+
   test('the step writes its output through a shell call; usage is evented; the gateway adds the key; the container never holds it', async () => {
     const { status, events, stderr } = await run('writer');
     assert.equal(

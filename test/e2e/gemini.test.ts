@@ -22,6 +22,9 @@ import {
   removeE2eProject,
   runPipeline,
   stepPipeline,
+  assertSkillOffered,
+  SKILL_FILES,
+  skillPipeline,
 } from '../support/e2e-project.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
@@ -45,6 +48,7 @@ const script = modelScriptFromObject({
       },
       { expect_tool_result: { is_error: false }, text: 'Done.', usage: { input_tokens: 3200, output_tokens: 10 } },
     ],
+    gskilled: [{ text: 'The notes are tidy.' }],
     gnoshell: [
       { tool_calls: [shell('echo escaped > /wave/out/shell.txt')] },
       {
@@ -69,6 +73,7 @@ before(async () => {
     name: 'gemini',
     // What a hostile source repository could use against the CLI (see the header).
     files: {
+      ...SKILL_FILES,
       '.env': 'WAVE_LEAK_DOTENV=from-dotenv\n',
       '.gemini/.env': 'WAVE_LEAK_GEMINI_DOTENV=from-gemini-dotenv\n',
       '.gemini/settings.json': JSON.stringify({
@@ -86,6 +91,7 @@ before(async () => {
     pipelines: {
       gwriter: pipeline('gwriter', 'gtester', 'note.md'),
       gnoshell: pipeline('gnoshell', 'gnoshell', 'report.md'),
+      gskilled: skillPipeline('gskilled', 'gtester'),
     },
   });
 });
@@ -99,6 +105,12 @@ const declaredTools = (body: unknown): string[] =>
   );
 
 describe('Gemini CLI end to end', { skip }, () => {
+  test("the pipeline's skill is in Gemini CLI's user skills folder (~/.gemini/skills): offered", async () => {
+    const { status, events, stderr } = await run('gskilled');
+    assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
+    assertSkillOffered(model, 'gskilled');
+  });
+
   test('the step writes its output through write_file; usage and tool calls are evented; the gateway adds the key; the container never holds it; the repo cannot configure the CLI', async () => {
     const { status, events, stderr } = await run('gwriter');
     assert.equal(

@@ -24,6 +24,9 @@ import {
   runPipeline,
   stepPipeline,
   type WaveEvent,
+  assertSkillOffered,
+  SKILL_FILES,
+  skillPipeline,
 } from '../support/e2e-project.js';
 import { runWave } from '../support/run-cli.js';
 
@@ -52,6 +55,7 @@ const script = modelScriptFromObject({
     ],
     // The persona denies the shell: OpenCode removes bash from the tools and answers a call anyway through its
     // `invalid` tool; the write the persona allows goes through.
+    skilled: [{ text: 'The notes are tidy.' }],
     noshell: [
       { tool_calls: [bash("printf 'x' > /wave/out/shell.md"), write('/wave/out/report.md', '# Report\n')] },
       { expect_tool_result: { is_error: true, contains: "unavailable tool 'bash'" }, text: 'The shell was refused.' },
@@ -73,6 +77,7 @@ before(async () => {
     name: 'opencode',
     // The workspace's own OpenCode files must not widen the persona's permissions or reach the model.
     files: {
+      ...SKILL_FILES,
       'opencode.json': JSON.stringify({
         permission: { '*': 'allow', bash: 'allow' },
         agent: { wave: { permission: { bash: 'allow' }, prompt: 'PROJECT-AGENT-PROMPT' } },
@@ -98,6 +103,7 @@ before(async () => {
     pipelines: {
       writer: step('writer', 'coder'),
       noshell: step('noshell', 'noshell', NO_RETRY),
+      skilled: skillPipeline('skilled', 'coder'),
     },
   });
 });
@@ -111,6 +117,12 @@ const failures = (events: WaveEvent[]) =>
   JSON.stringify(events.filter((e) => e.type === 'step_failed' || e.type === 'step_retrying' || e.type === 'warning'));
 
 describe('OpenCode end to end', { skip }, () => {
+  test("the pipeline's skill is in OpenCode's skills folder (~/.config/opencode/skills): offered", async () => {
+    const { status, events, stderr } = await run('skilled');
+    assert.equal(status, 0, stderr + failures(events));
+    assertSkillOffered(model, 'skilled');
+  });
+
   test('the step writes its output through the write tool over Chat Completions; the gateway adds the key; the container never holds it', async () => {
     const { status, events, stderr } = await run('writer');
     assert.equal(status, 0, stderr + failures(events));

@@ -1,7 +1,8 @@
 // A step that changes code, end to end: the real Claude Code CLI in its container, against the scripted model,
 // reads and edits a file of a private worktree with its own Read and Edit tools; the test_suite contract runs the
 // project's failing test against the changed tree in its own container and it passes; `wave apply` creates branch
-// wave/<run> whose diff from HEAD is exactly that edit, and the user's HEAD, index and files are unchanged.
+// wave/<run> whose diff from HEAD is exactly that edit, and the user's HEAD, index and files are unchanged. A
+// review step with the original's `context: [{source: git_diff}]` gets that change in its prompt.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -26,6 +27,7 @@ const script = modelScriptFromObject({
       },
       { text: 'Fixed add: it subtracted.' },
     ],
+    review: [{ text: 'The change fixes add.' }],
   },
 });
 
@@ -41,6 +43,12 @@ steps:
         - {type: test_suite, command: "node test.mjs"}
         - {type: source_diff, glob: "src/**"}
         - {type: test_diff}
+    retry: {policy: none}
+  - id: review
+    persona: tester
+    dependencies: [implement]
+    context: [{source: git_diff}]
+    exec: {type: prompt, source: "Review the change."}
     retry: {policy: none}
 `;
 
@@ -79,6 +87,10 @@ describe('a worktree step, end to end', { skip }, () => {
     assert.equal(status, 0, stderr + JSON.stringify(failures));
     const tools = events.filter((e) => e.type === 'tool_call' && e.status === 'started').map((e) => e.name);
     assert.deepEqual(tools, ['Read', 'Edit']);
+    // The review's prompt held the change as a diff (the original's git_diff context), computed by Wave.
+    const reviewed = model.requests.map((r) => JSON.stringify(r.body)).find((b) => b.includes('Review the change.'));
+    assert.match(reviewed ?? '', /### Git diff: the change of step implement/);
+    assert.ok(reviewed?.includes(JSON.stringify('+export const add = (a, b) => a + b;').slice(1, -1)), reviewed);
     const changes = events.find((e) => e.type === 'changes_recorded');
     assert.equal(changes?.files, 1);
     const runId = events[0]?.runId as string;

@@ -162,3 +162,34 @@ export function assertKeyInNoWaveFile(dir: string, runId: string, key: string): 
   const written = [readFileSync(path.join(dir, '.wave', 'state.db')).toString('latin1'), ...logFiles(dir, runId)];
   for (const text of written) assert.ok(!text.includes(key), 'the key is in no file Wave wrote');
 }
+
+/** In the description of SKILL_FILES' skill: a CLI that loaded the skill offers it to the model with this text. */
+export const SKILL_MARKER = 'wave-e2e-skill-7f3a9c';
+
+/**
+ * A skill of the project in .wave/skills/, which the source snapshot leaves out: a CLI that offers it found it in
+ * its HOME, where Wave put it, not in the source (.agents/skills/ there is a folder some CLIs scan themselves).
+ */
+export const SKILL_FILES: Record<string, string> = {
+  '.wave/skills/tidy-notes/SKILL.md': `---\nname: tidy-notes\ndescription: Tidies (${SKILL_MARKER}).\n---\nTidy.\n`,
+  '.wave/skills/tidy-notes/reference.md': 'Notes are tidy when sorted.\n',
+};
+
+/** A pipeline of one prompt step with no outputs, given the project's skill. */
+export function skillPipeline(id: string, persona: string): string {
+  return `kind: WavePipeline
+metadata: {name: ${id}}
+skills: [tidy-notes]
+steps:
+  - id: ${id}
+    persona: ${persona}
+    exec: {type: prompt, source: "Tidy the notes."}
+${NO_RETRY}`;
+}
+
+/** The first request of `stepId` to the model carried the skill (its description): the CLI loaded it. */
+export function assertSkillOffered(model: ScriptedModel, stepId: string): void {
+  const first = modelTurns(model, stepId)[0];
+  assert.ok(first, `no model request for step ${stepId}`);
+  assert.ok(JSON.stringify(first.body).includes(SKILL_MARKER), 'the CLI offered the pipeline skill to the model');
+}

@@ -8,7 +8,7 @@ import { buildHintFor } from './images.js';
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
 export interface DoctorCheck {
-  id: 'engine' | 'limits' | 'images' | 'orphans';
+  id: 'engine' | 'limits' | 'images' | 'orphans' | 'tools';
   status: CheckStatus;
   /** One line for humans. */
   summary: string;

@@ -16,12 +16,20 @@ import { imageHasBridge } from '../egress/attachment.js';
 import { CommandOutput } from '../output.js';
 import { loadSandboxProfile, type SandboxProfile } from '../profile.js';
 import { StopControl } from '../stop.js';
-import type { Sandbox, SandboxLogger, SandboxResult, SandboxRunOptions, SandboxSpec, SandboxStatus } from '../types.js';
+import {
+  DEFAULT_DRAIN_MS,
+  type Sandbox,
+  type SandboxLogger,
+  type SandboxResult,
+  type SandboxRunOptions,
+  type SandboxSpec,
+  type SandboxStatus,
+} from '../types.js';
 import { StepCompanions } from './companions.js';
 import { connectDocker } from './engine.js';
 import { sandboxFailed } from './engine-errors.js';
 import { ImageConfigCache } from './image-config.js';
-import { imageMissing, isNoSuchImage, requireImages } from './images.js';
+import { imageIdOf, imageMissing, isNoSuchImage, requireImages } from './images.js';
 import { holdNonce, seedSentinel } from './hold.js';
 import { outVolumeName } from './out-volume.js';
 import {
@@ -96,6 +104,13 @@ export class DockerSandbox implements Sandbox {
     await requireImages(await this.docker(), images);
   }
 
+  async imageId(image: string): Promise<string | undefined> {
+    const docker = await this.docker();
+    return imageIdOf(docker, image).catch((err: unknown) => {
+      throw sandboxFailed(`cannot inspect image ${image}`, err);
+    });
+  }
+
   async run(spec: SandboxSpec, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> {
     const started = performance.now();
     const log = this.options.logger;
@@ -138,6 +153,7 @@ export class DockerSandbox implements Sandbox {
       graceMs: spec.killGraceMs ?? this.profile.killGraceMs,
       signal,
       timeoutMs: spec.timeoutMs,
+      stallMs: spec.stallTimeoutMs,
       onStop: (reason) => log?.info({ ...ids, containerId: container?.id, reason }, 'stopping sandbox'),
     });
     try {
@@ -164,7 +180,12 @@ export class DockerSandbox implements Sandbox {
       log?.debug({ ...ids, containerId: id, envKeys, network, egress: attachment?.mode }, 'sandbox spec');
       runOptions.onCreated?.(id);
 
-      const output = new CommandOutput(this.profile.maxLineBytes, runOptions.onLine, stop.consumerFailed);
+      const output = new CommandOutput(
+        this.profile.maxLineBytes,
+        runOptions.onLine,
+        stop.consumerFailed,
+        stop.activity,
+      );
       await container.attach(output, spec.stdin !== undefined, nonce);
       if (signal?.aborted) return notStarted(id);
       await container.start();
@@ -172,8 +193,9 @@ export class DockerSandbox implements Sandbox {
       // wave-hold starts the command once the sentinel, the archive's last entry, is in /wave/out.
       if (seeded) await outputs.seed(container.handle, seedSentinel(nonce));
       if (spec.stdin !== undefined) container.writeStdin(spec.stdin);
-      const drainTimeoutMs = this.options.drainTimeoutMs ?? 10_000;
+      const drainTimeoutMs = spec.drainMs ?? this.options.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
       const ended = await container.ended(drainTimeoutMs);
+      stop.commandEnded();
       // Cancelled: nobody wants the outputs. Otherwise (a failed step's too, for inspection) they come out bounded,
       // while the container still holds /wave/out; without a marker it no longer does, and they are lost.
       const copied =

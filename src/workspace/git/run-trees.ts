@@ -7,8 +7,9 @@ import path from 'node:path';
 import { WaveError } from '../../errors.js';
 import { captureDir, entriesBelow, listTree, replaceBelow, writeTree, type TreeEntry } from './capture.js';
 import { computeChanges, type Changes } from './changes.js';
+import { CommitFiles } from './commit-files.js';
 import { writeFileBlob } from './objects.js';
-import { git, gitText } from './safe-git.js';
+import { gitText } from './safe-git.js';
 import {
   commitTree,
   findUserRepository,
@@ -36,6 +37,8 @@ const NOT_SNAPSHOTTED = new Set(['.wave', '.git', 'node_modules']);
 
 export class RunTrees {
   private snapshotting: Promise<string> | undefined;
+  /** The files of the run's commits, for the contracts on changes. */
+  readonly files: CommitFiles;
 
   private constructor(
     readonly store: WaveGit,
@@ -44,7 +47,9 @@ export class RunTrees {
     /** The project folder relative to the repository's top ('' when it is the top). */
     readonly projectPrefix: string,
     private readonly snapshotDir: string,
-  ) {}
+  ) {
+    this.files = new CommitFiles(store);
+  }
 
   static async open(projectDir: string, runId: string, snapshotDir: string): Promise<RunTrees> {
     const store = await openWaveGit(projectDir);
@@ -143,13 +148,19 @@ export class RunTrees {
     }
   }
 
-  /** A file's content in a commit of Wave's repository; undefined when it has no such file. */
-  async readFile(commit: string, file: string): Promise<Buffer | undefined> {
-    const found = await git(['cat-file', 'blob', `${commit}:${file}`], {
-      gitDir: this.store.gitDir,
-      allowFailure: true,
-    });
-    return found.code === 0 ? found.stdout : undefined;
+  /**
+   * The commit `rev` names in the user's repository (a branch, tag or id; `HEAD`, `HEAD~1`, `HEAD^` count from the
+   * commit the run started from, whatever was checked out since), copied into Wave's repository once per run.
+   * Undefined when it names no commit, or outside a repository.
+   */
+  async userCommit(rev: string): Promise<string | undefined> {
+    const ref = this.ref('at', Buffer.from(rev).toString('hex'));
+    const known = await readRef(this.store, ref);
+    if (known || !this.repo) return known;
+    const head = /^HEAD(?=$|[~^])/.test(rev) ? await this.head() : undefined;
+    const commit = await resolveUserCommit(this.repo, head ? head + rev.slice('HEAD'.length) : rev);
+    if (commit) await importCommit(this.store, this.repo, commit, ref);
+    return commit;
   }
 
   async stepCommit(stepId: string): Promise<string | undefined> {

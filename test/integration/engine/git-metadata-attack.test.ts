@@ -3,7 +3,8 @@
 // would each run a command, adds .gitattributes lines naming those drivers, a .gitmodules with a command URL, a
 // nested repository, a `.GIT` folder and a link to a host file. Then Wave records the change, `wave diff` prints
 // it and `wave apply` refuses it. Each command would create a file in a host folder: none may appear, the user's
-// repository must be byte for byte as it was, and the host file's content must not be in the change.
+// repository must be byte for byte as it was, and the host file's content must not be in the change. The change
+// contracts (test_diff, test_count_baseline) read every file of that tree through Wave's git and run nothing either.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,11 @@ describe('git metadata a step writes is never trusted on the host', { skip }, ()
       'attack',
       `  - id: attack
     workspace: {type: worktree}
+    # Contracts that read every file of the tree the step left (whose .gitattributes name the evil filter).
+    handover:
+      contracts:
+        - {type: test_diff, test_file_pattern: ["**"]}
+        - {type: test_count_baseline, test_file_pattern: ["**"], base_ref: HEAD}
     exec:
       type: command
       script: |
@@ -93,6 +99,17 @@ ${attackScript(markers, secret)
     const res = runWave(['run', 'attack', '-o', 'json'], dir);
     assert.equal(res.status, 0, res.stderr + res.stdout.slice(-3000));
     const runId = runIdOf(res.stdout);
+    const checked = res.stdout
+      .split('\n')
+      .filter((l) => l.includes('"contract_result"'))
+      .map((l) => JSON.parse(l) as { contractType: string; ok: boolean });
+    assert.deepEqual(
+      checked.map((c) => [c.contractType, c.ok]),
+      [
+        ['test_diff', true],
+        ['test_count_baseline', true],
+      ],
+    );
 
     const diff = runWave(['diff', runId], dir);
     assert.equal(diff.status, 0, diff.stderr);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { Store } from '../../../src/state/index.js';
 import { tsxLoader } from '../../support/run-cli.js';
+import { stdoutLine } from '../../support/events.js';
 
 const entry = fileURLToPath(new URL('../../support/wave-cli.ts', import.meta.url));
 
@@ -26,16 +27,7 @@ describe('wave logs --follow', () => {
       steps: [{ stepId: 's', level: 0, position: 0 }],
     }).id;
     store.runs.start(runId);
-    const line = (text: string) =>
-      store.events.append({
-        type: 'step_output',
-        runId,
-        stepId: 's',
-        attempt: 1,
-        time: new Date().toISOString(),
-        stream: 'stdout',
-        line: text,
-      });
+    const line = (text: string) => store.events.append(stdoutLine(runId, text));
     line('before follow');
 
     const child = spawn(process.execPath, ['--import', tsxLoader, entry, 'logs', runId, '--follow'], {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { Store } from '../../../src/state/index.js';
 import { tsxLoader } from '../../support/run-cli.js';
+import { stdoutLine } from '../../support/events.js';
 
 const entry = fileURLToPath(new URL('../../support/wave-cli.ts', import.meta.url));
 const ROWS = 24;
@@ -28,15 +29,7 @@ describe('wave logs memory', () => {
       store.runs.start(runId);
       for (let i = 0; i < ROWS; i++) {
         const line = String.fromCharCode(97 + (i % 26)).repeat(LINE_BYTES);
-        store.events.append({
-          type: 'step_output',
-          runId,
-          stepId: 's',
-          attempt: 1,
-          time: new Date().toISOString(),
-          stream: 'stdout',
-          line,
-        });
+        store.events.append(stdoutLine(runId, line));
       }
     } finally {
       store.close();

@@ -24,7 +24,7 @@ const events: WaveEvent[] = [
     stepId: 'build',
     attempt: 1,
     time,
-    host: 'registry.npmjs.org',
+    host: 'registry.example.test',
     port: 443,
     allowed: true,
     reason: 'allowlisted',
@@ -90,7 +90,7 @@ describe('wave run -v / --debug detail', () => {
       capture({ verbose: true, debug: false }),
       [
         'wave: [step] build attempt 1: image wave/base:latest',
-        'wave: [egress] build: allowed registry.npmjs.org:443 (allowlisted)',
+        'wave: [egress] build: allowed registry.example.test:443 (allowlisted)',
         'wave: [egress] build: denied evil\\x1b]0;x\\x07.test:443 (not_allowlisted)',
         'wave: [tool] build: Bash npm ci',
         'wave: [info] sandbox created: step=build containerId=abc',

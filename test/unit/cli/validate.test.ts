@@ -32,7 +32,7 @@ describe('wave init + validate in an empty git repository', () => {
     assert.match(init.stdout, /wrote wave\.yaml/);
     const valid = runWave(['validate', '--all'], dir);
     assert.equal(valid.status, 0, valid.stderr);
-    assert.match(valid.stdout, /valid: manifest and 5 pipeline\(s\)/);
+    assert.match(valid.stdout, /valid: manifest and 7 pipeline\(s\)/);
   });
 
   test('init refuses to overwrite without --force, exit 2', () => {
@@ -224,7 +224,14 @@ steps:
     const res = runWave(['list', 'personas', '-o', 'json'], dir);
     assert.equal(res.status, 0, res.stderr);
     const rows = JSON.parse(res.stdout) as Array<{ name: string }>;
-    assert.deepEqual(rows.map((r) => r.name).sort(), ['auditor', 'craftsman', 'navigator', 'reviewer', 'summarizer']);
+    assert.deepEqual(rows.map((r) => r.name).sort(), [
+      'auditor',
+      'craftsman',
+      'explainer',
+      'navigator',
+      'reviewer',
+      'summarizer',
+    ]);
   });
 
   test('list without a manifest says how to make one', () => {

@@ -114,12 +114,23 @@ describe('manifest problems (position and message)', () => {
     },
     {
       name: "the original's runtime keys Wave does not apply: one warning each, saying what does not happen",
-      extra: 'runtime:\n  stall_timeout: 5m\n  cost: {enabled: true}\n',
+      extra:
+        'runtime:\n  stall_timeout: 5m\n  cost: {enabled: true}\n' +
+        '  timeouts: {process_grace_seconds: 3, stdout_drain_seconds: 1, gate_approval_hours: 24}\n',
       expect: [
-        '19:3 warning not applied: runtime.stall_timeout: no stall watchdog: a step runs until its timeout ' +
-          '(timeout_minutes)',
         '20:3 warning not applied: runtime.cost: no budget ceiling is enforced: Wave does not price tokens; ' +
           'use wave status for token counts',
+        '21:65 warning not applied: runtime.timeouts.gate_approval_hours: Wave has no gates yet (gate steps are ' +
+          'refused)',
+      ],
+    },
+    {
+      name: 'runtime.stall_timeout is a duration; a timeout Wave does not know is an error',
+      extra: 'runtime:\n  stall_timeout: soon\n  timeouts: {proces_grace_seconds: 3}\n',
+      expect: [
+        "19:18 error 'runtime.stall_timeout' must be a duration such as 30s, 5m or 1m30s (0: off) " +
+          '(got string "soon")',
+        "20:14 error unknown key 'proces_grace_seconds' in 'runtime.timeouts' (did you mean 'process_grace_seconds'?)",
       ],
     },
     {

@@ -86,7 +86,7 @@ describe('pipeline problems (position and message)', () => {
         `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schem, schema_path: s.json}\n`,
       ),
       expect: [
-        "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file, source_diff, test_diff (did you mean 'json_schema'?)",
+        "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file, source_diff, test_diff, test_count_baseline (did you mean 'json_schema'?)",
       ],
     },
     {
@@ -370,12 +370,12 @@ describe('loadPipeline normalisation', () => {
     output_artifacts: [{name: r, path: r.json}]
     handover:
       contracts:
-        - {type: test_suite, command: "npm test", network: allowlist, allowed_domains: [registry.npmjs.org]}
-        - {type: test_suite, command: "npm test", network: none, allowed_domains: [registry.npmjs.org]}
+        - {type: test_suite, command: "npm test", network: allowlist, allowed_domains: [registry.example.test]}
+        - {type: test_suite, command: "npm test", network: none, allowed_domains: [registry.example.test]}
         - {type: non_empty_file, network: allowlist}
   - id: b
     exec: {type: command, script: "true"}
-    sandbox: {network: none, allowed_domains: [registry.npmjs.org]}
+    sandbox: {network: none, allowed_domains: [registry.example.test]}
 `);
     assert.deepEqual((await problemsOf(yaml)).map(brief), [
       "11:83 error step 'a': test_suite contract: allowed_domains has no effect with network: none",

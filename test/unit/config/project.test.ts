@@ -41,11 +41,21 @@ describe('packageRoot and schemas', () => {
   });
 });
 
+const ALL_DEFAULTS = [
+  'code-review',
+  'doc-explain',
+  'fix-tests',
+  'hello-world',
+  'impl-issue',
+  'refactor',
+  'security-audit',
+];
+
 describe('validateProject on the defaults', () => {
   it('the package itself (defaults/wave.yaml, all default pipelines): zero problems', async () => {
     const r = await validateProject({ manifestPath: path.join(packageRoot(), 'defaults', 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'fix-tests', 'hello-world', 'impl-issue', 'refactor']);
+    assert.deepEqual(r.pipelinesChecked, ALL_DEFAULTS);
   });
 
   it('a freshly initialised project: zero problems, and it uses its own copies', async () => {
@@ -64,16 +74,18 @@ describe('validateProject on the defaults', () => {
     }
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), all: true });
     assert.deepEqual(r.problems.map(brief), []);
-    assert.deepEqual(r.pipelinesChecked, ['code-review', 'fix-tests', 'hello-world', 'impl-issue', 'refactor']);
+    assert.deepEqual(r.pipelinesChecked, ALL_DEFAULTS);
     const listed = await listPipelines(dir);
     assert.deepEqual(
       listed.map((p) => [p.name, p.source, p.steps]),
       [
         ['code-review', 'project', 4],
+        ['doc-explain', 'project', 2],
         ['fix-tests', 'project', 2],
         ['hello-world', 'project', 2],
         ['impl-issue', 'project', 5],
         ['refactor', 'project', 3],
+        ['security-audit', 'project', 2],
       ],
     );
   });
@@ -142,10 +154,12 @@ describe('findPipeline and listPipelines', () => {
       listed.map((p) => [p.name, p.source, p.steps]),
       [
         ['code-review', 'default', 4],
+        ['doc-explain', 'default', 2],
         ['fix-tests', 'default', 2],
         ['hello-world', 'project', 1],
         ['impl-issue', 'default', 5],
         ['refactor', 'default', 3],
+        ['security-audit', 'default', 2],
       ],
     );
     assert.match(listed[0]?.description ?? '', /security and quality/);
@@ -157,7 +171,10 @@ describe('findPipeline and listPipelines', () => {
       assert.ok(err instanceof WaveError);
       assert.equal(err.code, 'pipeline_not_found');
       assert.match(err.message, /no pipeline named 'helo-world' \(did you mean 'hello-world'\?\)/);
-      assert.match(err.hint ?? '', /available: code-review, fix-tests, hello-world, impl-issue, refactor/);
+      assert.match(
+        err.hint ?? '',
+        /available: code-review, doc-explain, fix-tests, hello-world, impl-issue, refactor, security-audit/,
+      );
       return true;
     });
     await assert.rejects(findPipeline('./missing.yaml', dir), /no pipeline file at/);

@@ -31,7 +31,7 @@ describe('pipeline skills', () => {
     assert.deepEqual(await errors(named), []);
   });
 
-  it('a missing skill, or one for an adapter that cannot take skills, is an error', async () => {
+  it('a missing skill is an error; a Codex adapter takes skills too', async () => {
     const [missing] = await errors(await project('[tdy]'));
     assert.match(
       missing ?? '',
@@ -42,18 +42,19 @@ describe('pipeline skills', () => {
       .replace('adapter: claude', 'adapter: codex')
       .replace(/default_model: .*\n/, 'default_model: gpt-5-codex\n')
       .replace(/ {4}tier_models:\n( {6}.*\n){3}/, '');
-    assert.deepEqual(await errors(await project('[tidy]', {}, codex)), [
-      "6:9 step 'a': adapter 'codex' (codex) cannot be given the pipeline's skills",
-    ]);
+    assert.deepEqual(await errors(await project('[tidy]', {}, codex)), []);
   });
 
-  it("become files under Claude Code's HOME skills folder; a link out is refused", async () => {
+  it("become files under each CLI's HOME skills folder; a link out is refused", async () => {
     const dir = await project('[tidy]');
-    assert.deepEqual(skillHomeFiles(['tidy'], dir, 'claude'), {
-      '.claude/skills/tidy/SKILL.md': SKILL,
-      '.claude/skills/tidy/scripts/check.sh': 'echo ok\n',
-    });
-    assert.throws(() => skillHomeFiles(['tidy'], dir, 'gemini'), /skills cannot be given to gemini/);
+    const homes = { claude: '.claude/skills', codex: '.agents/skills', gemini: '.gemini/skills' };
+    for (const [cli, home] of Object.entries({ ...homes, opencode: '.config/opencode/skills' })) {
+      assert.deepEqual(skillHomeFiles(['tidy'], dir, cli), {
+        [`${home}/tidy/SKILL.md`]: SKILL,
+        [`${home}/tidy/scripts/check.sh`]: 'echo ok\n',
+      });
+    }
+    assert.throws(() => skillHomeFiles(['tidy'], dir, 'aider'), /skills cannot be given to aider/);
     writeFileSync(path.join(dir, 'secret'), 'x');
     symlinkSync(path.join(dir, 'secret'), path.join(dir, '.agents/skills/tidy/leak'));
     assert.throws(() => skillHomeFiles(['tidy'], dir, 'claude'), /has leak, which is not a plain file/);

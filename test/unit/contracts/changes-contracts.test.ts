@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runContracts, type ContractChanges } from '../../../src/contracts/index.js';
 import { globToRegExp } from '../../../src/contracts/glob.js';
+import { WaveError } from '../../../src/errors.js';
 
 function changes(files: Record<string, [string | undefined, string | undefined]>): ContractChanges {
   return {
@@ -12,6 +13,7 @@ function changes(files: Record<string, [string | undefined, string | undefined]>
       status: before === undefined ? 'added' : after === undefined ? 'deleted' : 'modified',
     })),
     read: async (side, path) => files[path]?.[side === 'base' ? 0 : 1],
+    readTree: async () => assert.fail('source_diff and test_diff read the changed files only'),
   };
 }
 
@@ -48,7 +50,7 @@ describe('source_diff', () => {
 });
 
 describe('test_diff', () => {
-  it('counts tests removed per test file; moving a test is not removing it', async () => {
+  it('counts tests removed net across the test files, naming the files that lost some', async () => {
     const c = changes({
       'src/a.test.ts': ["it('x', f)\nit('y', f)\n", "it('y', f)\nit('x', f)\n"],
       'tests/test_b.py': ['def test_one():\n  pass\ndef test_two():\n  pass\n', 'def test_one():\n  pass\n'],
@@ -62,11 +64,34 @@ describe('test_diff', () => {
       [
         'tests/test_b.py: 1 test(s) removed',
         'src/gone.spec.ts: 2 test(s) removed',
-        ': 3 test(s) removed in all; at most 0 may be',
+        ': 3 test(s) removed in all (net of those added); at most 0 may be',
       ],
     );
     const allowed = await runContracts([{ type: 'test_diff', max_test_deletions: 3 }], ctx(c));
     assert.equal(allowed.passed, true);
+  });
+
+  it('a test moved from one file to another is not a deletion (the original counts net)', async () => {
+    const c = changes({
+      'src/a.test.ts': ["it('x', f)\nit('y', f)\n", "it('x', f)\n"],
+      'src/b.test.ts': [undefined, "it('y', f)\n"],
+    });
+    const run = await runContracts([{ type: 'test_diff' }], ctx(c));
+    assert.equal(run.passed, true, JSON.stringify(run.results[0]?.errors));
+    assert.equal(run.results[0]?.details.net_removed, 0);
+  });
+
+  it('git failing is a hard failure, even under on_failure: warn, never a pass', async () => {
+    const broken: ContractChanges = {
+      files: [{ path: 'a.test.ts', status: 'modified' }],
+      read: async () => {
+        throw new WaveError('git_failed', 'git cat-file failed: bad object');
+      },
+      readTree: async () => assert.fail('not read'),
+    };
+    const run = await runContracts([{ type: 'test_diff', on_failure: 'warn' }], ctx(broken));
+    assert.equal(run.results[0]?.outcome, 'failed');
+    assert.match(run.results[0]?.errors[0]?.message ?? '', /could not read a.test.ts \(base\): git cat-file failed/);
   });
 
   it('refuses a test_func_pattern that is not a regular expression', async () => {

@@ -6,7 +6,7 @@ import { commandEgressSources, commandNetwork, type CommandNetworkPolicy } from 
 import { resolveEgressSources } from '../../../src/sandbox/egress/index.js';
 
 const runtime = {
-  sandbox: { default_allowed_domains: ['pypi.org'], hosts: { 'registry.wave.test': '127.0.0.1' } },
+  sandbox: { default_allowed_domains: ['pypi.example.test'], hosts: { 'registry.wave.test': '127.0.0.1' } },
 } as unknown as Manifest['runtime'];
 
 function resolved(policy: CommandNetworkPolicy | undefined) {
@@ -29,16 +29,16 @@ describe('command-step egress policy', () => {
   });
 
   it('allowed_domains alone means an allowlist of exactly those hosts (they replace the runtime defaults)', () => {
-    const r = resolved({ allowed_domains: ['registry.npmjs.org', '*.pythonhosted.org'] });
+    const r = resolved({ allowed_domains: ['registry.example.test', '*.files.example.test'] });
     assert.deepEqual(
       [r.mode, r.network, r.allow, r.providers],
-      ['allowlist', 'allowlist', ['registry.npmjs.org', '*.pythonhosted.org'], []],
+      ['allowlist', 'allowlist', ['registry.example.test', '*.files.example.test'], []],
     );
   });
 
   it('network: allowlist without domains takes runtime.sandbox.default_allowed_domains', () => {
     const r = resolved({ network: 'allowlist' });
-    assert.deepEqual([r.mode, r.allow, r.providers], ['allowlist', ['pypi.org'], []]);
+    assert.deepEqual([r.mode, r.allow, r.providers], ['allowlist', ['pypi.example.test'], []]);
   });
 
   it('open is an explicit opt-in, with a warning; still no gateway', () => {

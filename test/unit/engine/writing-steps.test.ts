@@ -158,32 +158,85 @@ describe('steps that change code', () => {
   it('two runs at once in one project: separate trees, separate changes, separate branches', async () => {
     const projectDir = createGitProject('wave-writing-parallel-', { 'a.txt': 'one\n' });
     dirs.push(projectDir);
-    const seen = new Map<string, SandboxSpec>();
+    const before = fingerprint(projectDir);
+    const trees: string[] = [];
+    // Each step waits inside its container until the other run's step is inside its own: they overlap for sure.
+    let arrived!: () => void;
+    const bothInside = new Promise<void>((resolve) => (arrived = resolve));
     const sandbox = editingSandbox(
       {
         impl: async (src, spec) => {
-          await new Promise((r) => setTimeout(r, 50)); // both runs are inside their step at once
+          trees.push(src);
+          if (trees.length === 2) arrived();
+          await bothInside;
+          assert.equal(readFileSync(path.join(src, 'a.txt'), 'utf8'), 'one\n', 'the other run wrote elsewhere');
           await fs.writeFile(path.join(src, 'a.txt'), `${spec.env?.WAVE_RUN_ID}\n`);
         },
       },
-      seen,
+      new Map(),
     );
+    // The same branch name in both: a branch names a tree of its run, never one shared between runs.
     const steps = "  - {id: impl, type: command, script: 'true', workspace: {type: worktree, branch: feat}}\n";
     const [first, second] = await Promise.all([run(projectDir, steps, sandbox), run(projectDir, steps, sandbox)]);
     assert.ok(first && second && first.runId !== second.runId);
+    assert.equal(new Set(trees).size, 2, 'two private trees');
     for (const outcome of [first, second]) {
       assert.equal(outcome.exitCode, 0, JSON.stringify(outcome.summary));
       const { patch } = changesOf(projectDir, outcome.runId, 'impl');
       assert.match(patch, new RegExp(`^\\+${outcome.runId}$`, 'm'), 'each run recorded its own change');
-      const store = new Store(defaultStatePath(projectDir));
-      try {
+      assert.doesNotMatch(patch, new RegExp((outcome === first ? second : first).runId));
+    }
+    assert.equal(fingerprint(projectDir), before, "the user's repository is unchanged by the runs");
+    const store = new Store(defaultStatePath(projectDir));
+    try {
+      for (const outcome of [first, second]) {
         const applied = await applyRunChanges(projectDir, store, outcome.runId, {});
         assert.equal(applied.branch, `wave/${outcome.runId}`);
-      } finally {
-        store.close();
+        assert.equal(gitIn(projectDir, 'show', `wave/${outcome.runId}:a.txt`), `${outcome.runId}\n`);
       }
-      assert.equal(gitIn(projectDir, 'show', `wave/${outcome.runId}:a.txt`), `${outcome.runId}\n`);
+    } finally {
+      store.close();
     }
+  });
+
+  it("test_count_baseline counts whole trees by Wave's git; HEAD in base_ref is the commit the run started at", async () => {
+    const twoTests = "it('a', f)\nit('b', f)\n";
+    const projectDir = createGitProject('wave-writing-baseline-', { 'a.test.js': twoTests });
+    dirs.push(projectDir);
+    writeFileSync(path.join(projectDir, 'a.test.js'), "it('a', f)\n");
+    gitIn(projectDir, 'commit', '-qam', 'drop a test'); // HEAD has one test fewer than HEAD~1
+    let commits = 0;
+    const sandbox = editingSandbox(
+      {
+        // A test moves to another file; meanwhile the user commits again (HEAD~1 would now be 'drop a test').
+        impl: async (src) => {
+          await fs.writeFile(path.join(src, 'a.test.js'), '');
+          await fs.writeFile(path.join(src, 'b.test.js'), "it('a', f)\n");
+          writeFileSync(path.join(projectDir, 'c.txt'), `${(commits += 1)}\n`);
+          gitIn(projectDir, 'add', 'c.txt');
+          gitIn(projectDir, 'commit', '-qm', 'later');
+        },
+      },
+      new Map(),
+    );
+    const pipeline = (contract: string) =>
+      `  - {id: impl, type: command, script: 'true', workspace: {type: worktree}, retry: {policy: none},
+     handover: {contracts: [${contract}]}}\n`;
+    const moved = await run(projectDir, pipeline('{type: test_count_baseline}'), sandbox);
+    assert.equal(moved.exitCode, 0, 'a moved test is no deletion: ' + JSON.stringify(moved.summary));
+
+    const events: WaveEvent[] = [];
+    const older = await run(projectDir, pipeline('{type: test_count_baseline, base_ref: "HEAD~2"}'), sandbox, events);
+    assert.notEqual(older.exitCode, 0);
+    const failed = events.find((e) => e.type === 'step_failed');
+    assert.match(JSON.stringify(failed), /the tree holds 1 test\(s\), HEAD~2 \([0-9a-f]{12}\) 2: 1 fewer/);
+
+    const seen = new Map<string, SandboxSpec>();
+    await assert.rejects(
+      run(projectDir, pipeline('{type: test_count_baseline, base_ref: nope}'), editingSandbox({}, seen)),
+      /step 'impl': test_count_baseline base_ref 'nope' is not a commit of/,
+    );
+    assert.equal(seen.size, 0, 'refused before any step ran');
   });
 
   it('base names another commit; include_uncommitted starts from the files as the run found them', async () => {

@@ -89,12 +89,15 @@ describe('worktree checks', () => {
 });
 
 describe('contracts on changes', () => {
-  it('source_diff and test_diff need a step that changes code', async () => {
+  it('source_diff, test_diff and test_count_baseline need a step that changes code', async () => {
     const found = await problems(
       step('a', 'handover: {contracts: [{type: source_diff, glob: "src/**"}]}') +
-        step('b', 'workspace: {type: worktree}, handover: {contracts: [{type: test_diff, max_test_deletions: 0}]}'),
+        step('b', 'workspace: {type: worktree}, handover: {contracts: [{type: test_diff, max_test_deletions: 0}]}') +
+        step('c', 'handover: {contracts: [{type: test_count_baseline, base_ref: main}]}') +
+        step('d', 'workspace: {type: worktree}, handover: {contracts: [{type: test_count_baseline}]}'),
     );
-    assert.equal(found.length, 1, found.join('\n'));
+    assert.equal(found.length, 2, found.join('\n'));
     assert.match(found[0] ?? '', /step 'a': a source_diff contract checks a change, and this step changes no code/);
+    assert.match(found[1] ?? '', /step 'c': a test_count_baseline contract checks a change/);
   });
 });

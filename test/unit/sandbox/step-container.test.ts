@@ -151,7 +151,7 @@ describe('StepContainer', () => {
     stream.write(frame(2, `other ${marker('f'.repeat(32), true)}`));
     stream.write(frame(2, text.slice(0, 12)));
     stream.write(frame(2, text.slice(12)));
-    assert.deepEqual(await step.ended(), { empty: false });
+    assert.deepEqual(await step.ended(1000), { empty: false });
     await step.release();
     assert.deepEqual(signals, ['SIGUSR1']);
     stop();
@@ -178,9 +178,32 @@ describe('StepContainer', () => {
     const step = await StepContainer.create(dockerCreating(container), {}, ctx());
     await step.attach(new CommandOutput(1024), false, NONCE);
     await step.start();
-    assert.equal(await step.ended(), undefined);
     stream.end();
+    assert.equal(await step.ended(1000), undefined);
     assert.deepEqual(await step.exit(1000), { exitCode: 137, oomKilled: false });
+  });
+
+  it('stopped first: an "empty" marker still in the output counts, "copy now" is a lost /wave/out', async () => {
+    for (const empty of [true, false]) {
+      const { container, stream } = fakeContainer({});
+      const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+      await step.attach(new CommandOutput(1024), false, NONCE);
+      await step.start();
+      const ended = step.ended(60_000);
+      await new Promise((resolve) => setImmediate(resolve)); // the stop is seen before the marker is read
+      stream.end(frame(2, marker(NONCE, empty)));
+      assert.deepEqual(await ended, empty ? { empty: true } : undefined);
+      await step.exit(1000);
+    }
+  });
+
+  it('stopped first, the output never ending: the wait for a late marker is bounded', async () => {
+    const { container } = fakeContainer({});
+    const step = await StepContainer.create(dockerCreating(container), {}, ctx());
+    await step.attach(new CommandOutput(1024), false, NONCE);
+    await step.start();
+    assert.equal(await step.ended(20), undefined);
+    await step.exit(20);
   });
 
   it('a stop: SIGTERM goes to the command, SIGKILL becomes wave-hold’s kill of everything but itself', async () => {

@@ -30,6 +30,39 @@ describe('StopControl', () => {
     stop.dispose();
   });
 
+  it('stalls: no activity for the stall limit stops it like a timeout; each activity counts again', () => {
+    const stop = new StopControl({ graceMs: 1000, timeoutMs: 60_000, stallMs: 300 });
+    const { signals, target } = recorder();
+    stop.activity(); // output before the command runs starts nothing
+    mock.timers.tick(1000);
+    stop.attach(target);
+    for (let i = 0; i < 5; i++) {
+      mock.timers.tick(299);
+      stop.activity();
+    }
+    assert.deepEqual(signals, [], 'output every 299 ms keeps it running');
+    mock.timers.tick(300);
+    assert.equal(stop.reason, 'stalled');
+    assert.deepEqual(signals, ['SIGTERM']);
+    stop.activity(); // late output does not start another stall timer
+    mock.timers.tick(1000);
+    assert.deepEqual(signals, ['SIGTERM', 'SIGKILL']);
+    stop.dispose();
+  });
+
+  it('no stall once the command has ended (copying /wave/out out prints nothing)', () => {
+    const stop = new StopControl({ graceMs: 10, stallMs: 300 });
+    const { signals, target } = recorder();
+    stop.attach(target);
+    mock.timers.tick(200);
+    stop.commandEnded();
+    stop.activity();
+    mock.timers.tick(1000);
+    assert.deepEqual(signals, []);
+    assert.equal(stop.reason, undefined);
+    stop.dispose();
+  });
+
   it('cancel: the caller’s signal stops it; a later timeout does not signal again or change the reason', () => {
     const abort = new AbortController();
     const stop = new StopControl({ graceMs: 500, timeoutMs: 100, signal: abort.signal });
