@@ -13,6 +13,7 @@ import type { AgentContext, AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
+import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
 import { createAttemptRunner } from './step-runner.js';
 import { WorkerPool } from './worker-pool.js';
@@ -112,8 +113,12 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
   const prepare = (name: string): Promise<Prepared> => {
     let found = pipelines.get(name);
     if (!found) {
-      // Its warnings were shown when the parent was validated.
-      found = preparePipeline(tree, name, agentFlags(tree.flags), () => undefined);
+      // Its warnings were shown when the parent was validated. Its images and requires.tools are checked as the
+      // root's are, before its first step.
+      found = preparePipeline(tree, name, agentFlags(tree.flags), () => undefined).then(async (prepared) => {
+        await checkImages(tree.sandbox, prepared);
+        return prepared;
+      });
       pipelines.set(name, found);
     }
     return found;

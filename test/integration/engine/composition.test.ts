@@ -224,6 +224,19 @@ steps:
     assert.equal(stepOf(s, 'sub')?.children?.[0]?.status, 'failed');
   });
 
+  test("a sub-pipeline's requires.tools are checked in its images before its first step", () => {
+    writeFileSync(
+      path.join(dir, '.wave', 'pipelines', 'needs-tool.yaml'),
+      'kind: WavePipeline\nmetadata: {name: needs-tool}\nrequires: {tools: [definitely-not-a-tool]}\n' +
+        'steps:\n  - id: inner\n    exec: {type: command, script: "touch /wave/out/ran"}\n',
+    );
+    writePipeline(dir, 'outer-tool', '  - id: sub\n    pipeline: needs-tool\n');
+    const res = runWave(['run', 'outer-tool', '-o', 'json'], dir);
+    assert.notEqual(res.status, 0, res.stdout.slice(-3000));
+    assert.match(res.stderr + res.stdout, /definitely-not-a-tool/);
+    assert.doesNotMatch(res.stdout, /"type":"step_started","runId":"[^"]+","stepId":"inner"/);
+  });
+
   test('kill -9 mid-iteration, then wave resume: no completed item runs again, no orphan container', async () => {
     // Items 0 and 1 finish at once; item 2 sleeps on its first attempt, so Wave dies with it running.
     writePipeline(
