@@ -71,12 +71,16 @@ describe('HostSandbox', () => {
     assert.equal(r.status, 'cancelled');
   });
 
-  it('a process left holding the output open gets only the drain (stdout_drain_seconds)', { timeout: 4000 }, async () => {
-    const quiet = new HostSandbox({ warn: () => undefined });
-    // The stray keeps stdout open for 6 s after the command's exit; the run must end after the 100 ms drain.
-    const s = await spec(['sh', '-c', 'echo before; sleep 6 & exit 3'], { drainMs: 100 });
-    const r = await quiet.run(s);
-    assert.equal(r.exitCode, 3);
-    assert.equal(r.stdoutTail, 'before\n');
-  });
+  it(
+    'a process left holding the output open gets only the drain (stdout_drain_seconds)',
+    { timeout: 4000 },
+    async () => {
+      const quiet = new HostSandbox({ warn: () => undefined });
+      // The stray keeps stdout open for 6 s after the command's exit; the run must end after the 100 ms drain.
+      const s = await spec(['sh', '-c', 'echo before; sleep 6 & exit 3'], { drainMs: 100 });
+      const r = await quiet.run(s);
+      assert.equal(r.exitCode, 3);
+      assert.equal(r.stdoutTail, 'before\n');
+    },
+  );
 });
