@@ -7,7 +7,7 @@ import { parseDuration } from './units.js';
 
 /** `pipeline: <name>` as the step's exec; undefined when the step is not a pipeline step. */
 export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec | undefined {
-  if (raw.pipeline === undefined) {
+  if (raw.pipeline === undefined && raw.branch === undefined) {
     for (const key of ['input', 'input_ref', 'config'] as const) {
       if (raw[key] === undefined) continue;
       const hint = 'add pipeline: <name> to run another pipeline, or drop it';
@@ -15,6 +15,7 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
     }
     return undefined;
   }
+  if (raw.branch) checkBranch(raw, at, ctx);
   // What configures a container or its inputs belongs to the child pipeline's steps.
   const notHere = [
     'exec',
@@ -40,7 +41,8 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
           : key === 'memory'
             ? 'give artifacts to the child with config.inject'
             : "a pipeline step starts no container: set it on the child pipeline's steps";
-    report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with pipeline:`, [...at, key], hint);
+    const kind = raw.branch ? 'branch' : 'pipeline';
+    report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with ${kind}:`, [...at, key], hint);
   }
   if (raw.input !== undefined && raw.input_ref !== undefined) {
     report(ctx, 'error', `step '${raw.id}': use either input or input_ref, not both`, [...at, 'input_ref']);
@@ -65,7 +67,8 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
   }
   return {
     type: 'pipeline',
-    pipeline: raw.pipeline,
+    // A branch step's pipeline is the case its run picks.
+    pipeline: raw.pipeline ?? '',
     ...(raw.input === undefined ? {} : { input: raw.input }),
     ...(raw.input_ref === undefined ? {} : { input_ref: raw.input_ref }),
     inject: config.inject ?? [],
@@ -73,6 +76,18 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
     env: config.env ?? {},
     ...(timeoutMs ? { timeoutMs } : {}),
   };
+}
+
+/** A branch picks one of several pipelines: what depends on a single child pipeline cannot be used with it. */
+function checkBranch(raw: RawStep, at: DocPath, ctx: Ctx): void {
+  const refuse = (key: string, hint: string): void =>
+    report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with branch:`, [...at, key], hint);
+  if (raw.pipeline !== undefined) refuse('pipeline', 'name the pipelines in branch.cases');
+  if (raw.iterate !== undefined) refuse('iterate', 'iterate a pipeline step whose child pipeline branches');
+  if (raw.config?.extract !== undefined) {
+    const hint = "the cases' pipelines differ: read their outputs in a step of each case's pipeline";
+    report(ctx, 'error', `step '${raw.id}': config.extract cannot be used with branch:`, [...at, 'config'], hint);
+  }
 }
 
 /** The extracted names of a pipeline step, as the artifacts its dependents see (types filled when validated). */

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
-import type { Contract, DocPath, Iterate, Locator, Mount, OutputArtifact, Step } from './types.js';
+import type { Branch, Contract, DocPath, Iterate, Locator, Mount, OutputArtifact, Step } from './types.js';
 
 export interface RawStep extends Omit<
   Step,
@@ -24,6 +24,7 @@ export interface RawStep extends Omit<
   input_ref?: { from: string };
   config?: { inject?: string[]; extract?: string[]; env?: Record<string, string>; timeout?: string };
   iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
+  branch?: Branch;
 }
 
 export interface Ctx {

@@ -267,6 +267,17 @@ export interface Iterate {
   item_outputs: OutputArtifact[];
 }
 
+/**
+ * `branch:` a pipeline step whose child pipeline is picked at run time: the case named by the value `on` refers to
+ * (a step's JSON field, read as iterate.over's reference), else `_default`; `skip` completes the step with nothing.
+ */
+export interface Branch {
+  /** `{{ steps.<id>.artifacts.<artifact>.<path> }}` or `{{ steps.<id>.output.<field> }}`: a string, number or bool. */
+  on: string;
+  /** Value → pipeline name or `skip`; `_default` when no value matches. */
+  cases: Record<string, string>;
+}
+
 /** `aggregate:` Wave merges the iterate children's outputs into one artifact of this step (no container). */
 export interface Aggregate {
   /** The artifact of each child to merge: its name (an output of the iterated step, or an extracted one). */
@@ -377,6 +388,8 @@ export interface Step {
   credentials?: 'placeholder' | 'passthrough';
   iterate?: Iterate;
   aggregate?: Aggregate;
+  /** With exec.type pipeline: exec.pipeline is empty until the run picks a case. */
+  branch?: Branch;
 }
 
 export interface PipelineInput {

@@ -17,14 +17,20 @@ function recordOf(deps: StepRunnerDeps, step: string, artifact: string): Artifac
   return deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step).find((a) => a.name === artifact);
 }
 
-/** The JSON array `iterate.over` names, read from the upstream step's recorded artifact. */
-export function iterateItems(deps: StepRunnerDeps, step: Step, over: string): Read<unknown[]> {
-  const ref = overReference(new StepGraph(deps.pipeline.steps), step, over);
+/** The JSON value a reference (`iterate.over`, `branch.on`) names, read from the upstream step's recorded artifact. */
+export function referencedValue(deps: StepRunnerDeps, step: Step, reference: string, key: string): Read<unknown> {
+  const ref = overReference(new StepGraph(deps.pipeline.steps), step, reference, key);
   if (!isOverReference(ref)) return { ok: false, reason: ref.message };
   const record = recordOf(deps, ref.step, ref.artifact);
-  if (!record) return { ok: false, reason: `iterate.over: step '${ref.step}' wrote no '${ref.artifact}' in this run` };
-  const read = readJsonPath(record.path, ref.path, `iterate.over ${over}`);
-  if (!read.ok) return { ok: false, reason: read.message };
+  if (!record) return { ok: false, reason: `${key}: step '${ref.step}' wrote no '${ref.artifact}' in this run` };
+  const read = readJsonPath(record.path, ref.path, `${key} ${reference}`);
+  return read.ok ? { ok: true, value: read.value } : { ok: false, reason: read.message };
+}
+
+/** The JSON array `iterate.over` names. */
+export function iterateItems(deps: StepRunnerDeps, step: Step, over: string): Read<unknown[]> {
+  const read = referencedValue(deps, step, over, 'iterate.over');
+  if (!read.ok) return read;
   if (!Array.isArray(read.value)) {
     const got = read.value === null ? 'null' : typeof read.value;
     return { ok: false, reason: `iterate.over ${over} is not a JSON array (it is ${got})` };

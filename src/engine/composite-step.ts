@@ -6,11 +6,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { aggregateOutput } from '../config/pipeline-composition.js';
 import type { Iterate, PipelineExec, Step } from '../config/types.js';
+import { pickCase } from '../plan/branch-case.js';
 import type { RunParent } from '../state/index.js';
 import { artifactDigest } from '../workspace/artifacts.js';
 import { mergeArtifacts } from './aggregate.js';
 import { failure, type AttemptOutcome, type AttemptRequest } from './attempt.js';
-import { childInput, injectedArtifacts, iterateItems } from './child-inputs.js';
+import { childInput, injectedArtifacts, iterateItems, type Read, referencedValue } from './child-inputs.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
 
 export function isComposite(step: Step): boolean {
@@ -19,11 +20,15 @@ export function isComposite(step: Step): boolean {
 
 export async function runCompositeAttempt(
   deps: StepRunnerDeps,
-  step: Step,
+  written: Step,
   request: AttemptRequest,
 ): Promise<AttemptOutcome> {
   const children = deps.children;
-  if (!children) throw new Error(`step '${step.id}' starts child runs but the run has no run tree`);
+  if (!children) throw new Error(`step '${written.id}' starts child runs but the run has no run tree`);
+  const picked = branchStep(deps, written);
+  if (!picked.ok) return failure('missing_input', picked.reason);
+  const step = picked.value;
+  if (!step) return { ok: true, exitCode: 0, outputTail: `branch: case skip, nothing to run` };
   if (!step.iterate) {
     const spec = await specFor(deps, step, { runId: deps.runId, stepId: step.id }, undefined);
     if (!spec.ok) return failure('missing_input', spec.reason);
@@ -49,6 +54,20 @@ export async function runCompositeAttempt(
   const summary = `${items.value.length} item(s): ${items.value.length - failedItems.length} completed`;
   const failedNote = failedItems.length ? `, ${failedItems.length} failed (items ${failedItems.join(', ')})` : '';
   return { ok: true, exitCode: 0, outputTail: summary + failedNote };
+}
+
+/**
+ * A branch step as the pipeline step of the case its value picks (the same child run path), undefined for skip;
+ * any other step as it is.
+ */
+function branchStep(deps: StepRunnerDeps, step: Step): Read<Step | undefined> {
+  if (!step.branch || step.exec.type !== 'pipeline') return { ok: true, value: step };
+  const value = referencedValue(deps, step, step.branch.on, 'branch.on');
+  if (!value.ok) return value;
+  const picked = pickCase(step.branch, value.value);
+  if (!picked.ok) return { ok: false, reason: picked.message };
+  if (picked.pipeline === undefined) return { ok: true, value: undefined };
+  return { ok: true, value: { ...step, exec: { ...step.exec, pipeline: picked.pipeline } } };
 }
 
 /** The child run of one pipeline step (or one of its items). */

@@ -1,6 +1,7 @@
 // `wave run --dry-run` for composite steps (DESIGN.md "A run is a tree"): a pipeline step's child pipeline is
 // known before the run, so its steps are shown (and theirs, down the tree); an iterate step's items are not, so it
-// says what it expands over at run time. Lines, indented by depth.
+// says what it expands over at run time, and a branch step which value picks which pipeline. Lines, indented by
+// depth.
 import type { Step } from '../config/types.js';
 import { preparePipeline, type RunFlags } from './run-prepare.js';
 
@@ -17,7 +18,10 @@ export async function expansionOf(
     const width = mode === 'parallel' ? `parallel${max_concurrent ? `, at most ${max_concurrent} at once` : ''}` : mode;
     lines.push(`${pad}expands at run time over ${over}: one child run per item (${width}, on_failure ${on_failure})`);
   }
-  if (step.exec.type === 'pipeline') {
+  if (step.branch) {
+    const cases = Object.entries(step.branch.cases).map(([value, target]) => `${value} → ${target}`);
+    lines.push(`${pad}picks at run time by ${step.branch.on}: ${cases.join(', ')}`);
+  } else if (step.exec.type === 'pipeline') {
     const name = step.exec.pipeline;
     const child = await preparePipeline(options, name, flags, () => undefined);
     const extracted = (step.exec.outputs ?? []).map((o) => `${o.name} = ${o.step}.${o.artifact}`);

@@ -1,5 +1,5 @@
-// `iterate.over`: the one reference to a JSON array an iterate step runs over, in the template forms the rest of
-// Wave reads (template.ts): `{{ steps.<id>.artifacts.<artifact>.<path> }}`, or `{{ steps.<id>.output.<path> }}`
+// `iterate.over` and `branch.on`: the one reference to a JSON array an iterate step runs over (or the value a
+// branch picks its case by), in the template forms the rest of Wave reads (template.ts): `{{ steps.<id>.artifacts.<artifact>.<path> }}`, or `{{ steps.<id>.output.<path> }}`
 // for the step's only JSON output. The step named must be upstream and declare the artifact.
 import { findTemplateVars } from '../config/placeholders.js';
 import type { Step } from '../config/types.js';
@@ -16,12 +16,19 @@ export interface OverReference {
 
 const OUTPUT_FORM = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
 
-export function overReference(graph: StepGraph, step: Step, over: string): OverReference | MissingDep {
+/** `key` names the setting in messages (branch.on reads a value the same way). */
+export function overReference(
+  graph: StepGraph,
+  step: Step,
+  over: string,
+  key = 'iterate.over',
+): OverReference | MissingDep {
   const vars = findTemplateVars(over);
   const [only] = vars;
   if (vars.length !== 1 || !only || over.trim() !== over.slice(only.start, only.end)) {
+    const what = key === 'iterate.over' ? 'a JSON array' : 'a JSON value';
     return {
-      message: `iterate.over '${over}' must be one reference to a JSON array`,
+      message: `${key} '${over}' must be one reference to ${what}`,
       hint: 'write "{{ steps.<id>.artifacts.<artifact>.<field> }}" or "{{ steps.<id>.output.<field> }}"',
     };
   }
@@ -34,20 +41,20 @@ export function overReference(graph: StepGraph, step: Step, over: string): OverR
     const json = source ? stepOutputs(source).filter((o) => o.type === 'json') : [];
     if (source && json.length !== 1) {
       return {
-        message: `iterate.over: step '${output[1]}' has ${json.length} JSON outputs, so .output is ambiguous`,
+        message: `${key}: step '${output[1]}' has ${json.length} JSON outputs, so .output is ambiguous`,
         hint: `name one: {{ steps.${output[1]}.artifacts.<artifact>.<field> }}`,
       };
     }
     found = { step: output[1], artifact: json[0]?.name ?? '', path: output[2]?.split('.') ?? [] };
   }
-  if (!found) return { message: `iterate.over '${over}' is not a step's JSON artifact (${only.expr})` };
+  if (!found) return { message: `${key} '${over}' is not a step's JSON artifact (${only.expr})` };
   const source = graph.byId.get(found.step)?.step;
-  if (!source) return { message: `iterate.over names unknown step '${found.step}'` };
+  if (!source) return { message: `${key} names unknown step '${found.step}'` };
   if (!graph.ancestorsOf(step.id).has(found.step)) {
-    return { message: `iterate.over: step '${found.step}' is not upstream`, hint: `add it to dependencies` };
+    return { message: `${key}: step '${found.step}' is not upstream`, hint: `add it to dependencies` };
   }
   if (!stepOutputs(source).some((o) => o.name === found.artifact)) {
-    return { message: `iterate.over: step '${found.step}' declares no artifact '${found.artifact}'` };
+    return { message: `${key}: step '${found.step}' declares no artifact '${found.artifact}'` };
   }
   return found;
 }

@@ -55,6 +55,10 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
       if (!isOverReference(over))
         error(`step '${step.id}': ${over.message}`, ['steps', index, 'iterate', 'over'], over.hint);
     }
+    if (step.branch) {
+      const on = overReference(graph, step, step.branch.on, 'branch.on');
+      if (!isOverReference(on)) error(`step '${step.id}': ${on.message}`, ['steps', index, 'branch', 'on'], on.hint);
+    }
   });
   return problems;
 }

@@ -1,7 +1,8 @@
 // `pipeline:` steps against the project: the child pipeline must exist and be valid, the references must not
 // come back to a pipeline already on the way (a → b → a, refused with the path), and what the step extracts must
 // be the child's pipeline_outputs (or a child step's declared artifact). The extracted names become the step's
-// artifacts (or its items', with iterate), resolved to the child step and artifact a run reads them from.
+// artifacts (or its items', with iterate), resolved to the child step and artifact a run reads them from. Each
+// pipeline a `branch:` step's cases name is checked the same way (a branch extracts nothing).
 import { findPipeline } from '../config/discover.js';
 import { inferArtifactType } from '../config/pipeline-context.js';
 import { readPipeline } from '../config/pipeline.js';
@@ -9,6 +10,7 @@ import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
 import type { LoadedPipeline, OutputArtifact, Pipeline, PipelineExec, Step } from '../config/types.js';
 import { isWaveError } from '../errors.js';
+import { casePipelines, SKIP_CASE } from '../plan/branch-case.js';
 
 type Load = (name: string) => Promise<{ pipeline?: Pipeline; error?: { message: string; hint?: string } }>;
 
@@ -35,22 +37,25 @@ export async function resolveSubPipelines(loaded: LoadedPipeline, projectDir: st
   const self = loaded.pipeline.metadata.name;
   for (const [i, step] of loaded.pipeline.steps.entries()) {
     if (step.exec.type !== 'pipeline') continue;
-    const pos = loaded.locate(['steps', i, 'pipeline']);
-    const report = (message: string, hint?: string): void => {
-      const at = { file: loaded.file, line: pos?.line, column: pos?.column };
-      problems.push({ severity: 'error', ...at, message: `step '${step.id}': ${message}`, hint });
-    };
-    const cycle = await findCycle([self], step.exec.pipeline, load);
-    if (cycle) {
-      report(`circular pipeline reference: ${cycle.join(' → ')}`, 'a pipeline may not run itself, however deep');
+    const reporter =
+      (at: Array<string | number>) =>
+      (message: string, hint?: string): void => {
+        const pos = loaded.locate(['steps', i, ...at]);
+        const where = { file: loaded.file, line: pos?.line, column: pos?.column };
+        problems.push({ severity: 'error', ...where, message: `step '${step.id}': ${message}`, hint });
+      };
+    if (step.branch) {
+      // Each case's pipeline is checked as a pipeline step's; the step itself extracts nothing.
+      for (const [value, name] of Object.entries(step.branch.cases)) {
+        if (name === SKIP_CASE) continue;
+        await childPipeline([self], name, load, reporter(['branch', 'cases', value]));
+      }
       continue;
     }
-    const child = await load(step.exec.pipeline);
-    if (!child.pipeline) {
-      report(child.error?.message ?? `pipeline '${step.exec.pipeline}' cannot be read`, child.error?.hint);
-      continue;
-    }
-    const outputs = resolveExtract(step.exec, child.pipeline, report);
+    const report = reporter(['pipeline']);
+    const child = await childPipeline([self], step.exec.pipeline, load, report);
+    if (!child) continue;
+    const outputs = resolveExtract(step.exec, child, report);
     if (!outputs) continue;
     fillOutputs(step, step.exec, outputs);
     if (step.aggregate && !outputs.some((o) => o.name === step.aggregate?.from)) {
@@ -61,14 +66,36 @@ export async function resolveSubPipelines(loaded: LoadedPipeline, projectDir: st
   return problems;
 }
 
+/** The child pipeline `name`, read and valid and not on the way back to one of `path`; else reported. */
+async function childPipeline(
+  path: string[],
+  name: string,
+  load: Load,
+  report: (message: string, hint?: string) => void,
+): Promise<Pipeline | undefined> {
+  const cycle = await findCycle(path, name, load);
+  if (cycle) {
+    report(`circular pipeline reference: ${cycle.join(' → ')}`, 'a pipeline may not run itself, however deep');
+    return undefined;
+  }
+  const child = await load(name);
+  if (!child.pipeline) report(child.error?.message ?? `pipeline '${name}' cannot be read`, child.error?.hint);
+  return child.pipeline;
+}
+
+/** The pipelines a pipeline or branch step may start. */
+function startedPipelines(step: Step): string[] {
+  if (step.exec.type !== 'pipeline') return [];
+  return step.branch ? casePipelines(step.branch) : [step.exec.pipeline];
+}
+
 /** The path back to a pipeline already on the way from `path`'s start, or undefined. */
 async function findCycle(path: string[], next: string, load: Load): Promise<string[] | undefined> {
   if (path.includes(next)) return [...path, next];
   const child = (await load(next)).pipeline;
   if (!child) return undefined;
-  for (const step of child.steps) {
-    if (step.exec.type !== 'pipeline') continue;
-    const found = await findCycle([...path, next], step.exec.pipeline, load);
+  for (const name of child.steps.flatMap(startedPipelines)) {
+    const found = await findCycle([...path, next], name, load);
     if (found) return found;
   }
   return undefined;
