@@ -1,12 +1,13 @@
 // A branch step through the run service, without Docker: the case its value picks runs as a child run (the same
-// path as a pipeline: step), skip runs nothing, and no matching case fails the step naming the value and cases.
+// path as a pipeline: step, resumed as one), skip runs nothing, and no matching case fails the step naming the
+// value and the cases.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startRun } from '../../../src/engine/run-service.js';
+import { resumeRun, startRun } from '../../../src/engine/run-service.js';
 import type { Sandbox, SandboxSpec } from '../../../src/sandbox/types.js';
 import { defaultStatePath, Store } from '../../../src/state/index.js';
 
@@ -26,25 +27,38 @@ steps:
     branch:
       on: "{{ steps.scope.output.kind }}"
       cases: {small: small, big: big, none: skip}
+  - id: after
+    dependencies: [pick]
+    exec: {type: command, script: "true"}
 `;
 
-/** In-process containers: scope writes `{kind}`; the others only record that they ran. */
-function fakeSandbox(kind: unknown): Sandbox & { steps: string[] } {
+/** In-process containers: scope writes `{kind}`; `after` fails while `failAfter` says so; all record that they ran. */
+function fakeSandbox(kind: unknown): Sandbox & { steps: string[]; failAfter: boolean } {
   const steps: string[] = [];
-  return {
-    kind: 'host',
+  const sandbox = {
+    kind: 'host' as const,
     steps,
+    failAfter: false,
     async run(spec: SandboxSpec) {
       steps.push(spec.labels.step ?? '?');
       if (spec.labels.step === 'scope') {
         await fs.writeFile(path.join(spec.mounts.out, 'scope.json'), JSON.stringify({ kind }));
       }
-      return { status: 'exited', exitCode: 0, durationMs: 1, containerId: 'fake', stdoutTail: '', stderrTail: '' };
+      const exitCode = spec.labels.step === 'after' && sandbox.failAfter ? 1 : 0;
+      return {
+        status: 'exited' as const,
+        exitCode,
+        durationMs: 1,
+        containerId: 'fake',
+        stdoutTail: '',
+        stderrTail: '',
+      };
     },
   };
+  return sandbox;
 }
 
-async function runWith(kind: unknown) {
+async function runWith(kind: unknown, failAfter = false) {
   const projectDir = mkdtempSync(path.join(dir, 'project-'));
   mkdirSync(path.join(projectDir, '.wave', 'pipelines'), { recursive: true });
   const files = { root, small: leaf('small'), big: leaf('big') };
@@ -52,16 +66,20 @@ async function runWith(kind: unknown) {
     writeFileSync(path.join(projectDir, '.wave', 'pipelines', `${name}.yaml`), text);
   }
   const sandbox = fakeSandbox(kind);
+  sandbox.failAfter = failAfter;
   const options = { projectDir, manifestPath: path.join(projectDir, 'wave.yaml'), sinks: [], sandbox };
   const outcome = await startRun(options, 'root', '', {});
-  const store = new Store(defaultStatePath(projectDir));
-  try {
-    const children = store.runs.children(outcome.runId).map((r) => [r.pipeline, r.status]);
-    const pick = store.steps.list(outcome.runId).find((s) => s.stepId === 'pick');
-    return { outcome, children, ran: sandbox.steps, pick };
-  } finally {
-    store.close();
-  }
+  const read = () => {
+    const store = new Store(defaultStatePath(projectDir));
+    try {
+      const children = store.runs.children(outcome.runId).map((r) => [r.pipeline, r.status]);
+      const pick = store.steps.list(outcome.runId).find((s) => s.stepId === 'pick');
+      return { children, pick };
+    } finally {
+      store.close();
+    }
+  };
+  return { outcome, ran: sandbox.steps, sandbox, options, read, ...read() };
 }
 
 describe('branch', () => {
@@ -69,14 +87,24 @@ describe('branch', () => {
     const { outcome, children, ran } = await runWith('big');
     assert.equal(outcome.summary.status, 'completed', outcome.summary.error);
     assert.deepEqual(children, [['big', 'completed']]);
-    assert.deepEqual(ran, ['scope', 'big-work']);
+    assert.deepEqual(ran, ['scope', 'big-work', 'after']);
+  });
+
+  it('resume takes the completed case child as it is and runs only what did not complete', async () => {
+    const first = await runWith('small', true);
+    assert.equal(first.outcome.summary.status, 'failed');
+    first.sandbox.failAfter = false;
+    const resumed = await resumeRun(first.options, first.outcome.runId);
+    assert.equal(resumed.summary.status, 'completed', resumed.summary.error);
+    assert.deepEqual(first.ran, ['scope', 'small-work', 'after', 'after'], 'the case child ran once');
+    assert.deepEqual(first.read().children, [['small', 'completed']]);
   });
 
   it('skip completes the step with nothing run', async () => {
     const { outcome, children, ran, pick } = await runWith('none');
     assert.equal(outcome.summary.status, 'completed', outcome.summary.error);
     assert.deepEqual(children, []);
-    assert.deepEqual(ran, ['scope']);
+    assert.deepEqual(ran, ['scope', 'after']);
     assert.equal(pick?.status, 'completed');
   });
 
