@@ -1,0 +1,73 @@
+// The condition expression form, table-driven: what parses (and where it does not), and what holds.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { conditionReferences, evaluateCondition, parseCondition } from '../../../src/plan/condition.js';
+
+const STATE = '{{ steps.check.output.state }}';
+const N = '{{ steps.check.output.n }}';
+const values: Record<string, unknown> = { [STATE]: 'done', [N]: 3 };
+
+describe('parseCondition', () => {
+  const refused: Array<[string, string, number]> = [
+    ['', 'the condition is empty', 1],
+    [`${STATE}`, 'expected a comparison (== != < > <= >=), got the end', 31],
+    [`${STATE} == done`, "'done' is not a value: quote a string ('done') or write a {{ reference }}", 35],
+    [`${STATE} == 'done`, "a string '… is not closed", 35],
+    [`{{ steps.check.output.state == 'done'`, "a reference '{{' is not closed", 1],
+    [`${STATE} == 'done' &&`, 'expected a {{ reference }} or a value, got the end', 44],
+    [`${STATE} == 'done' 'x'`, "expected &&, || or the end, got ''x''", 42],
+    [`${N} = 3`, "unexpected '='", 28],
+  ];
+  for (const [text, message, column] of refused) {
+    it(`refuses ${JSON.stringify(text)} at column ${column}`, () => {
+      assert.deepEqual(parseCondition(text), { ok: false, message, column });
+    });
+  }
+
+  it('lists each reference once', () => {
+    const parsed = parseCondition(`${STATE} == 'done' && ${N} > 1 || ${STATE} != 'x'`);
+    assert.ok(parsed.ok);
+    assert.deepEqual(conditionReferences(parsed.condition), [STATE, N]);
+  });
+});
+
+describe('evaluateCondition', () => {
+  const table: Array<[string, boolean]> = [
+    [`${STATE} == 'done'`, true],
+    [`${STATE} == "done"`, true],
+    [`${STATE} != 'done'`, false],
+    [`${N} == 3`, true],
+    [`${N} == '3'`, true],
+    [`${N} > 2`, true],
+    [`${N} < 3`, false],
+    [`${N} <= 3`, true],
+    [`${N} >= 4`, false],
+    [`${N} > 5 && ${STATE} == 'done'`, false],
+    [`${N} > 5 || ${STATE} == 'done'`, true],
+    [`${N} > 5 || ${STATE} == 'done' && ${N} == 0`, false],
+    [`{{ steps.check.output.missing }} == null`, false],
+    [`true == true`, true],
+  ];
+  for (const [text, holds] of table) {
+    it(`${text} → ${holds}`, () => {
+      const parsed = parseCondition(text);
+      assert.ok(parsed.ok, JSON.stringify(parsed));
+      assert.deepEqual(
+        evaluateCondition(parsed.condition, (ref) => values[ref]),
+        { ok: true, holds },
+      );
+    });
+  }
+
+  it('order needs numbers on both sides', () => {
+    const parsed = parseCondition(`${STATE} > 2`);
+    assert.ok(parsed.ok);
+    assert.deepEqual(
+      evaluateCondition(parsed.condition, (ref) => values[ref]),
+      {
+        ok: false,
+        message: '> compares numbers, not done and 2',
+      },
+    );
+  });
+});
