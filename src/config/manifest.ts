@@ -192,6 +192,7 @@ function processTimeouts(t: ProcessTimeouts): ProcessTimeouts {
   return {
     ...(t.process_grace_seconds !== undefined ? { process_grace_seconds: t.process_grace_seconds } : {}),
     ...(t.stdout_drain_seconds !== undefined ? { stdout_drain_seconds: t.stdout_drain_seconds } : {}),
+    ...(t.gate_approval_hours !== undefined ? { gate_approval_hours: t.gate_approval_hours } : {}),
   };
 }
 

@@ -25,6 +25,24 @@ export interface RawStep extends Omit<
   config?: { inject?: string[]; extract?: string[]; env?: Record<string, string>; timeout?: string };
   iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
   branch?: Branch;
+  gate?: RawGate;
+}
+
+/** `gate:` as written (the schema checked the shapes). */
+export interface RawGate {
+  type: 'approval' | 'timer' | 'pr_merge' | 'ci_pass';
+  message?: string;
+  prompt?: string;
+  choices?: Array<{ key: string; label: string; target?: string }>;
+  default?: string;
+  timeout?: string;
+  freeform?: boolean;
+  auto?: boolean;
+  tui_action?: string;
+  pr_number?: number;
+  repo?: string;
+  branch?: string;
+  interval?: string;
 }
 
 export interface Ctx {

@@ -13,10 +13,13 @@ import {
   normaliseIterate,
   pipelineExec,
 } from './pipeline-composition.js';
+import { gateExec, gateStep } from './pipeline-gate.js';
 import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
 
 export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
+  const gate = gateExec(raw, at, ctx);
+  if (gate) return gateStep(raw, gate);
   const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...composite } = raw;
   const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, ...rest } = composite;
   const subPipeline = pipelineExec(raw, at, ctx);

@@ -130,6 +130,8 @@ export interface ProcessTimeouts {
   process_grace_seconds?: number;
   /** How long the sandbox waits for the rest of the output once the command has ended. */
   stdout_drain_seconds?: number;
+  /** An approval gate without its own timeout waits this long (default 24, as in the original). */
+  gate_approval_hours?: number;
 }
 
 export interface Metadata {
@@ -252,7 +254,34 @@ export interface PipelineExec {
   outputs?: Array<{ name: string; step: string; artifact: string }>;
 }
 
-export type Exec = PromptExec | CommandExec | PipelineExec;
+export interface GateChoice {
+  key: string;
+  label: string;
+  /** An upstream step to run again (with what depends on it), or `_fail`; absent: the run goes on. */
+  target?: string;
+}
+
+/**
+ * `gate:` the step waits for an answer (approval) or a time (timer), holding no container and no worker slot
+ * (README: Gates). Its decision is the step's JSON artifact `decision` (engine/gate-step.ts).
+ */
+export interface GateExec {
+  type: 'gate';
+  kind: 'approval' | 'timer';
+  message?: string;
+  prompt?: string;
+  choices: GateChoice[];
+  /** A choice key: taken on --auto-approve, `auto: true` and on timeout. */
+  default?: string;
+  /** How long it waits (ms); an approval gate without one waits runtime.timeouts.gate_approval_hours. */
+  timeoutMs?: number;
+  /** The answer may carry a free text (the TTY asks for it; `--message` on the CLI). */
+  freeform: boolean;
+  /** The original's `auto: true`: the gate takes its default (or approves) without waiting. */
+  auto: boolean;
+}
+
+export type Exec = PromptExec | CommandExec | PipelineExec | GateExec;
 
 /** `iterate:` the step runs once per item of a JSON array, each item an indexed child run. */
 export interface Iterate {

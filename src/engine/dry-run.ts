@@ -67,7 +67,7 @@ function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
       model: plan?.start.model || undefined,
       // A pipeline step starts no container: its child pipeline's steps have their own networks.
       network:
-        step.exec.type === 'pipeline'
+        step.exec.type === 'pipeline' || step.exec.type === 'gate'
           ? undefined
           : step.exec.type === 'command'
             ? 'none'

@@ -137,11 +137,13 @@ export function executorStepFor(
 ): ExecutorStep {
   const base = { id: step.id, dependencies: step.dependencies, retry: resolveRetry(step.retry) };
   // A step that only starts child runs holds no worker slot; an iterate step's retries are its items' own.
-  const composite = step.exec.type === 'pipeline' || step.iterate !== undefined;
+  // A gate waits: it holds no worker slot, and is not retried.
+  const composite = step.exec.type === 'pipeline' || step.exec.type === 'gate' || step.iterate !== undefined;
   const retry = step.iterate ? { ...base.retry, maxAttempts: 1 } : base.retry;
   const shape = composite ? { ...base, retry, holdsWorker: false } : base;
-  if (step.exec.type === 'pipeline') {
-    return { ...shape, start: { persona: '', adapter: 'pipeline', model: '', image: '' } };
+  if (step.exec.type === 'pipeline' || step.exec.type === 'gate') {
+    const adapter = step.exec.type;
+    return { ...shape, start: { persona: '', adapter, model: '', image: '' } };
   }
   if (step.exec.type === 'command') {
     const image = step.exec.image ?? DEFAULT_COMMAND_IMAGE;

@@ -8,6 +8,7 @@ import type { StepGraph } from './graph.js';
 import { unavailableDep } from './inputs.js';
 import { checkStepTexts, inlineTexts } from './step-templates.js';
 import { isOverReference, overReference } from './iterate-over.js';
+import { gateTargetProblems } from './gate-targets.js';
 
 export interface ReferenceCheckOptions {
   file: string;
@@ -55,6 +56,7 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
       if (!isOverReference(over))
         error(`step '${step.id}': ${over.message}`, ['steps', index, 'iterate', 'over'], over.hint);
     }
+    for (const p of gateTargetProblems(graph, step, index)) error(p.message, p.at, p.hint);
     if (step.branch) {
       const on = overReference(graph, step, step.branch.on, 'branch.on');
       if (!isOverReference(on)) error(`step '${step.id}': ${on.message}`, ['steps', index, 'branch', 'on'], on.hint);

@@ -21,6 +21,7 @@ export interface StepText {
 /** The texts of a step written in the pipeline file itself (a prompt file is read by the caller). */
 export function inlineTexts(step: Step): StepText[] {
   if (step.exec.type === 'command') return [{ text: step.exec.script, syntax: 'shell', at: ['exec', 'script'] }];
+  if (step.exec.type === 'gate') return [];
   if (step.exec.type === 'pipeline') {
     return step.exec.input === undefined ? [] : [{ text: step.exec.input, syntax: 'text', at: ['input'] }];
   }

@@ -116,12 +116,13 @@ describe('manifest problems (position and message)', () => {
       name: "the original's runtime keys Wave does not apply: one warning each, saying what does not happen",
       extra:
         'runtime:\n  stall_timeout: 5m\n  cost: {enabled: true}\n' +
-        '  timeouts: {process_grace_seconds: 3, stdout_drain_seconds: 1, gate_approval_hours: 24}\n',
+        '  timeouts: {process_grace_seconds: 3, stdout_drain_seconds: 1, gate_approval_hours: 24,' +
+        ' gate_poll_interval_seconds: 30}\n',
       expect: [
         '20:3 warning not applied: runtime.cost: no budget ceiling is enforced: Wave does not price tokens; ' +
           'use wave status for token counts',
-        '21:65 warning not applied: runtime.timeouts.gate_approval_hours: Wave has no gates yet (gate steps are ' +
-          'refused)',
+        '21:94 warning not applied: runtime.timeouts.gate_poll_interval_seconds: Wave polls no forge (pr_merge ' +
+          'and ci_pass gates are refused)',
       ],
     },
     {
