@@ -40,7 +40,8 @@ export type ErrorCode =
   | 'contract_failed'
   | 'cancelled'
   | 'git_failed'
-  | 'apply_refused';
+  | 'apply_refused'
+  | 'gate_not_open';
 
 const exitCodeOf: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.invalidInput,
@@ -62,6 +63,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   cancelled: ExitCode.cancelled,
   git_failed: ExitCode.infrastructure,
   apply_refused: ExitCode.refused,
+  gate_not_open: ExitCode.invalidInput,
 };
 
 export interface WaveErrorOptions {

@@ -55,6 +55,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'internal':
     case 'missing_input':
     case 'cancelled':
+    case 'rejected': // a person's answer
       return false;
   }
 }

@@ -17,6 +17,7 @@ export type FailureClass =
   | 'quota' // the step left more in /wave/out than resources.out_size / out_files allow
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
+  | 'rejected' // a gate's answer was reject, or a choice whose target is _fail
   | 'unknown';
 
 export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
@@ -194,10 +195,42 @@ export interface StepTimedOutEvent extends StepScoped {
   timeoutMs: number;
 }
 
-/** A finished step put back to pending by `wave resume` (its attempts stay in the history). */
+/** A finished step put back to pending by `wave resume` or a gate's re-run (its attempts stay in the history). */
 export interface StepResetEvent extends StepScoped {
   type: 'step_reset';
   from: string;
+}
+
+/** A gate step opened (or opened again on resume): what it asks and until when it waits. */
+export interface GateWaitingEvent extends StepScoped {
+  type: 'gate_waiting';
+  /** 1 for the first time; a choice that re-runs upstream steps opens the gate again in the next round. */
+  round: number;
+  kind: 'approval' | 'timer';
+  message?: string;
+  prompt?: string;
+  choices: Array<{ key: string; label: string; target?: string }>;
+  default?: string;
+  freeform?: boolean;
+  /** When it stops waiting (a timer elapses, an approval takes its default or fails); ISO 8601. */
+  deadline: string | null;
+}
+
+/** How a gate was answered: at the run's terminal, by `wave gate`, by --auto-approve / auto, or by its timeout. */
+export type GateAnswerHow = 'tty' | 'cli' | 'auto' | 'timeout';
+
+/** A gate's answer, recorded by whichever process gave it (the waiting run takes it from the state db). */
+export interface GateResolvedEvent extends StepScoped {
+  type: 'gate_resolved';
+  round: number;
+  /** The choice key (approve/reject for a gate without choices); null: it timed out with no default. */
+  choice: string | null;
+  label?: string;
+  target?: string;
+  message?: string;
+  /** The OS user who answered (the run's user for auto and timeout). */
+  by: string;
+  how: GateAnswerHow;
 }
 
 /** A file a reused step contributes to its run: copied from the earlier run, with the hash it was checked against. */
@@ -264,6 +297,8 @@ export type WaveEvent =
   | StepTimedOutEvent
   | StepResetEvent
   | StepReusedEvent
+  | GateWaitingEvent
+  | GateResolvedEvent
   | EgressDecisionEvent
   | WarningEvent
   | ProgressEvent;
@@ -290,6 +325,8 @@ export const STATE_CHANGE_EVENT_TYPES = [
   'step_timed_out',
   'step_reset',
   'step_reused',
+  'gate_waiting',
+  'gate_resolved',
   'artifact_collected',
   'contract_result',
 ] as const satisfies readonly EventType[];

@@ -29,6 +29,7 @@ export type { ContractResultInput } from './contract-results.js';
 export type { EventsQuery } from './event-log.js';
 export { Store } from './store.js';
 export type { RunParent } from './run-tree.js';
+export type { GateAnswer, GateRecord, GateSpec, OpenGate } from './gates.js';
 
 /** Where a project's state lives: `<project>/.wave/state.db`. */
 export function defaultStatePath(projectDir: string): string {

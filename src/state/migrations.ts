@@ -8,9 +8,16 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration rebuilds a table others reference (SQLite cannot change a CHECK in place): foreign keys are off
+   * while it runs, so dropping the old table cascades nowhere, and checked before it commits.
+   */
+  rebuildsTables?: boolean;
 }
 
 const STEP_STATUS_CHECK = `('pending','running','retrying','completed','failed','timed_out','cancelled','skipped')`;
+const STEP_STATUS_CHECK_V5 =
+  `('pending','running','retrying','waiting','completed','failed','timed_out','cancelled','skipped')`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -143,6 +150,56 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_parent ON runs (parent_run_id, parent_step_id, item_index);
     `,
   },
+  {
+    version: 5,
+    name: 'gates (a step waiting for an answer, and the answers)',
+    rebuildsTables: true,
+    sql: `
+      -- steps.status gains 'waiting' (a gate step): the table is rebuilt with the wider CHECK, rows kept.
+      CREATE TABLE steps_v5 (
+        run_id         TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_id        TEXT NOT NULL,
+        status         TEXT NOT NULL CHECK (status IN ${STEP_STATUS_CHECK_V5}),
+        attempts       INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        level          INTEGER NOT NULL DEFAULT 0,
+        position       INTEGER NOT NULL DEFAULT 0,
+        started_at     TEXT,
+        finished_at    TEXT,
+        error          TEXT,
+        retry_delay_ms INTEGER NOT NULL DEFAULT 0,
+        reused_from    TEXT,
+        PRIMARY KEY (run_id, step_id)
+      );
+      INSERT INTO steps_v5 (run_id, step_id, status, attempts, level, position, started_at, finished_at, error,
+                            retry_delay_ms, reused_from)
+        SELECT run_id, step_id, status, attempts, level, position, started_at, finished_at, error,
+               retry_delay_ms, reused_from FROM steps;
+      DROP TABLE steps;
+      ALTER TABLE steps_v5 RENAME TO steps;
+
+      -- One row per time a gate opened (round): what it asked, until when, and the answer once given (by any
+      -- process: the waiting run polls this table, and a run resumed later takes an answer given meanwhile).
+      CREATE TABLE gates (
+        run_id     TEXT NOT NULL,
+        step_id    TEXT NOT NULL,
+        round      INTEGER NOT NULL CHECK (round >= 1),
+        kind       TEXT NOT NULL CHECK (kind IN ('approval','timer')),
+        spec       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(spec)),
+        opened_at  TEXT NOT NULL,
+        deadline_at TEXT,
+        decided_at TEXT,
+        choice     TEXT,
+        label      TEXT,
+        target     TEXT,
+        message    TEXT,
+        decided_by TEXT,
+        how        TEXT CHECK (how IN ('tty','cli','auto','timeout')),
+        PRIMARY KEY (run_id, step_id, round),
+        FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
+      );
+      CREATE INDEX gates_undecided ON gates (decided_at, run_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
@@ -185,10 +242,20 @@ export function migrate(db: Database, path: string, migrations: readonly Migrati
       // Re-read inside the write lock: another process may have applied it since we looked.
       if (schemaVersion(db) >= migration.version) return false;
       db.exec(migration.sql);
+      if (migration.rebuildsTables && (db.pragma('foreign_key_check') as unknown[]).length) {
+        throw new Error(`state db migration ${migration.version} left dangling references`);
+      }
       record.run(migration.version, migration.name, new Date().toISOString());
       return true;
     });
-    if (apply.immediate()) applied.push(migration.version);
+    // The pragma is a no-op inside a transaction, so it is switched around it.
+    const keys = db.pragma('foreign_keys', { simple: true });
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      if (apply.immediate()) applied.push(migration.version);
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${keys ? 'ON' : 'OFF'}`);
+    }
   }
   return applied;
 }

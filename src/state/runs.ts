@@ -301,7 +301,7 @@ export class RunRepository {
   private failOpenSteps(runId: string, reason: string): StepFailedEvent[] {
     const events: StepFailedEvent[] = [];
     for (const step of stepRows(this.db, runId)) {
-      if (step.status !== 'running' && step.status !== 'retrying') continue;
+      if (step.status !== 'running' && step.status !== 'retrying' && step.status !== 'waiting') continue;
       const input = { reason, failureClass: 'infrastructure', exitCode: null } as const;
       events.push(transitionStep(this.db, runId, step.step_id, { to: 'failed', input }));
     }

@@ -4,6 +4,7 @@
 // is a complete history and can never disagree with the status columns.
 import type {
   FailureClass,
+  GateWaitingEvent,
   ReusedArtifact,
   StepCancelledEvent,
   StepCompletedEvent,
@@ -26,10 +27,14 @@ import type { StepStatus } from './types.js';
 // The CHECK constraints in the schema only keep unknown words out of the status column; this table keeps the
 // *order* honest (no completed → running).
 const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
-  pending: ['running', 'skipped', 'cancelled'],
+  pending: ['running', 'waiting', 'skipped', 'cancelled'],
   running: ['completed', 'failed', 'timed_out', 'retrying', 'cancelled'],
   retrying: ['running', 'failed', 'cancelled'],
-  completed: [],
+  // A gate step: answered (completed), rejected (failed), out of time with no default (timed_out), cancelled, or
+  // its process died (failed as interrupted, then pending on resume).
+  waiting: ['completed', 'failed', 'timed_out', 'cancelled'],
+  // Back to pending only when a gate's answer runs the step again (engine/gate-requeue.ts).
+  completed: ['pending'],
   // Back to pending only through `wave resume`. A failed step whose retry policy says `on_failure: skip` ends
   // as skipped, so the run can still complete.
   failed: ['pending', 'skipped'],
@@ -52,7 +57,7 @@ export function canReuseStep(from: StepStatus, attempts: number): boolean {
 }
 
 export function isTerminalStepStatus(status: StepStatus): boolean {
-  return status !== 'pending' && status !== 'running' && status !== 'retrying';
+  return status !== 'pending' && status !== 'running' && status !== 'retrying' && status !== 'waiting';
 }
 
 export interface StepStartInput {
@@ -61,6 +66,9 @@ export interface StepStartInput {
   model: string;
   image: string;
 }
+
+/** A gate step opens: what its `gate_waiting` event says (the gates row is written by state/gates.ts). */
+export type GateWaitInput = Omit<GateWaitingEvent, 'type' | 'runId' | 'stepId' | 'attempt' | 'time' | 'eventId'>;
 
 export interface StepFailureInput extends AttemptEndInput {
   reason: string;
@@ -83,6 +91,7 @@ export interface StepReuseInput {
 /** A move of a step, with what the move needs. `reused` is the `--from-step` jump from pending to completed. */
 export type StepMove =
   | { to: 'running'; input: StepStartInput }
+  | { to: 'waiting'; input: GateWaitInput }
   | { to: 'completed'; input: AttemptEndInput }
   | { to: 'failed'; input: StepFailureInput }
   | { to: 'timed_out'; input: AttemptEndInput & { timeoutMs: number } }
@@ -94,6 +103,7 @@ export type StepMove =
 /** The event each move writes. */
 export interface StepMoveEvents {
   running: StepStartedEvent;
+  waiting: GateWaitingEvent;
   completed: StepCompletedEvent;
   failed: StepFailedEvent;
   timed_out: StepTimedOutEvent;
@@ -133,10 +143,10 @@ export function transitionStep<M extends StepMove>(
 
 function checkMove(db: StateDb, step: StepRow, move: StepMove): void {
   const { run_id: runId, step_id: stepId } = step;
-  if (move.to === 'running' || move.to === 'reused') {
+  if (move.to === 'running' || move.to === 'waiting' || move.to === 'reused') {
     // A step starts (or takes a result over) only inside a run that is running.
     const run = requireRunRow(db, runId);
-    const what = move.to === 'running' ? 'start' : 'reuse';
+    const what = move.to === 'reused' ? 'reuse' : 'start';
     if (run.status !== 'running') {
       throw new IllegalTransitionError(`run ${runId} (${what} of step ${stepId})`, run.status, 'running');
     }
@@ -197,6 +207,20 @@ function outcome(step: StepRow, move: StepMove, now: string): { columns: StepCol
           retry_delay_ms: 0,
         },
         event: { type: 'step_started', ...scope, attempt, ...move.input },
+      };
+    }
+    case 'waiting': {
+      // Each opening counts as an attempt (events name it), though no container and no attempt row exist.
+      const attempt = step.attempts + 1;
+      return {
+        columns: {
+          status: 'waiting',
+          attempts: attempt,
+          started_at: step.started_at ?? now,
+          finished_at: null,
+          error: null,
+        },
+        event: { type: 'gate_waiting', ...scope, attempt, ...move.input },
       };
     }
     case 'completed': {

@@ -7,6 +7,7 @@ import { ContractResultRepository } from './contract-results.js';
 import type { WaveEvent } from '../events/types.js';
 import { StateDb, type StoreOptions } from './db.js';
 import { EventLog } from './event-log.js';
+import { GateRepository } from './gates.js';
 import { RunRepository } from './runs.js';
 import { StepRepository } from './steps.js';
 
@@ -19,6 +20,8 @@ export class Store {
   readonly attempts: AttemptRepository;
   readonly artifacts: ArtifactRepository;
   readonly contractResults: ContractResultRepository;
+  /** Gates: their rounds and answers (README: Gates). */
+  readonly gates: GateRepository;
   /** The event log: events that are not state changes are appended here; all are read here. */
   readonly events: EventLog;
   private readonly db: StateDb;
@@ -31,6 +34,7 @@ export class Store {
     this.attempts = new AttemptRepository(this.db);
     this.artifacts = new ArtifactRepository(this.db);
     this.contractResults = new ContractResultRepository(this.db);
+    this.gates = new GateRepository(this.db);
     this.events = new EventLog(this.db);
   }
 

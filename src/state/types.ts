@@ -12,6 +12,8 @@ export const STEP_STATUSES = [
   'pending',
   'running',
   'retrying',
+  /** A gate step waiting for its answer (or its time): no container, no worker slot. */
+  'waiting',
   'completed',
   'failed',
   'timed_out',

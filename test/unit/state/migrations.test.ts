@@ -31,6 +31,7 @@ describe('migrations', () => {
       'cancellations',
       'contract_results',
       'events',
+      'gates',
       'runs',
       'schema_migrations',
       'steps',

@@ -27,7 +27,12 @@ describe('transition tables', () => {
       assert.ok(canTransitionStep('running', end));
     assert.ok(canTransitionStep('pending', 'skipped'));
     assert.ok(!canTransitionStep('completed', 'running'));
-    assert.ok(!canTransitionStep('completed', 'pending'), 'a completed step is never redone');
+    // Only a gate's answer runs a completed step again (engine/gate-requeue.ts); nothing restarts it directly.
+    assert.ok(canTransitionStep('completed', 'pending'));
+    assert.ok(canTransitionStep('pending', 'waiting'));
+    for (const end of ['completed', 'failed', 'timed_out', 'cancelled'] as const)
+      assert.ok(canTransitionStep('waiting', end));
+    assert.ok(!canTransitionStep('waiting', 'running'));
     assert.ok(!canTransitionStep('pending', 'completed'));
     assert.ok(!canTransitionStep('skipped', 'running'));
   });
