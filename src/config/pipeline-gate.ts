@@ -73,6 +73,9 @@ export function gateExec(raw: RawStep, at: DocPath, ctx: Ctx): GateExec | undefi
     const hint = known.length ? `choices: ${known.join(', ')}` : 'add choices: [{key, label}] or drop default';
     fail(`gate.default '${gate.default}' is not a choice key`, 'default', hint);
   }
+  if (gate.auto && choices.length && gate.default === undefined) {
+    fail('gate.auto takes the default choice, and there is none', 'auto', 'add default: <choice key>');
+  }
   let timeoutMs: number | undefined;
   if (gate.timeout !== undefined) {
     timeoutMs = parseDuration(gate.timeout);

@@ -15,6 +15,8 @@ import {
   type AttemptRequest,
   type AttemptRunner,
 } from './attempt.js';
+import { rerunSet } from './gate-rerun.js';
+import type { GateOutcome } from './gate-step.js';
 import { abortableSleep } from './sleep.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -25,6 +27,8 @@ export interface ExecutorStep {
   start: StepStartInput;
   /** False for a step that only waits for its child runs (pipeline, iterate): it holds no worker slot. */
   holdsWorker?: boolean;
+  /** A gate step: it waits for its answer (runGate) instead of running attempts. */
+  gate?: boolean;
 }
 
 export interface ExecutorOptions {
@@ -35,6 +39,8 @@ export interface ExecutorOptions {
   pool?: WorkerPool;
   store: Store;
   runAttempt: AttemptRunner;
+  /** Waits at a gate step until it is answered (engine/gate-step.ts); required when a step is a gate. */
+  runGate?: (stepId: string, signal: AbortSignal) => Promise<GateOutcome>;
   /** Aborting it cancels the run: running containers are stopped, pending steps are cancelled. */
   signal: AbortSignal;
   /** How often to look for a `wave cancel` from another process (default 500 ms). */
@@ -98,6 +104,8 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   let contractFailure = false;
   let firstFailureClass: FailureClass | undefined;
   let haltFailureClass: FailureClass | undefined;
+  /** A gate's answer runs these steps again, once none of them is running. */
+  let rerun: Set<string> | undefined;
 
   /** The attempt's outcome, whatever it does: a throw (sync or async) becomes its failure. */
   const attempt = async (request: AttemptRequest): Promise<AttemptOutcome> => {
@@ -110,6 +118,7 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
 
   const pool = options.pool ?? new WorkerPool(options.maxWorkers);
   const runStep = async (step: ExecutorStep): Promise<Outcome | NotStarted> => {
+    if (step.gate) return waitAtGate(step);
     if (step.holdsWorker === false) return runAttempts(step);
     let release: () => void;
     try {
@@ -188,6 +197,47 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     }
   };
 
+  /** A gate holds no worker slot: it waits in the state db until answered, then goes on, re-runs or fails. */
+  const waitAtGate = async (step: ExecutorStep): Promise<Outcome> => {
+    if (!options.runGate) throw new Error(`step '${step.id}' is a gate but the run has no gate runner`);
+    const result = await options.runGate(step.id, cancel.signal);
+    if (result.ok) {
+      store.steps.complete(runId, step.id);
+      if (result.rerun) rerun = rerunSet(steps, result.rerun);
+      return 'completed';
+    }
+    if (result.failureClass === 'cancelled' || cancel.signal.aborted) {
+      store.steps.cancel(runId, step.id, cancel.signal.aborted ? 'run cancelled' : result.reason);
+      return 'cancelled';
+    }
+    if (result.failureClass === 'timeout') {
+      store.steps.timeOut(runId, step.id, { timeoutMs: result.timeoutMs ?? 0 });
+    } else {
+      store.steps.fail(runId, step.id, { reason: result.reason, failureClass: result.failureClass, exitCode: null });
+    }
+    firstError ??= result.reason;
+    failed.push(step.id);
+    firstFailureClass ??= result.failureClass;
+    if (!halt) {
+      halt = { by: step.id, contract: false, reason: result.reason };
+      haltFailureClass = result.failureClass;
+    }
+    return 'failed';
+  };
+
+  /** The steps a gate's answer runs again go back to pending, once none of them is running any more. */
+  const applyRerun = () => {
+    if (!rerun || [...rerun].some((id) => running.has(id))) return;
+    for (const id of rerun) {
+      const o = outcome.get(id);
+      if (o === undefined) continue;
+      store.steps.requeue(runId, id);
+      outcome.delete(id);
+      pending.add(id);
+    }
+    rerun = undefined;
+  };
+
   const launch = (step: ExecutorStep) => {
     pending.delete(step.id);
     const task = runStep(step)
@@ -249,10 +299,12 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   try {
     for (;;) {
       if (cancel.signal.aborted) break;
+      applyRerun();
       skipUnreachable();
       if (!halt) {
         // Every ready step is launched; the worker pool decides when each container may start.
         for (const id of [...pending]) {
+          if (rerun?.has(id)) continue;
           const step = byId.get(id) as ExecutorStep;
           if (step.dependencies.every((d) => outcome.get(d) === 'completed')) launch(step);
         }

@@ -32,6 +32,8 @@ export interface RunFlags {
   fromStep?: string;
   /** With fromStep: the run to take them from (default: the newest run of the pipeline where they all completed). */
   fromRun?: string;
+  /** --auto-approve (run and resume, not stored with the run): every approval gate takes its default. */
+  autoApprove?: boolean;
 }
 
 /** The manifest to use: the project's, else the embedded defaults (a run should work in any folder). */
@@ -114,6 +116,7 @@ export async function preparePipeline(
   if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
   for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
   checkSelectionFlags(flags);
+  if (flags.autoApprove) checkAutoApprove(pipeline.pipeline.steps);
   const fromStep =
     flags.fromStep === undefined
       ? undefined
@@ -127,6 +130,18 @@ export async function preparePipeline(
     .filter((s) => !fromStep?.reuse.includes(s.id))
     .map((step) => executorStepFor(manifest, step, agentFlags));
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
+}
+
+/** --auto-approve answers every approval gate with its default: a gate with choices and no default cannot be. */
+function checkAutoApprove(steps: readonly Step[]): void {
+  for (const step of steps) {
+    if (step.exec.type !== 'gate' || step.exec.kind !== 'approval') continue;
+    if (step.exec.choices.length === 0 || step.exec.default !== undefined) continue;
+    const keys = step.exec.choices.map((c) => c.key).join(', ');
+    throw new WaveError('usage', `--auto-approve: gate '${step.id}' has choices (${keys}) and no default`, {
+      hint: `add default: <choice key> to its gate, or answer it: wave gate approve <run> ${step.id} --choice <key>`,
+    });
+  }
 }
 
 /** How the executor runs a step: its retry policy, what its start records, and whether it holds a worker slot. */
@@ -143,7 +158,8 @@ export function executorStepFor(
   const shape = composite ? { ...base, retry, holdsWorker: false } : base;
   if (step.exec.type === 'pipeline' || step.exec.type === 'gate') {
     const adapter = step.exec.type;
-    return { ...shape, start: { persona: '', adapter, model: '', image: '' } };
+    const gate = step.exec.type === 'gate' ? { gate: true } : {};
+    return { ...shape, ...gate, start: { persona: '', adapter, model: '', image: '' } };
   }
   if (step.exec.type === 'command') {
     const image = step.exec.image ?? DEFAULT_COMMAND_IMAGE;

@@ -12,6 +12,7 @@ import { defaultStatePath, isRunOwnerAlive, Store } from '../state/index.js';
 import { prepareRun } from '../workspace/layout.js';
 import type { AgentContext, AgentLauncher } from './agent.js';
 import type { ExecutionSummary } from './executor.js';
+import type { GatePrompter } from './gate-step.js';
 import { copyReusedArtifacts, resolveReuseSource, type ReuseSource } from './from-step.js';
 import type { RunEgress } from './egress.js';
 import { createRunLogger, type RunLogLine } from './run-log.js';
@@ -40,6 +41,8 @@ export interface RunServiceOptions {
   onLog?: (line: RunLogLine) => void;
   /** Builds the launcher for prompt steps (adapters); absent → prompt steps fail with a clear error. */
   agents?: (context: AgentContext) => Promise<AgentLauncher>;
+  /** Asks a waiting gate at the run's terminal (the CLI on a TTY); `wave gate` answers it from anywhere. */
+  gatePrompt?: GatePrompter;
 }
 
 export interface RunOutcome {
@@ -148,6 +151,7 @@ async function execute(
     note,
     ...(stepUser ? { stepUser } : {}),
     ...(options.agents ? { agents: options.agents } : {}),
+    ...(options.gatePrompt ? { gatePrompt: options.gatePrompt } : {}),
   };
   const controller = new AbortController();
   const relay = () => controller.abort();

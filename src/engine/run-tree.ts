@@ -12,6 +12,13 @@ import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentContext, AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import {
+  DEFAULT_GATE_APPROVAL_HOURS,
+  runGate,
+  type GateOutcome,
+  type GatePrompter,
+  type GateRunOptions,
+} from './gate-step.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
@@ -34,6 +41,8 @@ export interface RunTree {
   note: (message: string) => void;
   stepUser?: { uid: number; gid: number };
   agents?: (context: AgentContext) => Promise<AgentLauncher>;
+  /** Asks gates at the run's terminal (a TTY); absent: `wave gate` answers them. */
+  gatePrompt?: GatePrompter;
 }
 
 export function newPool(flags: RunFlags, manifest: LoadedManifest): WorkerPool {
@@ -99,11 +108,31 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
       pool: tree.pool,
       store: tree.store,
       runAttempt,
+      runGate: gateRunner(tree, run),
       signal: run.signal,
     });
   } finally {
     await agents?.close?.();
   }
+}
+
+/** Gate steps of this run wait through the tree's store, with the run's --auto-approve and terminal. */
+function gateRunner(tree: RunTree, run: TreeRun): (stepId: string, signal: AbortSignal) => Promise<GateOutcome> {
+  const steps = new Map(run.prepared.steps.map((s) => [s.id, s]));
+  const hours = tree.manifest.manifest.runtime.timeouts?.gate_approval_hours ?? DEFAULT_GATE_APPROVAL_HOURS;
+  const options: GateRunOptions = {
+    store: tree.store,
+    runId: run.runId,
+    runDir: run.runWorkspace.dir,
+    autoApprove: tree.flags.autoApprove ?? false,
+    approvalTimeoutMs: hours * 3_600_000,
+    ...(tree.gatePrompt ? { prompt: tree.gatePrompt } : {}),
+  };
+  return (stepId, signal) => {
+    const step = steps.get(stepId);
+    if (!step) throw new Error(`unknown gate step ${stepId}`);
+    return runGate(options, step, signal);
+  };
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */

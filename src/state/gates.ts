@@ -53,19 +53,20 @@ interface GateRow {
   message: string | null;
   decided_by: string | null;
   how: GateAnswerHow | null;
+  taken_at: string | null;
 }
 
 export class GateRepository {
   constructor(private readonly db: StateDb) {}
 
   /**
-   * The gate step waits: the round still unanswered is taken up again (a resumed run keeps its deadline and any
-   * answer given meanwhile), else a new round opens with `deadlineMs` from now.
+   * The gate step waits: a round the run has not acted on is taken up again (a resumed run keeps its deadline, and
+   * an answer given meanwhile), else a new round opens with `deadlineMs` from now.
    */
   open(runId: string, stepId: string, spec: GateSpec, deadlineMs: number | undefined): GateWaitingEvent {
     return this.db.write(() => {
       const last = this.latestRow(runId, stepId);
-      let row = last && last.decided_at === null ? last : undefined;
+      let row = last && last.taken_at === null ? last : undefined;
       if (!row) {
         const now = this.db.now();
         const deadline = deadlineMs === undefined ? null : new Date(Date.parse(now) + deadlineMs).toISOString();
@@ -136,6 +137,13 @@ export class GateRepository {
         ...(message === undefined ? {} : { message }),
       });
     });
+  }
+
+  /** The run acted on the round's answer: the next time the step runs (a re-run choice), a new round opens. */
+  take(runId: string, stepId: string, round: number): void {
+    this.db
+      .stmt(`UPDATE gates SET taken_at = ? WHERE run_id = ? AND step_id = ? AND round = ?`)
+      .run(this.db.now(), runId, stepId, round);
   }
 
   /** The gate's latest round (the open one while it waits). */

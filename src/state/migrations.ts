@@ -194,6 +194,8 @@ export const MIGRATIONS: readonly Migration[] = [
         message    TEXT,
         decided_by TEXT,
         how        TEXT CHECK (how IN ('tty','cli','auto','timeout')),
+        -- The run acted on the answer (the step completed or failed with it); until then a resumed run takes it.
+        taken_at   TEXT,
         PRIMARY KEY (run_id, step_id, round),
         FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
       );

@@ -33,7 +33,7 @@ const STEP_TRANSITIONS: Record<StepStatus, readonly StepStatus[]> = {
   // A gate step: answered (completed), rejected (failed), out of time with no default (timed_out), cancelled, or
   // its process died (failed as interrupted, then pending on resume).
   waiting: ['completed', 'failed', 'timed_out', 'cancelled'],
-  // Back to pending only when a gate's answer runs the step again (engine/gate-requeue.ts).
+  // Back to pending only when a gate's answer runs the step again (engine/gate-rerun.ts).
   completed: ['pending'],
   // Back to pending only through `wave resume`. A failed step whose retry policy says `on_failure: skip` ends
   // as skipped, so the run can still complete.

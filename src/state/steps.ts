@@ -54,6 +54,11 @@ export class StepRepository {
     return transitionStep(this.db, runId, stepId, { to: 'cancelled', reason });
   }
 
+  /** A gate's answer runs the step again: it goes back to pending (its attempts and artifacts stay until then). */
+  requeue(runId: string, stepId: string): Moved['pending'] {
+    return transitionStep(this.db, runId, stepId, { to: 'pending' });
+  }
+
   /** A step that will not run (a dependency failed, or it was excluded). */
   skip(runId: string, stepId: string, reason: string): Moved['skipped'] {
     return transitionStep(this.db, runId, stepId, { to: 'skipped', reason });

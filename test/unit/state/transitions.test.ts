@@ -27,7 +27,7 @@ describe('transition tables', () => {
       assert.ok(canTransitionStep('running', end));
     assert.ok(canTransitionStep('pending', 'skipped'));
     assert.ok(!canTransitionStep('completed', 'running'));
-    // Only a gate's answer runs a completed step again (engine/gate-requeue.ts); nothing restarts it directly.
+    // Only a gate's answer runs a completed step again (engine/gate-rerun.ts); nothing restarts it directly.
     assert.ok(canTransitionStep('completed', 'pending'));
     assert.ok(canTransitionStep('pending', 'waiting'));
     for (const end of ['completed', 'failed', 'timed_out', 'cancelled'] as const)
