@@ -19,6 +19,7 @@ const examples: Array<[string, string]> = [
   ['wave diff RUN_ID --stat', 'what the steps that change code changed'],
   ['wave apply RUN_ID', 'their change as branch wave/RUN_ID of your repository'],
   ['wave cancel RUN_ID', 'stop a run from another terminal'],
+  ['wave gate approve RUN_ID STEP', 'answer a gate a run waits at (wave gate list)'],
   ['wave clean --keep 10', 'remove all but the 10 newest finished runs'],
   ['wave images build claude', 'build an agent image'],
   ['wave doctor', 'check Docker, images and leftover containers'],
@@ -106,6 +107,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--detach', 'run in the background and print the run id')
     .option('--dry-run', 'show the plan (levels, images, contracts) without running')
     .option('--junit <file>', 'write the contract results as JUnit XML')
+    .option('--auto-approve', 'every approval gate takes its default (a gate without choices: approve)')
     .addHelpText(
       'after',
       '\n--from-step X starts a new run of X and every step downstream of it. The steps upstream are not run again:\n' +
@@ -121,7 +123,8 @@ export async function main(argv: string[]): Promise<void> {
     .description('continue a failed, cancelled or interrupted run without re-running completed steps')
     .argument('<run-id>')
     .option('--max-workers <n>', 'steps running at once')
-    .action(async (runId: string, opts: { maxWorkers?: string }) =>
+    .option('--auto-approve', 'every approval gate takes its default (a gate without choices: approve)')
+    .action(async (runId: string, opts: { maxWorkers?: string; autoApprove?: boolean }) =>
       finish(await (await import('./run.js')).resumeCommand(ctx, runId, opts)),
     );
 
@@ -179,6 +182,29 @@ export async function main(argv: string[]): Promise<void> {
     .description('stop a run from any terminal; its containers are removed')
     .argument('<run-id>')
     .action(async (runId: string) => finish(await (await import('./cancel.js')).cancelCommand(ctx, runId)));
+
+  const gate = program.command('gate').description('the gates runs wait at: list them, answer them from any terminal');
+  gate
+    .command('list')
+    .description('gates waiting for an answer (also of runs whose process ended: taken on wave resume)')
+    .action(async () => finish(await (await import('./gate.js')).gateListCommand(ctx)));
+  for (const verdict of ['approve', 'reject'] as const) {
+    const command = gate
+      .command(verdict)
+      .description(
+        verdict === 'approve'
+          ? 'answer a gate: its --choice, else its default (a gate without choices: approve)'
+          : 'reject a gate: its step fails, and with it the run',
+      )
+      .argument('<run-id>')
+      .argument('<step>');
+    if (verdict === 'approve') command.option('--choice <key>', 'the choice to answer with');
+    command
+      .option('--message <text>', 'a note recorded with the answer')
+      .action(async (runId: string, step: string, opts: import('./gate.js').GateAnswerOptions) =>
+        finish(await (await import('./gate.js')).gateAnswerCommand(ctx, verdict, runId, step, opts)),
+      );
+  }
 
   program
     .command('clean')

@@ -23,6 +23,7 @@ export interface RunCommandOptions {
   detach?: boolean;
   dryRun?: boolean;
   junit?: string;
+  autoApprove?: boolean;
 }
 
 function parseWorkers(value: string | undefined): number | undefined {
@@ -117,6 +118,7 @@ export async function runCommand(
     ...(opts.maxWorkers ? { maxWorkers: parseWorkers(opts.maxWorkers) as number } : {}),
     ...(opts.fromStep !== undefined ? { fromStep: opts.fromStep.trim() } : {}),
     ...(opts.fromRun !== undefined ? { fromRun: opts.fromRun.trim() } : {}),
+    ...(opts.autoApprove ? { autoApprove: true } : {}),
   };
   if (opts.dryRun) {
     const { dryRunCommand } = await import('./dry-run.js');
@@ -136,6 +138,7 @@ export async function runCommand(
         signal,
         note: note(ctx),
         agents: agentLauncherFactory,
+        ...(await gatePromptFor(ctx)),
         ...detailOptions(ctx),
         ...(process.env.WAVE_RUN_ID ? { runId: process.env.WAVE_RUN_ID } : {}),
       },
@@ -151,7 +154,11 @@ export async function runCommand(
   }
 }
 
-export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxWorkers?: string }): Promise<number> {
+export async function resumeCommand(
+  ctx: CliContext,
+  runId: string,
+  opts: { maxWorkers?: string; autoApprove?: boolean },
+): Promise<number> {
   const { resumeRun } = await import('../engine/run-service.js');
   const { signal, dispose } = cancelOnSignals();
   try {
@@ -165,16 +172,23 @@ export async function resumeCommand(ctx: CliContext, runId: string, opts: { maxW
         signal,
         note: note(ctx),
         agents: agentLauncherFactory,
+        ...(await gatePromptFor(ctx)),
         ...detailOptions(ctx),
       },
       runId,
-      workers ? { maxWorkers: workers } : {},
+      { ...(workers ? { maxWorkers: workers } : {}), ...(opts.autoApprove ? { autoApprove: true } : {}) },
     );
     report(ctx, outcome.runId, outcome.summary.status);
     return outcome.exitCode;
   } finally {
     dispose();
   }
+}
+
+/** On a terminal (text output, stdin and stdout TTYs) a waiting gate is also asked right there. */
+async function gatePromptFor(ctx: CliContext): Promise<Pick<RunServiceOptions, 'gatePrompt'>> {
+  if (ctx.output === 'json' || !process.stdin.isTTY || !process.stdout.isTTY) return {};
+  return { gatePrompt: (await import('./gate-prompt.js')).askAtTerminal };
 }
 
 function report(ctx: CliContext, runId: string, status: string): void {

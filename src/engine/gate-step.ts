@@ -150,7 +150,7 @@ async function waitForAnswer(
 }
 
 /** A choice key (or approve/reject) as the full answer, with the choice's label and target. */
-export function ttyAnswer(gate: GateExec, given: TtyAnswer): Omit<GateAnswer, 'by' | 'how'> {
+export function ttyAnswer(gate: Pick<GateExec, 'choices'>, given: TtyAnswer): Omit<GateAnswer, 'by' | 'how'> {
   const choice = gate.choices.find((c) => c.key === given.choice);
   const message = given.message?.trim() ? { message: given.message.trim() } : {};
   if (!choice) return { choice: given.choice, ...(given.choice === REJECT ? { target: FAIL_TARGET } : {}), ...message };
