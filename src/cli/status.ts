@@ -6,6 +6,7 @@ import type { ChangeSummary } from '../engine/changes-service.js';
 import type { ArtifactRecord } from '../state/index.js';
 import type { CliContext } from './context.js';
 import { paint, printJson, table, terminalSafe } from './render.js';
+import { gateNote } from './gate-note.js';
 import { childrenByStep, treeLines } from './run-tree.js';
 import { duration, withStore } from './store-access.js';
 
@@ -19,6 +20,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     const attempts = store.attempts.list(run.id);
     const changes = await changeTotals(store.artifacts.list(run.id).filter((a) => a.name === 'changes'));
     const children = childrenByStep(store, run.id);
+    const gates = store.gates.list(run.id);
     if (ctx.output === 'json') {
       printJson({
         runId: run.id,
@@ -41,6 +43,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           reusedFrom: s.reusedFrom,
           ...(changes.has(s.stepId) ? { changes: changes.get(s.stepId) } : {}),
           ...(children.has(s.stepId) ? { children: children.get(s.stepId) ?? [] } : {}),
+          ...(gates.some((g) => g.stepId === s.stepId) ? { gate: gates.filter((g) => g.stepId === s.stepId) } : {}),
           attemptHistory: attempts
             .filter((a) => a.stepId === s.stepId)
             .map((a) => ({
@@ -72,7 +75,9 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           String(s.attempts),
           duration(s.startedAt, s.finishedAt),
           describeTotals(changes.get(s.stepId)),
-          s.reusedFrom ? `reused from ${s.reusedFrom}` : terminalSafe(s.error ?? ''),
+          s.reusedFrom
+            ? `reused from ${s.reusedFrom}`
+            : terminalSafe(s.error ?? gateNote(run.id, s, gates.filter((g) => g.stepId === s.stepId).at(-1))),
         ]),
       ),
     );

@@ -12,6 +12,16 @@ export interface JUnitStep {
   results: readonly ContractRunResult[];
   /** Contracts not evaluated because an earlier one failed with on_failure: skip. */
   notRun?: readonly { index: number; type: string }[];
+  /** A gate step's answers (one testcase per round): a rejection or a timeout without default is a failure. */
+  gates?: readonly JUnitGate[];
+}
+
+export interface JUnitGate {
+  name: string;
+  /** Set when the answer failed the run. */
+  failure?: string;
+  /** Who answered, when, how, with what. */
+  out: string;
 }
 
 export interface JUnitRun {
@@ -52,6 +62,16 @@ function testcase(classname: string, r: ContractRunResult): string {
   }
 }
 
+function gateCase(classname: string, gate: JUnitGate): string {
+  const failure = gate.failure
+    ? `\n      <failure${attrs({ message: gate.failure, type: 'gate' })}>${xmlText(gate.failure)}</failure>`
+    : '';
+  return (
+    `    <testcase${attrs({ name: gate.name, classname, time: seconds(0) })}>${failure}\n` +
+    `      <system-out>${xmlText(gate.out)}</system-out>\n    </testcase>`
+  );
+}
+
 export function toJUnitXml(run: JUnitRun): string {
   let tests = 0;
   let failures = 0;
@@ -60,9 +80,11 @@ export function toJUnitXml(run: JUnitRun): string {
   const suites = run.steps.map((step) => {
     const classname = `${run.pipeline}.${step.stepId}`;
     const notRun = step.notRun ?? [];
-    const stepFailures = step.results.filter((r) => r.outcome === 'failed').length;
+    const gates = step.gates ?? [];
+    const stepFailures =
+      step.results.filter((r) => r.outcome === 'failed').length + gates.filter((g) => g.failure).length;
     const stepSkipped = step.results.filter((r) => r.outcome === 'skipped').length + notRun.length;
-    const stepTests = step.results.length + notRun.length;
+    const stepTests = step.results.length + notRun.length + gates.length;
     const ms = step.durationMs ?? step.results.reduce((sum, r) => sum + r.durationMs, 0);
     tests += stepTests;
     failures += stepFailures;
@@ -74,6 +96,7 @@ export function toJUnitXml(run: JUnitRun): string {
         (n) =>
           `    <testcase${attrs({ name: caseName(n.index, n.type, undefined), classname, time: seconds(0) })}>\n      <skipped message="not run: an earlier contract failed with on_failure: skip"/>\n    </testcase>`,
       ),
+      ...gates.map((g) => gateCase(classname, g)),
     ];
     const properties = [
       ['wave.run', run.id],

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { loadPipeline } from '../config/index.js';
 import { toJUnitXml, type ContractRunResult } from '../contracts/index.js';
 import { WaveError } from '../errors.js';
-import type { Store } from '../state/index.js';
+import type { GateRecord, Store } from '../state/index.js';
+import type { JUnitGate } from '../contracts/junit.js';
+import { FAIL_TARGET } from '../config/pipeline-gate.js';
 
 /** The report can be written: its folder exists or can be made, and the path is not a folder. */
 export async function checkReportPath(file: string, flag = '--junit'): Promise<void> {
@@ -36,6 +38,7 @@ export async function writeJUnitReport(store: Store, runId: string, file: string
   const run = store.runs.require(runId);
   const sources = await contractSources(run.pipelinePath, projectDir);
   const results = store.contractResults.list(runId);
+  const gates = store.gates.list(runId);
   const steps = store.steps.list(runId).map((s) => ({
     stepId: s.stepId,
     attempt: s.attempts,
@@ -55,9 +58,34 @@ export async function writeJUnitReport(store: Store, runId: string, file: string
           durationMs: 0,
         };
       }),
+    ...(gates.some((g) => g.stepId === s.stepId)
+      ? { gates: gates.filter((g) => g.stepId === s.stepId).map(gateCase) }
+      : {}),
   }));
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await fs.writeFile(file, toJUnitXml({ id: run.id, pipeline: run.pipeline, steps }));
+}
+
+/** A gate's round as a testcase: its answer in system-out; a rejection or a timeout without default fails. */
+function gateCase(gate: GateRecord): JUnitGate {
+  const a = gate.answer;
+  const name = `gate round ${gate.round}: ${a ? (a.choice ?? 'not answered in time') : 'waiting'}`;
+  if (!a) return { name, out: `waiting since ${gate.openedAt}` };
+  const out = [
+    `choice: ${a.choice ?? '-'}${a.label ? ` (${a.label})` : ''}`,
+    `by: ${a.by}`,
+    `at: ${a.at}`,
+    `how: ${a.how}`,
+    ...(a.target ? [`target: ${a.target}`] : []),
+    ...(a.message ? [`message: ${a.message}`] : []),
+  ].join('\n');
+  const failure =
+    a.choice === null
+      ? 'not answered in time, no default'
+      : a.target === FAIL_TARGET
+        ? `rejected by ${a.by}`
+        : undefined;
+  return { name, out, ...(failure ? { failure } : {}) };
 }
 
 /** `<step>/<contract index>` → the file the contract checked (its source, else the step's first output). */

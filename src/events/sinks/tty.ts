@@ -38,6 +38,7 @@ const ICON: Record<string, string> = {
   pending: '·',
   running: '▶',
   retrying: '↻',
+  waiting: '⏸',
   completed: '✓',
   failed: '✗',
   timed_out: '⏱',
@@ -48,6 +49,7 @@ const ICON: Record<string, string> = {
 const COLOUR: Record<string, number> = {
   running: 36,
   retrying: 33,
+  waiting: 35,
   completed: 32,
   failed: 31,
   timed_out: 31,
@@ -67,6 +69,7 @@ export function ttySink(options: TtySinkOptions): EventSink {
   const steps = new Map<string, StepView>();
   let runStart: number | undefined;
   let linesDrawn = 0;
+  const gatesWaiting = new Set<string>();
   // Set by run_completed: the last frame is on screen, with the run's outcome under it; nothing redraws it.
   let finished = false;
   let ticker: NodeJS.Timeout | undefined;
@@ -122,6 +125,20 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return `${step} reset (was ${event.from})`;
       case 'step_reused':
         return `${step} ${paint(32, 'reused')} from run ${event.fromRun} (${event.artifacts.length} artifact(s), not run again)`;
+      case 'gate_waiting': {
+        const until = event.deadline ? ` until ${event.deadline}` : '';
+        if (event.kind === 'timer') return `${step} ${paint(35, 'waiting')} (timer)${until}`;
+        const asked = event.message ? `: ${event.message}` : '';
+        return (
+          `${step} ${paint(35, 'waiting')} for an answer${asked}${until}; ` +
+          `wave gate approve|reject ${event.runId} ${event.stepId}`
+        );
+      }
+      case 'gate_resolved': {
+        if (event.choice === null) return `${step} gate not answered in time (no default)`;
+        const note = event.message ? `: ${event.message}` : '';
+        return `${step} gate answered '${event.choice}' by ${event.by} (${event.how})${note}`;
+      }
       case 'contract_result':
         if (event.ok) return undefined;
         return paint(
@@ -178,7 +195,8 @@ export function ttySink(options: TtySinkOptions): EventSink {
   };
 
   const drawBlock = (): void => {
-    if (finished) return;
+    // While a gate waits the run's terminal may be asking it (cli/gate-prompt.ts): the block is not redrawn over it.
+    if (finished || gatesWaiting.size > 0) return;
     const width = Math.max(20, (stream.columns ?? 100) - 1);
     const lines = [...steps.values()].map((view) => stepLine(view, width));
     clearBlock();
@@ -211,6 +229,9 @@ export function ttySink(options: TtySinkOptions): EventSink {
 
   const track = (event: WaveEvent): void => {
     const at = Date.parse(event.time);
+    // Any later event of the gate step (its answer, its end) means it no longer waits.
+    if (event.type === 'gate_waiting') gatesWaiting.add(event.stepId);
+    else if (event.stepId !== undefined) gatesWaiting.delete(event.stepId);
     if (event.type === 'run_started') runStart = at;
     if (event.stepId === undefined) return;
     const view = stepOf(event.stepId);
@@ -225,6 +246,12 @@ export function ttySink(options: TtySinkOptions): EventSink {
         break;
       case 'step_retrying':
         view.status = 'retrying';
+        break;
+      case 'gate_waiting':
+        view.status = 'waiting';
+        view.attempt = event.attempt;
+        view.startedAt ??= at;
+        view.endedAt = undefined;
         break;
       case 'step_completed':
       case 'step_failed':
