@@ -10,7 +10,17 @@ export interface GateAnswerOptions {
 }
 
 export async function gateListCommand(ctx: CliContext): Promise<number> {
-  const open = await withStore(ctx, (store) => store.gates.listOpen());
+  const open = await withStore(ctx, (store) => {
+    // A run whose Wave process died (kill -9) is said to be so, as wave status does: its gates are answered for resume.
+    const runs = new Set(
+      store.gates
+        .listOpen()
+        .filter((g) => g.runStatus === 'running')
+        .map((g) => g.runId),
+    );
+    for (const runId of runs) store.runs.abandonIfOwnerDied(runId);
+    return store.gates.listOpen();
+  });
   if (ctx.output === 'json') {
     printJson(open);
     return 0;
