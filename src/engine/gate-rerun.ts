@@ -1,8 +1,10 @@
 // A gate choice whose target is an upstream step runs that step again, and with it every step that depends on it
 // (the gate among them), as the original's rework routing does.
-import type { ExecutorStep } from './executor.js';
 
-export function rerunSet(steps: readonly Pick<ExecutorStep, 'id' | 'dependencies'>[], target: string): Set<string> {
+export function rerunSet(
+  steps: readonly { id: string; dependencies: readonly string[] }[],
+  target: string,
+): Set<string> {
   const set = new Set([target]);
   let grew = true;
   while (grew) {

@@ -116,7 +116,7 @@ async function waitForAnswer(
           if (record?.answer) resolve(record);
           else if (signal.aborted) resolve(undefined);
         } catch (err) {
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
         }
       };
       stop.signal.addEventListener('abort', check, { once: true });

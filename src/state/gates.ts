@@ -77,8 +77,9 @@ export class GateRepository {
             `INSERT INTO gates (run_id, step_id, round, kind, spec, opened_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(runId, stepId, round, kind, JSON.stringify(asked), now, deadline);
-        row = this.latestRow(runId, stepId) as GateRow;
+        row = this.latestRow(runId, stepId);
       }
+      if (!row) throw new Error(`gate ${stepId} of run ${runId}: the round just written is not there`);
       const gate = toGate(row);
       return transitionStep(this.db, runId, stepId, {
         to: 'waiting',

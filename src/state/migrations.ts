@@ -16,8 +16,7 @@ export interface Migration {
 }
 
 const STEP_STATUS_CHECK = `('pending','running','retrying','completed','failed','timed_out','cancelled','skipped')`;
-const STEP_STATUS_CHECK_V5 =
-  `('pending','running','retrying','waiting','completed','failed','timed_out','cancelled','skipped')`;
+const STEP_STATUS_CHECK_V5 = `('pending','running','retrying','waiting','completed','failed','timed_out','cancelled','skipped')`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
