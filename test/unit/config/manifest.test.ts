@@ -121,7 +121,7 @@ describe('manifest problems (position and message)', () => {
       expect: [
         '20:3 warning not applied: runtime.cost: no budget ceiling is enforced: Wave does not price tokens; ' +
           'use wave status for token counts',
-        '21:94 warning not applied: runtime.timeouts.gate_poll_interval_seconds: Wave polls no forge (pr_merge ' +
+        '21:90 warning not applied: runtime.timeouts.gate_poll_interval_seconds: Wave polls no forge (pr_merge ' +
           'and ci_pass gates are refused)',
       ],
     },
