@@ -33,6 +33,8 @@ export interface ExecutorOptions {
   maxWorkers: number;
   /** The run tree's shared worker limit; default: a pool of maxWorkers for this run alone. */
   pool?: WorkerPool;
+  /** This run's place in its tree (the step ids above it), for the pool's turns between siblings. */
+  lane?: readonly string[];
   store: Store;
   runAttempt: AttemptRunner;
   /** Aborting it cancels the run: running containers are stopped, pending steps are cancelled. */
@@ -113,7 +115,7 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     if (step.holdsWorker === false) return runAttempts(step);
     let release: () => void;
     try {
-      release = await pool.acquire(cancel.signal);
+      release = await pool.acquire(cancel.signal, [...(options.lane ?? []), step.id]);
     } catch {
       return 'not_started';
     }

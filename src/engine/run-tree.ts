@@ -50,6 +50,8 @@ export interface TreeRun {
   reusedFrom?: string;
   inherited?: StepRunnerDeps['inherited'];
   extraEnv?: StepRunnerDeps['extraEnv'];
+  /** The step ids above this run in the tree (none for the root). */
+  lane?: readonly string[];
 }
 
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
@@ -84,7 +86,7 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     sandbox: tree.sandbox,
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
-    children: childRuns(tree, run.runWorkspace.source),
+    children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
     ...(trees ? { trees } : {}),
@@ -97,6 +99,7 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
       steps: prepared.executorSteps,
       maxWorkers: tree.pool.size,
       pool: tree.pool,
+      ...(run.lane ? { lane: run.lane } : {}),
       store: tree.store,
       runAttempt,
       signal: run.signal,
@@ -107,7 +110,7 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
-function childRuns(tree: RunTree, source: string): ChildRuns {
+function childRuns(tree: RunTree, source: string, parentLane: readonly string[]): ChildRuns {
   const pipelines = new Map<string, Promise<Prepared>>();
   // Each child pipeline is read and checked once per run, however many items run it.
   const prepare = (name: string): Promise<Prepared> => {
@@ -144,6 +147,7 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
             controller.abort();
           }, timeoutMs)
         : undefined;
+      const lane = [...parentLane, spec.parent.stepId];
       let summary: ExecutionSummary;
       try {
         summary =
@@ -156,8 +160,9 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
                 signal: controller.signal,
                 inherited: spec.inherited,
                 extraEnv: spec.env,
+                lane,
               })
-            : await executeItem(tree, spec as ItemSpec, plan, runId, runWorkspace, controller.signal);
+            : await executeItem(tree, spec as ItemSpec, plan, { runId, runWorkspace, lane }, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -197,8 +202,7 @@ async function executeItem(
   tree: RunTree,
   spec: ItemSpec,
   plan: ChildPlan,
-  runId: string,
-  runWorkspace: RunWorkspace,
+  { runId, runWorkspace, lane }: { runId: string; runWorkspace: RunWorkspace; lane: readonly string[] },
   signal: AbortSignal,
 ): Promise<ExecutionSummary> {
   const [step] = plan.steps as [Step];
@@ -218,6 +222,7 @@ async function executeItem(
     steps: plan.executorSteps,
     maxWorkers: tree.pool.size,
     pool: tree.pool,
+    lane,
     store: tree.store,
     runAttempt,
     signal,
