@@ -85,11 +85,12 @@ async function specFor(
   const inherited = injectedArtifacts(deps, exec);
   if (!inherited.ok) return inherited;
   const input = await childInput(deps, step, exec, item?.value);
+  if (!input.ok) return input;
   const value: ChildSpec = {
     kind: 'pipeline',
     parent,
     pipeline: exec.pipeline,
-    input,
+    input: input.value,
     inherited: inherited.value,
     env: exec.env,
     ...(exec.timeoutMs === undefined ? {} : { timeoutMs: exec.timeoutMs }),
@@ -103,6 +104,7 @@ function childFailure(result: ChildResult): AttemptOutcome | undefined {
   return failure(
     result.failureClass ?? 'exit',
     `child run ${result.runId} failed: ${result.error ?? 'see its status'}`,
+    result.timeoutMs === undefined ? {} : { timeoutMs: result.timeoutMs },
   );
 }
 

@@ -165,11 +165,12 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         }
         continue;
       }
-      if (result.failureClass === 'timeout') {
+      // A step whose own limit stopped it timed out; one whose child run failed by a timeout failed.
+      if (result.failureClass === 'timeout' && result.timeoutMs !== undefined) {
         store.steps.timeOut(runId, step.id, {
           exitCode: result.exitCode,
           outputTail: result.outputTail,
-          timeoutMs: result.timeoutMs ?? 0,
+          timeoutMs: result.timeoutMs,
         });
       } else {
         store.steps.fail(runId, step.id, end);

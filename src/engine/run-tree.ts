@@ -264,7 +264,7 @@ function finishChild(store: Store, runId: string, summary: ExecutionSummary, tim
   if (timedOutMs !== undefined) {
     const error = `timed out after ${Math.round(timedOutMs / 1000)} s (config.timeout)`;
     store.runs.finish(runId, 'failed', { error });
-    return { runId, status: 'failed', error, failureClass: 'timeout', reused: false };
+    return { runId, status: 'failed', error, failureClass: 'timeout', timeoutMs: timedOutMs, reused: false };
   }
   store.runs.finish(runId, summary.status, summary.error ? { error: summary.error } : {});
   return {
