@@ -14,15 +14,25 @@ export interface DashboardProject {
   store: Store;
 }
 
-/** A temp project with its state db; both removed after the test file. */
-export function dashboardProject(): DashboardProject {
+/** A temp project with its state db; `dispose` closes the db and removes the folder. */
+export function createDashboardProject(): DashboardProject & { dispose: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'wave-serve-'));
   const store = new Store(path.join(dir, '.wave', 'state.db'));
-  after(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { dir, store };
+  return {
+    dir,
+    store,
+    dispose: () => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A temp project removed after the current test. */
+export function dashboardProject(): DashboardProject {
+  const project = createDashboardProject();
+  after(project.dispose);
+  return project;
 }
 
 /** A pipeline file with these steps and dependencies, for the DAG's edges. */
