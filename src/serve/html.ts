@@ -26,9 +26,9 @@ function isSafe(value: unknown): value is SafeHtml {
 
 function render(part: Part): string {
   if (part === null || part === undefined || part === false) return '';
+  if (typeof part === 'string' || typeof part === 'number' || typeof part === 'boolean') return escapeHtml(`${part}`);
   if (isSafe(part)) return part.text;
-  if (Array.isArray(part)) return (part as readonly Part[]).map(render).join('');
-  return escapeHtml(String(part));
+  return part.map(render).join('');
 }
 
 export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
