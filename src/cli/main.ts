@@ -185,7 +185,11 @@ export async function main(argv: string[]): Promise<void> {
     .command('serve')
     .description('the web dashboard: runs, their DAGs, step output, artifacts and diffs, live; cancel, resume, apply')
     .option('--port <n>', 'the port (0 picks a free one)', '8080')
-    .option('--bind <address>', 'the address to listen on; any but loopback needs the token for every page', '127.0.0.1')
+    .option(
+      '--bind <address>',
+      'the address to listen on; any but loopback needs the token for every page',
+      '127.0.0.1',
+    )
     .option('--token <token>', 'the login token (default: WAVE_SERVE_TOKEN, else a new one, printed once)')
     .action(async (opts: import('./serve.js').ServeCommandOptions) =>
       finish(await (await import('./serve.js')).serveCommand(ctx, opts)),

@@ -6,7 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import { WaveError } from '../errors.js';
 import type { Store } from '../state/index.js';
 import { applyAction, cancelAction, resumeAction, type ResumeLauncher } from './actions.js';
-import { AccessPolicy, CSRF_HEADER, SESSION_COOKIE, type Session } from './auth.js';
+import { AccessPolicy, CSRF_HEADER, type Session } from './auth.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 import type { EventFeed } from './feed.js';
 import { href, html, type SafeHtml } from './html.js';
@@ -67,12 +67,12 @@ export function createApp(options: AppOptions): Hono<Env> {
     if (token !== undefined) {
       const session = policy.login(token);
       if (!session) return c.text('wrong token', 403);
-      setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      setCookie(c, policy.cookieName, session.id, { httpOnly: true, sameSite: 'Strict', path: '/' });
       const url = new URL(c.req.url);
       url.searchParams.delete('token');
       return c.redirect(`${url.pathname}${url.search}`, 303);
     }
-    const session = policy.session(getCookie(c, SESSION_COOKIE));
+    const session = policy.session(getCookie(c, policy.cookieName));
     c.set('session', session);
     if (c.req.method === 'GET' || c.req.method === 'HEAD') {
       if (!policy.mayRead(session)) return c.text('open the login link `wave serve` printed (…/?token=…)', 401);

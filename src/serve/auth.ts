@@ -6,7 +6,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 
-export const SESSION_COOKIE = 'wave_session';
 export const CSRF_HEADER = 'x-wave-csrf';
 
 export interface Session {
@@ -57,9 +56,13 @@ export class AccessPolicy {
     if (!this.exposed) ['127.0.0.1', 'localhost', '::1'].forEach((n) => this.names.add(n));
   }
 
+  /** The session cookie's name: per port, since browsers share cookies between the ports of one host. */
+  cookieName = 'wave_session';
+
   /** The port the server listens on (known once it listens: port 0 picks a free one). */
   listeningOn(port: number): void {
     this.hosts = new Set([...this.names].map((n) => authority(n, port)));
+    this.cookieName = `wave_session_${port}`;
   }
 
   /**

@@ -55,7 +55,9 @@ export async function followLive(stream: SSEStreamingApi, store: Store, feed: Ev
     lastSent = id;
     const message = classify(scope, tree, event);
     if (!message) return;
-    writing = writing.then(() => stream.writeSSE({ event: message.kind, data: message.data, id: String(id) }));
+    writing = writing
+      .then(() => stream.writeSSE({ event: message.kind, data: message.data, id: String(id) }))
+      .catch(() => undefined); // a page that went away: its abort ends this follow
   };
   for (let page = store.events.after(lastSent, REPLAY_PAGE); page.length > 0;) {
     page.forEach(send);

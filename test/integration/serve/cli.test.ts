@@ -26,7 +26,7 @@ describe('wave serve', () => {
       assert.equal((await fetch(printed.url)).status, 200, 'loopback: pages are readable without a session');
       const login = await fetch(printed.login, { redirect: 'manual' });
       assert.equal(login.status, 303);
-      assert.match(login.headers.get('set-cookie') ?? '', /wave_session=.+HttpOnly/);
+      assert.match(login.headers.get('set-cookie') ?? '', /wave_session_\d+=.+HttpOnly/);
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
       assert.equal(code, 0);
