@@ -113,6 +113,18 @@ describe('serve app: access', () => {
     });
     assert.equal(answer.status, 409);
     assert.match(((await answer.json()) as { error: string }).error, /is pending: only a failed or cancelled run/);
+    const apply = await request(`/runs/${run.id}/apply`, {
+      method: 'POST',
+      body: new URLSearchParams({ branch: 'wave/try' }),
+      headers: {
+        cookie,
+        origin: 'http://127.0.0.1:8080',
+        [CSRF_HEADER]: csrf,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    });
+    assert.equal(apply.status, 409);
+    assert.match(((await apply.json()) as { error: string }).error, /recorded no changes/);
   });
 
   it('sends a strict Content-Security-Policy and serves the script as a file', async () => {
