@@ -189,5 +189,13 @@ export function createApp(options: AppOptions): Hono<Env> {
   options.gates?.routes(app, store);
 
   app.notFound((c) => notFound(c, new URL(c.req.url).pathname));
+  // A user-caused problem on a page (an artifact changed since the run recorded it): said on the page, like the CLI.
+  app.onError((err, c) => {
+    if (!(err instanceof WaveError)) throw err;
+    const body = html`<h1>cannot show this</h1>
+      <p class="error">${err.message}</p>
+      ${err.hint ? html`<p class="note">${err.hint}</p>` : ''}`;
+    return c.html(page({ title: 'error', body }), 409);
+  });
   return app;
 }

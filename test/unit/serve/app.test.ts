@@ -1,6 +1,8 @@
 // The dashboard at the HTTP layer (hono's in-process requests; nothing listens): the token and CSRF rules on a
 // non-loopback bind and on loopback, the security headers, and that what a step left is shown escaped.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createApp } from '../../../src/serve/app.js';
 import { AccessPolicy, CSRF_HEADER } from '../../../src/serve/auth.js';
@@ -217,6 +219,13 @@ describe('serve app: pages', () => {
     assert.match(diff, /<div class="line add" role="row">\+ {2}const who/);
     assert.match(diff, /<div class="line del" role="row">- {2}return &#39;hello &#39; \+ name;/);
     assert.match(diff, /1 file\(s\) changed, \+2 -1/);
+    writeFileSync(
+      path.join(project.dir, '.wave', 'workspaces', run.id, 'plan', 'out', 'changes', 'changes.patch'),
+      'x',
+    );
+    const changed = await request(`/runs/${run.id}/steps/plan/artifacts/changes`);
+    assert.equal(changed.status, 409);
+    assert.match(await changed.text(), /changed since the run recorded it/);
   });
 
   it('answers 404 for a run, step or artifact that does not exist', async () => {
