@@ -115,7 +115,9 @@ export function createApp(options: AppOptions): Hono<Env> {
     const cursor = store.events.lastId();
     const fragment = await runFragment(store, runId, options.gates?.panel);
     if (!fragment) return notFound(c, `no run ${runId}`);
-    const body = html`<div id="run" data-fragment="${href('runs', runId, 'fragment')}">${fragment}</div>`;
+    // The answer to an action stays outside the fragment: the refresh the action causes must not wipe it.
+    const body = html`<output class="action-result" id="action-result"></output>
+      <div id="run" data-fragment="${href('runs', runId, 'fragment')}">${fragment}</div>`;
     return render(c, `run ${runId}`, body, `/live?run=${encodeURIComponent(runId)}&after=${cursor}`);
   });
   app.get('/runs/:run/fragment', async (c) => {

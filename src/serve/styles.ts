@@ -20,7 +20,7 @@ pre.error, .error { color: #a11; }
 .filters label { margin-right: 10px; }
 .actions form { display: inline-block; margin-right: 8px; }
 button.danger { color: #a11; }
-.action-result { margin-left: 8px; color: #58606b; }
+.action-result { display: block; min-height: 1.4em; color: #58606b; }
 svg.dag { background: #fff; border: 1px solid #dde1e6; max-width: 100%; height: auto; }
 svg.dag .edge { fill: none; stroke: #8a929c; stroke-width: 1.4; }
 svg.dag .arrowhead { fill: #8a929c; }

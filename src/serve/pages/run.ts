@@ -73,7 +73,6 @@ function actions(run: RunRecord, artifacts: readonly ArtifactRecord[]): SafeHtml
           </form>`
         : ''
     }
-    <output class="action-result" id="action-result"></output>
   </section>`;
 }
 

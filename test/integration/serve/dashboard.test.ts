@@ -214,6 +214,7 @@ describe('wave serve in a browser', { skip, timeout: 300_000 }, () => {
     await page.waitForSelector('#live-state:has-text("live")');
     await page.click('button:has-text("cancel")');
     await page.waitForSelector('h1 .badge.state-cancelled');
+    await page.waitForSelector(`#action-result:has-text("run ${run.id}: cancelled")`);
     assert.equal(writer.runs.get(run.id)?.status, 'cancelled');
     await page.waitForSelector('a.node.state-cancelled[data-step="long"]');
     await page.context().close();
