@@ -41,7 +41,9 @@ export class EventLog {
    * the last id it sent whenever the database changes.
    */
   after(afterId: number, limit = 500): WaveEvent[] {
-    const rows = this.db.stmt(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit) as EventRow[];
+    const rows = this.db
+      .stmt(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`)
+      .all(afterId, limit) as EventRow[];
     return rows.map(toEvent);
   }
 

@@ -75,7 +75,12 @@ describe('Store.events.after', () => {
     const store = openStore();
     assert.equal(store.events.lastId(), 0);
     const runs = ['p', 'q'].map((pipeline) =>
-      store.runs.create({ pipeline, pipelinePath: 'p.yaml', input: '', steps: [{ stepId: 'a', level: 0, position: 0 }] }),
+      store.runs.create({
+        pipeline,
+        pipelinePath: 'p.yaml',
+        input: '',
+        steps: [{ stepId: 'a', level: 0, position: 0 }],
+      }),
     );
     for (const run of runs) store.runs.start(run.id);
     const cursor = store.events.lastId();
