@@ -14,7 +14,7 @@ export interface RawStep extends Omit<
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
   };
   exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
-  type?: 'command';
+  type?: 'command' | 'conditional';
   script?: string;
   dependencies?: string[];
   output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;

@@ -126,6 +126,7 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
 
 /** Folds the original format's step-level `type: command` + `script` into `exec`, and checks the exec block. */
 function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
+  if (raw.type === 'conditional') return conditionalExec(raw, at, ctx);
   const legacy = raw.type === 'command' || raw.script !== undefined;
   if (legacy && raw.exec) {
     report(ctx, 'error', `step '${raw.id}': use either exec or the step-level type: command + script, not both`, [
@@ -224,4 +225,19 @@ function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): 
     const { message, hint } = credentialRefusal(variable, 'step', raw.id);
     report(ctx, 'error', message, [...at, 'sandbox', 'env_passthrough', j], hint);
   });
+}
+
+/** `type: conditional` runs nothing: anything that would run (or be collected) is refused, edges are required. */
+function conditionalExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
+  const running = (['exec', 'script', 'persona', 'adapter', 'model', 'output_artifacts', 'handover'] as const).filter(
+    (k) => raw[k] !== undefined,
+  );
+  for (const key of running) {
+    report(ctx, 'error', `step '${raw.id}': a conditional step runs nothing, so '${key}' has no use`, [...at, key]);
+  }
+  if (!raw.edges?.length) {
+    const hint = 'add edges: [{target: <step>, condition: outcome=success}, {target: <step>}]';
+    report(ctx, 'error', `step '${raw.id}': a conditional step needs edges`, [...at, 'type'], hint);
+  }
+  return { type: 'conditional' };
 }

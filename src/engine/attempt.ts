@@ -55,6 +55,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'internal':
     case 'missing_input':
     case 'cancelled':
+    case 'routing':
       return false;
   }
 }

@@ -143,6 +143,16 @@ export function executorStepFor(
   if (step.exec.type === 'pipeline') {
     return { ...shape, start: { persona: '', adapter: 'pipeline', model: '', image: '' } };
   }
+  if (step.exec.type === 'conditional') {
+    // It runs nothing (graph-run.ts routes on the outcome before it): no container, no worker slot, no retry.
+    const once = { ...base.retry, maxAttempts: 1 };
+    return {
+      ...base,
+      retry: once,
+      holdsWorker: false,
+      start: { persona: '', adapter: 'conditional', model: '', image: '' },
+    };
+  }
   if (step.exec.type === 'command') {
     const image = step.exec.image ?? DEFAULT_COMMAND_IMAGE;
     return { ...shape, start: { persona: '', adapter: 'command', model: '', image } };
