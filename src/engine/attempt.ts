@@ -32,6 +32,8 @@ export interface AttemptRequest {
   /** The previous attempt's failure, to be fed into this attempt's prompt. */
   previousFailure?: AttemptFailure;
   signal: AbortSignal;
+  /** Graph mode: the step's visit in this run (1 for the first); a command step reads it as WAVE_VISIT. */
+  visit?: number;
 }
 
 /** Runs one attempt of one step: workspace, container, collection, contracts. Never throws for a step failure. */

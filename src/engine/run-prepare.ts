@@ -16,6 +16,7 @@ import {
 import { DEFAULT_COMMAND_IMAGE, type Manifest, type Step } from '../config/types.js';
 import { WaveError } from '../errors.js';
 import { checkDag } from '../plan/dag.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { JsonObject, RunRecord } from '../state/index.js';
 import { checkPipelineFile } from '../validate/index.js';
 import { preflightPipeline } from './preflight.js';
@@ -114,6 +115,11 @@ export async function preparePipeline(
   if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
   for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
   checkSelectionFlags(flags);
+  if (isGraphPipeline(pipeline.pipeline.steps) && (flags.steps?.length || flags.fromStep !== undefined)) {
+    throw new WaveError('usage', `--steps and --from-step do not apply to a graph-mode pipeline`, {
+      hint: 'its walk decides which steps run (README: Graph mode); run it whole, or wave resume a run of it',
+    });
+  }
   const fromStep =
     flags.fromStep === undefined
       ? undefined

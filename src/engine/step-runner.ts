@@ -292,7 +292,14 @@ async function runInvocation(
 }
 
 function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {
-  return { egress: deps.egress, runtime: deps.manifest.manifest.runtime, stepId: step.id, attempt: request.attempt };
+  const visit = request.visit === undefined ? {} : { visit: request.visit };
+  return {
+    egress: deps.egress,
+    runtime: deps.manifest.manifest.runtime,
+    stepId: step.id,
+    attempt: request.attempt,
+    ...visit,
+  };
 }
 
 async function agentInvocation(

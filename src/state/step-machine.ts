@@ -251,7 +251,14 @@ function outcome(step: StepRow, move: StepMove, now: string): { columns: StepCol
     }
     case 'pending':
       return {
-        columns: { status: 'pending', finished_at: null, error: null, retry_delay_ms: 0 },
+        // A revisit is a new run of the step: its time counts from its next start.
+        columns: {
+          status: 'pending',
+          finished_at: null,
+          error: null,
+          retry_delay_ms: 0,
+          ...(move.revisit ? { started_at: null } : {}),
+        },
         event: { type: 'step_reset', ...scope, from: step.status },
       };
     case 'reused': {
