@@ -14,7 +14,11 @@ async function problemsOf(body: string): Promise<string[]> {
   const read = await readPipeline(path.join(dir, 'p.yaml'));
   const checked = read.loaded ?? read.partial;
   const dag = checked
-    ? checkDag(checked.pipeline, { file: checked.file, locate: checked.locate, source: checked.source }).problems
+    ? checkDag(checked.pipeline, {
+        file: checked.file,
+        locate: checked.locate,
+        ...(checked.source ? { source: checked.source } : {}),
+      }).problems
     : [];
   return [...read.problems, ...dag].map(
     (p: Problem) => `${p.line}:${p.column} ${p.message}${p.hint ? ` | ${p.hint}` : ''}`,
