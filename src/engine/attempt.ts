@@ -32,7 +32,7 @@ export interface AttemptRequest {
   /** The previous attempt's failure, to be fed into this attempt's prompt. */
   previousFailure?: AttemptFailure;
   signal: AbortSignal;
-  /** Graph mode: the step's visit in this run (1 for the first); a command step reads it as WAVE_VISIT. */
+  /** Graph mode: the step's visit in this run (1 for the first); the step's container has it as WAVE_VISIT. */
   visit?: number;
 }
 

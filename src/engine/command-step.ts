@@ -26,8 +26,6 @@ export interface CommandContext {
   runtime: Manifest['runtime'];
   stepId: string;
   attempt: number;
-  /** Graph mode: the step's visit, given to the script as WAVE_VISIT. */
-  visit?: number;
 }
 
 /** Opens the egress a command-like container needs, or undefined for network none (loopback only, no bridge). */
@@ -52,8 +50,7 @@ export async function commandInvocation(
   input: string,
 ): Promise<Invocation> {
   const image = step.exec.type === 'command' ? (step.exec.image ?? DEFAULT_COMMAND_IMAGE) : DEFAULT_COMMAND_IMAGE;
-  const visit = ctx.visit === undefined ? {} : { WAVE_VISIT: String(ctx.visit) };
-  const invocation: Invocation = { image, argv: ['sh', '-c', script], env: { WAVE_INPUT: input, ...visit } };
+  const invocation: Invocation = { image, argv: ['sh', '-c', script], env: { WAVE_INPUT: input } };
   const net = await commandEgress(ctx, step.sandbox);
   if (!net) return invocation;
   return {

@@ -135,6 +135,7 @@ async function runInvocation(
       WAVE_RUN_ID: runId,
       WAVE_STEP_ID: step.id,
       WAVE_ATTEMPT: String(request.attempt),
+      ...(request.visit === undefined ? {} : { WAVE_VISIT: String(request.visit) }),
     },
     mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
     labels: { run: runId, step: step.id, attempt: request.attempt },
@@ -292,14 +293,7 @@ async function runInvocation(
 }
 
 function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {
-  const visit = request.visit === undefined ? {} : { visit: request.visit };
-  return {
-    egress: deps.egress,
-    runtime: deps.manifest.manifest.runtime,
-    stepId: step.id,
-    attempt: request.attempt,
-    ...visit,
-  };
+  return { egress: deps.egress, runtime: deps.manifest.manifest.runtime, stepId: step.id, attempt: request.attempt };
 }
 
 async function agentInvocation(

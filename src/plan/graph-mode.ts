@@ -49,6 +49,15 @@ export function checkGraphMode(pipeline: Pipeline, graph: StepGraph, opts: Graph
   }
   const ids = pipeline.steps.map((s) => s.id);
   pipeline.steps.forEach((step, i) => {
+    if (step.exec.type === 'pipeline' || step.iterate) {
+      // A revisit would take the child runs of the first visit over instead of starting new ones.
+      const kind = step.iterate ? 'an iterate' : step.branch ? 'a branch' : 'a pipeline';
+      error(
+        `step '${step.id}': ${kind} step cannot be part of a graph-mode pipeline yet`,
+        ['steps', i, 'id'],
+        'run the graph as the child pipeline of a pipeline step instead',
+      );
+    }
     step.edges?.forEach((edge, j) => {
       const at: DocPath = ['steps', i, 'edges', j];
       if (edge.target !== GRAPH_COMPLETE && !graph.byId.has(edge.target)) {
