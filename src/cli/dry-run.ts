@@ -60,7 +60,7 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
     process.stdout.write(`  retry: ${s.retry}\n`);
     if (s.edges) {
       process.stdout.write(`  visits: at most ${s.maxVisits}\n`);
-      for (const edge of s.edges) process.stdout.write(`  edge ${edge}\n`);
+      for (const edge of s.edges) process.stdout.write(`  ${edge}\n`);
     }
   }
   process.stdout.write('\n(dry run: nothing was started)\n');

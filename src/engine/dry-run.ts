@@ -99,10 +99,10 @@ function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
 /** Graph mode: the step's visit limit and its edges in order (first match wins), or where it goes without any. */
 function graphPlan(steps: readonly Step[], step: Step): { maxVisits: number; edges: string[] } {
   const edges = (step.edges ?? []).map(
-    (e, i) => `${i}: -> ${e.target}${e.condition?.trim() ? ` when ${e.condition.trim()}` : ' (always)'}`,
+    (e, i) => `edge ${i}: -> ${e.target}${e.condition?.trim() ? ` when ${e.condition.trim()}` : ' (always)'}`,
   );
   const dependent = dependentsOf(steps, step.id)[0];
-  const fallback = dependent ? `-> ${dependent.id} (its dependent)` : '-> the end of the walk';
+  const fallback = `no edges: -> ${dependent ? `${dependent.id} (its dependent)` : 'the end of the walk'}`;
   return { maxVisits: step.max_visits ?? DEFAULT_MAX_VISITS, edges: edges.length ? edges : [fallback] };
 }
 
