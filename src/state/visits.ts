@@ -1,11 +1,11 @@
 // Graph mode's visits (engine/graph-run.ts): one row per visit of a step, in walk order, written before the visit
 // starts, so a resumed run knows where the walk was. Each change writes its row and its event in one transaction.
 import type { GraphEdgeEvent, GraphVisitEvent } from '../events/types.js';
+import type { VisitOutcome } from '../plan/graph-route.js';
 import type { StateDb } from './db.js';
 import { requireStepRow } from './read-rows.js';
 import { isTerminalStepStatus, transitionStep } from './step-machine.js';
 
-export type VisitOutcome = 'success' | 'failure';
 
 export interface VisitRecord {
   runId: string;
