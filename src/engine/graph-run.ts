@@ -137,11 +137,17 @@ function routingFailure(stepId: string, reason: string): ExecutionSummary {
   return { status: 'failed', failed: [stepId], contractFailure: false, failureClass: 'routing', error: reason };
 }
 
-/** The walk ended: the steps it never visited are skipped, so the run reads as complete. */
+/**
+ * The walk ended: a step still pending is skipped, so the run reads as complete: one it never visited, or one whose
+ * failed visit (routed by its edges) `wave resume` had put back to pending.
+ */
 function complete(options: GraphRunOptions): ExecutionSummary {
   const { store, runId } = options;
+  const counts = store.visits.counts(runId);
   for (const row of store.steps.list(runId)) {
-    if (row.status === 'pending') store.steps.skip(runId, row.stepId, 'the graph walk did not visit it');
+    if (row.status !== 'pending') continue;
+    const why = counts.has(row.stepId) ? 'its last visit failed; the walk went on by its edges' : 'not visited';
+    store.steps.skip(runId, row.stepId, `graph walk: ${why}`);
   }
   return { status: 'completed', failed: [], contractFailure: false };
 }
