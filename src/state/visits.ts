@@ -6,7 +6,6 @@ import type { StateDb } from './db.js';
 import { requireStepRow } from './read-rows.js';
 import { isTerminalStepStatus, transitionStep } from './step-machine.js';
 
-
 export interface VisitRecord {
   runId: string;
   seq: number;

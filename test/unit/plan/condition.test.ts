@@ -18,7 +18,11 @@ describe('parseCondition', () => {
     [`${STATE} == 'done' 'x'`, "expected &&, || or the end, got ''x''", 42],
     [`${N} =! 3`, "unexpected '!'", 29],
     ['outcome=succes', "outcome is success or failure, not 'succes'", 9],
-    ['context.tests_passed=true', "the original's 'context.tests_passed' has no value in Wave; compare a step's JSON output instead: {{ steps.<id>.output.tests_passed }} == '…'", 1],
+    [
+      'context.tests_passed=true',
+      "the original's 'context.tests_passed' has no value in Wave; compare a step's JSON output instead: {{ steps.<id>.output.tests_passed }} == '…'",
+      1,
+    ],
   ];
   for (const [text, message, column] of refused) {
     it(`refuses ${JSON.stringify(text)} at column ${column}`, () => {
