@@ -172,10 +172,10 @@ function childRuns(tree: RunTree, source: string, parentLane: readonly string[])
   };
 }
 
-/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+/** An iterate or matrix item of a prompt or command step: a run of that one step, with its item's outputs. */
 function itemStep(step: Step): Step {
-  const { iterate, aggregate: _aggregate, ...rest } = step;
-  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+  const { iterate, aggregate: _aggregate, matrix, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? matrix?.item_outputs ?? step.output_artifacts };
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
