@@ -93,7 +93,7 @@ describe('strategy: matrix with command steps', { skip }, () => {
     );
   });
 
-  test('a failing item: its dependents are skipped and reported, its tier completes, the step fails; resume runs only what did not complete', () => {
+  test('a failing item: dependents skipped and reported, its tier completes, the step fails; resume reruns it only', () => {
     // b fails on its first attempt only; d needs b, e needs d; c is b's sibling in tier 1.
     const tasks =
       '[{\\"id\\": \\"a\\"}, {\\"id\\": \\"b\\", \\"deps\\": [\\"a\\"]}, {\\"id\\": \\"c\\", \\"deps\\": [\\"a\\"]}, ' +
@@ -105,7 +105,9 @@ describe('strategy: matrix with command steps', { skip }, () => {
     dependencies: [plan]
     strategy: ${TIERED}}
     retry: {max_attempts: 1}
-    exec: {type: command, script: "[ {{ item.id }} = b ] && [ $WAVE_ATTEMPT = 1 ] && exit 3; echo ok > /wave/out/ok.txt"}
+    exec:
+      type: command
+      script: "[ {{ item.id }} = b ] && [ $WAVE_ATTEMPT = 1 ] && exit 3; echo ok > /wave/out/ok.txt"
     output_artifacts: [{name: ok, path: ok.txt}]
 `,
     );

@@ -8,7 +8,8 @@ import { tempProject } from '../config/_helpers.js';
 
 const pipeline = (name: string, steps: string) => `kind: WavePipeline\nmetadata: {name: ${name}}\nsteps:\n${steps}`;
 const PLAN =
-  '  - id: plan\n    exec: {type: command, script: "true"}\n    output_artifacts: [{name: tasks, path: out/tasks.json}]\n';
+  '  - id: plan\n    exec: {type: command, script: "true"}\n' +
+  '    output_artifacts: [{name: tasks, path: out/tasks.json}]\n';
 const LEAF = pipeline('leaf', '  - id: work\n    exec: {type: command, script: "true"}\n');
 
 async function problems(files: Record<string, string>, which: string): Promise<string[]> {
