@@ -40,7 +40,6 @@ export const TEMPLATE_VARIABLES = [
   'forge.<field>',
   'item',
   'item.<field>',
-  'task',
 ] as const;
 
 /** The original format's step outputs: what a worktree step's tree is called and where it starts. */
@@ -64,7 +63,7 @@ export function classifyTemplateVar(expr: string): TemplateRef {
     case 'pipeline_name':
       return { kind: 'pipeline_name' };
   }
-  // The original's matrix items: `{{ task }}` is the item.
+  // The original's name for a matrix item (README: strategy: matrix), the same as `{{ item }}`.
   if (expr === 'task') return { kind: 'item', path: [] };
   if (expr === 'item' || expr.startsWith('item.')) {
     const path = expr === 'item' ? [] : expr.slice('item.'.length).split('.');
@@ -271,7 +270,7 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
 function itemValue(expr: string, path: readonly string[], item: TemplateContext['item']): string | MissingDep {
   if (item === undefined) {
     return {
-      message: `{{ ${expr} }} is only set in a step with iterate: or strategy: matrix`,
+      message: `{{ ${expr} }} is only set in a step with iterate:`,
       hint: 'add iterate: {over: "{{ steps.<id>.artifacts.<artifact>.<field> }}"} to the step',
     };
   }
