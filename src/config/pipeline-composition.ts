@@ -124,12 +124,13 @@ export function normaliseIterate(
     );
   }
   const mode = it.mode ?? 'sequential';
+  // The original accepts it and runs the items one at a time; so does Wave, saying so.
   if (it.max_concurrent !== undefined && mode !== 'parallel') {
-    const hint = 'add mode: parallel, or drop max_concurrent';
+    const hint = 'add mode: parallel for items at once, or drop max_concurrent';
     report(
       ctx,
-      'error',
-      `step '${raw.id}': iterate.max_concurrent needs mode: parallel`,
+      'warning',
+      `step '${raw.id}': not applied: iterate.max_concurrent with mode: sequential (one item at a time)`,
       [...at, 'iterate', 'max_concurrent'],
       hint,
     );
