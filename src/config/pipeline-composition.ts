@@ -41,7 +41,7 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
           : key === 'memory'
             ? 'give artifacts to the child with config.inject'
             : "a pipeline step starts no container: set it on the child pipeline's steps";
-    const kind = raw.branch ? 'branch' : 'pipeline';
+    const kind = raw.branch ? 'branch' : raw.strategy ? 'strategy.child_pipeline' : 'pipeline';
     report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with ${kind}:`, [...at, key], hint);
   }
   if (raw.input !== undefined && raw.input_ref !== undefined) {

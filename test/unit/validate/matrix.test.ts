@@ -64,6 +64,13 @@ describe('matrix validation', () => {
   });
 
   it('refuses an unknown child_pipeline, a cycle through it, and keys of other fan-outs', async () => {
+    const persona = pipeline(
+      'persona',
+      matrixStep('items_source: plan/out/tasks.json, child_pipeline: leaf', '    persona: navigator\n'),
+    );
+    assert.deepEqual(await problems({ leaf: LEAF, persona }, 'persona'), [
+      "10: step 'each': persona cannot be used with strategy.child_pipeline:",
+    ]);
     const unknown = pipeline('unknown', matrixStep('items_source: plan/out/tasks.json, child_pipeline: nowhere', ''));
     const [first] = await problems({ unknown }, 'unknown');
     assert.match(first ?? '', /^9: step 'each': .*nowhere/);
