@@ -283,6 +283,27 @@ export interface Branch {
   cases: Record<string, string>;
 }
 
+/**
+ * `strategy: {type: matrix}`: the step fans out over the items of a JSON file an upstream step wrote, each item an
+ * indexed child run (the step itself per item, or `child_pipeline`); with `dependency_key` the items run in tiers.
+ */
+export interface Matrix {
+  /** `<step>/<path>`: the upstream step and one of its output artifacts' paths (a JSON file). */
+  items_source: string;
+  /** A dot path to the array inside that document; the document itself when absent. */
+  item_key?: string;
+  /** At most this many items at once (the run's worker limit still counts every container); 0 or absent: all. */
+  max_concurrency?: number;
+  /** Tiers: the dot path to each item's id, and to the array of ids it depends on. Both or neither. */
+  item_id_key?: string;
+  dependency_key?: string;
+  /** Each item runs this pipeline (then exec is a pipeline exec of it) with the input `input_template` renders. */
+  child_pipeline?: string;
+  input_template?: string;
+  /** Without child_pipeline: what each item writes (the step's declared outputs); the step itself has none. */
+  item_outputs: OutputArtifact[];
+}
+
 /** `aggregate:` Wave merges the iterate children's outputs into one artifact of this step (no container). */
 export interface Aggregate {
   /** The artifact of each child to merge: its name (an output of the iterated step, or an extracted one). */
@@ -395,6 +416,7 @@ export interface Step {
   aggregate?: Aggregate;
   /** With exec.type pipeline: exec.pipeline is empty until the run picks a case. */
   branch?: Branch;
+  matrix?: Matrix;
   /** Graph mode (plan/graph-mode.ts): where the walk goes after this step, first matching edge first. */
   edges?: Edge[];
   /** Graph mode: how many times the walk may visit this step (default DEFAULT_MAX_VISITS). */

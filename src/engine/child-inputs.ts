@@ -51,19 +51,25 @@ export function iterateItems(deps: StepRunnerDeps, step: Step, over: string): Re
   return { ok: true, value: read.value };
 }
 
-/** The child's input: `input` rendered (with the item), `input_ref.from`'s artifact text, or this run's input. */
+/**
+ * The child's input: `input` rendered (with the item), `input_ref.from`'s artifact text (`<dependency>.<artifact>`;
+ * anything else is a literal), or this run's input.
+ */
 export async function childInput(
   deps: StepRunnerDeps,
   step: Step,
   exec: PipelineExec,
   item?: unknown,
-): Promise<string> {
+): Promise<Read<string>> {
   if (exec.input_ref) {
-    const [from, artifact, more] = exec.input_ref.from.split('.');
-    const record = from && artifact && more === undefined ? recordOf(deps, from, artifact) : undefined;
-    return record ? (await readFile(record.path, 'utf8')).trim() : exec.input_ref.from;
+    const { from: ref } = exec.input_ref;
+    const [from, artifact, more] = ref.split('.');
+    if (!from || !artifact || more !== undefined || !step.dependencies.includes(from)) return { ok: true, value: ref };
+    const record = recordOf(deps, from, artifact);
+    if (!record) return { ok: false, reason: `input_ref.from '${ref}': step '${from}' wrote no '${artifact}'` };
+    return { ok: true, value: (await readFile(record.path, 'utf8')).trim() };
   }
-  if (exec.input === undefined) return deps.input;
+  if (exec.input === undefined) return { ok: true, value: deps.input };
   const graph = new StepGraph(deps.pipeline.steps);
   const values = {
     input: deps.input,
@@ -81,7 +87,7 @@ export async function childInput(
     if (!read.ok) return { message: read.message };
     return typeof read.value === 'string' ? read.value : JSON.stringify(read.value);
   };
-  return renderTemplate(exec.input, ctx, `step '${step.id}' input`);
+  return { ok: true, value: renderTemplate(exec.input, ctx, `step '${step.id}' input`) };
 }
 
 /** config.inject: each `<step>.<artifact>` of this run, as the file the child's steps receive. */

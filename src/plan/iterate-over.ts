@@ -14,7 +14,8 @@ export interface OverReference {
   path: string[];
 }
 
-const OUTPUT_FORM = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
+// `steps.` may be left out, as the original's shipped pipelines write it (`{{ scope.output.child_issues }}`).
+const OUTPUT_FORM = /^(?:steps\.)?([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
 
 /**
  * `key` names the setting in messages (branch.on reads a value the same way). `anyStep`: a graph edge may read
