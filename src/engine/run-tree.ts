@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { projectFile, type LoadedManifest } from '../config/index.js';
 import type { Step } from '../config/types.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { RunRecord, Store } from '../state/index.js';
@@ -12,6 +13,7 @@ import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentContext, AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { executeGraphRun } from './graph-run.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
@@ -93,17 +95,20 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     ...(run.inherited ? { inherited: run.inherited } : {}),
     ...(run.extraEnv ? { extraEnv: run.extraEnv } : {}),
   });
+  const execution = {
+    runId,
+    steps: prepared.executorSteps,
+    maxWorkers: tree.pool.size,
+    pool: tree.pool,
+    ...(run.lane ? { lane: run.lane } : {}),
+    store: tree.store,
+    runAttempt,
+    signal: run.signal,
+  };
   try {
-    return await executeRun({
-      runId,
-      steps: prepared.executorSteps,
-      maxWorkers: tree.pool.size,
-      pool: tree.pool,
-      ...(run.lane ? { lane: run.lane } : {}),
-      store: tree.store,
-      runAttempt,
-      signal: run.signal,
-    });
+    return isGraphPipeline(prepared.steps)
+      ? await executeGraphRun({ ...execution, pipeline: { ...pipeline.pipeline, steps: prepared.steps } })
+      : await executeRun(execution);
   } finally {
     await agents?.close?.();
   }
@@ -172,10 +177,10 @@ function childRuns(tree: RunTree, source: string, parentLane: readonly string[])
   };
 }
 
-/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+/** An iterate or matrix item of a prompt or command step: a run of that one step, with its item's outputs. */
 function itemStep(step: Step): Step {
-  const { iterate, aggregate: _aggregate, ...rest } = step;
-  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+  const { iterate, aggregate: _aggregate, matrix, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? matrix?.item_outputs ?? step.output_artifacts };
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
