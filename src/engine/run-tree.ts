@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { projectFile, type LoadedManifest } from '../config/index.js';
 import type { Step } from '../config/types.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { RunRecord, Store } from '../state/index.js';
@@ -19,6 +20,7 @@ import {
   type GatePrompter,
   type GateRunOptions,
 } from './gate-step.js';
+import { executeGraphRun } from './graph-run.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
@@ -59,6 +61,8 @@ export interface TreeRun {
   reusedFrom?: string;
   inherited?: StepRunnerDeps['inherited'];
   extraEnv?: StepRunnerDeps['extraEnv'];
+  /** The step ids above this run in the tree (none for the root). */
+  lane?: readonly string[];
 }
 
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
@@ -93,24 +97,28 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     sandbox: tree.sandbox,
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
-    children: childRuns(tree, run.runWorkspace.source),
+    children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
     ...(trees ? { trees } : {}),
     ...(run.inherited ? { inherited: run.inherited } : {}),
     ...(run.extraEnv ? { extraEnv: run.extraEnv } : {}),
   });
+  const execution = {
+    runId,
+    steps: prepared.executorSteps,
+    maxWorkers: tree.pool.size,
+    pool: tree.pool,
+    ...(run.lane ? { lane: run.lane } : {}),
+    store: tree.store,
+    runAttempt,
+    runGate: gateRunner(tree, run),
+    signal: run.signal,
+  };
   try {
-    return await executeRun({
-      runId,
-      steps: prepared.executorSteps,
-      maxWorkers: tree.pool.size,
-      pool: tree.pool,
-      store: tree.store,
-      runAttempt,
-      runGate: gateRunner(tree, run),
-      signal: run.signal,
-    });
+    return isGraphPipeline(prepared.steps)
+      ? await executeGraphRun({ ...execution, pipeline: { ...pipeline.pipeline, steps: prepared.steps } })
+      : await executeRun(execution);
   } finally {
     await agents?.close?.();
   }
@@ -136,7 +144,7 @@ function gateRunner(tree: RunTree, run: TreeRun): (stepId: string, signal: Abort
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
-function childRuns(tree: RunTree, source: string): ChildRuns {
+function childRuns(tree: RunTree, source: string, parentLane: readonly string[]): ChildRuns {
   const pipelines = new Map<string, Promise<Prepared>>();
   // Each child pipeline is read and checked once per run, however many items run it.
   const prepare = (name: string): Promise<Prepared> => {
@@ -173,6 +181,7 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
             controller.abort();
           }, timeoutMs)
         : undefined;
+      const lane = [...parentLane, spec.parent.stepId];
       let summary: ExecutionSummary;
       try {
         summary =
@@ -185,8 +194,9 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
                 signal: controller.signal,
                 inherited: spec.inherited,
                 extraEnv: spec.env,
+                lane,
               })
-            : await executeItem(tree, spec as ItemSpec, plan, runId, runWorkspace, controller.signal);
+            : await executeItem(tree, spec as ItemSpec, plan, { runId, runWorkspace, lane }, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -196,10 +206,10 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
   };
 }
 
-/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+/** An iterate or matrix item of a prompt or command step: a run of that one step, with its item's outputs. */
 function itemStep(step: Step): Step {
-  const { iterate, aggregate: _aggregate, ...rest } = step;
-  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+  const { iterate, aggregate: _aggregate, matrix, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? matrix?.item_outputs ?? step.output_artifacts };
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
@@ -226,8 +236,7 @@ async function executeItem(
   tree: RunTree,
   spec: ItemSpec,
   plan: ChildPlan,
-  runId: string,
-  runWorkspace: RunWorkspace,
+  { runId, runWorkspace, lane }: { runId: string; runWorkspace: RunWorkspace; lane: readonly string[] },
   signal: AbortSignal,
 ): Promise<ExecutionSummary> {
   const [step] = plan.steps as [Step];
@@ -247,6 +256,7 @@ async function executeItem(
     steps: plan.executorSteps,
     maxWorkers: tree.pool.size,
     pool: tree.pool,
+    lane,
     store: tree.store,
     runAttempt,
     signal,
@@ -288,7 +298,7 @@ function finishChild(store: Store, runId: string, summary: ExecutionSummary, tim
   if (timedOutMs !== undefined) {
     const error = `timed out after ${Math.round(timedOutMs / 1000)} s (config.timeout)`;
     store.runs.finish(runId, 'failed', { error });
-    return { runId, status: 'failed', error, failureClass: 'timeout', reused: false };
+    return { runId, status: 'failed', error, failureClass: 'timeout', timeoutMs: timedOutMs, reused: false };
   }
   store.runs.finish(runId, summary.status, summary.error ? { error: summary.error } : {});
   return {

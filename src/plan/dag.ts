@@ -9,6 +9,7 @@ import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
 import { checkWorktrees } from './worktrees.js';
+import { checkGraphMode } from './graph-mode.js';
 
 export { StepGraph };
 
@@ -90,6 +91,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
   checkPipelineOutputs(pipeline, graph, error);
   problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
   problems.push(...checkDiffContexts(graph, file, opts.locate));
+  problems.push(...checkGraphMode(pipeline, graph, { file, locate: opts.locate, source: opts.source }));
   return { problems, levels };
 }
 

@@ -201,6 +201,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX gates_undecided ON gates (decided_at, run_id);
     `,
   },
+  {
+    version: 7,
+    name: 'graph-mode visits',
+    sql: `
+      -- Graph mode: one row per visit of a step, in walk order (seq), written before the visit starts. outcome
+      -- is set when the step ended; next (a step id or _complete), the edge taken and the deferred steps when the
+      -- walk decided where to go. A resumed run continues from the last row.
+      CREATE TABLE visits (
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL CHECK (seq >= 1),
+        step_id     TEXT NOT NULL,
+        visit       INTEGER NOT NULL CHECK (visit >= 1),
+        outcome     TEXT CHECK (outcome IN ('success', 'failure')),
+        next        TEXT,
+        edge        INTEGER,
+        pending     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(pending)),
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        PRIMARY KEY (run_id, seq),
+        FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
@@ -238,10 +261,13 @@ export function migrate(db: Database, path: string, migrations: readonly Migrati
 
   const applied: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const appliedRow = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?');
+  const isApplied = (version: number) => appliedRow.get(version) !== undefined;
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const apply = db.transaction(() => {
-      // Re-read inside the write lock: another process may have applied it since we looked.
-      if (schemaVersion(db) >= migration.version) return false;
+      // Re-read inside the write lock: another process may have applied it since we looked. By version, not by
+      // the highest: a db that ran a later migration first (7 before 5, landed on other branches) still gets 5.
+      if (isApplied(migration.version)) return false;
       db.exec(migration.sql);
       if (migration.rebuildsTables && (db.pragma('foreign_key_check') as unknown[]).length) {
         throw new Error(`state db migration ${migration.version} left dangling references`);

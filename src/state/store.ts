@@ -10,6 +10,7 @@ import { EventLog } from './event-log.js';
 import { GateRepository } from './gates.js';
 import { RunRepository } from './runs.js';
 import { StepRepository } from './steps.js';
+import { VisitRepository } from './visits.js';
 
 export class Store {
   readonly path: string;
@@ -22,6 +23,8 @@ export class Store {
   readonly contractResults: ContractResultRepository;
   /** Gates: their rounds and answers (README: Gates). */
   readonly gates: GateRepository;
+  /** Graph mode: the walk's visits, in order. */
+  readonly visits: VisitRepository;
   /** The event log: events that are not state changes are appended here; all are read here. */
   readonly events: EventLog;
   private readonly db: StateDb;
@@ -35,6 +38,7 @@ export class Store {
     this.artifacts = new ArtifactRepository(this.db);
     this.contractResults = new ContractResultRepository(this.db);
     this.gates = new GateRepository(this.db);
+    this.visits = new VisitRepository(this.db);
     this.events = new EventLog(this.db);
   }
 

@@ -139,6 +139,10 @@ export function ttySink(options: TtySinkOptions): EventSink {
         const note = event.message ? `: ${event.message}` : '';
         return `${step} gate answered '${event.choice}' by ${event.by} (${event.how})${note}`;
       }
+      case 'graph_visit':
+        return `${step} visit ${event.visit} of at most ${event.maxVisits}`;
+      case 'graph_edge':
+        return `${step} (${event.outcome}) -> ${paint(1, event.to)}: ${event.why}`;
       case 'contract_result':
         if (event.ok) return undefined;
         return paint(

@@ -193,8 +193,8 @@ describe('pipeline problems (position and message)', () => {
   });
 
   it('a step of a kind Wave does not run yet: one error, not "missing exec" or "needs a persona"', async () => {
-    // loop and graph edges are refused (pipeline, iterate, aggregate and branch run: sub-pipelines.test.ts; gates:
-    // gate.test.ts).
+    // loop is refused (pipeline, iterate, aggregate, branch and graph edges run: sub-pipelines.test.ts,
+    // graph-mode.test.ts; gates: gate.test.ts).
     const yaml = pipelineYaml(`  - id: again
     loop: {max_iterations: 2}
     input: "{{ input }}"

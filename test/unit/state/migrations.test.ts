@@ -35,6 +35,7 @@ describe('migrations', () => {
       'runs',
       'schema_migrations',
       'steps',
+      'visits',
     ]);
   });
 
