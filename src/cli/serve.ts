@@ -26,6 +26,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
   const { openStore } = await import('../engine/run-service.js');
   const { startServer } = await import('../serve/server.js');
   const { backgroundResume } = await import('../serve/resume-launcher.js');
+  const { gateHooks } = await import('../serve/gates.js');
   const wave = [process.execPath, ...process.execArgv, process.argv[1] ?? 'wave', '-m', ctx.manifestPath];
   const store = openStore(ctx.projectDir);
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -37,6 +38,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
       port,
       token,
       resume: backgroundResume(wave, ctx.projectDir),
+      gates: gateHooks,
     });
   } catch (err) {
     store.close();
@@ -45,7 +47,7 @@ export async function serveCommand(ctx: CliContext, opts: ServeCommandOptions): 
   if (ctx.output === 'json') printJson({ url: server.url, login: server.loginUrl, exposed: server.policy.exposed });
   else {
     process.stdout.write(`wave dashboard: ${server.url}\n`);
-    const reads = server.policy.exposed ? 'every page' : 'actions (cancel, resume, apply)';
+    const reads = server.policy.exposed ? 'every page' : 'actions (cancel, resume, apply, gate answers)';
     process.stdout.write(`${paint(ctx, 'dim', `log in for ${reads}:`)} ${server.loginUrl}\n`);
   }
   await new Promise<void>((resolve) => {

@@ -12,6 +12,8 @@ export interface GateAnswerRequest {
   verdict: 'approve' | 'reject';
   choice?: string;
   message?: string;
+  /** Who answers: the OS user by default; the dashboard says it answered for them. */
+  by?: string;
 }
 
 export function answerGate(store: Store, request: GateAnswerRequest): GateResolvedEvent {
@@ -61,5 +63,5 @@ export function answerGate(store: Store, request: GateAnswerRequest): GateResolv
   const message = request.message === undefined ? {} : { message: request.message };
   // reject always fails the run, whatever a choice of the same name would do.
   const given = ttyAnswer(request.verdict === REJECT ? { choices: [] } : gate, { choice, ...message });
-  return store.gates.answer(runId, stepId, { ...given, by: osUser(), how: 'cli' });
+  return store.gates.answer(runId, stepId, { ...given, by: request.by ?? osUser(), how: 'cli' });
 }

@@ -71,7 +71,8 @@ describe('migrations', () => {
     new Store(path).close();
     const db = new Database(path);
     try {
-      db.exec('DROP TABLE gates; DROP TABLE contract_results; DROP TABLE artifacts; DROP TABLE attempts;');
+      db.exec('DROP TABLE gates; DROP TABLE visits; DROP TABLE contract_results; DROP TABLE artifacts;');
+      db.exec('DROP TABLE attempts;');
       db.exec(
         'DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs; DROP TABLE schema_migrations',
       );
@@ -86,12 +87,41 @@ describe('migrations', () => {
                INSERT INTO steps (run_id, step_id, status, attempts) VALUES ('r', 'a', 'running', 1);
                INSERT INTO attempts (run_id, step_id, attempt, status, started_at)
                VALUES ('r', 'a', 1, 'running', '2025-01-01T00:00:00.000Z')`);
-      assert.deepEqual(migrate(db, path), [5]);
+      assert.deepEqual(migrate(db, path), [5, 7]);
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are on again');
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM attempts').get() as { n: number }).n, 1, 'attempts kept');
       db.prepare(`UPDATE steps SET status = 'waiting' WHERE step_id = 'a'`).run();
       db.prepare(`DELETE FROM runs WHERE id = 'r'`).run();
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM attempts').get() as { n: number }).n, 0, 'cascade holds');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a db that ran a later migration first (7, on main) still gets 5: by version, not the highest', () => {
+    const path = tempDbPath();
+    new Store(path).close();
+    const db = new Database(path);
+    try {
+      db.exec('DROP TABLE gates; DROP TABLE visits; DROP TABLE contract_results; DROP TABLE artifacts;');
+      db.exec('DROP TABLE attempts; DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs;');
+      db.exec('DROP TABLE schema_migrations');
+      db.pragma('foreign_keys = ON');
+      migrate(
+        db,
+        path,
+        MIGRATIONS.filter((m) => m.version !== 5),
+      );
+      db.exec(`INSERT INTO runs (id, pipeline, pipeline_path, input, status, created_at)
+               VALUES ('r', 'p', 'p.yaml', '', 'running', '2025-01-01T00:00:00.000Z');
+               INSERT INTO steps (run_id, step_id, status, attempts) VALUES ('r', 'a', 'completed', 1);
+               INSERT INTO visits (run_id, seq, step_id, visit, started_at)
+               VALUES ('r', 1, 'a', 1, '2025-01-01T00:00:00.000Z')`);
+      assert.deepEqual(migrate(db, path), [5]);
+      assert.deepEqual(tables(path).includes('gates'), true);
+      db.prepare(`UPDATE steps SET status = 'waiting' WHERE step_id = 'a'`).run();
+      db.prepare(`DELETE FROM runs WHERE id = 'r'`).run();
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM visits').get() as { n: number }).n, 0, 'cascade holds');
     } finally {
       db.close();
     }
