@@ -8,6 +8,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import type { Step } from '../../../src/config/types.js';
+import { runGate } from '../../../src/engine/gate-step.js';
+import { gateHooks } from '../../../src/serve/gates.js';
 import { startServer, type RunningServer } from '../../../src/serve/server.js';
 import { Store } from '../../../src/state/index.js';
 import { browserSkip, launchChromium } from '../../support/browser.js';
@@ -39,6 +42,7 @@ describe('wave serve in a browser', { skip, timeout: 300_000 }, () => {
       bind: '127.0.0.1',
       port: 0,
       resume: async () => undefined,
+      gates: gateHooks,
     });
     browser = await launchChromium();
   });
@@ -217,6 +221,53 @@ describe('wave serve in a browser', { skip, timeout: 300_000 }, () => {
     await page.waitForSelector(`#action-result:has-text("run ${run.id}: cancelled")`);
     assert.equal(writer.runs.get(run.id)?.status, 'cancelled');
     await page.waitForSelector('a.node.state-cancelled[data-step="long"]');
+    await page.context().close();
+  });
+
+  it('approves a gate with a click (a choice, a message): the waiting run takes the answer and goes on', async () => {
+    const run = seedRun({ build: [], review: ['build'], deploy: ['review'] }, 'gated');
+    writer.runs.start(run.id);
+    writer.steps.start(run.id, 'build', STEP_INFO);
+    writer.steps.complete(run.id, 'build');
+    const choices = [
+      { key: 'ship', label: 'Ship' },
+      { key: 'hold', label: 'Hold' },
+    ];
+    const review: Step = {
+      id: 'review',
+      dependencies: ['build'],
+      exec: {
+        type: 'gate',
+        kind: 'approval',
+        message: 'Ship it?',
+        choices,
+        default: 'hold',
+        freeform: true,
+        auto: false,
+      },
+      output_artifacts: [],
+      handover: { contracts: [] },
+    };
+    // The run's side, as the executor waits at a gate: it polls the db and completes the step with the answer.
+    const runDir = path.join(project.dir, '.wave', 'workspaces', run.id);
+    const options = { store: writer, runId: run.id, runDir, autoApprove: false, approvalTimeoutMs: 600_000 };
+    const waiting = runGate(options, review, new AbortController().signal);
+    const page = await newPage();
+    await page.goto(server.loginUrl.replace('/?', `/runs/${run.id}?`));
+    await page.waitForSelector('#live-state:has-text("live")');
+    await page.waitForSelector('#gates:has-text("Ship it?")');
+    await page.selectOption('#gates select[name="choice"]', 'ship');
+    await page.fill('#gates form:has(button:has-text("approve")) input[name="message"]', 'go ahead');
+    await page.click('#gates button:has-text("approve")');
+    await page.waitForSelector(`#action-result:has-text("gate review of run ${run.id}: 'ship'")`);
+    const outcome = await waiting;
+    assert.ok(outcome.ok, 'the waiting run took the answer');
+    assert.deepEqual([outcome.answer.choice, outcome.answer.message], ['ship', 'go ahead']);
+    writer.steps.complete(run.id, 'review');
+    writer.steps.start(run.id, 'deploy', STEP_INFO);
+    await page.waitForSelector('a.node.state-completed[data-step="review"]');
+    await page.waitForSelector('a.node.state-running[data-step="deploy"]');
+    assert.equal(await page.locator('#gates form').count(), 0, 'no gate waits any more');
     await page.context().close();
   });
 });
