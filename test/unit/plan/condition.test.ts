@@ -5,12 +5,23 @@ import { conditionReferences, evaluateCondition, parseCondition } from '../../..
 
 const STATE = '{{ steps.check.output.state }}';
 const N = '{{ steps.check.output.n }}';
-const values: Record<string, unknown> = { [STATE]: 'done', [N]: 3 };
+const values: Record<string, unknown> = {
+  [STATE]: 'done',
+  [N]: 3,
+  '{{ steps.check.output.yes }}': 'Yes',
+  '{{ steps.check.output.flag }}': true,
+};
 
 describe('parseCondition', () => {
   const refused: Array<[string, string, number]> = [
     ['', 'the condition is empty', 1],
-    [`${STATE}`, 'expected a comparison (== != < > <= >=), got the end', 31],
+    [`'done'`, 'expected a comparison (== != < > <= >=), got the end', 7],
+    [
+      `{{ check.output.state == done }}`,
+      "'done' is not a value: quote a string ('done') or write a {{ reference }}",
+      26,
+    ],
+    [`{{ check.output.state = 'x' }}`, "unexpected '='", 23],
     [`${STATE} == done`, "'done' is not a value: quote a string ('done') or write a {{ reference }}", 35],
     [`${STATE} == 'done`, "a string '… is not closed", 35],
     [`{{ steps.check.output.state == 'done'`, "a reference '{{' is not closed", 1],
@@ -28,6 +39,18 @@ describe('parseCondition', () => {
     const parsed = parseCondition(`${STATE} == 'done' && ${N} > 1 || ${STATE} != 'x'`);
     assert.ok(parsed.ok);
     assert.deepEqual(conditionReferences(parsed.condition), [STATE, N]);
+  });
+
+  it("reads the original's references without steps. as the same references", () => {
+    for (const text of [
+      `{{ check.output.state }} == 'x'`,
+      `{{ check.output.state == 'x' }}`,
+      `{{check.output.state}}`,
+    ]) {
+      const parsed = parseCondition(text);
+      assert.ok(parsed.ok, text);
+      assert.deepEqual(conditionReferences(parsed.condition), [STATE], text);
+    }
   });
 });
 
@@ -47,6 +70,15 @@ describe('evaluateCondition', () => {
     [`${N} > 5 || ${STATE} == 'done' && ${N} == 0`, false],
     [`{{ steps.check.output.missing }} == null`, false],
     [`true == true`, true],
+    [`{{ check.output.state }} == 'done'`, true],
+    [`{{ check.output.state == 'done' }}`, true],
+    [`{{check.output.n > 2 && steps.check.output.state != "x"}}`, true],
+    [`{{ check.output.n < 2 }}`, false],
+    [`${STATE}`, true],
+    [`{{ check.output.n }}`, false],
+    [`{{ check.output.yes }}`, true],
+    [`{{ check.output.flag }} && ${N} == 3`, true],
+    [`{{ check.output.missing }} || ${N} == 4`, false],
   ];
   for (const [text, holds] of table) {
     it(`${text} → ${holds}`, () => {
