@@ -8,7 +8,7 @@ import type { Branch, Contract, DocPath, Iterate, Locator, Mount, OutputArtifact
 
 export interface RawStep extends Omit<
   Step,
-  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate'
+  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate' | 'loop'
 > {
   workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
@@ -25,6 +25,7 @@ export interface RawStep extends Omit<
   config?: { inject?: string[]; extract?: string[]; env?: Record<string, string>; timeout?: string };
   iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
   branch?: Branch;
+  loop?: { max_iterations: number; until: string; steps?: RawStep[] };
 }
 
 export interface Ctx {

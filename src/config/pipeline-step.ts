@@ -13,19 +13,21 @@ import {
   normaliseIterate,
   pipelineExec,
 } from './pipeline-composition.js';
+import { hasLoopBody, LOOP_ONLY_EXEC, loopOutputs, normaliseLoop } from './pipeline-loop.js';
 import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
 
 export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...composite } = raw;
-  const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, ...rest } = composite;
+  const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, loop: _l, ...rest } = composite;
   const subPipeline = pipelineExec(raw, at, ctx);
-  const exec = subPipeline ?? normaliseExec(raw, at, ctx);
+  const bodyless = raw.loop !== undefined && !hasLoopBody(raw);
+  const exec = subPipeline ?? (bodyless ? LOOP_ONLY_EXEC : normaliseExec(raw, at, ctx));
   void legacyType;
   void legacyScript;
   void rawExec;
 
-  if (exec.type === 'prompt' && raw.persona === undefined) {
+  if (exec.type === 'prompt' && raw.persona === undefined && !bodyless) {
     report(
       ctx,
       'error',
@@ -76,8 +78,16 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const itemOutputs = subPipeline ? extractedOutputs(subPipeline) : outputs;
   const iterate = normaliseIterate(raw, at, ctx, itemOutputs);
   checkAggregate(raw, at, ctx, itemOutputs);
+  const loop = normaliseLoop(raw, at, ctx, itemOutputs, normaliseStep);
   // An iterated step's own artifact is the aggregate's merge (if any); its declared outputs are each item's.
-  const stepOutputs = iterate ? (raw.aggregate ? [aggregateOutput(raw.aggregate)] : []) : itemOutputs;
+  // A loop step's are its last iteration's.
+  const stepOutputs = iterate
+    ? raw.aggregate
+      ? [aggregateOutput(raw.aggregate)]
+      : []
+    : loop
+      ? loopOutputs(loop)
+      : itemOutputs;
 
   let contracts: Contract[] = [];
   let contractsAt: DocPath = [...at, 'handover', 'contracts'];
@@ -120,6 +130,7 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     exec,
     output_artifacts: stepOutputs,
     ...(iterate ? { iterate } : {}),
+    ...(loop ? { loop } : {}),
     handover: { contracts },
   };
 }

@@ -278,6 +278,23 @@ export interface Branch {
   cases: Record<string, string>;
 }
 
+/**
+ * `loop:` an iteration is the step's own body (its pipeline:, exec: or script, when it has one) and then the inline
+ * `steps`, each after the one written before it: one child run per iteration, until `until` holds over that
+ * iteration's outputs, at most `max_iterations` times (README: loop).
+ */
+export interface Loop {
+  max_iterations: number;
+  /** A condition (plan/condition.ts) over this iteration's outputs and the outer pipeline's upstream steps. */
+  until: string;
+  /** The inline steps of each iteration, in the order written. */
+  steps: Step[];
+  /** The step has a body of its own, run first in each iteration under the step's id. */
+  body: boolean;
+  /** What the body writes each iteration (its declared or extracted outputs). */
+  body_outputs: OutputArtifact[];
+}
+
 /** `aggregate:` Wave merges the iterate children's outputs into one artifact of this step (no container). */
 export interface Aggregate {
   /** The artifact of each child to merge: its name (an output of the iterated step, or an extracted one). */
@@ -390,6 +407,8 @@ export interface Step {
   aggregate?: Aggregate;
   /** With exec.type pipeline: exec.pipeline is empty until the run picks a case. */
   branch?: Branch;
+  /** The step's artifacts are the last iteration's (output_artifacts: each name from the last step writing it). */
+  loop?: Loop;
 }
 
 export interface PipelineInput {

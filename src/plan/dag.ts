@@ -9,6 +9,7 @@ import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
 import { checkWorktrees } from './worktrees.js';
+import { checkLoops } from './loop-check.js';
 
 export { StepGraph };
 
@@ -90,6 +91,13 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
   checkPipelineOutputs(pipeline, graph, error);
   problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
   problems.push(...checkDiffContexts(graph, file, opts.locate));
+  // Each loop's iteration, as a pipeline of its own (the same checks), and its until condition.
+  const loopOpts = {
+    file,
+    ...(opts.locate ? { locate: opts.locate } : {}),
+    ...(opts.source ? { source: opts.source } : {}),
+  };
+  problems.push(...checkLoops(pipeline, loopOpts, (p, o) => checkDag(p, { ...opts, ...o }).problems));
   return { problems, levels };
 }
 
