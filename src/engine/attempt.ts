@@ -54,6 +54,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'infrastructure':
     case 'internal':
     case 'missing_input':
+    case 'loop_exhausted':
     case 'cancelled':
       return false;
   }

@@ -13,8 +13,17 @@ import type { StepRunnerDeps } from './step-deps.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/**
+ * What an upstream step recorded: in this run, or (for the run of an iterate item or a loop iteration) in the
+ * parent run, where the steps upstream of the iterated or looped step ran.
+ */
+export function upstreamRecords(deps: StepRunnerDeps, step: string): ArtifactRecord[] {
+  const own = deps.inputsRunId === undefined ? [] : deps.store.artifacts.list(deps.runId, step);
+  return own.length ? own : deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step);
+}
+
 function recordOf(deps: StepRunnerDeps, step: string, artifact: string): ArtifactRecord | undefined {
-  return deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step).find((a) => a.name === artifact);
+  return upstreamRecords(deps, step).find((a) => a.name === artifact);
 }
 
 /** The JSON value a reference (`iterate.over`, `branch.on`) names, read from the upstream step's recorded artifact. */

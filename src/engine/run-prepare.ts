@@ -136,10 +136,12 @@ export function executorStepFor(
   agentFlags: Pick<RunFlags, 'adapter' | 'model'>,
 ): ExecutorStep {
   const base = { id: step.id, dependencies: step.dependencies, retry: resolveRetry(step.retry) };
-  // A step that only starts child runs holds no worker slot; an iterate step's retries are its items' own.
-  const composite = step.exec.type === 'pipeline' || step.iterate !== undefined;
-  const retry = step.iterate ? { ...base.retry, maxAttempts: 1 } : base.retry;
+  // A step that only starts child runs holds no worker slot; an iterate step's retries are its items' own, a
+  // loop step's its iterations' steps' own.
+  const composite = step.exec.type === 'pipeline' || step.iterate !== undefined || step.loop !== undefined;
+  const retry = step.iterate || step.loop ? { ...base.retry, maxAttempts: 1 } : base.retry;
   const shape = composite ? { ...base, retry, holdsWorker: false } : base;
+  if (step.loop) return { ...shape, start: { persona: '', adapter: 'loop', model: '', image: '' } };
   if (step.exec.type === 'pipeline') {
     return { ...shape, start: { persona: '', adapter: 'pipeline', model: '', image: '' } };
   }

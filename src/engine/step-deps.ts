@@ -53,7 +53,9 @@ export type ChildSpec =
       env: Readonly<Record<string, string>>;
       timeoutMs?: number;
     }
-  | { kind: 'item'; parent: RunParent; step: Step; item: unknown; deps: StepRunnerDeps };
+  | { kind: 'item'; parent: RunParent; step: Step; item: unknown; deps: StepRunnerDeps }
+  /** One iteration of a loop step (parent.itemIndex: the iteration, from 1): its body and inline steps. */
+  | { kind: 'iteration'; parent: RunParent; step: Step; deps: StepRunnerDeps };
 
 export interface ChildResult {
   runId: string;

@@ -17,6 +17,7 @@ export type FailureClass =
   | 'quota' // the step left more in /wave/out than resources.out_size / out_files allow
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
+  | 'loop_exhausted' // a loop's until did not hold after max_iterations: another attempt would run the same
   | 'unknown';
 
 export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
@@ -221,6 +222,26 @@ export interface StepReusedEvent extends EventBase {
   artifacts: ReusedArtifact[];
 }
 
+/** A loop step starts an iteration: its child run (README: loop). */
+export interface LoopIterationStartedEvent extends StepScoped {
+  type: 'loop_iteration_started';
+  /** Counted from 1; the child run's item index. */
+  iteration: number;
+  maxIterations: number;
+}
+
+/** An iteration's child run completed and `until` was read over its outputs. */
+export interface LoopIterationCompletedEvent extends StepScoped {
+  type: 'loop_iteration_completed';
+  iteration: number;
+  maxIterations: number;
+  childRunId: string;
+  /** Whether until holds: the loop step then completes with this iteration's outputs. */
+  holds: boolean;
+  /** Each reference of until with the value it read, as JSON text. */
+  values: Record<string, string>;
+}
+
 export interface EgressDecisionEvent extends MaybeStepScoped {
   type: 'egress_decision';
   host: string;
@@ -264,6 +285,8 @@ export type WaveEvent =
   | StepTimedOutEvent
   | StepResetEvent
   | StepReusedEvent
+  | LoopIterationStartedEvent
+  | LoopIterationCompletedEvent
   | EgressDecisionEvent
   | WarningEvent
   | ProgressEvent;

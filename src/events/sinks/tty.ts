@@ -133,6 +133,13 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return event.allowed ? undefined : paint(33, `egress denied: ${event.host}:${event.port} (${event.reason})`);
       case 'warning':
         return paint(33, `warning: ${event.message}`);
+      case 'loop_iteration_started':
+        return `${step} loop iteration ${event.iteration}/${event.maxIterations}`;
+      case 'loop_iteration_completed': {
+        const read = Object.entries(event.values).map(([ref, value]) => `${ref} = ${value}`);
+        const held = event.holds ? paint(32, 'until holds') : 'until does not hold';
+        return `${step} loop iteration ${event.iteration}/${event.maxIterations}: ${held} (${read.join(', ')})`;
+      }
       case 'changes_recorded':
         return (
           `${event.stepId}: its tree differs from its base in ${event.files} file(s), ` +
