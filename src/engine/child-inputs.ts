@@ -67,6 +67,7 @@ export async function childInput(
     pipelineName: deps.pipeline.metadata.name,
     vars: deps.manifest.manifest.variables ?? {},
     ...(item === undefined ? {} : { item: { value: item } }),
+    ...(deps.iteration === undefined ? {} : { iteration: deps.iteration }),
   };
   const ctx = stepTemplateContext(graph, step, values);
   // On the host a JSON field is read from the recorded artifact (no container, no /wave/in).

@@ -241,7 +241,7 @@ async function executeItem(
     runId,
     runWorkspace,
     inputsRunId: spec.kind === 'item' ? (spec.deps.inputsRunId ?? spec.deps.runId) : spec.deps.runId,
-    ...(spec.kind === 'item' ? { item: { value: spec.item } } : {}),
+    ...(spec.kind === 'item' ? { item: { value: spec.item } } : { iteration: spec.parent.itemIndex ?? 1 }),
     pipeline: { ...spec.deps.pipeline, steps },
   });
   return executeRun({

@@ -34,6 +34,8 @@ export interface StepRunnerDeps {
   inputsRunId?: string;
   /** An iterate item's run: the value of {{ item }}. */
   item?: { value: unknown };
+  /** A loop iteration's run: the value of {{ iteration }} (from 1). */
+  iteration?: number;
   /** A sub-pipeline's run: the parent's config.inject artifacts, copied into every step's /wave/in/<name>. */
   inherited?: ReadonlyArray<{ name: string; path: string }>;
   /** A sub-pipeline's run: its config.env, set in every container. */

@@ -94,6 +94,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     pipelineName: deps.pipeline.metadata.name,
     vars: variables ?? {},
     ...(deps.item ? { item: deps.item } : {}),
+    ...(deps.iteration === undefined ? {} : { iteration: deps.iteration }),
   };
   const templates = stepTemplateContext(graph, step, values, injected.present);
   templates.readJsonField = jsonFieldReader(graph, step, ws.in);

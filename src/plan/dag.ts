@@ -21,6 +21,8 @@ export interface DagOptions {
   locate?: Locator;
   /** For problems in templated texts: the line of the placeholder itself. */
   source?: SourceLocator;
+  /** Checking a loop's iteration (plan/loop-check.ts): its steps, where {{ iteration }} is set. */
+  loopSteps?: ReadonlySet<string>;
 }
 
 export interface DagResult {
@@ -86,6 +88,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       ...(opts.locate ? { locate: opts.locate } : {}),
       ...(opts.source ? { source: opts.source } : {}),
       ...(opts.manifest?.variables ? { vars: opts.manifest.variables } : {}),
+      ...(opts.loopSteps ? { loopSteps: opts.loopSteps } : {}),
     }),
   );
   checkPipelineOutputs(pipeline, graph, error);

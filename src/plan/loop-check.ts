@@ -11,6 +11,7 @@ export interface LoopCheckOptions {
   file: string;
   locate?: Locator;
   source?: SourceLocator;
+  loopSteps?: ReadonlySet<string>;
 }
 
 /** Checks one pipeline's steps and graph (plan/dag.ts's checkDag), handed in so this module does not import it. */
@@ -31,6 +32,7 @@ export function checkLoops(pipeline: Pipeline, opts: LoopCheckOptions, checkPipe
     problems.push(
       ...checkPipeline(plan.pipeline, {
         file: opts.file,
+        loopSteps: new Set(plan.steps.map((s) => s.id)),
         ...(locate ? { locate } : {}),
         ...(source ? { source } : {}),
       }),
