@@ -29,14 +29,6 @@ export function checkLoops(pipeline: Pipeline, opts: LoopCheckOptions, checkPipe
     };
     const locate: Locator | undefined = opts.locate && ((path, at) => opts.locate?.(mapped(path), at));
     const source: SourceLocator | undefined = opts.source && ((path) => opts.source?.(mapped(path)));
-    problems.push(
-      ...checkPipeline(plan.pipeline, {
-        file: opts.file,
-        loopSteps: new Set(plan.steps.map((s) => s.id)),
-        ...(locate ? { locate } : {}),
-        ...(source ? { source } : {}),
-      }),
-    );
     const error = (message: string, at: DocPath, hint?: string, column?: number): void => {
       const scalar = column === undefined ? undefined : opts.source?.(at);
       const quoted = scalar && /^["']/.test(scalar.raw) ? 1 : 0;
@@ -44,11 +36,24 @@ export function checkLoops(pipeline: Pipeline, opts: LoopCheckOptions, checkPipe
       problems.push({ severity: 'error', file: opts.file, line: pos?.line, column: pos?.column, message, hint });
     };
     const outer = new Set(pipeline.steps.map((s) => s.id));
+    let clash = false;
     step.loop.steps.forEach((inner, j) => {
       if (!outer.has(inner.id)) return;
+      clash = true;
       const message = `step '${inner.id}' of loop '${step.id}': the pipeline has a step '${inner.id}' too`;
-      error(message, ['steps', index, 'loop', 'steps', j, 'id'], 'give the loop step another id');
+      error(message, ['steps', index, 'loop', 'steps', j, 'id'], 'give this step another id');
     });
+    // With an id twice its iteration's graph is not one: the clash is the one problem to fix first.
+    if (!clash) {
+      problems.push(
+        ...checkPipeline(plan.pipeline, {
+          file: opts.file,
+          loopSteps: new Set(plan.steps.map((s) => s.id)),
+          ...(locate ? { locate } : {}),
+          ...(source ? { source } : {}),
+        }),
+      );
+    }
     checkUntil(pipeline, step, ['steps', index, 'loop', 'until'], error);
   });
   return problems;

@@ -35,8 +35,8 @@ export function iterationPlan(outer: Pipeline, step: LoopStep): IterationPlan {
   const steps: Step[] = step.loop.body ? [loopBody(step)] : [];
   for (const inner of step.loop.steps) {
     const previous = steps.at(-1)?.id;
-    // The steps written before it and the loop step's own dependencies (so its templates may read them).
-    const implied = previous === undefined ? known : [previous];
+    // The step written before it, and the loop step's own dependencies: it receives their outputs too.
+    const implied = previous === undefined ? known : [previous, ...known];
     const dependencies = [...inner.dependencies, ...implied.filter((d) => !inner.dependencies.includes(d))];
     steps.push({ ...inner, dependencies });
   }
@@ -60,7 +60,10 @@ export const UNTIL_READER = '<until>';
 export function untilGraph(outer: Pipeline, step: LoopStep): StepGraph {
   const plan = iterationPlan(outer, step);
   const merged: Step = { ...loopBody(step), output_artifacts: step.output_artifacts };
-  const steps = plan.pipeline.steps.filter((s) => s.id !== step.id);
+  // The other outer steps too, so that reading one downstream is refused as not upstream, not as unknown.
+  const inner = new Set(plan.pipeline.steps.map((s) => s.id));
+  const others = outer.steps.filter((s) => !inner.has(s.id) && s.id !== step.id);
+  const steps = [...plan.pipeline.steps.filter((s) => s.id !== step.id), ...others];
   const ids = [step.id, ...plan.steps.map((s) => s.id)];
   const reader: Step = {
     id: UNTIL_READER,
