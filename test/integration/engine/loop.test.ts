@@ -65,8 +65,8 @@ async function treeContainers(runId: string) {
 }
 
 /**
- * start writes {"goal": GOAL}; review (the body) writes {"n": <iteration>} (running BODY first), then check (an
- * inline step) reads the goal of the outer step and the body's n of this iteration; done reads the loop's outputs.
+ * start writes {"goal": 2}; review (the body) writes {"n": <iteration>} (running BODY first), then check (an
+ * inline step) reads the outer step's goal and this iteration's n. Few containers: the CLI helper's limit is 60 s.
  */
 const looping = (until: string, max: number, body = 'true', check = 'true') => `  - id: start
     exec: {type: command, script: "echo '{\\"goal\\": 2}' > /wave/out/goal.json"}
@@ -84,11 +84,25 @@ const looping = (until: string, max: number, body = 'true', check = 'true') => `
             type: command
             script: "${check}; grep -q '\\"goal\\": 2' /wave/in/start/goal.json && cp /wave/in/review/r.json /wave/out/seen.txt"
           output_artifacts: [{name: seen, path: seen.txt}]
+`;
+
+/** The body alone, writing {"n": <iteration>}. */
+const bodyOnly = (until: string, max: number) => `  - id: review
+    exec: {type: command, script: "echo '{\\"n\\": {{ iteration }}}' > /wave/out/r.json"}
+    output_artifacts: [{name: r, path: r.json}]
+    loop: {max_iterations: ${max}, until: "${until}"}
   - id: done
     dependencies: [review]
-    exec: {type: command, script: "cat /wave/in/review/r.json /wave/in/review/seen.txt > /wave/out/final.txt"}
-    output_artifacts: [{name: final, path: final.txt}]
+    exec: {type: command, script: "true"}
 `;
+
+/** The loop step's artifacts, as its dependents receive them. */
+function loopOutputs(runId: string): string[] {
+  const exported = path.join(dir, 'exported', runId);
+  const res = runWave(['artifacts', runId, '--step', 'review', '--export', exported], dir);
+  assert.equal(res.status, 0, res.stderr);
+  return ['r.json', 'seen.txt'].map((f) => readFileSync(path.join(exported, 'review', f), 'utf8').trim());
+}
 
 function run(name: string, steps: string) {
   writePipeline(dir, name, steps);
@@ -120,11 +134,8 @@ describe('loop with command steps', { skip }, () => {
       ],
     );
     assert.equal(events.filter((e) => e.type === 'loop_iteration_started').length, 2);
-    // done read the second iteration's outputs, the body's and the inline step's, as the loop step's.
-    const exported = path.join(dir, 'exported');
-    const artifacts = runWave(['artifacts', runId, '--step', 'done', '--export', exported], dir);
-    assert.equal(artifacts.status, 0, artifacts.stderr);
-    assert.match(readFileSync(path.join(exported, 'done', 'final.txt'), 'utf8'), /\{"n": 2\}\s*\{"n": 2\}/);
+    // Its artifacts are the second iteration's: the body's and the inline step's.
+    assert.deepEqual(loopOutputs(runId), ['{"n": 2}', '{"n": 2}']);
   });
 
   test('until never holds: the step fails at max_iterations naming the last values', () => {
@@ -171,9 +182,8 @@ describe('loop with command steps', { skip }, () => {
     assert.deepEqual(iterations(s), [
       [1, 'completed', [1, 1]],
       [2, 'completed', [2, 1]],
-      [3, 'completed', [1, 1]],
     ]);
-    assert.equal(stepOf(s, 'done')?.status, 'completed');
+    assert.deepEqual(loopOutputs(runId), ['{"n": 2}', '{"n": 2}']);
     assert.equal((await treeContainers(runId)).length, 0, 'no orphan container');
   });
 });
