@@ -1,7 +1,7 @@
 // loop: end to end with command steps in real containers (README: loop): each iteration a child run of the body
 // and the inline steps; until read over the iteration's outputs (held at iteration 2: no third), never holding
 // (fails at max_iterations naming the last values), an iteration's step failing, and kill -9 mid-loop then resume
-// (no completed iteration runs again, no orphan container).
+// (no completed iteration runs again, no orphan container), and wave cancel mid-loop.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -190,6 +190,27 @@ describe('loop with command steps', { skip }, () => {
     );
     assert.deepEqual(loopOutputs(runId), ['{"n": 2}', '{"n": 2}']);
     assert.equal((await treeContainers(runId)).length, 0, 'no orphan container');
+  });
+
+  test('wave cancel mid-loop from another process: the iteration and its container are gone', async () => {
+    writePipeline(dir, 'napping', looping('{{ review.artifacts.r.n == 2 }}', 3, 'sleep 300'));
+    const child = spawnWave(['run', 'napping', '-o', 'json'], dir);
+    const { runId } = await waitForEvent<{ runId: string }>(child, (e) => e.type === 'run_started');
+    await waitForEvent(child, (e) => e.type === 'step_started' && e.itemIndex === 1, 120_000);
+    for (let i = 0; i < 100 && (await treeContainers(runId)).length === 0; i++) await sleep(100);
+    assert.equal((await treeContainers(runId)).length, 1, "iteration 1's body napping");
+    const res = runWave(['cancel', runId], dir);
+    const exit = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(exit, 5);
+    assert.equal((await treeContainers(runId)).length, 0);
+    assert.deepEqual(
+      treeOf(runId).map((r) => [r.itemIndex, r.status]),
+      [
+        [null, 'cancelled'],
+        [1, 'cancelled'],
+      ],
+    );
   });
 });
 
