@@ -52,8 +52,8 @@ export async function runLoopAttempt(
     return kept ?? { ok: true, exitCode: 0, outputTail: `loop.until held after iteration ${iteration}` };
   }
   const read = Object.entries(last).map(([ref, value]) => `${ref} = ${value}`);
-  const reason = `loop.until ${until} did not hold after ${maxIterations} iteration(s); last values: ${read.join(', ')}`;
-  return failure('loop_exhausted', reason);
+  const held = `loop.until ${until} did not hold after ${maxIterations} iteration(s)`;
+  return failure('loop_exhausted', `${held}; last values: ${read.join(', ')}`);
 }
 
 /** Each reference of until with its JSON value: the loop's outputs and its steps' from the iteration's run. */

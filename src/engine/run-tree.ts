@@ -163,7 +163,7 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
                 inherited: spec.inherited,
                 extraEnv: spec.env,
               })
-            : await executeItem(tree, spec as StepSpec, plan, runId, runWorkspace, controller.signal);
+            : await executeStepsChild(tree, spec as StepSpec, plan, runId, runWorkspace, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -212,16 +212,13 @@ function itemPlan(tree: RunTree, spec: ItemSpec): ChildPlan {
 async function iterationChildPlan(tree: RunTree, spec: IterationSpec): Promise<ChildPlan> {
   const { steps, pipeline } = iterationPlan(spec.deps.pipeline, spec.step as LoopStep);
   const ids = new Set(steps.map((s) => s.id));
-  const executorSteps = steps.map((step) => ({
-    ...executorStepFor(tree.manifest, step, agentFlags(tree.flags)),
-    dependencies: step.dependencies.filter((d) => ids.has(d)),
-  }));
-  await tree.sandbox.requireImages?.([...new Set(executorSteps.map((s) => s.start.image).filter((i) => i !== ''))]);
   const own = steps.map((s) => ({ ...s, dependencies: s.dependencies.filter((d) => ids.has(d)) }));
+  const executorSteps = own.map((step) => executorStepFor(tree.manifest, step, agentFlags(tree.flags)));
+  await tree.sandbox.requireImages?.([...new Set(executorSteps.map((s) => s.start.image).filter((i) => i !== ''))]);
   return { steps, executorSteps, levels: topologicalLevels(new StepGraph(own)), graphSteps: pipeline.steps };
 }
 
-async function executeItem(
+async function executeStepsChild(
   tree: RunTree,
   spec: StepSpec,
   plan: ChildPlan,
