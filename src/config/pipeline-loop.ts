@@ -26,6 +26,7 @@ export function normaliseLoop(
   if (raw.iterate) refuse('iterate', 'loop a pipeline step whose child pipeline iterates');
   if (raw.branch) refuse('branch', 'loop a pipeline step whose child pipeline branches');
   if (raw.aggregate) refuse('aggregate', 'aggregate merges the items of an iterate step');
+  if (raw.strategy) refuse('strategy', 'loop a pipeline step whose child pipeline has the matrix step');
   const body = hasLoopBody(raw);
   const steps = (loop.steps ?? []).map((inner, j) => {
     const where: DocPath = [...at, 'loop', 'steps', j];
@@ -38,6 +39,12 @@ export function normaliseLoop(
         [...where, 'loop'],
         hint,
       );
+    }
+    // An iteration runs its steps in order: a graph walk (edges, a conditional step) is not one.
+    const routes = inner.edges ? 'edges' : inner.type === 'conditional' ? 'type' : undefined;
+    if (routes) {
+      const hint = 'loop a pipeline step whose child pipeline is the graph';
+      report(ctx, 'error', `step '${inner.id}': a loop's step cannot route (graph mode)`, [...where, routes], hint);
     }
     if (inner.id === raw.id) {
       const hint = `the loop's own body runs as '${raw.id}' in each iteration: give this step another id`;

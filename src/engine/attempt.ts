@@ -32,6 +32,8 @@ export interface AttemptRequest {
   /** The previous attempt's failure, to be fed into this attempt's prompt. */
   previousFailure?: AttemptFailure;
   signal: AbortSignal;
+  /** Graph mode: the step's visit in this run (1 for the first); the step's container has it as WAVE_VISIT. */
+  visit?: number;
 }
 
 /** Runs one attempt of one step: workspace, container, collection, contracts. Never throws for a step failure. */
@@ -56,6 +58,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'missing_input':
     case 'loop_exhausted':
     case 'cancelled':
+    case 'routing':
       return false;
   }
 }

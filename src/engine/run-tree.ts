@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { projectFile, type LoadedManifest } from '../config/index.js';
 import type { Step } from '../config/types.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { RunRecord, Store } from '../state/index.js';
@@ -12,6 +13,7 @@ import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentContext, AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { executeGraphRun } from './graph-run.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
@@ -52,6 +54,8 @@ export interface TreeRun {
   reusedFrom?: string;
   inherited?: StepRunnerDeps['inherited'];
   extraEnv?: StepRunnerDeps['extraEnv'];
+  /** The step ids above this run in the tree (none for the root). */
+  lane?: readonly string[];
 }
 
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
@@ -86,30 +90,34 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     sandbox: tree.sandbox,
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
-    children: childRuns(tree, run.runWorkspace.source),
+    children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
     ...(trees ? { trees } : {}),
     ...(run.inherited ? { inherited: run.inherited } : {}),
     ...(run.extraEnv ? { extraEnv: run.extraEnv } : {}),
   });
+  const execution = {
+    runId,
+    steps: prepared.executorSteps,
+    maxWorkers: tree.pool.size,
+    pool: tree.pool,
+    ...(run.lane ? { lane: run.lane } : {}),
+    store: tree.store,
+    runAttempt,
+    signal: run.signal,
+  };
   try {
-    return await executeRun({
-      runId,
-      steps: prepared.executorSteps,
-      maxWorkers: tree.pool.size,
-      pool: tree.pool,
-      store: tree.store,
-      runAttempt,
-      signal: run.signal,
-    });
+    return isGraphPipeline(prepared.steps)
+      ? await executeGraphRun({ ...execution, pipeline: { ...pipeline.pipeline, steps: prepared.steps } })
+      : await executeRun(execution);
   } finally {
     await agents?.close?.();
   }
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
-function childRuns(tree: RunTree, source: string): ChildRuns {
+function childRuns(tree: RunTree, source: string, parentLane: readonly string[]): ChildRuns {
   const pipelines = new Map<string, Promise<Prepared>>();
   // Each child pipeline is read and checked once per run, however many items run it.
   const prepare = (name: string): Promise<Prepared> => {
@@ -150,6 +158,7 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
             controller.abort();
           }, timeoutMs)
         : undefined;
+      const lane = [...parentLane, spec.parent.stepId];
       let summary: ExecutionSummary;
       try {
         summary =
@@ -162,8 +171,9 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
                 signal: controller.signal,
                 inherited: spec.inherited,
                 extraEnv: spec.env,
+                lane,
               })
-            : await executeStepsChild(tree, spec as StepSpec, plan, runId, runWorkspace, controller.signal);
+            : await executeStepsChild(tree, spec as StepSpec, plan, { runId, runWorkspace, lane }, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -173,10 +183,10 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
   };
 }
 
-/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+/** An iterate or matrix item of a prompt or command step: a run of that one step, with its item's outputs. */
 function itemStep(step: Step): Step {
-  const { iterate, aggregate: _aggregate, ...rest } = step;
-  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+  const { iterate, aggregate: _aggregate, matrix, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? matrix?.item_outputs ?? step.output_artifacts };
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
@@ -222,8 +232,7 @@ async function executeStepsChild(
   tree: RunTree,
   spec: StepSpec,
   plan: ChildPlan,
-  runId: string,
-  runWorkspace: RunWorkspace,
+  { runId, runWorkspace, lane }: { runId: string; runWorkspace: RunWorkspace; lane: readonly string[] },
   signal: AbortSignal,
 ): Promise<ExecutionSummary> {
   const [step] = plan.steps as [Step];
@@ -246,6 +255,7 @@ async function executeStepsChild(
     steps: plan.executorSteps,
     maxWorkers: tree.pool.size,
     pool: tree.pool,
+    lane,
     store: tree.store,
     runAttempt,
     signal,
@@ -292,7 +302,7 @@ function finishChild(store: Store, runId: string, summary: ExecutionSummary, tim
   if (timedOutMs !== undefined) {
     const error = `timed out after ${Math.round(timedOutMs / 1000)} s (config.timeout)`;
     store.runs.finish(runId, 'failed', { error });
-    return { runId, status: 'failed', error, failureClass: 'timeout', reused: false };
+    return { runId, status: 'failed', error, failureClass: 'timeout', timeoutMs: timedOutMs, reused: false };
   }
   store.runs.finish(runId, summary.status, summary.error ? { error: summary.error } : {});
   return {

@@ -2,9 +2,11 @@
 // literals joined by && and ||, e.g. `{{ steps.check.output.state }} == 'done' || {{ steps.check.output.n }} > 3`.
 // Operands: a reference `{{ … }}` (in iterate.over's form), a 'string' or "string", a number, true, false, null.
 // Operators: == != < > <= >= (order needs numbers on both sides), then && before ||. No parentheses.
-// The original Wave's forms are read too: a reference without `steps.` (`{{ review.output.verdict }}`), the whole
-// expression inside one pair of braces (`{{ review.output.verdict == 'APPROVE' }}`, references written bare),
-// and a reference alone, which holds when its value is true, 'true', 'yes' or 'done' (the original's loop.until).
+// The original Wave's forms are read too: a reference without `steps.` (`{{ review.output.verdict }}`, read as
+// iterate.over reads it), the whole expression inside one pair of braces (`{{ review.output.verdict == 'APPROVE' }}`,
+// references written bare), a reference alone, which holds when its value is true, 'true', 'yes' or 'done' (the
+// original's loop.until), and the edge form `outcome=success` / `outcome=failure` (`=` is `==`; the word `outcome`
+// is the reference OUTCOME, which only a graph edge can give a value: the outcome of the step it leaves).
 // Pure: parsing gives a column for file:line errors; evaluation asks the caller for each reference's value.
 
 export type Operand = { kind: 'ref'; ref: string } | { kind: 'literal'; value: string | number | boolean | null };
@@ -19,7 +21,11 @@ export type Parsed = { ok: true; condition: Condition } | { ok: false; message: 
 
 type Token = { text: string; column: number; operand?: Operand };
 
-const OPS = ['==', '!=', '<=', '>=', '<', '>', '&&', '||'] as const;
+const OPS = ['==', '!=', '<=', '>=', '<', '>', '&&', '||', '='] as const;
+
+/** The reference the bare word `outcome` stands for: the outcome (success or failure) of the step an edge leaves. */
+export const OUTCOME = 'outcome';
+const OUTCOMES = ['success', 'failure'];
 
 /** `bare`: inside the original's `{{ … }}` around the whole expression, where references carry no braces. */
 function tokenize(text: string, bare = false): Token[] | { message: string; column: number } {
@@ -37,13 +43,13 @@ function tokenize(text: string, bare = false): Token[] | { message: string; colu
       const end = text.indexOf('}}', i);
       if (end < 0) return { message: "a reference '{{' is not closed", column };
       const ref = text.slice(i, end + 2);
-      tokens.push({ text: ref, column, operand: { kind: 'ref', ref: withStepsPrefix(ref) } });
+      tokens.push({ text: ref, column, operand: { kind: 'ref', ref } });
       i = end + 2;
       continue;
     }
     const op = OPS.find((o) => rest.startsWith(o));
     if (op) {
-      tokens.push({ text: op, column });
+      tokens.push({ text: op === '=' ? '==' : op, column });
       i += op.length;
       continue;
     }
@@ -60,37 +66,43 @@ function tokenize(text: string, bare = false): Token[] | { message: string; colu
     }
     const word = /^[^\s=!<>&|'"{}]+/.exec(rest)?.[0];
     if (!word) return { message: `unexpected '${ch}'`, column };
+    i += word.length;
+    if (word === OUTCOME) {
+      tokens.push({ text: word, column, operand: { kind: 'ref', ref: OUTCOME } });
+      continue;
+    }
+    // The original's `outcome=success`: the outcome's two values may be written bare.
+    if (tokens.at(-2)?.operand?.kind === 'ref' && tokens.at(-2)?.text === OUTCOME) {
+      if (!OUTCOMES.includes(word)) return { message: `outcome is success or failure, not '${word}'`, column };
+      tokens.push({ text: word, column, operand: { kind: 'literal', value: word } });
+      continue;
+    }
+    if (word.startsWith('context.')) {
+      const hint = `compare a step's JSON output instead: {{ steps.<id>.output.${word.slice(8)} }} == '…'`;
+      return { message: `the original's '${word}' has no value in Wave; ${hint}`, column };
+    }
     const literal = wordLiteral(word);
     if (literal === undefined && bare && REF_PATH.test(word)) {
-      tokens.push({ text: word, column, operand: { kind: 'ref', ref: withStepsPrefix(`{{ ${word} }}`) } });
-      i += word.length;
+      tokens.push({ text: word, column, operand: { kind: 'ref', ref: `{{ ${word} }}` } });
       continue;
     }
     if (literal === undefined) {
       return { message: `'${word}' is not a value: quote a string ('${word}') or write a {{ reference }}`, column };
     }
     tokens.push({ text: word, column, operand: { kind: 'literal', value: literal } });
-    i += word.length;
   }
   return tokens;
 }
 
 /** A step reference written bare: `<step>.output.<field>`, `steps.<step>.artifacts.<name>`. */
 const REF_PATH = /^[A-Za-z0-9][\w-]*(\.[\w-]+)+$/;
-const PREFIXLESS = /^\{\{\s*([A-Za-z0-9][\w-]*\.(?:output|artifacts)\b[^}]*?)\s*\}\}$/;
-
-/** `{{ review.output.verdict }}` (the original's form) as `{{ steps.review.output.verdict }}`. */
-function withStepsPrefix(ref: string): string {
-  const inner = PREFIXLESS.exec(ref)?.[1];
-  return inner && !inner.startsWith('steps.') ? `{{ steps.${inner} }}` : ref;
-}
 
 /** The original's `{{ a.output.x == 'y' }}`: one pair of braces around an expression, not around a reference. */
 function wholeInBraces(text: string): { inner: string; offset: number } | undefined {
   const match = /^(\s*\{\{)(.*)\}\}\s*$/s.exec(text);
   const inner = match?.[2];
   if (!match?.[1] || inner === undefined || inner.includes('{{') || inner.includes('}}')) return undefined;
-  return /==|!=|<|>|&&|\|\||'|"/.test(inner) ? { inner, offset: match[1].length } : undefined;
+  return /[=!<>&|'"]/.test(inner) ? { inner, offset: match[1].length } : undefined;
 }
 
 function wordLiteral(word: string): number | boolean | null | undefined {

@@ -10,6 +10,7 @@ import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
 import { checkWorktrees } from './worktrees.js';
 import { checkLoops } from './loop-check.js';
+import { checkGraphMode } from './graph-mode.js';
 
 export { StepGraph };
 
@@ -101,6 +102,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
     ...(opts.source ? { source: opts.source } : {}),
   };
   problems.push(...checkLoops(pipeline, loopOpts, (p, o) => checkDag(p, { ...opts, ...o }).problems));
+  problems.push(...checkGraphMode(pipeline, graph, { file, locate: opts.locate, source: opts.source }));
   return { problems, levels };
 }
 

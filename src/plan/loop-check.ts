@@ -3,7 +3,7 @@
 // `until` must parse (file:line:column at the fault) and read only what the iteration or its upstream writes.
 import type { Problem } from '../config/problems.js';
 import type { DocPath, Locator, Pipeline, SourceLocator } from '../config/types.js';
-import { conditionReferences, parseCondition } from './condition.js';
+import { conditionReferences, OUTCOME, parseCondition } from './condition.js';
 import { isOverReference, overReference } from './iterate-over.js';
 import { isLoopStep, iterationPlan, UNTIL_READER, untilGraph, type LoopStep } from './loop.js';
 
@@ -75,6 +75,16 @@ function checkUntil(
   const reader = graph.byId.get(UNTIL_READER)?.step;
   if (!reader) return;
   for (const ref of conditionReferences(parsed.condition)) {
+    if (ref === OUTCOME) {
+      const hint = "only a graph edge has an outcome; compare a step's output, e.g. {{ steps.<id>.output.<field> }}";
+      error(
+        `step '${step.id}': loop.until: 'outcome' has no value in a loop`,
+        at,
+        hint,
+        step.loop.until.indexOf(ref) + 1,
+      );
+      continue;
+    }
     const found = overReference(graph, reader, ref, 'loop.until');
     if (!isOverReference(found)) error(`step '${step.id}': ${found.message}`, at, found.hint);
   }

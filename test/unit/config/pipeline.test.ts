@@ -193,16 +193,15 @@ describe('pipeline problems (position and message)', () => {
   });
 
   it('a step of a kind Wave does not run yet: one error, not "missing exec" or "needs a persona"', async () => {
-    // gates and graph edges are refused (pipeline, iterate, aggregate, branch, loop run: sub-pipelines.test.ts).
+    // gates are refused (pipeline, iterate, aggregate, branch, loop and graph edges run: sub-pipelines.test.ts,
+    // graph-mode.test.ts).
     const yaml = pipelineYaml(`  - id: wait
     gate: {type: approval}
   - id: after
     dependencies: [wait]
     exec: {type: command, script: "true"}
 `);
-    assert.deepEqual((await problemsOf(yaml)).map(brief), [
-      "6:5 error step 'wait': 'gate' is not supported yet",
-    ]);
+    assert.deepEqual((await problemsOf(yaml)).map(brief), ["6:5 error step 'wait': 'gate' is not supported yet"]);
   });
 
   it('values of the original format Wave does not implement yet name the supported ones', async () => {

@@ -5,12 +5,10 @@ import { conditionReferences, evaluateCondition, parseCondition } from '../../..
 
 const STATE = '{{ steps.check.output.state }}';
 const N = '{{ steps.check.output.n }}';
-const values: Record<string, unknown> = {
-  [STATE]: 'done',
-  [N]: 3,
-  '{{ steps.check.output.yes }}': 'Yes',
-  '{{ steps.check.output.flag }}': true,
-};
+// By field: `{{ check.output.f }}` (without steps.) reads what `{{ steps.check.output.f }}` reads.
+const fields: Record<string, unknown> = { state: 'done', n: 3, yes: 'Yes', flag: true };
+const valueOf = (ref: string): unknown =>
+  ref === 'outcome' ? 'success' : fields[/\.output\.([\w-]+)/.exec(ref)?.[1] ?? ''];
 
 describe('parseCondition', () => {
   const refused: Array<[string, string, number]> = [
@@ -21,13 +19,19 @@ describe('parseCondition', () => {
       "'done' is not a value: quote a string ('done') or write a {{ reference }}",
       26,
     ],
-    [`{{ check.output.state = 'x' }}`, "unexpected '='", 23],
+    [`{{ check.output.state =! 'x' }}`, "unexpected '!'", 24],
     [`${STATE} == done`, "'done' is not a value: quote a string ('done') or write a {{ reference }}", 35],
     [`${STATE} == 'done`, "a string '… is not closed", 35],
     [`{{ steps.check.output.state == 'done'`, "a reference '{{' is not closed", 1],
     [`${STATE} == 'done' &&`, 'expected a {{ reference }} or a value, got the end', 44],
     [`${STATE} == 'done' 'x'`, "expected &&, || or the end, got ''x''", 42],
-    [`${N} = 3`, "unexpected '='", 28],
+    [`${N} =! 3`, "unexpected '!'", 29],
+    ['outcome=succes', "outcome is success or failure, not 'succes'", 9],
+    [
+      'context.tests_passed=true',
+      "the original's 'context.tests_passed' has no value in Wave; compare a step's JSON output instead: {{ steps.<id>.output.tests_passed }} == '…'",
+      1,
+    ],
   ];
   for (const [text, message, column] of refused) {
     it(`refuses ${JSON.stringify(text)} at column ${column}`, () => {
@@ -41,15 +45,17 @@ describe('parseCondition', () => {
     assert.deepEqual(conditionReferences(parsed.condition), [STATE, N]);
   });
 
-  it("reads the original's references without steps. as the same references", () => {
-    for (const text of [
-      `{{ check.output.state }} == 'x'`,
-      `{{ check.output.state == 'x' }}`,
-      `{{check.output.state}}`,
-    ]) {
+  it("reads the original's references without steps. as references, which iterate.over's reader takes as written", () => {
+    const table: Array<[string, string]> = [
+      [`{{ check.output.state }} == 'x'`, '{{ check.output.state }}'],
+      [`{{ check.output.state == 'x' }}`, '{{ check.output.state }}'],
+      [`{{check.output.state}}`, '{{check.output.state}}'],
+      [`{{ outcome = 'x' }}`, 'outcome'],
+    ];
+    for (const [text, ref] of table) {
       const parsed = parseCondition(text);
       assert.ok(parsed.ok, text);
-      assert.deepEqual(conditionReferences(parsed.condition), [STATE], text);
+      assert.deepEqual(conditionReferences(parsed.condition), [ref], text);
     }
   });
 });
@@ -79,27 +85,26 @@ describe('evaluateCondition', () => {
     [`{{ check.output.yes }}`, true],
     [`{{ check.output.flag }} && ${N} == 3`, true],
     [`{{ check.output.missing }} || ${N} == 4`, false],
+    [`${N} = 3`, true],
+    [`{{ check.output.state = 'done' }}`, true],
+    ['outcome=success', true],
+    ['outcome = failure', false],
+    [`outcome != 'failure' && ${N} >= 3`, true],
   ];
   for (const [text, holds] of table) {
     it(`${text} → ${holds}`, () => {
       const parsed = parseCondition(text);
       assert.ok(parsed.ok, JSON.stringify(parsed));
-      assert.deepEqual(
-        evaluateCondition(parsed.condition, (ref) => values[ref]),
-        { ok: true, holds },
-      );
+      assert.deepEqual(evaluateCondition(parsed.condition, valueOf), { ok: true, holds });
     });
   }
 
   it('order needs numbers on both sides', () => {
     const parsed = parseCondition(`${STATE} > 2`);
     assert.ok(parsed.ok);
-    assert.deepEqual(
-      evaluateCondition(parsed.condition, (ref) => values[ref]),
-      {
-        ok: false,
-        message: '> compares numbers, not done and 2',
-      },
-    );
+    assert.deepEqual(evaluateCondition(parsed.condition, valueOf), {
+      ok: false,
+      message: '> compares numbers, not done and 2',
+    });
   });
 });

@@ -63,11 +63,18 @@ describe('loop validation', () => {
   });
 
   it('points at the column of a bad until', async () => {
-    const root = pipeline('root', loopStep("{{ fix.artifacts.r.state = 'x' }}", ''));
-    assert.deepEqual(await problems({ root }, 'root'), ["13:40: step 'fix': loop.until: unexpected '='"]);
+    const root = pipeline('root', loopStep("{{ fix.artifacts.r.state =! 'x' }}", ''));
+    assert.deepEqual(await problems({ root }, 'root'), ["13:41: step 'fix': loop.until: unexpected '!'"]);
     const word = pipeline('root', loopStep('{{ steps.fix.artifacts.r.state }} == done', ''));
     const [first] = await problems({ root: word }, 'root');
     assert.match(first ?? '', /^13:52: step 'fix': loop\.until: 'done' is not a value/);
+  });
+
+  it('refuses outcome in until: only a graph edge has one', async () => {
+    const root = pipeline('root', loopStep('outcome=success', ''));
+    assert.deepEqual(await problems({ root }, 'root'), [
+      "13:15: step 'fix': loop.until: 'outcome' has no value in a loop",
+    ]);
   });
 
   it('refuses an until reading a step that is neither in the iteration nor upstream', async () => {
