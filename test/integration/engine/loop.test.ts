@@ -86,16 +86,6 @@ const looping = (until: string, max: number, body = 'true', check = 'true') => `
           output_artifacts: [{name: seen, path: seen.txt}]
 `;
 
-/** The body alone, writing {"n": <iteration>}. */
-const bodyOnly = (until: string, max: number) => `  - id: review
-    exec: {type: command, script: "echo '{\\"n\\": {{ iteration }}}' > /wave/out/r.json"}
-    output_artifacts: [{name: r, path: r.json}]
-    loop: {max_iterations: ${max}, until: "${until}"}
-  - id: done
-    dependencies: [review]
-    exec: {type: command, script: "true"}
-`;
-
 /** The loop step's artifacts, as its dependents receive them. */
 function loopOutputs(runId: string): string[] {
   const exported = path.join(dir, 'exported', runId);
