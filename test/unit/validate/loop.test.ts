@@ -144,6 +144,25 @@ describe('loop validation', () => {
     assert.ok((await problems({ root: iterate }, 'root')).some((p) => p.includes('iterate cannot be used with loop:')));
   });
 
+  it('refuses a loop in graph mode, edges in its steps and a matrix strategy with it', async () => {
+    const until = '{{ fix.artifacts.r.x }} == 1';
+    const edged = pipeline('root', loopStep(until, '') + '    edges: [{target: _complete}]\n');
+    assert.ok(
+      (await problems({ root: edged }, 'root')).some((p) =>
+        p.includes("step 'fix': a loop step cannot be part of a graph-mode pipeline yet"),
+      ),
+    );
+    const inner =
+      '        - id: route\n          exec: {type: command, script: "true"}\n          edges: [{target: fix}]\n';
+    const routed = await problems({ root: pipeline('root', loopStep(until, inner)) }, 'root');
+    assert.ok(
+      routed.some((p) => /^17:\d+: step 'route': a loop's step cannot route \(graph mode\)/.test(p)),
+      routed.join('\n'),
+    );
+    const matrix = pipeline('root', loopStep(until, '') + '    strategy: {type: matrix, items_source: scope/s.json}\n');
+    assert.ok((await problems({ root: matrix }, 'root')).some((p) => p.includes('strategy cannot be used with loop:')));
+  });
+
   it('bounds max_iterations', async () => {
     const root = pipeline(
       'root',
