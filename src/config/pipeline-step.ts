@@ -120,7 +120,7 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     exec,
     output_artifacts: stepOutputs,
     ...(iterate ? { iterate } : {}),
-    handover: { contracts },
+    handover: { contracts, ...(handover?.compaction ? { compaction: handover.compaction } : {}) },
   };
 }
 

@@ -88,6 +88,16 @@ export interface RelayConfig {
   strategy: 'summarize_to_checkpoint';
   context_window: number;
   summarizer_persona: string;
+  /** How many times one step may be relayed before it fails (class context_exhausted). */
+  max_relays: number;
+}
+
+/** handover.compaction: a step's own relay settings, over runtime.relay's. */
+export interface CompactionConfig {
+  /** token_limit_<N>% */
+  trigger?: string;
+  persona?: string;
+  max_relays?: number;
 }
 
 export interface AuditConfig {
@@ -130,6 +140,8 @@ export interface ProcessTimeouts {
   process_grace_seconds?: number;
   /** How long the sandbox waits for the rest of the output once the command has ended. */
   stdout_drain_seconds?: number;
+  /** The context relay's summarizer container's time limit. */
+  relay_compaction_minutes?: number;
 }
 
 export interface Metadata {
@@ -377,7 +389,7 @@ export interface Step {
   /** Prompt steps: text Wave adds to the prompt (the original's review context), see plan/diff-context.ts. */
   context?: DiffContext[];
   output_artifacts: OutputArtifact[];
-  handover: { contracts: Contract[] };
+  handover: { contracts: Contract[]; compaction?: CompactionConfig };
   retry?: Retry;
   timeout_minutes?: number;
   sandbox?: SandboxPolicy;

@@ -175,7 +175,7 @@ export interface ContractCommand {
 }
 
 export interface ContractCommandResult {
-  status: 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
+  status: 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'stopped' | 'oom_killed';
   exitCode: number | null;
   durationMs: number;
 }

@@ -33,6 +33,7 @@ import { openStepEgress } from './egress.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
 import type { Invocation } from './invocation.js';
+import { RelayMonitor } from './relay-monitor.js';
 
 const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini' } as const;
 
@@ -67,7 +68,7 @@ export async function createAgentLauncher(
 
   return {
     close: async () => offline?.close(),
-    async invocationFor({ step, templates, request, context: promptContext }) {
+    async invocationFor({ step, templates, request, context: promptContext, relay }) {
       const pipelineSkills = context.pipeline.pipeline.skills ?? [];
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
@@ -112,9 +113,10 @@ export async function createAgentLauncher(
           ...PROVIDER_CREDENTIAL_ENV,
         ]);
         const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : []), ...hostSecrets]);
+        const prompt = await userPrompt(context, step, templates, request, promptContext);
         const invocation = adapter.invocation({
-          prompt: await userPrompt(context, step, templates, request, promptContext),
-          instructions: await instructions(context, step, agent, request, resolved.mode, resolved.allow),
+          prompt,
+          instructions: await instructions(context, step, agent, request, resolved, relay?.instance ?? 0),
           model: agent.model,
           permissions: effectivePermissions(agent),
           paths: { ...SANDBOX_PATHS, home: profile.home },
@@ -122,6 +124,9 @@ export async function createAgentLauncher(
           providerTools: resolved.providerTools,
         });
         const parser = adapter.createParser();
+        const monitor = relay
+          ? new RelayMonitor({ thresholdPercent: relay.thresholdPercent, scrub, task: prompt })
+          : undefined;
         const names = new Map<string, string>();
         const emitEvent = (e: AdapterEvent) => {
           const ids = { runId, stepId: step.id, attempt: request.attempt, time: eventTime() };
@@ -147,7 +152,7 @@ export async function createAgentLauncher(
             }
             case 'usage': {
               const window = e.contextWindow ?? runtime.relay.context_window;
-              const used = contextTokens(e);
+              const contextPercent = Math.round((contextTokens(e) / window) * 1000) / 10;
               bus.emit({
                 ...ids,
                 type: 'usage',
@@ -156,8 +161,9 @@ export async function createAgentLauncher(
                 cacheReadTokens: e.cacheReadTokens,
                 cacheWriteTokens: e.cacheCreationTokens,
                 contextWindow: window,
-                contextPercent: Math.round((used / window) * 1000) / 10,
+                contextPercent,
               });
+              monitor?.usage(contextPercent);
               break;
             }
             case 'permission_denial': {
@@ -190,7 +196,10 @@ export async function createAgentLauncher(
           scrub,
           parseLine: (line, stream) => {
             const events = stream === 'stdout' ? parser.push(line) : (parser.pushStderr?.(line) ?? []);
-            for (const e of events) emitEvent(e);
+            for (const e of events) {
+              emitEvent(e);
+              monitor?.record(e);
+            }
           },
           verdict: (sandboxResult) => {
             const outcome = parser.finish(sandboxResult.exitCode);
@@ -206,6 +215,7 @@ export async function createAgentLauncher(
             return outcome.ok ? undefined : agentFailure(adapter, outcome);
           },
           cleanup: () => session.close(),
+          ...(monitor ? { relay: monitor } : {}),
         };
         return result;
       } catch (err) {
@@ -336,8 +346,8 @@ async function instructions(
   step: Step,
   agent: ResolvedAgent,
   request: AttemptRequest,
-  network: string,
-  allow: readonly string[],
+  { mode: network, allow }: { mode: string; allow: readonly string[] },
+  relayInstance: number,
 ): Promise<string> {
   const { manifest, pipeline } = context;
   const personaFile = agent.personaName ? manifest.systemPromptPaths[agent.personaName] : undefined;
@@ -351,6 +361,7 @@ async function instructions(
     '# Wave step protocol',
     `wave-step: ${step.id}`,
     `wave-attempt: ${request.attempt}`,
+    ...(relayInstance > 0 ? [`wave-relay: ${relayInstance}`] : []),
     '',
     `You are running step "${step.id}" of the pipeline "${pipeline.pipeline.metadata.name}" inside a throwaway container.`,
     ...sourceLines(step),

@@ -15,6 +15,11 @@ export interface AgentInvocationRequest {
   request: AttemptRequest;
   /** The `## Context` section Wave adds after the prompt (engine/diff-context.ts); '' for none. */
   context?: string;
+  /**
+   * Watch the instance for the context relay (engine/relay.ts). `instance` counts the fresh instances: 0 is the
+   * step's first, n the one started after the n-th relay (its instructions say `wave-relay: n`).
+   */
+  relay?: { thresholdPercent: number; instance: number };
 }
 
 export interface AgentLauncher {

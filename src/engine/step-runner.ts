@@ -5,7 +5,6 @@
 import path from 'node:path';
 import type { Step } from '../config/types.js';
 import { formatDuration } from '../config/units.js';
-import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import { describeFailures, runContracts } from '../contracts/index.js';
 import { chainScrubs } from '../audit/index.js';
 import { isWaveError } from '../errors.js';
@@ -14,25 +13,20 @@ import { stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
 import { writesCode } from '../plan/worktrees.js';
 import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
-import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import type { SandboxResult } from '../sandbox/types.js';
 import { artifactIn } from '../workspace/artifacts.js';
 import { prepareStep, type StepWorkspace } from '../workspace/layout.js';
 import { failure, failureFromThrown, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
+import type { AgentInvocationRequest } from './agent.js';
 import { renderDiffContext } from './diff-context.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { jsonFieldReader } from './json-fields.js';
 import { captureStdout } from './stdout-output.js';
-import {
-  passthroughEnv,
-  resourcesFor,
-  scrubOutcome,
-  stallTimeoutMs,
-  stepSecretScrub,
-  stopTimings,
-  writeMetaFiles,
-} from './step-environment.js';
+import { containerSpec, scrubOutcome, stepSecretScrub, stopTimings } from './step-environment.js';
+import { relayPolicy } from './relay-policy.js';
+import { runRelayed, type RelayLaunch } from './relay.js';
 import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
@@ -97,21 +91,23 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   };
   const templates = stepTemplateContext(graph, step, values, injected.present);
   templates.readJsonField = jsonFieldReader(graph, step, ws.in);
-  const invocation =
-    step.exec.type === 'command'
-      ? await commandInvocation(
-          commandContext(deps, step, request),
-          step,
-          renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }),
-          deps.input,
-        )
-      : await agentInvocation(deps, step, templates, request, await renderDiffContext(deps, graph, step));
-
-  try {
-    return await runInvocation(deps, step, request, ws, invocation, start);
-  } finally {
-    await invocation.cleanup?.();
+  const run = async (invocation: Invocation) => {
+    try {
+      return await runInvocation(deps, step, request, ws, invocation, start);
+    } finally {
+      await invocation.cleanup?.();
+    }
+  };
+  if (step.exec.type === 'command') {
+    const script = renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' });
+    return run(await commandInvocation(commandContext(deps, step, request), step, script, deps.input));
   }
+  const context = await renderDiffContext(deps, graph, step);
+  const launch: RelayLaunch = (relay, checkpoint) =>
+    agentInvocation(deps, step, templates, request, context + checkpoint, relay);
+  const policy = relayPolicy(step, deps.manifest.manifest.runtime);
+  if (!policy) return run(await launch(undefined, ''));
+  return runRelayed({ deps, step, request, ws, templates, policy, launch, run });
 }
 
 async function runInvocation(
@@ -124,41 +120,7 @@ async function runInvocation(
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
-  const stall = stallTimeoutMs(deps.manifest.manifest);
-  const spec: SandboxSpec = {
-    image: invocation.image,
-    argv: invocation.argv,
-    env: {
-      ...passthroughEnv(deps, step),
-      ...deps.extraEnv,
-      ...invocation.env,
-      WAVE_RUN_ID: runId,
-      WAVE_STEP_ID: step.id,
-      WAVE_ATTEMPT: String(request.attempt),
-    },
-    mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
-    labels: { run: runId, step: step.id, attempt: request.attempt },
-    resources: resourcesFor(deps, step),
-    timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
-    ...stopTimings(deps.manifest.manifest),
-    ...(stall !== undefined ? { stallTimeoutMs: stall } : {}),
-    ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
-    ...(invocation.network ? { network: invocation.network } : {}),
-    ...(invocation.egress ? { egress: invocation.egress } : {}),
-    extraMounts: [
-      ...ws.mounts,
-      ...(invocation.files || invocation.homeFiles
-        ? [
-            {
-              host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}),
-              container: SANDBOX_PATHS.meta,
-              readOnly: true,
-            },
-          ]
-        : []),
-    ],
-  };
-
+  const spec = await containerSpec(deps, step, request, ws, invocation);
   // Stored output is bounded (head + tail per stream); the parser still sees every line.
   const bounds = storedOutputBounds(deps.manifest.manifest, step);
   const stdoutOutput = captureStdout(step.output_artifacts, bounds);
@@ -172,6 +134,7 @@ async function runInvocation(
   const result = await deps.sandbox
     .run(spec, {
       signal: request.signal,
+      ...(invocation.relay ? { stop: invocation.relay.stop } : {}),
       onCreated: (id) => store.attempts.setContainer(runId, step.id, id),
       onLine: (line) => {
         invocation.parseLine?.(line.text, line.stream);
@@ -201,6 +164,8 @@ async function runInvocation(
         ...base,
         feedback: `The container ran out of memory.\n${outputTail}`,
       });
+    case 'stopped': // engine/relay.ts takes it from here
+      return failure('context_exhausted', 'stopped near its context limit for the context relay', base);
     case 'exited':
       break;
   }
@@ -301,7 +266,8 @@ async function agentInvocation(
   templates: Parameters<typeof renderTemplate>[1],
   request: AttemptRequest,
   context: string,
+  relay: AgentInvocationRequest['relay'],
 ): Promise<Invocation> {
   if (!deps.agents) throw new Error(`step '${step.id}' is a prompt step but no agent launcher was configured`);
-  return deps.agents.invocationFor({ step, templates, request, context });
+  return deps.agents.invocationFor({ step, templates, request, context, ...(relay ? { relay } : {}) });
 }

@@ -127,6 +127,28 @@ export interface UsageEvent extends StepScoped {
   contextPercent: number;
 }
 
+/** The context relay stopped an agent instance near its context limit (README: Context relay). */
+export interface RelayTriggeredEvent extends StepScoped {
+  type: 'relay_triggered';
+  /** The relay's number for the step: 1 for the first. */
+  relay: number;
+  contextPercent: number;
+  thresholdPercent: number;
+}
+
+/** The summarizer wrote the relay's checkpoint, validated, now the step's artifact `checkpoint-<relay>`. */
+export interface CheckpointWrittenEvent extends StepScoped {
+  type: 'checkpoint_written';
+  relay: number;
+  path: string;
+}
+
+/** A fresh instance of the step starts from the checkpoint of relay `relay`. */
+export interface RelayResumedEvent extends StepScoped {
+  type: 'relay_resumed';
+  relay: number;
+}
+
 export interface ArtifactCollectedEvent extends StepScoped {
   type: 'artifact_collected';
   name: string;
@@ -253,6 +275,9 @@ export type WaveEvent =
   | StepOutputTruncatedEvent
   | ToolCallEvent
   | UsageEvent
+  | RelayTriggeredEvent
+  | CheckpointWrittenEvent
+  | RelayResumedEvent
   | ArtifactCollectedEvent
   | ChangesRecordedEvent
   | ContractResultEvent
