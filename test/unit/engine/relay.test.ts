@@ -99,10 +99,14 @@ function fakeSandbox(instances: Instance[], seen: Seen, checkpoint: unknown = CH
         return result('exited', 0);
       }
       const instance = instances[Math.min(next++, instances.length - 1)] as Instance;
-      await options.onLine?.({ stream: 'stdout', text: JSON.stringify({ text: `the key is ${CANARY}` }) });
+      await options.onLine?.({
+        stream: 'stdout',
+        text: JSON.stringify({ text: `the key is ${CANARY}` }),
+        truncatedBytes: 0,
+      });
       if (instance.write) writeFileSync(path.join(spec.mounts.out, instance.write), 'x\n');
       for (const usage of instance.usage) {
-        await options.onLine?.({ stream: 'stdout', text: JSON.stringify({ usage }) });
+        await options.onLine?.({ stream: 'stdout', text: JSON.stringify({ usage }), truncatedBytes: 0 });
         if (options.stop?.aborted) return result('stopped', 143);
       }
       return result('exited', instance.exit ?? 0);
