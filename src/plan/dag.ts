@@ -138,6 +138,14 @@ function checkAgentNames(
       personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
     );
   }
+  const summarizer = step.handover.compaction?.persona;
+  if (summarizer !== undefined && !manifest.personas[summarizer]) {
+    error(
+      `step '${step.id}': handover.compaction.persona: unknown persona '${summarizer}'${didYouMean(summarizer, personas)}`,
+      ['steps', i, 'handover', 'compaction', 'persona'],
+      personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
+    );
+  }
   if (step.adapter !== undefined && !manifest.adapters[step.adapter]) {
     error(
       `step '${step.id}': unknown adapter '${step.adapter}'${didYouMean(step.adapter, adapters)}`,
