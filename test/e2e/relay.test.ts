@@ -1,0 +1,138 @@
+// The context relay end to end with the real Claude Code CLI in its containers, against the scripted model: the
+// usage the model reports crosses 80% of the window at turn 2, Wave stops the CLI, the summarizer (in its own
+// container) writes the checkpoint from the scrubbed transcript, and a fresh instance, whose first request holds
+// the checkpoint and none of the earlier turns, finishes the step; a relay loop stops at max_relays.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { modelScriptFromObject, startScriptedModel, type ScriptedModel } from '../../src/model/index.js';
+import { defaultStatePath, Store } from '../../src/state/index.js';
+import { dockerForTests, imageForTests } from '../support/docker.js';
+import { createE2eProject, modelTurns, personaOf, removeE2eProject, runPipeline } from '../support/e2e-project.js';
+
+const { docker, skip: noDocker } = await dockerForTests();
+const skip = noDocker || (await imageForTests(docker, 'wave/claude:latest'));
+
+const KEY = `sk-ant-test-${randomBytes(16).toString('hex')}`;
+const CANARY = `relay-canary-${randomBytes(8).toString('hex')}`;
+const EARLIER = 'earlier-turn-7c1e';
+/** 85% of the 200k window Wave assumes for Claude until the CLI's result line says otherwise. */
+const NEAR_FULL = { input_tokens: 170_000 };
+/** The turn the stopped CLI would have asked for next: it never gets an answer in time. */
+const NEVER = { delay_ms: 600_000, text: 'too late' };
+const CHECKPOINT = {
+  goal: 'write the report',
+  done: ['wrote /wave/out/part1.txt'],
+  remaining: ['write /wave/out/report.txt'],
+  files_touched: ['/wave/out/part1.txt'],
+  decisions: ['keep-the-format-4d2a'],
+  open_questions: [],
+};
+const summarizer = [
+  { tool_calls: [{ write: { path: '/wave/out/checkpoint.json', json: CHECKPOINT } }] },
+  { text: 'Checkpoint written.' },
+];
+
+const script = modelScriptFromObject({
+  steps: {
+    work: [
+      { tool_calls: [{ run: { command: `echo ${EARLIER} > /wave/out/part1.txt; printenv RELAY_CANARY` } }] },
+      { tool_calls: [{ run: { command: 'true' } }], usage: NEAR_FULL },
+      NEVER,
+    ],
+    'work.checkpoint-1': summarizer,
+    'work.relay-1': [
+      { tool_calls: [{ run: { command: 'cat /wave/out/part1.txt > /wave/out/report.txt' } }] },
+      { text: 'Finished from the checkpoint.' },
+    ],
+    spin: [{ tool_calls: [{ run: { command: 'true' } }], usage: NEAR_FULL }, NEVER],
+    'spin.checkpoint-1': summarizer,
+  },
+});
+
+const pipeline = (id: string, extra = '') => `kind: WavePipeline
+metadata: {name: ${id}}
+steps:
+  - id: ${id}
+    persona: tester
+    exec: {type: prompt, source: "Write the report."}
+    output_artifacts: [{name: report, path: report.txt}]
+    retry: {policy: none}
+${extra}`;
+
+let dir: string;
+let model: ScriptedModel;
+
+before(async () => {
+  if (skip) return;
+  model = await startScriptedModel({ script, requireApiKey: KEY });
+  dir = createE2eProject({
+    name: 'relay',
+    manifest: (manifest) => {
+      manifest.runtime.models = { anthropic: { base_url: model.url } };
+      manifest.runtime.sandbox.env_passthrough = ['RELAY_CANARY'];
+      manifest.personas.tester = personaOf('claude', 'cheapest')('e2e: writes a report', {
+        allowed_tools: ['*'],
+        deny: [],
+      });
+    },
+    pipelines: {
+      work: pipeline('work'),
+      spin: pipeline('spin', '    handover: {compaction: {trigger: "token_limit_80%", max_relays: 1}}\n'),
+    },
+  });
+});
+after(() => removeE2eProject(dir, model));
+
+const env = () => ({ ANTHROPIC_API_KEY: KEY, RELAY_CANARY: CANARY });
+
+describe('context relay, end to end (claude)', { skip }, () => {
+  test('at 85% the CLI is stopped, a checkpoint is written, a fresh instance finishes from it', async () => {
+    const { status, events, stderr } = await runPipeline(dir, 'work', { env: env(), timeoutMs: 600_000 });
+    const failures = events.filter((e) => e.type === 'step_failed');
+    assert.equal(status, 0, stderr + JSON.stringify(failures));
+    const relay = events.filter((e) => ['relay_triggered', 'checkpoint_written', 'relay_resumed'].includes(e.type));
+    assert.deepEqual(
+      relay.map((e) => [e.type, e.relay]),
+      [
+        ['relay_triggered', 1],
+        ['checkpoint_written', 1],
+        ['relay_resumed', 1],
+      ],
+    );
+    assert.equal(relay[0]?.contextPercent, 85);
+
+    // The summarizer saw the transcript (the earlier turns), without the canary the first instance printed.
+    const summary = JSON.stringify(modelTurns(model, 'work.checkpoint-1')[0]?.body);
+    assert.ok(summary.includes(EARLIER), 'the transcript reached the summarizer');
+    assert.ok(summary.includes('[REDACTED]') && !summary.includes(CANARY), 'the canary reached the summarizer');
+    // The fresh instance: a new conversation that starts with the checkpoint and none of the earlier turns.
+    const fresh = modelTurns(model, 'work.relay-1');
+    assert.equal(fresh.length, 2);
+    const first = JSON.stringify(fresh[0]?.body);
+    assert.ok(first.includes('keep-the-format-4d2a'), 'the checkpoint is in its first request');
+    assert.ok(!first.includes(EARLIER) && !first.includes(CANARY), 'an earlier turn is in its first request');
+
+    const runId = events[0]?.runId as string;
+    const store = new Store(defaultStatePath(dir));
+    try {
+      const artifacts = store.artifacts.list(runId, 'work');
+      const report = artifacts.find((a) => a.name === 'report')?.path ?? '';
+      assert.equal(readFileSync(report, 'utf8'), `${EARLIER}\n`, "the stopped instance's /wave/out was kept");
+      const checkpoint = artifacts.find((a) => a.name === 'checkpoint-1')?.path ?? '';
+      assert.deepEqual(JSON.parse(readFileSync(checkpoint, 'utf8')), CHECKPOINT);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('a relay loop (every instance crosses again) stops at max_relays', async () => {
+    const { status, events } = await runPipeline(dir, 'spin', { env: env(), timeoutMs: 600_000 });
+    assert.notEqual(status, 0);
+    const failed = events.find((e) => e.type === 'step_failed');
+    assert.equal(failed?.failureClass, 'context_exhausted');
+    assert.match(String(failed?.reason), /after 1 relay\(s\), the limit \(max_relays 1\)/);
+    assert.equal(events.filter((e) => e.type === 'checkpoint_written').length, 1);
+  });
+});
