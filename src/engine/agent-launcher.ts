@@ -200,6 +200,7 @@ export async function createAgentLauncher(
               emitEvent(e);
               monitor?.record(e);
             }
+            monitor?.settle();
           },
           verdict: (sandboxResult) => {
             const outcome = parser.finish(sandboxResult.exitCode);

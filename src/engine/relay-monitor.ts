@@ -28,6 +28,8 @@ export class RelayMonitor {
   private tailChars = 0;
   private leftOut = 0;
   private names = new Map<string, string>();
+  private pending: number | undefined;
+  private finished = false;
   /** The share of the window in use at the report that crossed the threshold. */
   crossedAt: number | undefined;
 
@@ -42,10 +44,19 @@ export class RelayMonitor {
     return this.crossedAt !== undefined;
   }
 
-  /** A usage report: the share (0–100) of the context window the instance uses now. */
+  /** A usage report: the share (0–100) of the context window the instance uses now. Acts at settle(). */
   usage(contextPercent: number): void {
     if (this.triggered || contextPercent < this.options.thresholdPercent) return;
-    this.crossedAt = contextPercent;
+    this.pending ??= contextPercent;
+  }
+
+  /**
+   * After the events of one line: a crossing stops the instance, unless the same line ended the run (Codex and
+   * Gemini report usage only with their result: a run that is over is not stopped and relayed).
+   */
+  settle(): void {
+    if (this.pending === undefined || this.triggered || this.finished) return;
+    this.crossedAt = this.pending;
     this.controller.abort();
   }
 
@@ -61,6 +72,9 @@ export class RelayMonitor {
         break;
       case 'tool_result':
         this.add(`tool result ${this.names.get(event.id) ?? ''}${event.isError ? ' (error)' : ''}: ${event.text}`);
+        break;
+      case 'result':
+        this.finished = true;
         break;
       default:
         break;

@@ -20,10 +20,22 @@ describe('RelayMonitor: the threshold', () => {
     assert.equal(m.triggered, false);
     assert.equal(m.stop.aborted, false);
     m.usage(80);
+    assert.equal(m.stop.aborted, false, 'not before the line is settled');
+    m.settle();
     m.usage(95);
+    m.settle();
     assert.equal(m.triggered, true);
     assert.equal(m.crossedAt, 80);
     assert.equal(stops, 1);
+  });
+
+  it("a crossing reported with the run's result (Codex, Gemini: totals at the end) stops nothing", () => {
+    const m = monitor(80);
+    m.usage(90);
+    m.record({ kind: 'result', isError: false, permissionDenials: [], errors: [] });
+    m.settle();
+    assert.equal(m.triggered, false);
+    assert.equal(m.stop.aborted, false);
   });
 });
 

@@ -71,6 +71,7 @@ function fakeAgents(seen: Seen): AgentLauncher {
           const parsed = JSON.parse(line) as { usage?: number; text?: string };
           if (parsed.text !== undefined) monitor?.record({ kind: 'text', text: parsed.text });
           if (parsed.usage !== undefined) monitor?.usage(parsed.usage);
+          monitor?.settle();
         },
         ...(monitor ? { relay: monitor } : {}),
       };
