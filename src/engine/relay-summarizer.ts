@@ -10,7 +10,10 @@ import { chainScrubs } from '../audit/index.js';
 import { collectOutputs } from '../sandbox/collect.js';
 import { artifactDigest, copyArtifact } from '../workspace/artifacts.js';
 import type { StepWorkspace } from '../workspace/layout.js';
-import { failure, type AttemptFailure } from './attempt.js';
+import type { TemplateContext } from '../plan/template.js';
+import { failure, type AttemptFailure, type AttemptRequest } from './attempt.js';
+import type { RelayPolicy } from './relay-policy.js';
+import type { StepRunnerDeps } from './step-deps.js';
 import type { RelayMonitor } from './relay-monitor.js';
 import {
   CHECKPOINT_FILE,
@@ -21,12 +24,25 @@ import {
   summarizerContext,
   type Checkpoint,
 } from './relay-checkpoint.js';
-import type { RelayRun } from './relay.js';
 import { containerSpec, stepSecretScrub } from './step-environment.js';
+
+/** What the summarizer of a step's relay is given (relay.ts's RelayRun has it all). */
+export interface SummarizerRun {
+  deps: StepRunnerDeps;
+  step: Step;
+  request: AttemptRequest;
+  ws: StepWorkspace;
+  templates: TemplateContext;
+  policy: RelayPolicy;
+}
 
 export type WrittenCheckpoint = { ok: true; checkpoint: Checkpoint; path: string } | AttemptFailure;
 
-export async function writeCheckpoint(r: RelayRun, relay: number, monitor: RelayMonitor): Promise<WrittenCheckpoint> {
+export async function writeCheckpoint(
+  r: SummarizerRun,
+  relay: number,
+  monitor: RelayMonitor,
+): Promise<WrittenCheckpoint> {
   const { deps, step, request, ws, policy } = r;
   const what = `context relay ${relay} of step '${step.id}'`;
   if (!deps.manifest.manifest.personas[policy.persona]) {
@@ -74,7 +90,7 @@ export async function writeCheckpoint(r: RelayRun, relay: number, monitor: Relay
 }
 
 /** Validates the summarizer's file, then stores it and the step's outputs for a later resume. */
-async function keepCheckpoint(r: RelayRun, relay: number, out: string, what: string): Promise<WrittenCheckpoint> {
+async function keepCheckpoint(r: SummarizerRun, relay: number, out: string, what: string): Promise<WrittenCheckpoint> {
   const { deps, step, ws } = r;
   const outputs = [{ name: 'checkpoint', path: CHECKPOINT_FILE }];
   const collected = await collectOutputs(out, { declared: [CHECKPOINT_FILE] });

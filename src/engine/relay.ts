@@ -5,29 +5,18 @@
 // Each checkpoint is stored as the step's artifact before the fresh instance starts, so a resumed run (or a
 // retried attempt) continues from the last one.
 import fs from 'node:fs/promises';
-import type { Step } from '../config/types.js';
 import { eventTime } from '../events/types.js';
-import type { TemplateContext } from '../plan/template.js';
 import { copyArtifact } from '../workspace/artifacts.js';
-import type { StepWorkspace } from '../workspace/layout.js';
 import type { AgentInvocationRequest } from './agent.js';
-import { failure, type AttemptOutcome, type AttemptRequest } from './attempt.js';
+import { failure, type AttemptOutcome } from './attempt.js';
 import type { Invocation } from './invocation.js';
 import { checkpointSection, outputsSnapshot, type Checkpoint } from './relay-checkpoint.js';
-import type { RelayPolicy } from './relay-policy.js';
-import { writeCheckpoint } from './relay-summarizer.js';
-import type { StepRunnerDeps } from './step-deps.js';
+import { writeCheckpoint, type SummarizerRun } from './relay-summarizer.js';
 
 /** Builds an agent invocation of the step: `checkpoint` is added to its prompt ('' for none). */
 export type RelayLaunch = (relay: AgentInvocationRequest['relay'], checkpoint: string) => Promise<Invocation>;
 
-export interface RelayRun {
-  deps: StepRunnerDeps;
-  step: Step;
-  request: AttemptRequest;
-  ws: StepWorkspace;
-  templates: TemplateContext;
-  policy: RelayPolicy;
+export interface RelayRun extends SummarizerRun {
   launch: RelayLaunch;
   /** Runs an invocation to its outcome (container, collection, contracts) and releases it. */
   run: (invocation: Invocation) => Promise<AttemptOutcome>;

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { scrubber } from '../../../src/audit/index.js';
 import type { AgentInvocationRequest, AgentLauncher } from '../../../src/engine/agent.js';
 import type { Invocation } from '../../../src/engine/invocation.js';
 import { RelayMonitor } from '../../../src/engine/relay-monitor.js';
