@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AgentInvocationRequest, AgentLauncher } from '../../../src/engine/agent.js';
 import type { Invocation } from '../../../src/engine/invocation.js';
 import { RelayMonitor } from '../../../src/engine/relay-monitor.js';
-import { startRun } from '../../../src/engine/run-service.js';
+import { resumeRun, startRun } from '../../../src/engine/run-service.js';
 import { ExitCode } from '../../../src/errors.js';
 import type { WaveEvent } from '../../../src/events/types.js';
 import type { Sandbox, SandboxResult, SandboxRunOptions, SandboxSpec } from '../../../src/sandbox/types.js';
@@ -45,7 +45,7 @@ runtime:
 `;
 
 /** What one instance of the step does: the usage percents it reports, then (if not stopped) its exit code. */
-type Instance = { usage: number[]; exit?: number; write?: string };
+type Instance = { usage: number[]; exit?: number; write?: string; cancel?: AbortController };
 
 interface Seen {
   requests: AgentInvocationRequest[];
@@ -105,6 +105,10 @@ function fakeSandbox(instances: Instance[], seen: Seen, checkpoint: unknown = CH
         truncatedBytes: 0,
       });
       if (instance.write) writeFileSync(path.join(spec.mounts.out, instance.write), 'x\n');
+      if (instance.cancel) {
+        instance.cancel.abort(); // the user stops the run (Ctrl-C, wave cancel) while the fresh instance works
+        return result('cancelled', 143);
+      }
       for (const usage of instance.usage) {
         await options.onLine?.({ stream: 'stdout', text: JSON.stringify({ usage }), truncatedBytes: 0 });
         if (options.stop?.aborted) return result('stopped', 143);
@@ -114,7 +118,13 @@ function fakeSandbox(instances: Instance[], seen: Seen, checkpoint: unknown = CH
   };
 }
 
-async function run(relay: string, instances: Instance[], retry = '    retry: {policy: none}\n', checkpoint?: unknown) {
+async function run(
+  relay: string,
+  instances: Instance[],
+  retry = '    retry: {policy: none}\n',
+  checkpoint?: unknown,
+  signal?: AbortSignal,
+) {
   const step = `  - id: work
     persona: worker
     exec: {type: prompt, source: "write the report"}
@@ -134,6 +144,7 @@ ${retry}`;
       sinks: [sink],
       sandbox: fakeSandbox(instances, seen, checkpoint),
       agents: () => Promise.resolve(fakeAgents(seen)),
+      ...(signal ? { signal } : {}),
     },
     'p',
     '',
@@ -239,5 +250,37 @@ describe('context relay in a run', () => {
     assert.ok(last?.context?.includes('Checkpoint (context relay 1)'));
     const lastSpec = seen.specs.at(-1);
     assert.equal(readFileSync(path.join(lastSpec?.mounts.out ?? '', 'part1.txt'), 'utf8'), 'x\n');
+  });
+
+  it('wave resume of a run stopped after a relay continues from its last checkpoint', async () => {
+    const cancel = new AbortController();
+    const first = await run(
+      'token_threshold_percent: 80',
+      [
+        { usage: [90], write: 'part1.txt' },
+        { usage: [], cancel },
+      ],
+      undefined,
+      undefined,
+      cancel.signal,
+    );
+    assert.equal(first.outcome.exitCode, ExitCode.cancelled, first.outcome.summary.error);
+    const seen: Seen = { requests: [], specs: [], events: [] };
+    const resumed = await resumeRun(
+      {
+        projectDir: first.dir,
+        manifestPath: path.join(first.dir, 'wave.yaml'),
+        sinks: [{ name: 'test', write: (e: WaveEvent) => void seen.events.push(e) }],
+        sandbox: fakeSandbox([{ usage: [10], write: 'report.txt' }], seen),
+        agents: () => Promise.resolve(fakeAgents(seen)),
+      },
+      first.outcome.runId,
+    );
+    assert.equal(resumed.exitCode, ExitCode.ok, resumed.summary.error);
+    assert.deepEqual(types(seen), ['relay_resumed']);
+    assert.deepEqual(seen.requests[0]?.relay, { thresholdPercent: 80, instance: 1 });
+    assert.ok(seen.requests[0]?.context?.includes('"write part two"'));
+    const out = seen.specs[0]?.mounts.out ?? '';
+    assert.equal(readFileSync(path.join(out, 'part1.txt'), 'utf8'), 'x\n', 'the outputs at the checkpoint are back');
   });
 });
