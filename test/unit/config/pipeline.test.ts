@@ -62,6 +62,17 @@ describe('pipeline problems (position and message)', () => {
       expect: ["8:5 error step 'a': 'thread' and 'fidelity' are not supported yet"],
     },
     {
+      name: 'handover.compaction: the original trigger form; another form is an error',
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    handover:\n      compaction: {trigger: "token_limit_80%", persona: summarizer, max_relays: 2}\n` +
+          `  - id: b\n    exec: {type: prompt, source: x}\n    handover: {compaction: {trigger: "80 percent"}}\n`,
+      ),
+      expect: [
+        "12:38 error 'steps[1].handover.compaction.trigger' must be token_limit_<N>% with N from 1 to 100, such as " +
+          'token_limit_80% (got string "80 percent")',
+      ],
+    },
+    {
       name: 'must_pass is a boolean',
       yaml: pipelineYaml(
         `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, must_pass: 1}\n`,
