@@ -4,7 +4,17 @@
 import path from 'node:path';
 import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
-import type { Branch, CompactionConfig, Contract, DocPath, Iterate, Locator, Mount, OutputArtifact, Step } from './types.js';
+import type {
+  Branch,
+  CompactionConfig,
+  Contract,
+  DocPath,
+  Iterate,
+  Locator,
+  Mount,
+  OutputArtifact,
+  Step,
+} from './types.js';
 
 export interface RawStep extends Omit<
   Step,

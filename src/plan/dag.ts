@@ -140,8 +140,9 @@ function checkAgentNames(
   }
   const summarizer = step.handover.compaction?.persona;
   if (summarizer !== undefined && !manifest.personas[summarizer]) {
+    const unknown = `unknown persona '${summarizer}'${didYouMean(summarizer, personas)}`;
     error(
-      `step '${step.id}': handover.compaction.persona: unknown persona '${summarizer}'${didYouMean(summarizer, personas)}`,
+      `step '${step.id}': handover.compaction.persona: ${unknown}`,
       ['steps', i, 'handover', 'compaction', 'persona'],
       personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
     );
