@@ -81,7 +81,8 @@ export async function createAgentLauncher(
       }
       const persona = agent.persona;
       const { egress: resolved, session } = await openStepEgress(context.egress, {
-        stepId: step.id,
+        // The request's step: a relay's summarizer (its own step, engine/relay-summarizer.ts) reports as the step.
+        stepId: request.stepId,
         attempt: request.attempt,
         sources: {
           adapterProfile: await egress.readAdapterEgressProfile(agent.adapter.cli ?? agent.adapterName),
@@ -129,7 +130,7 @@ export async function createAgentLauncher(
           : undefined;
         const names = new Map<string, string>();
         const emitEvent = (e: AdapterEvent) => {
-          const ids = { runId, stepId: step.id, attempt: request.attempt, time: eventTime() };
+          const ids = { runId, stepId: request.stepId, attempt: request.attempt, time: eventTime() };
           switch (e.kind) {
             case 'tool_call': {
               const input = scrub(JSON.stringify(e.input));
@@ -207,7 +208,7 @@ export async function createAgentLauncher(
             for (const denial of outcome.permissionDenials)
               trace?.write({
                 runId,
-                stepId: step.id,
+                stepId: request.stepId,
                 attempt: request.attempt,
                 time: eventTime(),
                 tool: denial.tool,
