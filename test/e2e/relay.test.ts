@@ -19,8 +19,12 @@ type Adapter = keyof typeof ADAPTERS;
 
 const { docker, skip: noDocker } = await dockerForTests();
 const skip = noDocker || (await imageForTests(docker, 'wave/claude:latest'));
-const skipOf = async (adapter: Adapter) => skip || (await imageForTests(docker, `wave/${adapter}:latest`));
+const skipOf = async (adapter: string) => skip || (await imageForTests(docker, `wave/${adapter}:latest`));
 const SKIP = { claude: skip, opencode: await skipOf('opencode') };
+/** The adapters whose CLIs report usage only with their result (a run total): a crossing there relays nothing. */
+const TOTALS_ONLY = { codex: 'balanced', gemini: 'balanced' } as const;
+type TotalsOnly = keyof typeof TOTALS_ONLY;
+const SKIP_TOTALS = { codex: await skipOf('codex'), gemini: await skipOf('gemini') };
 
 const KEY = `sk-ant-test-${randomBytes(16).toString('hex')}`;
 const CANARY = `relay-canary-${randomBytes(8).toString('hex')}`;
@@ -58,7 +62,17 @@ const stepsOf = (adapter: Adapter) => ({
   [`spin-${adapter}.checkpoint-1`]: summarizer,
 });
 
-const script = modelScriptFromObject({ steps: { ...stepsOf('claude'), ...stepsOf('opencode') } });
+/** Two model calls of 90k tokens each: the run's total is 90% of the window, reported once, at the end. */
+const totalsOf = (adapter: TotalsOnly) => ({
+  [`total-${adapter}`]: [
+    { tool_calls: [{ write: { path: '/wave/out/report.txt', content: 'done\n' } }], usage: { input_tokens: 90_000 } },
+    { text: 'Done.', usage: { input_tokens: 90_000 } },
+  ],
+});
+
+const script = modelScriptFromObject({
+  steps: { ...stepsOf('claude'), ...stepsOf('opencode'), ...totalsOf('codex'), ...totalsOf('gemini') },
+});
 
 const pipeline = (id: string, persona: string, extra = '') => `kind: WavePipeline
 metadata: {name: ${id}}
@@ -70,6 +84,20 @@ steps:
     retry: {policy: none}
 ${extra}`;
 
+const LOOP = '    handover: {compaction: {trigger: "token_limit_80%", max_relays: 1}}\n';
+
+/** Per adapter: work-<a> and spin-<a> where usage comes per call, total-<a> where it comes as a total. */
+function pipelines(): Record<string, string> {
+  const all: Record<string, string> = {};
+  for (const adapter of Object.keys(ADAPTERS)) {
+    all[`work-${adapter}`] = pipeline(`work-${adapter}`, `tester-${adapter}`);
+    all[`spin-${adapter}`] = pipeline(`spin-${adapter}`, `tester-${adapter}`, LOOP);
+  }
+  for (const adapter of Object.keys(TOTALS_ONLY))
+    all[`total-${adapter}`] = pipeline(`total-${adapter}`, `tester-${adapter}`);
+  return all;
+}
+
 let dir: string;
 let model: ScriptedModel;
 
@@ -79,33 +107,25 @@ before(async () => {
   dir = createE2eProject({
     name: 'relay',
     manifest: (manifest) => {
-      manifest.runtime.models = { anthropic: { base_url: model.url }, openai: { base_url: `${model.url}/v1` } };
+      manifest.runtime.models = {
+        anthropic: { base_url: model.url },
+        openai: { base_url: `${model.url}/v1` },
+        gemini: { base_url: model.url },
+      };
       manifest.runtime.sandbox.env_passthrough = ['RELAY_CANARY'];
-      for (const [adapter, name] of Object.entries(ADAPTERS)) {
+      for (const [adapter, name] of Object.entries({ ...ADAPTERS, ...TOTALS_ONLY })) {
         manifest.personas[`tester-${adapter}`] = personaOf(adapter, name)('e2e: writes a report', {
           allowed_tools: ['*'],
           deny: [],
         });
       }
     },
-    pipelines: Object.fromEntries(
-      Object.keys(ADAPTERS).flatMap((adapter) => [
-        [`work-${adapter}`, pipeline(`work-${adapter}`, `tester-${adapter}`)],
-        [
-          `spin-${adapter}`,
-          pipeline(
-            `spin-${adapter}`,
-            `tester-${adapter}`,
-            '    handover: {compaction: {trigger: "token_limit_80%", max_relays: 1}}\n',
-          ),
-        ],
-      ]),
-    ),
+    pipelines: pipelines(),
   });
 });
 after(() => removeE2eProject(dir, model));
 
-const env = () => ({ ANTHROPIC_API_KEY: KEY, OPENAI_API_KEY: KEY, RELAY_CANARY: CANARY });
+const env = () => ({ ANTHROPIC_API_KEY: KEY, OPENAI_API_KEY: KEY, GEMINI_API_KEY: KEY, RELAY_CANARY: CANARY });
 
 for (const adapter of Object.keys(ADAPTERS) as Adapter[]) {
   describe(`context relay, end to end (${adapter})`, { skip: SKIP[adapter] }, () => {
@@ -158,4 +178,29 @@ for (const adapter of Object.keys(ADAPTERS) as Adapter[]) {
       assert.equal(events.filter((e) => e.type === 'checkpoint_written').length, 1);
     });
   });
+}
+
+for (const adapter of Object.keys(TOTALS_ONLY) as TotalsOnly[]) {
+  describe(
+    `context relay, end to end (${adapter}: usage only as a total at the end)`,
+    { skip: SKIP_TOTALS[adapter] },
+    () => {
+      test('a crossing reported with the result relays nothing: the finished step completes', async () => {
+        const { status, events, stderr } = await runPipeline(dir, `total-${adapter}`, {
+          env: env(),
+          timeoutMs: 600_000,
+        });
+        assert.equal(status, 0, stderr + JSON.stringify(events.filter((e) => e.type === 'step_failed')));
+        const usage = events.filter((e) => e.type === 'usage').map((e) => Number(e.contextPercent));
+        assert.ok(
+          usage.some((p) => p >= 80),
+          `usage events: ${JSON.stringify(usage)}`,
+        );
+        assert.deepEqual(
+          events.filter((e) => e.type.startsWith('relay_') || e.type === 'checkpoint_written'),
+          [],
+        );
+      });
+    },
+  );
 }
