@@ -78,7 +78,11 @@ export async function writeCheckpoint(
     const tail = chainScrubs(invocation.scrub, scrub)([result.stdoutTail, result.stderrTail].join('\n').slice(-4000));
     if (result.status === 'cancelled') return failure('cancelled', 'run cancelled');
     if (result.status !== 'exited' || result.exitCode !== 0 || result.outputRefused) {
-      const how = result.status === 'exited' ? `exited with code ${result.exitCode}` : result.status.replace('_', ' ');
+      const how = result.outputRefused
+        ? `left outputs that were refused: ${result.outputRefused.message}`
+        : result.status === 'exited'
+          ? `exited with code ${result.exitCode}`
+          : result.status.replace('_', ' ');
       return failure('exit', `${what}: the summarizer ${how}`, { outputTail: tail });
     }
     const refused = invocation.verdict?.(result);
