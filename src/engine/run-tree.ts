@@ -21,6 +21,8 @@ import { openRunTrees } from './writing-step.js';
 
 export interface RunTree {
   projectDir: string;
+  /** The folder whose files and repository the run works on, when not the project's (a bench task's checkout). */
+  sourceDir?: string;
   manifestPath: string;
   manifest: LoadedManifest;
   store: Store;
@@ -57,7 +59,8 @@ export interface TreeRun {
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
 export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<ExecutionSummary> {
   const { prepared, runId } = run;
-  const trees = await openRunTrees(tree.projectDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
+  const sourceDir = tree.sourceDir ?? tree.projectDir;
+  const trees = await openRunTrees(sourceDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
   const running = new Set(prepared.executorSteps.map((s) => s.id));
   const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
   const { manifest, pipeline } = prepared;

@@ -3,6 +3,7 @@
 // events table is a complete history and can never disagree with the status columns.
 import { ArtifactRepository } from './artifacts.js';
 import { AttemptRepository } from './attempts.js';
+import { BenchRepository } from './bench.js';
 import { ContractResultRepository } from './contract-results.js';
 import type { WaveEvent } from '../events/types.js';
 import { StateDb, type StoreOptions } from './db.js';
@@ -21,6 +22,8 @@ export class Store {
   readonly contractResults: ContractResultRepository;
   /** The event log: events that are not state changes are appended here; all are read here. */
   readonly events: EventLog;
+  /** Bench batches and their tasks (`wave bench`). */
+  readonly bench: BenchRepository;
   private readonly db: StateDb;
 
   constructor(path: string, options: StoreOptions = {}) {
@@ -32,6 +35,7 @@ export class Store {
     this.artifacts = new ArtifactRepository(this.db);
     this.contractResults = new ContractResultRepository(this.db);
     this.events = new EventLog(this.db);
+    this.bench = new BenchRepository(this.db);
   }
 
   /** Runs several store calls as one transaction (e.g. seeding many runs). Events are delivered after commit. */

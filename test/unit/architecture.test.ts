@@ -25,7 +25,8 @@ const RANK: Record<string, number> = {
   images: 4,
   model: 4,
   engine: 5,
-  cli: 6,
+  bench: 6, // batch runs compose the engine's run service, the image service and the sandbox
+  cli: 7,
 };
 
 /**
@@ -45,6 +46,7 @@ const PEERS: Record<string, readonly string[]> = {
  */
 const APART: Record<string, readonly string[]> = {
   engine: ['model'],
+  bench: ['model'],
   cli: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // the CLI renders; services do the work
 };
 
