@@ -1,6 +1,8 @@
 // `wave bench report`: a bench's numbers from its rows — the resolved rate, each task's outcome, the errors by
 // class (never counted as answers), tokens and time — as data (report.json) and as JUnit for CI systems.
+import { hostname } from 'node:os';
 import { attrs, xmlText } from '../contracts/xml.js';
+import { isOwnerAlive } from '../liveness.js';
 import type { BenchRecord, BenchTaskRecord, JsonObject, Store } from '../state/index.js';
 import { INFRA_CLASSES, type InfraClass } from './outcome.js';
 
@@ -88,7 +90,7 @@ export function summarize(bench: BenchRecord, tasks: TaskReport[]): BenchReport 
     dataset: bench.dataset,
     format: bench.format,
     pipeline: bench.pipeline,
-    status: bench.status,
+    status: effectiveStatus(bench),
     createdAt: bench.createdAt,
     finishedAt: bench.finishedAt,
     total: tasks.length,
@@ -144,4 +146,10 @@ export function benchJUnit(report: BenchReport): string {
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** A bench still marked running whose process is gone was interrupted (kill -9, a reboot): run it again to finish. */
+export function effectiveStatus(bench: BenchRecord): string {
+  if (bench.status !== 'running' || bench.ownerHost !== hostname() || bench.ownerPid === null) return bench.status;
+  return isOwnerAlive({ pid: bench.ownerPid, start: bench.ownerStart ?? undefined }) ? 'running' : 'interrupted';
 }
