@@ -42,6 +42,12 @@ export interface BenchRunResult {
 
 export async function runBench(options: BenchRunOptions): Promise<BenchRunResult> {
   const benchId = options.benchId ?? newRunId('bench');
+  // Each task's run would repeat the same setup notes (a default manifest): each is said once.
+  const said = new Set<string>();
+  const note = (m: string) => {
+    if (!said.has(m)) options.note(m);
+    said.add(m);
+  };
   if (!BENCH_ID.test(benchId)) {
     throw new WaveError('usage', `--bench-id ${benchId}: letters, digits, '.', '_' and '-' only`);
   }
@@ -62,7 +68,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     ...(options.pipeline ? {} : { steps: DEFAULT_BENCH_PIPELINE.steps }),
   };
   // The pipeline's problems are the user's, found once here rather than once per task.
-  const prepared = await preparePipeline(options, pipeline, flags, options.note);
+  const prepared = await preparePipeline(options, pipeline, flags, note);
   const runtime = prepared.manifest.manifest.runtime;
   const workers = options.workers ?? runtime.max_concurrent_workers;
   const store = options.openStore();
@@ -88,7 +94,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
       skippedBad: dataset.problems.length,
     });
     const ctx = await taskContext(
-      options,
+      { ...options, note },
       store,
       benchId,
       pipeline,

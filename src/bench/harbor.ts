@@ -46,9 +46,10 @@ async function readTask(folder: string): Promise<BenchTask> {
   const config = parseConfig(tomlFile, await fs.readFile(tomlFile, 'utf8'));
   const instruction = await fs.readFile(path.join(folder, 'instruction.md'), 'utf8').catch(() => '');
   if (instruction.trim() === '') throw new TaskError(folder, 'instruction.md: missing or empty');
-  const envDir = path.join(folder, 'environment');
+  // Absolute: these folders are mounted into containers.
+  const envDir = path.resolve(folder, 'environment');
   if (!existsSync(path.join(envDir, 'Dockerfile'))) throw new TaskError(folder, 'environment/Dockerfile: missing');
-  const testsDir = path.join(folder, 'tests');
+  const testsDir = path.resolve(folder, 'tests');
   if (!existsSync(path.join(testsDir, 'test.sh'))) throw new TaskError(folder, 'tests/test.sh: missing');
   let limits: Limits;
   try {
