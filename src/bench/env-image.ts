@@ -6,6 +6,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { WaveError } from '../errors.js';
 import { buildOne } from '../images/build-one.js';
+import { hashContext, readContext } from '../images/context.js';
 import { imageIdOf } from '../images/engine.js';
 import type { TaskEnvironment } from './types.js';
 
@@ -14,6 +15,8 @@ export const ENV_IMAGE_NAME = 'bench-env';
 export class EnvironmentImages {
   /** One build per environment, shared by every task that needs it, failures included. */
   private readonly builds = new Map<string, Promise<string>>();
+  /** Folders with the same contents (Harbor tasks sharing one environment) are one build too. */
+  private readonly byHash = new Map<string, Promise<string>>();
 
   constructor(
     private readonly docker: Docker,
@@ -48,19 +51,24 @@ export class EnvironmentImages {
         `${dir}/Dockerfile: FROM ${parentRef} is not on the engine (Wave never pulls)`,
       );
     }
-    const built = await buildOne(
-      this.docker,
-      {
-        spec: { name: ENV_IMAGE_NAME, dir, parent: { kind: 'ref', ref: parentRef } },
-        namespace: this.namespace,
-        parent: { ref: parentRef, id: parentId },
-        buildArgs: {},
-        extraFiles: [],
-        noCache: false,
-      },
-      () => undefined,
-    );
-    return built.ref;
+    const key = hashContext(await readContext(dir), {}, parentId);
+    let build = this.byHash.get(key);
+    if (!build) {
+      build = buildOne(
+        this.docker,
+        {
+          spec: { name: ENV_IMAGE_NAME, dir, parent: { kind: 'ref', ref: parentRef } },
+          namespace: this.namespace,
+          parent: { ref: parentRef, id: parentId },
+          buildArgs: {},
+          extraFiles: [],
+          noCache: false,
+        },
+        () => undefined,
+      ).then((built) => built.ref);
+      this.byHash.set(key, build);
+    }
+    return build;
   }
 }
 

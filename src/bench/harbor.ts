@@ -110,7 +110,7 @@ function limitsOf(config: Record<string, unknown>): Limits {
 
 function parseConfig(file: string, source: string): Record<string, unknown> {
   try {
-    return parseToml(source) as Record<string, unknown>;
+    return parseToml(source);
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
     const first = err.message.split('\n')[0] ?? err.message;

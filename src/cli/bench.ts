@@ -118,13 +118,13 @@ export async function benchCompareCommand(ctx: CliContext, a: string, b: string)
     buildReport(store, requireBench(store, a)),
     buildReport(store, requireBench(store, b)),
   ]);
-  const diff = compareTasks(ra!.tasks, rb!.tasks);
+  const diff = compareTasks(ra.tasks, rb.tasks);
   if (ctx.output === 'json') {
-    printJson({ a, b, resolvedA: ra!.resolved, resolvedB: rb!.resolved, ...diff });
+    printJson({ a, b, resolvedA: ra.resolved, resolvedB: rb.resolved, ...diff });
     return ExitCode.ok;
   }
   const lines = [
-    `${a}: ${ra!.resolved}/${ra!.total} resolved · ${b}: ${rb!.resolved}/${rb!.total} resolved`,
+    `${a}: ${ra.resolved}/${ra.total} resolved · ${b}: ${rb.resolved}/${rb.total} resolved`,
     `${diff.changed.length} task(s) changed outcome, ${diff.unchanged} unchanged` +
       (diff.onlyInA.length ? ` · only in ${a}: ${diff.onlyInA.join(', ')}` : '') +
       (diff.onlyInB.length ? ` · only in ${b}: ${diff.onlyInB.join(', ')}` : ''),
