@@ -58,7 +58,7 @@ const runArgs = (dataset: string, benchId: string) => [
   '--pipeline',
   'bench-cmd',
   '--workers',
-  '2',
+  '4',
   '--bench-id',
   benchId,
   '-o',
