@@ -116,17 +116,21 @@ export function summarize(bench: BenchRecord, tasks: TaskReport[]): BenchReport 
 export function benchJUnit(report: BenchReport): string {
   const seconds = (ms: number | null) => ((ms ?? 0) / 1000).toFixed(3);
   const cases = report.tasks.map((t) => {
-    const open = `    <testcase${attrs({ name: t.taskId, classname: `bench.${report.benchId}`, time: seconds((t.runMs ?? 0) + (t.evalMs ?? 0)) })}`;
+    const time = seconds((t.runMs ?? 0) + (t.evalMs ?? 0));
+    const open = `    <testcase${attrs({ name: t.taskId, classname: `bench.${report.benchId}`, time })}`;
     const detail = t.reason ?? '';
+    const body = (inner: string) => `${open}>\n      ${inner}\n    </testcase>`;
     switch (t.outcome) {
       case 'resolved':
         return `${open}/>`;
       case 'unresolved':
-        return `${open}>\n      <failure${attrs({ message: detail, type: 'unresolved' })}>${xmlText(detail)}</failure>\n    </testcase>`;
-      case 'error':
-        return `${open}>\n      <error${attrs({ message: detail, type: t.failureClass ?? 'infrastructure' })}>${xmlText(detail)}</error>\n    </testcase>`;
+        return body(`<failure${attrs({ message: detail, type: 'unresolved' })}>${xmlText(detail)}</failure>`);
+      case 'error': {
+        const type = t.failureClass ?? 'infrastructure';
+        return body(`<error${attrs({ message: detail, type })}>${xmlText(detail)}</error>`);
+      }
       case 'pending':
-        return `${open}>\n      <skipped message="not run yet (the bench was cancelled or interrupted)"/>\n    </testcase>`;
+        return body('<skipped message="not run yet (the bench was cancelled or interrupted)"/>');
     }
   });
   const suite = attrs({

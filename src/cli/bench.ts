@@ -88,7 +88,8 @@ export async function benchReportCommand(ctx: CliContext, id: string, opts: { ou
   const classes = Object.entries(report.errorsByClass).filter(([, n]) => n > 0);
   const lines = [
     `bench ${report.benchId} (${report.status}) · ${report.pipeline} on ${report.dataset}`,
-    `resolved ${report.resolved}/${report.total} (${pct}%) · unresolved ${report.unresolved} · errors ${report.errors}` +
+    `resolved ${report.resolved}/${report.total} (${pct}%) · unresolved ${report.unresolved}` +
+      ` · errors ${report.errors}` +
       (report.pending ? ` · not run ${report.pending}` : ''),
     ...(classes.length ? [`errors by class: ${classes.map(([c, n]) => `${c} ${n}`).join(', ')}`] : []),
     `tokens: ${report.tokens.input} in, ${report.tokens.output} out · time: runs ${elapsed(report.runMs)}, ` +

@@ -66,7 +66,7 @@ const runArgs = (dataset: string, benchId: string) => [
 ];
 
 describe('wave bench', { skip }, () => {
-  test('JSONL: kill -9 mid-batch, the same command again re-runs no completed task; every outcome as designed', async () => {
+  test('JSONL: kill -9 mid-batch, the same command again re-runs no completed task; outcomes as designed', async () => {
     const { file, expected } = writeJsonlDataset(dir);
     const first = spawnWave(runArgs(file, 'jsonl-1'), dir);
     let finished = 0;

@@ -7,7 +7,7 @@ import { DEFAULT_BENCH_PIPELINE } from '../../../src/bench/driver.js';
 import { preparePipeline } from '../../../src/engine/run-service.js';
 
 describe('the default bench pipeline', () => {
-  it("is impl-issue up to its implement step (the task's tests replace verify and review), valid in any folder", async () => {
+  it("is impl-issue up to its implement step (the task's tests replace verify and review)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wave-bench-default-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     const prepared = await preparePipeline(

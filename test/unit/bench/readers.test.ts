@@ -43,7 +43,7 @@ function jsonlProject(lines: string[]): string {
 }
 
 describe('JSONL dataset', () => {
-  it('reads SWE-bench fields: test lists as JSON strings or arrays, repo and environment relative to the file', async () => {
+  it('reads SWE-bench fields: test lists as JSON strings or arrays, paths relative to the file', async () => {
     const file = jsonlProject([swe({ test_patch: 'diff', allow_internet: true, timeout_sec: 5 })]);
     const { tasks, problems } = await readJsonlDataset(file);
     assert.deepEqual(problems, []);
