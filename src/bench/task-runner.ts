@@ -117,8 +117,7 @@ export async function runTask(ctx: TaskContext, task: BenchTask, signal: AbortSi
     signal.removeEventListener('abort', relay);
   }
   const runMs = Date.now() - started;
-  if (signal.aborted)
-    return { runId, verdict: infrastructureVerdict('cancelled'), runMs, evalMs: null, cancelled: true };
+  if (signal.aborted) return cancelled(runId, runMs, null);
   const early = verdictOfRun(end);
   if (early || runId === null) return settled(runId, early ?? infrastructureVerdict('no run'), runMs, null);
   return evaluate(ctx, task, { runId, checkout, dir, image, runMs, signal });
@@ -144,7 +143,9 @@ async function evaluate(ctx: TaskContext, task: BenchTask, e: Evaluation): Promi
   const outDir = path.join(e.dir, 'eval', 'out');
   const verifierDir = path.join(e.dir, 'eval', 'verifier');
   try {
-    const changes = await loadRunChanges(ctx.store, e.runId).catch(() => []);
+    // A run that changed nothing is evaluated as the base commit; a recorded change that is gone is an error.
+    const recorded = ctx.store.artifacts.list(e.runId).some((a) => a.name === 'changes');
+    const changes = recorded ? await loadRunChanges(ctx.store, e.runId) : [];
     const patches = await Promise.all(changes.map((c) => fs.readFile(path.join(c.dir, 'changes.patch'))));
     const testPatch = task.judge.kind === 'tests' ? task.judge.testPatch : undefined;
     await evaluationTree(e.checkout, tree, testPatch ? [...patches, testPatch] : patches);
@@ -157,14 +158,7 @@ async function evaluate(ctx: TaskContext, task: BenchTask, e: Evaluation): Promi
     return settled(e.runId, infrastructureVerdict(`the change does not apply: ${message(err)}`), e.runMs, null);
   }
   const release = await ctx.pool.acquire(e.signal, [task.id]).catch(() => undefined);
-  if (!release)
-    return {
-      runId: e.runId,
-      verdict: infrastructureVerdict('cancelled'),
-      runMs: e.runMs,
-      evalMs: null,
-      cancelled: true,
-    };
+  if (!release) return cancelled(e.runId, e.runMs, null);
   const started = Date.now();
   try {
     const end = await runEvaluation({
@@ -179,13 +173,14 @@ async function evaluate(ctx: TaskContext, task: BenchTask, e: Evaluation): Promi
       openNetwork: () => openNetwork(ctx, e.runId),
     });
     const evalMs = Date.now() - started;
-    if (e.signal.aborted)
-      return { runId: e.runId, verdict: infrastructureVerdict('cancelled'), runMs: e.runMs, evalMs, cancelled: true };
+    if (e.signal.aborted) return cancelled(e.runId, e.runMs, evalMs);
     return settled(e.runId, verdictOfEvaluation(task.judge, end, task.evalTimeoutMs), e.runMs, evalMs);
   } catch (err) {
     return settled(e.runId, infrastructureVerdict(`evaluation: ${message(err)}`), e.runMs, Date.now() - started);
   } finally {
     release();
+    // The copy is as big as the repository; the checkout stays (a resumed bench needs it), and out/ and verifier/.
+    await fs.rm(tree, { recursive: true, force: true });
   }
 }
 
@@ -193,6 +188,10 @@ async function evaluate(ctx: TaskContext, task: BenchTask, e: Evaluation): Promi
 function openNetwork(ctx: TaskContext, runId: string): Promise<CommandEgress | undefined> {
   const egress: RunEgress = { ...ctx.egress, runId, bus: new EventBus(), tracesDir: ctx.tracesDir };
   return commandEgress({ egress, runtime: ctx.runtime, stepId: EVALUATE_STEP, attempt: 1 }, { network: 'open' });
+}
+
+function cancelled(runId: string | null, runMs: number | null, evalMs: number | null): TaskResult {
+  return { runId, verdict: infrastructureVerdict('cancelled'), runMs, evalMs, cancelled: true };
 }
 
 function settled(runId: string | null, verdict: Verdict, runMs: number | null, evalMs: number | null): TaskResult {
