@@ -73,7 +73,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const workers = options.workers ?? runtime.max_concurrent_workers;
   const store = options.openStore();
   try {
-    claim(store, benchId, options.dataset);
+    claim(store, benchId, options.dataset, { pipeline, agent: flagsJson(flags) });
     store.bench.open({
       id: benchId,
       dataset: path.resolve(options.dataset),
@@ -121,8 +121,16 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   }
 }
 
-/** A bench another live process drives is not taken over; one of another dataset is not mixed into. */
-function claim(store: Store, benchId: string, dataset: string): void {
+/**
+ * A bench another live process drives is not taken over; one of another dataset, pipeline or agent is not mixed
+ * into (its tasks' outcomes would no longer be comparable).
+ */
+function claim(
+  store: Store,
+  benchId: string,
+  dataset: string,
+  runs: { pipeline: string; agent: Record<string, string | string[]> },
+): void {
   const existing = store.bench.get(benchId);
   if (!existing) return;
   const live =
@@ -138,6 +146,13 @@ function claim(store: Store, benchId: string, dataset: string): void {
   if (existing.dataset !== path.resolve(dataset)) {
     throw new WaveError('usage', `bench ${benchId} runs dataset ${existing.dataset}, not ${path.resolve(dataset)}`, {
       hint: 'give another --bench-id for another dataset',
+    });
+  }
+  const { workers: _workers, ...agent } = existing.options;
+  if (existing.pipeline !== runs.pipeline || JSON.stringify(agent) !== JSON.stringify(runs.agent)) {
+    const was = `${existing.pipeline} ${JSON.stringify(agent)}`;
+    throw new WaveError('usage', `bench ${benchId} runs ${was}, not ${runs.pipeline} ${JSON.stringify(runs.agent)}`, {
+      hint: 'give the same --pipeline, --adapter and --model, or another --bench-id',
     });
   }
 }
