@@ -34,9 +34,10 @@ function unresolved(reason: string, tests: JsonObject | null = null, reward: num
  * limit did is an error of its class.
  */
 export function verdictOfRun(run: RunEnd): Verdict | undefined {
-  if (run.status === 'completed') return undefined;
   const reason = run.error ?? `run ${run.status}`;
+  // The limit is the task's rule: a run that ends as it strikes (or finishes past it) did not make it in time.
   if (run.agentTimedOut) return error('timeout', `the task's agent time limit stopped the run: ${reason}`);
+  if (run.status === 'completed') return undefined;
   if (run.status === 'cancelled') return error('infrastructure', reason);
   if (run.contractFailure || run.failureClass === 'contract') return error('contract', reason);
   switch (run.failureClass) {

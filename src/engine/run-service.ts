@@ -159,6 +159,8 @@ async function execute(
   const controller = new AbortController();
   const relay = () => controller.abort();
   options.signal?.addEventListener('abort', relay, { once: true });
+  // Aborted while the run was being set up (a bench task's time limit, an early Ctrl-C): no event will come.
+  if (options.signal?.aborted) controller.abort();
   let summary: ExecutionSummary;
   try {
     summary = await executeTreeRun(tree, {

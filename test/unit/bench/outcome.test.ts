@@ -37,6 +37,8 @@ describe('verdict of a run', () => {
     assert.equal(cls(failed('internal')), 'error/infrastructure');
     const limit = verdictOfRun({ status: 'cancelled', contractFailure: false, agentTimedOut: true });
     assert.equal(cls(limit), 'error/timeout');
+    const late = verdictOfRun({ status: 'completed', contractFailure: false, agentTimedOut: true });
+    assert.equal(cls(late), 'error/timeout');
   });
 
   it('an agent or command that failed on its own is a wrong answer', () => {
