@@ -2,8 +2,10 @@
 // load time and at run time — never a silent pass, which is what the original did with anything it did not know.
 import { CONTRACT_TYPES, ON_FAILURE_VALUES } from '../config/types.js';
 import { ContractConfigError } from './failure.js';
+import { agentReviewContract } from './agent-review.js';
 import { formatContract } from './format.js';
 import { jsonSchemaContract } from './json-schema.js';
+import { llmJudgeContract } from './llm-judge.js';
 import { markdownSpecContract } from './markdown-spec.js';
 import { nonEmptyFileContract } from './non-empty-file.js';
 import { unsafeRelativePath } from './source.js';
@@ -28,6 +30,8 @@ const registry: Registry = {
   source_diff: sourceDiffContract,
   test_diff: testDiffContract,
   test_count_baseline: testCountBaselineContract,
+  agent_review: agentReviewContract,
+  llm_judge: llmJudgeContract,
 };
 
 export const knownContractTypes: readonly ContractType[] = CONTRACT_TYPES;
@@ -62,7 +66,21 @@ export function validateContractSpec(spec: unknown): string[] {
       `${typed.type}: on_failure '${showValue(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`,
     );
   }
-  problems.push(...foreignKeys(typed), ...registry[input.type].validate(typed));
+  problems.push(...foreignKeys(typed), ...reworkKeys(typed), ...registry[input.type].validate(typed));
+  return problems;
+}
+
+/** rework_step goes with on_failure: rework (and back); the rest of the rework keys tune it. */
+function reworkKeys(spec: ContractInput): string[] {
+  const problems: string[] = [];
+  const rework = spec.on_failure === 'rework';
+  if (rework && typeof spec.rework_step !== 'string') {
+    problems.push(`${spec.type}: on_failure rework needs rework_step: <a rework_only step>`);
+  }
+  if (!rework && spec.rework_step !== undefined) problems.push(`${spec.type}: rework_step needs on_failure: rework`);
+  for (const key of ['max_retries', 'convergence_window', 'convergence_min_improvement']) {
+    if (!rework && spec[key] !== undefined) problems.push(`${spec.type}: ${key} is only used with on_failure: rework`);
+  }
   return problems;
 }
 
