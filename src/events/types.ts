@@ -17,9 +17,10 @@ export type FailureClass =
   | 'quota' // the step left more in /wave/out than resources.out_size / out_files allow
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
+  | 'rejected' // a contract with on_failure: rejected failed: the run ends rejected, nothing is retried
   | 'unknown';
 
-export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
+export type RunFinalStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
 
 interface EventBase {
   runId: string;

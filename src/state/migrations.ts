@@ -143,6 +143,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_parent ON runs (parent_run_id, parent_step_id, item_index);
     `,
   },
+  {
+    version: 6,
+    name: 'rejected runs (contract on_failure: rejected)',
+    sql: `
+      -- A run a contract rejected ends with status 'failed' and rejected = 1, which reads as the status 'rejected'
+      -- (state/rows.ts): a column, because SQLite cannot widen the status CHECK without rebuilding the table.
+      ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0 CHECK (rejected IN (0, 1));
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
