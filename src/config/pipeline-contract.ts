@@ -73,22 +73,18 @@ export function checkContract(c: Contract, at: DocPath, stepId: string, outputs:
   if (c.timeout !== undefined && parseDuration(c.timeout) === undefined) {
     report(ctx, 'error', `${label}: timeout '${c.timeout}' is not a duration`, [...at, 'timeout']);
   }
-  if (c.schema_path !== undefined) {
-    const resolved = resolveProjectPath(c.schema_path, ctx.projectDir);
+  for (const key of ['schema_path', 'criteria_path'] as const) {
+    const file = c[key];
+    if (file === undefined) continue;
+    const resolved = resolveProjectPath(file, ctx.projectDir);
     if (resolved.refused) {
-      report(
-        ctx,
-        'error',
-        `${label}: schema_path '${c.schema_path}' ${resolved.refused}`,
-        [...at, 'schema_path'],
-        CONTAINED_PATH_HINT,
-      );
+      report(ctx, 'error', `${label}: ${key} '${file}' ${resolved.refused}`, [...at, key], CONTAINED_PATH_HINT);
     } else if (!resolved.exists) {
       report(
         ctx,
         'error',
-        `${label}: schema_path '${c.schema_path}' not found (looked for ${resolved.path})`,
-        [...at, 'schema_path'],
+        `${label}: ${key} '${file}' not found (looked for ${resolved.path})`,
+        [...at, key],
         'paths are relative to the project folder; .wave/… falls back to the embedded defaults',
       );
     }

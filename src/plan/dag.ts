@@ -8,6 +8,7 @@ import { StepGraph } from './graph.js';
 import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
+import { checkJudgedContracts } from './judged-contracts.js';
 import { checkWorktrees } from './worktrees.js';
 
 export { StepGraph };
@@ -90,6 +91,13 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
   checkPipelineOutputs(pipeline, graph, error);
   problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
   problems.push(...checkDiffContexts(graph, file, opts.locate));
+  problems.push(
+    ...checkJudgedContracts(graph, {
+      file,
+      ...(opts.locate ? { locate: opts.locate } : {}),
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+    }),
+  );
   return { problems, levels };
 }
 
