@@ -17,6 +17,7 @@ import { testSuiteContract } from './test-suite.js';
 import { typescriptInterfaceContract } from './typescript-interface.js';
 import type { ContractDefinition, ContractInput, ContractSpec, ContractType, OnFailure, ResolvePath } from './types.js';
 import { showValue } from '../config/problems.js';
+import { reworkProblems } from '../config/pipeline-contract.js';
 
 type Registry = { [T in ContractType]: ContractDefinition<Extract<ContractSpec, { type: T }>> };
 
@@ -70,18 +71,9 @@ export function validateContractSpec(spec: unknown): string[] {
   return problems;
 }
 
-/** rework_step goes with on_failure: rework (and back); the rest of the rework keys tune it. */
+/** The rework keys, as the pipeline loader checks them. */
 function reworkKeys(spec: ContractInput): string[] {
-  const problems: string[] = [];
-  const rework = spec.on_failure === 'rework';
-  if (rework && typeof spec.rework_step !== 'string') {
-    problems.push(`${spec.type}: on_failure rework needs rework_step: <a rework_only step>`);
-  }
-  if (!rework && spec.rework_step !== undefined) problems.push(`${spec.type}: rework_step needs on_failure: rework`);
-  for (const key of ['max_retries', 'convergence_window', 'convergence_min_improvement']) {
-    if (!rework && spec[key] !== undefined) problems.push(`${spec.type}: ${key} is only used with on_failure: rework`);
-  }
-  return problems;
+  return reworkProblems(spec).map((problem) => `${spec.type}: ${problem}`);
 }
 
 /** A validated spec, or a ContractConfigError listing every problem. */
