@@ -107,16 +107,25 @@ describe('llm_judge', () => {
   });
 
   it('a criterion the judge skipped counts as failed; results match by text before position', () => {
-    const answer = {
+    const swapped = {
       criteria_results: [
-        { criterion: 'c', pass: true, reasoning: '' },
-        { criterion: 'zz', pass: true },
+        { criterion: 'b', pass: false },
+        { criterion: 'a', pass: true },
       ],
     };
-    const j = scoreJudgement(['a', 'b', 'c'], answer, 0.5);
     assert.deepEqual(
-      j.results.map((r) => r.pass),
-      [true, true, true].map((_, i) => (i !== 0 ? true : true)),
+      scoreJudgement(['a', 'b'], swapped, 0.5).results.map((r) => r.pass),
+      [true, false],
+    );
+    const reworded = {
+      criteria_results: [
+        { criterion: 'A.', pass: true },
+        { criterion: 'B.', pass: false },
+      ],
+    };
+    assert.deepEqual(
+      scoreJudgement(['a', 'b'], reworded, 0.5).results.map((r) => r.pass),
+      [true, false],
     );
     const missing = scoreJudgement(['a', 'b', 'c', 'd'], { criteria_results: [] }, 0.5);
     assert.deepEqual([missing.score, missing.results[0]?.reasoning], [0, 'the judge did not judge this criterion']);
