@@ -114,7 +114,8 @@ export const agentReviewContract: ContractDefinition<AgentReviewSpec> = {
     const criteria = spec.criteria_path ? ` against the criteria in \`${spec.criteria_path}\`` : '';
     return (
       `After you finish, a separate reviewer (persona \`${spec.persona}\`) judges your outputs${criteria}, ` +
-      'read-only, and returns a verdict (pass, fail or warn) with issues and suggestions. A fail verdict fails this check.'
+      'read-only, and returns a verdict (pass, fail or warn) with issues and suggestions. ' +
+      'A fail verdict fails this check.'
     );
   },
 };

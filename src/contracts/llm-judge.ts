@@ -83,7 +83,8 @@ export function judgeRequest(spec: LlmJudgeSpec, rel: string, content: string): 
 }
 
 function failedErrors(j: Judgement, threshold: number): ContractError[] {
-  const head = `judge score ${j.score.toFixed(2)} is below the threshold ${threshold}${j.summary ? `: ${j.summary}` : ''}`;
+  const summary = j.summary ? `: ${j.summary}` : '';
+  const head = `judge score ${j.score.toFixed(2)} is below the threshold ${threshold}${summary}`;
   const failed = j.results
     .filter((r) => !r.pass)
     .map((r) => ({ path: '', message: `criterion not met: ${r.criterion}${r.reasoning ? ` (${r.reasoning})` : ''}` }));
@@ -136,6 +137,7 @@ export const llmJudgeContract: ContractDefinition<LlmJudgeSpec> = {
   async describe(spec) {
     const threshold = spec.threshold ?? 1;
     const list = spec.criteria.map((c) => `- ${c}`).join('\n');
-    return `A judge model reads your output and checks these criteria; at least ${Math.round(threshold * 100)}% must be met:\n\n${list}`;
+    const share = `${Math.round(threshold * 100)}%`;
+    return `A judge model reads your output and checks these criteria; at least ${share} must be met:\n\n${list}`;
   },
 };

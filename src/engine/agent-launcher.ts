@@ -322,7 +322,10 @@ async function userPrompt(
   if (promptContext) prompt += `\n\n${promptContext}`;
   if (request.rework) {
     const file = `${SANDBOX_PATHS.in}/${REWORK_IN}/${REWORK_FEEDBACK_FILE}`;
-    prompt += `\n\n## Rework\nThe outputs of step ${request.rework.of} failed their checks (round ${request.rework.round}). They are in ${SANDBOX_PATHS.out}: fix them there. The failures (also in ${file}):\n\n${request.rework.feedback}\n`;
+    const { of, round, feedback } = request.rework;
+    prompt +=
+      `\n\n## Rework\nThe outputs of step ${of} failed their checks (round ${round}). They are in ` +
+      `${SANDBOX_PATHS.out}: fix them there. The failures (also in ${file}):\n\n${feedback}\n`;
   }
   if (request.previousFailure) {
     prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;

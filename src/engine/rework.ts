@@ -7,13 +7,7 @@ import path from 'node:path';
 import type { Contract, Step } from '../config/types.js';
 import { describeFailures, runContracts, type ContractContext, type ContractsRun } from '../contracts/index.js';
 import { copyArtifact } from '../workspace/artifacts.js';
-import {
-  failure,
-  type AttemptFailure,
-  type AttemptOutcome,
-  type AttemptRequest,
-  type ReworkInput,
-} from './attempt.js';
+import { failure, type AttemptFailure, type AttemptOutcome, type AttemptRequest, type ReworkInput } from './attempt.js';
 import {
   DEFAULT_CONVERGENCE_MIN_IMPROVEMENT,
   DEFAULT_CONVERGENCE_WINDOW,

@@ -7,7 +7,7 @@
 // - rework is refused where Wave cannot do it yet: a step that changes code, an iterated step.
 import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
-import type { DocPath, Locator, Manifest, Step } from '../config/types.js';
+import type { DocPath, Locator, Manifest } from '../config/types.js';
 import type { StepGraph } from './graph.js';
 import { writesCode } from './worktrees.js';
 
@@ -61,7 +61,8 @@ export function checkJudgedContracts(graph: StepGraph, opts: JudgedCheckOptions)
       }
       if (step.iterate) error(`${label}: rework of an iterated step is not supported yet`, at);
       if (!target) {
-        const message = `${label}: rework_step '${c.rework_step}' is not a step${didYouMean(c.rework_step, graph.byId.keys())}`;
+        const guess = didYouMean(c.rework_step, graph.byId.keys());
+        const message = `${label}: rework_step '${c.rework_step}' is not a step${guess}`;
         error(message, at);
         return;
       }
@@ -99,8 +100,8 @@ export function checkJudgedContracts(graph: StepGraph, opts: JudgedCheckOptions)
     const upstream = graph.ancestorsOf(judged);
     for (const dep of graph.depsOf(step.id)) {
       if (!upstream.has(dep)) {
-        const message = `step '${step.id}' depends on '${dep}', which is not upstream of '${judged}' (the step it reworks)`;
-        error(message, [['steps', index, 'dependencies']]);
+        const why = `which is not upstream of '${judged}' (the step it reworks)`;
+        error(`step '${step.id}' depends on '${dep}', ${why}`, [['steps', index, 'dependencies']]);
       }
     }
   });

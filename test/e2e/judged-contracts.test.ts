@@ -74,7 +74,9 @@ steps:
           rework_step: fix
   - id: fix
     rework_only: true
-    exec: {type: command, script: "grep -q 'missing summary' \\"$WAVE_REWORK_FEEDBACK\\" && echo '## Summary' >> /wave/out/report.md"}
+    exec:
+      type: command
+      script: "grep -q 'missing summary' \\"$WAVE_REWORK_FEEDBACK\\" && echo '## Summary' >> /wave/out/report.md"
 `;
 
 const judged = (id: string) => `kind: WavePipeline

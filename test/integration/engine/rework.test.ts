@@ -36,7 +36,11 @@ const reworked = (fix: string, maxRetries = 2) => `  - id: draft
     retry: {max_attempts: 1}
     handover:
       contracts:
-        - {type: test_suite, command: "grep -q FIXED /wave/out/report.md", on_failure: rework, rework_step: fix, max_retries: ${maxRetries}}
+        - type: test_suite
+          command: "grep -q FIXED /wave/out/report.md"
+          on_failure: rework
+          rework_step: fix
+          max_retries: ${maxRetries}
   - id: fix
     rework_only: true
     exec: {type: command, script: ${JSON.stringify(fix)}}
@@ -65,7 +69,8 @@ describe('contract on_failure rework and rejected', { skip }, () => {
   test('the rework step fixes the report from the feedback; every contract passes in round 2', () => {
     // It starts from draft's report (in its /wave/out) and reads why it failed in $WAVE_REWORK_FEEDBACK.
     const fix =
-      'grep -q test_suite "$WAVE_REWORK_FEEDBACK" && grep -q draft /wave/out/report.md && echo FIXED >> /wave/out/report.md';
+      'grep -q test_suite "$WAVE_REWORK_FEEDBACK" && grep -q draft /wave/out/report.md && ' +
+      'echo FIXED >> /wave/out/report.md';
     const { res, status, step, events } = run('rework-fixed', reworked(fix));
     assert.equal(res.status, 0, res.stderr + res.stdout.slice(-2000));
     assert.equal(status.status, 'completed');
@@ -91,7 +96,7 @@ describe('contract on_failure rework and rejected', { skip }, () => {
     assert.equal(step('publish')?.status, 'skipped');
   });
 
-  test('on_failure rejected ends the run rejected (exit code 8) with no retry; a rework step not asked is skipped', () => {
+  test('on_failure rejected ends the run rejected (exit 8) without a retry; an unasked rework step is skipped', () => {
     const steps = `  - id: judge
     exec: {type: command, script: "touch /wave/out/verdict.txt"}
     output_artifacts: [{name: verdict, path: verdict.txt}]

@@ -22,7 +22,8 @@ const cmd = (id: string, extra = '') => `  - {id: ${id}, type: command, script: 
 const judged = (target: string, extra = '') =>
   cmd(
     'draft',
-    `, output_artifacts: [{name: o, path: o.md}], handover: {contract: {type: non_empty_file, on_failure: rework, rework_step: ${target}}}${extra}`,
+    `, output_artifacts: [{name: o, path: o.md}], ` +
+      `handover: {contract: {type: non_empty_file, on_failure: rework, rework_step: ${target}}}${extra}`,
   );
 
 describe('rework: wave validate', () => {
@@ -109,7 +110,8 @@ describe('rework: wave validate', () => {
 
 describe('judged contracts: wave validate', () => {
   const review = (persona: string, extra = '') =>
-    `  - id: a\n    persona: navigator\n    exec: {type: prompt, source: hi}\n    output_artifacts: [{name: o, path: o.md}]\n` +
+    `  - id: a\n    persona: navigator\n    exec: {type: prompt, source: hi}\n` +
+    `    output_artifacts: [{name: o, path: o.md}]\n` +
     `    handover:\n      contracts:\n        - {type: agent_review, persona: ${persona}${extra}}\n`;
 
   it("a reviewer persona that is the step's own is refused at the persona", async () => {
