@@ -121,7 +121,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
         )
       : await agentInvocation(deps, step, templates, request, await renderDiffContext(deps, graph, step));
 
-  const judges: JudgeEnv = { templates, nextCall: counter() };
+  const judges: JudgeEnv = { templates, nextCall: () => nextModelCall(deps, step.id) };
   try {
     return await runInvocation(deps, step, request, ws, invocation, judges, start);
   } finally {
@@ -294,7 +294,8 @@ async function runInvocation(
   if (checked.failure) return { ...checked.failure, ...base };
   const contracts = checked.run;
   if (!contracts.passed) {
-    const first = contracts.results.find((r) => r.hard);
+    // A rejection decides the run, whatever else failed before it.
+    const first = contracts.results.find((r) => r.outcome === 'rejected') ?? contracts.results.find((r) => r.hard);
     const reason = `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`;
     const cls = first?.outcome === 'rejected' ? 'rejected' : 'contract';
     return failure(cls, cls === 'rejected' ? `${reason} (on_failure: rejected)` : reason, {
@@ -322,9 +323,15 @@ interface JudgeEnv {
   nextCall: () => number;
 }
 
-function counter(): () => number {
-  let n = 0;
-  return () => ++n;
+const modelCalls = new WeakMap<StepRunnerDeps, Map<string, number>>();
+
+/** 1, 2, … per step of a run, across its attempts and rework rounds: each review or judgement is a new call. */
+function nextModelCall(deps: StepRunnerDeps, stepId: string): number {
+  const calls = modelCalls.get(deps) ?? new Map<string, number>();
+  modelCalls.set(deps, calls);
+  const n = (calls.get(stepId) ?? 0) + 1;
+  calls.set(stepId, n);
+  return n;
 }
 
 /** Every round's results are stored (a later round replaces an earlier one's) and evented; warnings too. */
