@@ -270,6 +270,11 @@ export interface CommandExec {
   image?: string;
 }
 
+/** `type: conditional` (graph mode): the step runs nothing; it routes by its edges on the outcome before it. */
+export interface ConditionalExec {
+  type: 'conditional';
+}
+
 /** `pipeline: <name>`: the step runs another pipeline of the project as a child run (DESIGN.md "A run is a tree"). */
 export interface PipelineExec {
   type: 'pipeline';
@@ -290,7 +295,7 @@ export interface PipelineExec {
   outputs?: Array<{ name: string; step: string; artifact: string }>;
 }
 
-export type Exec = PromptExec | CommandExec | PipelineExec;
+export type Exec = PromptExec | CommandExec | PipelineExec | ConditionalExec;
 
 /** `iterate:` the step runs once per item of a JSON array, each item an indexed child run. */
 export interface Iterate {
@@ -314,6 +319,27 @@ export interface Branch {
   on: string;
   /** Value → pipeline name or `skip`; `_default` when no value matches. */
   cases: Record<string, string>;
+}
+
+/**
+ * `strategy: {type: matrix}`: the step fans out over the items of a JSON file an upstream step wrote, each item an
+ * indexed child run (the step itself per item, or `child_pipeline`); with `dependency_key` the items run in tiers.
+ */
+export interface Matrix {
+  /** `<step>/<path>`: the upstream step and one of its output artifacts' paths (a JSON file). */
+  items_source: string;
+  /** A dot path to the array inside that document; the document itself when absent. */
+  item_key?: string;
+  /** At most this many items at once (the run's worker limit still counts every container); 0 or absent: all. */
+  max_concurrency?: number;
+  /** Tiers: the dot path to each item's id, and to the array of ids it depends on. Both or neither. */
+  item_id_key?: string;
+  dependency_key?: string;
+  /** Each item runs this pipeline (then exec is a pipeline exec of it) with the input `input_template` renders. */
+  child_pipeline?: string;
+  input_template?: string;
+  /** Without child_pipeline: what each item writes (the step's declared outputs); the step itself has none. */
+  item_outputs: OutputArtifact[];
 }
 
 /** `aggregate:` Wave merges the iterate children's outputs into one artifact of this step (no container). */
@@ -430,7 +456,23 @@ export interface Step {
   branch?: Branch;
   /** Runs only as the rework_step of another step's contract, never on its own. */
   rework_only?: boolean;
+  matrix?: Matrix;
+  /** Graph mode (plan/graph-mode.ts): where the walk goes after this step, first matching edge first. */
+  edges?: Edge[];
+  /** Graph mode: how many times the walk may visit this step (default DEFAULT_MAX_VISITS). */
+  max_visits?: number;
 }
+
+/** A graph-mode edge: to `target` (a step id, or GRAPH_COMPLETE) when `condition` holds (none: always). */
+export interface Edge {
+  target: string;
+  condition?: string;
+}
+/** The edge target that ends a graph-mode run successfully. */
+export const GRAPH_COMPLETE = '_complete';
+/** The original's defaults: visits of one step, and of all steps together, in one run. */
+export const DEFAULT_MAX_VISITS = 10;
+export const DEFAULT_MAX_STEP_VISITS = 50;
 
 export interface PipelineInput {
   source?: string;
@@ -449,6 +491,8 @@ export interface Pipeline {
   skills?: string[];
   /** Commands that must be on PATH in every step's image (engine/required-tools.ts checks them). */
   requires?: { tools?: string[] };
+  /** Graph mode: visits of all steps together in one run (default DEFAULT_MAX_STEP_VISITS). */
+  max_step_visits?: number;
   steps: Step[];
 }
 

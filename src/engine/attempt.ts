@@ -34,6 +34,8 @@ export interface AttemptRequest {
   /** A rework_only step's attempt: what it reworks and why (engine/rework.ts). */
   rework?: ReworkInput;
   signal: AbortSignal;
+  /** Graph mode: the step's visit in this run (1 for the first); the step's container has it as WAVE_VISIT. */
+  visit?: number;
 }
 
 /** What a rework attempt is given besides its own inputs (engine/rework.ts). */
@@ -71,6 +73,7 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'missing_input':
     case 'rejected': // a contract under on_failure: rejected said no; the run ends
     case 'cancelled':
+    case 'routing':
       return false;
   }
 }

@@ -13,13 +13,26 @@ import type { StepRunnerDeps } from './step-deps.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-function recordOf(deps: StepRunnerDeps, step: string, artifact: string): ArtifactRecord | undefined {
+function recordOf(
+  deps: Pick<StepRunnerDeps, 'store' | 'runId' | 'inputsRunId'>,
+  step: string,
+  artifact: string,
+): ArtifactRecord | undefined {
   return deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step).find((a) => a.name === artifact);
 }
 
-/** The JSON value a reference (`iterate.over`, `branch.on`) names, read from the upstream step's recorded artifact. */
-export function referencedValue(deps: StepRunnerDeps, step: Step, reference: string, key: string): Read<unknown> {
-  const ref = overReference(new StepGraph(deps.pipeline.steps), step, reference, key);
+/**
+ * The JSON value a reference (`iterate.over`, `branch.on`, a graph edge's condition) names, read from the step's
+ * recorded artifact (an upstream step's, or with `anyStep` any step's of this run).
+ */
+export function referencedValue(
+  deps: Pick<StepRunnerDeps, 'pipeline' | 'store' | 'runId' | 'inputsRunId'>,
+  step: Step,
+  reference: string,
+  key: string,
+  anyStep = false,
+): Read<unknown> {
+  const ref = overReference(new StepGraph(deps.pipeline.steps), step, reference, key, anyStep);
   if (!isOverReference(ref)) return { ok: false, reason: ref.message };
   const record = recordOf(deps, ref.step, ref.artifact);
   if (!record) return { ok: false, reason: `${key}: step '${ref.step}' wrote no '${ref.artifact}' in this run` };
@@ -38,19 +51,25 @@ export function iterateItems(deps: StepRunnerDeps, step: Step, over: string): Re
   return { ok: true, value: read.value };
 }
 
-/** The child's input: `input` rendered (with the item), `input_ref.from`'s artifact text, or this run's input. */
+/**
+ * The child's input: `input` rendered (with the item), `input_ref.from`'s artifact text (`<dependency>.<artifact>`;
+ * anything else is a literal), or this run's input.
+ */
 export async function childInput(
   deps: StepRunnerDeps,
   step: Step,
   exec: PipelineExec,
   item?: unknown,
-): Promise<string> {
+): Promise<Read<string>> {
   if (exec.input_ref) {
-    const [from, artifact, more] = exec.input_ref.from.split('.');
-    const record = from && artifact && more === undefined ? recordOf(deps, from, artifact) : undefined;
-    return record ? (await readFile(record.path, 'utf8')).trim() : exec.input_ref.from;
+    const { from: ref } = exec.input_ref;
+    const [from, artifact, more] = ref.split('.');
+    if (!from || !artifact || more !== undefined || !step.dependencies.includes(from)) return { ok: true, value: ref };
+    const record = recordOf(deps, from, artifact);
+    if (!record) return { ok: false, reason: `input_ref.from '${ref}': step '${from}' wrote no '${artifact}'` };
+    return { ok: true, value: (await readFile(record.path, 'utf8')).trim() };
   }
-  if (exec.input === undefined) return deps.input;
+  if (exec.input === undefined) return { ok: true, value: deps.input };
   const graph = new StepGraph(deps.pipeline.steps);
   const values = {
     input: deps.input,
@@ -68,7 +87,7 @@ export async function childInput(
     if (!read.ok) return { message: read.message };
     return typeof read.value === 'string' ? read.value : JSON.stringify(read.value);
   };
-  return renderTemplate(exec.input, ctx, `step '${step.id}' input`);
+  return { ok: true, value: renderTemplate(exec.input, ctx, `step '${step.id}' input`) };
 }
 
 /** config.inject: each `<step>.<artifact>` of this run, as the file the child's steps receive. */

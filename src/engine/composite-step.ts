@@ -15,7 +15,7 @@ import { childInput, injectedArtifacts, iterateItems, type Read, referencedValue
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
 
 export function isComposite(step: Step): boolean {
-  return step.exec.type === 'pipeline' || step.iterate !== undefined;
+  return step.exec.type === 'pipeline' || step.iterate !== undefined || step.matrix !== undefined;
 }
 
 export async function runCompositeAttempt(
@@ -71,7 +71,7 @@ function branchStep(deps: StepRunnerDeps, step: Step): Read<Step | undefined> {
 }
 
 /** The child run of one pipeline step (or one of its items). */
-async function specFor(
+export async function specFor(
   deps: StepRunnerDeps,
   step: Step,
   parent: RunParent,
@@ -85,11 +85,12 @@ async function specFor(
   const inherited = injectedArtifacts(deps, exec);
   if (!inherited.ok) return inherited;
   const input = await childInput(deps, step, exec, item?.value);
+  if (!input.ok) return input;
   const value: ChildSpec = {
     kind: 'pipeline',
     parent,
     pipeline: exec.pipeline,
-    input,
+    input: input.value,
     inherited: inherited.value,
     env: exec.env,
     ...(exec.timeoutMs === undefined ? {} : { timeoutMs: exec.timeoutMs }),
@@ -103,6 +104,7 @@ function childFailure(result: ChildResult): AttemptOutcome | undefined {
   return failure(
     result.failureClass ?? 'exit',
     `child run ${result.runId} failed: ${result.error ?? 'see its status'}`,
+    result.timeoutMs === undefined ? {} : { timeoutMs: result.timeoutMs },
   );
 }
 

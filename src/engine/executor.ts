@@ -38,6 +38,8 @@ export interface ExecutorOptions {
   maxWorkers: number;
   /** The run tree's shared worker limit; default: a pool of maxWorkers for this run alone. */
   pool?: WorkerPool;
+  /** This run's place in its tree (the step ids above it), for the pool's turns between siblings. */
+  lane?: readonly string[];
   store: Store;
   runAttempt: AttemptRunner;
   /** Aborting it cancels the run: running containers are stopped, pending steps are cancelled. */
@@ -118,7 +120,7 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     if (step.holdsWorker === false) return runAttempts(step);
     let release: () => void;
     try {
-      release = await pool.acquire(cancel.signal);
+      release = await pool.acquire(cancel.signal, [...(options.lane ?? []), step.id]);
     } catch {
       return 'not_started';
     }
@@ -168,11 +170,12 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         }
         continue;
       }
-      if (result.failureClass === 'timeout') {
+      // A step whose own limit stopped it timed out; one whose child run failed by a timeout failed.
+      if (result.failureClass === 'timeout' && result.timeoutMs !== undefined) {
         store.steps.timeOut(runId, step.id, {
           exitCode: result.exitCode,
           outputTail: result.outputTail,
-          timeoutMs: result.timeoutMs ?? 0,
+          timeoutMs: result.timeoutMs,
         });
       } else {
         store.steps.fail(runId, step.id, end);

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { projectFile, type LoadedManifest } from '../config/index.js';
 import type { Step } from '../config/types.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { RunRecord, Store } from '../state/index.js';
@@ -12,6 +13,7 @@ import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentContext, AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { executeGraphRun } from './graph-run.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
@@ -50,6 +52,8 @@ export interface TreeRun {
   reusedFrom?: string;
   inherited?: StepRunnerDeps['inherited'];
   extraEnv?: StepRunnerDeps['extraEnv'];
+  /** The step ids above this run in the tree (none for the root). */
+  lane?: readonly string[];
 }
 
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
@@ -84,7 +88,7 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     sandbox: tree.sandbox,
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
-    children: childRuns(tree, run.runWorkspace.source),
+    children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
     stepStarts: new Map(prepared.executorSteps.map((s) => [s.id, s.start])),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
@@ -92,16 +96,20 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     ...(run.inherited ? { inherited: run.inherited } : {}),
     ...(run.extraEnv ? { extraEnv: run.extraEnv } : {}),
   });
+  const execution = {
+    runId,
+    steps: prepared.executorSteps,
+    maxWorkers: tree.pool.size,
+    pool: tree.pool,
+    ...(run.lane ? { lane: run.lane } : {}),
+    store: tree.store,
+    runAttempt,
+    signal: run.signal,
+  };
   try {
-    return await executeRun({
-      runId,
-      steps: prepared.executorSteps,
-      maxWorkers: tree.pool.size,
-      pool: tree.pool,
-      store: tree.store,
-      runAttempt,
-      signal: run.signal,
-    });
+    return isGraphPipeline(prepared.steps)
+      ? await executeGraphRun({ ...execution, pipeline: { ...pipeline.pipeline, steps: prepared.steps } })
+      : await executeRun(execution);
   } finally {
     await agents?.close?.();
   }
@@ -116,7 +124,7 @@ function needsAgents(step: Step): boolean {
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
-function childRuns(tree: RunTree, source: string): ChildRuns {
+function childRuns(tree: RunTree, source: string, parentLane: readonly string[]): ChildRuns {
   const pipelines = new Map<string, Promise<Prepared>>();
   // Each child pipeline is read and checked once per run, however many items run it.
   const prepare = (name: string): Promise<Prepared> => {
@@ -153,6 +161,7 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
             controller.abort();
           }, timeoutMs)
         : undefined;
+      const lane = [...parentLane, spec.parent.stepId];
       let summary: ExecutionSummary;
       try {
         summary =
@@ -165,8 +174,9 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
                 signal: controller.signal,
                 inherited: spec.inherited,
                 extraEnv: spec.env,
+                lane,
               })
-            : await executeItem(tree, spec as ItemSpec, plan, runId, runWorkspace, controller.signal);
+            : await executeItem(tree, spec as ItemSpec, plan, { runId, runWorkspace, lane }, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -176,10 +186,10 @@ function childRuns(tree: RunTree, source: string): ChildRuns {
   };
 }
 
-/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+/** An iterate or matrix item of a prompt or command step: a run of that one step, with its item's outputs. */
 function itemStep(step: Step): Step {
-  const { iterate, aggregate: _aggregate, ...rest } = step;
-  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+  const { iterate, aggregate: _aggregate, matrix, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? matrix?.item_outputs ?? step.output_artifacts };
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
@@ -206,8 +216,7 @@ async function executeItem(
   tree: RunTree,
   spec: ItemSpec,
   plan: ChildPlan,
-  runId: string,
-  runWorkspace: RunWorkspace,
+  { runId, runWorkspace, lane }: { runId: string; runWorkspace: RunWorkspace; lane: readonly string[] },
   signal: AbortSignal,
 ): Promise<ExecutionSummary> {
   const [step] = plan.steps as [Step];
@@ -227,6 +236,7 @@ async function executeItem(
     steps: plan.executorSteps,
     maxWorkers: tree.pool.size,
     pool: tree.pool,
+    lane,
     store: tree.store,
     runAttempt,
     signal,
@@ -268,7 +278,7 @@ function finishChild(store: Store, runId: string, summary: ExecutionSummary, tim
   if (timedOutMs !== undefined) {
     const error = `timed out after ${Math.round(timedOutMs / 1000)} s (config.timeout)`;
     store.runs.finish(runId, 'failed', { error });
-    return { runId, status: 'failed', error, failureClass: 'timeout', reused: false };
+    return { runId, status: 'failed', error, failureClass: 'timeout', timeoutMs: timedOutMs, reused: false };
   }
   store.runs.finish(runId, summary.status, summary.error ? { error: summary.error } : {});
   return {

@@ -62,6 +62,8 @@ export interface ChildResult {
   status: 'completed' | 'failed' | 'cancelled' | 'rejected';
   error?: string;
   failureClass?: FailureClass;
+  /** Set when config.timeout stopped it: the limit. */
+  timeoutMs?: number;
   /** It had completed before (a resumed parent): nothing ran again. */
   reused: boolean;
 }

@@ -50,6 +50,7 @@ import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
 import { isComposite, runCompositeAttempt } from './composite-step.js';
+import { runMatrixAttempt } from './matrix-step.js';
 
 export type { StepRunnerDeps } from './step-deps.js';
 
@@ -70,6 +71,7 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
   };
   async function attemptOf(step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
     try {
+      if (step.matrix) return await runMatrixAttempt(deps, step, step.matrix, request);
       if (isComposite(step)) return await runCompositeAttempt(deps, step, request);
       return await runAttempt(deps, step, request);
     } catch (err) {
@@ -152,6 +154,7 @@ async function runInvocation(
       WAVE_STEP_ID: step.id,
       WAVE_ATTEMPT: String(request.attempt),
       ...(request.rework ? { WAVE_REWORK_FEEDBACK: `${SANDBOX_PATHS.in}/${REWORK_IN}/${REWORK_FEEDBACK_FILE}` } : {}),
+      ...(request.visit === undefined ? {} : { WAVE_VISIT: String(request.visit) }),
     },
     mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
     labels: { run: runId, step: step.id, attempt: request.attempt },

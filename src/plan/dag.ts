@@ -10,6 +10,7 @@ import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
 import { checkJudgedContracts } from './judged-contracts.js';
 import { checkWorktrees } from './worktrees.js';
+import { checkGraphMode } from './graph-mode.js';
 
 export { StepGraph };
 
@@ -98,6 +99,7 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       ...(opts.manifest ? { manifest: opts.manifest } : {}),
     }),
   );
+  problems.push(...checkGraphMode(pipeline, graph, { file, locate: opts.locate, source: opts.source }));
   return { problems, levels };
 }
 

@@ -21,6 +21,10 @@ export function listRuns(db: StateDb, query: ListRunsQuery): RunRecord[] {
     params.push(query.pipeline);
   }
   if (query.topLevel) where.push('parent_run_id IS NULL');
+  if (query.createdAfter !== undefined) {
+    where.push('created_at >= ?');
+    params.push(query.createdAfter);
+  }
   params.push(query.limit ?? 20);
   const sql =
     `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ` +

@@ -114,4 +114,6 @@ export interface ListRunsQuery {
   pipeline?: string;
   /** Only runs nobody started (no parent run); child runs are listed under their root's status. */
   topLevel?: boolean;
+  /** Only runs created at or after this ISO time. */
+  createdAfter?: string;
 }

@@ -26,6 +26,7 @@ const RANK: Record<string, number> = {
   model: 4,
   engine: 5,
   cli: 6,
+  serve: 6, // the dashboard sits beside the CLI: it reads state and calls the engine's services like it
 };
 
 /**
@@ -37,6 +38,7 @@ const PEERS: Record<string, readonly string[]> = {
   sandbox: ['events'], // the egress log's records are events
   workspace: ['sandbox'], // artifacts are read with the sandbox's path-safe collection walk
   images: ['sandbox'], // images are built and checked through the sandbox's one Docker façade
+  cli: ['serve'], // `wave serve` starts the dashboard
 };
 
 /**
@@ -46,6 +48,7 @@ const PEERS: Record<string, readonly string[]> = {
 const APART: Record<string, readonly string[]> = {
   engine: ['model'],
   cli: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // the CLI renders; services do the work
+  serve: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // so does the dashboard
 };
 
 function sourceFiles(dir: string): string[] {

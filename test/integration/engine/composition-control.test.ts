@@ -1,11 +1,18 @@
 // Control flow of the run tree end to end with command steps in real containers: a branch step runs the case its
 // upstream value picks as a child run (with its input, config.env and config.inject, its outputs seen by status),
-// skips with `skip`, and fails naming the value and the cases when none matches.
+// skips with `skip`, and fails naming the value and the cases when none matches. One worker limit is shared in
+// turns: a step next to a parallel iterate does not wait for all its items.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
-import { createCommandProject, runIdOf, runStatus, writePipeline } from '../../support/command-project.js';
+import {
+  createCommandProject,
+  ndjsonEvents,
+  runIdOf,
+  runStatus,
+  writePipeline,
+} from '../../support/command-project.js';
 import { runWave } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();
@@ -82,5 +89,40 @@ describe('branch with command steps', { skip }, () => {
       route(unmatched.s)?.error ?? '',
       /branch\.on \{\{ steps\.triage\.output\.size \}\} is 'huge', which no case matches \(cases: small, none\)/,
     );
+  });
+});
+
+describe('one worker for the tree, in turns', { skip }, () => {
+  test('a step that becomes ready while 6 items wait starts after at most 2 of them, not after all', () => {
+    // slow holds the one worker while fan's 6 items queue; side, ready when slow ends, takes the next turn
+    // after fan's (first come, first served would run all 6 items first).
+    writePipeline(
+      dir,
+      'turns',
+      `  - id: list
+    exec: {type: command, script: "echo '{\\"items\\": [1,2,3,4,5,6]}' > /wave/out/list.json"}
+    output_artifacts: [{name: list, path: list.json}]
+  - id: fan
+    dependencies: [list]
+    iterate: {over: "{{ steps.list.artifacts.list.items }}", mode: parallel}
+    exec: {type: command, script: "true"}
+  - id: slow
+    dependencies: [list]
+    exec: {type: command, script: "sleep 2"}
+  - id: side
+    dependencies: [slow]
+    exec: {type: command, script: "true"}
+`,
+    );
+    const res = runWave(['run', 'turns', '--max-workers', '1', '-o', 'json'], dir);
+    assert.equal(res.status, 0, res.stderr + res.stdout.slice(-2000));
+    const starts = ndjsonEvents<{ type: string; stepId?: string; itemIndex?: number }>(res.stdout).filter(
+      (e) => e.type === 'step_started',
+    );
+    const side = starts.findIndex((e) => e.stepId === 'side');
+    const itemsBefore = starts.slice(0, side).filter((e) => e.itemIndex !== undefined).length;
+    const itemsAfter = starts.slice(side).filter((e) => e.itemIndex !== undefined).length;
+    assert.ok(itemsBefore <= 2, `${itemsBefore} items started before side`);
+    assert.equal(itemsBefore + itemsAfter, 6);
   });
 });

@@ -224,6 +224,47 @@ steps:
     assert.equal(stepOf(s, 'sub')?.children?.[0]?.status, 'failed');
   });
 
+  test("input_ref.from gives the child an artifact's text (or fails naming it); config.timeout stops the child", async () => {
+    writePipeline(
+      dir,
+      'echo-input',
+      '  - id: inner\n    exec: {type: command, script: "[ \\"$WAVE_INPUT\\" = from-the-note ]"}\n',
+    );
+    writePipeline(dir, 'sleeps', '  - id: inner\n    exec: {type: command, script: "sleep 60"}\n');
+    writePipeline(
+      dir,
+      'refs',
+      `  - id: note
+    exec: {type: command, script: "echo from-the-note > /wave/out/note.txt"}
+    output_artifacts: [{name: note, path: note.txt}]
+  - id: fed
+    dependencies: [note]
+    pipeline: echo-input
+    input_ref: {from: note.note}
+  - id: wrong
+    dependencies: [note]
+    pipeline: echo-input
+    input_ref: {from: note.missing}
+    retry: {on_failure: continue}
+  - id: bounded
+    dependencies: [fed]
+    pipeline: sleeps
+    config: {timeout: 2s}
+`,
+    );
+    const res = runWave(['run', 'refs', '-o', 'json'], dir);
+    assert.equal(res.status, 3, res.stderr + res.stdout.slice(-3000));
+    const runId = runIdOf(res.stdout);
+    const s = status(runId);
+    assert.equal(stepOf(s, 'fed')?.status, 'completed', 'the child saw the artifact text as its input');
+    assert.equal(stepOf(s, 'wrong')?.error, "input_ref.from 'note.missing': step 'note' wrote no 'missing'");
+    assert.equal(stepOf(s, 'bounded')?.status, 'timed_out');
+    assert.equal(stepOf(s, 'bounded')?.error, 'timed out after 2000 ms');
+    assert.equal(stepOf(s, 'bounded')?.children?.[0]?.status, 'failed');
+    assert.equal(stepOf(s, 'bounded')?.children?.[0]?.error, 'timed out after 2 s (config.timeout)');
+    assert.deepEqual(await treeContainers(runId), [], 'the timed-out child left no container');
+  });
+
   test("a sub-pipeline's requires.tools are checked in its images before its first step", () => {
     writeFileSync(
       path.join(dir, '.wave', 'pipelines', 'needs-tool.yaml'),

@@ -193,7 +193,7 @@ describe('pipeline problems (position and message)', () => {
   });
 
   it('a step of a kind Wave does not run yet: one error, not "missing exec" or "needs a persona"', async () => {
-    // loop, gates and graph edges are refused (pipeline, iterate, aggregate and branch run: sub-pipelines.test.ts).
+    // loop and gates are refused (pipeline, iterate, aggregate, branch and graph edges run: sub-pipelines.test.ts, graph-mode.test.ts).
     const yaml = pipelineYaml(`  - id: again
     loop: {max_iterations: 2}
     input: "{{ input }}"
@@ -216,9 +216,7 @@ describe('pipeline problems (position and message)', () => {
     const problems = await problemsOf(yaml);
     assert.deepEqual(
       problems.map((p) => `${brief(p)} | ${p.hint}`),
-      [
-        "11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue",
-      ],
+      ["11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue"],
     );
   });
 

@@ -34,6 +34,7 @@ describe('migrations', () => {
       'runs',
       'schema_migrations',
       'steps',
+      'visits',
     ]);
   });
 
