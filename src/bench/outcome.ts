@@ -1,7 +1,7 @@
 // A task's verdict from what happened to it, as data: the run's end (the agent's work), then the evaluation's.
 // 'resolved' and 'unresolved' are answers; 'error' is a task the infrastructure failed, by class, so a report
 // never counts a timeout or a broken image as a wrong answer (nor as a right one).
-import type { FailureClass } from '../events/types.js';
+import type { FailureClass, RunFinalStatus } from '../events/types.js';
 import type { SandboxStatus } from '../sandbox/types.js';
 import type { BenchVerdict, JsonObject } from '../state/index.js';
 import type { TaskJudge } from './types.js';
@@ -12,7 +12,8 @@ export type InfraClass = (typeof INFRA_CLASSES)[number];
 export type Verdict = Pick<BenchVerdict, 'outcome' | 'failureClass' | 'reason' | 'reward' | 'tests'>;
 
 export interface RunEnd {
-  status: 'completed' | 'failed' | 'cancelled';
+  /** rejected (a contract's on_failure: rejected) counts as a contract failure. */
+  status: RunFinalStatus;
   failureClass?: FailureClass | undefined;
   contractFailure: boolean;
   error?: string | undefined;
@@ -39,7 +40,9 @@ export function verdictOfRun(run: RunEnd): Verdict | undefined {
   if (run.agentTimedOut) return error('timeout', `the task's agent time limit stopped the run: ${reason}`);
   if (run.status === 'completed') return undefined;
   if (run.status === 'cancelled') return error('infrastructure', reason);
-  if (run.contractFailure || run.failureClass === 'contract') return error('contract', reason);
+  if (run.status === 'rejected' || run.contractFailure || run.failureClass === 'contract') {
+    return error('contract', reason);
+  }
   switch (run.failureClass) {
     case 'timeout':
     case 'stalled':

@@ -20,6 +20,7 @@ const examples: Array<[string, string]> = [
   ['wave apply RUN_ID', 'their change as branch wave/RUN_ID of your repository'],
   ['wave cancel RUN_ID', 'stop a run from another terminal'],
   ['wave bench run --dataset tasks.jsonl', 'run a benchmark dataset, then: wave bench report BENCH_ID'],
+  ['wave serve --port 8080', 'the web dashboard (runs, DAGs, outputs, diffs) on loopback'],
   ['wave clean --keep 10', 'remove all but the 10 newest finished runs'],
   ['wave images build claude', 'build an agent image'],
   ['wave doctor', 'check Docker, images and leftover containers'],
@@ -180,6 +181,20 @@ export async function main(argv: string[]): Promise<void> {
     .description('stop a run from any terminal; its containers are removed')
     .argument('<run-id>')
     .action(async (runId: string) => finish(await (await import('./cancel.js')).cancelCommand(ctx, runId)));
+
+  program
+    .command('serve')
+    .description('the web dashboard: runs, their DAGs, step output, artifacts and diffs, live; cancel, resume, apply')
+    .option('--port <n>', 'the port (0 picks a free one)', '8080')
+    .option(
+      '--bind <address>',
+      'the address to listen on; any but loopback needs the token for every page',
+      '127.0.0.1',
+    )
+    .option('--token <token>', 'the login token (default: WAVE_SERVE_TOKEN, else a new one, printed once)')
+    .action(async (opts: import('./serve.js').ServeCommandOptions) =>
+      finish(await (await import('./serve.js')).serveCommand(ctx, opts)),
+    );
 
   program
     .command('clean')

@@ -4,17 +4,17 @@
 import path from 'node:path';
 import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
-import type { Branch, Contract, DocPath, Iterate, Locator, Mount, OutputArtifact, Step } from './types.js';
+import type { Branch, Contract, DocPath, Iterate, Locator, Matrix, Mount, OutputArtifact, Step } from './types.js';
 
 export interface RawStep extends Omit<
   Step,
-  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate'
+  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate' | 'matrix'
 > {
   workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
   };
   exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
-  type?: 'command';
+  type?: 'command' | 'conditional';
   script?: string;
   dependencies?: string[];
   output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
@@ -25,6 +25,14 @@ export interface RawStep extends Omit<
   config?: { inject?: string[]; extract?: string[]; env?: Record<string, string>; timeout?: string };
   iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
   branch?: Branch;
+  strategy?: RawMatrix;
+}
+
+/** `strategy:` as written (the schema admits only type: matrix). */
+export interface RawMatrix extends Partial<Omit<Matrix, 'item_outputs'>> {
+  type: 'matrix';
+  items_source: string;
+  stacked?: boolean;
 }
 
 export interface Ctx {

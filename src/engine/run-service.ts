@@ -60,6 +60,7 @@ export function openStore(projectDir: string, onEvent?: (e: WaveEvent) => void):
 function exitCodeFor(summary: ExecutionSummary): number {
   if (summary.status === 'completed') return ExitCode.ok;
   if (summary.status === 'cancelled') return ExitCode.cancelled;
+  if (summary.status === 'rejected') return ExitCode.rejected;
   if (summary.contractFailure) return ExitCode.contractFailed;
   // The step did not fail on its own: the host (Docker, descriptors, disk) or Wave itself did.
   if (summary.failureClass === 'infrastructure') return ExitCode.infrastructure;

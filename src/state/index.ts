@@ -26,6 +26,7 @@ export type { StoreOptions } from './db.js';
 export type { AttemptEndInput } from './attempts.js';
 export type { ArtifactInput } from './artifacts.js';
 export type { ContractResultInput } from './contract-results.js';
+export type { VisitDecision, VisitRecord } from './visits.js';
 export type { EventsQuery } from './event-log.js';
 export { Store } from './store.js';
 export type {

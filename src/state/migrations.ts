@@ -144,6 +144,38 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'rejected runs (contract on_failure: rejected)',
+    sql: `
+      -- A run a contract rejected ends with status 'failed' and rejected = 1, which reads as the status 'rejected'
+      -- (state/rows.ts): a column, because SQLite cannot widen the status CHECK without rebuilding the table.
+      ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0 CHECK (rejected IN (0, 1));
+    `,
+  },
+  {
+    version: 7,
+    name: 'graph-mode visits',
+    sql: `
+      -- Graph mode: one row per visit of a step, in walk order (seq), written before the visit starts. outcome
+      -- is set when the step ended; next (a step id or _complete), the edge taken and the deferred steps when the
+      -- walk decided where to go. A resumed run continues from the last row.
+      CREATE TABLE visits (
+        run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL CHECK (seq >= 1),
+        step_id     TEXT NOT NULL,
+        visit       INTEGER NOT NULL CHECK (visit >= 1),
+        outcome     TEXT CHECK (outcome IN ('success', 'failure')),
+        next        TEXT,
+        edge        INTEGER,
+        pending     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(pending)),
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        PRIMARY KEY (run_id, seq),
+        FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
+      );
+    `,
+  },
+  {
     version: 10,
     name: 'bench batches and their tasks',
     sql: `

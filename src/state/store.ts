@@ -10,6 +10,7 @@ import { StateDb, type StoreOptions } from './db.js';
 import { EventLog } from './event-log.js';
 import { RunRepository } from './runs.js';
 import { StepRepository } from './steps.js';
+import { VisitRepository } from './visits.js';
 
 export class Store {
   readonly path: string;
@@ -20,6 +21,8 @@ export class Store {
   readonly attempts: AttemptRepository;
   readonly artifacts: ArtifactRepository;
   readonly contractResults: ContractResultRepository;
+  /** Graph mode: the walk's visits, in order. */
+  readonly visits: VisitRepository;
   /** The event log: events that are not state changes are appended here; all are read here. */
   readonly events: EventLog;
   /** Bench batches and their tasks (`wave bench`). */
@@ -34,6 +37,7 @@ export class Store {
     this.attempts = new AttemptRepository(this.db);
     this.artifacts = new ArtifactRepository(this.db);
     this.contractResults = new ContractResultRepository(this.db);
+    this.visits = new VisitRepository(this.db);
     this.events = new EventLog(this.db);
     this.bench = new BenchRepository(this.db);
   }

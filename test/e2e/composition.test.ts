@@ -1,6 +1,7 @@
 // A run tree end to end with the real Claude Code CLI in its containers, against the scripted model: a scope step
 // returns a list, a parallel iterate runs a sub-pipeline per item (its own prompt step each), and an aggregate
-// merges their reports into one artifact that a last step reads.
+// merges their reports into one artifact that a last step reads; a prompt step iterated directly runs once per
+// item with {{ item }} in its prompt, its texts concatenated.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const script = modelScriptFromObject({
       { text: 'Two issues.' },
     ],
     review: [{ tool_calls: [write('/wave/out/report.json', '[{"reviewed": true}]')] }, { text: 'Reviewed.' }],
+    summarise: [{ tool_calls: [write('/wave/out/summary.txt', 'summarised\n')] }, { text: 'Summarised.' }],
   },
 });
 
@@ -41,8 +43,16 @@ steps:
     input: "issue {{ item.n }}"
     iterate: {over: "{{ steps.scope.artifacts.scope.issues }}", mode: parallel}
     aggregate: {from: report, into: reports, strategy: merge_arrays}
+  - id: summarise
+    dependencies: [scope]
+    persona: tester
+    exec: {type: prompt, source: "Summarise issue {{ item.n }}."}
+    output_artifacts: [{name: summary, path: summary.txt}]
+    iterate: {over: "{{ steps.scope.artifacts.scope.issues }}", mode: sequential}
+    aggregate: {from: summary, into: summaries, strategy: concat}
+    retry: {policy: none}
   - id: publish
-    dependencies: [each]
+    dependencies: [each, summarise]
     exec: {type: command, script: "cp {{ deps.each.reports }} /wave/out/all.json"}
     output_artifacts: [{name: all, path: all.json}]
 `;
@@ -89,7 +99,9 @@ describe('a run tree, end to end', { skip }, () => {
     const failures = events.filter((e) => e.type === 'step_failed');
     assert.equal(status, 0, stderr + JSON.stringify(failures));
     const runId = events[0]?.runId as string;
-    const children = events.filter((e) => e.type === 'run_started' && e.parentRunId === runId);
+    const children = events.filter(
+      (e) => e.type === 'run_started' && e.parentRunId === runId && e.parentStepId === 'each',
+    );
     assert.deepEqual(children.map((e) => e.itemIndex).sort(), [0, 1]);
     assert.equal(modelTurns(model, 'review').length, 4, 'two turns per review, one review per item');
 
@@ -98,13 +110,25 @@ describe('a run tree, end to end', { skip }, () => {
       const all = store.artifacts.list(runId, 'publish')[0]?.path ?? '';
       assert.deepEqual(JSON.parse(readFileSync(all, 'utf8')), [{ reviewed: true }, { reviewed: true }]);
       assert.deepEqual(
-        store.runs.children(runId).map((r) => [r.pipeline, r.itemIndex, r.status]),
+        store.runs
+          .children(runId)
+          .map((r) => [r.pipeline, r.itemIndex, r.status])
+          .sort((a, b) => String(a).localeCompare(String(b))),
         [
+          ['inception.summarise', 0, 'completed'],
+          ['inception.summarise', 1, 'completed'],
           ['review-one', 0, 'completed'],
           ['review-one', 1, 'completed'],
         ],
       );
       assert.equal(path.basename(all), 'all.json');
+      // The iterated prompt step: one run per item, in order, each prompt with its item.
+      const prompts = modelTurns(model, 'summarise').map((r) => JSON.stringify(r.body));
+      assert.equal(prompts.length, 4, 'two turns per item');
+      assert.ok(prompts[0]?.includes('Summarise issue 1.') && !prompts[0].includes('Summarise issue 2.'));
+      assert.ok(prompts[2]?.includes('Summarise issue 2.'));
+      const summaries = store.artifacts.list(runId, 'summarise')[0]?.path ?? '';
+      assert.equal(readFileSync(summaries, 'utf8'), 'summarised\nsummarised\n');
     } finally {
       store.close();
     }

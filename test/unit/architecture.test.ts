@@ -27,6 +27,7 @@ const RANK: Record<string, number> = {
   engine: 5,
   bench: 6, // batch runs compose the engine's run service, the image service and the sandbox
   cli: 7,
+  serve: 7, // the dashboard sits beside the CLI: it reads state and calls the engine's services like it
 };
 
 /**
@@ -38,6 +39,7 @@ const PEERS: Record<string, readonly string[]> = {
   sandbox: ['events'], // the egress log's records are events
   workspace: ['sandbox'], // artifacts are read with the sandbox's path-safe collection walk
   images: ['sandbox'], // images are built and checked through the sandbox's one Docker façade
+  cli: ['serve'], // `wave serve` starts the dashboard
 };
 
 /**
@@ -48,6 +50,7 @@ const APART: Record<string, readonly string[]> = {
   engine: ['model'],
   bench: ['model'],
   cli: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // the CLI renders; services do the work
+  serve: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // so does the dashboard
 };
 
 function sourceFiles(dir: string): string[] {

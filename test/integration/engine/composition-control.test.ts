@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { dockerForTests, imageForTests } from '../../support/docker.js';
-import { createCommandProject, ndjsonEvents, runIdOf, runStatus, writePipeline } from '../../support/command-project.js';
+import {
+  createCommandProject,
+  ndjsonEvents,
+  runIdOf,
+  runStatus,
+  writePipeline,
+} from '../../support/command-project.js';
 import { runWave } from '../../support/run-cli.js';
 
 const { docker, skip: noDocker } = await dockerForTests();

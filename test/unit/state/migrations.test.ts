@@ -36,6 +36,7 @@ describe('migrations', () => {
       'runs',
       'schema_migrations',
       'steps',
+      'visits',
     ]);
   });
 
