@@ -7,12 +7,13 @@ import { printJson } from './render.js';
 
 export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags: RunFlags): Promise<number> {
   const notes: string[] = [];
-  const { prepared, source, steps } = await dryRun(ctx, pipelineRef, flags, (m) => notes.push(m));
+  const { prepared, source, steps, graph } = await dryRun(ctx, pipelineRef, flags, (m) => notes.push(m));
   if (ctx.output === 'json') {
     printJson({
       pipeline: prepared.pipeline.pipeline.metadata.name,
       file: prepared.pipeline.file,
       levels: prepared.levels,
+      ...(graph ? { graph } : {}),
       ...(prepared.fromStep
         ? {
             fromStep: prepared.fromStep.fromStep,
@@ -29,7 +30,12 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
   process.stdout.write(
     `pipeline ${prepared.pipeline.pipeline.metadata.name} (${prepared.pipeline.file}): ${steps.length} step(s) in ${prepared.levels.length} level(s)\n`,
   );
-  prepared.levels.forEach((level, i) => process.stdout.write(`  level ${i}: ${level.join(', ')}\n`));
+  if (graph) {
+    process.stdout.write(
+      `  graph mode: the walk starts at ${graph.start}; each step's first matching edge leads on ` +
+        `(at most ${graph.maxStepVisits} visits in all)\n`,
+    );
+  } else prepared.levels.forEach((level, i) => process.stdout.write(`  level ${i}: ${level.join(', ')}\n`));
   if (prepared.fromStep) {
     const { reuse, run } = prepared.fromStep;
     process.stdout.write(`from step ${prepared.fromStep.fromStep}: run ${run.join(', ')}`);
@@ -52,6 +58,10 @@ export async function dryRunCommand(ctx: CliContext, pipelineRef: string, flags:
     for (const o of s.outputs) process.stdout.write(`  output ${o}\n`);
     for (const c of s.contracts) process.stdout.write(`  contract ${c}\n`);
     process.stdout.write(`  retry: ${s.retry}\n`);
+    if (s.edges) {
+      process.stdout.write(`  visits: at most ${s.maxVisits}\n`);
+      for (const edge of s.edges) process.stdout.write(`  ${edge}\n`);
+    }
   }
   process.stdout.write('\n(dry run: nothing was started)\n');
   return 0;

@@ -19,6 +19,10 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     const attempts = store.attempts.list(run.id);
     const changes = await changeTotals(store.artifacts.list(run.id).filter((a) => a.name === 'changes'));
     const children = childrenByStep(store, run.id);
+    // Graph mode: how often the walk visited each step, and its path.
+    const walk = store.visits.list(run.id);
+    const visits = store.visits.counts(run.id);
+    const visitsOf = (stepId: string) => (walk.length ? { visits: visits.get(stepId) ?? 0 } : {});
     if (ctx.output === 'json') {
       printJson({
         runId: run.id,
@@ -35,6 +39,7 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
           id: s.stepId,
           status: s.status,
           attempts: s.attempts,
+          ...visitsOf(s.stepId),
           startedAt: s.startedAt,
           finishedAt: s.finishedAt,
           error: s.error,
@@ -52,6 +57,18 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
               delayMs: a.delayMs,
             })),
         })),
+        ...(walk.length
+          ? {
+              walk: walk.map((v) => ({
+                seq: v.seq,
+                step: v.stepId,
+                visit: v.visit,
+                outcome: v.outcome,
+                next: v.next,
+                edge: v.edge,
+              })),
+            }
+          : {}),
       });
       return 0;
     }
@@ -63,19 +80,26 @@ export async function statusCommand(ctx: CliContext, runId: string | undefined):
     if (run.error) process.stdout.write(`error: ${terminalSafe(run.error)}\n`);
     if (run.parentRunId) process.stdout.write(`child of run ${run.parentRunId}, step ${run.parentStepId}\n`);
     process.stdout.write('\n');
+    const graph = walk.length > 0;
     process.stdout.write(
       table(
-        ['step', 'status', 'attempts', 'time', 'changes', 'note'],
+        ['step', 'status', 'attempts', ...(graph ? ['visits'] : []), 'time', 'changes', 'note'],
         steps.map((s) => [
           s.stepId,
           s.status,
           String(s.attempts),
+          ...(graph ? [String(visits.get(s.stepId) ?? 0)] : []),
           duration(s.startedAt, s.finishedAt),
           describeTotals(changes.get(s.stepId)),
           s.reusedFrom ? `reused from ${s.reusedFrom}` : terminalSafe(s.error ?? ''),
         ]),
       ),
     );
+    if (graph) {
+      const visited = walk.map((v) => `${v.stepId}${v.outcome === 'failure' ? ' (failed)' : ''}`);
+      const end = walk.at(-1)?.next;
+      process.stdout.write(`\nwalk: ${[...visited, ...(end ? [end] : [])].join(' -> ')}\n`);
+    }
     const tree = treeLines(store, children);
     if (tree.length) process.stdout.write(`\nchild runs:\n${tree.join('\n')}\n`);
     return 0;

@@ -41,7 +41,7 @@ export function pipelineExec(raw: RawStep, at: DocPath, ctx: Ctx): PipelineExec 
           : key === 'memory'
             ? 'give artifacts to the child with config.inject'
             : "a pipeline step starts no container: set it on the child pipeline's steps";
-    const kind = raw.branch ? 'branch' : 'pipeline';
+    const kind = raw.branch ? 'branch' : raw.strategy ? 'strategy.child_pipeline' : 'pipeline';
     report(ctx, 'error', `step '${raw.id}': ${key} cannot be used with ${kind}:`, [...at, key], hint);
   }
   if (raw.input !== undefined && raw.input_ref !== undefined) {
@@ -124,12 +124,13 @@ export function normaliseIterate(
     );
   }
   const mode = it.mode ?? 'sequential';
+  // The original accepts it and runs the items one at a time; so does Wave, saying so.
   if (it.max_concurrent !== undefined && mode !== 'parallel') {
-    const hint = 'add mode: parallel, or drop max_concurrent';
+    const hint = 'add mode: parallel for items at once, or drop max_concurrent';
     report(
       ctx,
-      'error',
-      `step '${raw.id}': iterate.max_concurrent needs mode: parallel`,
+      'warning',
+      `step '${raw.id}': not applied: iterate.max_concurrent with mode: sequential (one item at a time)`,
       [...at, 'iterate', 'max_concurrent'],
       hint,
     );

@@ -11,6 +11,7 @@ import type {
   DocPath,
   Iterate,
   Locator,
+  Matrix,
   Mount,
   OutputArtifact,
   Step,
@@ -18,13 +19,13 @@ import type {
 
 export interface RawStep extends Omit<
   Step,
-  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate'
+  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate' | 'matrix'
 > {
   workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
   };
   exec?: { type: 'prompt' | 'command'; source?: string; source_path?: string; script?: string; image?: string };
-  type?: 'command';
+  type?: 'command' | 'conditional';
   script?: string;
   dependencies?: string[];
   output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
@@ -35,6 +36,14 @@ export interface RawStep extends Omit<
   config?: { inject?: string[]; extract?: string[]; env?: Record<string, string>; timeout?: string };
   iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
   branch?: Branch;
+  strategy?: RawMatrix;
+}
+
+/** `strategy:` as written (the schema admits only type: matrix). */
+export interface RawMatrix extends Partial<Omit<Matrix, 'item_outputs'>> {
+  type: 'matrix';
+  items_source: string;
+  stacked?: boolean;
 }
 
 export interface Ctx {

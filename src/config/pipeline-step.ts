@@ -13,13 +13,16 @@ import {
   normaliseIterate,
   pipelineExec,
 } from './pipeline-composition.js';
+import { normaliseMatrix } from './pipeline-matrix.js';
 import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
 
 export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...composite } = raw;
-  const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, ...rest } = composite;
-  const subPipeline = pipelineExec(raw, at, ctx);
+  const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, strategy: _s, ...rest } = composite;
+  // A matrix's child_pipeline is the pipeline each item runs: the step is a pipeline step of it.
+  const childPipeline = raw.strategy?.child_pipeline;
+  const subPipeline = pipelineExec(childPipeline ? { pipeline: childPipeline, ...raw } : raw, at, ctx);
   const exec = subPipeline ?? normaliseExec(raw, at, ctx);
   void legacyType;
   void legacyScript;
@@ -76,8 +79,10 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const itemOutputs = subPipeline ? extractedOutputs(subPipeline) : outputs;
   const iterate = normaliseIterate(raw, at, ctx, itemOutputs);
   checkAggregate(raw, at, ctx, itemOutputs);
-  // An iterated step's own artifact is the aggregate's merge (if any); its declared outputs are each item's.
-  const stepOutputs = iterate ? (raw.aggregate ? [aggregateOutput(raw.aggregate)] : []) : itemOutputs;
+  const matrix = normaliseMatrix(raw, at, ctx, subPipeline ? [] : itemOutputs);
+  // An iterated step's own artifact is the aggregate's merge (if any); its declared outputs are each item's. A
+  // matrix step has none of its own.
+  const stepOutputs = iterate ? (raw.aggregate ? [aggregateOutput(raw.aggregate)] : []) : matrix ? [] : itemOutputs;
 
   let contracts: Contract[] = [];
   let contractsAt: DocPath = [...at, 'handover', 'contracts'];
@@ -120,12 +125,14 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     exec,
     output_artifacts: stepOutputs,
     ...(iterate ? { iterate } : {}),
+    ...(matrix ? { matrix } : {}),
     handover: { contracts, ...(handover?.compaction ? { compaction: handover.compaction } : {}) },
   };
 }
 
 /** Folds the original format's step-level `type: command` + `script` into `exec`, and checks the exec block. */
 function normaliseExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
+  if (raw.type === 'conditional') return conditionalExec(raw, at, ctx);
   const legacy = raw.type === 'command' || raw.script !== undefined;
   if (legacy && raw.exec) {
     report(ctx, 'error', `step '${raw.id}': use either exec or the step-level type: command + script, not both`, [
@@ -224,4 +231,19 @@ function checkStepCredentials(raw: RawStep, exec: Exec, at: DocPath, ctx: Ctx): 
     const { message, hint } = credentialRefusal(variable, 'step', raw.id);
     report(ctx, 'error', message, [...at, 'sandbox', 'env_passthrough', j], hint);
   });
+}
+
+/** `type: conditional` runs nothing: anything that would run (or be collected) is refused, edges are required. */
+function conditionalExec(raw: RawStep, at: DocPath, ctx: Ctx): Exec {
+  const running = (['exec', 'script', 'persona', 'adapter', 'model', 'output_artifacts', 'handover'] as const).filter(
+    (k) => raw[k] !== undefined,
+  );
+  for (const key of running) {
+    report(ctx, 'error', `step '${raw.id}': a conditional step runs nothing, so '${key}' has no use`, [...at, key]);
+  }
+  if (!raw.edges?.length) {
+    const hint = 'add edges: [{target: <step>, condition: outcome=success}, {target: <step>}]';
+    report(ctx, 'error', `step '${raw.id}': a conditional step needs edges`, [...at, 'type'], hint);
+  }
+  return { type: 'conditional' };
 }

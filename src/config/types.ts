@@ -179,11 +179,16 @@ export const CONTRACT_TYPES = [
   'source_diff',
   'test_diff',
   'test_count_baseline',
+  'agent_review',
+  'llm_judge',
 ] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 
-/** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
-export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip'] as const;
+/**
+ * What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here),
+ * rejected (the run ends `rejected`, no retry), rework (rework_step fixes the outputs, then every contract again).
+ */
+export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip', 'rejected', 'rework'] as const;
 export type OnFailure = (typeof ON_FAILURE_VALUES)[number];
 /** The original format's names for two of them, folded on load (config/output-checks.ts). */
 export const ON_FAILURE_ALIASES: Readonly<Record<string, OnFailure>> = { continue: 'warn', retry: 'fail' };
@@ -228,7 +233,40 @@ export interface Contract {
   max_size?: number | string;
   /** format: the format the source must parse as. */
   format?: FileFormat;
+  /** agent_review: the reviewer persona (never the step's own). */
+  persona?: string;
+  /** agent_review: a project file with the review criteria. */
+  criteria_path?: string;
+  /** agent_review: more to judge (a writing step's change, artifacts of earlier steps). */
+  context?: ReviewContext[];
+  /** agent_review, llm_judge: the model (a tier or a name); default: the cheapest tier. */
+  model?: string;
+  /** agent_review: the reviewer's token limit (input + output); over it, the review fails. */
+  token_budget?: number;
+  /** llm_judge: what the judge checks, one criterion each. */
+  criteria?: string[];
+  /** llm_judge: the share of criteria that must pass (0-1, default 1). */
+  threshold?: number;
+  /** on_failure rework: the rework_only step that fixes the outputs. */
+  rework_step?: string;
+  /** on_failure rework: how many rework rounds at most (default 2). */
+  max_retries?: number;
+  /** on_failure rework: rounds over which the score must improve (default 3). */
+  convergence_window?: number;
+  /** on_failure rework: the least improvement over that window (default 0.05). */
+  convergence_min_improvement?: number;
   [key: string]: unknown;
+}
+
+/** agent_review context: a writing step's change (`git_diff`) or an earlier step's artifact, truncated. */
+export interface ReviewContext {
+  source: 'git_diff' | 'artifact';
+  /** artifact: `<step>.<artifact>` or the artifact name of a dependency. */
+  artifact?: string;
+  /** git_diff: the writing step (default: the judged step itself, else the one upstream writing step). */
+  step?: string;
+  /** Bytes kept (default 50 KB); more is cut with a note. */
+  max_size?: number | string;
 }
 
 export interface PromptExec {
@@ -242,6 +280,11 @@ export interface CommandExec {
   script: string;
   /** Default: Wave's base image (DEFAULT_COMMAND_IMAGE). */
   image?: string;
+}
+
+/** `type: conditional` (graph mode): the step runs nothing; it routes by its edges on the outcome before it. */
+export interface ConditionalExec {
+  type: 'conditional';
 }
 
 /** `pipeline: <name>`: the step runs another pipeline of the project as a child run (DESIGN.md "A run is a tree"). */
@@ -264,7 +307,7 @@ export interface PipelineExec {
   outputs?: Array<{ name: string; step: string; artifact: string }>;
 }
 
-export type Exec = PromptExec | CommandExec | PipelineExec;
+export type Exec = PromptExec | CommandExec | PipelineExec | ConditionalExec;
 
 /** `iterate:` the step runs once per item of a JSON array, each item an indexed child run. */
 export interface Iterate {
@@ -288,6 +331,27 @@ export interface Branch {
   on: string;
   /** Value → pipeline name or `skip`; `_default` when no value matches. */
   cases: Record<string, string>;
+}
+
+/**
+ * `strategy: {type: matrix}`: the step fans out over the items of a JSON file an upstream step wrote, each item an
+ * indexed child run (the step itself per item, or `child_pipeline`); with `dependency_key` the items run in tiers.
+ */
+export interface Matrix {
+  /** `<step>/<path>`: the upstream step and one of its output artifacts' paths (a JSON file). */
+  items_source: string;
+  /** A dot path to the array inside that document; the document itself when absent. */
+  item_key?: string;
+  /** At most this many items at once (the run's worker limit still counts every container); 0 or absent: all. */
+  max_concurrency?: number;
+  /** Tiers: the dot path to each item's id, and to the array of ids it depends on. Both or neither. */
+  item_id_key?: string;
+  dependency_key?: string;
+  /** Each item runs this pipeline (then exec is a pipeline exec of it) with the input `input_template` renders. */
+  child_pipeline?: string;
+  input_template?: string;
+  /** Without child_pipeline: what each item writes (the step's declared outputs); the step itself has none. */
+  item_outputs: OutputArtifact[];
 }
 
 /** `aggregate:` Wave merges the iterate children's outputs into one artifact of this step (no container). */
@@ -402,7 +466,25 @@ export interface Step {
   aggregate?: Aggregate;
   /** With exec.type pipeline: exec.pipeline is empty until the run picks a case. */
   branch?: Branch;
+  /** Runs only as the rework_step of another step's contract, never on its own. */
+  rework_only?: boolean;
+  matrix?: Matrix;
+  /** Graph mode (plan/graph-mode.ts): where the walk goes after this step, first matching edge first. */
+  edges?: Edge[];
+  /** Graph mode: how many times the walk may visit this step (default DEFAULT_MAX_VISITS). */
+  max_visits?: number;
 }
+
+/** A graph-mode edge: to `target` (a step id, or GRAPH_COMPLETE) when `condition` holds (none: always). */
+export interface Edge {
+  target: string;
+  condition?: string;
+}
+/** The edge target that ends a graph-mode run successfully. */
+export const GRAPH_COMPLETE = '_complete';
+/** The original's defaults: visits of one step, and of all steps together, in one run. */
+export const DEFAULT_MAX_VISITS = 10;
+export const DEFAULT_MAX_STEP_VISITS = 50;
 
 export interface PipelineInput {
   source?: string;
@@ -421,6 +503,8 @@ export interface Pipeline {
   skills?: string[];
   /** Commands that must be on PATH in every step's image (engine/required-tools.ts checks them). */
   requires?: { tools?: string[] };
+  /** Graph mode: visits of all steps together in one run (default DEFAULT_MAX_STEP_VISITS). */
+  max_step_visits?: number;
   steps: Step[];
 }
 

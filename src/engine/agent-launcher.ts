@@ -30,6 +30,8 @@ import { renderTemplate, type TemplateContext } from '../plan/template.js';
 import { isWorktreeStep } from '../plan/worktrees.js';
 import type { AgentLauncher, OfflineModel } from './agent.js';
 import { openStepEgress } from './egress.js';
+import { callJudge } from './judge-call.js';
+import { REWORK_IN, REWORK_FEEDBACK_FILE } from './rework.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
 import type { Invocation } from './invocation.js';
@@ -68,6 +70,12 @@ export async function createAgentLauncher(
 
   return {
     close: async () => offline?.close(),
+    judge: (scope, request) =>
+      callJudge(
+        { manifest: manifest.manifest, runId, bus, upstreams, hostEnv, ...(extraCaPem ? { extraCaPem } : {}) },
+        scope,
+        request,
+      ),
     async invocationFor({ step, templates, request, context: promptContext, relay }) {
       const pipelineSkills = context.pipeline.pipeline.skills ?? [];
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
@@ -266,14 +274,21 @@ async function offlineModel(
 /** The providers the pipeline's prompt steps talk to (steps whose agent does not resolve are reported later). */
 function providersUsed(context: AgentContext): Set<string> {
   const used = new Set<string>();
-  for (const step of context.pipeline.pipeline.steps) {
-    if (step.exec.type !== 'prompt') continue;
+  const add = (step: Pick<Step, 'id' | 'persona' | 'adapter' | 'model'>) => {
     try {
       const agent = resolveStepAgent(context.manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (adapter) used.add(PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]);
     } catch {
       // invocationFor reports it against the step.
+    }
+  };
+  for (const step of context.pipeline.pipeline.steps) {
+    if (step.exec.type === 'prompt') add(step);
+    for (const c of step.handover.contracts) {
+      if (c.type === 'llm_judge') used.add('anthropic'); // the judge speaks the Messages API (judge-call.ts)
+      if (c.type === 'agent_review' && c.persona)
+        add({ id: step.id, persona: c.persona, ...(c.model ? { model: c.model } : {}) });
     }
   }
   return used;
@@ -317,6 +332,13 @@ async function userPrompt(
     source = await readFile(projectFile(step.exec.source_path, context.pipeline.projectDir), 'utf8');
   let prompt = renderTemplate(source, templates, `step '${step.id}' prompt`);
   if (promptContext) prompt += `\n\n${promptContext}`;
+  if (request.rework) {
+    const file = `${SANDBOX_PATHS.in}/${REWORK_IN}/${REWORK_FEEDBACK_FILE}`;
+    const { of, round, feedback } = request.rework;
+    prompt +=
+      `\n\n## Rework\nThe outputs of step ${of} failed their checks (round ${round}). They are in ` +
+      `${SANDBOX_PATHS.out}: fix them there. The failures (also in ${file}):\n\n${feedback}\n`;
+  }
   if (request.previousFailure) {
     prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;
   }

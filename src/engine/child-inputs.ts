@@ -13,13 +13,26 @@ import type { StepRunnerDeps } from './step-deps.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-function recordOf(deps: StepRunnerDeps, step: string, artifact: string): ArtifactRecord | undefined {
+function recordOf(
+  deps: Pick<StepRunnerDeps, 'store' | 'runId' | 'inputsRunId'>,
+  step: string,
+  artifact: string,
+): ArtifactRecord | undefined {
   return deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step).find((a) => a.name === artifact);
 }
 
-/** The JSON value a reference (`iterate.over`, `branch.on`) names, read from the upstream step's recorded artifact. */
-export function referencedValue(deps: StepRunnerDeps, step: Step, reference: string, key: string): Read<unknown> {
-  const ref = overReference(new StepGraph(deps.pipeline.steps), step, reference, key);
+/**
+ * The JSON value a reference (`iterate.over`, `branch.on`, a graph edge's condition) names, read from the step's
+ * recorded artifact (an upstream step's, or with `anyStep` any step's of this run).
+ */
+export function referencedValue(
+  deps: Pick<StepRunnerDeps, 'pipeline' | 'store' | 'runId' | 'inputsRunId'>,
+  step: Step,
+  reference: string,
+  key: string,
+  anyStep = false,
+): Read<unknown> {
+  const ref = overReference(new StepGraph(deps.pipeline.steps), step, reference, key, anyStep);
   if (!isOverReference(ref)) return { ok: false, reason: ref.message };
   const record = recordOf(deps, ref.step, ref.artifact);
   if (!record) return { ok: false, reason: `${key}: step '${ref.step}' wrote no '${ref.artifact}' in this run` };

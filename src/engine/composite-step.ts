@@ -15,7 +15,7 @@ import { childInput, injectedArtifacts, iterateItems, type Read, referencedValue
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
 
 export function isComposite(step: Step): boolean {
-  return step.exec.type === 'pipeline' || step.iterate !== undefined;
+  return step.exec.type === 'pipeline' || step.iterate !== undefined || step.matrix !== undefined;
 }
 
 export async function runCompositeAttempt(
@@ -71,7 +71,7 @@ function branchStep(deps: StepRunnerDeps, step: Step): Read<Step | undefined> {
 }
 
 /** The child run of one pipeline step (or one of its items). */
-async function specFor(
+export async function specFor(
   deps: StepRunnerDeps,
   step: Step,
   parent: RunParent,

@@ -1,8 +1,8 @@
 // `wave run --dry-run` for composite steps (DESIGN.md "A run is a tree"): a pipeline step's child pipeline is
-// known before the run, so its steps are shown (and theirs, down the tree); an iterate step's items are not, so it
-// says what it expands over at run time, and a branch step which value picks which pipeline. Lines, indented by
-// depth.
-import type { Step } from '../config/types.js';
+// known before the run, so its steps are shown (and theirs, down the tree); an iterate or matrix step's items are
+// not, so it says what it expands over at run time, and a branch step which value picks which pipeline. Lines,
+// indented by depth.
+import type { Matrix, Step } from '../config/types.js';
 import { preparePipeline, type RunFlags } from './run-prepare.js';
 
 export async function expansionOf(
@@ -18,6 +18,7 @@ export async function expansionOf(
     const width = mode === 'parallel' ? `parallel${max_concurrent ? `, at most ${max_concurrent} at once` : ''}` : mode;
     lines.push(`${pad}expands at run time over ${over}: one child run per item (${width}, on_failure ${on_failure})`);
   }
+  if (step.matrix) lines.push(`${pad}${matrixExpansion(step.matrix)}`);
   if (step.branch) {
     const cases = Object.entries(step.branch.cases).map(([value, target]) => `${value} → ${target}`);
     lines.push(`${pad}picks at run time by ${step.branch.on}: ${cases.join(', ')}`);
@@ -25,7 +26,8 @@ export async function expansionOf(
     const name = step.exec.pipeline;
     const child = await preparePipeline(options, name, flags, () => undefined);
     const extracted = (step.exec.outputs ?? []).map((o) => `${o.name} = ${o.step}.${o.artifact}`);
-    lines.push(`${pad}${step.iterate ? 'each item runs' : 'runs'} pipeline ${name}: ${child.steps.length} step(s)`);
+    const runs = step.iterate || step.matrix ? 'each item runs' : 'runs';
+    lines.push(`${pad}${runs} pipeline ${name}: ${child.steps.length} step(s)`);
     if (extracted.length) lines.push(`${pad}  extracts ${extracted.join(', ')}`);
     for (const inner of child.steps) {
       const after = inner.dependencies.length ? ` after ${inner.dependencies.join(', ')}` : '';
@@ -38,4 +40,13 @@ export async function expansionOf(
     lines.push(`${pad}aggregate: ${strategy} of each item's ${from} into ${into}${key ? ` (key ${key})` : ''}`);
   }
   return lines;
+}
+
+function matrixExpansion(matrix: Matrix): string {
+  const at = matrix.item_key ? ` at ${matrix.item_key}` : '';
+  const width = matrix.max_concurrency ? `at most ${matrix.max_concurrency} at once` : 'all at once';
+  const order = matrix.dependency_key
+    ? `in tiers by ${matrix.dependency_key} (ids at ${matrix.item_id_key}), each tier ${width}`
+    : `${width}, the first failure stops the rest`;
+  return `expands at run time over the items of ${matrix.items_source}${at}: one child run per item (${order})`;
 }

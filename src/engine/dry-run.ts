@@ -3,6 +3,8 @@
 // as the run would check them, so a dry run fails where the run would). The CLI renders it.
 import { existsSync } from 'node:fs';
 import { DEFAULT_PERSONA_NETWORK, SANDBOX_PATHS } from '../config/index.js';
+import { DEFAULT_MAX_STEP_VISITS, DEFAULT_MAX_VISITS, type Step } from '../config/types.js';
+import { dependentsOf, isGraphPipeline } from '../plan/graph-mode.js';
 import { WaveError } from '../errors.js';
 import { defaultStatePath } from '../state/index.js';
 import { expansionOf } from './dry-run-tree.js';
@@ -18,6 +20,8 @@ import {
 
 export interface DryRun {
   prepared: Prepared;
+  /** Graph mode: where the walk starts and how many visits the run may make in all. */
+  graph?: { start: string; maxStepVisits: number };
   /** --from-step: the run the reused steps would come from. */
   source?: ReuseSource;
   steps: DryRunStep[];
@@ -40,7 +44,11 @@ export async function dryRun(
       return expansion.length ? { ...plan, expansion } : plan;
     }),
   );
-  return { prepared, ...(source ? { source } : {}), steps };
+  const pipeline = prepared.pipeline.pipeline;
+  const graph = isGraphPipeline(prepared.steps)
+    ? { start: prepared.steps[0]?.id ?? '', maxStepVisits: pipeline.max_step_visits ?? DEFAULT_MAX_STEP_VISITS }
+    : undefined;
+  return { prepared, ...(source ? { source } : {}), ...(graph ? { graph } : {}), steps };
 }
 
 function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
@@ -83,8 +91,19 @@ function stepPlans(prepared: Prepared, source: ReuseSource | undefined) {
       retry: plan
         ? `${plan.retry.maxAttempts} attempt(s), ${plan.retry.backoff} backoff, on_failure ${plan.retry.onFailure}`
         : undefined,
+      ...(isGraphPipeline(prepared.steps) ? graphPlan(prepared.steps, step) : {}),
     };
   });
+}
+
+/** Graph mode: the step's visit limit and its edges in order (first match wins), or where it goes without any. */
+function graphPlan(steps: readonly Step[], step: Step): { maxVisits: number; edges: string[] } {
+  const edges = (step.edges ?? []).map(
+    (e, i) => `edge ${i}: -> ${e.target}${e.condition?.trim() ? ` when ${e.condition.trim()}` : ' (always)'}`,
+  );
+  const dependent = dependentsOf(steps, step.id)[0];
+  const fallback = `no edges: -> ${dependent ? `${dependent.id} (its dependent)` : 'the end of the walk'}`;
+  return { maxVisits: step.max_visits ?? DEFAULT_MAX_VISITS, edges: edges.length ? edges : [fallback] };
 }
 
 /** The run --from-step would reuse; without a state db there is no earlier run, which the resolver reports. */

@@ -16,6 +16,7 @@ import {
 import { DEFAULT_COMMAND_IMAGE, type Manifest, type Step } from '../config/types.js';
 import { WaveError } from '../errors.js';
 import { checkDag } from '../plan/dag.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { JsonObject, RunRecord } from '../state/index.js';
 import { checkPipelineFile } from '../validate/index.js';
 import { preflightPipeline } from './preflight.js';
@@ -114,19 +115,46 @@ export async function preparePipeline(
   if (!pipeline) throw problemsToError('pipeline_invalid', checked.problems);
   for (const warning of checked.problems.filter((p) => p.severity === 'warning')) note(`warning: ${warning.message}`);
   checkSelectionFlags(flags);
+  if (isGraphPipeline(pipeline.pipeline.steps) && (flags.steps?.length || flags.fromStep !== undefined)) {
+    throw new WaveError('usage', `--steps and --from-step do not apply to a graph-mode pipeline`, {
+      hint: 'its walk decides which steps run (README: Graph mode); run it whole, or wave resume a run of it',
+    });
+  }
   const fromStep =
     flags.fromStep === undefined
       ? undefined
       : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
-  const steps = fromStep
+  const selected = fromStep
     ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
     : selectSteps(pipeline.pipeline.steps, flags.steps);
+  const steps = withReworkSteps(pipeline.pipeline.steps, selected);
+  const reworkFor = reworkTargets(steps);
   const { levels } = checkDag({ ...pipeline.pipeline, steps });
   // Reused steps start no container, so they need neither an image nor an agent.
   const executorSteps = steps
     .filter((s) => !fromStep?.reuse.includes(s.id))
-    .map((step) => executorStepFor(manifest, step, agentFlags));
+    .map((step) => {
+      const executor = executorStepFor(manifest, step, agentFlags);
+      const judged = reworkFor.get(step.id);
+      return judged === undefined ? executor : { ...executor, reworkFor: judged };
+    });
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
+}
+
+/** rework_step → the step whose contract names it (`wave validate` makes sure there is one only). */
+export function reworkTargets(steps: readonly Step[]): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const step of steps) {
+    for (const c of step.handover.contracts) if (c.rework_step) targets.set(c.rework_step, step.id);
+  }
+  return targets;
+}
+
+/** The selection plus the rework steps its contracts name: a rework step runs only as part of its judged step. */
+function withReworkSteps(all: readonly Step[], selected: Step[]): Step[] {
+  const wanted = new Set(selected.map((s) => s.id));
+  for (const id of reworkTargets(selected).keys()) wanted.add(id);
+  return all.filter((s) => wanted.has(s.id));
 }
 
 /** How the executor runs a step: its retry policy, what its start records, and whether it holds a worker slot. */
@@ -136,12 +164,23 @@ export function executorStepFor(
   agentFlags: Pick<RunFlags, 'adapter' | 'model'>,
 ): ExecutorStep {
   const base = { id: step.id, dependencies: step.dependencies, retry: resolveRetry(step.retry) };
-  // A step that only starts child runs holds no worker slot; an iterate step's retries are its items' own.
-  const composite = step.exec.type === 'pipeline' || step.iterate !== undefined;
-  const retry = step.iterate ? { ...base.retry, maxAttempts: 1 } : base.retry;
+  // A step that only starts child runs holds no worker slot; an iterate or matrix step's retries are its items'.
+  const fansOut = step.iterate !== undefined || step.matrix !== undefined;
+  const composite = step.exec.type === 'pipeline' || fansOut;
+  const retry = fansOut ? { ...base.retry, maxAttempts: 1 } : base.retry;
   const shape = composite ? { ...base, retry, holdsWorker: false } : base;
   if (step.exec.type === 'pipeline') {
     return { ...shape, start: { persona: '', adapter: 'pipeline', model: '', image: '' } };
+  }
+  if (step.exec.type === 'conditional') {
+    // It runs nothing (graph-run.ts routes on the outcome before it): no container, no worker slot, no retry.
+    const once = { ...base.retry, maxAttempts: 1 };
+    return {
+      ...base,
+      retry: once,
+      holdsWorker: false,
+      start: { persona: '', adapter: 'conditional', model: '', image: '' },
+    };
   }
   if (step.exec.type === 'command') {
     const image = step.exec.image ?? DEFAULT_COMMAND_IMAGE;

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { projectFile, type LoadedManifest } from '../config/index.js';
 import type { Step } from '../config/types.js';
+import { isGraphPipeline } from '../plan/graph-mode.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { RunRecord, Store } from '../state/index.js';
@@ -12,6 +13,7 @@ import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentContext, AgentLauncher } from './agent.js';
 import type { RunEgress } from './egress.js';
 import { executeRun, type ExecutionSummary, type ExecutorStep } from './executor.js';
+import { executeGraphRun } from './graph-run.js';
 import { executorStepFor, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
@@ -21,6 +23,8 @@ import { openRunTrees } from './writing-step.js';
 
 export interface RunTree {
   projectDir: string;
+  /** The folder whose files and repository the run works on, when not the project's (a bench task's checkout). */
+  sourceDir?: string;
   manifestPath: string;
   manifest: LoadedManifest;
   store: Store;
@@ -57,9 +61,10 @@ export interface TreeRun {
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
 export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<ExecutionSummary> {
   const { prepared, runId } = run;
-  const trees = await openRunTrees(tree.projectDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
+  const sourceDir = tree.sourceDir ?? tree.projectDir;
+  const trees = await openRunTrees(sourceDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
   const running = new Set(prepared.executorSteps.map((s) => s.id));
-  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
+  const hasPromptSteps = prepared.steps.some((s) => running.has(s.id) && needsAgents(s));
   const { manifest, pipeline } = prepared;
   const agents =
     tree.agents && hasPromptSteps
@@ -87,26 +92,38 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
     children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
+    stepStarts: new Map(prepared.executorSteps.map((s) => [s.id, s.start])),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
     ...(trees ? { trees } : {}),
     ...(run.inherited ? { inherited: run.inherited } : {}),
     ...(run.extraEnv ? { extraEnv: run.extraEnv } : {}),
   });
+  const execution = {
+    runId,
+    steps: prepared.executorSteps,
+    maxWorkers: tree.pool.size,
+    pool: tree.pool,
+    ...(run.lane ? { lane: run.lane } : {}),
+    store: tree.store,
+    runAttempt,
+    signal: run.signal,
+  };
   try {
-    return await executeRun({
-      runId,
-      steps: prepared.executorSteps,
-      maxWorkers: tree.pool.size,
-      pool: tree.pool,
-      ...(run.lane ? { lane: run.lane } : {}),
-      store: tree.store,
-      runAttempt,
-      signal: run.signal,
-    });
+    return isGraphPipeline(prepared.steps)
+      ? await executeGraphRun({ ...execution, pipeline: { ...pipeline.pipeline, steps: prepared.steps } })
+      : await executeRun(execution);
   } finally {
     await agents?.close?.();
   }
+}
+
+/** A prompt step, or a step whose contracts call a model (agent_review, llm_judge). */
+function needsAgents(step: Step): boolean {
+  return (
+    step.exec.type === 'prompt' ||
+    step.handover.contracts.some((c) => c.type === 'agent_review' || c.type === 'llm_judge')
+  );
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
@@ -172,10 +189,10 @@ function childRuns(tree: RunTree, source: string, parentLane: readonly string[])
   };
 }
 
-/** An iterate item of a prompt or command step: a run of that one step, with its item's outputs. */
+/** An iterate or matrix item of a prompt or command step: a run of that one step, with its item's outputs. */
 function itemStep(step: Step): Step {
-  const { iterate, aggregate: _aggregate, ...rest } = step;
-  return { ...rest, output_artifacts: iterate?.item_outputs ?? step.output_artifacts };
+  const { iterate, aggregate: _aggregate, matrix, ...rest } = step;
+  return { ...rest, output_artifacts: iterate?.item_outputs ?? matrix?.item_outputs ?? step.output_artifacts };
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;

@@ -17,6 +17,7 @@ import type { StepWorkspace } from '../workspace/layout.js';
 import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
 import type { AttemptOutcome, AttemptRequest } from './attempt.js';
 import type { Invocation } from './invocation.js';
+import { REWORK_FEEDBACK_FILE, REWORK_IN } from './rework.js';
 import type { StepRunnerDeps } from './step-deps.js';
 
 /**
@@ -145,6 +146,8 @@ export async function containerSpec(
       WAVE_RUN_ID: runId,
       WAVE_STEP_ID: step.id,
       WAVE_ATTEMPT: String(request.attempt),
+      ...(request.rework ? { WAVE_REWORK_FEEDBACK: `${SANDBOX_PATHS.in}/${REWORK_IN}/${REWORK_FEEDBACK_FILE}` } : {}),
+      ...(request.visit === undefined ? {} : { WAVE_VISIT: String(request.visit) }),
     },
     mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
     labels: { run: runId, step: step.id, attempt: request.attempt },

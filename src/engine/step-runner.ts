@@ -2,10 +2,11 @@
 // collection → contracts → artifacts. Every way it can go wrong ends as an AttemptFailure with a class the
 // executor can act on; a throw (a bug, the host out of descriptors or disk) too, as class `internal` or
 // `infrastructure`.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Step } from '../config/types.js';
 import { formatDuration } from '../config/units.js';
-import { describeFailures, runContracts } from '../contracts/index.js';
+import { describeFailures, type ContractContext, type ContractsRun } from '../contracts/index.js';
 import { chainScrubs } from '../audit/index.js';
 import { isWaveError } from '../errors.js';
 import { StepGraph } from '../plan/graph.js';
@@ -15,8 +16,20 @@ import { writesCode } from '../plan/worktrees.js';
 import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
 import type { SandboxResult } from '../sandbox/types.js';
 import { artifactIn } from '../workspace/artifacts.js';
-import { prepareStep, type StepWorkspace } from '../workspace/layout.js';
-import { failure, failureFromThrown, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
+import { eventTime } from '../events/types.js';
+import type { TemplateContext } from '../plan/template.js';
+import { copyArtifact } from '../workspace/artifacts.js';
+import { injectArtifact, prepareStep, type StepWorkspace } from '../workspace/layout.js';
+import {
+  failure,
+  failureFromThrown,
+  type AttemptOutcome,
+  type AttemptRequest,
+  type AttemptRunner,
+  type ReworkInput,
+} from './attempt.js';
+import { reviewRunner } from './reviewer.js';
+import { REWORK_FEEDBACK_FILE, REWORK_IN, runContractsWithRework } from './rework.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
 import type { AgentInvocationRequest } from './agent.js';
@@ -31,6 +44,7 @@ import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
 import { isComposite, runCompositeAttempt } from './composite-step.js';
+import { runMatrixAttempt } from './matrix-step.js';
 
 export type { StepRunnerDeps } from './step-deps.js';
 
@@ -51,6 +65,7 @@ export function createAttemptRunner(deps: StepRunnerDeps): AttemptRunner {
   };
   async function attemptOf(step: Step, request: AttemptRequest): Promise<AttemptOutcome> {
     try {
+      if (step.matrix) return await runMatrixAttempt(deps, step, step.matrix, request);
       if (isComposite(step)) return await runCompositeAttempt(deps, step, request);
       return await runAttempt(deps, step, request);
     } catch (err) {
@@ -80,6 +95,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     : { ws: prepared, start: undefined };
   const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
+  if (request.rework) await seedRework(ws, request.rework, deps.stepUser);
 
   const { variables } = deps.manifest.manifest;
   const values = {
@@ -91,9 +107,10 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   };
   const templates = stepTemplateContext(graph, step, values, injected.present);
   templates.readJsonField = jsonFieldReader(graph, step, ws.in);
+  const judges: JudgeEnv = { templates, nextCall: () => nextModelCall(deps, step.id) };
   const run = async (invocation: Invocation) => {
     try {
-      return await runInvocation(deps, step, request, ws, invocation, start);
+      return await runInvocation(deps, step, request, ws, invocation, judges, start);
     } finally {
       await invocation.cleanup?.();
     }
@@ -116,11 +133,13 @@ async function runInvocation(
   request: AttemptRequest,
   ws: StepWorkspace,
   invocation: Invocation,
+  judges: JudgeEnv,
   writing?: WritingStart,
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
   const spec = await containerSpec(deps, step, request, ws, invocation);
+
   // Stored output is bounded (head + tail per stream); the parser still sees every line.
   const bounds = storedOutputBounds(deps.manifest.manifest, step);
   const stdoutOutput = captureStdout(step.output_artifacts, bounds);
@@ -206,7 +225,7 @@ async function runInvocation(
 
   // Captured before the contracts, which check the changed tree; kept only when they pass.
   const changed = writing && deps.trees ? await captureChanges(deps.trees, step, ws, writing) : undefined;
-  const contracts = await runContracts(step.handover.contracts, {
+  const contractCtx: ContractContext = {
     outDir: ws.out,
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: deps.resolvePath,
@@ -221,26 +240,35 @@ async function runInvocation(
       egress: commandContext(deps, step, request),
       timings: stopTimings(deps.manifest.manifest),
     }),
-  });
-  for (const r of contracts.results) {
-    store.contractResults.record(runId, step.id, {
-      index: r.index,
-      contractType: r.type,
-      ok: r.ok,
-      hard: r.hard,
-      errors: r.errors.map((e) => scrub(e.path ? `${e.path}: ${e.message}` : e.message)),
-    });
-  }
+    review: reviewRunner({
+      deps,
+      step,
+      ws,
+      templates: judges.templates,
+      request,
+      nextCall: judges.nextCall,
+      ...(changed ? { changesDir: changed.dir } : {}),
+    }),
+    judge: (judgeRequest) => {
+      if (!deps.agents) throw new Error(`step '${step.id}' has an llm_judge contract but the run has no agents`);
+      const scope = { stepId: step.id, attempt: request.attempt, call: judges.nextCall() };
+      return deps.agents.judge(scope, judgeRequest);
+    },
+  };
+  const record = (run: ContractsRun) => recordContracts(deps, step, request, run, scrub);
+  const runStep = (target: Step, rework: AttemptRequest) => runAttempt(deps, target, rework);
+  const checked = await runContractsWithRework(deps, step, request, contractCtx, record, runStep);
+  if (checked.failure) return { ...checked.failure, ...base };
+  const contracts = checked.run;
   if (!contracts.passed) {
-    const first = contracts.results.find((r) => r.outcome === 'failed');
-    return failure(
-      'contract',
-      `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`,
-      {
-        ...base,
-        feedback: describeFailures(contracts.results),
-      },
-    );
+    // A rejection decides the run, whatever else failed before it.
+    const first = contracts.results.find((r) => r.outcome === 'rejected') ?? contracts.results.find((r) => r.hard);
+    const reason = `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`;
+    const cls = first?.outcome === 'rejected' ? 'rejected' : 'contract';
+    return failure(cls, cls === 'rejected' ? `${reason} (on_failure: rejected)` : reason, {
+      ...base,
+      feedback: describeFailures(contracts.results),
+    });
   }
 
   // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file. Without any
@@ -254,6 +282,61 @@ async function runInvocation(
   }
   if (changed && deps.trees) await keepChanges(deps.trees, store, bus, step, request.attempt, changed);
   return { ok: true, exitCode: result.exitCode, outputTail };
+}
+
+/** What the judged contracts of an attempt share: the step's templates, and one numbering of its model calls. */
+interface JudgeEnv {
+  templates: TemplateContext;
+  nextCall: () => number;
+}
+
+const modelCalls = new WeakMap<StepRunnerDeps, Map<string, number>>();
+
+/** 1, 2, … per step of a run, across its attempts and rework rounds: each review or judgement is a new call. */
+function nextModelCall(deps: StepRunnerDeps, stepId: string): number {
+  const calls = modelCalls.get(deps) ?? new Map<string, number>();
+  modelCalls.set(deps, calls);
+  const n = (calls.get(stepId) ?? 0) + 1;
+  calls.set(stepId, n);
+  return n;
+}
+
+/** Every round's results are stored (a later round replaces an earlier one's) and evented; warnings too. */
+function recordContracts(
+  deps: StepRunnerDeps,
+  step: Step,
+  request: AttemptRequest,
+  run: ContractsRun,
+  scrub: (text: string) => string,
+): void {
+  for (const r of run.results) {
+    deps.store.contractResults.record(deps.runId, step.id, {
+      index: r.index,
+      contractType: r.type,
+      ok: r.ok,
+      hard: r.hard,
+      errors: r.errors.map((e) => scrub(e.path ? `${e.path}: ${e.message}` : e.message)),
+    });
+    const warning = r.details.warning;
+    if (typeof warning === 'string') {
+      const ids = { runId: deps.runId, stepId: step.id, attempt: request.attempt, time: eventTime() };
+      deps.bus.emit({ ...ids, type: 'warning', code: 'contract_warning', message: scrub(warning) });
+    }
+  }
+}
+
+/** A rework attempt starts from the judged step's outputs and finds the feedback at /wave/in/_rework/. */
+async function seedRework(ws: StepWorkspace, rework: ReworkInput, owner?: { uid: number; gid: number }) {
+  await copyArtifact(rework.seedOut, ws.out);
+  if (owner) await chownTree(ws.out, owner);
+  await injectArtifact(ws, `${REWORK_IN}/${REWORK_FEEDBACK_FILE}`, rework.feedbackFile);
+}
+
+async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  await fs.chown(dir, owner.uid, owner.gid);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    await fs.lchown(path.join(entry.parentPath, entry.name), owner.uid, owner.gid);
+  }
 }
 
 function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {

@@ -17,9 +17,11 @@ export type FailureClass =
   | 'quota' // the step left more in /wave/out than resources.out_size / out_files allow
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
+  | 'rejected' // a contract with on_failure: rejected failed: the run ends rejected, nothing is retried
+  | 'routing' // graph mode: max_visits or max_step_visits reached, no edge matched, a condition without a value
   | 'unknown';
 
-export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
+export type RunFinalStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
 
 interface EventBase {
   runId: string;
@@ -243,6 +245,30 @@ export interface StepReusedEvent extends EventBase {
   artifacts: ReusedArtifact[];
 }
 
+/** Graph mode: the walk visits a step (its `visit`-th time; `seq` counts the run's visits), before it runs. */
+export interface GraphVisitEvent extends EventBase {
+  type: 'graph_visit';
+  stepId: string;
+  attempt?: undefined;
+  seq: number;
+  visit: number;
+  maxVisits: number;
+}
+
+/** Graph mode: where the walk goes after a visit of `stepId`, and why (`to` is a step id or `_complete`). */
+export interface GraphEdgeEvent extends EventBase {
+  type: 'graph_edge';
+  stepId: string;
+  attempt?: undefined;
+  seq: number;
+  outcome: 'success' | 'failure';
+  to: string;
+  /** The index of the edge taken in the step's `edges`; absent when the step has none (its dependent, or the end). */
+  edge?: number;
+  condition?: string;
+  why: string;
+}
+
 export interface EgressDecisionEvent extends MaybeStepScoped {
   type: 'egress_decision';
   host: string;
@@ -289,6 +315,8 @@ export type WaveEvent =
   | StepTimedOutEvent
   | StepResetEvent
   | StepReusedEvent
+  | GraphVisitEvent
+  | GraphEdgeEvent
   | EgressDecisionEvent
   | WarningEvent
   | ProgressEvent;
@@ -315,6 +343,8 @@ export const STATE_CHANGE_EVENT_TYPES = [
   'step_timed_out',
   'step_reset',
   'step_reused',
+  'graph_visit',
+  'graph_edge',
   'artifact_collected',
   'contract_result',
 ] as const satisfies readonly EventType[];

@@ -2,6 +2,8 @@
 // literals joined by && and ||, e.g. `{{ steps.check.output.state }} == 'done' || {{ steps.check.output.n }} > 3`.
 // Operands: a reference `{{ … }}` (in iterate.over's form), a 'string' or "string", a number, true, false, null.
 // Operators: == != < > <= >= (order needs numbers on both sides), then && before ||. No parentheses.
+// The original Wave's edge form is read too: `outcome=success` / `outcome=failure` (`=` is `==`; the word
+// `outcome` is the reference OUTCOME, which only a graph edge can give a value: the outcome of the step it leaves).
 // Pure: parsing gives a column for file:line errors; evaluation asks the caller for each reference's value.
 
 export type Operand = { kind: 'ref'; ref: string } | { kind: 'literal'; value: string | number | boolean | null };
@@ -13,7 +15,11 @@ export type Parsed = { ok: true; condition: Condition } | { ok: false; message: 
 
 type Token = { text: string; column: number; operand?: Operand };
 
-const OPS = ['==', '!=', '<=', '>=', '<', '>', '&&', '||'] as const;
+const OPS = ['==', '!=', '<=', '>=', '<', '>', '&&', '||', '='] as const;
+
+/** The reference the bare word `outcome` stands for: the outcome (success or failure) of the step an edge leaves. */
+export const OUTCOME = 'outcome';
+const OUTCOMES = ['success', 'failure'];
 
 function tokenize(text: string): Token[] | { message: string; column: number } {
   const tokens: Token[] = [];
@@ -36,7 +42,7 @@ function tokenize(text: string): Token[] | { message: string; column: number } {
     }
     const op = OPS.find((o) => rest.startsWith(o));
     if (op) {
-      tokens.push({ text: op, column });
+      tokens.push({ text: op === '=' ? '==' : op, column });
       i += op.length;
       continue;
     }
@@ -53,12 +59,26 @@ function tokenize(text: string): Token[] | { message: string; column: number } {
     }
     const word = /^[^\s=!<>&|'"{}]+/.exec(rest)?.[0];
     if (!word) return { message: `unexpected '${ch}'`, column };
+    i += word.length;
+    if (word === OUTCOME) {
+      tokens.push({ text: word, column, operand: { kind: 'ref', ref: OUTCOME } });
+      continue;
+    }
+    // The original's `outcome=success`: the outcome's two values may be written bare.
+    if (tokens.at(-2)?.operand?.kind === 'ref' && tokens.at(-2)?.text === OUTCOME) {
+      if (!OUTCOMES.includes(word)) return { message: `outcome is success or failure, not '${word}'`, column };
+      tokens.push({ text: word, column, operand: { kind: 'literal', value: word } });
+      continue;
+    }
+    if (word.startsWith('context.')) {
+      const hint = `compare a step's JSON output instead: {{ steps.<id>.output.${word.slice(8)} }} == '…'`;
+      return { message: `the original's '${word}' has no value in Wave; ${hint}`, column };
+    }
     const literal = wordLiteral(word);
     if (literal === undefined) {
       return { message: `'${word}' is not a value: quote a string ('${word}') or write a {{ reference }}`, column };
     }
     tokens.push({ text: word, column, operand: { kind: 'literal', value: literal } });
-    i += word.length;
   }
   return tokens;
 }

@@ -8,7 +8,9 @@ import { StepGraph } from './graph.js';
 import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
+import { checkJudgedContracts } from './judged-contracts.js';
 import { checkWorktrees } from './worktrees.js';
+import { checkGraphMode } from './graph-mode.js';
 
 export { StepGraph };
 
@@ -90,6 +92,14 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
   checkPipelineOutputs(pipeline, graph, error);
   problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
   problems.push(...checkDiffContexts(graph, file, opts.locate));
+  problems.push(
+    ...checkJudgedContracts(graph, {
+      file,
+      ...(opts.locate ? { locate: opts.locate } : {}),
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+    }),
+  );
+  problems.push(...checkGraphMode(pipeline, graph, { file, locate: opts.locate, source: opts.source }));
   return { problems, levels };
 }
 

@@ -90,8 +90,8 @@ export function stepTemplateContext(
     deps,
     artifacts: artifactsByName(step, inputs, present),
     ...(values.vars ? { vars: values.vars } : {}),
-    // An item's run has the item; validating an iterate step, any item renders alike.
-    ...(values.item ? { item: values.item } : step.iterate ? { item: 'any' as const } : {}),
+    // An item's run has the item; validating an iterate or matrix step, any item renders alike.
+    ...(values.item ? { item: values.item } : step.iterate || step.matrix ? { item: 'any' as const } : {}),
     stepOutput: stepOutputOf(graph, values),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),

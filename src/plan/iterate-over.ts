@@ -14,14 +14,19 @@ export interface OverReference {
   path: string[];
 }
 
-const OUTPUT_FORM = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
+// `steps.` may be left out, as the original's shipped pipelines write it (`{{ scope.output.child_issues }}`).
+const OUTPUT_FORM = /^(?:steps\.)?([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
 
-/** `key` names the setting in messages (branch.on reads a value the same way). */
+/**
+ * `key` names the setting in messages (branch.on reads a value the same way). `anyStep`: a graph edge may read
+ * any step the walk has visited, its own included, so the step named need not be upstream.
+ */
 export function overReference(
   graph: StepGraph,
   step: Step,
   over: string,
   key = 'iterate.over',
+  anyStep = false,
 ): OverReference | MissingDep {
   const vars = findTemplateVars(over);
   const [only] = vars;
@@ -50,7 +55,7 @@ export function overReference(
   if (!found) return { message: `${key} '${over}' is not a step's JSON artifact (${only.expr})` };
   const source = graph.byId.get(found.step)?.step;
   if (!source) return { message: `${key} names unknown step '${found.step}'` };
-  if (!graph.ancestorsOf(step.id).has(found.step)) {
+  if (!anyStep && !graph.ancestorsOf(step.id).has(found.step)) {
     return { message: `${key}: step '${found.step}' is not upstream`, hint: `add it to dependencies` };
   }
   if (!stepOutputs(source).some((o) => o.name === found.artifact)) {

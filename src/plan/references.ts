@@ -8,6 +8,7 @@ import type { StepGraph } from './graph.js';
 import { unavailableDep } from './inputs.js';
 import { checkStepTexts, inlineTexts } from './step-templates.js';
 import { isOverReference, overReference } from './iterate-over.js';
+import { isMatrixSource, matrixSource } from './matrix.js';
 
 export interface ReferenceCheckOptions {
   file: string;
@@ -54,6 +55,11 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
       const over = overReference(graph, step, step.iterate.over);
       if (!isOverReference(over))
         error(`step '${step.id}': ${over.message}`, ['steps', index, 'iterate', 'over'], over.hint);
+    }
+    if (step.matrix) {
+      const source = matrixSource(graph, step, step.matrix);
+      const at = ['steps', index, 'strategy', 'items_source'];
+      if (!isMatrixSource(source)) error(`step '${step.id}': ${source.message}`, at, source.hint);
     }
     if (step.branch) {
       const on = overReference(graph, step, step.branch.on, 'branch.on');

@@ -24,6 +24,7 @@ export function inlineTexts(step: Step): StepText[] {
   if (step.exec.type === 'pipeline') {
     return step.exec.input === undefined ? [] : [{ text: step.exec.input, syntax: 'text', at: ['input'] }];
   }
+  if (step.exec.type === 'conditional') return [];
   return step.exec.source === undefined ? [] : [{ text: step.exec.source, syntax: 'text', at: ['exec', 'source'] }];
 }
 

@@ -63,6 +63,8 @@ export function classifyTemplateVar(expr: string): TemplateRef {
     case 'pipeline_name':
       return { kind: 'pipeline_name' };
   }
+  // The original's name for a matrix item (README: strategy: matrix), the same as `{{ item }}`.
+  if (expr === 'task') return { kind: 'item', path: [] };
   if (expr === 'item' || expr.startsWith('item.')) {
     const path = expr === 'item' ? [] : expr.slice('item.'.length).split('.');
     if (path.every((f) => /^[A-Za-z0-9_-]+$/.test(f))) return { kind: 'item', path };

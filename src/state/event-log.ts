@@ -37,6 +37,23 @@ export class EventLog {
   }
 
   /**
+   * Events of every run after a cursor, oldest first, at most `limit`: the dashboard's one feed reads on from
+   * the last id it sent whenever the database changes.
+   */
+  after(afterId: number, limit = 500): WaveEvent[] {
+    const rows = this.db
+      .stmt(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`)
+      .all(afterId, limit) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  /** The id of the newest event (0 when there is none): where a feed that starts now begins. */
+  lastId(): number {
+    const row = this.db.stmt(`SELECT MAX(id) AS id FROM events`).get() as { id: number | null };
+    return row.id ?? 0;
+  }
+
+  /**
    * All events of a run after a cursor, oldest first, read one row at a time: `wave logs [--follow]` on a run
    * of any size in flat memory. While the loop runs the store can run no other statement (a better-sqlite3
    * rule): finish or break out of it first.

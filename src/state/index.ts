@@ -26,8 +26,18 @@ export type { StoreOptions } from './db.js';
 export type { AttemptEndInput } from './attempts.js';
 export type { ArtifactInput } from './artifacts.js';
 export type { ContractResultInput } from './contract-results.js';
+export type { VisitDecision, VisitRecord } from './visits.js';
 export type { EventsQuery } from './event-log.js';
 export { Store } from './store.js';
+export type {
+  BenchRecord,
+  BenchStatus,
+  BenchTaskRecord,
+  BenchTaskStatus,
+  BenchVerdict,
+  CreateBenchInput,
+  TaskOutcome,
+} from './bench.js';
 export type { RunParent } from './run-tree.js';
 
 /** Where a project's state lives: `<project>/.wave/state.db`. */

@@ -88,7 +88,7 @@ export type StepMove =
   | { to: 'timed_out'; input: AttemptEndInput & { timeoutMs: number } }
   | { to: 'retrying'; input: StepRetryInput }
   | { to: 'cancelled' | 'skipped'; reason: string }
-  | { to: 'pending' }
+  | { to: 'pending'; revisit?: true }
   | { to: 'reused'; input: StepReuseInput };
 
 /** The event each move writes. */
@@ -127,6 +127,10 @@ export function transitionStep<M extends StepMove>(
     updateStep(db, step, columns);
     if (move.to === 'running') openAttempt(db, step, step.attempts + 1, now);
     if (move.to === 'reused') insertReusedArtifacts(db, runId, stepId, move.input.artifacts, now);
+    // A revisit replaces the step's outputs: what the earlier visit wrote is no longer its result.
+    if (move.to === 'pending' && move.revisit) {
+      db.stmt(`DELETE FROM artifacts WHERE run_id = ? AND step_id = ?`).run(runId, stepId);
+    }
     return db.insertEvent(event) as StepMoveEvents[M['to']];
   });
 }
@@ -147,6 +151,13 @@ function checkMove(db: StateDb, step: StepRow, move: StepMove): void {
       throw new IllegalTransitionError(subject, step.status, 'completed');
     }
     if (move.input.fromRun === runId) throw new Error(`step ${stepId} of run ${runId} cannot reuse its own run`);
+    return;
+  }
+  if (move.to === 'pending' && move.revisit) {
+    // Graph mode visits a step again: any finished step may run once more (a fresh attempt, new outputs).
+    if (!isTerminalStepStatus(step.status)) {
+      throw new IllegalTransitionError(`step ${stepId} of run ${runId} (revisit)`, step.status, 'pending');
+    }
     return;
   }
   if (!canTransitionStep(step.status, move.to)) {
@@ -240,7 +251,14 @@ function outcome(step: StepRow, move: StepMove, now: string): { columns: StepCol
     }
     case 'pending':
       return {
-        columns: { status: 'pending', finished_at: null, error: null, retry_delay_ms: 0 },
+        // A revisit is a new run of the step: its time counts from its next start.
+        columns: {
+          status: 'pending',
+          finished_at: null,
+          error: null,
+          retry_delay_ms: 0,
+          ...(move.revisit ? { started_at: null } : {}),
+        },
         event: { type: 'step_reset', ...scope, from: step.status },
       };
     case 'reused': {

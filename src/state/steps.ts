@@ -54,6 +54,11 @@ export class StepRepository {
     return transitionStep(this.db, runId, stepId, { to: 'cancelled', reason });
   }
 
+  /** Graph mode: a finished step goes back to pending for its next visit; its artifacts are dropped. */
+  revisit(runId: string, stepId: string): Moved['pending'] {
+    return transitionStep(this.db, runId, stepId, { to: 'pending', revisit: true });
+  }
+
   /** A step that will not run (a dependency failed, or it was excluded). */
   skip(runId: string, stepId: string, reason: string): Moved['skipped'] {
     return transitionStep(this.db, runId, stepId, { to: 'skipped', reason });

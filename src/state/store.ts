@@ -3,12 +3,14 @@
 // events table is a complete history and can never disagree with the status columns.
 import { ArtifactRepository } from './artifacts.js';
 import { AttemptRepository } from './attempts.js';
+import { BenchRepository } from './bench.js';
 import { ContractResultRepository } from './contract-results.js';
 import type { WaveEvent } from '../events/types.js';
 import { StateDb, type StoreOptions } from './db.js';
 import { EventLog } from './event-log.js';
 import { RunRepository } from './runs.js';
 import { StepRepository } from './steps.js';
+import { VisitRepository } from './visits.js';
 
 export class Store {
   readonly path: string;
@@ -19,8 +21,12 @@ export class Store {
   readonly attempts: AttemptRepository;
   readonly artifacts: ArtifactRepository;
   readonly contractResults: ContractResultRepository;
+  /** Graph mode: the walk's visits, in order. */
+  readonly visits: VisitRepository;
   /** The event log: events that are not state changes are appended here; all are read here. */
   readonly events: EventLog;
+  /** Bench batches and their tasks (`wave bench`). */
+  readonly bench: BenchRepository;
   private readonly db: StateDb;
 
   constructor(path: string, options: StoreOptions = {}) {
@@ -31,7 +37,9 @@ export class Store {
     this.attempts = new AttemptRepository(this.db);
     this.artifacts = new ArtifactRepository(this.db);
     this.contractResults = new ContractResultRepository(this.db);
+    this.visits = new VisitRepository(this.db);
     this.events = new EventLog(this.db);
+    this.bench = new BenchRepository(this.db);
   }
 
   /** Runs several store calls as one transaction (e.g. seeding many runs). Events are delivered after commit. */

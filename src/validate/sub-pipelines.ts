@@ -2,7 +2,8 @@
 // come back to a pipeline already on the way (a → b → a, refused with the path), and what the step extracts must
 // be the child's pipeline_outputs (or a child step's declared artifact). The extracted names become the step's
 // artifacts (or its items', with iterate), resolved to the child step and artifact a run reads them from. Each
-// pipeline a `branch:` step's cases name is checked the same way (a branch extracts nothing).
+// pipeline a `branch:` step's cases name is checked the same way (a branch extracts nothing), and a matrix's
+// child_pipeline.
 import { findPipeline } from '../config/discover.js';
 import { inferArtifactType } from '../config/pipeline-context.js';
 import { readPipeline } from '../config/pipeline.js';
@@ -52,9 +53,10 @@ export async function resolveSubPipelines(loaded: LoadedPipeline, projectDir: st
       }
       continue;
     }
-    const report = reporter(['pipeline']);
+    const report = reporter(step.matrix ? ['strategy', 'child_pipeline'] : ['pipeline']);
     const child = await childPipeline([self], step.exec.pipeline, load, report);
-    if (!child) continue;
+    // A matrix extracts nothing: each item's outputs stay in its child run.
+    if (!child || step.matrix) continue;
     const outputs = resolveExtract(step.exec, child, report);
     if (!outputs) continue;
     fillOutputs(step, step.exec, outputs);

@@ -25,7 +25,9 @@ const RANK: Record<string, number> = {
   images: 4,
   model: 4,
   engine: 5,
-  cli: 6,
+  bench: 6, // batch runs compose the engine's run service, the image service and the sandbox
+  cli: 7,
+  serve: 7, // the dashboard sits beside the CLI: it reads state and calls the engine's services like it
 };
 
 /**
@@ -37,6 +39,7 @@ const PEERS: Record<string, readonly string[]> = {
   sandbox: ['events'], // the egress log's records are events
   workspace: ['sandbox'], // artifacts are read with the sandbox's path-safe collection walk
   images: ['sandbox'], // images are built and checked through the sandbox's one Docker façade
+  cli: ['serve'], // `wave serve` starts the dashboard
 };
 
 /**
@@ -45,7 +48,9 @@ const PEERS: Record<string, readonly string[]> = {
  */
 const APART: Record<string, readonly string[]> = {
   engine: ['model'],
+  bench: ['model'],
   cli: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // the CLI renders; services do the work
+  serve: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // so does the dashboard
 };
 
 function sourceFiles(dir: string): string[] {

@@ -122,6 +122,10 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return `${step} reset (was ${event.from})`;
       case 'step_reused':
         return `${step} ${paint(32, 'reused')} from run ${event.fromRun} (${event.artifacts.length} artifact(s), not run again)`;
+      case 'graph_visit':
+        return `${step} visit ${event.visit} of at most ${event.maxVisits}`;
+      case 'graph_edge':
+        return `${step} (${event.outcome}) -> ${paint(1, event.to)}: ${event.why}`;
       case 'contract_result':
         if (event.ok) return undefined;
         return paint(

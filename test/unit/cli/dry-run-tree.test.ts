@@ -58,4 +58,39 @@ steps:
     ]);
     assert.match(res.stdout, /\(dry run: nothing was started\)/);
   });
+
+  test('a matrix says what it expands over, its tiers and width, and the pipeline each item runs', () => {
+    writePipeline(
+      dir,
+      'fan',
+      `  - id: plan
+    exec: {type: command, script: "true"}
+    output_artifacts: [{name: tasks, path: out/tasks.json}]
+  - id: own
+    dependencies: [plan]
+    strategy: {type: matrix, items_source: plan/out/tasks.json}
+    exec: {type: command, script: "echo {{ task }}"}
+  - id: tiers
+    dependencies: [plan]
+    strategy:
+      {type: matrix, items_source: plan/out/tasks.json, item_key: tasks, item_id_key: id, dependency_key: deps,
+       max_concurrency: 2, child_pipeline: leaf, input_template: "{{ .title }}"}
+`,
+    );
+    const res = runWave(['run', 'fan', '--dry-run'], dir);
+    assert.equal(res.status, 0, res.stderr);
+    const block = (id: string) => res.stdout.split('\n\n').find((b) => b.startsWith(`${id}  [`)) ?? '';
+    assert.equal(
+      block('own').split('\n')[1],
+      '  expands at run time over the items of plan/out/tasks.json: one child run per item ' +
+        '(all at once, the first failure stops the rest)',
+    );
+    assert.deepEqual(block('tiers').split('\n').slice(0, 4), [
+      'tiers  [pipeline]',
+      '  expands at run time over the items of plan/out/tasks.json at tasks: one child run per item ' +
+        '(in tiers by deps (ids at id), each tier at most 2 at once)',
+      '  each item runs pipeline leaf: 1 step(s)',
+      '    work [command]',
+    ]);
+  });
 });

@@ -56,6 +56,7 @@ interface Seen {
 /** A launcher whose "CLI" prints JSON lines: {usage: percent} and {text}. */
 function fakeAgents(seen: Seen): AgentLauncher {
   return {
+    judge: () => Promise.reject(new Error('no llm_judge in these tests')),
     invocationFor(request) {
       seen.requests.push(request);
       const { relay } = request;

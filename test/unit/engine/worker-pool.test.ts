@@ -72,12 +72,7 @@ describe('WorkerPool', () => {
   });
 
   it('takes turns at every depth: the steps of one child run alternate, items of one step keep their order', async () => {
-    const order = await grantOrder([
-      ['a', 'x'],
-      ['a', 'x'],
-      ['a', 'y'],
-      ['b'],
-    ]);
+    const order = await grantOrder([['a', 'x'], ['a', 'x'], ['a', 'y'], ['b']]);
     assert.deepEqual(order, ['a/x#0', 'b#3', 'a/y#2', 'a/x#1']);
   });
 

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findScriptedStepIn } from '../../../src/model/markers.js';
 
-const has = (...ids: string[]) => (id: string) => ids.includes(id);
+const has =
+  (...ids: string[]) =>
+  (id: string) =>
+    ids.includes(id);
 
 describe('findScriptedStepIn', () => {
   it("a step's first instance: its own entry", () => {

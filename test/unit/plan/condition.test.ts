@@ -5,7 +5,7 @@ import { conditionReferences, evaluateCondition, parseCondition } from '../../..
 
 const STATE = '{{ steps.check.output.state }}';
 const N = '{{ steps.check.output.n }}';
-const values: Record<string, unknown> = { [STATE]: 'done', [N]: 3 };
+const values: Record<string, unknown> = { [STATE]: 'done', [N]: 3, outcome: 'success' };
 
 describe('parseCondition', () => {
   const refused: Array<[string, string, number]> = [
@@ -16,7 +16,13 @@ describe('parseCondition', () => {
     [`{{ steps.check.output.state == 'done'`, "a reference '{{' is not closed", 1],
     [`${STATE} == 'done' &&`, 'expected a {{ reference }} or a value, got the end', 44],
     [`${STATE} == 'done' 'x'`, "expected &&, || or the end, got ''x''", 42],
-    [`${N} = 3`, "unexpected '='", 28],
+    [`${N} =! 3`, "unexpected '!'", 29],
+    ['outcome=succes', "outcome is success or failure, not 'succes'", 9],
+    [
+      'context.tests_passed=true',
+      "the original's 'context.tests_passed' has no value in Wave; compare a step's JSON output instead: {{ steps.<id>.output.tests_passed }} == '…'",
+      1,
+    ],
   ];
   for (const [text, message, column] of refused) {
     it(`refuses ${JSON.stringify(text)} at column ${column}`, () => {
@@ -47,6 +53,10 @@ describe('evaluateCondition', () => {
     [`${N} > 5 || ${STATE} == 'done' && ${N} == 0`, false],
     [`{{ steps.check.output.missing }} == null`, false],
     [`true == true`, true],
+    [`${N} = 3`, true],
+    ['outcome=success', true],
+    ['outcome = failure', false],
+    [`outcome != 'failure' && ${N} >= 3`, true],
   ];
   for (const [text, holds] of table) {
     it(`${text} → ${holds}`, () => {

@@ -70,6 +70,31 @@ describe('Store.events.iterate', () => {
   });
 });
 
+describe('Store.events.after', () => {
+  it('reads the events of every run after a cursor, oldest first, and knows the newest id', () => {
+    const store = openStore();
+    assert.equal(store.events.lastId(), 0);
+    const runs = ['p', 'q'].map((pipeline) =>
+      store.runs.create({
+        pipeline,
+        pipelinePath: 'p.yaml',
+        input: '',
+        steps: [{ stepId: 'a', level: 0, position: 0 }],
+      }),
+    );
+    for (const run of runs) store.runs.start(run.id);
+    const cursor = store.events.lastId();
+    for (const run of runs) store.steps.start(run.id, 'a', STEP_INFO);
+    const after = store.events.after(cursor);
+    assert.deepEqual(
+      after.map((e) => [e.runId, e.type]),
+      runs.map((r) => [r.id, 'step_started']),
+    );
+    assert.equal(store.events.lastId(), after[1]?.eventId);
+    assert.equal(store.events.after(0, 3).length, 3, 'at most limit');
+  });
+});
+
 describe('Store.compact', () => {
   it('gives the space of deleted runs back: the file shrinks to about what is left', () => {
     const path = tempDbPath();

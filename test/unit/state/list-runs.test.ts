@@ -41,6 +41,12 @@ describe('listRuns', () => {
       store.runs.list({ pipeline: 'odd', status: 'pending' }).map((r) => r.input),
       ['1'],
     );
+    const fourth = store.runs.get(ids[3] ?? '')?.createdAt ?? '';
+    assert.deepEqual(
+      store.runs.list({ createdAfter: fourth }).map((r) => r.input),
+      ['5', '4', '3'],
+      'createdAfter keeps runs created at or after the time',
+    );
   });
 
   it('breaks ties in creation time by id', () => {

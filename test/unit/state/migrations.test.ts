@@ -28,12 +28,15 @@ describe('migrations', () => {
     assert.deepEqual(tables(path), [
       'artifacts',
       'attempts',
+      'bench_tasks',
+      'benches',
       'cancellations',
       'contract_results',
       'events',
       'runs',
       'schema_migrations',
       'steps',
+      'visits',
     ]);
   });
 
