@@ -4,7 +4,18 @@
 import path from 'node:path';
 import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
-import type { Branch, Contract, DocPath, Iterate, Locator, Matrix, Mount, OutputArtifact, Step } from './types.js';
+import type {
+  Branch,
+  CompactionConfig,
+  Contract,
+  DocPath,
+  Iterate,
+  Locator,
+  Matrix,
+  Mount,
+  OutputArtifact,
+  Step,
+} from './types.js';
 
 export interface RawStep extends Omit<
   Step,
@@ -18,7 +29,7 @@ export interface RawStep extends Omit<
   script?: string;
   dependencies?: string[];
   output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
-  handover?: { contract?: Contract; contracts?: Contract[] };
+  handover?: { contract?: Contract; contracts?: Contract[]; compaction?: CompactionConfig };
   pipeline?: string;
   input?: string;
   input_ref?: { from: string };

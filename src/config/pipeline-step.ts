@@ -140,7 +140,7 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     ...(iterate ? { iterate } : {}),
     ...(loop ? { loop } : {}),
     ...(matrix ? { matrix } : {}),
-    handover: { contracts },
+    handover: { contracts, ...(handover?.compaction ? { compaction: handover.compaction } : {}) },
   };
 }
 

@@ -124,15 +124,37 @@ export async function preparePipeline(
     flags.fromStep === undefined
       ? undefined
       : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
-  const steps = fromStep
+  const selected = fromStep
     ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
     : selectSteps(pipeline.pipeline.steps, flags.steps);
+  const steps = withReworkSteps(pipeline.pipeline.steps, selected);
+  const reworkFor = reworkTargets(steps);
   const { levels } = checkDag({ ...pipeline.pipeline, steps });
   // Reused steps start no container, so they need neither an image nor an agent.
   const executorSteps = steps
     .filter((s) => !fromStep?.reuse.includes(s.id))
-    .map((step) => executorStepFor(manifest, step, agentFlags));
+    .map((step) => {
+      const executor = executorStepFor(manifest, step, agentFlags);
+      const judged = reworkFor.get(step.id);
+      return judged === undefined ? executor : { ...executor, reworkFor: judged };
+    });
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
+}
+
+/** rework_step → the step whose contract names it (`wave validate` makes sure there is one only). */
+export function reworkTargets(steps: readonly Step[]): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const step of steps) {
+    for (const c of step.handover.contracts) if (c.rework_step) targets.set(c.rework_step, step.id);
+  }
+  return targets;
+}
+
+/** The selection plus the rework steps its contracts name: a rework step runs only as part of its judged step. */
+function withReworkSteps(all: readonly Step[], selected: Step[]): Step[] {
+  const wanted = new Set(selected.map((s) => s.id));
+  for (const id of reworkTargets(selected).keys()) wanted.add(id);
+  return all.filter((s) => wanted.has(s.id));
 }
 
 /** How the executor runs a step: its retry policy, what its start records, and whether it holds a worker slot. */

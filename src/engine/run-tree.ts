@@ -25,6 +25,8 @@ import { openRunTrees } from './writing-step.js';
 
 export interface RunTree {
   projectDir: string;
+  /** The folder whose files and repository the run works on, when not the project's (a bench task's checkout). */
+  sourceDir?: string;
   manifestPath: string;
   manifest: LoadedManifest;
   store: Store;
@@ -61,9 +63,10 @@ export interface TreeRun {
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
 export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<ExecutionSummary> {
   const { prepared, runId } = run;
-  const trees = await openRunTrees(tree.projectDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
+  const sourceDir = tree.sourceDir ?? tree.projectDir;
+  const trees = await openRunTrees(sourceDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
   const running = new Set(prepared.executorSteps.map((s) => s.id));
-  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
+  const hasPromptSteps = prepared.steps.some((s) => running.has(s.id) && needsAgents(s));
   const { manifest, pipeline } = prepared;
   const agents =
     tree.agents && hasPromptSteps
@@ -91,6 +94,7 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
     children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
+    stepStarts: new Map(prepared.executorSteps.map((s) => [s.id, s.start])),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
     ...(trees ? { trees } : {}),
@@ -114,6 +118,14 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
   } finally {
     await agents?.close?.();
   }
+}
+
+/** A prompt step, or a step whose contracts call a model (agent_review, llm_judge). */
+function needsAgents(step: Step): boolean {
+  return (
+    step.exec.type === 'prompt' ||
+    step.handover.contracts.some((c) => c.type === 'agent_review' || c.type === 'llm_judge')
+  );
 }
 
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */

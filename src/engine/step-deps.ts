@@ -2,7 +2,7 @@
 import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
-import type { RunParent, Store } from '../state/index.js';
+import type { RunParent, StepStartInput, Store } from '../state/index.js';
 import type { RunTrees } from '../workspace/git/run-trees.js';
 import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentLauncher } from './agent.js';
@@ -40,6 +40,8 @@ export interface StepRunnerDeps {
   inherited?: ReadonlyArray<{ name: string; path: string }>;
   /** A sub-pipeline's run: its config.env, set in every container. */
   extraEnv?: Readonly<Record<string, string>>;
+  /** What each step's start records (persona, adapter, model, image): rework steps are started by the runner. */
+  stepStarts?: ReadonlyMap<string, StepStartInput>;
   /** Starts the child runs of pipeline and iterate steps (engine/run-tree.ts); absent where there are none. */
   children?: ChildRuns;
 }
@@ -61,7 +63,7 @@ export type ChildSpec =
 
 export interface ChildResult {
   runId: string;
-  status: 'completed' | 'failed' | 'cancelled';
+  status: 'completed' | 'failed' | 'cancelled' | 'rejected';
   error?: string;
   failureClass?: FailureClass;
   /** Set when config.timeout stopped it: the limit. */

@@ -18,10 +18,11 @@ export type FailureClass =
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
   | 'loop_exhausted' // a loop's until did not hold after max_iterations: another attempt would run the same
+  | 'rejected' // a contract with on_failure: rejected failed: the run ends rejected, nothing is retried
   | 'routing' // graph mode: max_visits or max_step_visits reached, no edge matched, a condition without a value
   | 'unknown';
 
-export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
+export type RunFinalStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
 
 interface EventBase {
   runId: string;
@@ -127,6 +128,28 @@ export interface UsageEvent extends StepScoped {
   contextWindow: number;
   /** Share of the context window in use, 0–100. */
   contextPercent: number;
+}
+
+/** The context relay stopped an agent instance near its context limit (README: Context relay). */
+export interface RelayTriggeredEvent extends StepScoped {
+  type: 'relay_triggered';
+  /** The relay's number for the step: 1 for the first. */
+  relay: number;
+  contextPercent: number;
+  thresholdPercent: number;
+}
+
+/** The summarizer wrote the relay's checkpoint, validated, now the step's artifact `checkpoint-<relay>`. */
+export interface CheckpointWrittenEvent extends StepScoped {
+  type: 'checkpoint_written';
+  relay: number;
+  path: string;
+}
+
+/** A fresh instance of the step starts from the checkpoint of relay `relay`. */
+export interface RelayResumedEvent extends StepScoped {
+  type: 'relay_resumed';
+  relay: number;
 }
 
 export interface ArtifactCollectedEvent extends StepScoped {
@@ -299,6 +322,9 @@ export type WaveEvent =
   | StepOutputTruncatedEvent
   | ToolCallEvent
   | UsageEvent
+  | RelayTriggeredEvent
+  | CheckpointWrittenEvent
+  | RelayResumedEvent
   | ArtifactCollectedEvent
   | ChangesRecordedEvent
   | ContractResultEvent

@@ -8,6 +8,7 @@ import { StepGraph } from './graph.js';
 import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
+import { checkJudgedContracts } from './judged-contracts.js';
 import { checkWorktrees } from './worktrees.js';
 import { checkLoops } from './loop-check.js';
 import { checkGraphMode } from './graph-mode.js';
@@ -102,6 +103,13 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
     ...(opts.source ? { source: opts.source } : {}),
   };
   problems.push(...checkLoops(pipeline, loopOpts, (p, o) => checkDag(p, { ...opts, ...o }).problems));
+  problems.push(
+    ...checkJudgedContracts(graph, {
+      file,
+      ...(opts.locate ? { locate: opts.locate } : {}),
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+    }),
+  );
   problems.push(...checkGraphMode(pipeline, graph, { file, locate: opts.locate, source: opts.source }));
   return { problems, levels };
 }
@@ -148,6 +156,15 @@ function checkAgentNames(
     error(
       `step '${step.id}': unknown persona '${step.persona}'${didYouMean(step.persona, personas)}`,
       ['steps', i, 'persona'],
+      personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
+    );
+  }
+  const summarizer = step.handover.compaction?.persona;
+  if (summarizer !== undefined && !manifest.personas[summarizer]) {
+    const unknown = `unknown persona '${summarizer}'${didYouMean(summarizer, personas)}`;
+    error(
+      `step '${step.id}': handover.compaction.persona: ${unknown}`,
+      ['steps', i, 'handover', 'compaction', 'persona'],
       personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
     );
   }

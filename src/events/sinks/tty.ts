@@ -159,6 +159,16 @@ export function ttySink(options: TtySinkOptions): EventSink {
           `${event.stepId} ${event.stream}: … ${event.droppedLines} lines (${event.droppedBytes} bytes) dropped … ` +
             `(stored: the first ${event.headBytes} and the last ${event.tailBytes} bytes; resources.stored_output_head/tail)`,
         );
+      case 'relay_triggered':
+        return paint(
+          33,
+          `${event.stepId}: context at ${event.contextPercent}% (threshold ${event.thresholdPercent}%): ` +
+            `relay ${event.relay}, writing a checkpoint`,
+        );
+      case 'checkpoint_written':
+        return `${event.stepId}: checkpoint ${event.relay} written (${event.path})`;
+      case 'relay_resumed':
+        return `${event.stepId}: a fresh instance continues from checkpoint ${event.relay}`;
       case 'step_output':
       case 'tool_call':
       case 'usage':

@@ -80,6 +80,12 @@ describe('checkDag: problems', () => {
         "error: step 'b': unknown adapter 'codex'",
       ],
     },
+    {
+      name: "handover.compaction's persona must exist (with a manifest)",
+      steps: [step('a', [], { handover: { contracts: [], compaction: { persona: 'sumarizer' } } })],
+      withManifest: true,
+      expect: ["error: step 'a': handover.compaction.persona: unknown persona 'sumarizer'"],
+    },
     { name: 'personas are not checked without a manifest', steps: [step('a', [], { persona: 'ghost' })], expect: [] },
     {
       name: 'inject_artifacts from a non-dependency',
