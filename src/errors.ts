@@ -18,6 +18,8 @@ export const ExitCode = {
   infrastructure: 6,
   /** `wave apply` refused: the branch exists, the working tree is not clean, or the change touches protected paths. */
   refused: 7,
+  /** A contract with on_failure: rejected failed: the work was judged and turned down (the run ends `rejected`). */
+  rejected: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

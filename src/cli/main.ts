@@ -20,6 +20,7 @@ const examples: Array<[string, string]> = [
   ['wave apply RUN_ID', 'their change as branch wave/RUN_ID of your repository'],
   ['wave cancel RUN_ID', 'stop a run from another terminal'],
   ['wave gate approve RUN_ID STEP', 'answer a gate a run waits at (wave gate list)'],
+  ['wave bench run --dataset tasks.jsonl', 'run a benchmark dataset, then: wave bench report BENCH_ID'],
   ['wave serve --port 8080', 'the web dashboard (runs, DAGs, outputs, diffs) on loopback'],
   ['wave clean --keep 10', 'remove all but the 10 newest finished runs'],
   ['wave images build claude', 'build an agent image'],
@@ -260,6 +261,44 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (opts: { dryRun?: boolean }) =>
       finish(await (await import('./images.js')).imagesPruneCommand(ctx, opts)),
     );
+
+  const bench = program.command('bench').description('run a dataset of tasks as runs, and report on them');
+  bench
+    .command('run')
+    .description('run every task of a dataset (SWE-bench-like JSONL, or a folder of Harbor tasks) and evaluate it')
+    .requiredOption('--dataset <path>', 'a .jsonl file or a folder of Harbor tasks')
+    .option('--pipeline <name>', 'the pipeline each task runs (default: impl-issue up to its implement step)')
+    .option('--adapter <name>', 'use this adapter for every prompt step')
+    .option('--model <model>', 'use this model (or tier) for every prompt step')
+    .option(
+      '--workers <n>',
+      'containers running at once across all tasks (1-32; default runtime.max_concurrent_workers)',
+    )
+    .option('--limit <n>', 'at most n tasks')
+    .option('--offset <n>', 'skip the first n tasks')
+    .option('--filter <globs>', 'only tasks whose id matches one of these comma-separated globs')
+    .option('--bench-id <id>', 'the bench to create or continue (the same id skips done tasks)')
+    .action(async (opts: import('./bench.js').BenchRunOptions) =>
+      finish(await (await import('./bench.js')).benchRunCommand(ctx, opts)),
+    );
+  bench
+    .command('report')
+    .description('resolved rate, per-task outcomes, errors by class; writes report.json and junit.xml')
+    .argument('<bench-id>')
+    .option('--out <dir>', 'where report.json and junit.xml go (default .wave/bench/<bench-id>)')
+    .action(async (id: string, opts: { out?: string }) =>
+      finish(await (await import('./bench.js')).benchReportCommand(ctx, id, opts)),
+    );
+  bench
+    .command('compare')
+    .description('the tasks whose outcome changed between two benches')
+    .argument('<a>')
+    .argument('<b>')
+    .action(async (a: string, b: string) => finish(await (await import('./bench.js')).benchCompareCommand(ctx, a, b)));
+  bench
+    .command('list')
+    .description('the benches of this project')
+    .action(async () => finish(await (await import('./bench.js')).benchListCommand(ctx)));
 
   program
     .command('doctor')

@@ -64,7 +64,7 @@ function detailOptions(ctx: CliContext): Pick<RunServiceOptions, 'onLog' | 'logL
 }
 
 /** SIGINT/SIGTERM cancel the run cleanly (containers stopped, state recorded); a second SIGINT exits at once. */
-function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
+export function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -88,12 +88,12 @@ function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
  * Adapters, the gateway and the egress proxy load only when a pipeline has prompt steps; the scripted model only
  * when it answers for a provider nothing is configured for (the offline demo).
  */
-const agentLauncherFactory: NonNullable<RunServiceOptions['agents']> = async (context) =>
+export const agentLauncherFactory: NonNullable<RunServiceOptions['agents']> = async (context) =>
   (await import('../engine/agent-launcher.js')).createAgentLauncher(context, {
     offlineModel: async (request) => (await import('../model/offline-demo.js')).startOfflineDemo(request),
   });
 
-function note(ctx: CliContext): (m: string) => void {
+export function note(ctx: CliContext): (m: string) => void {
   return (m) => process.stderr.write(`${paint(ctx, 'dim', 'wave:')} ${m}\n`);
 }
 

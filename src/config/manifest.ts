@@ -36,6 +36,7 @@ export const RUNTIME_DEFAULTS: Runtime = {
     strategy: 'summarize_to_checkpoint',
     context_window: 200_000,
     summarizer_persona: 'summarizer',
+    max_relays: 3,
   },
   audit: { log_dir: '.wave/traces', log_all_tool_calls: true, log_all_file_operations: false },
   sandbox: { backend: 'docker', default_allowed_domains: [], env_passthrough: [], resources: {}, hosts: {} },
@@ -193,6 +194,7 @@ function processTimeouts(t: ProcessTimeouts): ProcessTimeouts {
     ...(t.process_grace_seconds !== undefined ? { process_grace_seconds: t.process_grace_seconds } : {}),
     ...(t.stdout_drain_seconds !== undefined ? { stdout_drain_seconds: t.stdout_drain_seconds } : {}),
     ...(t.gate_approval_hours !== undefined ? { gate_approval_hours: t.gate_approval_hours } : {}),
+    ...(t.relay_compaction_minutes !== undefined ? { relay_compaction_minutes: t.relay_compaction_minutes } : {}),
   };
 }
 

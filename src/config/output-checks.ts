@@ -3,7 +3,7 @@
 //   on_failure: retry     → fail  (a failed attempt is retried by the step's retry policy, with the feedback)
 //   on_failure: continue  → warn  (recorded, the step goes on)
 //   must_pass: false      → a failure is soft (warn) whatever on_failure says, unless it says skip
-// rework and rejected are refused by the schema until judged contracts exist.
+//   on_failure: rejected and rework act in the engine (engine/executor.ts, engine/rework.ts).
 
 import { type Contract, type OutputArtifact, ON_FAILURE_ALIASES } from './types.js';
 

@@ -4,11 +4,22 @@
 import path from 'node:path';
 import { isContainedRelativePath } from './paths.js';
 import type { Problem } from './problems.js';
-import type { Branch, Contract, DocPath, Iterate, Locator, Matrix, Mount, OutputArtifact, Step } from './types.js';
+import type {
+  Branch,
+  CompactionConfig,
+  Contract,
+  DocPath,
+  Iterate,
+  Locator,
+  Matrix,
+  Mount,
+  OutputArtifact,
+  Step,
+} from './types.js';
 
 export interface RawStep extends Omit<
   Step,
-  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate' | 'matrix'
+  'exec' | 'dependencies' | 'output_artifacts' | 'handover' | 'workspace' | 'iterate' | 'matrix' | 'loop'
 > {
   workspace?: Omit<NonNullable<Step['workspace']>, 'mount'> & {
     mount?: Array<Omit<Mount, 'mode'> & { mode?: Mount['mode'] }>;
@@ -18,7 +29,7 @@ export interface RawStep extends Omit<
   script?: string;
   dependencies?: string[];
   output_artifacts?: Array<Omit<OutputArtifact, 'type' | 'required'> & Partial<OutputArtifact>>;
-  handover?: { contract?: Contract; contracts?: Contract[] };
+  handover?: { contract?: Contract; contracts?: Contract[]; compaction?: CompactionConfig };
   pipeline?: string;
   input?: string;
   input_ref?: { from: string };
@@ -26,6 +37,7 @@ export interface RawStep extends Omit<
   iterate?: Partial<Omit<Iterate, 'item_outputs'>> & { over: string };
   branch?: Branch;
   gate?: RawGate;
+  loop?: { max_iterations: number; until: string; steps?: RawStep[] };
   strategy?: RawMatrix;
 }
 

@@ -12,8 +12,30 @@ const VARIABLE = /^[A-Za-z_][\w.-]*$/;
 /** Contract types that check a file; test_suite checks a command's exit status instead. */
 const FILE_CONTRACTS = new Set(['json_schema', 'typescript_interface', 'markdown_spec', 'format', 'non_empty_file']);
 
+/** rework_step goes with on_failure: rework (and back); the other rework keys tune it. Messages without a label. */
+export function reworkProblems(c: Pick<Contract, 'on_failure' | 'rework_step'> & Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const rework = c.on_failure === 'rework';
+  if (rework && typeof c.rework_step !== 'string')
+    problems.push('on_failure rework needs rework_step: <a rework_only step>');
+  if (!rework && c.rework_step !== undefined) problems.push('rework_step needs on_failure: rework');
+  for (const key of ['max_retries', 'convergence_window', 'convergence_min_improvement']) {
+    if (!rework && c[key] !== undefined) problems.push(`${key} is only used with on_failure: rework`);
+  }
+  return problems;
+}
+
 export function checkContract(c: Contract, at: DocPath, stepId: string, outputs: OutputArtifact[], ctx: Ctx): void {
   const label = `step '${stepId}': ${c.type} contract`;
+  for (const problem of reworkProblems(c)) {
+    report(ctx, 'error', `${label}: ${problem}`, [...at, c.on_failure === 'rework' ? 'on_failure' : 'rework_step']);
+  }
+  if (c.type === 'llm_judge' && !c.criteria?.length) {
+    report(ctx, 'error', `${label} needs criteria: [what the judge checks, …]`, [...at, 'type']);
+  }
+  if (c.type === 'agent_review' && c.persona === undefined) {
+    report(ctx, 'error', `${label} needs persona: <the reviewer persona>`, [...at, 'type']);
+  }
   const wrongSource = c.source === undefined ? undefined : outPathProblem(c.source);
   if (wrongSource) report(ctx, 'error', `${label}: source '${c.source}' ${wrongSource}`, [...at, 'source']);
   if (FILE_CONTRACTS.has(c.type) && c.source === undefined && outputs.length === 0) {
@@ -73,22 +95,18 @@ export function checkContract(c: Contract, at: DocPath, stepId: string, outputs:
   if (c.timeout !== undefined && parseDuration(c.timeout) === undefined) {
     report(ctx, 'error', `${label}: timeout '${c.timeout}' is not a duration`, [...at, 'timeout']);
   }
-  if (c.schema_path !== undefined) {
-    const resolved = resolveProjectPath(c.schema_path, ctx.projectDir);
+  for (const key of ['schema_path', 'criteria_path'] as const) {
+    const file = c[key];
+    if (file === undefined) continue;
+    const resolved = resolveProjectPath(file, ctx.projectDir);
     if (resolved.refused) {
-      report(
-        ctx,
-        'error',
-        `${label}: schema_path '${c.schema_path}' ${resolved.refused}`,
-        [...at, 'schema_path'],
-        CONTAINED_PATH_HINT,
-      );
+      report(ctx, 'error', `${label}: ${key} '${file}' ${resolved.refused}`, [...at, key], CONTAINED_PATH_HINT);
     } else if (!resolved.exists) {
       report(
         ctx,
         'error',
-        `${label}: schema_path '${c.schema_path}' not found (looked for ${resolved.path})`,
-        [...at, 'schema_path'],
+        `${label}: ${key} '${file}' not found (looked for ${resolved.path})`,
+        [...at, key],
         'paths are relative to the project folder; .wave/… falls back to the embedded defaults',
       );
     }

@@ -1,7 +1,6 @@
 // `strategy: {type: matrix, …}` of a step, normalised and checked on its own (DESIGN.md "A run is a tree"). What
 // needs the other steps (items_source upstream) is checked in plan/references.ts, the child pipeline in
 // validate/sub-pipelines.ts. What the original has and Wave cannot make act is refused here, never ignored.
-import { inputTemplateProblems } from '../plan/matrix.js';
 import { type Ctx, type RawStep, report } from './pipeline-context.js';
 import type { DocPath, Matrix, OutputArtifact } from './types.js';
 
@@ -58,4 +57,15 @@ export function normaliseMatrix(
   // max_concurrency 0 is the original's "no limit".
   const { type: _type, stacked: _stacked, max_concurrency: width, ...rest } = s;
   return { ...rest, ...(width ? { max_concurrency: width } : {}), item_outputs: itemOutputs };
+}
+
+/** One action of an input_template (`{{ . }}`, `{{ .field }}` …). */
+export const INPUT_TEMPLATE_ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
+const FIELD = /^\.(?:[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)?$/;
+
+/** The actions of an input_template Wave cannot render, as messages. */
+export function inputTemplateProblems(template: string): string[] {
+  return [...template.matchAll(INPUT_TEMPLATE_ACTION)].flatMap((m) =>
+    FIELD.test(m[1] ?? '') ? [] : [`'${m[0]}' is not {{ . }} or {{ .<field> }}`],
+  );
 }

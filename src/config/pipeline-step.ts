@@ -14,6 +14,7 @@ import {
   pipelineExec,
 } from './pipeline-composition.js';
 import { gateExec, gateStep } from './pipeline-gate.js';
+import { hasLoopBody, LOOP_ONLY_EXEC, loopOutputs, normaliseLoop } from './pipeline-loop.js';
 import { normaliseMatrix } from './pipeline-matrix.js';
 import { impliedFormatContracts, normaliseContract } from './output-checks.js';
 import type { Contract, DocPath, Exec, OutputArtifact, Step } from './types.js';
@@ -22,16 +23,26 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const gate = gateExec(raw, at, ctx);
   if (gate) return gateStep(raw, gate);
   const { type: legacyType, script: legacyScript, exec: rawExec, handover, output_artifacts, ...composite } = raw;
-  const { pipeline: _p, input: _i, input_ref: _r, config: _c, iterate: _it, strategy: _s, ...rest } = composite;
+  const {
+    pipeline: _p,
+    input: _i,
+    input_ref: _r,
+    config: _c,
+    iterate: _it,
+    loop: _l,
+    strategy: _s,
+    ...rest
+  } = composite;
   // A matrix's child_pipeline is the pipeline each item runs: the step is a pipeline step of it.
   const childPipeline = raw.strategy?.child_pipeline;
   const subPipeline = pipelineExec(childPipeline ? { pipeline: childPipeline, ...raw } : raw, at, ctx);
-  const exec = subPipeline ?? normaliseExec(raw, at, ctx);
+  const bodyless = raw.loop !== undefined && !hasLoopBody(raw);
+  const exec = subPipeline ?? (bodyless ? LOOP_ONLY_EXEC : normaliseExec(raw, at, ctx));
   void legacyType;
   void legacyScript;
   void rawExec;
 
-  if (exec.type === 'prompt' && raw.persona === undefined) {
+  if (exec.type === 'prompt' && raw.persona === undefined && !bodyless) {
     report(
       ctx,
       'error',
@@ -82,10 +93,12 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
   const itemOutputs = subPipeline ? extractedOutputs(subPipeline) : outputs;
   const iterate = normaliseIterate(raw, at, ctx, itemOutputs);
   checkAggregate(raw, at, ctx, itemOutputs);
+  const loop = normaliseLoop(raw, at, ctx, itemOutputs, normaliseStep);
   const matrix = normaliseMatrix(raw, at, ctx, subPipeline ? [] : itemOutputs);
   // An iterated step's own artifact is the aggregate's merge (if any); its declared outputs are each item's. A
-  // matrix step has none of its own.
-  const stepOutputs = iterate ? (raw.aggregate ? [aggregateOutput(raw.aggregate)] : []) : matrix ? [] : itemOutputs;
+  // matrix step has none of its own; a loop step's are its last iteration's.
+  const aggregated = raw.aggregate ? [aggregateOutput(raw.aggregate)] : [];
+  const stepOutputs = iterate ? aggregated : matrix ? [] : loop ? loopOutputs(loop) : itemOutputs;
 
   let contracts: Contract[] = [];
   let contractsAt: DocPath = [...at, 'handover', 'contracts'];
@@ -128,8 +141,9 @@ export function normaliseStep(raw: RawStep, at: DocPath, ctx: Ctx): Step {
     exec,
     output_artifacts: stepOutputs,
     ...(iterate ? { iterate } : {}),
+    ...(loop ? { loop } : {}),
     ...(matrix ? { matrix } : {}),
-    handover: { contracts },
+    handover: { contracts, ...(handover?.compaction ? { compaction: handover.compaction } : {}) },
   };
 }
 

@@ -88,6 +88,16 @@ export interface RelayConfig {
   strategy: 'summarize_to_checkpoint';
   context_window: number;
   summarizer_persona: string;
+  /** How many times one step may be relayed before it fails (class context_exhausted). */
+  max_relays: number;
+}
+
+/** handover.compaction: a step's own relay settings, over runtime.relay's. */
+export interface CompactionConfig {
+  /** token_limit_<N>% */
+  trigger?: string;
+  persona?: string;
+  max_relays?: number;
 }
 
 export interface AuditConfig {
@@ -132,6 +142,8 @@ export interface ProcessTimeouts {
   stdout_drain_seconds?: number;
   /** An approval gate without its own timeout waits this long (default 24, as in the original). */
   gate_approval_hours?: number;
+  /** The context relay's summarizer container's time limit. */
+  relay_compaction_minutes?: number;
 }
 
 export interface Metadata {
@@ -169,11 +181,16 @@ export const CONTRACT_TYPES = [
   'source_diff',
   'test_diff',
   'test_count_baseline',
+  'agent_review',
+  'llm_judge',
 ] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 
-/** What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here). */
-export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip'] as const;
+/**
+ * What a failed contract does to its step: fail (hard), warn (soft: recorded, the step passes), skip (stop here),
+ * rejected (the run ends `rejected`, no retry), rework (rework_step fixes the outputs, then every contract again).
+ */
+export const ON_FAILURE_VALUES = ['fail', 'warn', 'skip', 'rejected', 'rework'] as const;
 export type OnFailure = (typeof ON_FAILURE_VALUES)[number];
 /** The original format's names for two of them, folded on load (config/output-checks.ts). */
 export const ON_FAILURE_ALIASES: Readonly<Record<string, OnFailure>> = { continue: 'warn', retry: 'fail' };
@@ -218,7 +235,40 @@ export interface Contract {
   max_size?: number | string;
   /** format: the format the source must parse as. */
   format?: FileFormat;
+  /** agent_review: the reviewer persona (never the step's own). */
+  persona?: string;
+  /** agent_review: a project file with the review criteria. */
+  criteria_path?: string;
+  /** agent_review: more to judge (a writing step's change, artifacts of earlier steps). */
+  context?: ReviewContext[];
+  /** agent_review, llm_judge: the model (a tier or a name); default: the cheapest tier. */
+  model?: string;
+  /** agent_review: the reviewer's token limit (input + output); over it, the review fails. */
+  token_budget?: number;
+  /** llm_judge: what the judge checks, one criterion each. */
+  criteria?: string[];
+  /** llm_judge: the share of criteria that must pass (0-1, default 1). */
+  threshold?: number;
+  /** on_failure rework: the rework_only step that fixes the outputs. */
+  rework_step?: string;
+  /** on_failure rework: how many rework rounds at most (default 2). */
+  max_retries?: number;
+  /** on_failure rework: rounds over which the score must improve (default 3). */
+  convergence_window?: number;
+  /** on_failure rework: the least improvement over that window (default 0.05). */
+  convergence_min_improvement?: number;
   [key: string]: unknown;
+}
+
+/** agent_review context: a writing step's change (`git_diff`) or an earlier step's artifact, truncated. */
+export interface ReviewContext {
+  source: 'git_diff' | 'artifact';
+  /** artifact: `<step>.<artifact>` or the artifact name of a dependency. */
+  artifact?: string;
+  /** git_diff: the writing step (default: the judged step itself, else the one upstream writing step). */
+  step?: string;
+  /** Bytes kept (default 50 KB); more is cut with a note. */
+  max_size?: number | string;
 }
 
 export interface PromptExec {
@@ -310,6 +360,23 @@ export interface Branch {
   on: string;
   /** Value → pipeline name or `skip`; `_default` when no value matches. */
   cases: Record<string, string>;
+}
+
+/**
+ * `loop:` an iteration is the step's own body (its pipeline:, exec: or script, when it has one) and then the inline
+ * `steps`, each after the one written before it: one child run per iteration, until `until` holds over that
+ * iteration's outputs, at most `max_iterations` times (README: loop).
+ */
+export interface Loop {
+  max_iterations: number;
+  /** A condition (plan/condition.ts) over this iteration's outputs and the outer pipeline's upstream steps. */
+  until: string;
+  /** The inline steps of each iteration, in the order written. */
+  steps: Step[];
+  /** The step has a body of its own, run first in each iteration under the step's id. */
+  body: boolean;
+  /** What the body writes each iteration (its declared or extracted outputs). */
+  body_outputs: OutputArtifact[];
 }
 
 /**
@@ -432,7 +499,7 @@ export interface Step {
   /** Prompt steps: text Wave adds to the prompt (the original's review context), see plan/diff-context.ts. */
   context?: DiffContext[];
   output_artifacts: OutputArtifact[];
-  handover: { contracts: Contract[] };
+  handover: { contracts: Contract[]; compaction?: CompactionConfig };
   retry?: Retry;
   timeout_minutes?: number;
   sandbox?: SandboxPolicy;
@@ -445,6 +512,10 @@ export interface Step {
   aggregate?: Aggregate;
   /** With exec.type pipeline: exec.pipeline is empty until the run picks a case. */
   branch?: Branch;
+  /** The step's artifacts are the last iteration's (output_artifacts: each name from the last step writing it). */
+  loop?: Loop;
+  /** Runs only as the rework_step of another step's contract, never on its own. */
+  rework_only?: boolean;
   matrix?: Matrix;
   /** Graph mode (plan/graph-mode.ts): where the walk goes after this step, first matching edge first. */
   edges?: Edge[];

@@ -13,6 +13,8 @@ const SEVERITY: Record<OnFailure, string> = {
   fail: 'required',
   warn: 'advisory: a failure is reported but does not fail the step',
   skip: 'optional: if it fails, the checks after it are not run',
+  rejected: 'required: a failure ends the run as rejected',
+  rework: 'required: a failure sends your outputs to a rework step, then every check runs again',
 };
 
 /** "## Output contract": where each output goes and exactly what is checked. */

@@ -54,6 +54,8 @@ function testcase(classname: string, r: ContractRunResult): string {
     case 'passed':
       return `${open}/>`;
     case 'failed':
+    case 'rejected':
+    case 'rework':
       return `${open}>\n      <failure${attrs({ message: summary(r), type: r.type })}>${xmlText(errorLines(r))}</failure>\n    </testcase>`;
     case 'warned':
       return `${open}>\n      <system-out>${xmlText(`warning (on_failure: warn):\n${errorLines(r)}`)}</system-out>\n    </testcase>`;
@@ -81,8 +83,7 @@ export function toJUnitXml(run: JUnitRun): string {
     const classname = `${run.pipeline}.${step.stepId}`;
     const notRun = step.notRun ?? [];
     const gates = step.gates ?? [];
-    const stepFailures =
-      step.results.filter((r) => r.outcome === 'failed').length + gates.filter((g) => g.failure).length;
+    const stepFailures = step.results.filter((r) => r.hard).length + gates.filter((g) => g.failure).length;
     const stepSkipped = step.results.filter((r) => r.outcome === 'skipped').length + notRun.length;
     const stepTests = step.results.length + notRun.length + gates.length;
     const ms = step.durationMs ?? step.results.reduce((sum, r) => sum + r.durationMs, 0);

@@ -2,8 +2,10 @@
 // load time and at run time — never a silent pass, which is what the original did with anything it did not know.
 import { CONTRACT_TYPES, ON_FAILURE_VALUES } from '../config/types.js';
 import { ContractConfigError } from './failure.js';
+import { agentReviewContract } from './agent-review.js';
 import { formatContract } from './format.js';
 import { jsonSchemaContract } from './json-schema.js';
+import { llmJudgeContract } from './llm-judge.js';
 import { markdownSpecContract } from './markdown-spec.js';
 import { nonEmptyFileContract } from './non-empty-file.js';
 import { unsafeRelativePath } from './source.js';
@@ -15,6 +17,7 @@ import { testSuiteContract } from './test-suite.js';
 import { typescriptInterfaceContract } from './typescript-interface.js';
 import type { ContractDefinition, ContractInput, ContractSpec, ContractType, OnFailure, ResolvePath } from './types.js';
 import { showValue } from '../config/problems.js';
+import { reworkProblems } from '../config/pipeline-contract.js';
 
 type Registry = { [T in ContractType]: ContractDefinition<Extract<ContractSpec, { type: T }>> };
 
@@ -28,6 +31,8 @@ const registry: Registry = {
   source_diff: sourceDiffContract,
   test_diff: testDiffContract,
   test_count_baseline: testCountBaselineContract,
+  agent_review: agentReviewContract,
+  llm_judge: llmJudgeContract,
 };
 
 export const knownContractTypes: readonly ContractType[] = CONTRACT_TYPES;
@@ -62,8 +67,13 @@ export function validateContractSpec(spec: unknown): string[] {
       `${typed.type}: on_failure '${showValue(typed.on_failure)}' must be one of: ${ON_FAILURE_VALUES.join(', ')}`,
     );
   }
-  problems.push(...foreignKeys(typed), ...registry[input.type].validate(typed));
+  problems.push(...foreignKeys(typed), ...reworkKeys(typed), ...registry[input.type].validate(typed));
   return problems;
+}
+
+/** The rework keys, as the pipeline loader checks them. */
+function reworkKeys(spec: ContractInput): string[] {
+  return reworkProblems(spec).map((problem) => `${spec.type}: ${problem}`);
 }
 
 /** A validated spec, or a ContractConfigError listing every problem. */

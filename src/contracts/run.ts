@@ -1,20 +1,25 @@
 // Running a step's contracts in order and applying on_failure: `fail` blocks the step, `warn` is recorded and the
-// step passes, `skip` stops the evaluation (the remaining contracts are not run) and the step passes. A contract
-// whose own configuration is broken fails hard whatever its on_failure says.
+// step passes, `skip` stops the evaluation (the remaining contracts are not run) and the step passes. `rejected`
+// and `rework` stop the evaluation too and block the step: the engine ends the run rejected, or runs the rework
+// step and evaluates every contract again (engine/rework.ts). A contract whose own configuration is broken fails
+// hard whatever its on_failure says.
 import { performance } from 'node:perf_hooks';
 import { WaveError } from '../errors.js';
 import { CheckFailed, ContractConfigError } from './failure.js';
 import { definitionOf, validateContractSpec, ON_FAILURE_VALUES } from './registry.js';
 import type { CheckOutcome, ContractContext, ContractInput, ContractResult, ContractSpec, OnFailure } from './types.js';
 
-export type ContractOutcome = 'passed' | 'failed' | 'warned' | 'skipped';
+export type ContractOutcome = 'passed' | 'failed' | 'warned' | 'skipped' | 'rejected' | 'rework';
 
 export type ContractRunResult = ContractResult & {
   /** Position in the step's contract list (0-based). */
   index: number;
   type: string;
   onFailure: OnFailure;
-  /** passed; failed (hard); warned (soft); skipped (failed under on_failure skip: evaluation stopped here). */
+  /**
+   * passed; failed (hard); warned (soft); skipped (failed under on_failure skip: evaluation stopped here); rejected
+   * and rework (hard, evaluation stopped here: the engine acts on them).
+   */
   outcome: ContractOutcome;
   durationMs: number;
 };
@@ -52,6 +57,25 @@ async function evaluate(input: ContractInput, ctx: ContractContext): Promise<Che
   }
 }
 
+const HARD = new Set<OnFailure>(['fail', 'rejected', 'rework']);
+
+function outcomeOf(ok: boolean, configError: boolean, onFailure: OnFailure): ContractOutcome {
+  if (ok) return 'passed';
+  if (configError) return 'failed';
+  switch (onFailure) {
+    case 'fail':
+      return 'failed';
+    case 'warn':
+      return 'warned';
+    case 'skip':
+      return 'skipped';
+    case 'rejected':
+      return 'rejected';
+    case 'rework':
+      return 'rework';
+  }
+}
+
 function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new WaveError('cancelled', 'contract evaluation cancelled');
 }
@@ -66,11 +90,11 @@ export async function runContracts(specs: readonly ContractInput[], ctx: Contrac
     const { errors, details, configError } = await evaluate(input, ctx);
     throwIfCancelled(ctx.signal);
     const ok = errors.length === 0;
-    const hard = !ok && (configError || onFailure === 'fail');
-    const outcome: ContractOutcome = ok ? 'passed' : hard ? 'failed' : onFailure === 'warn' ? 'warned' : 'skipped';
+    const hard = !ok && (configError || HARD.has(onFailure));
+    const outcome = outcomeOf(ok, configError, onFailure);
     const durationMs = Math.round(performance.now() - started);
     results.push({ ok, hard, errors, details, index, type: String(input.type), onFailure, outcome, durationMs });
-    if (outcome === 'skipped') {
+    if (outcome === 'skipped' || outcome === 'rejected' || outcome === 'rework') {
       specs.slice(index + 1).forEach((rest, j) => notRun.push({ index: index + 1 + j, type: String(rest.type) }));
       break;
     }

@@ -19,6 +19,13 @@ export function expectPositiveInteger(spec: ContractInput, key: string): string[
     : [`${spec.type}: '${key}' must be a positive integer`];
 }
 
+export function expectNumberIn(spec: ContractInput, key: string, min: number, max: number): string[] {
+  const v = spec[key];
+  return v === undefined || (typeof v === 'number' && v >= min && v <= max)
+    ? []
+    : [`${spec.type}: '${key}' must be a number from ${min} to ${max}`];
+}
+
 export function expectStringList(spec: ContractInput, key: string): string[] {
   const v = spec[key];
   const ok = v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== ''));
@@ -33,7 +40,14 @@ const OWNED_KEYS: Record<string, string> = {
   interface: 'typescript_interface',
   command: 'test_suite',
   image: 'test_suite',
-  timeout: 'test_suite',
+  timeout: 'test_suite, agent_review',
+  persona: 'agent_review',
+  criteria_path: 'agent_review',
+  context: 'agent_review',
+  token_budget: 'agent_review',
+  model: 'agent_review, llm_judge',
+  criteria: 'llm_judge',
+  threshold: 'llm_judge',
   network: 'test_suite',
   allowed_domains: 'test_suite',
   headings: 'markdown_spec',

@@ -12,6 +12,11 @@ type Common = {
   source?: string;
   /** Default 'fail'. */
   on_failure?: OnFailure;
+  /** on_failure rework (rework.ts in the engine): the step that fixes the outputs, and how often. */
+  rework_step?: string;
+  max_retries?: number;
+  convergence_window?: number;
+  convergence_min_improvement?: number;
 };
 
 export type JsonSchemaSpec = Common & {
@@ -81,7 +86,31 @@ export type ContractSpec =
   | NonEmptyFileSpec
   | SourceDiffSpec
   | TestDiffSpec
-  | TestCountBaselineSpec;
+  | TestCountBaselineSpec
+  | AgentReviewSpec
+  | LlmJudgeSpec;
+
+export type AgentReviewSpec = Common & {
+  type: 'agent_review';
+  /** The reviewer persona of the manifest; never the judged step's own. */
+  persona: string;
+  /** A project file with the criteria (resolved through ContractContext.resolvePath). */
+  criteria_path?: string;
+  context?: Array<{ source: 'git_diff' | 'artifact'; artifact?: string; step?: string; max_size?: number | string }>;
+  model?: string;
+  /** A duration such as "2m"; default 5 minutes. */
+  timeout?: string;
+  /** Input + output tokens the reviewer may use; over it the review fails. */
+  token_budget?: number;
+};
+
+export type LlmJudgeSpec = Common & {
+  type: 'llm_judge';
+  criteria: string[];
+  /** 0-1, default 1: the share of criteria that must pass. */
+  threshold?: number;
+  model?: string;
+};
 
 export type SourceDiffSpec = Common & {
   type: 'source_diff';
@@ -140,7 +169,51 @@ export interface ContractContext {
   image?: string;
   /** source_diff, test_diff, test_count_baseline: the step's change (a writing step only), computed by the engine. */
   changes?: ContractChanges;
+  /** agent_review only: runs the reviewer persona in its own container (the engine's). */
+  review?: RunReview;
+  /** llm_judge only: one model call made by Wave through the model gateway's upstream (the engine's). */
+  judge?: JudgeCall;
 }
+
+/** What the reviewer is asked; the engine adds the read-only material at /wave/in and the container. */
+export interface ReviewRequest {
+  spec: AgentReviewSpec;
+  /** The reviewer's prompt (criteria, where the material is, the verdict format). */
+  prompt: string;
+  /** Where the verdict must be written, relative to the reviewer's /wave/out. */
+  verdictPath: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ReviewRun {
+  /** The verdict file's text; undefined when the reviewer wrote none. */
+  verdict?: string;
+  /** Input + output tokens the reviewer used. */
+  tokens: number;
+  /** Why the reviewer did not finish (over budget, timed out, the agent failed). */
+  failure?: string;
+}
+
+export type RunReview = (request: ReviewRequest) => Promise<ReviewRun>;
+
+export interface JudgeRequest {
+  /** A model tier or name; the engine resolves it. */
+  model?: string;
+  system: string;
+  prompt: string;
+  /** The judgement is the input of a forced call of this tool (structured output). */
+  tool: { name: string; description: string; input_schema: Record<string, unknown> };
+  signal?: AbortSignal;
+}
+
+export interface JudgeAnswer {
+  /** The tool call's input, or JSON parsed from the answer's text; undefined when neither is there. */
+  judgement: unknown;
+  tokens: number;
+}
+
+export type JudgeCall = (request: JudgeRequest) => Promise<JudgeAnswer>;
 
 export interface ContractChanges {
   files: ReadonlyArray<{ path: string; status: string }>;
@@ -175,7 +248,7 @@ export interface ContractCommand {
 }
 
 export interface ContractCommandResult {
-  status: 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
+  status: 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'stopped' | 'oom_killed';
   exitCode: number | null;
   durationMs: number;
 }

@@ -30,9 +30,12 @@ import { renderTemplate, type TemplateContext } from '../plan/template.js';
 import { isWorktreeStep } from '../plan/worktrees.js';
 import type { AgentLauncher, OfflineModel } from './agent.js';
 import { openStepEgress } from './egress.js';
+import { callJudge } from './judge-call.js';
+import { REWORK_IN, REWORK_FEEDBACK_FILE } from './rework.js';
 import type { AttemptFailure, AttemptRequest } from './attempt.js';
 import type { AgentContext } from './run-service.js';
 import type { Invocation } from './invocation.js';
+import { RelayMonitor } from './relay-monitor.js';
 
 const PROVIDER_OF = { anthropic: 'anthropic', openai: 'openai', google: 'gemini' } as const;
 
@@ -67,7 +70,13 @@ export async function createAgentLauncher(
 
   return {
     close: async () => offline?.close(),
-    async invocationFor({ step, templates, request, context: promptContext }) {
+    judge: (scope, request) =>
+      callJudge(
+        { manifest: manifest.manifest, runId, bus, upstreams, hostEnv, ...(extraCaPem ? { extraCaPem } : {}) },
+        scope,
+        request,
+      ),
+    async invocationFor({ step, templates, request, context: promptContext, relay }) {
       const pipelineSkills = context.pipeline.pipeline.skills ?? [];
       const agent = resolveStepAgent(manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
@@ -80,7 +89,8 @@ export async function createAgentLauncher(
       }
       const persona = agent.persona;
       const { egress: resolved, session } = await openStepEgress(context.egress, {
-        stepId: step.id,
+        // The request's step: a relay's summarizer (its own step, engine/relay-summarizer.ts) reports as the step.
+        stepId: request.stepId,
         attempt: request.attempt,
         sources: {
           adapterProfile: await egress.readAdapterEgressProfile(agent.adapter.cli ?? agent.adapterName),
@@ -112,9 +122,10 @@ export async function createAgentLauncher(
           ...PROVIDER_CREDENTIAL_ENV,
         ]);
         const scrub = scrubber([...session.secretValues(), ...(passthrough ? [apiKey] : []), ...hostSecrets]);
+        const prompt = await userPrompt(context, step, templates, request, promptContext);
         const invocation = adapter.invocation({
-          prompt: await userPrompt(context, step, templates, request, promptContext),
-          instructions: await instructions(context, step, agent, request, resolved.mode, resolved.allow),
+          prompt,
+          instructions: await instructions(context, step, agent, request, resolved, relay?.instance ?? 0),
           model: agent.model,
           permissions: effectivePermissions(agent),
           paths: { ...SANDBOX_PATHS, home: profile.home },
@@ -122,9 +133,12 @@ export async function createAgentLauncher(
           providerTools: resolved.providerTools,
         });
         const parser = adapter.createParser();
+        const monitor = relay
+          ? new RelayMonitor({ thresholdPercent: relay.thresholdPercent, scrub, task: prompt })
+          : undefined;
         const names = new Map<string, string>();
         const emitEvent = (e: AdapterEvent) => {
-          const ids = { runId, stepId: step.id, attempt: request.attempt, time: eventTime() };
+          const ids = { runId, stepId: request.stepId, attempt: request.attempt, time: eventTime() };
           switch (e.kind) {
             case 'tool_call': {
               const input = scrub(JSON.stringify(e.input));
@@ -147,7 +161,7 @@ export async function createAgentLauncher(
             }
             case 'usage': {
               const window = e.contextWindow ?? runtime.relay.context_window;
-              const used = contextTokens(e);
+              const contextPercent = Math.round((contextTokens(e) / window) * 1000) / 10;
               bus.emit({
                 ...ids,
                 type: 'usage',
@@ -156,8 +170,9 @@ export async function createAgentLauncher(
                 cacheReadTokens: e.cacheReadTokens,
                 cacheWriteTokens: e.cacheCreationTokens,
                 contextWindow: window,
-                contextPercent: Math.round((used / window) * 1000) / 10,
+                contextPercent,
               });
+              monitor?.usage(contextPercent);
               break;
             }
             case 'permission_denial': {
@@ -190,14 +205,18 @@ export async function createAgentLauncher(
           scrub,
           parseLine: (line, stream) => {
             const events = stream === 'stdout' ? parser.push(line) : (parser.pushStderr?.(line) ?? []);
-            for (const e of events) emitEvent(e);
+            for (const e of events) {
+              emitEvent(e);
+              monitor?.record(e);
+            }
+            monitor?.settle();
           },
           verdict: (sandboxResult) => {
             const outcome = parser.finish(sandboxResult.exitCode);
             for (const denial of outcome.permissionDenials)
               trace?.write({
                 runId,
-                stepId: step.id,
+                stepId: request.stepId,
                 attempt: request.attempt,
                 time: eventTime(),
                 tool: denial.tool,
@@ -206,6 +225,7 @@ export async function createAgentLauncher(
             return outcome.ok ? undefined : agentFailure(adapter, outcome);
           },
           cleanup: () => session.close(),
+          ...(monitor ? { relay: monitor } : {}),
         };
         return result;
       } catch (err) {
@@ -254,14 +274,21 @@ async function offlineModel(
 /** The providers the pipeline's prompt steps talk to (steps whose agent does not resolve are reported later). */
 function providersUsed(context: AgentContext): Set<string> {
   const used = new Set<string>();
-  for (const step of context.pipeline.pipeline.steps) {
-    if (step.exec.type !== 'prompt') continue;
+  const add = (step: Pick<Step, 'id' | 'persona' | 'adapter' | 'model'>) => {
     try {
       const agent = resolveStepAgent(context.manifest.manifest, step, context.flags);
       const adapter = adapterFor(agent.adapter.cli ?? agent.adapterName);
       if (adapter) used.add(PROVIDER_OF[adapter.providerFor?.(agent.model) ?? adapter.provider]);
     } catch {
       // invocationFor reports it against the step.
+    }
+  };
+  for (const step of context.pipeline.pipeline.steps) {
+    if (step.exec.type === 'prompt') add(step);
+    for (const c of step.handover.contracts) {
+      if (c.type === 'llm_judge') used.add('anthropic'); // the judge speaks the Messages API (judge-call.ts)
+      if (c.type === 'agent_review' && c.persona)
+        add({ id: step.id, persona: c.persona, ...(c.model ? { model: c.model } : {}) });
     }
   }
   return used;
@@ -305,6 +332,13 @@ async function userPrompt(
     source = await readFile(projectFile(step.exec.source_path, context.pipeline.projectDir), 'utf8');
   let prompt = renderTemplate(source, templates, `step '${step.id}' prompt`);
   if (promptContext) prompt += `\n\n${promptContext}`;
+  if (request.rework) {
+    const file = `${SANDBOX_PATHS.in}/${REWORK_IN}/${REWORK_FEEDBACK_FILE}`;
+    const { of, round, feedback } = request.rework;
+    prompt +=
+      `\n\n## Rework\nThe outputs of step ${of} failed their checks (round ${round}). They are in ` +
+      `${SANDBOX_PATHS.out}: fix them there. The failures (also in ${file}):\n\n${feedback}\n`;
+  }
   if (request.previousFailure) {
     prompt += `\n\n## Retry context\nThis is attempt ${request.attempt}. The previous attempt failed:\n\n${request.previousFailure.feedback}\n\nFix the specific failure above. Do not start from scratch.\n`;
   }
@@ -336,8 +370,8 @@ async function instructions(
   step: Step,
   agent: ResolvedAgent,
   request: AttemptRequest,
-  network: string,
-  allow: readonly string[],
+  { mode: network, allow }: { mode: string; allow: readonly string[] },
+  relayInstance: number,
 ): Promise<string> {
   const { manifest, pipeline } = context;
   const personaFile = agent.personaName ? manifest.systemPromptPaths[agent.personaName] : undefined;
@@ -351,6 +385,7 @@ async function instructions(
     '# Wave step protocol',
     `wave-step: ${step.id}`,
     `wave-attempt: ${request.attempt}`,
+    ...(relayInstance > 0 ? [`wave-relay: ${relayInstance}`] : []),
     '',
     `You are running step "${step.id}" of the pipeline "${pipeline.pipeline.metadata.name}" inside a throwaway container.`,
     ...sourceLines(step),

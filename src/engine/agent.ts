@@ -4,6 +4,8 @@ import type { Step } from '../config/types.js';
 import type { TemplateContext } from '../plan/template.js';
 import type { AttemptRequest } from './attempt.js';
 import type { Invocation } from './invocation.js';
+import type { JudgeAnswer, JudgeRequest } from '../contracts/types.js';
+import type { JudgeScope } from './judge-call.js';
 import type { LoadedManifest, LoadedPipeline } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { RunEgress } from './egress.js';
@@ -15,10 +17,17 @@ export interface AgentInvocationRequest {
   request: AttemptRequest;
   /** The `## Context` section Wave adds after the prompt (engine/diff-context.ts); '' for none. */
   context?: string;
+  /**
+   * Watch the instance for the context relay (engine/relay.ts). `instance` counts the fresh instances: 0 is the
+   * step's first, n the one started after the n-th relay (its instructions say `wave-relay: n`).
+   */
+  relay?: { thresholdPercent: number; instance: number };
 }
 
 export interface AgentLauncher {
   invocationFor(request: AgentInvocationRequest): Promise<Invocation>;
+  /** An llm_judge call: one model request from the host, through the gateway's upstream (engine/judge-call.ts). */
+  judge(scope: JudgeScope, request: JudgeRequest): Promise<JudgeAnswer>;
   /** Stops what the launcher started for the run (the offline scripted model). */
   close?(): Promise<void>;
 }

@@ -31,9 +31,24 @@ export interface AttemptRequest {
   attempt: number;
   /** The previous attempt's failure, to be fed into this attempt's prompt. */
   previousFailure?: AttemptFailure;
+  /** A rework_only step's attempt: what it reworks and why (engine/rework.ts). */
+  rework?: ReworkInput;
   signal: AbortSignal;
   /** Graph mode: the step's visit in this run (1 for the first); the step's container has it as WAVE_VISIT. */
   visit?: number;
+}
+
+/** What a rework attempt is given besides its own inputs (engine/rework.ts). */
+export interface ReworkInput {
+  /** The judged step. */
+  of: string;
+  round: number;
+  /** The failures, as the retry prompt states them. */
+  feedback: string;
+  /** The JSON feedback file on the host, injected at /wave/in/_rework/feedback.json. */
+  feedbackFile: string;
+  /** The judged step's out folder: the rework step starts from a copy of it. */
+  seedOut: string;
 }
 
 /** Runs one attempt of one step: workspace, container, collection, contracts. Never throws for a step failure. */
@@ -56,8 +71,9 @@ export function isRetryable(failure: FailureClass): boolean {
     case 'infrastructure':
     case 'internal':
     case 'missing_input':
+    case 'loop_exhausted':
+    case 'rejected': // a contract under on_failure: rejected, or a person at a gate, said no; the run ends
     case 'cancelled':
-    case 'rejected': // a person's answer
     case 'routing':
       return false;
   }

@@ -13,12 +13,19 @@ import type { StepRunnerDeps } from './step-deps.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-function recordOf(
-  deps: Pick<StepRunnerDeps, 'store' | 'runId' | 'inputsRunId'>,
-  step: string,
-  artifact: string,
-): ArtifactRecord | undefined {
-  return deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step).find((a) => a.name === artifact);
+type RecordDeps = Pick<StepRunnerDeps, 'store' | 'runId' | 'inputsRunId'>;
+
+/**
+ * What an upstream step recorded: in this run, or (for the run of an iterate item or a loop iteration) in the
+ * parent run, where the steps upstream of the iterated or looped step ran.
+ */
+export function upstreamRecords(deps: RecordDeps, step: string): ArtifactRecord[] {
+  const own = deps.inputsRunId === undefined ? [] : deps.store.artifacts.list(deps.runId, step);
+  return own.length ? own : deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, step);
+}
+
+function recordOf(deps: RecordDeps, step: string, artifact: string): ArtifactRecord | undefined {
+  return upstreamRecords(deps, step).find((a) => a.name === artifact);
 }
 
 /**
@@ -77,6 +84,7 @@ export async function childInput(
     pipelineName: deps.pipeline.metadata.name,
     vars: deps.manifest.manifest.variables ?? {},
     ...(item === undefined ? {} : { item: { value: item } }),
+    ...(deps.iteration === undefined ? {} : { iteration: deps.iteration }),
   };
   const ctx = stepTemplateContext(graph, step, values);
   // On the host a JSON field is read from the recorded artifact (no container, no /wave/in).

@@ -1,5 +1,6 @@
 // The attempt of a step that runs child runs instead of a container (DESIGN.md "A run is a tree"): a `pipeline:`
-// step's sub-pipeline, or an `iterate:` step's items, each an indexed child run, then the `aggregate:` merge.
+// step's sub-pipeline, or an `iterate:` step's items, each an indexed child run, then the `aggregate:` merge; a
+// `loop:` step's iterations (loop-step.ts).
 // It holds no worker slot itself; every container of its children takes one from the tree's pool.
 import { setMaxListeners } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -7,6 +8,8 @@ import path from 'node:path';
 import { aggregateOutput } from '../config/pipeline-composition.js';
 import type { Iterate, PipelineExec, Step } from '../config/types.js';
 import { pickCase } from '../plan/branch-case.js';
+import { isLoopStep } from '../plan/loop.js';
+import { runLoopAttempt } from './loop-step.js';
 import type { RunParent } from '../state/index.js';
 import { artifactDigest } from '../workspace/artifacts.js';
 import { mergeArtifacts } from './aggregate.js';
@@ -15,7 +18,8 @@ import { childInput, injectedArtifacts, iterateItems, type Read, referencedValue
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
 
 export function isComposite(step: Step): boolean {
-  return step.exec.type === 'pipeline' || step.iterate !== undefined || step.matrix !== undefined;
+  const { iterate, matrix, loop } = step;
+  return step.exec.type === 'pipeline' || iterate !== undefined || matrix !== undefined || loop !== undefined;
 }
 
 export async function runCompositeAttempt(
@@ -25,6 +29,7 @@ export async function runCompositeAttempt(
 ): Promise<AttemptOutcome> {
   const children = deps.children;
   if (!children) throw new Error(`step '${written.id}' starts child runs but the run has no run tree`);
+  if (isLoopStep(written)) return runLoopAttempt(deps, written, children, request);
   const picked = branchStep(deps, written);
   if (!picked.ok) return failure('missing_input', picked.reason);
   const step = picked.value;

@@ -1,8 +1,9 @@
 // `wave run --dry-run` for composite steps (DESIGN.md "A run is a tree"): a pipeline step's child pipeline is
 // known before the run, so its steps are shown (and theirs, down the tree); an iterate or matrix step's items are
-// not, so it says what it expands over at run time, and a branch step which value picks which pipeline. Lines,
-// indented by depth.
+// not, so it says what it expands over at run time, a branch step which value picks which pipeline, and a loop step
+// how often it may repeat which steps. Lines, indented by depth.
 import type { Matrix, Step } from '../config/types.js';
+import { isLoopStep, iterationPlan } from '../plan/loop.js';
 import { preparePipeline, type RunFlags } from './run-prepare.js';
 
 export async function expansionOf(
@@ -13,6 +14,18 @@ export async function expansionOf(
 ): Promise<string[]> {
   const pad = '  '.repeat(depth);
   const lines: string[] = [];
+  if (isLoopStep(step)) {
+    const { max_iterations: n, until } = step.loop;
+    lines.push(`${pad}loops up to ${n} time(s) until ${until}: each iteration a child run of`);
+    let previous: string | undefined;
+    for (const inner of iterationPlan({ metadata: { name: '' }, kind: 'WavePipeline', steps: [step] }, step).steps) {
+      const after = previous ? ` after ${previous}` : '';
+      lines.push(`${pad}  ${inner.id} [${inner.exec.type}]${after}`);
+      lines.push(...(await expansionOf(options, inner, flags, depth + 2)));
+      previous = inner.id;
+    }
+    return lines;
+  }
   if (step.iterate) {
     const { over, mode, max_concurrent, on_failure } = step.iterate;
     const width = mode === 'parallel' ? `parallel${max_concurrent ? `, at most ${max_concurrent} at once` : ''}` : mode;

@@ -29,6 +29,11 @@ export interface ExecutorStep {
   holdsWorker?: boolean;
   /** A gate step: it waits for its answer (runGate) instead of running attempts. */
   gate?: boolean;
+  /**
+   * A rework_only step: never scheduled; the attempts of the step it reworks run it (engine/rework.ts). Its row is
+   * settled when the run ends.
+   */
+  reworkFor?: string;
 }
 
 export interface ExecutorOptions {
@@ -97,11 +102,11 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
   for (const row of store.steps.list(runId)) {
     if (row.status === 'completed') outcome.set(row.stepId, 'completed');
   }
-  const pending = new Set(steps.filter((s) => !outcome.has(s.id)).map((s) => s.id));
+  const pending = new Set(steps.filter((s) => !outcome.has(s.id) && s.reworkFor === undefined).map((s) => s.id));
   const byId = new Map(steps.map((s) => [s.id, s]));
   const running = new Map<string, Promise<void>>();
   const failed: string[] = [];
-  let halt: { by: string; contract: boolean; reason: string } | undefined;
+  let halt: { by: string; contract: boolean; reason: string; rejected?: boolean } | undefined;
   let firstError: string | undefined;
   let contractFailure = false;
   let firstFailureClass: FailureClass | undefined;
@@ -185,13 +190,17 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
         store.steps.fail(runId, step.id, end);
       }
       firstError ??= `step '${step.id}' failed: ${result.reason}`;
-      if (step.retry.onFailure === 'skip') {
+      if (step.retry.onFailure === 'skip' && result.failureClass !== 'rejected') {
         store.steps.skip(runId, step.id, `failed and retry.on_failure is skip: ${result.reason}`);
         return 'skipped';
       }
       failed.push(step.id);
       firstFailureClass ??= result.failureClass;
-      if (step.retry.onFailure === 'fail' && !halt) {
+      if (result.failureClass === 'rejected' && !halt) {
+        // The judgement ends the run whatever the step's retry policy says (the original's ContractRejectionError).
+        halt = { by: step.id, contract: false, reason: result.reason, rejected: true };
+        haltFailureClass = result.failureClass;
+      } else if (step.retry.onFailure === 'fail' && !halt) {
         halt = { by: step.id, contract: result.failureClass === 'contract', reason: result.reason };
         contractFailure = halt.contract;
         haltFailureClass = result.failureClass;
@@ -321,14 +330,22 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
       if (cancel.signal.aborted) store.steps.cancel(runId, id, 'run cancelled');
       else store.steps.skip(runId, id, halt ? `run halted: step '${halt.by}' failed` : 'not reachable');
     }
+    for (const step of steps) if (step.reworkFor !== undefined) settleReworkStep(store, runId, step, outcome);
   } finally {
     clearInterval(cancelPoll);
     clearInterval(heartbeat);
     options.signal.removeEventListener('abort', onOuterAbort);
   }
 
-  const status: RunFinalStatus = cancel.signal.aborted ? 'cancelled' : failed.length ? 'failed' : 'completed';
-  const failureClass = status === 'failed' ? (haltFailureClass ?? firstFailureClass) : undefined;
+  const status: RunFinalStatus = cancel.signal.aborted
+    ? 'cancelled'
+    : halt?.rejected
+      ? 'rejected'
+      : failed.length
+        ? 'failed'
+        : 'completed';
+  const failureClass =
+    status === 'failed' || status === 'rejected' ? (haltFailureClass ?? firstFailureClass) : undefined;
   return {
     status,
     failed,
@@ -336,10 +353,26 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     ...(failureClass ? { failureClass } : {}),
     ...(status === 'cancelled'
       ? { error: 'cancelled' }
-      : firstError && status === 'failed'
-        ? { error: firstError }
+      : firstError && (status === 'failed' || status === 'rejected')
+        ? { error: status === 'rejected' ? `rejected: ${halt?.reason ?? firstError}` : firstError }
         : {}),
   };
+}
+
+/**
+ * A rework step's row once the run is over: never asked for → skipped; its last round ran → completed when the step
+ * it reworks completed, else failed; its last round failed (left retrying) → failed.
+ */
+function settleReworkStep(store: Store, runId: string, step: ExecutorStep, outcome: Map<string, Outcome>): void {
+  const row = store.steps.get(runId, step.id);
+  if (row?.status === 'pending') {
+    store.steps.skip(runId, step.id, `rework_only: runs only when a contract of step '${step.reworkFor}' asks`);
+  } else if (row?.status === 'running' && outcome.get(step.reworkFor as string) === 'completed') {
+    store.steps.complete(runId, step.id, {});
+  } else if (row?.status === 'running' || row?.status === 'retrying') {
+    const reason = `step '${step.reworkFor}' did not pass its contracts after the rework`;
+    store.steps.fail(runId, step.id, { reason: row.error ?? reason, failureClass: 'contract', exitCode: null });
+  }
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -2,6 +2,7 @@
 // runner so that what builds it does not import the runner that imports them.
 import type { SandboxNetwork, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import type { AttemptFailure } from './attempt.js';
+import type { RelayMonitor } from './relay-monitor.js';
 
 /** What a step's invocation needs from the engine, whichever kind of step it is. */
 export interface Invocation {
@@ -23,6 +24,8 @@ export interface Invocation {
   egress?: SandboxSpec['egress'];
   /** Removes secrets from output before it is evented or stored. */
   scrub?: (text: string) => string;
+  /** An agent step under the context relay: stops the container at the threshold, keeps the transcript. */
+  relay?: RelayMonitor;
   /** Releases what the invocation holds (the egress session); called once the attempt is over. */
   cleanup?: () => Promise<void>;
 }

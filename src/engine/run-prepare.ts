@@ -127,14 +127,20 @@ export async function preparePipeline(
     flags.fromStep === undefined
       ? undefined
       : planFromStep(pipeline.pipeline.steps, flags.fromStep, pipeline.pipeline.metadata.name);
-  const steps = fromStep
+  const selected = fromStep
     ? pipeline.pipeline.steps.filter((s) => fromStep.run.includes(s.id) || fromStep.reuse.includes(s.id))
     : selectSteps(pipeline.pipeline.steps, flags.steps);
+  const steps = withReworkSteps(pipeline.pipeline.steps, selected);
+  const reworkFor = reworkTargets(steps);
   const { levels } = checkDag({ ...pipeline.pipeline, steps });
   // Reused steps start no container, so they need neither an image nor an agent.
   const executorSteps = steps
     .filter((s) => !fromStep?.reuse.includes(s.id))
-    .map((step) => executorStepFor(manifest, step, agentFlags));
+    .map((step) => {
+      const executor = executorStepFor(manifest, step, agentFlags);
+      const judged = reworkFor.get(step.id);
+      return judged === undefined ? executor : { ...executor, reworkFor: judged };
+    });
   return { manifest, pipeline, steps, executorSteps, levels, ...(fromStep ? { fromStep } : {}) };
 }
 
@@ -150,6 +156,22 @@ function checkAutoApprove(steps: readonly Step[]): void {
   }
 }
 
+/** rework_step → the step whose contract names it (`wave validate` makes sure there is one only). */
+export function reworkTargets(steps: readonly Step[]): Map<string, string> {
+  const targets = new Map<string, string>();
+  for (const step of steps) {
+    for (const c of step.handover.contracts) if (c.rework_step) targets.set(c.rework_step, step.id);
+  }
+  return targets;
+}
+
+/** The selection plus the rework steps its contracts name: a rework step runs only as part of its judged step. */
+function withReworkSteps(all: readonly Step[], selected: Step[]): Step[] {
+  const wanted = new Set(selected.map((s) => s.id));
+  for (const id of reworkTargets(selected).keys()) wanted.add(id);
+  return all.filter((s) => wanted.has(s.id));
+}
+
 /** How the executor runs a step: its retry policy, what its start records, and whether it holds a worker slot. */
 export function executorStepFor(
   manifest: LoadedManifest,
@@ -157,12 +179,13 @@ export function executorStepFor(
   agentFlags: Pick<RunFlags, 'adapter' | 'model'>,
 ): ExecutorStep {
   const base = { id: step.id, dependencies: step.dependencies, retry: resolveRetry(step.retry) };
-  // A step that only starts child runs holds no worker slot; an iterate or matrix step's retries are its items'.
-  // A gate waits: it holds no worker slot, and is not retried.
-  const fansOut = step.iterate !== undefined || step.matrix !== undefined;
+  // A step that only starts child runs holds no worker slot; an iterate or matrix step's retries are its items'
+  // own, a loop step's its iterations' steps' own. A gate waits: it holds no worker slot, and is not retried.
+  const fansOut = step.iterate !== undefined || step.matrix !== undefined || step.loop !== undefined;
   const composite = step.exec.type === 'pipeline' || step.exec.type === 'gate' || fansOut;
   const retry = fansOut ? { ...base.retry, maxAttempts: 1 } : base.retry;
   const shape = composite ? { ...base, retry, holdsWorker: false } : base;
+  if (step.loop) return { ...shape, start: { persona: '', adapter: 'loop', model: '', image: '' } };
   if (step.exec.type === 'pipeline' || step.exec.type === 'gate') {
     const adapter = step.exec.type;
     const gate = step.exec.type === 'gate' ? { gate: true } : {};

@@ -19,6 +19,7 @@ import { createRunLogger, type RunLogLine } from './run-log.js';
 import { flagsToJson, jsonToFlags, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 import { checkImages, connectSandbox } from './sandbox-setup.js';
 import { executeTreeRun, newPool, type RunTree } from './run-tree.js';
+import type { WorkerPool } from './worker-pool.js';
 
 export { loadProjectManifest, preparePipeline, type Prepared, type RunFlags } from './run-prepare.js';
 export type { AgentContext } from './agent.js';
@@ -43,6 +44,10 @@ export interface RunServiceOptions {
   agents?: (context: AgentContext) => Promise<AgentLauncher>;
   /** Asks a waiting gate at the run's terminal (the CLI on a TTY); `wave gate` answers it from anywhere. */
   gatePrompt?: GatePrompter;
+  /** The folder (and repository) the run works on, when not the project's: a bench task's checkout. */
+  sourceDir?: string;
+  /** One worker limit shared with other runs (a bench's tasks); else the run's own from its flags. */
+  pool?: WorkerPool;
 }
 
 export interface RunOutcome {
@@ -58,6 +63,7 @@ export function openStore(projectDir: string, onEvent?: (e: WaveEvent) => void):
 function exitCodeFor(summary: ExecutionSummary): number {
   if (summary.status === 'completed') return ExitCode.ok;
   if (summary.status === 'cancelled') return ExitCode.cancelled;
+  if (summary.status === 'rejected') return ExitCode.rejected;
   if (summary.contractFailure) return ExitCode.contractFailed;
   // The step did not fail on its own: the host (Docker, descriptors, disk) or Wave itself did.
   if (summary.failureClass === 'infrastructure') return ExitCode.infrastructure;
@@ -129,15 +135,17 @@ async function execute(
   const inner = containerUser(host, profile);
   const stepUser = sandbox.kind === 'docker' && host.uid === 0 ? inner : undefined;
   const egress: RunEgress = { runId, bus, tracesDir, containerUser: inner, limits: profile.egress };
+  const sourceDir = options.sourceDir ?? projectDir;
   const runWorkspace = await prepareRun(
     path.resolve(projectDir, runtime.workspace_root),
     runId,
-    projectDir,
+    sourceDir,
     stepUser ? { owner: stepUser } : {},
   );
   const reusedFrom = await takeOverReusedSteps(exec, runWorkspace.dir);
   const tree: RunTree = {
     projectDir,
+    ...(options.sourceDir ? { sourceDir } : {}),
     manifestPath: options.manifestPath,
     manifest: prepared.manifest,
     store,
@@ -147,7 +155,7 @@ async function execute(
     tracesDir,
     workspaceRoot: path.resolve(projectDir, runtime.workspace_root),
     flags: exec.flags,
-    pool: newPool(exec.flags, prepared.manifest),
+    pool: options.pool ?? newPool(exec.flags, prepared.manifest),
     note,
     ...(stepUser ? { stepUser } : {}),
     ...(options.agents ? { agents: options.agents } : {}),
@@ -156,6 +164,8 @@ async function execute(
   const controller = new AbortController();
   const relay = () => controller.abort();
   options.signal?.addEventListener('abort', relay, { once: true });
+  // Aborted while the run was being set up (a bench task's time limit, an early Ctrl-C): no event will come.
+  if (options.signal?.aborted) controller.abort();
   let summary: ExecutionSummary;
   try {
     summary = await executeTreeRun(tree, {

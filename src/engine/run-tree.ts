@@ -26,10 +26,14 @@ import { checkImages } from './sandbox-setup.js';
 import type { ChildResult, ChildRuns, ChildSpec, StepRunnerDeps } from './step-deps.js';
 import { createAttemptRunner } from './step-runner.js';
 import { WorkerPool } from './worker-pool.js';
+import { StepGraph, topologicalLevels } from '../plan/dag.js';
+import { iterationPlan, type LoopStep } from '../plan/loop.js';
 import { openRunTrees } from './writing-step.js';
 
 export interface RunTree {
   projectDir: string;
+  /** The folder whose files and repository the run works on, when not the project's (a bench task's checkout). */
+  sourceDir?: string;
   manifestPath: string;
   manifest: LoadedManifest;
   store: Store;
@@ -68,9 +72,10 @@ export interface TreeRun {
 /** Executes one run of the tree (its agents, trees and attempt runner), children included, to its summary. */
 export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<ExecutionSummary> {
   const { prepared, runId } = run;
-  const trees = await openRunTrees(tree.projectDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
+  const sourceDir = tree.sourceDir ?? tree.projectDir;
+  const trees = await openRunTrees(sourceDir, runId, run.runWorkspace.source, prepared.steps, run.reusedFrom);
   const running = new Set(prepared.executorSteps.map((s) => s.id));
-  const hasPromptSteps = prepared.steps.some((s) => s.exec.type === 'prompt' && running.has(s.id));
+  const hasPromptSteps = prepared.steps.some((s) => running.has(s.id) && needsAgents(s));
   const { manifest, pipeline } = prepared;
   const agents =
     tree.agents && hasPromptSteps
@@ -98,6 +103,7 @@ export async function executeTreeRun(tree: RunTree, run: TreeRun): Promise<Execu
     resolvePath: (p) => projectFile(p, pipeline.projectDir),
     egress: tree.egress,
     children: childRuns(tree, run.runWorkspace.source, run.lane ?? []),
+    stepStarts: new Map(prepared.executorSteps.map((s) => [s.id, s.start])),
     ...(agents ? { agents } : {}),
     ...(tree.stepUser ? { stepUser: tree.stepUser } : {}),
     ...(trees ? { trees } : {}),
@@ -143,6 +149,14 @@ function gateRunner(tree: RunTree, run: TreeRun): (stepId: string, signal: Abort
   };
 }
 
+/** A prompt step, or a step whose contracts call a model (agent_review, llm_judge). */
+function needsAgents(step: Step): boolean {
+  return (
+    step.exec.type === 'prompt' ||
+    step.handover.contracts.some((c) => c.type === 'agent_review' || c.type === 'llm_judge')
+  );
+}
+
 /** The tree's way to start (or resume, or reuse) the child runs of a run whose snapshot is `source`. */
 function childRuns(tree: RunTree, source: string, parentLane: readonly string[]): ChildRuns {
   const pipelines = new Map<string, Promise<Prepared>>();
@@ -166,7 +180,11 @@ function childRuns(tree: RunTree, source: string, parentLane: readonly string[])
       const existing = store.runs.child(spec.parent);
       if (existing?.status === 'completed') return { runId: existing.id, status: 'completed', reused: true };
       const sub = spec.kind === 'pipeline' ? await prepare(spec.pipeline) : undefined;
-      const plan: ChildPlan = sub ? { ...sub, prepared: sub } : itemPlan(tree, spec as ItemSpec);
+      const plan: ChildPlan = sub
+        ? { ...sub, prepared: sub }
+        : spec.kind === 'item'
+          ? itemPlan(tree, spec)
+          : await iterationChildPlan(tree, spec as IterationSpec);
       const runId = existing ? reopen(store, existing) : createChild(tree, spec, plan);
       const runWorkspace = { dir: path.join(tree.workspaceRoot, runId), source };
       const controller = new AbortController();
@@ -196,7 +214,7 @@ function childRuns(tree: RunTree, source: string, parentLane: readonly string[])
                 extraEnv: spec.env,
                 lane,
               })
-            : await executeItem(tree, spec as ItemSpec, plan, { runId, runWorkspace, lane }, controller.signal);
+            : await executeStepsChild(tree, spec as StepSpec, plan, { runId, runWorkspace, lane }, controller.signal);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', relay);
@@ -213,14 +231,20 @@ function itemStep(step: Step): Step {
 }
 
 type ItemSpec = Extract<ChildSpec, { kind: 'item' }>;
+type IterationSpec = Extract<ChildSpec, { kind: 'iteration' }>;
+/** A child run of steps of the parent's own pipeline: an iterate item's, or a loop iteration's. */
+type StepSpec = ItemSpec | IterationSpec;
 
 /** The run's --adapter and --model, which hold for its child runs too. */
 function agentFlags(flags: RunFlags): Pick<RunFlags, 'adapter' | 'model'> {
   return { ...(flags.adapter ? { adapter: flags.adapter } : {}), ...(flags.model ? { model: flags.model } : {}) };
 }
 
-/** What a child run is made of: a sub-pipeline's prepared pipeline, or an item's one step. */
-type ChildPlan = Pick<Prepared, 'steps' | 'executorSteps' | 'levels'> & { prepared?: Prepared };
+/**
+ * What a child run is made of: a sub-pipeline's prepared pipeline, an item's one step, or a loop iteration's steps
+ * (`graphSteps`: those steps among the outer ones they read).
+ */
+type ChildPlan = Pick<Prepared, 'steps' | 'executorSteps' | 'levels'> & { prepared?: Prepared; graphSteps?: Step[] };
 
 function itemPlan(tree: RunTree, spec: ItemSpec): ChildPlan {
   const step = itemStep(spec.step);
@@ -232,24 +256,40 @@ function itemPlan(tree: RunTree, spec: ItemSpec): ChildPlan {
   };
 }
 
-async function executeItem(
+/**
+ * A loop's iteration: its body and inline steps (plan/loop.ts), scheduled among themselves; the outer steps they
+ * read completed in the parent run. Their images are checked before the first starts, as a run's are.
+ */
+async function iterationChildPlan(tree: RunTree, spec: IterationSpec): Promise<ChildPlan> {
+  const { steps, pipeline } = iterationPlan(spec.deps.pipeline, spec.step as LoopStep);
+  const ids = new Set(steps.map((s) => s.id));
+  const own = steps.map((s) => ({ ...s, dependencies: s.dependencies.filter((d) => ids.has(d)) }));
+  const executorSteps = own.map((step) => executorStepFor(tree.manifest, step, agentFlags(tree.flags)));
+  await tree.sandbox.requireImages?.([...new Set(executorSteps.map((s) => s.start.image).filter((i) => i !== ''))]);
+  return { steps, executorSteps, levels: topologicalLevels(new StepGraph(own)), graphSteps: pipeline.steps };
+}
+
+async function executeStepsChild(
   tree: RunTree,
-  spec: ItemSpec,
+  spec: StepSpec,
   plan: ChildPlan,
   { runId, runWorkspace, lane }: { runId: string; runWorkspace: RunWorkspace; lane: readonly string[] },
   signal: AbortSignal,
 ): Promise<ExecutionSummary> {
   const [step] = plan.steps as [Step];
-  // The parent run's runner, for this item's run: its agents, config.inject and config.env hold; an iterated step
-  // never changes code (refused when validated), so it has no trees.
+  // The parent run's runner, for this child's run: its agents, config.inject and config.env hold; an iterated or
+  // looped step never changes code (refused when validated), so it has no trees. What the child's steps read of
+  // the parent's steps is in the parent run.
   const { trees: _trees, ...parent } = spec.deps;
+  const steps =
+    spec.kind === 'item' ? spec.deps.pipeline.steps.map((s) => (s.id === step.id ? step : s)) : (plan.graphSteps ?? []);
   const runAttempt = createAttemptRunner({
     ...parent,
     runId,
     runWorkspace,
-    inputsRunId: spec.deps.inputsRunId ?? spec.deps.runId,
-    item: { value: spec.item },
-    pipeline: { ...spec.deps.pipeline, steps: spec.deps.pipeline.steps.map((s) => (s.id === step.id ? step : s)) },
+    inputsRunId: spec.kind === 'item' ? (spec.deps.inputsRunId ?? spec.deps.runId) : spec.deps.runId,
+    ...(spec.kind === 'item' ? { item: { value: spec.item } } : { iteration: spec.parent.itemIndex ?? 1 }),
+    pipeline: { ...spec.deps.pipeline, steps },
   });
   return executeRun({
     runId,
@@ -269,7 +309,12 @@ function createChild(tree: RunTree, spec: ChildSpec, plan: ChildPlan): string {
   const run = tree.store.runs.create({
     pipeline: sub ? sub.pipeline.metadata.name : `${parentRun.pipeline}.${spec.parent.stepId}`,
     pipelinePath: sub ? sub.file : parentRun.pipelinePath,
-    input: spec.kind === 'pipeline' ? spec.input : (JSON.stringify(spec.item) ?? 'null'),
+    input:
+      spec.kind === 'pipeline'
+        ? spec.input
+        : spec.kind === 'item'
+          ? (JSON.stringify(spec.item) ?? 'null')
+          : spec.deps.input,
     parent: spec.parent,
     steps: plan.steps.map((s, position) => ({
       stepId: s.id,

@@ -2,7 +2,7 @@
 import type { LoadedManifest, Pipeline, Step } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Sandbox } from '../sandbox/types.js';
-import type { RunParent, Store } from '../state/index.js';
+import type { RunParent, StepStartInput, Store } from '../state/index.js';
 import type { RunTrees } from '../workspace/git/run-trees.js';
 import type { RunWorkspace } from '../workspace/layout.js';
 import type { AgentLauncher } from './agent.js';
@@ -34,10 +34,14 @@ export interface StepRunnerDeps {
   inputsRunId?: string;
   /** An iterate item's run: the value of {{ item }}. */
   item?: { value: unknown };
+  /** A loop iteration's run: the value of {{ iteration }} (from 1). */
+  iteration?: number;
   /** A sub-pipeline's run: the parent's config.inject artifacts, copied into every step's /wave/in/<name>. */
   inherited?: ReadonlyArray<{ name: string; path: string }>;
   /** A sub-pipeline's run: its config.env, set in every container. */
   extraEnv?: Readonly<Record<string, string>>;
+  /** What each step's start records (persona, adapter, model, image): rework steps are started by the runner. */
+  stepStarts?: ReadonlyMap<string, StepStartInput>;
   /** Starts the child runs of pipeline and iterate steps (engine/run-tree.ts); absent where there are none. */
   children?: ChildRuns;
 }
@@ -53,11 +57,13 @@ export type ChildSpec =
       env: Readonly<Record<string, string>>;
       timeoutMs?: number;
     }
-  | { kind: 'item'; parent: RunParent; step: Step; item: unknown; deps: StepRunnerDeps };
+  | { kind: 'item'; parent: RunParent; step: Step; item: unknown; deps: StepRunnerDeps }
+  /** One iteration of a loop step (parent.itemIndex: the iteration, from 1): its body and inline steps. */
+  | { kind: 'iteration'; parent: RunParent; step: Step; deps: StepRunnerDeps };
 
 export interface ChildResult {
   runId: string;
-  status: 'completed' | 'failed' | 'cancelled';
+  status: 'completed' | 'failed' | 'cancelled' | 'rejected';
   error?: string;
   failureClass?: FailureClass;
   /** Set when config.timeout stopped it: the limit. */

@@ -14,7 +14,10 @@ import {
 import { WaveError } from '../errors.js';
 import type { SandboxResources, SandboxSpec } from '../sandbox/types.js';
 import type { StepWorkspace } from '../workspace/layout.js';
-import type { AttemptOutcome } from './attempt.js';
+import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
+import type { AttemptOutcome, AttemptRequest } from './attempt.js';
+import type { Invocation } from './invocation.js';
+import { REWORK_FEEDBACK_FILE, REWORK_IN } from './rework.js';
 import type { StepRunnerDeps } from './step-deps.js';
 
 /**
@@ -121,4 +124,51 @@ export function stallTimeoutMs(manifest: Manifest): number | undefined {
   const written = manifest.runtime.stall_timeout;
   const ms = written === undefined ? undefined : parseDuration(written);
   return ms ? ms : undefined;
+}
+
+/** The container of one invocation of a step: its command, environment, mounts, limits and egress. */
+export async function containerSpec(
+  deps: StepRunnerDeps,
+  step: Step,
+  request: AttemptRequest,
+  ws: StepWorkspace,
+  invocation: Invocation,
+): Promise<SandboxSpec> {
+  const { runId } = deps;
+  const stall = stallTimeoutMs(deps.manifest.manifest);
+  return {
+    image: invocation.image,
+    argv: invocation.argv,
+    env: {
+      ...passthroughEnv(deps, step),
+      ...deps.extraEnv,
+      ...invocation.env,
+      WAVE_RUN_ID: runId,
+      WAVE_STEP_ID: step.id,
+      WAVE_ATTEMPT: String(request.attempt),
+      ...(request.rework ? { WAVE_REWORK_FEEDBACK: `${SANDBOX_PATHS.in}/${REWORK_IN}/${REWORK_FEEDBACK_FILE}` } : {}),
+      ...(request.visit === undefined ? {} : { WAVE_VISIT: String(request.visit) }),
+    },
+    mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
+    labels: { run: runId, step: step.id, attempt: request.attempt },
+    resources: resourcesFor(deps, step),
+    timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
+    ...stopTimings(deps.manifest.manifest),
+    ...(stall !== undefined ? { stallTimeoutMs: stall } : {}),
+    ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
+    ...(invocation.network ? { network: invocation.network } : {}),
+    ...(invocation.egress ? { egress: invocation.egress } : {}),
+    extraMounts: [
+      ...ws.mounts,
+      ...(invocation.files || invocation.homeFiles
+        ? [
+            {
+              host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}),
+              container: SANDBOX_PATHS.meta,
+              readOnly: true,
+            },
+          ]
+        : []),
+    ],
+  };
 }

@@ -5,6 +5,7 @@ import { stepInputs } from '../plan/inputs.js';
 import type { ArtifactRecord } from '../state/index.js';
 import { injectArtifact, type StepWorkspace } from '../workspace/layout.js';
 import { failure, type AttemptFailure } from './attempt.js';
+import { upstreamRecords } from './child-inputs.js';
 import { injectFromPipelines } from './pipeline-inputs.js';
 import type { StepRunnerDeps } from './step-deps.js';
 
@@ -22,9 +23,7 @@ export async function injectInputs(
   const missing: string[] = [];
   const records = new Map<string, Map<string, ArtifactRecord>>();
   const recordsOf = (stepId: string): Map<string, ArtifactRecord> => {
-    const byName =
-      records.get(stepId) ??
-      new Map(deps.store.artifacts.list(deps.inputsRunId ?? deps.runId, stepId).map((a) => [a.name, a]));
+    const byName = records.get(stepId) ?? new Map(upstreamRecords(deps, stepId).map((a) => [a.name, a]));
     records.set(stepId, byName);
     return byName;
   };

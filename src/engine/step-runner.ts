@@ -2,11 +2,11 @@
 // collection → contracts → artifacts. Every way it can go wrong ends as an AttemptFailure with a class the
 // executor can act on; a throw (a bug, the host out of descriptors or disk) too, as class `internal` or
 // `infrastructure`.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Step } from '../config/types.js';
 import { formatDuration } from '../config/units.js';
-import { SANDBOX_PATHS } from '../config/sandbox-paths.js';
-import { describeFailures, runContracts } from '../contracts/index.js';
+import { describeFailures, type ContractContext, type ContractsRun } from '../contracts/index.js';
 import { chainScrubs } from '../audit/index.js';
 import { isWaveError } from '../errors.js';
 import { StepGraph } from '../plan/graph.js';
@@ -14,25 +14,32 @@ import { stepTemplateContext } from '../plan/inputs.js';
 import { renderTemplate } from '../plan/template.js';
 import { writesCode } from '../plan/worktrees.js';
 import { collectOutputs, normalizeDeclaredPath } from '../sandbox/collect.js';
-import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import type { SandboxResult } from '../sandbox/types.js';
 import { artifactIn } from '../workspace/artifacts.js';
-import { prepareStep, type StepWorkspace } from '../workspace/layout.js';
-import { failure, failureFromThrown, type AttemptOutcome, type AttemptRequest, type AttemptRunner } from './attempt.js';
+import { eventTime } from '../events/types.js';
+import type { TemplateContext } from '../plan/template.js';
+import { copyArtifact } from '../workspace/artifacts.js';
+import { injectArtifact, prepareStep, type StepWorkspace } from '../workspace/layout.js';
+import {
+  failure,
+  failureFromThrown,
+  type AttemptOutcome,
+  type AttemptRequest,
+  type AttemptRunner,
+  type ReworkInput,
+} from './attempt.js';
+import { reviewRunner } from './reviewer.js';
+import { REWORK_FEEDBACK_FILE, REWORK_IN, runContractsWithRework } from './rework.js';
 import { commandInvocation, contractCommandRunner, type CommandContext } from './command-step.js';
 import type { Invocation } from './invocation.js';
+import type { AgentInvocationRequest } from './agent.js';
 import { renderDiffContext } from './diff-context.js';
 import { createOutputRecorder, storedOutputBounds } from './output-budget.js';
 import { jsonFieldReader } from './json-fields.js';
 import { captureStdout } from './stdout-output.js';
-import {
-  passthroughEnv,
-  resourcesFor,
-  scrubOutcome,
-  stallTimeoutMs,
-  stepSecretScrub,
-  stopTimings,
-  writeMetaFiles,
-} from './step-environment.js';
+import { containerSpec, scrubOutcome, stepSecretScrub, stopTimings } from './step-environment.js';
+import { relayPolicy } from './relay-policy.js';
+import { runRelayed, type RelayLaunch } from './relay.js';
 import { injectInputs } from './step-inputs.js';
 import { captureChanges, contractChanges, keepChanges, prepareWriting, type WritingStart } from './writing-step.js';
 import type { StepRunnerDeps } from './step-deps.js';
@@ -88,6 +95,7 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     : { ws: prepared, start: undefined };
   const injected = await injectInputs(deps, graph, step, ws);
   if (!injected.ok) return injected.failure;
+  if (request.rework) await seedRework(ws, request.rework, deps.stepUser);
 
   const { variables } = deps.manifest.manifest;
   const values = {
@@ -96,24 +104,28 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
     pipelineName: deps.pipeline.metadata.name,
     vars: variables ?? {},
     ...(deps.item ? { item: deps.item } : {}),
+    ...(deps.iteration === undefined ? {} : { iteration: deps.iteration }),
   };
   const templates = stepTemplateContext(graph, step, values, injected.present);
   templates.readJsonField = jsonFieldReader(graph, step, ws.in);
-  const invocation =
-    step.exec.type === 'command'
-      ? await commandInvocation(
-          commandContext(deps, step, request),
-          step,
-          renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' }),
-          deps.input,
-        )
-      : await agentInvocation(deps, step, templates, request, await renderDiffContext(deps, graph, step));
-
-  try {
-    return await runInvocation(deps, step, request, ws, invocation, start);
-  } finally {
-    await invocation.cleanup?.();
+  const judges: JudgeEnv = { templates, nextCall: () => nextModelCall(deps, step.id) };
+  const run = async (invocation: Invocation) => {
+    try {
+      return await runInvocation(deps, step, request, ws, invocation, judges, start);
+    } finally {
+      await invocation.cleanup?.();
+    }
+  };
+  if (step.exec.type === 'command') {
+    const script = renderTemplate(step.exec.script, templates, `step '${step.id}' exec.script`, { syntax: 'shell' });
+    return run(await commandInvocation(commandContext(deps, step, request), step, script, deps.input));
   }
+  const context = await renderDiffContext(deps, graph, step);
+  const launch: RelayLaunch = (relay, checkpoint) =>
+    agentInvocation(deps, step, templates, request, context + checkpoint, relay);
+  const policy = relayPolicy(step, deps.manifest.manifest.runtime);
+  if (!policy) return run(await launch(undefined, ''));
+  return runRelayed({ deps, step, request, ws, templates, policy, launch, run });
 }
 
 async function runInvocation(
@@ -122,45 +134,12 @@ async function runInvocation(
   request: AttemptRequest,
   ws: StepWorkspace,
   invocation: Invocation,
+  judges: JudgeEnv,
   writing?: WritingStart,
 ): Promise<AttemptOutcome> {
   const { runId, store, bus } = deps;
   const scrub = chainScrubs(invocation.scrub, stepSecretScrub(deps, step));
-  const stall = stallTimeoutMs(deps.manifest.manifest);
-  const spec: SandboxSpec = {
-    image: invocation.image,
-    argv: invocation.argv,
-    env: {
-      ...passthroughEnv(deps, step),
-      ...deps.extraEnv,
-      ...invocation.env,
-      WAVE_RUN_ID: runId,
-      WAVE_STEP_ID: step.id,
-      WAVE_ATTEMPT: String(request.attempt),
-      ...(request.visit === undefined ? {} : { WAVE_VISIT: String(request.visit) }),
-    },
-    mounts: { src: ws.src, in: ws.in, out: ws.out, srcWritable: ws.srcWritable },
-    labels: { run: runId, step: step.id, attempt: request.attempt },
-    resources: resourcesFor(deps, step),
-    timeoutMs: (step.timeout_minutes ?? deps.manifest.manifest.runtime.default_timeout_minutes) * 60_000,
-    ...stopTimings(deps.manifest.manifest),
-    ...(stall !== undefined ? { stallTimeoutMs: stall } : {}),
-    ...(invocation.stdin !== undefined ? { stdin: invocation.stdin } : {}),
-    ...(invocation.network ? { network: invocation.network } : {}),
-    ...(invocation.egress ? { egress: invocation.egress } : {}),
-    extraMounts: [
-      ...ws.mounts,
-      ...(invocation.files || invocation.homeFiles
-        ? [
-            {
-              host: await writeMetaFiles(ws, invocation.files ?? {}, invocation.homeFiles ?? {}),
-              container: SANDBOX_PATHS.meta,
-              readOnly: true,
-            },
-          ]
-        : []),
-    ],
-  };
+  const spec = await containerSpec(deps, step, request, ws, invocation);
 
   // Stored output is bounded (head + tail per stream); the parser still sees every line.
   const bounds = storedOutputBounds(deps.manifest.manifest, step);
@@ -175,6 +154,7 @@ async function runInvocation(
   const result = await deps.sandbox
     .run(spec, {
       signal: request.signal,
+      ...(invocation.relay ? { stop: invocation.relay.stop } : {}),
       onCreated: (id) => store.attempts.setContainer(runId, step.id, id),
       onLine: (line) => {
         invocation.parseLine?.(line.text, line.stream);
@@ -204,6 +184,8 @@ async function runInvocation(
         ...base,
         feedback: `The container ran out of memory.\n${outputTail}`,
       });
+    case 'stopped': // engine/relay.ts takes it from here
+      return failure('context_exhausted', 'stopped near its context limit for the context relay', base);
     case 'exited':
       break;
   }
@@ -244,7 +226,7 @@ async function runInvocation(
 
   // Captured before the contracts, which check the changed tree; kept only when they pass.
   const changed = writing && deps.trees ? await captureChanges(deps.trees, step, ws, writing) : undefined;
-  const contracts = await runContracts(step.handover.contracts, {
+  const contractCtx: ContractContext = {
     outDir: ws.out,
     outputs: step.output_artifacts.map((o) => ({ name: o.name, path: o.path })),
     resolvePath: deps.resolvePath,
@@ -259,26 +241,35 @@ async function runInvocation(
       egress: commandContext(deps, step, request),
       timings: stopTimings(deps.manifest.manifest),
     }),
-  });
-  for (const r of contracts.results) {
-    store.contractResults.record(runId, step.id, {
-      index: r.index,
-      contractType: r.type,
-      ok: r.ok,
-      hard: r.hard,
-      errors: r.errors.map((e) => scrub(e.path ? `${e.path}: ${e.message}` : e.message)),
-    });
-  }
+    review: reviewRunner({
+      deps,
+      step,
+      ws,
+      templates: judges.templates,
+      request,
+      nextCall: judges.nextCall,
+      ...(changed ? { changesDir: changed.dir } : {}),
+    }),
+    judge: (judgeRequest) => {
+      if (!deps.agents) throw new Error(`step '${step.id}' has an llm_judge contract but the run has no agents`);
+      const scope = { stepId: step.id, attempt: request.attempt, call: judges.nextCall() };
+      return deps.agents.judge(scope, judgeRequest);
+    },
+  };
+  const record = (run: ContractsRun) => recordContracts(deps, step, request, run, scrub);
+  const runStep = (target: Step, rework: AttemptRequest) => runAttempt(deps, target, rework);
+  const checked = await runContractsWithRework(deps, step, request, contractCtx, record, runStep);
+  if (checked.failure) return { ...checked.failure, ...base };
+  const contracts = checked.run;
   if (!contracts.passed) {
-    const first = contracts.results.find((r) => r.outcome === 'failed');
-    return failure(
-      'contract',
-      `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`,
-      {
-        ...base,
-        feedback: describeFailures(contracts.results),
-      },
-    );
+    // A rejection decides the run, whatever else failed before it.
+    const first = contracts.results.find((r) => r.outcome === 'rejected') ?? contracts.results.find((r) => r.hard);
+    const reason = `contract ${first?.type ?? ''} failed: ${first?.errors[0]?.message ?? 'see the contract results'}`;
+    const cls = first?.outcome === 'rejected' ? 'rejected' : 'contract';
+    return failure(cls, cls === 'rejected' ? `${reason} (on_failure: rejected)` : reason, {
+      ...base,
+      feedback: describeFailures(contracts.results),
+    });
   }
 
   // Hash after the contracts: a json_schema contract with `recover: true` may have rewritten a file. Without any
@@ -294,6 +285,61 @@ async function runInvocation(
   return { ok: true, exitCode: result.exitCode, outputTail };
 }
 
+/** What the judged contracts of an attempt share: the step's templates, and one numbering of its model calls. */
+interface JudgeEnv {
+  templates: TemplateContext;
+  nextCall: () => number;
+}
+
+const modelCalls = new WeakMap<StepRunnerDeps, Map<string, number>>();
+
+/** 1, 2, … per step of a run, across its attempts and rework rounds: each review or judgement is a new call. */
+function nextModelCall(deps: StepRunnerDeps, stepId: string): number {
+  const calls = modelCalls.get(deps) ?? new Map<string, number>();
+  modelCalls.set(deps, calls);
+  const n = (calls.get(stepId) ?? 0) + 1;
+  calls.set(stepId, n);
+  return n;
+}
+
+/** Every round's results are stored (a later round replaces an earlier one's) and evented; warnings too. */
+function recordContracts(
+  deps: StepRunnerDeps,
+  step: Step,
+  request: AttemptRequest,
+  run: ContractsRun,
+  scrub: (text: string) => string,
+): void {
+  for (const r of run.results) {
+    deps.store.contractResults.record(deps.runId, step.id, {
+      index: r.index,
+      contractType: r.type,
+      ok: r.ok,
+      hard: r.hard,
+      errors: r.errors.map((e) => scrub(e.path ? `${e.path}: ${e.message}` : e.message)),
+    });
+    const warning = r.details.warning;
+    if (typeof warning === 'string') {
+      const ids = { runId: deps.runId, stepId: step.id, attempt: request.attempt, time: eventTime() };
+      deps.bus.emit({ ...ids, type: 'warning', code: 'contract_warning', message: scrub(warning) });
+    }
+  }
+}
+
+/** A rework attempt starts from the judged step's outputs and finds the feedback at /wave/in/_rework/. */
+async function seedRework(ws: StepWorkspace, rework: ReworkInput, owner?: { uid: number; gid: number }) {
+  await copyArtifact(rework.seedOut, ws.out);
+  if (owner) await chownTree(ws.out, owner);
+  await injectArtifact(ws, `${REWORK_IN}/${REWORK_FEEDBACK_FILE}`, rework.feedbackFile);
+}
+
+async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  await fs.chown(dir, owner.uid, owner.gid);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    await fs.lchown(path.join(entry.parentPath, entry.name), owner.uid, owner.gid);
+  }
+}
+
 function commandContext(deps: StepRunnerDeps, step: Step, request: AttemptRequest): CommandContext {
   return { egress: deps.egress, runtime: deps.manifest.manifest.runtime, stepId: step.id, attempt: request.attempt };
 }
@@ -304,7 +350,8 @@ async function agentInvocation(
   templates: Parameters<typeof renderTemplate>[1],
   request: AttemptRequest,
   context: string,
+  relay: AgentInvocationRequest['relay'],
 ): Promise<Invocation> {
   if (!deps.agents) throw new Error(`step '${step.id}' is a prompt step but no agent launcher was configured`);
-  return deps.agents.invocationFor({ step, templates, request, context });
+  return deps.agents.invocationFor({ step, templates, request, context, ...(relay ? { relay } : {}) });
 }

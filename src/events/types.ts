@@ -17,11 +17,12 @@ export type FailureClass =
   | 'quota' // the step left more in /wave/out than resources.out_size / out_files allow
   | 'internal' // Wave itself threw inside the attempt (a bug): the step fails, the run stays resumable
   | 'cancelled'
-  | 'rejected' // a gate's answer was reject, or a choice whose target is _fail
+  | 'loop_exhausted' // a loop's until did not hold after max_iterations: another attempt would run the same
+  | 'rejected' // a contract with on_failure: rejected failed, or a person rejected a gate: the run ends rejected
   | 'routing' // graph mode: max_visits or max_step_visits reached, no edge matched, a condition without a value
   | 'unknown';
 
-export type RunFinalStatus = 'completed' | 'failed' | 'cancelled';
+export type RunFinalStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
 
 interface EventBase {
   runId: string;
@@ -127,6 +128,28 @@ export interface UsageEvent extends StepScoped {
   contextWindow: number;
   /** Share of the context window in use, 0–100. */
   contextPercent: number;
+}
+
+/** The context relay stopped an agent instance near its context limit (README: Context relay). */
+export interface RelayTriggeredEvent extends StepScoped {
+  type: 'relay_triggered';
+  /** The relay's number for the step: 1 for the first. */
+  relay: number;
+  contextPercent: number;
+  thresholdPercent: number;
+}
+
+/** The summarizer wrote the relay's checkpoint, validated, now the step's artifact `checkpoint-<relay>`. */
+export interface CheckpointWrittenEvent extends StepScoped {
+  type: 'checkpoint_written';
+  relay: number;
+  path: string;
+}
+
+/** A fresh instance of the step starts from the checkpoint of relay `relay`. */
+export interface RelayResumedEvent extends StepScoped {
+  type: 'relay_resumed';
+  relay: number;
 }
 
 export interface ArtifactCollectedEvent extends StepScoped {
@@ -255,6 +278,26 @@ export interface StepReusedEvent extends EventBase {
   artifacts: ReusedArtifact[];
 }
 
+/** A loop step starts an iteration: its child run (README: loop). */
+export interface LoopIterationStartedEvent extends StepScoped {
+  type: 'loop_iteration_started';
+  /** Counted from 1; the child run's item index. */
+  iteration: number;
+  maxIterations: number;
+}
+
+/** An iteration's child run completed and `until` was read over its outputs. */
+export interface LoopIterationCompletedEvent extends StepScoped {
+  type: 'loop_iteration_completed';
+  iteration: number;
+  maxIterations: number;
+  childRunId: string;
+  /** Whether until holds: the loop step then completes with this iteration's outputs. */
+  holds: boolean;
+  /** Each reference of until with the value it read, as JSON text. */
+  values: Record<string, string>;
+}
+
 /** Graph mode: the walk visits a step (its `visit`-th time; `seq` counts the run's visits), before it runs. */
 export interface GraphVisitEvent extends EventBase {
   type: 'graph_visit';
@@ -311,6 +354,9 @@ export type WaveEvent =
   | StepOutputTruncatedEvent
   | ToolCallEvent
   | UsageEvent
+  | RelayTriggeredEvent
+  | CheckpointWrittenEvent
+  | RelayResumedEvent
   | ArtifactCollectedEvent
   | ChangesRecordedEvent
   | ContractResultEvent
@@ -324,6 +370,8 @@ export type WaveEvent =
   | StepReusedEvent
   | GateWaitingEvent
   | GateResolvedEvent
+  | LoopIterationStartedEvent
+  | LoopIterationCompletedEvent
   | GraphVisitEvent
   | GraphEdgeEvent
   | EgressDecisionEvent

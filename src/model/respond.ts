@@ -8,7 +8,7 @@
 //   - adapter-neutral actions become the tool calls the request's CLI declares (actions.ts), `{{ input }}` filled.
 
 import { describeAction, fillInput, resolveCalls } from './actions.js';
-import { findAttemptIn, findStepIdIn } from './markers.js';
+import { findAttemptIn, findScriptedStepIn } from './markers.js';
 import type { Answer, ConversationView, ProtocolError, ToolResultSeen } from './protocol.js';
 import type { TurnSelector } from './turns.js';
 import type { ExpectToolResult, ModelScript, RequestKind } from './types.js';
@@ -43,7 +43,7 @@ export function decide(
     ctx: { ...ctx, kind: 'invalid' as const, note: message },
   });
   const model = view.model;
-  const stepId = findStepIdIn(view.texts);
+  const stepId = findScriptedStepIn(view.texts, (id) => Object.hasOwn(script.steps, id));
   const known = Object.keys(script.steps);
   const knownText = known.length > 0 ? known.join(', ') : '(none)';
 

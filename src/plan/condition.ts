@@ -2,12 +2,18 @@
 // literals joined by && and ||, e.g. `{{ steps.check.output.state }} == 'done' || {{ steps.check.output.n }} > 3`.
 // Operands: a reference `{{ … }}` (in iterate.over's form), a 'string' or "string", a number, true, false, null.
 // Operators: == != < > <= >= (order needs numbers on both sides), then && before ||. No parentheses.
-// The original Wave's edge form is read too: `outcome=success` / `outcome=failure` (`=` is `==`; the word
-// `outcome` is the reference OUTCOME, which only a graph edge can give a value: the outcome of the step it leaves).
+// The original Wave's forms are read too: a reference without `steps.` (`{{ review.output.verdict }}`, read as
+// iterate.over reads it), the whole expression inside one pair of braces (`{{ review.output.verdict == 'APPROVE' }}`,
+// references written bare), a reference alone, which holds when its value is true, 'true', 'yes' or 'done' (the
+// original's loop.until), and the edge form `outcome=success` / `outcome=failure` (`=` is `==`; the word `outcome`
+// is the reference OUTCOME, which only a graph edge can give a value: the outcome of the step it leaves).
 // Pure: parsing gives a column for file:line errors; evaluation asks the caller for each reference's value.
 
 export type Operand = { kind: 'ref'; ref: string } | { kind: 'literal'; value: string | number | boolean | null };
-export type Comparison = { op: '==' | '!=' | '<' | '>' | '<=' | '>='; left: Operand; right: Operand };
+export type Comparison =
+  | { op: '==' | '!=' | '<' | '>' | '<=' | '>='; left: Operand; right: Operand }
+  /** A reference alone: it holds when its value is true, 'true', 'yes' or 'done'. */
+  | { op: 'truthy'; left: Operand; right?: undefined };
 /** Alternatives (||) of conjunctions (&&) of comparisons. */
 export type Condition = Comparison[][];
 
@@ -21,7 +27,8 @@ const OPS = ['==', '!=', '<=', '>=', '<', '>', '&&', '||', '='] as const;
 export const OUTCOME = 'outcome';
 const OUTCOMES = ['success', 'failure'];
 
-function tokenize(text: string): Token[] | { message: string; column: number } {
+/** `bare`: inside the original's `{{ … }}` around the whole expression, where references carry no braces. */
+function tokenize(text: string, bare = false): Token[] | { message: string; column: number } {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -75,12 +82,27 @@ function tokenize(text: string): Token[] | { message: string; column: number } {
       return { message: `the original's '${word}' has no value in Wave; ${hint}`, column };
     }
     const literal = wordLiteral(word);
+    if (literal === undefined && bare && REF_PATH.test(word)) {
+      tokens.push({ text: word, column, operand: { kind: 'ref', ref: `{{ ${word} }}` } });
+      continue;
+    }
     if (literal === undefined) {
       return { message: `'${word}' is not a value: quote a string ('${word}') or write a {{ reference }}`, column };
     }
     tokens.push({ text: word, column, operand: { kind: 'literal', value: literal } });
   }
   return tokens;
+}
+
+/** A step reference written bare: `<step>.output.<field>`, `steps.<step>.artifacts.<name>`. */
+const REF_PATH = /^[A-Za-z0-9][\w-]*(\.[\w-]+)+$/;
+
+/** The original's `{{ a.output.x == 'y' }}`: one pair of braces around an expression, not around a reference. */
+function wholeInBraces(text: string): { inner: string; offset: number } | undefined {
+  const match = /^(\s*\{\{)(.*)\}\}\s*$/s.exec(text);
+  const inner = match?.[2];
+  if (!match?.[1] || inner === undefined || inner.includes('{{') || inner.includes('}}')) return undefined;
+  return /[=!<>&|'"]/.test(inner) ? { inner, offset: match[1].length } : undefined;
 }
 
 function wordLiteral(word: string): number | boolean | null | undefined {
@@ -91,7 +113,15 @@ function wordLiteral(word: string): number | boolean | null | undefined {
 }
 
 export function parseCondition(text: string): Parsed {
-  const tokens = tokenize(text);
+  const braced = wholeInBraces(text);
+  if (braced) {
+    const parsed = parseTokens(braced.inner, tokenize(braced.inner, true));
+    return parsed.ok ? parsed : { ...parsed, column: parsed.column + braced.offset };
+  }
+  return parseTokens(text, tokenize(text));
+}
+
+function parseTokens(text: string, tokens: ReturnType<typeof tokenize>): Parsed {
   if (!Array.isArray(tokens)) return { ok: false, ...tokens };
   if (tokens.length === 0) return { ok: false, message: 'the condition is empty', column: 1 };
   const condition: Condition = [[]];
@@ -105,6 +135,14 @@ export function parseCondition(text: string): Parsed {
     const left = tokens[at]?.operand;
     if (!left) return expected('a {{ reference }} or a value');
     const op = tokens[at + 1]?.text;
+    if (left.kind === 'ref' && (op === undefined || op === '&&' || op === '||')) {
+      condition.at(-1)?.push({ op: 'truthy', left });
+      at++;
+      if (op === undefined) return { ok: true, condition };
+      if (op === '||') condition.push([]);
+      at++;
+      continue;
+    }
     if (!op || !['==', '!=', '<', '>', '<=', '>='].includes(op)) {
       at++;
       return expected('a comparison (== != < > <= >=)');
@@ -114,7 +152,7 @@ export function parseCondition(text: string): Parsed {
       at += 2;
       return expected('a {{ reference }} or a value');
     }
-    condition.at(-1)?.push({ op: op as Comparison['op'], left, right });
+    condition.at(-1)?.push({ op: op as '==', left, right });
     at += 3;
     const joiner = tokens[at]?.text;
     if (joiner === undefined) return { ok: true, condition };
@@ -126,7 +164,8 @@ export function parseCondition(text: string): Parsed {
 
 /** Each reference of the condition, as written (`{{ steps.x.output.f }}`), once. */
 export function conditionReferences(condition: Condition): string[] {
-  const refs = condition.flat().flatMap((c) => [c.left, c.right].flatMap((o) => (o.kind === 'ref' ? [o.ref] : [])));
+  const operands = condition.flat().flatMap((c) => (c.right ? [c.left, c.right] : [c.left]));
+  const refs = operands.flatMap((o) => (o.kind === 'ref' ? [o.ref] : []));
   return [...new Set(refs)];
 }
 
@@ -142,6 +181,10 @@ export function evaluateCondition(condition: Condition, valueOf: (ref: string) =
     let each = true;
     for (const c of all) {
       const left = c.left.kind === 'ref' ? valueOf(c.left.ref) : c.left.value;
+      if (c.op === 'truthy') {
+        each &&= left === true || ['true', 'yes', 'done'].includes(text(left).trim().toLowerCase());
+        continue;
+      }
       const right = c.right.kind === 'ref' ? valueOf(c.right.ref) : c.right.value;
       const compared = compare(c.op, left, right);
       if (typeof compared === 'string') return { ok: false, message: compared };
@@ -152,7 +195,7 @@ export function evaluateCondition(condition: Condition, valueOf: (ref: string) =
   return { ok: true, holds };
 }
 
-function compare(op: Comparison['op'], left: unknown, right: unknown): boolean | string {
+function compare(op: Exclude<Comparison['op'], 'truthy'>, left: unknown, right: unknown): boolean | string {
   if (op === '==' || op === '!=') {
     const same = typeof left === 'number' && typeof right === 'number' ? left === right : text(left) === text(right);
     return op === '==' ? same : !same;

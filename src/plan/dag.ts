@@ -8,7 +8,9 @@ import { StepGraph } from './graph.js';
 import { findTemplateVars } from './template.js';
 import { checkReferences } from './references.js';
 import { checkDiffContexts } from './diff-context.js';
+import { checkJudgedContracts } from './judged-contracts.js';
 import { checkWorktrees } from './worktrees.js';
+import { checkLoops } from './loop-check.js';
 import { checkGraphMode } from './graph-mode.js';
 
 export { StepGraph };
@@ -21,6 +23,8 @@ export interface DagOptions {
   locate?: Locator;
   /** For problems in templated texts: the line of the placeholder itself. */
   source?: SourceLocator;
+  /** Checking a loop's iteration (plan/loop-check.ts): its steps, where {{ iteration }} is set. */
+  loopSteps?: ReadonlySet<string>;
 }
 
 export interface DagResult {
@@ -86,11 +90,26 @@ export function checkDag(pipeline: Pipeline, opts: DagOptions = {}): DagResult {
       ...(opts.locate ? { locate: opts.locate } : {}),
       ...(opts.source ? { source: opts.source } : {}),
       ...(opts.manifest?.variables ? { vars: opts.manifest.variables } : {}),
+      ...(opts.loopSteps ? { loopSteps: opts.loopSteps } : {}),
     }),
   );
   checkPipelineOutputs(pipeline, graph, error);
   problems.push(...checkWorktrees(graph, { file, ...(opts.locate ? { locate: opts.locate } : {}) }));
   problems.push(...checkDiffContexts(graph, file, opts.locate));
+  // Each loop's iteration, as a pipeline of its own (the same checks), and its until condition.
+  const loopOpts = {
+    file,
+    ...(opts.locate ? { locate: opts.locate } : {}),
+    ...(opts.source ? { source: opts.source } : {}),
+  };
+  problems.push(...checkLoops(pipeline, loopOpts, (p, o) => checkDag(p, { ...opts, ...o }).problems));
+  problems.push(
+    ...checkJudgedContracts(graph, {
+      file,
+      ...(opts.locate ? { locate: opts.locate } : {}),
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+    }),
+  );
   problems.push(...checkGraphMode(pipeline, graph, { file, locate: opts.locate, source: opts.source }));
   return { problems, levels };
 }
@@ -137,6 +156,15 @@ function checkAgentNames(
     error(
       `step '${step.id}': unknown persona '${step.persona}'${didYouMean(step.persona, personas)}`,
       ['steps', i, 'persona'],
+      personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
+    );
+  }
+  const summarizer = step.handover.compaction?.persona;
+  if (summarizer !== undefined && !manifest.personas[summarizer]) {
+    const unknown = `unknown persona '${summarizer}'${didYouMean(summarizer, personas)}`;
+    error(
+      `step '${step.id}': handover.compaction.persona: ${unknown}`,
+      ['steps', i, 'handover', 'compaction', 'persona'],
       personas.length ? `personas in the manifest: ${personas.join(', ')}` : 'the manifest defines no personas',
     );
   }

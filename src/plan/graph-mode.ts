@@ -50,9 +50,9 @@ export function checkGraphMode(pipeline: Pipeline, graph: StepGraph, opts: Graph
   }
   const ids = pipeline.steps.map((s) => s.id);
   pipeline.steps.forEach((step, i) => {
-    if (step.exec.type === 'pipeline' || step.iterate) {
+    if (step.exec.type === 'pipeline' || step.iterate || step.loop) {
       // A revisit would take the child runs of the first visit over instead of starting new ones.
-      const kind = step.iterate ? 'an iterate' : step.branch ? 'a branch' : 'a pipeline';
+      const kind = step.loop ? 'a loop' : step.iterate ? 'an iterate' : step.branch ? 'a branch' : 'a pipeline';
       error(
         `step '${step.id}': ${kind} step cannot be part of a graph-mode pipeline yet`,
         ['steps', i, 'id'],

@@ -63,6 +63,8 @@ export interface TemplateValues {
   vars?: Readonly<Record<string, string>>;
   /** An iterate item's value; absent when validating (any item renders alike). */
   item?: { value: unknown };
+  /** A loop iteration's number (from 1); 'any' when validating a loop's step. */
+  iteration?: number | 'any';
 }
 
 /**
@@ -92,6 +94,7 @@ export function stepTemplateContext(
     ...(values.vars ? { vars: values.vars } : {}),
     // An item's run has the item; validating an iterate or matrix step, any item renders alike.
     ...(values.item ? { item: values.item } : step.iterate || step.matrix ? { item: 'any' as const } : {}),
+    ...(values.iteration === undefined ? {} : { iteration: values.iteration }),
     stepOutput: stepOutputOf(graph, values),
     missingDep: (from, artifact) =>
       planned.has(key(from, artifact)) ? notWritten(from, artifact) : unavailableDep(graph, step, from, artifact),

@@ -14,8 +14,14 @@ export interface OverReference {
   path: string[];
 }
 
+const OUTPUT_FORM = /^steps\.([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
 // `steps.` may be left out, as the original's shipped pipelines write it (`{{ scope.output.child_issues }}`).
-const OUTPUT_FORM = /^(?:steps\.)?([A-Za-z0-9][A-Za-z0-9_-]*)\.output(?:\.(.+))?$/;
+const PREFIXLESS = /^[A-Za-z0-9][A-Za-z0-9_-]*\.(?:output|artifacts)(?:\.|$)/;
+
+/** `scope.output.x` as `steps.scope.output.x`: the one reader of the original's references without `steps.`. */
+function withStepsPrefix(expr: string): string {
+  return PREFIXLESS.test(expr) && !expr.startsWith('steps.') ? `steps.${expr}` : expr;
+}
 
 /**
  * `key` names the setting in messages (branch.on reads a value the same way). `anyStep`: a graph edge may read
@@ -37,8 +43,9 @@ export function overReference(
       hint: 'write "{{ steps.<id>.artifacts.<artifact>.<field> }}" or "{{ steps.<id>.output.<field> }}"',
     };
   }
-  const ref = classifyTemplateVar(only.expr);
-  const output = OUTPUT_FORM.exec(only.expr);
+  const expr = withStepsPrefix(only.expr);
+  const ref = classifyTemplateVar(expr);
+  const output = OUTPUT_FORM.exec(expr);
   let found: OverReference | undefined;
   if (ref.kind === 'step_json') found = { step: ref.step, artifact: ref.artifact, path: ref.path };
   else if (output?.[1]) {
@@ -52,7 +59,7 @@ export function overReference(
     }
     found = { step: output[1], artifact: json[0]?.name ?? '', path: output[2]?.split('.') ?? [] };
   }
-  if (!found) return { message: `${key} '${over}' is not a step's JSON artifact (${only.expr})` };
+  if (!found) return { message: `${key} '${over}' is not a step's JSON artifact (${expr})` };
   const source = graph.byId.get(found.step)?.step;
   if (!source) return { message: `${key} names unknown step '${found.step}'` };
   if (!anyStep && !graph.ancestorsOf(step.id).has(found.step)) {

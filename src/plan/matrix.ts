@@ -3,6 +3,7 @@
 // of a tier in their file order), and the child's input `input_template` renders (the subset of Go's text/template
 // the original's templates use: `{{ . }}` and `{{ .field.sub }}`).
 import path from 'node:path';
+import { INPUT_TEMPLATE_ACTION } from '../config/pipeline-matrix.js';
 import type { Matrix, Step } from '../config/types.js';
 import type { StepGraph } from './graph.js';
 import type { MissingDep } from './template.js';
@@ -146,21 +147,11 @@ function cycleOf(dependsOn: readonly number[][], placed: ReadonlySet<number>, id
   return [...loop, current].map((i) => ids[i]).join(' → ');
 }
 
-const ACTION = /\{\{-?\s*(.*?)\s*-?\}\}/g;
-const FIELD = /^\.(?:[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)?$/;
-
-/** The actions of an input_template Wave cannot render, as messages. */
-export function inputTemplateProblems(template: string): string[] {
-  return [...template.matchAll(ACTION)].flatMap((m) =>
-    FIELD.test(m[1] ?? '') ? [] : [`'${m[0]}' is not {{ . }} or {{ .<field> }}`],
-  );
-}
-
 /** The child's input: the template with each action replaced by the item's field, or the item as JSON. */
 export function renderInputTemplate(template: string | undefined, item: unknown): Result<string> {
   if (template === undefined || template === '') return { ok: true, value: JSON.stringify(item) };
   let missing: string | undefined;
-  const value = template.replace(ACTION, (whole, expr: string) => {
+  const value = template.replace(INPUT_TEMPLATE_ACTION, (whole, expr: string) => {
     const field = expr === '.' ? { found: true, value: item } : valueAt(item, expr.slice(1));
     if (!field.found) missing ??= expr;
     const v = field.value;

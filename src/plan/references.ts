@@ -18,6 +18,8 @@ export interface ReferenceCheckOptions {
   source?: SourceLocator;
   /** project.* and forge.* values (Manifest.variables). */
   vars?: Readonly<Record<string, string>>;
+  /** The steps of a loop's iteration, where {{ iteration }} is set. */
+  loopSteps?: ReadonlySet<string>;
 }
 
 export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): Problem[] {
@@ -51,7 +53,8 @@ export function checkReferences(graph: StepGraph, opts: ReferenceCheckOptions): 
         );
       names.add(as);
     });
-    problems.push(...checkStepTexts(inlineTexts(step), { graph, step, index, ...opts }));
+    // A loop step's own texts are its body's, checked with its iteration's steps (plan/loop-check.ts).
+    if (!step.loop) problems.push(...checkStepTexts(inlineTexts(step), { graph, step, index, ...opts }));
     if (step.iterate) {
       const over = overReference(graph, step, step.iterate.over);
       if (!isOverReference(over))

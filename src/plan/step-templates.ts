@@ -40,13 +40,20 @@ export interface StepTextCheck {
   source?: SourceLocator;
   /** project.* and forge.* values (Manifest.variables); without them those placeholders are not checked. */
   vars?: Readonly<Record<string, string>>;
+  /** The steps of a loop's iteration, where {{ iteration }} is set. */
+  loopSteps?: ReadonlySet<string>;
 }
 
 /** Sample values for what only a run knows; any value renders the same way, so any will do. */
 const SAMPLE = { input: 'input', runId: 'validate' };
 
 export function checkStepTexts(texts: readonly StepText[], c: StepTextCheck): Problem[] {
-  const values = { ...SAMPLE, pipelineName: c.pipelineName, ...(c.vars ? { vars: c.vars } : {}) };
+  const values = {
+    ...SAMPLE,
+    pipelineName: c.pipelineName,
+    ...(c.vars ? { vars: c.vars } : {}),
+    ...(c.loopSteps?.has(c.step.id) ? { iteration: 'any' as const } : {}),
+  };
   const ctx = stepTemplateContext(c.graph, c.step, values);
   // With a dependency that does not resolve the graph is incomplete: "not upstream" would repeat that error.
   const incomplete = c.step.dependencies.some((d) => !c.graph.byId.has(d));

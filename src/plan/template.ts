@@ -22,6 +22,7 @@ export type TemplateRef =
   | { kind: 'step_json'; step: string; artifact: string; path: string[] }
   | { kind: 'step_output'; step: string; field: StepOutputField }
   | { kind: 'item'; path: string[] }
+  | { kind: 'iteration' }
   | { kind: 'unknown'; reason: string; hint?: string };
 
 /** The variables Wave knows, for messages. */
@@ -40,6 +41,7 @@ export const TEMPLATE_VARIABLES = [
   'forge.<field>',
   'item',
   'item.<field>',
+  'iteration',
 ] as const;
 
 /** The original format's step outputs: what a worktree step's tree is called and where it starts. */
@@ -63,6 +65,7 @@ export function classifyTemplateVar(expr: string): TemplateRef {
     case 'pipeline_name':
       return { kind: 'pipeline_name' };
   }
+  if (expr === 'iteration') return { kind: 'iteration' };
   // The original's name for a matrix item (README: strategy: matrix), the same as `{{ item }}`.
   if (expr === 'task') return { kind: 'item', path: [] };
   if (expr === 'item' || expr.startsWith('item.')) {
@@ -154,6 +157,8 @@ export interface TemplateContext {
    * a step without iterate, where the placeholder is an error.
    */
   item?: { value: unknown } | 'any';
+  /** `{{ iteration }}` in a loop's steps: the iteration, from 1; 'any' when validating. Absent elsewhere. */
+  iteration?: number | 'any';
   /** artifacts.<name>: an injected artifact by its `as:` name or its own name → its path inside the container. */
   artifacts?: Record<string, string>;
   /**
@@ -252,6 +257,11 @@ function valueOf(expr: string, ctx: TemplateContext): string | MissingDep {
     }
     case 'item':
       return itemValue(expr, ref.path, ctx.item);
+    case 'iteration':
+      if (ctx.iteration === undefined) {
+        return { message: "{{ iteration }} is only set in a loop's steps", hint: 'README: loop' };
+      }
+      return ctx.iteration === 'any' ? '1' : String(ctx.iteration);
     case 'project_var': {
       if (ctx.vars === undefined) return '';
       const value = ctx.vars[ref.name];

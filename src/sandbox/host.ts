@@ -70,7 +70,13 @@ export class HostSandbox implements Sandbox {
       WAVE_OUT: spec.mounts.out,
     };
     const graceMs = spec.killGraceMs ?? this.profile.killGraceMs;
-    const stop = new StopControl({ graceMs, signal, timeoutMs: spec.timeoutMs, stallMs: spec.stallTimeoutMs });
+    const stop = new StopControl({
+      graceMs,
+      signal,
+      stopSignal: runOptions.stop,
+      timeoutMs: spec.timeoutMs,
+      stallMs: spec.stallTimeoutMs,
+    });
     try {
       const child = spawn(spec.argv[0] as string, spec.argv.slice(1), {
         cwd: spec.mounts.src,

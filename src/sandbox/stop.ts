@@ -4,7 +4,7 @@
 // signal (to a container, to a process group).
 import type { SandboxStatus } from './types.js';
 
-export type StopReason = Extract<SandboxStatus, 'timed_out' | 'stalled' | 'cancelled'>;
+export type StopReason = Extract<SandboxStatus, 'timed_out' | 'stalled' | 'cancelled' | 'stopped'>;
 
 /** Delivers a signal to what runs; must not throw (something already gone is what a stop wants). */
 export type SignalTarget = (signal: 'SIGTERM' | 'SIGKILL') => Promise<void> | void;
@@ -14,6 +14,8 @@ export interface StopOptions {
   graceMs: number;
   /** The caller's cancellation. */
   signal?: AbortSignal | undefined;
+  /** The caller's stop on purpose (outputs kept): the reason is then 'stopped'. */
+  stopSignal?: AbortSignal | undefined;
   /** Wall-clock limit, counted from attach(). */
   timeoutMs?: number | undefined;
   /** Stall limit: counted from attach() and again from every activity(). */
@@ -30,10 +32,13 @@ export class StopControl {
   private stallTimer: NodeJS.Timeout | undefined;
   private ended = false;
   private readonly onAbort = () => void this.stop('cancelled');
+  private readonly onStopSignal = () => void this.stop('stopped');
 
   /** Listens to the caller's signal from now on; a stop asked for before attach() waits for the target. */
   constructor(private readonly options: StopOptions) {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (options.stopSignal?.aborted) this.stopReason = 'stopped';
+    else options.stopSignal?.addEventListener('abort', this.onStopSignal, { once: true });
   }
 
   /** Why the command was stopped, if it was. */
@@ -87,6 +92,7 @@ export class StopControl {
     for (const t of this.timers) clearTimeout(t);
     clearTimeout(this.stallTimer);
     this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.options.stopSignal?.removeEventListener('abort', this.onStopSignal);
   }
 
   private async signal(): Promise<void> {

@@ -121,6 +121,11 @@ export interface SandboxRunOptions {
   /** Cancels the run: SIGTERM, then SIGKILL after the grace; the result's status is 'cancelled'. */
   signal?: AbortSignal;
   /**
+   * Stops the run on purpose (the context relay): SIGTERM, then SIGKILL after the grace, as a cancel, but what the
+   * command left in /wave/out is kept; the result's status is 'stopped'.
+   */
+  stop?: AbortSignal;
+  /**
    * Called for every output line, in order per stream. A returned promise is awaited before more output is
    * read (backpressure reaches the container: a slow consumer slows the writer instead of buffering).
    */
@@ -129,7 +134,7 @@ export interface SandboxRunOptions {
   onCreated?: (id: string) => void;
 }
 
-export type SandboxStatus = 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'oom_killed';
+export type SandboxStatus = 'exited' | 'timed_out' | 'stalled' | 'cancelled' | 'stopped' | 'oom_killed';
 
 export interface SandboxResult {
   status: SandboxStatus;

@@ -29,6 +29,15 @@ export type { ContractResultInput } from './contract-results.js';
 export type { VisitDecision, VisitRecord } from './visits.js';
 export type { EventsQuery } from './event-log.js';
 export { Store } from './store.js';
+export type {
+  BenchRecord,
+  BenchStatus,
+  BenchTaskRecord,
+  BenchTaskStatus,
+  BenchVerdict,
+  CreateBenchInput,
+  TaskOutcome,
+} from './bench.js';
 export type { RunParent } from './run-tree.js';
 export type { GateAnswer, GateRecord, GateSpec, OpenGate } from './gates.js';
 

@@ -202,6 +202,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'rejected runs (contract on_failure: rejected)',
+    sql: `
+      -- A run a contract rejected ends with status 'failed' and rejected = 1, which reads as the status 'rejected'
+      -- (state/rows.ts): a column, because SQLite cannot widen the status CHECK without rebuilding the table.
+      ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0 CHECK (rejected IN (0, 1));
+    `,
+  },
+  {
     version: 7,
     name: 'graph-mode visits',
     sql: `
@@ -222,6 +231,49 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (run_id, seq),
         FOREIGN KEY (run_id, step_id) REFERENCES steps (run_id, step_id) ON DELETE CASCADE
       );
+    `,
+  },
+  {
+    version: 10,
+    name: 'bench batches and their tasks',
+    sql: `
+      -- One \`wave bench run\`: its dataset and options; the owner is the Wave process driving it.
+      CREATE TABLE benches (
+        id               TEXT PRIMARY KEY,
+        dataset          TEXT NOT NULL,
+        format           TEXT NOT NULL CHECK (format IN ('jsonl','harbor')),
+        pipeline         TEXT NOT NULL,
+        options          TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options)),
+        status           TEXT NOT NULL CHECK (status IN ('running','completed','cancelled','interrupted')),
+        created_at       TEXT NOT NULL,
+        finished_at      TEXT,
+        owner_host       TEXT,
+        owner_pid        INTEGER,
+        owner_start      TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX benches_by_created ON benches (created_at DESC, id DESC);
+      -- A task of a bench: its run (the agent's work) and the evaluation's verdict. status 'done' is final; a
+      -- task left 'running' by a process that died runs again, with a new run.
+      CREATE TABLE bench_tasks (
+        bench_id      TEXT NOT NULL REFERENCES benches (id) ON DELETE CASCADE,
+        task_id       TEXT NOT NULL,
+        position      INTEGER NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending','running','done')),
+        run_id        TEXT REFERENCES runs (id) ON DELETE SET NULL,
+        tries         INTEGER NOT NULL DEFAULT 0,
+        outcome       TEXT CHECK (outcome IN ('resolved','unresolved','error')),
+        failure_class TEXT,
+        reason        TEXT,
+        reward        REAL,
+        tests         TEXT CHECK (tests IS NULL OR json_valid(tests)),
+        started_at    TEXT,
+        finished_at   TEXT,
+        run_ms        INTEGER,
+        eval_ms       INTEGER,
+        PRIMARY KEY (bench_id, task_id)
+      );
+      CREATE INDEX bench_tasks_by_run ON bench_tasks (run_id);
     `,
   },
 ];

@@ -32,6 +32,13 @@ export interface RunRow {
   parent_run_id: string | null;
   parent_step_id: string | null;
   item_index: number | null;
+  /** 1: a contract rejected the run (stored with status 'failed', read as 'rejected'). */
+  rejected: number;
+}
+
+/** The status a run row reads as. */
+export function runStatusOf(row: Pick<RunRow, 'status' | 'rejected'>): RunStatus {
+  return row.rejected === 1 ? 'rejected' : row.status;
 }
 
 export interface StepRow {
@@ -100,7 +107,7 @@ export function toRun(row: RunRow): RunRecord {
     pipeline: row.pipeline,
     pipelinePath: row.pipeline_path,
     input: row.input,
-    status: row.status,
+    status: runStatusOf(row),
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,

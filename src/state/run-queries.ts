@@ -9,8 +9,12 @@ export function listRuns(db: StateDb, query: ListRunsQuery): RunRecord[] {
   const params: SqlParam[] = [];
   const statuses = query.status === undefined ? [] : typeof query.status === 'string' ? [query.status] : query.status;
   if (statuses.length > 0) {
-    where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-    params.push(...statuses);
+    // 'rejected' is stored as 'failed' with the rejected flag (migration 6).
+    const stored = statuses.filter((s) => s !== 'rejected');
+    const parts = stored.length ? [`(status IN (${stored.map(() => '?').join(', ')}) AND rejected = 0)`] : [];
+    if (statuses.includes('rejected')) parts.push('rejected = 1');
+    where.push(`(${parts.join(' OR ')})`);
+    params.push(...stored);
   }
   if (query.pipeline !== undefined) {
     where.push('pipeline = ?');

@@ -15,7 +15,7 @@ import { closeRunningAttempts } from './attempts.js';
 import type { StateDb } from './db.js';
 import { isRunOwnerAlive } from './liveness.js';
 import { requireRunRow, runRow, stepRows } from './read-rows.js';
-import { toRun, type RunRow } from './rows.js';
+import { runStatusOf, toRun, type RunRow } from './rows.js';
 import { latestRunWithCompletedSteps, listRuns } from './run-queries.js';
 import { newRunId } from './run-id.js';
 import { childRunRow, childRunRows, descendantRunRows, type RunParent } from './run-tree.js';
@@ -51,11 +51,13 @@ export type CancelRequestResult = 'requested' | 'already_requested' | 'not_activ
 // A run's allowed moves, checked before each of its state changes below.
 const RUN_TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   pending: ['running', 'failed', 'cancelled'],
-  running: ['completed', 'failed', 'cancelled'],
+  running: ['completed', 'failed', 'cancelled', 'rejected'],
   completed: [],
   // `wave resume` picks a failed or cancelled run up again under the same id.
   failed: ['running'],
   cancelled: ['running'],
+  // A contract's on_failure: rejected is a decision about the work, not a failure to run it: nothing to resume.
+  rejected: [],
 };
 
 export function canTransitionRun(from: RunStatus, to: RunStatus): boolean {
@@ -63,7 +65,7 @@ export function canTransitionRun(from: RunStatus, to: RunStatus): boolean {
 }
 
 export function isTerminalRunStatus(status: RunStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'cancelled';
+  return status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'rejected';
 }
 
 const INPUT_SUMMARY_LENGTH = 200;
@@ -255,7 +257,8 @@ export class RunRepository {
   /** The run's row, once the table allows the move to `to`. */
   private checked(runId: string, to: RunStatus): RunRow {
     const run = requireRunRow(this.db, runId);
-    if (!canTransitionRun(run.status, to)) throw new IllegalTransitionError(`run ${runId}`, run.status, to);
+    const from = runStatusOf(run);
+    if (!canTransitionRun(from, to)) throw new IllegalTransitionError(`run ${runId}`, from, to);
     return run;
   }
 
@@ -282,8 +285,15 @@ export class RunRepository {
   private enterFinal(run: RunRow, status: RunFinalStatus, details: RunEndDetails): RunCompletedEvent {
     const now = this.db.now();
     this.db
-      .stmt(`UPDATE runs SET status = ?, finished_at = ?, error = ?, exit_code = ? WHERE id = ?`)
-      .run(status, now, details.error ?? null, details.exitCode ?? null, run.id);
+      .stmt(`UPDATE runs SET status = ?, rejected = ?, finished_at = ?, error = ?, exit_code = ? WHERE id = ?`)
+      .run(
+        status === 'rejected' ? 'failed' : status,
+        status === 'rejected' ? 1 : 0,
+        now,
+        details.error ?? null,
+        details.exitCode ?? null,
+        run.id,
+      );
     return this.db.insertEvent<RunCompletedEvent>({
       type: 'run_completed',
       runId: run.id,

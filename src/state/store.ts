@@ -3,6 +3,7 @@
 // events table is a complete history and can never disagree with the status columns.
 import { ArtifactRepository } from './artifacts.js';
 import { AttemptRepository } from './attempts.js';
+import { BenchRepository } from './bench.js';
 import { ContractResultRepository } from './contract-results.js';
 import type { WaveEvent } from '../events/types.js';
 import { StateDb, type StoreOptions } from './db.js';
@@ -27,6 +28,8 @@ export class Store {
   readonly visits: VisitRepository;
   /** The event log: events that are not state changes are appended here; all are read here. */
   readonly events: EventLog;
+  /** Bench batches and their tasks (`wave bench`). */
+  readonly bench: BenchRepository;
   private readonly db: StateDb;
 
   constructor(path: string, options: StoreOptions = {}) {
@@ -40,6 +43,7 @@ export class Store {
     this.gates = new GateRepository(this.db);
     this.visits = new VisitRepository(this.db);
     this.events = new EventLog(this.db);
+    this.bench = new BenchRepository(this.db);
   }
 
   /** Runs several store calls as one transaction (e.g. seeding many runs). Events are delivered after commit. */

@@ -5,7 +5,7 @@ import type { OwnerIdentity } from '../liveness.js';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'rejected'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const STEP_STATUSES = [

@@ -9,7 +9,8 @@ import { inferArtifactType } from '../config/pipeline-context.js';
 import { readPipeline } from '../config/pipeline.js';
 import type { Problem } from '../config/problems.js';
 import { didYouMean } from '../config/suggest.js';
-import type { LoadedPipeline, OutputArtifact, Pipeline, PipelineExec, Step } from '../config/types.js';
+import { loopOutputs } from '../config/pipeline-loop.js';
+import type { DocPath, LoadedPipeline, OutputArtifact, Pipeline, PipelineExec, Step } from '../config/types.js';
 import { isWaveError } from '../errors.js';
 import { casePipelines, SKIP_CASE } from '../plan/branch-case.js';
 
@@ -36,12 +37,12 @@ export async function resolveSubPipelines(loaded: LoadedPipeline, projectDir: st
     return result;
   };
   const self = loaded.pipeline.metadata.name;
-  for (const [i, step] of loaded.pipeline.steps.entries()) {
+  for (const { step, at, loop } of withLoopSteps(loaded.pipeline.steps)) {
     if (step.exec.type !== 'pipeline') continue;
     const reporter =
-      (at: Array<string | number>) =>
+      (more: Array<string | number>) =>
       (message: string, hint?: string): void => {
-        const pos = loaded.locate(['steps', i, ...at]);
+        const pos = loaded.locate([...at, ...more]);
         const where = { file: loaded.file, line: pos?.line, column: pos?.column };
         problems.push({ severity: 'error', ...where, message: `step '${step.id}': ${message}`, hint });
       };
@@ -60,6 +61,8 @@ export async function resolveSubPipelines(loaded: LoadedPipeline, projectDir: st
     const outputs = resolveExtract(step.exec, child, report);
     if (!outputs) continue;
     fillOutputs(step, step.exec, outputs);
+    // A loop step's artifacts are its iteration's: what its body or one of its steps extracts.
+    if (loop?.loop) loop.output_artifacts = loopOutputs(loop.loop);
     if (step.aggregate && !outputs.some((o) => o.name === step.aggregate?.from)) {
       const names = outputs.map((o) => o.name).join(', ');
       report(`aggregate.from '${step.aggregate.from}' is not an output of the items`, `each item gives: ${names}`);
@@ -85,10 +88,19 @@ async function childPipeline(
   return child.pipeline;
 }
 
-/** The pipelines a pipeline or branch step may start. */
+/** Each step with where it is written, a loop's inline steps after their loop step (`loop`: the step they are in). */
+function withLoopSteps(steps: readonly Step[]): Array<{ step: Step; at: DocPath; loop?: Step }> {
+  return steps.flatMap((step, i) => [
+    { step, at: ['steps', i], ...(step.loop ? { loop: step } : {}) },
+    ...(step.loop?.steps ?? []).map((inner, j) => ({ step: inner, at: ['steps', i, 'loop', 'steps', j], loop: step })),
+  ]);
+}
+
+/** The pipelines a pipeline or branch step (or a loop's steps) may start. */
 function startedPipelines(step: Step): string[] {
-  if (step.exec.type !== 'pipeline') return [];
-  return step.branch ? casePipelines(step.branch) : [step.exec.pipeline];
+  const inner = (step.loop?.steps ?? []).flatMap(startedPipelines);
+  if (step.exec.type !== 'pipeline') return inner;
+  return [...(step.branch ? casePipelines(step.branch) : [step.exec.pipeline]), ...inner];
 }
 
 /** The path back to a pipeline already on the way from `path`'s start, or undefined. */
@@ -140,5 +152,6 @@ function fillOutputs(step: Step, exec: PipelineExec, resolved: Resolved): void {
     required: true,
   }));
   if (step.iterate) step.iterate.item_outputs = artifacts;
+  else if (step.loop) step.loop.body_outputs = artifacts;
   else step.output_artifacts = artifacts;
 }

@@ -25,8 +25,9 @@ const RANK: Record<string, number> = {
   images: 4,
   model: 4,
   engine: 5,
-  cli: 6,
-  serve: 6, // the dashboard sits beside the CLI: it reads state and calls the engine's services like it
+  bench: 6, // batch runs compose the engine's run service, the image service and the sandbox
+  cli: 7,
+  serve: 7, // the dashboard sits beside the CLI: it reads state and calls the engine's services like it
 };
 
 /**
@@ -47,6 +48,7 @@ const PEERS: Record<string, readonly string[]> = {
  */
 const APART: Record<string, readonly string[]> = {
   engine: ['model'],
+  bench: ['model'],
   cli: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // the CLI renders; services do the work
   serve: ['sandbox', 'adapters', 'contracts', 'workspace', 'audit'], // so does the dashboard
 };

@@ -154,6 +154,13 @@ export function ttySink(options: TtySinkOptions): EventSink {
         return event.allowed ? undefined : paint(33, `egress denied: ${event.host}:${event.port} (${event.reason})`);
       case 'warning':
         return paint(33, `warning: ${event.message}`);
+      case 'loop_iteration_started':
+        return `${step} loop iteration ${event.iteration}/${event.maxIterations}`;
+      case 'loop_iteration_completed': {
+        const read = Object.entries(event.values).map(([ref, value]) => `${ref} = ${value}`);
+        const held = event.holds ? paint(32, 'until holds') : 'until does not hold';
+        return `${step} loop iteration ${event.iteration}/${event.maxIterations}: ${held} (${read.join(', ')})`;
+      }
       case 'changes_recorded':
         return (
           `${event.stepId}: its tree differs from its base in ${event.files} file(s), ` +
@@ -169,6 +176,16 @@ export function ttySink(options: TtySinkOptions): EventSink {
           `${event.stepId} ${event.stream}: … ${event.droppedLines} lines (${event.droppedBytes} bytes) dropped … ` +
             `(stored: the first ${event.headBytes} and the last ${event.tailBytes} bytes; resources.stored_output_head/tail)`,
         );
+      case 'relay_triggered':
+        return paint(
+          33,
+          `${event.stepId}: context at ${event.contextPercent}% (threshold ${event.thresholdPercent}%): ` +
+            `relay ${event.relay}, writing a checkpoint`,
+        );
+      case 'checkpoint_written':
+        return `${event.stepId}: checkpoint ${event.relay} written (${event.path})`;
+      case 'relay_resumed':
+        return `${event.stepId}: a fresh instance continues from checkpoint ${event.relay}`;
       case 'step_output':
       case 'tool_call':
       case 'usage':

@@ -152,6 +152,7 @@ export class DockerSandbox implements Sandbox {
     const stop = new StopControl({
       graceMs: spec.killGraceMs ?? this.profile.killGraceMs,
       signal,
+      stopSignal: runOptions.stop,
       timeoutMs: spec.timeoutMs,
       stallMs: spec.stallTimeoutMs,
       onStop: (reason) => log?.info({ ...ids, containerId: container?.id, reason }, 'stopping sandbox'),

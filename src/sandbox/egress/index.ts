@@ -42,3 +42,4 @@ export {
   type ResolvedEgress,
 } from './sources.js';
 export { DEFAULT_EGRESS_LIMITS, type EgressLimits } from './limits.js';
+export { callModelUpstream, type ModelCallOptions } from './model-call.js';

@@ -26,7 +26,8 @@ export async function checkoutCommit(
   if (owner) await chownTree(dir, owner);
 }
 
-async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+/** The folder and everything below it (links themselves, not their targets) owned by `owner`. */
+export async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
   await fs.lchown(dir, owner.uid, owner.gid);
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
     await fs.lchown(path.join(entry.parentPath, entry.name), owner.uid, owner.gid);

@@ -132,15 +132,15 @@ describe('gates (command steps)', { skip }, () => {
     assert.equal(step(s, 'after')?.status, 'skipped');
   });
 
-  test('wave gate reject fails the run with the message', async () => {
+  test('wave gate reject ends the run rejected (exit 8) with the message', async () => {
     writePipeline(dir, 'rejected', gated('      type: approval', 'approve'));
     const child = spawnWave(['run', 'rejected', '-o', 'json'], dir);
     const runId = await waitingAt(child);
     const res = runWave(['gate', 'reject', runId, 'approve', '--message', 'not today'], dir);
     assert.equal(res.status, 0, res.stderr);
-    assert.equal(await exitOf(child), 3);
+    assert.equal(await exitOf(child), 8);
     const s = status(runId);
-    assert.equal(s.status, 'failed');
+    assert.equal(s.status, 'rejected');
     assert.match(s.error ?? '', /gate 'approve' rejected by \S+: not today/);
     assert.equal(step(s, 'approve')?.status, 'failed');
     assert.equal(step(s, 'after')?.status, 'skipped');

@@ -1,5 +1,6 @@
 // `wave run --dry-run` of composite steps: a pipeline step shows its child pipeline's steps (known before the run),
-// an iterate step says what it expands over at run time, an aggregate what it merges; nothing starts.
+// an iterate step says what it expands over at run time, an aggregate what it merges, a loop how often it repeats
+// which steps; nothing starts.
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -57,6 +58,34 @@ steps:
       "  aggregate: merge_arrays of each item's report into all",
     ]);
     assert.match(res.stdout, /\(dry run: nothing was started\)/);
+  });
+
+  test("shows a loop's bound, condition and the steps of an iteration, a pipeline body expanded", () => {
+    writePipeline(
+      dir,
+      'looping',
+      `  - id: review
+    pipeline: leaf
+    loop:
+      max_iterations: 3
+      until: "{{ review.output.report == 'ok' }}"
+      steps:
+        - id: fix
+          exec: {type: command, script: "echo {{ iteration }}"}
+`,
+    );
+    const res = runWave(['run', 'looping', '--dry-run'], dir);
+    assert.equal(res.status, 0, res.stderr);
+    const block = res.stdout.split('\n\n').find((b) => b.startsWith('review  [')) ?? '';
+    assert.deepEqual(block.split('\n').slice(0, 7), [
+      'review  [pipeline]',
+      "  loops up to 3 time(s) until {{ review.output.report == 'ok' }}: each iteration a child run of",
+      '    review [pipeline]',
+      '      runs pipeline leaf: 1 step(s)',
+      '        extracts report = work.report',
+      '        work [command]',
+      '    fix [command] after review',
+    ]);
   });
 
   test('a matrix says what it expands over, its tiers and width, and the pipeline each item runs', () => {

@@ -42,13 +42,13 @@ const CASES: Case[] = [
     pipeline: 'audit-quality-loop',
     input: 'last pipeline run',
     expansion: [/ops-supervise/],
-    todo: 'needs loop (h/loop) and the child pipelines ops-supervise, impl-improve in the fixture',
+    todo: 'needs the child pipelines ops-supervise, impl-improve in the fixture',
   },
   {
     pipeline: 'impl-review-loop',
     input: 'https://github.com/owner/repo/issues/42',
     expansion: [/impl-issue-core/],
-    todo: 'needs loop (h/loop), hooks, skill gh-cli, project.skill, gh in the images and its three child pipelines',
+    todo: 'needs hooks, skill gh-cli, project.skill, gh in the images and its three child pipelines',
   },
   {
     pipeline: 'ops-parallel-audit',

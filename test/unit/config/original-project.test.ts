@@ -109,10 +109,12 @@ describe('contract vocabulary and typed outputs of the original format', () => {
     assert.deepEqual(errorsOf(r.problems), []);
   });
 
-  it('rework and rejected are refused as not supported yet, naming file:line', async () => {
-    const r = await load(step('[{name: o, path: o.md}]', '[{type: non_empty_file, on_failure: rejected}]'));
+  it('rejected loads; rework without a rework_step is refused, naming file:line', async () => {
+    const rejected = await load(step('[{name: o, path: o.md}]', '[{type: non_empty_file, on_failure: rejected}]'));
+    assert.deepEqual(rejected.problems, []);
+    const r = await load(step('[{name: o, path: o.md}]', '[{type: non_empty_file, on_failure: rework}]'));
     const [problem] = r.problems;
-    assert.match(problem?.message ?? '', /on_failure': 'rejected' is not supported yet/);
+    assert.match(problem?.message ?? '', /on_failure rework needs rework_step/);
     assert.equal(problem?.line, 9);
   });
 });

@@ -62,6 +62,17 @@ describe('pipeline problems (position and message)', () => {
       expect: ["8:5 error step 'a': 'thread' and 'fidelity' are not supported yet"],
     },
     {
+      name: 'handover.compaction: the original trigger form; another form is an error',
+      yaml: pipelineYaml(
+        `${GOOD_STEP}    handover:\n      compaction: {trigger: "token_limit_80%", persona: summarizer, max_relays: 2}\n` +
+          `  - id: b\n    exec: {type: prompt, source: x}\n    handover: {compaction: {trigger: "80 percent"}}\n`,
+      ),
+      expect: [
+        "12:38 error 'steps[1].handover.compaction.trigger' must be token_limit_<N>% with N from 1 to 100, such as " +
+          'token_limit_80% (got string "80 percent")',
+      ],
+    },
+    {
       name: 'must_pass is a boolean',
       yaml: pipelineYaml(
         `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, must_pass: 1}\n`,
@@ -86,15 +97,15 @@ describe('pipeline problems (position and message)', () => {
         `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: json_schem, schema_path: s.json}\n`,
       ),
       expect: [
-        "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file, source_diff, test_diff, test_count_baseline (did you mean 'json_schema'?)",
+        "10:24 error 'steps[0].handover.contract.type': unknown value 'json_schem'; expected one of json_schema, typescript_interface, test_suite, markdown_spec, format, non_empty_file, source_diff, test_diff, test_count_baseline, agent_review, llm_judge (did you mean 'json_schema'?)",
       ],
     },
     {
       name: 'contract types of the original we do not implement are errors',
       yaml: pipelineYaml(
-        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: llm_judge}\n`,
+        `${GOOD_STEP}    output_artifacts: [{name: o, path: o.json}]\n    handover:\n      contract: {type: event_contains}\n`,
       ),
-      expect: ["10:24 error 'steps[0].handover.contract.type': 'llm_judge' is not supported yet"],
+      expect: ["10:24 error 'steps[0].handover.contract.type': 'event_contains' is not supported yet"],
     },
     {
       name: 'absolute and escaping output paths',
@@ -192,30 +203,14 @@ describe('pipeline problems (position and message)', () => {
     ]);
   });
 
-  it('a step of a kind Wave does not run yet: one error, not "missing exec" or "needs a persona"', async () => {
-    // loop is refused (pipeline, iterate, aggregate, branch and graph edges run: sub-pipelines.test.ts,
-    // graph-mode.test.ts; gates: gate.test.ts).
-    const yaml = pipelineYaml(`  - id: again
-    loop: {max_iterations: 2}
-    input: "{{ input }}"
-  - id: after
-    dependencies: [again]
-    exec: {type: command, script: "true"}
-`);
-    assert.deepEqual((await problemsOf(yaml)).map(brief), ["6:5 error step 'again': 'loop' is not supported yet"]);
-  });
-
   it('values of the original format Wave does not implement yet name the supported ones', async () => {
     const yaml = pipelineYaml(
-      `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file, on_failure: rework}\n    retry: {on_failure: warn}\n`,
+      `${GOOD_STEP}    output_artifacts: [{name: o, path: o.md}]\n    handover:\n      contract: {type: non_empty_file}\n    retry: {on_failure: warn}\n`,
     );
     const problems = await problemsOf(yaml);
     assert.deepEqual(
       problems.map((p) => `${brief(p)} | ${p.hint}`),
-      [
-        "10:52 error 'steps[0].handover.contract.on_failure': 'rework' is not supported yet | supported: fail, warn, skip, continue, retry",
-        "11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue",
-      ],
+      ["11:25 error 'steps[0].retry.on_failure': 'warn' is not supported yet | supported: fail, skip, continue"],
     );
   });
 
@@ -239,11 +234,11 @@ describe('pipeline problems (position and message)', () => {
 
   it('a step with a broken contract still has its other parts checked', async () => {
     const yaml = pipelineYaml(
-      `${GOOD_STEP}    output_artifacts: [{name: o, path: "."}]\n    handover:\n      contracts:\n        - {type: llm_judge}\n        - {type: json_schema}\n`,
+      `${GOOD_STEP}    output_artifacts: [{name: o, path: "."}]\n    handover:\n      contracts:\n        - {type: event_contains}\n        - {type: json_schema}\n`,
     );
     assert.deepEqual((await problemsOf(yaml)).map(brief), [
       "8:40 error step 'a': output path '.' is the out folder itself: name a file or a folder inside it",
-      "11:18 error 'steps[0].handover.contracts[0].type': 'llm_judge' is not supported yet",
+      "11:18 error 'steps[0].handover.contracts[0].type': 'event_contains' is not supported yet",
       "12:18 error step 'a': json_schema contract needs schema_path or an inline schema",
     ]);
   });

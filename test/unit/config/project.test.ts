@@ -258,7 +258,7 @@ describe('validateProject: cross-checks against the manifest', () => {
     });
     const r = await validateProject({ manifestPath: path.join(dir, 'wave.yaml'), pipeline: path.join(dir, 'p.yaml') });
     assert.deepEqual(r.problems.map(brief), [
-      "a.md:2:5 error step 'a': unknown template variable 'inputt' (known: input, run.id, run.name, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, steps.<step>.output.branch|base, project.<key>, forge.<field>, item, item.<field>)",
+      "a.md:2:5 error step 'a': unknown template variable 'inputt' (known: input, run.id, run.name, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, steps.<step>.output.branch|base, project.<key>, forge.<field>, item, item.<field>, iteration)",
     ]);
   });
 

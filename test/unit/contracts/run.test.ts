@@ -93,8 +93,8 @@ describe('runContracts', () => {
   });
 
   it('an unknown type is a load-time error and a hard failure at run time, even under warn', async () => {
-    assert.deepEqual(validateContractSpec({ type: 'llm_judge' }), [
-      `unknown contract type 'llm_judge' (known: ${knownContractTypes.join(', ')})`,
+    assert.deepEqual(validateContractSpec({ type: 'event_contains' }), [
+      `unknown contract type 'event_contains' (known: ${knownContractTypes.join(', ')})`,
     ]);
     const r = await run([{ type: 'spec_derived_test', on_failure: 'warn' }]);
     assert.equal(r.passed, false);
@@ -106,9 +106,9 @@ describe('runContracts', () => {
     assert.deepEqual(validateContractSpec(null), ['a contract must be a mapping with a type']);
     assert.deepEqual(validateContractSpec({}), [`a contract needs a type (one of: ${knownContractTypes.join(', ')})`]);
     assert.deepEqual(
-      validateContractSpec({ type: 'json_schema', on_failure: 'rework', command: 'make test', recover: 'yes' }),
+      validateContractSpec({ type: 'json_schema', on_failure: 'later', command: 'make test', recover: 'yes' }),
       [
-        "json_schema: on_failure 'rework' must be one of: fail, warn, skip",
+        "json_schema: on_failure 'later' must be one of: fail, warn, skip, rejected, rework",
         "json_schema: 'command' is only used by test_suite contracts",
         "json_schema: 'recover' must be true or false",
         'json_schema: needs schema_path or an inline schema',

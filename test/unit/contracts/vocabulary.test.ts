@@ -23,7 +23,7 @@ describe('contract vocabulary', () => {
 
   it('every contract type has an implementation, and nothing else is one', () => {
     for (const type of CONTRACT_TYPES) assert.ok(isContractType(type), type);
-    assert.equal(isContractType('llm_judge'), false);
-    assert.match(validateContractSpec({ type: 'llm_judge' }).join(), /unknown contract type/);
+    assert.equal(isContractType('event_contains'), false);
+    assert.match(validateContractSpec({ type: 'event_contains' }).join(), /unknown contract type/);
   });
 });

@@ -80,6 +80,12 @@ describe('checkDag: problems', () => {
         "error: step 'b': unknown adapter 'codex'",
       ],
     },
+    {
+      name: "handover.compaction's persona must exist (with a manifest)",
+      steps: [step('a', [], { handover: { contracts: [], compaction: { persona: 'sumarizer' } } })],
+      withManifest: true,
+      expect: ["error: step 'a': handover.compaction.persona: unknown persona 'sumarizer'"],
+    },
     { name: 'personas are not checked without a manifest', steps: [step('a', [], { persona: 'ghost' })], expect: [] },
     {
       name: 'inject_artifacts from a non-dependency',
@@ -123,7 +129,7 @@ describe('checkDag: problems', () => {
       expect: [
         "error: step 'b': {{ deps.a.r }}: step 'a' is not one of its dependencies",
         "error: step 'c': {{ deps.a.x }}: step 'a' declares no artifact 'x'",
-        "error: step 'c': unknown template variable 'inptu' (known: input, run.id, run.name, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, steps.<step>.output.branch|base, project.<key>, forge.<field>, item, item.<field>)",
+        "error: step 'c': unknown template variable 'inptu' (known: input, run.id, run.name, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, steps.<step>.output.branch|base, project.<key>, forge.<field>, item, item.<field>, iteration)",
       ],
     },
     {
@@ -146,7 +152,7 @@ describe('checkDag: problems', () => {
       steps: [step('a', [], { exec: { type: 'command', script: 'echo `{{ input }}`\necho {{ nope }}' } })],
       expect: [
         "error: step 'a': {{ input }} is inside backticks (use $(…) instead), where no quoting keeps its value from running as code",
-        "error: step 'a': unknown template variable 'nope' (known: input, run.id, run.name, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, steps.<step>.output.branch|base, project.<key>, forge.<field>, item, item.<field>) (line 2 of the text)",
+        "error: step 'a': unknown template variable 'nope' (known: input, run.id, run.name, pipeline_id, step_id, pipeline_name, deps.<step>.<artifact>, artifacts.<name>, steps.<step>.artifacts.<artifact>.<field>, steps.<step>.output.branch|base, project.<key>, forge.<field>, item, item.<field>, iteration) (line 2 of the text)",
       ],
     },
   ];

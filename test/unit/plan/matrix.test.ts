@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Matrix } from '../../../src/config/types.js';
-import { inputTemplateProblems, matrixItems, matrixTiers, renderInputTemplate } from '../../../src/plan/matrix.js';
+import { inputTemplateProblems } from '../../../src/config/pipeline-matrix.js';
+import { matrixItems, matrixTiers, renderInputTemplate } from '../../../src/plan/matrix.js';
 
 const matrix = (extra: Partial<Matrix> = {}): Matrix => ({
   items_source: 'plan/tasks.json',

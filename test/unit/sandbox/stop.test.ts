@@ -30,6 +30,21 @@ describe('StopControl', () => {
     stop.dispose();
   });
 
+  it("a stop on purpose (the context relay): SIGTERM then SIGKILL, reason 'stopped'; a later cancel does not replace it", () => {
+    const controller = new AbortController();
+    const cancel = new AbortController();
+    const stop = new StopControl({ graceMs: 1000, signal: cancel.signal, stopSignal: controller.signal });
+    const { signals, target } = recorder();
+    stop.attach(target);
+    controller.abort();
+    cancel.abort();
+    assert.equal(stop.reason, 'stopped');
+    assert.deepEqual(signals, ['SIGTERM']);
+    mock.timers.tick(1000);
+    assert.deepEqual(signals, ['SIGTERM', 'SIGKILL']);
+    stop.dispose();
+  });
+
   it('stalls: no activity for the stall limit stops it like a timeout; each activity counts again', () => {
     const stop = new StopControl({ graceMs: 1000, timeoutMs: 60_000, stallMs: 300 });
     const { signals, target } = recorder();

@@ -28,6 +28,8 @@ describe('migrations', () => {
     assert.deepEqual(tables(path), [
       'artifacts',
       'attempts',
+      'bench_tasks',
+      'benches',
       'cancellations',
       'contract_results',
       'events',

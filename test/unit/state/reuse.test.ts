@@ -192,7 +192,7 @@ describe('migration 2 (reused steps)', () => {
     new Store(path).close(); // creates the folder
     const raw = new Database(path);
     raw.exec(
-      'DROP TABLE gates; DROP TABLE visits; DROP TABLE contract_results; DROP TABLE artifacts; DROP TABLE attempts; DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs; DROP TABLE schema_migrations;',
+      'DROP TABLE bench_tasks; DROP TABLE benches; DROP TABLE gates; DROP TABLE visits; DROP TABLE contract_results; DROP TABLE artifacts; DROP TABLE attempts; DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs; DROP TABLE schema_migrations;',
     );
     assert.deepEqual(
       migrate(
