@@ -73,7 +73,8 @@ describe('migrations', () => {
     new Store(path).close();
     const db = new Database(path);
     try {
-      db.exec('DROP TABLE gates; DROP TABLE visits; DROP TABLE contract_results; DROP TABLE artifacts;');
+      db.exec('DROP TABLE bench_tasks; DROP TABLE benches; DROP TABLE gates; DROP TABLE visits;');
+      db.exec('DROP TABLE contract_results; DROP TABLE artifacts;');
       db.exec('DROP TABLE attempts;');
       db.exec(
         'DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs; DROP TABLE schema_migrations',
@@ -89,7 +90,7 @@ describe('migrations', () => {
                INSERT INTO steps (run_id, step_id, status, attempts) VALUES ('r', 'a', 'running', 1);
                INSERT INTO attempts (run_id, step_id, attempt, status, started_at)
                VALUES ('r', 'a', 1, 'running', '2025-01-01T00:00:00.000Z')`);
-      assert.deepEqual(migrate(db, path), [5, 7]);
+      assert.deepEqual(migrate(db, path), [5, 6, 7, 10]);
       assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are on again');
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM attempts').get() as { n: number }).n, 1, 'attempts kept');
       db.prepare(`UPDATE steps SET status = 'waiting' WHERE step_id = 'a'`).run();
@@ -105,7 +106,8 @@ describe('migrations', () => {
     new Store(path).close();
     const db = new Database(path);
     try {
-      db.exec('DROP TABLE gates; DROP TABLE visits; DROP TABLE contract_results; DROP TABLE artifacts;');
+      db.exec('DROP TABLE bench_tasks; DROP TABLE benches; DROP TABLE gates; DROP TABLE visits;');
+      db.exec('DROP TABLE contract_results; DROP TABLE artifacts;');
       db.exec('DROP TABLE attempts; DROP TABLE events; DROP TABLE cancellations; DROP TABLE steps; DROP TABLE runs;');
       db.exec('DROP TABLE schema_migrations');
       db.pragma('foreign_keys = ON');
