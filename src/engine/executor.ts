@@ -231,7 +231,9 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
     failed.push(step.id);
     firstFailureClass ??= result.failureClass;
     if (!halt) {
-      halt = { by: step.id, contract: false, reason: result.reason };
+      // A person's reject (or a _fail choice) ends the run rejected, as a rejecting contract does.
+      const rejected = result.failureClass === 'rejected' ? { rejected: true } : {};
+      halt = { by: step.id, contract: false, reason: result.reason, ...rejected };
       haltFailureClass = result.failureClass;
     }
     return 'failed';

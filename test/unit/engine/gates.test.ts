@@ -228,7 +228,7 @@ describe('the executor and a gate', () => {
     );
   });
 
-  test('a rejected gate halts the run with class rejected', async () => {
+  test('a rejected gate ends the run rejected, as a rejecting contract does', async () => {
     const steps = [step('gate', [], true), step('after', ['gate'])];
     const runId = createRun(steps.map((s) => s.id));
     const summary = await executeRun({
@@ -245,7 +245,7 @@ describe('the executor and a gate', () => {
     });
     assert.deepEqual(
       [summary.status, summary.failureClass, summary.error],
-      ['failed', 'rejected', "gate 'gate' rejected by me"],
+      ['rejected', 'rejected', "rejected: gate 'gate' rejected by me"],
     );
     assert.equal(store.steps.get(runId, 'after')?.status, 'skipped');
   });
