@@ -22,10 +22,18 @@ export function parseCompactionTrigger(trigger: string): number | undefined {
   return percent >= 1 && percent <= 100 ? percent : undefined;
 }
 
-/** The relay of a prompt step, or undefined when it is off (a threshold of 0, or not a prompt step). */
-export function relayPolicy(step: Step, runtime: Runtime): RelayPolicy | undefined {
+/**
+ * The relay of a prompt step, or undefined when it is off: a threshold of 0, not a prompt step, or only the
+ * runtime's default asks for it and the project has no such summarizer persona (README: Context relay).
+ */
+export function relayPolicy(
+  step: Step,
+  runtime: Runtime,
+  hasPersona: (name: string) => boolean,
+): RelayPolicy | undefined {
   if (step.exec.type !== 'prompt') return undefined;
   const own = step.handover.compaction;
+  if (!own && !hasPersona(runtime.relay.summarizer_persona)) return undefined;
   const fromTrigger = own?.trigger !== undefined ? parseCompactionTrigger(own.trigger) : undefined;
   const thresholdPercent = fromTrigger ?? runtime.relay.token_threshold_percent;
   if (!(thresholdPercent > 0)) return undefined;

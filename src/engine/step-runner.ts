@@ -123,7 +123,8 @@ async function runAttempt(deps: StepRunnerDeps, step: Step, request: AttemptRequ
   const context = await renderDiffContext(deps, graph, step);
   const launch: RelayLaunch = (relay, checkpoint) =>
     agentInvocation(deps, step, templates, request, context + checkpoint, relay);
-  const policy = relayPolicy(step, deps.manifest.manifest.runtime);
+  const { personas, runtime } = deps.manifest.manifest;
+  const policy = relayPolicy(step, runtime, (name) => Object.hasOwn(personas, name));
   if (!policy) return run(await launch(undefined, ''));
   return runRelayed({ deps, step, request, ws, templates, policy, launch, run });
 }

@@ -39,9 +39,11 @@ describe('parseCompactionTrigger', () => {
   });
 });
 
+const known = () => true;
+
 describe('relayPolicy', () => {
   it('defaults: 80%, the summarizer persona, 3 relays, 15 minutes', () => {
-    assert.deepEqual(relayPolicy(prompt(), runtime()), {
+    assert.deepEqual(relayPolicy(prompt(), runtime(), known), {
       thresholdPercent: 80,
       maxRelays: 3,
       persona: 'summarizer',
@@ -57,18 +59,28 @@ describe('relayPolicy', () => {
           relay_compaction_minutes: 2,
         },
       ),
+      known,
     );
     assert.deepEqual(policy, { thresholdPercent: 60, maxRelays: 1, persona: 'condenser', timeoutMinutes: 2 });
   });
   it('a step trigger acts even when the runtime turned the relay off', () => {
     assert.equal(
-      relayPolicy(prompt({ trigger: 'token_limit_50%' }), runtime({ token_threshold_percent: 0 }))?.thresholdPercent,
+      relayPolicy(prompt({ trigger: 'token_limit_50%' }), runtime({ token_threshold_percent: 0 }), known)
+        ?.thresholdPercent,
       50,
     );
   });
   it('threshold 0 is off; command steps are never relayed', () => {
-    assert.equal(relayPolicy(prompt(), runtime({ token_threshold_percent: 0 })), undefined);
+    assert.equal(relayPolicy(prompt(), runtime({ token_threshold_percent: 0 }), known), undefined);
     const command: Step = { ...prompt(), exec: { type: 'command', script: 'true' } };
-    assert.equal(relayPolicy(command, runtime()), undefined);
+    assert.equal(relayPolicy(command, runtime(), known), undefined);
+  });
+  it("off when only the runtime's default asks and the project has no summarizer persona", () => {
+    assert.equal(
+      relayPolicy(prompt(), runtime(), () => false),
+      undefined,
+    );
+    const own = relayPolicy(prompt({ trigger: 'token_limit_70%', persona: 'condenser' }), runtime(), () => false);
+    assert.equal(own?.thresholdPercent, 70, "a step's own compaction is checked by wave validate, and acts");
   });
 });
