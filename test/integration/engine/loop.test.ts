@@ -185,6 +185,10 @@ describe('loop with command steps', { skip }, () => {
   test('wave cancel mid-loop from another process: the iteration and its container are gone', async () => {
     writePipeline(dir, 'napping', looping('{{ review.artifacts.r.n == 2 }}', 3, 'sleep 300'));
     const child = spawnWave(['run', 'napping', '-o', 'json'], dir);
+    // Its output is read to the end: a pipe nobody reads fills up and blocks Wave in a write, deaf to the cancel.
+    let outText = '';
+    child.stdout?.on('data', (d: Buffer) => (outText += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (outText += d.toString()));
     const { runId } = await waitForEvent<{ runId: string }>(child, (e) => e.type === 'run_started');
     await waitForEvent(child, (e) => e.type === 'step_started' && e.itemIndex === 1, 120_000);
     for (let i = 0; i < 100 && (await treeContainers(runId)).length === 0; i++) await sleep(100);
@@ -192,7 +196,7 @@ describe('loop with command steps', { skip }, () => {
     const res = runWave(['cancel', runId], dir);
     const exit = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     assert.equal(res.status, 0, res.stderr);
-    assert.equal(exit, 5);
+    assert.equal(exit, 5, outText.slice(-3000) + '\nCANCEL: ' + res.stdout + res.stderr);
     assert.equal((await treeContainers(runId)).length, 0);
     assert.deepEqual(
       treeOf(runId).map((r) => [r.itemIndex, r.status]),
