@@ -158,6 +158,8 @@ export async function executeRun(options: ExecutorOptions): Promise<ExecutionSum
       }
       if (result.failureClass === 'cancelled' || cancel.signal.aborted) {
         store.steps.cancel(runId, step.id, cancel.signal.aborted ? 'run cancelled' : result.reason);
+        // A step's child run saw the tree's cancel before this run did: the whole run is cancelled, not completed.
+        cancel.abort();
         return 'cancelled';
       }
       const end = {
